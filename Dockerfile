@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# One image for the API, the worker and the migrate job (docker-compose.yml picks the command).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- dependencies: full install (the Prisma client is generated in postinstall), then prune
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+# package.json's `allowScripts` policy (which install scripts may run) is honoured by npm 11;
+# the npm 10 bundled with Node 20 would run every package's install script.
+ARG NPM_VERSION=11.19.1
+RUN npm install --global "npm@${NPM_VERSION}" --no-audit --no-fund \
+ && npm config set update-notifier false --location=global
+COPY package.json package-lock.json ./
+# postinstall runs `tsx scripts/prisma-generate.ts`, which needs the schema and config.
+COPY prisma.config.ts ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: sources run through tsx (the `server`, `worker` and db:* scripts use it)
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/generated ./generated
+COPY . .
+# Files stay owned by root, so the app cannot rewrite its own code; it runs as `node`.
+USER node
+EXPOSE 3000
+CMD ["npm", "run", "server"]

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import express, { Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
+import { errorHandler, notFoundHandler } from './errors';
+import { openApiDocument } from './openapi';
+import { catalogRouter } from './routes/catalog';
+import { departmentsRouter } from './routes/departments';
+import { devTokensRouter } from './routes/dev-tokens';
+import { healthRouter } from './routes/health';
+
+/** Builds the Express app without listening, so tests drive it with supertest. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(pinoHttp({
+    logger: deps.logger,
+    genReqId: (req, res) => {
+      const incoming = req.headers['x-request-id'];
+      const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' },
+  }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(healthRouter(deps));
+  app.use(devTokensRouter(deps));
+  app.use(authenticate(deps.db, deps.tokens));
+  app.use(departmentsRouter(deps));
+  app.use(catalogRouter(deps));
+
+  const document = openApiDocument();
+  app.get('/openapi.json', (_req, res) => { res.json(document); });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: '政务数据审批系统 API' }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler());
+  return app;
+}

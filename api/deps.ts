@@ -1,0 +1,14 @@
+import type { Client, Connection } from '@temporalio/client';
+import type { AppConfig } from '../lib/config';
+import type { Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { TokenService } from './auth';
+
+/** Everything the API needs from the outside, passed in so tests can build the app freely. */
+export interface ApiDeps {
+  config: AppConfig;
+  db: Db;
+  logger: Logger;
+  tokens: TokenService;
+  temporal: () => Promise<{ client: Client; connection: Connection }>;
+}

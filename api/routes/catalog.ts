@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps';
+import { requirePrincipal } from '../auth';
+import { parse } from '../errors';
+import { documented } from '../openapi';
+
+export const paginationQuery = {
+  page: z.coerce.number().int().min(1).max(100000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+};
+
+const catalogQuery = z.object({
+  provider: z.string().min(1).max(64).optional(),
+  shareClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_SHARED']).optional(),
+  openClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_OPEN']).optional(),
+  ...paginationQuery,
+}).strict();
+
+export function catalogRouter(deps: ApiDeps): Router {
+  documented({ method: 'get', path: '/api/catalog', summary: 'Catalog entries (政务信息资源目录), filtered and paginated', tags: ['catalog'], auth: 'required', query: catalogQuery });
+  const router = Router();
+  router.get('/api/catalog', async (req, res) => {
+    requirePrincipal(req);
+    const q = parse(catalogQuery, req.query, 'query');
+    const where = { providerId: q.provider, shareClass: q.shareClass, openClass: q.openClass };
+    const [total, rows] = await Promise.all([
+      deps.db.dataResource.count({ where }),
+      deps.db.dataResource.findMany({
+        where, orderBy: { code: 'asc' }, skip: (q.page - 1) * q.pageSize, take: q.pageSize,
+        include: { provider: { select: { id: true, name: true } }, disputeMarks: { where: { clearedAt: null }, select: { id: true, note: true, markedAt: true } } },
+      }),
+    ]);
+    const items = rows.map(({ disputeMarks, catalogId: _catalogId, providerId: _providerId, ...r }) => ({ ...r, disputed: disputeMarks.length > 0, disputeMarks }));
+    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+  });
+  return router;
+}

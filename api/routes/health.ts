@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps';
+import { documented } from '../openapi';
+
+async function check(what: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      what(),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
+    ]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message.split('\n')[0] };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRouter(deps: ApiDeps): Router {
+  documented({ method: 'get', path: '/healthz', summary: 'Liveness and readiness: Postgres and Temporal', tags: ['ops'], auth: 'none', responses: { 200: 'All dependencies ok', 503: 'A dependency is down' } });
+  const router = Router();
+  router.get('/healthz', async (_req, res) => {
+    const [postgres, temporal] = await Promise.all([
+      check(() => deps.db.$queryRaw`SELECT 1`),
+      check(async () => {
+        const { connection } = await deps.temporal();
+        await connection.healthService.check({});
+      }),
+    ]);
+    const ok = postgres.ok && temporal.ok;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks: { postgres, temporal } });
+  });
+  return router;
+}

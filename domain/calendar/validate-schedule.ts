@@ -1,0 +1,188 @@
+/**
+ * Validation of a year's holiday schedule as an operator enters it from the
+ * 国务院办公厅关于部分节假日安排的通知 (holidays as named date ranges, makeup workdays as single
+ * days). Structural problems (types, missing or unknown fields) are reported first; once the
+ * shape is right, every semantic problem is reported, not only the first.
+ */
+import { z } from 'zod';
+import type { CalendarYear, NamedDay } from './types';
+import { fromEpochDay, isWeekendEpochDay, toEpochDay, tryParseIsoDate } from './types';
+import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR } from './statutory-holidays';
+
+/**
+ * The longest block a notice has ever scheduled is 9 days (春节 2026), or 10 counting the
+ * 2020 epidemic extension; anything longer is almost certainly a typing error.
+ */
+export const MAX_HOLIDAY_RANGE_DAYS = 10;
+
+export type ScheduleErrorCode =
+  | 'REQUIRED'
+  | 'INVALID_TYPE'
+  | 'UNKNOWN_FIELD'
+  | 'INVALID_YEAR'
+  | 'INVALID_STATUS'
+  | 'EMPTY_SOURCE'
+  | 'EMPTY_NAME'
+  | 'INVALID_DATE'
+  | 'DATE_OUTSIDE_YEAR'
+  | 'RANGE_REVERSED'
+  | 'RANGE_TOO_LONG'
+  | 'OVERLAPPING_HOLIDAYS'
+  | 'DUPLICATE_DATE'
+  | 'MAKEUP_NOT_WEEKEND'
+  | 'MAKEUP_IS_HOLIDAY';
+
+export interface ScheduleError {
+  path: string;
+  code: ScheduleErrorCode;
+  message: string;
+}
+
+export type ScheduleValidationResult =
+  | { ok: true; value: CalendarYear }
+  | { ok: false; errors: ScheduleError[] };
+
+const scheduleSchema = z.strictObject({
+  year: z.number().int().min(MIN_SUPPORTED_YEAR).max(MAX_SUPPORTED_YEAR),
+  status: z.enum(['OFFICIAL', 'PROVISIONAL']).default('OFFICIAL'),
+  source: z.string(),
+  holidays: z.array(z.strictObject({ from: z.string(), to: z.string(), name: z.string() })),
+  makeupWorkdays: z.array(z.strictObject({ date: z.string(), name: z.string() })),
+});
+
+export type ScheduleInput = z.input<typeof scheduleSchema>;
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+function structuralErrors(issues: ReadonlyArray<z.core.$ZodIssue>): ScheduleError[] {
+  const errors: ScheduleError[] = [];
+  for (const issue of issues) {
+    const path = formatPath(issue.path);
+    const last = issue.path[issue.path.length - 1];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        errors.push({ path: path === '' ? key : `${path}.${key}`, code: 'UNKNOWN_FIELD', message: `Unknown field '${key}'` });
+      }
+    } else if (last === 'year' && issue.path.length === 1 && issue.input !== undefined) {
+      errors.push({
+        path,
+        code: 'INVALID_YEAR',
+        message: `year must be an integer between ${MIN_SUPPORTED_YEAR} and ${MAX_SUPPORTED_YEAR}`,
+      });
+    } else if (last === 'status' && issue.code === 'invalid_value') {
+      errors.push({ path, code: 'INVALID_STATUS', message: "status must be 'OFFICIAL' or 'PROVISIONAL'" });
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      errors.push({ path, code: 'REQUIRED', message: `${path === '' ? 'input' : path} is required` });
+    } else {
+      errors.push({ path, code: 'INVALID_TYPE', message: `${path === '' ? 'input' : path}: ${issue.message}` });
+    }
+  }
+  return errors;
+}
+
+export function validateSchedule(input: unknown): ScheduleValidationResult {
+  const parsed = scheduleSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) return { ok: false, errors: structuralErrors(parsed.error.issues) };
+  const s = parsed.data;
+  const errors: ScheduleError[] = [];
+
+  if (s.source.trim() === '') {
+    errors.push({ path: 'source', code: 'EMPTY_SOURCE', message: 'source must name the notice the schedule comes from' });
+  }
+
+  /** Checks one date field; returns its epoch day when it is a real date inside the year. */
+  const checkDate = (value: string, path: string): number | undefined => {
+    const p = tryParseIsoDate(value);
+    if (p === undefined) {
+      errors.push({ path, code: 'INVALID_DATE', message: `'${value}' is not a real date in the form YYYY-MM-DD` });
+      return undefined;
+    }
+    if (p.year !== s.year) {
+      errors.push({ path, code: 'DATE_OUTSIDE_YEAR', message: `${value} is not in ${s.year}` });
+      return undefined;
+    }
+    return toEpochDay(value);
+  };
+
+  const checkName = (name: string, path: string): void => {
+    if (name.trim() === '') errors.push({ path, code: 'EMPTY_NAME', message: 'name must not be empty' });
+  };
+
+  const ranges: Array<{ index: number; from: number; to: number; name: string }> = [];
+  s.holidays.forEach((h, i) => {
+    const from = checkDate(h.from, `holidays[${i}].from`);
+    const to = checkDate(h.to, `holidays[${i}].to`);
+    checkName(h.name, `holidays[${i}].name`);
+    if (from === undefined || to === undefined) return;
+    if (from > to) {
+      errors.push({ path: `holidays[${i}].to`, code: 'RANGE_REVERSED', message: `to (${h.to}) is before from (${h.from})` });
+      return;
+    }
+    if (to - from + 1 > MAX_HOLIDAY_RANGE_DAYS) {
+      errors.push({
+        path: `holidays[${i}].to`,
+        code: 'RANGE_TOO_LONG',
+        message: `${h.from}..${h.to} spans ${to - from + 1} days, more than ${MAX_HOLIDAY_RANGE_DAYS}`,
+      });
+      return;
+    }
+    ranges.push({ index: i, from, to, name: h.name });
+  });
+
+  const sorted = [...ranges].sort((a, b) => a.from - b.from || a.index - b.index);
+  for (let j = 1; j < sorted.length; j++) {
+    const prev = sorted[j - 1];
+    const cur = sorted[j];
+    if (cur.from <= prev.to) {
+      const [first, second] = prev.index < cur.index ? [prev, cur] : [cur, prev];
+      errors.push({
+        path: `holidays[${second.index}]`,
+        code: 'OVERLAPPING_HOLIDAYS',
+        message: `holidays[${second.index}] (${second.name}) overlaps holidays[${first.index}] (${first.name}) on ${fromEpochDay(Math.max(cur.from, prev.from))}`,
+      });
+    }
+  }
+
+  const holidayNames = new Map<number, string>();
+  for (const r of ranges) for (let d = r.from; d <= r.to; d++) if (!holidayNames.has(d)) holidayNames.set(d, r.name);
+
+  const makeupSeen = new Map<number, number>();
+  const makeups: NamedDay[] = [];
+  s.makeupWorkdays.forEach((m, i) => {
+    const path = `makeupWorkdays[${i}].date`;
+    checkName(m.name, `makeupWorkdays[${i}].name`);
+    const d = checkDate(m.date, path);
+    if (d === undefined) return;
+    const earlier = makeupSeen.get(d);
+    if (earlier !== undefined) {
+      errors.push({ path, code: 'DUPLICATE_DATE', message: `${m.date} is already listed as makeupWorkdays[${earlier}]` });
+      return;
+    }
+    makeupSeen.set(d, i);
+    // A makeup workday (调休上班日) turns a weekend day into a working day; a weekday is a
+    // working day already, so listing one is a typing error.
+    if (!isWeekendEpochDay(d)) {
+      errors.push({ path, code: 'MAKEUP_NOT_WEEKEND', message: `${m.date} is a weekday, not a Saturday or Sunday` });
+    }
+    const holiday = holidayNames.get(d);
+    if (holiday !== undefined) {
+      errors.push({ path, code: 'MAKEUP_IS_HOLIDAY', message: `${m.date} is also a holiday (${holiday})` });
+    }
+    makeups.push({ date: m.date, name: m.name });
+  });
+
+  if (errors.length > 0) return { ok: false, errors };
+
+  const holidays: NamedDay[] = [...holidayNames.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([d, name]) => ({ date: fromEpochDay(d), name }));
+  makeups.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  return { ok: true, value: { year: s.year, status: s.status, source: s.source, holidays, makeupWorkdays: makeups } };
+}

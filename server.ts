@@ -1,0 +1,35 @@
+/** API entry point: `npm run server` (npm start runs it for you with the embedded stack). */
+import { createApp } from './api/app';
+import { TokenService } from './api/auth';
+import { loadConfig, requireSetting } from './lib/config';
+import { createDb } from './lib/db';
+import { createLogger } from './lib/logger';
+import { lazyTemporal } from './lib/temporal';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const db = createDb(requireSetting(config, 'DATABASE_URL'));
+  const temporal = lazyTemporal(requireSetting(config, 'TEMPORAL_ADDRESS'), config.TEMPORAL_NAMESPACE);
+  const tokens = new TokenService(requireSetting(config, 'AUTH_TOKEN_SECRET'), config.AUTH_TOKEN_TTL);
+  const app = createApp({ config, db, logger, tokens, temporal });
+  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'API shutting down');
+    server.close(async () => {
+      await db.$disconnect();
+      const t = await temporal().catch(() => undefined);
+      await t?.connection.close();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  console.error(`api: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+import request from 'supertest';
+import type { Db } from '../../lib/db';
+import { resources } from '../../prisma/seed-data';
+import { seed } from '../../prisma/seed';
+import { testApp, testDb } from '../support/env';
+
+describe('API foundation (real Postgres and Temporal)', () => {
+  let db: Db;
+  let app: ReturnType<typeof testApp>['app'];
+  let staffToken: string;
+
+  beforeAll(async () => {
+    db = testDb();
+    ({ app } = testApp(db));
+    const res = await request(app).post('/api/dev/tokens').send({ login: 'gaj.staff' }).expect(201);
+    staffToken = res.body.token;
+  });
+  afterAll(() => db.$disconnect());
+
+  it('reports Postgres and Temporal healthy', async () => {
+    const res = await request(app).get('/healthz').expect(200);
+    expect(res.body.checks).toEqual({ postgres: { ok: true }, temporal: { ok: true } });
+  });
+
+  it('reports Temporal down (503) when it cannot be reached, instead of failing', async () => {
+    const { app: broken } = testApp(db, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const res = await request(broken).get('/healthz').expect(503);
+    expect(res.body.checks.temporal.ok).toBe(false);
+    expect(res.body.checks.postgres.ok).toBe(true);
+  });
+
+  it('lists the seeded catalog for a signed-in user, filtered and paginated', async () => {
+    const all = await request(app).get('/api/catalog?pageSize=200').auth(staffToken, { type: 'bearer' }).expect(200);
+    expect(all.body.total).toBe(resources.length);
+    const conditional = await request(app).get('/api/catalog?shareClass=CONDITIONAL&provider=gaj').auth(staffToken, { type: 'bearer' }).expect(200);
+    expect(conditional.body.items.map((r: { code: string }) => r.code)).toEqual(['GAJ-001', 'GAJ-002']);
+    const page2 = await request(app).get('/api/catalog?pageSize=5&page=2').auth(staffToken, { type: 'bearer' }).expect(200);
+    expect(page2.body.items).toHaveLength(5);
+    expect(page2.body.items[0].code).toBe(all.body.items[5].code);
+  });
+
+  it('covers every share class and open class, with a legal basis wherever the class is not UNCONDITIONAL', async () => {
+    const rows = await db.dataResource.findMany();
+    expect(new Set(rows.map((r) => r.shareClass))).toEqual(new Set(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_SHARED']));
+    expect(new Set(rows.map((r) => r.openClass))).toEqual(new Set(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_OPEN']));
+    for (const r of rows) {
+      if (r.shareClass !== 'UNCONDITIONAL') expect(r.shareLegalBasis).toBeTruthy();
+      if (r.openClass !== 'UNCONDITIONAL') expect(r.openLegalBasis).toBeTruthy();
+    }
+  });
+
+  it('seeding twice changes nothing', async () => {
+    const count = async () => Promise.all([db.department.count(), db.user.count(), db.dataResource.count(), db.catalog.count()]);
+    const before = await count();
+    const resource = await db.dataResource.findUniqueOrThrow({ where: { code: 'GAJ-001' } });
+    await seed(db);
+    expect(await count()).toEqual(before);
+    expect((await db.dataResource.findUniqueOrThrow({ where: { code: 'GAJ-001' } })).createdAt).toEqual(resource.createdAt);
+  });
+
+  it('lists departments for any signed-in user', async () => {
+    const res = await request(app).get('/api/departments').auth(staffToken, { type: 'bearer' }).expect(200);
+    expect(res.body.items.filter((d: { kind: string }) => d.kind === 'GOVERNMENT').length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const doc = await request(app).get('/openapi.json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/healthz', '/api/dev/tokens', '/api/departments', '/api/catalog']));
+    await request(app).get('/docs/').expect(200).expect('content-type', /html/);
+  });
+
+  describe('bad requests get a 4xx with a stable code and a message, never a 500', () => {
+    const cases: Array<[string, () => request.Test, number, string]> = [
+      ['no token', () => request(app).get('/api/catalog'), 401, 'UNAUTHENTICATED'],
+      ['garbage token', () => request(app).get('/api/catalog').set('authorization', 'Bearer abc.def.ghi'), 401, 'INVALID_TOKEN'],
+      ['not a bearer header', () => request(app).get('/api/departments').set('authorization', 'Basic Zm9vOmJhcg=='), 401, 'INVALID_TOKEN'],
+      ['bad share class', () => request(app).get('/api/catalog?shareClass=SOMETIMES').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
+      ['page 0', () => request(app).get('/api/catalog?page=0').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
+      ['page size too large', () => request(app).get('/api/catalog?pageSize=100000').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
+      ['unknown query parameter', () => request(app).get('/api/catalog?colour=red').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
+      ['repeated query parameter', () => request(app).get('/api/catalog?provider=a&provider=b').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
+      ['malformed JSON', () => request(app).post('/api/dev/tokens').set('content-type', 'application/json').send('{"login":'), 400, 'INVALID_JSON'],
+      ['missing login', () => request(app).post('/api/dev/tokens').send({}), 400, 'VALIDATION_FAILED'],
+      ['login of wrong type', () => request(app).post('/api/dev/tokens').send({ login: 42 }), 400, 'VALIDATION_FAILED'],
+      ['unknown login', () => request(app).post('/api/dev/tokens').send({ login: 'nobody' }), 404, 'UNKNOWN_LOGIN'],
+      ['JSON array body', () => request(app).post('/api/dev/tokens').send([1, 2]), 400, 'VALIDATION_FAILED'],
+      ['unknown route', () => request(app).get('/api/nothing-here'), 404, 'NOT_FOUND'],
+    ];
+    it.each(cases)('%s', async (_name, send, status, code) => {
+      const res = await send();
+      expect(res.status).toBe(status);
+      expect(res.body.error.code).toBe(code);
+      expect(res.body.error.message).toEqual(expect.any(String));
+      expect(res.headers['x-request-id']).toBeTruthy();
+    });
+  });
+
+  it('refuses development tokens in production mode', async () => {
+    const { app: prod } = testApp(db, { NODE_ENV: 'production' });
+    const res = await request(prod).post('/api/dev/tokens').send({ login: 'gaj.staff' }).expect(403);
+    expect(res.body.error.code).toBe('DEV_TOKENS_DISABLED');
+  });
+});

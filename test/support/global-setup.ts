@@ -1,0 +1,46 @@
+/**
+ * Real parts for the whole suite, started once: an embedded Postgres (fresh, migrated,
+ * seeded), a Temporal dev server (in memory, with our search attributes), MailDev as the SMTP
+ * server, and the path of the time-skipping test server for workflow tests.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from '../../lib/migrator';
+import { createDb } from '../../lib/db';
+import { seed } from '../../prisma/seed';
+import { DATA_DIR, ensureTemporalTestServer, freePort, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from '../../scripts/lib/services';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __testServices: { services: Service[]; dir: string } | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const log = (line: string) => { if (process.env.TEST_VERBOSE) console.log(line); };
+  const dir = path.join(DATA_DIR, `test-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const services: Service[] = [];
+  globalThis.__testServices = { services, dir };
+
+  const [pgPort, temporalPort, smtpPort, webPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [pg, temporal, mail] = await Promise.all([
+    startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: pgPort, database: 'govdata_test', log, quiet: true }),
+    startTemporalDevServer({ port: temporalPort, log, quiet: true }),
+    startMailDev({ smtpPort, webPort, log, quiet: true }),
+  ]);
+  services.push(pg, temporal, mail);
+  await migrate(pg.url);
+  const db = createDb(pg.url);
+  await seed(db);
+  await db.$disconnect();
+
+  process.env.DATABASE_URL = pg.url;
+  process.env.TEMPORAL_ADDRESS = temporal.url;
+  process.env.SMTP_URL = mail.url;
+  process.env.MAILDEV_WEB_URL = mail.webUrl;
+  process.env.NODE_ENV = 'test';
+  process.env.LOG_LEVEL ??= 'silent';
+  const testServer = ensureTemporalTestServer(log);
+  if (testServer) process.env.TEMPORAL_TEST_SERVER_PATH = testServer;
+}

@@ -1,0 +1,2 @@
+/** Every procedure workflow the worker registers. */
+export { unconditionalShareWorkflow } from './unconditional-share';
