@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes';
 
 export interface TemporalHandle { client: Client; connection: Connection }
 
@@ -20,4 +22,25 @@ export function lazyTemporal(address: string, namespace: string): () => Promise<
     });
     return pending;
   };
+}
+
+const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  Datetime: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  Bool: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+};
+
+/**
+ * Registers the procedures' search attributes on a server that lacks them (the time-skipping
+ * test server, or a fresh cluster). An upsert of an unregistered attribute wedges the workflow.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
+  const missing = SEARCH_ATTRIBUTE_DEFINITIONS.filter(([name]) => !existing?.customAttributes?.[name]);
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_TYPES[type]])),
+  });
 }

