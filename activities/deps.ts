@@ -1,3 +1,4 @@
+import type { WorkingCalendar } from '../domain/calendar';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 
@@ -5,5 +6,7 @@ import type { Logger } from '../lib/logger';
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
+  /** The working-day calendar as stored now (cached; rebuilt when an operator reloads a year). */
+  calendar?: () => Promise<WorkingCalendar>;
   now?: () => Date;
 }

@@ -1,0 +1,145 @@
+/** Applications, their timeline, grants and agreements: the query model the procedures update. */
+import { addDays } from 'date-fns';
+import type { ApplicationStatus, Role } from '../generated/prisma/client';
+import { mergePolicy, ProcedurePolicy } from '../domain/policy';
+import { shanghaiDate, startOfShanghaiDay } from '../domain/calendar';
+import { newId } from '../lib/ids';
+import type { ActivityDeps } from './deps';
+import { notificationActivities } from './notifications';
+import { usersWithRole } from './recipients';
+import { shanghaiText } from './inbox';
+
+export interface StatusChange {
+  applicationId: string;
+  status: ApplicationStatus;
+  /** Natural key of the timeline event so a retry records it once. */
+  eventKey: string;
+  message: string;
+  reasons?: string;
+  data?: Record<string, unknown>;
+  final?: boolean;
+}
+
+export interface PartyNotice {
+  eventKey: string;
+  template: string;
+  departmentIds: string[];
+  roles: Role[];
+  data: Record<string, unknown>;
+}
+
+export interface AgreementRef { agreementId: string; agreementNo: string; providerDeptId: string }
+
+export function applicationActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+  const { notify } = notificationActivities(deps);
+
+  return {
+    /** The policy in force at the procedure's start; the workflow keeps it to the end. */
+    async loadPolicy(input: { atMs: number }): Promise<ProcedurePolicy> {
+      const versions = await db.policyVersion.findMany({ where: { effectiveFrom: { lte: new Date(input.atMs) } }, orderBy: { effectiveFrom: 'asc' } });
+      return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));
+    },
+
+    async setApplicationStatus(input: StatusChange): Promise<void> {
+      const at = now();
+      await db.$transaction([
+        db.application.update({
+          where: { id: input.applicationId },
+          data: {
+            status: input.status,
+            ...(input.reasons !== undefined ? { outcomeReasons: input.reasons } : {}),
+            ...(input.final ? { decidedAt: at } : {}),
+            ...(input.status === 'WITHDRAWN' ? { withdrawnAt: at } : {}),
+          },
+        }),
+        db.timelineEvent.createMany({
+          data: [{ applicationId: input.applicationId, eventKey: input.eventKey, kind: input.status, message: input.message, at, data: { ...(input.data ?? {}), reasons: input.reasons } as object }],
+          skipDuplicates: true,
+        }),
+      ]);
+    },
+
+    async notifyParties(input: PartyNotice): Promise<number> {
+      const lists = await Promise.all(input.departmentIds.map((d) => usersWithRole(db, d, input.roles)));
+      return notify({ eventKey: input.eventKey, template: input.template, recipients: lists.flat(), data: input.data });
+    },
+
+    /**
+     * Grants wait for the share agreement (Art. 22 ¶2: access with an agreement); one agreement
+     * per provider department, both parties confirm in their inbox.
+     */
+    async createShareGrants(input: { applicationId: string; providerDeptIds: string[]; usePeriodDays: number }): Promise<{ agreements: AgreementRef[]; expiresAtMs: number }> {
+      const app = await db.application.findUniqueOrThrow({
+        where: { id: input.applicationId },
+        include: { resources: { include: { resource: true } }, applicantDept: true, grants: true, agreements: true },
+      });
+      const expiresAt = app.grants[0]?.expiresAt ?? addDays(now(), input.usePeriodDays);
+      const agreements: AgreementRef[] = [];
+      await db.$transaction(async (tx) => {
+        for (const providerDeptId of input.providerDeptIds) {
+          const agreementNo = `${app.applicationNo}-XY-${providerDeptId}`;
+          const agreement = await tx.agreement.upsert({
+            where: { agreementNo },
+            update: {},
+            create: {
+              id: newId(), agreementNo, kind: 'SHARE', applicationId: app.id, partyA: providerDeptId, partyB: app.applicantDeptId ?? '',
+              terms: `数据共享协议：${app.applicantDept?.name ?? ''}仅为“${app.purpose}”使用共享数据，不得超范围使用或向第三方提供，期限至 ${shanghaiText(expiresAt)}。`,
+            },
+          });
+          agreements.push({ agreementId: agreement.id, agreementNo, providerDeptId });
+          for (const { resource } of app.resources.filter((r) => r.resource.providerId === providerDeptId)) {
+            await tx.accessGrant.upsert({
+              where: { applicationId_resourceId: { applicationId: app.id, resourceId: resource.id } },
+              update: {},
+              create: { id: newId(), applicationId: app.id, resourceId: resource.id, granteeDeptId: app.applicantDeptId, status: 'PENDING_AGREEMENT', accessMode: app.accessMode, expiresAt },
+            });
+          }
+        }
+      });
+      return { agreements, expiresAtMs: expiresAt.getTime() };
+    },
+
+    async confirmAgreement(input: { agreementId: string; party: 'A' | 'B' }): Promise<void> {
+      const at = now();
+      await db.agreement.updateMany({
+        where: { id: input.agreementId, ...(input.party === 'A' ? { partyAConfirmedAt: null } : { partyBConfirmedAt: null }) },
+        data: input.party === 'A' ? { partyAConfirmedAt: at } : { partyBConfirmedAt: at },
+      });
+      const a = await db.agreement.findUniqueOrThrow({ where: { id: input.agreementId } });
+      if (a.partyAConfirmedAt && a.partyBConfirmedAt && a.status !== 'CONFIRMED') {
+        await db.agreement.update({ where: { id: a.id }, data: { status: 'CONFIRMED' } });
+      }
+    },
+
+    /** A grant becomes usable only once its agreement is confirmed by both departments. */
+    async activateGrants(input: { applicationId: string }): Promise<number> {
+      const at = now();
+      const r = await db.accessGrant.updateMany({ where: { applicationId: input.applicationId, status: 'PENDING_AGREEMENT' }, data: { status: 'ACTIVE', activatedAt: at } });
+      return r.count;
+    },
+
+    async endGrants(input: { applicationId: string; status: 'EXPIRED' | 'REVOKED'; reason: string }): Promise<number> {
+      const r = await db.accessGrant.updateMany({
+        where: { applicationId: input.applicationId, status: { in: ['ACTIVE', 'PENDING_AGREEMENT', 'SUSPENDED'] } },
+        data: { status: input.status, endedAt: now(), endReason: input.reason },
+      });
+      return r.count;
+    },
+
+    /** Start of the N-th working day before the grant's expiry: when the applicant is reminded. */
+    async expiryReminderAt(input: { expiresAtMs: number; workingDays: number }): Promise<number> {
+      if (!deps.calendar) return input.expiresAtMs;
+      const cal = await deps.calendar();
+      // Walk back from the expiry day; bounded, and only in this activity, never in a workflow.
+      let date = shanghaiDate(new Date(input.expiresAtMs - 1));
+      let counted = cal.isWorkingDay(date) ? 1 : 0;
+      for (let i = 0; counted < input.workingDays && i < input.workingDays * 4 + 60; i++) {
+        date = shanghaiDate(new Date(startOfShanghaiDay(date).getTime() - 12 * 3600_000));
+        if (cal.isWorkingDay(date)) counted += 1;
+      }
+      return startOfShanghaiDay(date).getTime();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Messages shared by the API and the workflows: updates (validated human decisions), signals
+ * (fire-and-forget facts that must be accepted even with no worker running) and their payloads.
+ */
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/** A calendar year was (re)loaded: every open deadline in it must be recomputed. */
+export interface CalendarChanged { year: number; loadedAt: string }
+export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChanged');
+
+export interface TaskActor {
+  userId: string;
+  login: string;
+  departmentId: string | null;
+  roles: string[];
+}
+
+export interface CompleteTaskInput {
+  taskId: string;
+  decision: string;
+  reasons?: string;
+  comment?: string;
+  /** Extra structured input some decisions need (e.g. the supplement answer). */
+  payload?: Record<string, unknown>;
+  actor: TaskActor;
+}
+
+export interface CompleteTaskResult {
+  taskId: string;
+  decision: string;
+  stage: string;
+}
+
+/** Completes the open human task; the validator rejects anything that is not allowed now. */
+export const completeTaskUpdate = defineUpdate<CompleteTaskResult, [CompleteTaskInput]>('completeTask');
+
+export interface WithdrawInput { actor: TaskActor; reason?: string }
+export const withdrawUpdate = defineUpdate<{ stage: string }, [WithdrawInput]>('withdraw');
