@@ -1,6 +1,7 @@
 /** Worker entry point: runs every workflow and activity, plus the mail outbox dispatcher. */
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { CalendarCache } from './lib/calendar-store';
 import { loadConfig, requireSetting } from './lib/config';
 import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
@@ -20,6 +21,7 @@ async function main() {
   });
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
   const templates = new MailTemplates();
+  const calendarCache = new CalendarCache();
   const transport = createTransport(requireSetting(config, 'SMTP_URL'));
   const connection = await NativeConnection.connect({ address: requireSetting(config, 'TEMPORAL_ADDRESS') });
   const worker = await Worker.create({
@@ -27,7 +29,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({ db, logger }),
+    activities: createActivities({ db, logger, calendar: () => calendarCache.get(db) }),
     shutdownGraceTime: '10 seconds',
   });
   const stopOutbox = startOutboxDispatcher({ db, transport, templates, from: config.MAIL_FROM, logger });

@@ -4,7 +4,7 @@ import type { ApplicationStatus, Role } from '../generated/prisma/client';
 import { mergePolicy, ProcedurePolicy } from '../domain/policy';
 import { shanghaiDate, startOfShanghaiDay } from '../domain/calendar';
 import { newId } from '../lib/ids';
-import type { ActivityDeps } from './deps';
+import { activityNow, ActivityDeps } from './deps';
 import { notificationActivities } from './notifications';
 import { usersWithRole } from './recipients';
 import { shanghaiText } from './inbox';
@@ -22,6 +22,8 @@ export interface StatusChange {
 
 export interface PartyNotice {
   eventKey: string;
+  /** Adds applicationNo, grantee name and the granted resources to the template data. */
+  applicationId?: string;
   template: string;
   departmentIds: string[];
   roles: Role[];
@@ -32,7 +34,7 @@ export interface AgreementRef { agreementId: string; agreementNo: string; provid
 
 export function applicationActivities(deps: ActivityDeps) {
   const { db } = deps;
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? activityNow;
   const { notify } = notificationActivities(deps);
 
   return {
@@ -63,7 +65,23 @@ export function applicationActivities(deps: ActivityDeps) {
 
     async notifyParties(input: PartyNotice): Promise<number> {
       const lists = await Promise.all(input.departmentIds.map((d) => usersWithRole(db, d, input.roles)));
-      return notify({ eventKey: input.eventKey, template: input.template, recipients: lists.flat(), data: input.data });
+      const data: Record<string, unknown> = { ...input.data };
+      // Workflows pass instants as epoch ms (no date formatting in workflow code); mails show Shanghai time.
+      for (const [key, value] of Object.entries(input.data)) {
+        if (key.endsWith('AtMs') && typeof value === 'number') data[key.slice(0, -2)] = shanghaiText(new Date(value));
+      }
+      if (input.applicationId) {
+        const app = await db.application.findUniqueOrThrow({
+          where: { id: input.applicationId },
+          include: { applicantDept: true, applicantPublic: true, grants: { include: { resource: { include: { provider: true } } } } },
+        });
+        const resources = app.grants.map((g) => ({ code: g.resource.code, name: g.resource.name, provider: g.resource.provider.name }));
+        Object.assign(data, {
+          applicationNo: app.applicationNo, granteeName: app.applicantDept?.name ?? app.applicantPublic?.name ?? '',
+          resources, resourceCount: resources.length, ...data,
+        });
+      }
+      return notify({ eventKey: input.eventKey, template: input.template, recipients: lists.flat(), data });
     },
 
     /**

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { WorkingCalendar } from '../domain/calendar';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -9,4 +10,17 @@ export interface ActivityDeps {
   /** The working-day calendar as stored now (cached; rebuilt when an operator reloads a year). */
   calendar?: () => Promise<WorkingCalendar>;
   now?: () => Date;
+}
+
+/**
+ * "Now" for an activity is when the server scheduled its current attempt: the same clock the
+ * workflow's timers run on (which the time-skipping test server moves), and in production a
+ * moment before the wall clock. Outside an activity it is the wall clock.
+ */
+export function activityNow(): Date {
+  try {
+    return new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+  } catch {
+    return new Date();
+  }
 }

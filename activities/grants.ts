@@ -1,5 +1,5 @@
 import { newId } from '../lib/ids';
-import type { ActivityDeps } from './deps';
+import { activityNow, ActivityDeps } from './deps';
 import type { Recipient } from './notifications';
 
 export interface GrantSummary {
@@ -10,7 +10,7 @@ export interface GrantSummary {
   resources: Array<{ code: string; name: string; provider: string }>;
 }
 
-export function grantActivities({ db, now = () => new Date() }: ActivityDeps) {
+export function grantActivities({ db, now = activityNow }: ActivityDeps) {
   async function recipientsOf(departmentIds: string[], roles: string[]): Promise<Recipient[]> {
     const users = await db.user.findMany({ where: { departmentId: { in: departmentIds }, active: true, roles: { hasSome: roles as never[] } } });
     return users.map((u) => ({ email: u.email, name: u.displayName }));

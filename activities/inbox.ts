@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Procedure, Role } from '../generated/prisma/client';
 import type { DeadlineResult, WorkingCalendar } from '../domain/calendar';
 import { newId } from '../lib/ids';
-import type { ActivityDeps } from './deps';
+import { activityNow, ActivityDeps } from './deps';
 import { notificationActivities } from './notifications';
 import { escalationRecipients, usersWithRole } from './recipients';
 
@@ -45,7 +45,7 @@ export function shanghaiText(d: Date | null | undefined): string {
 
 export function inboxActivities(deps: ActivityDeps) {
   const { db } = deps;
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? activityNow;
   const { notify } = notificationActivities(deps);
   const calendar = async (): Promise<WorkingCalendar> => {
     if (!deps.calendar) throw ApplicationFailure.nonRetryable('No working-day calendar configured for activities');

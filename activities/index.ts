@@ -1,6 +1,8 @@
+import { applicationActivities } from './applications';
 import { auditActivities } from './audit';
 import type { ActivityDeps } from './deps';
 import { grantActivities } from './grants';
+import { inboxActivities } from './inbox';
 import { notificationActivities } from './notifications';
 
 /** All activities, built from their dependencies. Workflows type their proxies from this. */
@@ -9,6 +11,8 @@ export function createActivities(deps: ActivityDeps) {
     ...auditActivities(deps),
     ...notificationActivities(deps),
     ...grantActivities(deps),
+    ...inboxActivities(deps),
+    ...applicationActivities(deps),
   };
 }
 

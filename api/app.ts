@@ -6,6 +6,7 @@ import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
+import { calendarRouter } from './routes/calendar';
 import { catalogRouter } from './routes/catalog';
 import { departmentsRouter } from './routes/departments';
 import { devTokensRouter } from './routes/dev-tokens';
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(authenticate(deps.db, deps.tokens));
   app.use(departmentsRouter(deps));
   app.use(catalogRouter(deps));
+  app.use(calendarRouter(deps));
 
   const document = openApiDocument();
   app.get('/openapi.json', (_req, res) => { res.json(document); });

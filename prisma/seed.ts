@@ -1,3 +1,4 @@
+import { seedCalendar } from '../lib/calendar-store';
 import { createDb, Db } from '../lib/db';
 import { departments, publicApplicants, resources, userEmail, users } from './seed-data';
 
@@ -35,6 +36,7 @@ export async function seed(db: Db, log: (line: string) => void = () => undefined
     };
     await db.dataResource.upsert({ where: { id: `res-${r.code}` }, create: { id: `res-${r.code}`, ...data }, update: data });
   }
+  await seedCalendar(db, log);
   log(`seeded ${departments.length} departments, ${users.length} users, ${resources.length} data resources`);
 }
 

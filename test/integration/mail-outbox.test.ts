@@ -9,7 +9,14 @@ describe('notification outbox with a real SMTP server (MailDev)', () => {
   let db: Db;
   const templates = new MailTemplates();
   const logger = createLogger('test', 'silent');
+  // Other test files leave mail in the shared outbox; deliver it first so each case sees only its own.
+  async function drain() {
+    const transport = createTransport(process.env.SMTP_URL!);
+    while (await dispatchOutboxOnce({ db, transport, templates, from: 'system <no-reply@liaocheng.example>', logger, batchSize: 200 }) > 0);
+    transport.close();
+  }
   beforeAll(() => { db = testDb(); });
+  beforeEach(() => drain());
   afterAll(() => db.$disconnect());
 
   const decisionData = { procedureName: '有条件共享申请', applicationNo: 'TEST', outcomeText: '不予共享', reasons: '涉及个人隐私' };

@@ -42,7 +42,7 @@ export async function receivedMail(): Promise<ReceivedMail[]> {
   return (await res.json()) as ReceivedMail[];
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

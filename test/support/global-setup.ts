@@ -5,10 +5,9 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { migrate } from '../../lib/migrator';
-import { createDb } from '../../lib/db';
-import { seed } from '../../prisma/seed';
-import { DATA_DIR, ensureTemporalTestServer, freePort, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from '../../scripts/lib/services';
+import { DATA_DIR, ROOT, ensureTemporalTestServer, freePort, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from '../../scripts/lib/services';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -31,9 +30,11 @@ export default async function globalSetup(): Promise<void> {
   ]);
   services.push(pg, temporal, mail);
   await migrate(pg.url);
-  const db = createDb(pg.url);
-  await seed(db);
-  await db.$disconnect();
+  // The seed runs under tsx, as `npm run db:seed` does: chinese-workday's CommonJS entry only
+  // loads through tsx's or jest's module loaders, not through the plain require jest uses here.
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'prisma', 'seed.ts')], {
+    env: { ...process.env, DATABASE_URL: pg.url }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
 
   process.env.DATABASE_URL = pg.url;
   process.env.TEMPORAL_ADDRESS = temporal.url;

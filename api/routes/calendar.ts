@@ -1,0 +1,187 @@
+/**
+ * Working-day calendar (工作日) API: deadline computation, day listing, the stored years, and
+ * the admin load of a year's schedule (国务院办公厅关于部分节假日安排的通知), which tells the
+ * running procedures to recompute their open deadlines.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR, isIsoDate, shanghaiDate } from '../../domain/calendar';
+import { CalendarCache, loadCalendarYear, notifyCalendarChanged } from '../../lib/calendar-store';
+import type { ApiDeps } from '../deps';
+import { requirePrincipal, requireRole } from '../auth';
+import { AppError, parse } from '../errors';
+import { documented } from '../openapi';
+
+/** Longest statutory period in the regulation is 15 wd; 500 (~2 years) leaves ample room. */
+export const MAX_DEADLINE_WORKING_DAYS = 500;
+/** A listing covers at most one (leap) year. */
+export const MAX_DAYS_LISTED = 366;
+
+const DAY_MS = 86_400_000;
+const INSTANT_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const instant = z
+  .string()
+  .regex(INSTANT_WITH_OFFSET, 'must be an ISO 8601 instant with a UTC offset, e.g. 2026-09-30T10:00:00+08:00')
+  .refine((v) => isIsoDate(v.slice(0, 10)) && Number.isFinite(Date.parse(v)), 'is not a real date and time');
+
+const positiveInt = (max: number) =>
+  z.string().regex(/^\d{1,6}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1).max(max));
+
+const deadlineQuery = z
+  .object({
+    from: instant,
+    workingDays: positiveInt(MAX_DEADLINE_WORKING_DAYS),
+    warningWorkingDaysBefore: positiveInt(MAX_DEADLINE_WORKING_DAYS).optional(),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.warningWorkingDaysBefore !== undefined && q.warningWorkingDaysBefore > q.workingDays) {
+      ctx.addIssue({ code: 'custom', path: ['warningWorkingDaysBefore'], message: 'must not exceed workingDays' });
+    }
+  });
+
+const isoDate = z.string().refine(isIsoDate, 'must be a real date as YYYY-MM-DD');
+
+const daysQuery = z
+  .object({ from: isoDate, to: isoDate })
+  .strict()
+  .superRefine((q, ctx) => {
+    const span = (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / DAY_MS + 1;
+    if (span < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+    else if (span > MAX_DAYS_LISTED) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may cover at most ${MAX_DAYS_LISTED} days` });
+  });
+
+const yearParam = z
+  .object({
+    year: z.string().regex(/^\d{4}$/, 'must be a four-digit year').transform(Number)
+      .pipe(z.number().int().min(MIN_SUPPORTED_YEAR).max(MAX_SUPPORTED_YEAR)),
+  })
+  .strict();
+
+/** Documents the body; validateSchedule checks it (and reports every problem as INVALID_CALENDAR). */
+const scheduleBody = z.object({
+  year: z.number().int().optional().describe('Defaults to the year in the path; must equal it if given'),
+  status: z.enum(['OFFICIAL', 'PROVISIONAL']).optional().describe('Default OFFICIAL'),
+  source: z.string().min(1).describe('The notice the schedule comes from, e.g. 国办发明电〔2026〕x号'),
+  holidays: z.array(z.object({ from: z.string(), to: z.string(), name: z.string() }).strict()),
+  makeupWorkdays: z.array(z.object({ date: z.string(), name: z.string() }).strict()),
+}).strict();
+
+/** Turns a RangeError of the calendar module (date outside 1901..2199) into a 400. */
+function outOfRange<T>(field: string, compute: () => T): T {
+  try {
+    return compute();
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new AppError('VALIDATION_FAILED', `Invalid query: ${field}: ${err.message}`, [{ path: field, message: err.message }]);
+    }
+    throw err;
+  }
+}
+
+export function calendarRouter(deps: ApiDeps): Router {
+  documented({
+    method: 'get', path: '/api/calendar/deadline', tags: ['calendar'], auth: 'required', query: deadlineQuery,
+    summary: 'Deadline of "within N working days from <from>": 24:00 Asia/Shanghai of the N-th working day after the receipt day, with warning time and provisional flag',
+  });
+  documented({
+    method: 'get', path: '/api/calendar/days', tags: ['calendar'], auth: 'required', query: daysQuery,
+    summary: 'Days from..to (at most 366) with kind (WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY), holiday name and provisional flag',
+  });
+  documented({ method: 'get', path: '/api/calendar/years', tags: ['calendar'], auth: 'required', summary: 'Calendar years stored, with status (OFFICIAL/PROVISIONAL), source and who loaded them' });
+  documented({
+    method: 'put', path: '/api/admin/calendar/years/{year}', tags: ['calendar', 'admin'], auth: 'required', body: scheduleBody,
+    summary: "Load a year's holiday schedule (ADMIN); audited; running procedures recompute their open deadlines",
+    responses: { 200: 'Loaded', 403: 'Not an ADMIN', 422: 'INVALID_CALENDAR: details list every problem' },
+  });
+
+  const cache = new CalendarCache();
+  const router = Router();
+
+  router.get('/api/calendar/deadline', async (req, res) => {
+    requirePrincipal(req);
+    const q = parse(deadlineQuery, req.query, 'query');
+    const calendar = await cache.get(deps.db);
+    const from = new Date(q.from);
+    const r = outOfRange('from', () => calendar.deadline(from, q.workingDays, { warningWorkingDaysBefore: q.warningWorkingDaysBefore }));
+    res.json({
+      from: from.toISOString(),
+      receivedDate: shanghaiDate(from),
+      workingDays: q.workingDays,
+      warningWorkingDaysBefore: q.warningWorkingDaysBefore ?? 1,
+      dueDate: r.dueDate,
+      deadlineAt: r.deadlineAt.toISOString(),
+      deadlineAtShanghai: `${r.dueDate} 24:00 (Asia/Shanghai)`,
+      warningAt: r.warningAt.toISOString(),
+      warningAtShanghai: `${shanghaiDate(r.warningAt)} 00:00 (Asia/Shanghai)`,
+      provisional: r.provisional,
+      provisionalYears: r.provisionalYears,
+    });
+  });
+
+  router.get('/api/calendar/days', async (req, res) => {
+    requirePrincipal(req);
+    const q = parse(daysQuery, req.query, 'query');
+    const calendar = await cache.get(deps.db);
+    const items = outOfRange('from', () => calendar.days(q.from, q.to));
+    res.json({ items });
+  });
+
+  router.get('/api/calendar/years', async (req, res) => {
+    requirePrincipal(req);
+    const [years, counts] = await Promise.all([
+      deps.db.calendarYear.findMany({ orderBy: { year: 'asc' } }),
+      deps.db.calendarDay.groupBy({ by: ['year', 'kind'], _count: { _all: true } }),
+    ]);
+    const count = (year: number, kind: 'HOLIDAY' | 'MAKEUP_WORKDAY') =>
+      counts.find((c) => c.year === year && c.kind === kind)?._count._all ?? 0;
+    res.json({
+      items: years.map((y) => ({
+        year: y.year, status: y.status, source: y.source, loadedAt: y.loadedAt.toISOString(), loadedBy: y.loadedBy,
+        holidays: count(y.year, 'HOLIDAY'), makeupWorkdays: count(y.year, 'MAKEUP_WORKDAY'),
+      })),
+    });
+  });
+
+  router.put('/api/admin/calendar/years/:year', async (req, res) => {
+    const admin = requireRole(req, 'ADMIN');
+    const { year } = parse(yearParam, req.params, 'params');
+    let input: unknown = req.body;
+    if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+      const body = input as Record<string, unknown>;
+      if (body.year === undefined) input = { ...body, year };
+      else if (body.year !== year) {
+        throw new AppError('VALIDATION_FAILED', `Invalid body: year: ${JSON.stringify(body.year)} differs from the year in the path (${year})`, [
+          { path: 'year', message: `must equal the year in the path (${year})` },
+        ]);
+      }
+    }
+    const loaded = await loadCalendarYear(deps.db, input, admin.login);
+    req.log?.info({ year: loaded.year, status: loaded.status, actor: admin.login }, 'calendar year loaded');
+
+    // The load stands whatever happens next; the answer says whether the procedures were told.
+    let procedures: { notified: number; error?: string };
+    try {
+      const { client } = await deps.temporal();
+      const notified = await notifyCalendarChanged(client, deps.db, loaded.year, loaded.loadedAt, (line) => req.log?.info(line));
+      procedures = { notified };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      req.log?.warn({ err, year: loaded.year }, 'calendar loaded but running procedures were not (all) notified');
+      procedures = { notified: 0, error: `Running procedures were not (all) told to recompute their deadlines: ${message}. Load the year again to retry.` };
+    }
+    res.json({
+      year: loaded.year,
+      status: loaded.status,
+      source: loaded.source,
+      loadedAt: loaded.loadedAt.toISOString(),
+      holidays: loaded.holidays,
+      makeupWorkdays: loaded.makeupWorkdays,
+      previous: loaded.previous,
+      procedures,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,309 @@
+/**
+ * The working-day calendar as data (DESIGN.md "Working days"): Postgres holds one
+ * `calendar_year` row per known year (OFFICIAL from a State Council notice, or PROVISIONAL
+ * derived from 全国年节及纪念日放假办法) and, in `calendar_day`, only the *special* days of that
+ * year: statutory holidays (HOLIDAY) and makeup workdays (MAKEUP_WORKDAY). Ordinary Monday–Friday
+ * workdays and weekends are implied. A year without a row is derived as PROVISIONAL by
+ * WorkingCalendar itself, so the table only needs the years an operator or the seed decided on.
+ *
+ * Civil dates are stored in `date` columns as the UTC midnight of the Asia/Shanghai civil date
+ * ('2026-10-01' ⇄ 2026-10-01T00:00:00Z); no time-zone conversion is involved.
+ */
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { AppError } from '../api/errors';
+import {
+  CHINESE_WORKDAY_KNOWN_ISSUES,
+  CHINESE_WORKDAY_SOURCE,
+  WorkingCalendar,
+  chineseWorkdayYears,
+  deriveProvisionalYear,
+  shanghaiDate,
+  startOfShanghaiDay,
+  validateSchedule,
+} from '../domain/calendar';
+import type { CalendarPolicy, CalendarYear, IsoDate, NamedDay, YearStatus } from '../domain/calendar';
+import { calendarChangedSignal } from '../workflows/messages';
+import type { Db } from './db';
+
+type Log = (line: string) => void;
+const silent: Log = () => undefined;
+
+const toDbDate = (date: IsoDate): Date => new Date(`${date}T00:00:00.000Z`);
+const fromDbDate = (date: Date): IsoDate => date.toISOString().slice(0, 10);
+
+function dayRows(y: CalendarYear) {
+  return [
+    ...y.holidays.map((h) => ({ date: toDbDate(h.date), year: y.year, kind: 'HOLIDAY' as const, name: h.name })),
+    ...y.makeupWorkdays.map((m) => ({ date: toDbDate(m.date), year: y.year, kind: 'MAKEUP_WORKDAY' as const, name: m.name })),
+  ];
+}
+
+/** Source label of a seeded chinese-workday year, naming the corrections applied to it. */
+export function chineseWorkdaySeedSource(year: number): string {
+  const n = CHINESE_WORKDAY_KNOWN_ISSUES.filter((i) => i.date.startsWith(`${year}-`)).length;
+  return `${CHINESE_WORKDAY_SOURCE} with known corrections applied (${n} for ${year}, ${CHINESE_WORKDAY_KNOWN_ISSUES.length} in total; see CHINESE_WORKDAY_KNOWN_ISSUES)`;
+}
+
+/**
+ * Inserts the given years that are not in the table yet, with their days, in one
+ * transaction; an existing year is never touched (an operator may have loaded the official
+ * notice). Concurrent callers are safe: `INSERT … ON CONFLICT DO NOTHING` hands each year to
+ * exactly one of them, and only that one writes its days. Returns the years inserted.
+ */
+export async function insertMissingCalendarYears(db: Db, years: CalendarYear[], loadedBy: string): Promise<number[]> {
+  if (years.length === 0) return [];
+  return db.$transaction(async (tx) => {
+    const created = await tx.calendarYear.createManyAndReturn({
+      data: years.map((y) => ({ year: y.year, status: y.status, source: y.source, loadedBy })),
+      skipDuplicates: true,
+      select: { year: true },
+    });
+    const inserted = new Set(created.map((c) => c.year));
+    const rows = years.filter((y) => inserted.has(y.year)).flatMap(dayRows);
+    if (rows.length > 0) await tx.calendarDay.createMany({ data: rows });
+    return [...inserted].sort((a, b) => a - b);
+  });
+}
+
+/**
+ * Seeds the calendar: every year chinese-workday covers (OFFICIAL, with the known corrections
+ * applied), then PROVISIONAL years derived from the 放假办法 for every year after the package's
+ * last one up to the current Shanghai year + 2. Only missing years are inserted (idempotent,
+ * never overwrites a loaded year). `now` is for tests.
+ */
+export async function seedCalendar(db: Db, log: Log = silent, opts: { now?: Date } = {}): Promise<{ inserted: number[] }> {
+  const official = chineseWorkdayYears({ applyKnownCorrections: true }).map((y) => ({ ...y, source: chineseWorkdaySeedSource(y.year) }));
+  const lastOfficial = Math.max(...official.map((y) => y.year));
+  const untilYear = Number(shanghaiDate(opts.now ?? new Date()).slice(0, 4)) + 2;
+  const provisional: CalendarYear[] = [];
+  for (let y = lastOfficial + 1; y <= untilYear; y++) provisional.push(deriveProvisionalYear(y));
+  const inserted = await insertMissingCalendarYears(db, [...official, ...provisional], 'seed');
+  log(
+    `calendar: ${inserted.length} year(s) inserted` +
+      (inserted.length > 0 ? ` (${inserted[0]}..${inserted[inserted.length - 1]})` : '') +
+      `; official ${official[0].year}..${lastOfficial} from ${CHINESE_WORKDAY_SOURCE}, provisional ${lastOfficial + 1}..${untilYear}`,
+  );
+  return { inserted };
+}
+
+/** The stored calendar as domain years (holidays and makeup workdays sorted by date). */
+export async function readCalendarYears(db: Db): Promise<CalendarYear[]> {
+  const years = await db.calendarYear.findMany({
+    orderBy: { year: 'asc' },
+    include: { days: { orderBy: { date: 'asc' } } },
+  });
+  return years.map((y) => {
+    const holidays: NamedDay[] = [];
+    const makeupWorkdays: NamedDay[] = [];
+    for (const d of y.days) {
+      const day = { date: fromDbDate(d.date), name: d.name ?? '' };
+      if (d.kind === 'HOLIDAY') holidays.push(day);
+      else if (d.kind === 'MAKEUP_WORKDAY') makeupWorkdays.push(day);
+      // WORKDAY/WEEKEND rows are implied by the weekday; none are written, any are ignored.
+    }
+    return { year: y.year, status: y.status, source: y.source, holidays, makeupWorkdays };
+  });
+}
+
+/**
+ * Fingerprint of the stored calendar: changes whenever a year is added, removed or reloaded
+ * (every load sets loaded_at) and whenever the number of special days changes (a hand edit).
+ * One cheap query over a few dozen rows.
+ */
+async function calendarFingerprint(db: Db): Promise<string> {
+  const rows = await db.$queryRaw<Array<{ fp: string | null }>>`
+    SELECT concat_ws('|',
+      (SELECT md5(coalesce(string_agg(year || ':' || status || ':' || extract(epoch FROM loaded_at), ',' ORDER BY year), ''))
+         FROM calendar_year),
+      (SELECT count(*) FROM calendar_day)) AS fp`;
+  return rows[0]?.fp ?? '';
+}
+
+const policyKey = (p: CalendarPolicy): string => `makeup=${p.countMakeupWorkdays}`;
+
+/**
+ * Builds WorkingCalendars from the stored calendar and keeps them until the stored calendar
+ * changes.
+ *
+ * Freshness: by default every get() checks the fingerprint (one single-row query) and
+ * rebuilds when it differs, so a deadline computed right after a reload — which is exactly
+ * what a workflow does when told calendarChanged — always sees the new calendar, in every
+ * process (API and worker each have their own cache). `minCheckIntervalMs` can trade that
+ * for fewer queries in a hot path; leave it 0 where correctness after a reload matters.
+ * Concurrent get()s share one rebuild. Calendars are built per policy (countMakeupWorkdays
+ * defaults to true) from the same years.
+ */
+export class CalendarCache {
+  private readonly defaultPolicy: CalendarPolicy;
+  private readonly minCheckIntervalMs: number;
+  private fingerprint: string | undefined;
+  private years: CalendarYear[] = [];
+  private readonly calendars = new Map<string, WorkingCalendar>();
+  private checkedAt = 0;
+  private pending: Promise<void> | undefined;
+
+  constructor(opts: { policy?: Partial<CalendarPolicy>; minCheckIntervalMs?: number } = {}) {
+    this.defaultPolicy = { countMakeupWorkdays: opts.policy?.countMakeupWorkdays ?? true };
+    this.minCheckIntervalMs = opts.minCheckIntervalMs ?? 0;
+  }
+
+  async get(db: Db, policy?: Partial<CalendarPolicy>): Promise<WorkingCalendar> {
+    const effective: CalendarPolicy = { countMakeupWorkdays: policy?.countMakeupWorkdays ?? this.defaultPolicy.countMakeupWorkdays };
+    const fresh = this.fingerprint !== undefined && Date.now() - this.checkedAt < this.minCheckIntervalMs;
+    if (!fresh) {
+      this.pending ??= this.refresh(db).finally(() => { this.pending = undefined; });
+      await this.pending;
+    }
+    const key = policyKey(effective);
+    let calendar = this.calendars.get(key);
+    if (calendar === undefined) {
+      calendar = new WorkingCalendar(this.years, effective);
+      this.calendars.set(key, calendar);
+    }
+    return calendar;
+  }
+
+  /** Forgets everything; the next get() reads the database again. */
+  invalidate(): void {
+    this.fingerprint = undefined;
+    this.calendars.clear();
+  }
+
+  private async refresh(db: Db): Promise<void> {
+    // Fingerprint first, data second: if a load lands in between, the stored fingerprint is
+    // older than the data and the next get() simply rebuilds once more.
+    const fp = await calendarFingerprint(db);
+    if (fp !== this.fingerprint) {
+      const years = await readCalendarYears(db);
+      this.years = years;
+      this.calendars.clear();
+      this.fingerprint = fp;
+    }
+    this.checkedAt = Date.now();
+  }
+}
+
+export interface CalendarLoadResult {
+  year: number;
+  status: YearStatus;
+  source: string;
+  loadedAt: Date;
+  holidays: number;
+  makeupWorkdays: number;
+  previous: { status: YearStatus; source: string; loadedAt: string; loadedBy: string } | null;
+}
+
+/**
+ * Validates a year's schedule (validateSchedule) and, in one transaction, replaces that
+ * year's days, upserts its row and writes an audit row. Invalid input throws
+ * AppError('INVALID_CALENDAR') listing every problem, and writes nothing. Loads of the same
+ * year are serialised by a transaction-scoped advisory lock.
+ */
+export async function loadCalendarYear(db: Db, input: unknown, actor: string): Promise<CalendarLoadResult> {
+  const checked = validateSchedule(input);
+  if (!checked.ok) {
+    const [first] = checked.errors;
+    const more = checked.errors.length > 1 ? ` (and ${checked.errors.length - 1} more problem(s))` : '';
+    throw new AppError('INVALID_CALENDAR', `Invalid calendar schedule: ${first.path || 'input'}: ${first.message}${more}`, checked.errors);
+  }
+  const y = checked.value;
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(20260001, ${y.year}::int)`;
+    // Taken under the lock, so successive loads of a year have increasing loadedAt.
+    const loadedAt = new Date();
+    const prev = await tx.calendarYear.findUnique({ where: { year: y.year } });
+    const previous = prev
+      ? { status: prev.status, source: prev.source, loadedAt: prev.loadedAt.toISOString(), loadedBy: prev.loadedBy }
+      : null;
+    await tx.calendarDay.deleteMany({ where: { year: y.year } });
+    await tx.calendarYear.upsert({
+      where: { year: y.year },
+      create: { year: y.year, status: y.status, source: y.source, loadedAt, loadedBy: actor },
+      update: { status: y.status, source: y.source, loadedAt, loadedBy: actor },
+    });
+    const rows = dayRows(y);
+    if (rows.length > 0) await tx.calendarDay.createMany({ data: rows });
+    const result: CalendarLoadResult = {
+      year: y.year,
+      status: y.status,
+      source: y.source,
+      loadedAt,
+      holidays: y.holidays.length,
+      makeupWorkdays: y.makeupWorkdays.length,
+      previous,
+    };
+    await tx.auditLog.create({
+      data: {
+        auditKey: `calendar:${y.year}:${loadedAt.toISOString()}`,
+        actor,
+        action: 'CALENDAR_YEAR_LOADED',
+        entityType: 'CalendarYear',
+        entityId: String(y.year),
+        details: { status: y.status, source: y.source, holidays: result.holidays, makeupWorkdays: result.makeupWorkdays, previous },
+      },
+    });
+    return result;
+  });
+}
+
+/**
+ * Which running procedures a change of calendar year Y can affect.
+ *
+ * A deadline "N working days after D" depends only on the days in (D, dueDate]. Changing
+ * year Y changes days in Y only, so a deadline whose due date is before Y-01-01 cannot move
+ * (all its counted days lie before Y); every other open deadline might — one in Y directly,
+ * one after Y because its count may cross Y (or a gained working day in Y can pull it back
+ * into Y). dueAt is 24:00 Shanghai of the due date, i.e. the next day's 00:00, so
+ * "due date >= Y-01-01" is "dueAt > Y-01-01T00:00+08:00". No upper bound is used: the task row
+ * does not record the day the count started (it may be the case's receipt, long before the
+ * task), and a needless signal only makes the workflow recompute an unchanged deadline.
+ *
+ * Returns the distinct workflow ids of open (OPEN or CLAIMED) tasks with such a dueAt.
+ */
+export async function workflowsWithDeadlinesFrom(db: Db, year: number): Promise<string[]> {
+  const rows = await db.task.findMany({
+    where: { status: { in: ['OPEN', 'CLAIMED'] }, dueAt: { gt: startOfShanghaiDay(`${String(year).padStart(4, '0')}-01-01`) } },
+    select: { workflowId: true },
+    distinct: ['workflowId'],
+    orderBy: { workflowId: 'asc' },
+  });
+  return rows.map((r) => r.workflowId);
+}
+
+/**
+ * Tells every running procedure with an open deadline that year `year` may have moved
+ * (rule: workflowsWithDeadlinesFrom) by signalling calendarChanged {year, loadedAt}. A
+ * workflow that is gone or already completed is skipped and logged; any other error (e.g.
+ * Temporal unreachable) is thrown after the remaining workflows were tried. Returns the
+ * number of workflows signalled.
+ */
+export async function notifyCalendarChanged(
+  client: Client,
+  db: Db,
+  year: number,
+  loadedAt: Date | string,
+  log: Log = silent,
+): Promise<number> {
+  const payload = { year, loadedAt: typeof loadedAt === 'string' ? loadedAt : loadedAt.toISOString() };
+  const ids = await workflowsWithDeadlinesFrom(db, year);
+  let signalled = 0;
+  let failure: unknown;
+  for (const id of ids) {
+    try {
+      await client.workflow.getHandle(id).signal(calendarChangedSignal, payload);
+      signalled++;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        log(`calendar: workflow ${id} not signalled (not found or already completed)`);
+      } else {
+        log(`calendar: workflow ${id} not signalled: ${err instanceof Error ? err.message : String(err)}`);
+        failure ??= err;
+      }
+    }
+  }
+  if (failure !== undefined) {
+    const reason = failure instanceof Error ? failure.message : String(failure);
+    throw new Error(`calendarChanged reached ${signalled} of ${ids.length} procedure(s); first failure: ${reason}`, { cause: failure });
+  }
+  return signalled;
+}

@@ -1,0 +1,279 @@
+/**
+ * Calendar API over HTTP (supertest) against the real Postgres and Temporal dev server.
+ * Writes only the test year 2093 (removed again); audit rows are append-only and stay.
+ */
+import request from 'supertest';
+import { seedCalendar } from '../../lib/calendar-store';
+import type { Db } from '../../lib/db';
+import { testApp, testDb } from '../support/env';
+
+const YEAR = 2093;
+
+describe('calendar API', () => {
+  let db: Db;
+  let app: ReturnType<typeof testApp>['app'];
+  let staff: string;
+  let admin: string;
+
+  const get = (path: string, query: Record<string, string | number> = {}, token: string | null = staff) => {
+    const r = request(app).get(path).query(query);
+    return token ? r.auth(token, { type: 'bearer' }) : r;
+  };
+  const put = (year: number | string, body: unknown, token: string | null = admin, on = app) => {
+    const r = request(on).put(`/api/admin/calendar/years/${year}`).send(body as object);
+    return token ? r.auth(token, { type: 'bearer' }) : r;
+  };
+  const cleanup = () => db.calendarYear.deleteMany({ where: { year: YEAR } });
+
+  beforeAll(async () => {
+    db = testDb();
+    await seedCalendar(db);
+    await cleanup();
+    ({ app } = testApp(db));
+    staff = (await request(app).post('/api/dev/tokens').send({ login: 'gaj.staff' }).expect(201)).body.token;
+    admin = (await request(app).post('/api/dev/tokens').send({ login: 'dsj.admin' }).expect(201)).body.token;
+  });
+  afterAll(async () => {
+    await cleanup();
+    await db.$disconnect();
+  });
+
+  describe('GET /api/calendar/deadline', () => {
+    it('acceptance: received Wed 2026-09-30 10:00 Shanghai, 10 working days → end of 2026-10-20 (Oct 1–7 off, makeup Sat Oct 10 counts)', async () => {
+      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays: 10 }).expect(200);
+      expect(res.body).toEqual({
+        from: '2026-09-30T02:00:00.000Z',
+        receivedDate: '2026-09-30',
+        workingDays: 10,
+        warningWorkingDaysBefore: 1,
+        dueDate: '2026-10-20',
+        deadlineAt: '2026-10-20T16:00:00.000Z',
+        deadlineAtShanghai: '2026-10-20 24:00 (Asia/Shanghai)',
+        warningAt: '2026-10-19T16:00:00.000Z',
+        warningAtShanghai: '2026-10-20 00:00 (Asia/Shanghai)',
+        provisional: false,
+        provisionalYears: [],
+      });
+    });
+
+    it.each([
+      // [from, workingDays, dueDate]: hand-computed against the 2026 notice.
+      ['2026-09-30T02:00:00Z', 10, '2026-10-20'], // same instant in UTC
+      ['2026-09-30T20:00:00-04:00', 10, '2026-10-20'], // = Oct 1 08:00 Shanghai, a holiday: same deadline
+      ['2026-09-30T23:59:59+08:00', 1, '2026-10-08'], // last second of Sep 30: first working day after the holiday
+      ['2026-09-30T16:00:00Z', 1, '2026-10-08'], // = Oct 1 00:00 Shanghai
+      ['2026-10-09T09:00:00+08:00', 1, '2026-10-10'], // Friday → makeup Saturday
+      ['2026-10-10T09:00:00+08:00', 1, '2026-10-12'], // makeup Saturday → Monday
+      ['2026-02-13T09:00:00+08:00', 1, '2026-02-14'], // 2026 春节: Sat Feb 14 is a makeup workday
+      ['2026-02-14T09:00:00+08:00', 1, '2026-02-24'], // then Feb 15–23 off
+      ['2026-12-31T09:00:00+08:00', 1, '2027-01-04'], // year boundary: Jan 1 2027 holiday (provisional year)
+    ])('from %s, %i working day(s) → %s', async (from, workingDays, dueDate) => {
+      const res = await get('/api/calendar/deadline', { from, workingDays }).expect(200);
+      expect(res.body.dueDate).toBe(dueDate);
+      // 24:00 Shanghai of the due date = 00:00 +08:00 of the next day.
+      expect(res.body.deadlineAt).toBe(new Date(Date.parse(`${dueDate}T00:00:00+08:00`) + 86_400_000).toISOString());
+      expect(res.body.deadlineAtShanghai).toBe(`${dueDate} 24:00 (Asia/Shanghai)`);
+    });
+
+    it('a warning k working days before: the start of the k-th last working day', async () => {
+      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays: 10, warningWorkingDaysBefore: 3 }).expect(200);
+      // Last three working days: Oct 16 (Fri), 19, 20 → warning at 00:00 Oct 16.
+      expect(res.body).toMatchObject({ warningAt: '2026-10-15T16:00:00.000Z', warningAtShanghai: '2026-10-16 00:00 (Asia/Shanghai)', warningWorkingDaysBefore: 3 });
+    });
+
+    it('mid-December 2026 receipt with a deadline in January 2027 is provisional (no 2027 notice yet)', async () => {
+      const years = (await get('/api/calendar/years').expect(200)).body.items as Array<{ year: number; status: string }>;
+      expect(years.find((y) => y.year === 2027)?.status).toBe('PROVISIONAL');
+      const res = await get('/api/calendar/deadline', { from: '2026-12-15T09:00:00+08:00', workingDays: 15 }).expect(200);
+      // Dec 16–18 (3), 21–25 (8), 28–31 (12), Jan 1 2027 元旦 off, Jan 4, 5, 6 (15).
+      expect(res.body).toMatchObject({ dueDate: '2027-01-06', deadlineAt: '2027-01-06T16:00:00.000Z', provisional: true, provisionalYears: [2027] });
+      const inside2026 = await get('/api/calendar/deadline', { from: '2026-12-15T09:00:00+08:00', workingDays: 5 }).expect(200);
+      expect(inside2026.body).toMatchObject({ dueDate: '2026-12-22', provisional: false, provisionalYears: [] });
+    });
+
+    it.each<[string, Record<string, string | number>, string]>([
+      ['workingDays=0', { from: '2026-09-30T10:00:00+08:00', workingDays: 0 }, 'workingDays'],
+      ['workingDays negative', { from: '2026-09-30T10:00:00+08:00', workingDays: -1 }, 'workingDays'],
+      ['workingDays fractional', { from: '2026-09-30T10:00:00+08:00', workingDays: '1.5' }, 'workingDays'],
+      ['workingDays too large', { from: '2026-09-30T10:00:00+08:00', workingDays: 501 }, 'workingDays'],
+      ['workingDays missing', { from: '2026-09-30T10:00:00+08:00' }, 'workingDays'],
+      ['from missing', { workingDays: 10 }, 'from'],
+      ['from without offset', { from: '2026-09-30T10:00:00', workingDays: 10 }, 'from'],
+      ['from a date only', { from: '2026-09-30', workingDays: 10 }, 'from'],
+      ['from not a real date', { from: '2026-02-30T10:00:00+08:00', workingDays: 10 }, 'from'],
+      ['from garbage', { from: 'yesterday', workingDays: 10 }, 'from'],
+      ['from outside the supported calendar', { from: '1800-01-01T00:00:00Z', workingDays: 10 }, 'from'],
+      ['warning beyond the period', { from: '2026-09-30T10:00:00+08:00', workingDays: 3, warningWorkingDaysBefore: 4 }, 'warningWorkingDaysBefore'],
+      ['warning 0', { from: '2026-09-30T10:00:00+08:00', workingDays: 3, warningWorkingDaysBefore: 0 }, 'warningWorkingDaysBefore'],
+      ['unknown query parameter', { from: '2026-09-30T10:00:00+08:00', workingDays: 10, tz: 'UTC' }, 'tz'],
+    ])('%s → 400 VALIDATION_FAILED (query %j) naming %s', async (_what, query, field) => {
+      const res = await get('/api/calendar/deadline', query).expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.message).toContain(field);
+    });
+
+    it('a repeated parameter is rejected, not guessed', async () => {
+      const res = await request(app).get('/api/calendar/deadline?from=2026-09-30T02:00:00Z&workingDays=1&workingDays=2').auth(staff, { type: 'bearer' }).expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('needs a signed-in user', async () => {
+      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays: 10 }, null).expect(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    });
+  });
+
+  describe('GET /api/calendar/days', () => {
+    it('lists National Day 2026 with kinds and names', async () => {
+      const res = await get('/api/calendar/days', { from: '2026-10-01', to: '2026-10-10' }).expect(200);
+      const items = res.body.items as Array<{ date: string; kind: string; name?: string; provisional: boolean }>;
+      expect(items.map((d) => d.date)).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10'].map((d) => `2026-10-${d}`));
+      for (const d of items.slice(0, 7)) expect(d).toMatchObject({ kind: 'HOLIDAY', name: expect.stringContaining('国庆'), provisional: false });
+      expect(items[7]).toEqual({ date: '2026-10-08', kind: 'WORKDAY', provisional: false });
+      expect(items[8]).toEqual({ date: '2026-10-09', kind: 'WORKDAY', provisional: false });
+      expect(items[9]).toMatchObject({ date: '2026-10-10', kind: 'MAKEUP_WORKDAY', name: expect.any(String), provisional: false });
+    });
+
+    it('marks days of a provisional year, with the statutory holidays derived by law', async () => {
+      const res = await get('/api/calendar/days', { from: '2026-12-31', to: '2027-01-04' }).expect(200);
+      expect(res.body.items).toEqual([
+        { date: '2026-12-31', kind: 'WORKDAY', provisional: false },
+        { date: '2027-01-01', kind: 'HOLIDAY', name: '元旦', provisional: true },
+        { date: '2027-01-02', kind: 'WEEKEND', provisional: true },
+        { date: '2027-01-03', kind: 'WEEKEND', provisional: true },
+        { date: '2027-01-04', kind: 'WORKDAY', provisional: true },
+      ]);
+    });
+
+    it('accepts a full leap year (366 days) and a single day', async () => {
+      expect((await get('/api/calendar/days', { from: '2028-01-01', to: '2028-12-31' }).expect(200)).body.items).toHaveLength(366);
+      expect((await get('/api/calendar/days', { from: '2026-10-10', to: '2026-10-10' }).expect(200)).body.items).toHaveLength(1);
+    });
+
+    it.each<[string, Record<string, string>, string]>([
+      ['to before from', { from: '2026-10-10', to: '2026-10-01' }, 'to'],
+      ['more than 366 days', { from: '2026-01-01', to: '2027-01-02' }, 'to'],
+      ['from missing', { to: '2026-10-01' }, 'from'],
+      ['to missing', { from: '2026-10-01' }, 'to'],
+      ['not a real date', { from: '2026-02-29', to: '2026-03-01' }, 'from'],
+      ['an instant instead of a date', { from: '2026-10-01T00:00:00Z', to: '2026-10-02' }, 'from'],
+      ['outside the supported calendar', { from: '1800-01-01', to: '1800-01-02' }, 'from'],
+      ['unknown query parameter', { from: '2026-10-01', to: '2026-10-02', kind: 'HOLIDAY' }, 'kind'],
+    ])('%s → 400 VALIDATION_FAILED (query %j) naming %s', async (_what, query, field) => {
+      const res = await get('/api/calendar/days', query).expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.message).toContain(field);
+    });
+  });
+
+  describe('GET /api/calendar/years', () => {
+    it('lists stored years with status, source, loadedAt, loadedBy and day counts', async () => {
+      const res = await get('/api/calendar/years').expect(200);
+      type Row = { year: number; holidays: number; makeupWorkdays: number };
+      const byYear = new Map((res.body.items as Row[]).map((y) => [y.year, y]));
+      expect(byYear.get(2026)).toMatchObject({ status: 'OFFICIAL', source: expect.stringContaining('chinese-workday@'), loadedBy: 'seed', loadedAt: expect.any(String) });
+      expect(byYear.get(2026)!.holidays).toBeGreaterThan(20);
+      expect(byYear.get(2026)!.makeupWorkdays).toBeGreaterThan(3);
+      expect(byYear.get(2027)).toMatchObject({ status: 'PROVISIONAL', loadedBy: 'seed', makeupWorkdays: 0 });
+    });
+  });
+
+  describe('PUT /api/admin/calendar/years/:year', () => {
+    // 2093-03-02 is a Monday; 2093-03-07 a Saturday.
+    const notice = {
+      source: '测试通知 2093',
+      holidays: [
+        { from: '2093-01-01', to: '2093-01-01', name: '元旦' },
+        { from: '2093-03-03', to: '2093-03-04', name: '测试假日' },
+      ],
+      makeupWorkdays: [{ date: '2093-03-07', name: '测试调休上班' }],
+    };
+    const deadline2093 = () => get('/api/calendar/deadline', { from: '2093-03-02T10:00:00+08:00', workingDays: 3 }).expect(200);
+
+    it('is for ADMIN only', async () => {
+      const res = await put(YEAR, notice, staff).expect(403);
+      expect(res.body.error.code).toBe('FORBIDDEN');
+      expect((await put(YEAR, notice, null).expect(401)).body.error.code).toBe('UNAUTHENTICATED');
+      expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
+    });
+
+    it('rejects an invalid schedule with 422 INVALID_CALENDAR listing every problem, and stores nothing', async () => {
+      const res = await put(YEAR, {
+        source: '',
+        holidays: [{ from: '2093-03-03', to: '2093-03-01', name: '倒序' }, { from: '2094-01-01', to: '2094-01-01', name: '元旦' }],
+        makeupWorkdays: [{ date: '2093-03-02', name: '周一' }],
+      }).expect(422);
+      expect(res.body.error.code).toBe('INVALID_CALENDAR');
+      const codes = (res.body.error.details as Array<{ path: string; code: string; message: string }>).map((d) => `${d.path}:${d.code}`);
+      expect(codes).toEqual(expect.arrayContaining([
+        'source:EMPTY_SOURCE', 'holidays[0].to:RANGE_REVERSED', 'holidays[1].from:DATE_OUTSIDE_YEAR', 'makeupWorkdays[0].date:MAKEUP_NOT_WEEKEND',
+      ]));
+      expect(res.body.error.message).toContain('source');
+      const structural = await put(YEAR, { source: 'x', holidays: 'none', colour: 'red' }).expect(422);
+      expect((structural.body.error.details as Array<{ path: string }>).map((d) => d.path)).toEqual(expect.arrayContaining(['holidays', 'makeupWorkdays', 'colour']));
+      expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
+      expect(await db.auditLog.count({ where: { entityType: 'CalendarYear', entityId: String(YEAR) } })).toBe(0);
+    });
+
+    it('rejects a body year that differs from the path, and a bad path year, with 400', async () => {
+      const mismatch = await put(YEAR, { ...notice, year: 2094 }).expect(400);
+      expect(mismatch.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('year') });
+      expect((await put('20x3', notice).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+      expect((await put('1800', notice).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+      expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
+    });
+
+    it('loads a year: days and deadlines reflect it at once, the load is audited, a reload names the previous version', async () => {
+      const before = (await deadline2093()).body;
+      // Provisional 2093 (nothing special in early March): Tue 3, Wed 4, Thu 5.
+      expect(before).toMatchObject({ dueDate: '2093-03-05', provisional: true, provisionalYears: [2093] });
+
+      const res = await put(YEAR, notice).expect(200);
+      expect(res.body).toEqual({
+        year: YEAR, status: 'OFFICIAL', source: '测试通知 2093', loadedAt: expect.any(String),
+        holidays: 3, makeupWorkdays: 1, previous: null, procedures: { notified: 0 },
+      });
+
+      const days = await get('/api/calendar/days', { from: '2093-03-02', to: '2093-03-08' }).expect(200);
+      expect(days.body.items).toEqual([
+        { date: '2093-03-02', kind: 'WORKDAY', provisional: false },
+        { date: '2093-03-03', kind: 'HOLIDAY', name: '测试假日', provisional: false },
+        { date: '2093-03-04', kind: 'HOLIDAY', name: '测试假日', provisional: false },
+        { date: '2093-03-05', kind: 'WORKDAY', provisional: false },
+        { date: '2093-03-06', kind: 'WORKDAY', provisional: false },
+        { date: '2093-03-07', kind: 'MAKEUP_WORKDAY', name: '测试调休上班', provisional: false },
+        { date: '2093-03-08', kind: 'WEEKEND', provisional: false },
+      ]);
+      // Thu 5, Fri 6, makeup Sat 7.
+      expect((await deadline2093()).body).toMatchObject({ dueDate: '2093-03-07', deadlineAt: '2093-03-07T16:00:00.000Z', provisional: false, provisionalYears: [] });
+
+      const audit = await db.auditLog.findUniqueOrThrow({ where: { auditKey: `calendar:${YEAR}:${res.body.loadedAt}` } });
+      expect(audit).toMatchObject({ actor: 'dsj.admin', action: 'CALENDAR_YEAR_LOADED', entityId: String(YEAR) });
+
+      const reload = await put(YEAR, { ...notice, year: YEAR, status: 'PROVISIONAL', source: '测试通知 2093 (修订)', makeupWorkdays: [] }).expect(200);
+      expect(reload.body).toMatchObject({
+        status: 'PROVISIONAL', makeupWorkdays: 0,
+        previous: { status: 'OFFICIAL', source: '测试通知 2093', loadedBy: 'dsj.admin', loadedAt: res.body.loadedAt },
+        procedures: { notified: 0 },
+      });
+      // Without the makeup Saturday: Thu 5, Fri 6, Mon 9; provisional again by the operator's choice.
+      expect((await deadline2093()).body).toMatchObject({ dueDate: '2093-03-09', provisional: true, provisionalYears: [2093] });
+      const years = (await get('/api/calendar/years').expect(200)).body.items as Array<{ year: number }>;
+      expect(years.find((y) => y.year === YEAR)).toMatchObject({ status: 'PROVISIONAL', source: '测试通知 2093 (修订)', loadedBy: 'dsj.admin', holidays: 3, makeupWorkdays: 0 });
+    });
+
+    it('keeps the load and says so when Temporal cannot be reached', async () => {
+      const { app: noTemporal } = testApp(db, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+      const res = await put(YEAR, notice, admin, noTemporal).expect(200);
+      expect(res.body.procedures).toEqual({ notified: 0, error: expect.stringContaining('not (all) told') });
+      expect(await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } })).toMatchObject({ status: 'OFFICIAL', source: '测试通知 2093' });
+    });
+  });
+
+  it('documents the calendar endpoints in the OpenAPI document', async () => {
+    const doc = await request(app).get('/openapi.json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining([
+      '/api/calendar/deadline', '/api/calendar/days', '/api/calendar/years', '/api/admin/calendar/years/{year}',
+    ]));
+  });
+});

@@ -1,0 +1,348 @@
+/**
+ * The stored calendar (real Postgres, real Temporal dev server). The database is shared with
+ * other test files: this file writes only the years 2091, 2092 and 2095 (and task rows it
+ * creates itself), and removes them again; audit rows are append-only and stay.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { AppError } from '../../api/errors';
+import {
+  CHINESE_WORKDAY_VERSION,
+  chineseWorkdayYears,
+  deriveProvisionalYear,
+  shanghaiDate,
+  startOfShanghaiDay,
+  validateSchedule,
+} from '../../domain/calendar';
+import {
+  CalendarCache,
+  insertMissingCalendarYears,
+  loadCalendarYear,
+  notifyCalendarChanged,
+  readCalendarYears,
+  seedCalendar,
+  workflowsWithDeadlinesFrom,
+} from '../../lib/calendar-store';
+import type { Db } from '../../lib/db';
+import { connectTemporal, TemporalHandle } from '../../lib/temporal';
+import { testDb } from '../support/env';
+
+const TEST_YEARS = [2091, 2092, 2095];
+
+/** A valid official schedule for a test year (Jan 1 and a weekday block, one makeup Saturday). */
+function schedule(year: number, extra: Partial<{ source: string; status: 'OFFICIAL' | 'PROVISIONAL' }> = {}) {
+  // Find the first Monday of March and the Saturday of that week.
+  let d = new Date(Date.UTC(year, 2, 1));
+  while (d.getUTCDay() !== 1) d = new Date(d.getTime() + 86_400_000);
+  const iso = (offset: number) => new Date(d.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+  return {
+    year,
+    source: `test notice ${year}`,
+    ...extra,
+    holidays: [
+      { from: `${year}-01-01`, to: `${year}-01-01`, name: '元旦' },
+      { from: iso(1), to: iso(2), name: '测试假日' }, // Tuesday–Wednesday
+    ],
+    makeupWorkdays: [{ date: iso(5), name: '测试调休上班' }], // Saturday
+    monday: iso(0),
+  };
+}
+const body = (s: ReturnType<typeof schedule>) => {
+  const { monday: _monday, ...rest } = s;
+  return rest;
+};
+
+describe('calendar store (real Postgres)', () => {
+  let db: Db;
+
+  const cleanup = async () => {
+    await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+    await db.calendarYear.deleteMany({ where: { year: { in: TEST_YEARS } } }); // days cascade
+  };
+  const snapshot = async (year: number) => ({
+    year: await db.calendarYear.findUnique({ where: { year } }),
+    days: await db.calendarDay.findMany({ where: { year }, orderBy: { date: 'asc' } }),
+    audits: await db.auditLog.count({ where: { entityType: 'CalendarYear', entityId: String(year) } }),
+  });
+
+  beforeAll(async () => {
+    db = testDb();
+    await seedCalendar(db);
+    await cleanup();
+  });
+  afterAll(async () => {
+    await cleanup();
+    await db.$disconnect();
+  });
+
+  describe('seedCalendar', () => {
+    it('stores every chinese-workday year as OFFICIAL with its source, and PROVISIONAL years up to this year + 2', async () => {
+      const rows = await db.calendarYear.findMany({ orderBy: { year: 'asc' } });
+      const byYear = new Map(rows.map((r) => [r.year, r]));
+      const packageYears = chineseWorkdayYears().map((y) => y.year);
+      expect(packageYears[0]).toBe(2011);
+      for (const y of packageYears) {
+        const row = byYear.get(y);
+        expect(row).toMatchObject({ status: 'OFFICIAL', loadedBy: 'seed' });
+        expect(row!.source).toContain(`chinese-workday@${CHINESE_WORKDAY_VERSION}`);
+        expect(row!.source).toContain('known corrections applied');
+      }
+      expect(byYear.get(2012)!.source).toContain('(5 for 2012');
+      expect(byYear.get(2026)!.source).toContain('(0 for 2026');
+      const until = Number(shanghaiDate(new Date()).slice(0, 4)) + 2;
+      for (let y = packageYears[packageYears.length - 1] + 1; y <= until; y++) {
+        expect(byYear.get(y)).toMatchObject({ status: 'PROVISIONAL', loadedBy: 'seed' });
+      }
+      // The known corrections are applied: 2011-02-12 was a makeup Saturday (补春节).
+      const fix = await db.calendarDay.findUnique({ where: { date: new Date('2011-02-12T00:00:00Z') } });
+      expect(fix).toMatchObject({ year: 2011, kind: 'MAKEUP_WORKDAY', name: '补春节' });
+    });
+
+    it('is idempotent: a second run inserts nothing and changes nothing', async () => {
+      const before = await db.calendarYear.findMany({ orderBy: { year: 'asc' } });
+      const daysBefore = await db.calendarDay.count();
+      const started = Date.now();
+      await expect(seedCalendar(db)).resolves.toEqual({ inserted: [] });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(await db.calendarYear.findMany({ orderBy: { year: 'asc' } })).toEqual(before);
+      expect(await db.calendarDay.count()).toBe(daysBefore);
+    });
+
+    it('never overwrites a year that is already stored (e.g. an official notice an operator loaded)', async () => {
+      const loaded = await loadCalendarYear(db, body(schedule(2091)), 'operator.test');
+      const before = await snapshot(2091);
+      const inserted = await insertMissingCalendarYears(db, [deriveProvisionalYear(2091), deriveProvisionalYear(2092)], 'seed');
+      expect(inserted).toEqual([2092]);
+      const after = await snapshot(2091);
+      expect(after.year).toEqual(before.year);
+      expect(after.year).toMatchObject({ status: 'OFFICIAL', source: 'test notice 2091', loadedBy: 'operator.test', loadedAt: loaded.loadedAt });
+      expect(after.days).toEqual(before.days);
+      const [y2092] = (await readCalendarYears(db)).filter((y) => y.year === 2092);
+      expect(y2092).toEqual(deriveProvisionalYear(2092));
+      await db.calendarYear.delete({ where: { year: 2092 } });
+    });
+
+    it('hands each missing year to exactly one of two concurrent seeders', async () => {
+      const years = [deriveProvisionalYear(2092)];
+      const results = await Promise.all([insertMissingCalendarYears(db, years, 'seed'), insertMissingCalendarYears(db, years, 'seed')]);
+      expect(results.flat()).toEqual([2092]);
+      expect(await db.calendarDay.count({ where: { year: 2092 } })).toBe(years[0].holidays.length);
+      await db.calendarYear.delete({ where: { year: 2092 } });
+    });
+  });
+
+  describe('readCalendarYears', () => {
+    it('gives back exactly the years that were stored (dates, kinds, names, status, source)', async () => {
+      const stored = await readCalendarYears(db);
+      const byYear = new Map(stored.map((y) => [y.year, y]));
+      for (const y of chineseWorkdayYears({ applyKnownCorrections: true })) {
+        const got = byYear.get(y.year)!;
+        expect({ ...got, source: '' }).toEqual({ ...y, source: '' });
+      }
+      const valid = validateSchedule(body(schedule(2091)));
+      if (!valid.ok) throw new Error('fixture invalid');
+      expect(byYear.get(2091)).toEqual(valid.value);
+      expect(stored.map((y) => y.year)).toEqual([...stored.map((y) => y.year)].sort((a, b) => a - b));
+    });
+  });
+
+  describe('CalendarCache', () => {
+    it('reuses the calendar while nothing changed and rebuilds after a reload', async () => {
+      const cache = new CalendarCache();
+      const s = schedule(2092);
+      const first = await cache.get(db);
+      expect(await cache.get(db)).toBe(first);
+      expect(first.yearStatus(2092)).toBe('PROVISIONAL');
+      const receivedMonday = new Date(`${s.monday}T10:00:00+08:00`);
+      // Provisional 2092: Tue, Wed, Thu are the first three working days after Monday.
+      expect(first.deadline(receivedMonday, 3).provisional).toBe(true);
+      const before = first.deadline(receivedMonday, 3).dueDate;
+
+      await loadCalendarYear(db, body(s), 'operator.test');
+      const second = await cache.get(db);
+      expect(second).not.toBe(first);
+      expect(second.yearStatus(2092)).toBe('OFFICIAL');
+      expect(second.dayKind(s.holidays[1].from)).toMatchObject({ kind: 'HOLIDAY', name: '测试假日' });
+      // Tue and Wed are now holidays: Thu, Fri, and the makeup Saturday.
+      const after = second.deadline(receivedMonday, 3);
+      expect(after).toMatchObject({ dueDate: s.makeupWorkdays[0].date, provisional: false });
+      expect(after.dueDate).not.toBe(before);
+
+      // Removing the year is a change too.
+      await db.calendarYear.delete({ where: { year: 2092 } });
+      expect((await cache.get(db)).yearStatus(2092)).toBe('PROVISIONAL');
+    });
+
+    it('builds one calendar per policy: makeup workdays can be switched off', async () => {
+      const cache = new CalendarCache();
+      const counting = await cache.get(db);
+      const notCounting = await cache.get(db, { countMakeupWorkdays: false });
+      expect(counting.isWorkingDay('2026-10-10')).toBe(true);
+      expect(notCounting.isWorkingDay('2026-10-10')).toBe(false);
+      expect(await cache.get(db, { countMakeupWorkdays: false })).toBe(notCounting);
+      const strict = new CalendarCache({ policy: { countMakeupWorkdays: false } });
+      expect((await strict.get(db)).isWorkingDay('2026-10-10')).toBe(false);
+    });
+
+    it('with minCheckIntervalMs, trades freshness for fewer queries (documented trade-off)', async () => {
+      const cache = new CalendarCache({ minCheckIntervalMs: 60_000 });
+      const first = await cache.get(db);
+      await loadCalendarYear(db, body(schedule(2092)), 'operator.test');
+      expect(await cache.get(db)).toBe(first);
+      cache.invalidate();
+      expect((await cache.get(db)).yearStatus(2092)).toBe('OFFICIAL');
+      await db.calendarYear.delete({ where: { year: 2092 } });
+    });
+  });
+
+  describe('loadCalendarYear', () => {
+    it('rejects an invalid schedule with INVALID_CALENDAR listing every problem, and writes nothing', async () => {
+      const before = await snapshot(2091);
+      expect(before.year).not.toBeNull();
+      const bad = {
+        year: 2091,
+        source: 'broken notice',
+        holidays: [
+          { from: '2091-10-01', to: '2091-10-07', name: '国庆节' },
+          { from: '2091-10-05', to: '2091-10-06', name: '重叠' },
+          { from: '2092-01-01', to: '2092-01-01', name: '元旦' },
+        ],
+        makeupWorkdays: [{ date: '2091-10-08', name: '周一?' }],
+      };
+      let error: unknown;
+      try {
+        await loadCalendarYear(db, bad, 'operator.test');
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(AppError);
+      const appError = error as AppError;
+      expect(appError.code).toBe('INVALID_CALENDAR');
+      expect(appError.status).toBe(422);
+      const details = appError.details as Array<{ path: string; code: string }>;
+      expect(details.map((d) => d.code)).toEqual(expect.arrayContaining(['OVERLAPPING_HOLIDAYS', 'DATE_OUTSIDE_YEAR', 'MAKEUP_NOT_WEEKEND']));
+      expect(appError.message).toContain(details[0].path);
+      expect(await snapshot(2091)).toEqual(before);
+
+      await expect(loadCalendarYear(db, null, 'operator.test')).rejects.toMatchObject({ code: 'INVALID_CALENDAR' });
+      await expect(loadCalendarYear(db, { ...bad, holidays: 'none' }, 'operator.test')).rejects.toMatchObject({ code: 'INVALID_CALENDAR' });
+      expect(await snapshot(2091)).toEqual(before);
+    });
+
+    it('replaces the year in one go and writes an audit row naming the previous version', async () => {
+      const before = await snapshot(2091);
+      const next = { ...body(schedule(2091)), source: 'test notice 2091 (revised)', makeupWorkdays: [] };
+      const result = await loadCalendarYear(db, next, 'dsj.admin');
+      expect(result).toMatchObject({
+        year: 2091, status: 'OFFICIAL', source: 'test notice 2091 (revised)', holidays: 3, makeupWorkdays: 0,
+        previous: { status: 'OFFICIAL', source: 'test notice 2091', loadedBy: before.year!.loadedBy, loadedAt: before.year!.loadedAt.toISOString() },
+      });
+      const after = await snapshot(2091);
+      expect(after.days.map((d) => d.kind)).toEqual(['HOLIDAY', 'HOLIDAY', 'HOLIDAY']);
+      expect(after.year).toMatchObject({ source: 'test notice 2091 (revised)', loadedBy: 'dsj.admin', loadedAt: result.loadedAt });
+      expect(after.audits).toBe(before.audits + 1);
+      const audit = await db.auditLog.findUniqueOrThrow({ where: { auditKey: `calendar:2091:${result.loadedAt.toISOString()}` } });
+      expect(audit).toMatchObject({ actor: 'dsj.admin', action: 'CALENDAR_YEAR_LOADED', entityType: 'CalendarYear', entityId: '2091' });
+      expect(audit.details).toEqual({
+        status: 'OFFICIAL', source: 'test notice 2091 (revised)', holidays: 3, makeupWorkdays: 0,
+        previous: { status: 'OFFICIAL', source: 'test notice 2091', loadedBy: before.year!.loadedBy, loadedAt: before.year!.loadedAt.toISOString() },
+      });
+    });
+
+    it('serialises concurrent loads of the same year (no duplicate-day failure, last one wins whole)', async () => {
+      const a = { ...body(schedule(2092)), source: 'A' };
+      const b = { ...body(schedule(2092)), source: 'B', makeupWorkdays: [] };
+      const results = await Promise.all([loadCalendarYear(db, a, 'x'), loadCalendarYear(db, b, 'y')]);
+      // One ran first (no previous), the other saw it as its previous version and won.
+      const firstRun = results.find((r) => r.previous === null)!;
+      const secondRun = results.find((r) => r.previous !== null)!;
+      expect(firstRun).toBeDefined();
+      expect(secondRun?.previous?.source).toBe(firstRun.source);
+      expect(secondRun.loadedAt.getTime()).toBeGreaterThanOrEqual(firstRun.loadedAt.getTime());
+      const [stored] = (await readCalendarYears(db)).filter((y) => y.year === 2092);
+      expect(stored.source).toBe(secondRun.source);
+      expect(stored.makeupWorkdays).toHaveLength(secondRun.source === 'A' ? 1 : 0);
+      await db.calendarYear.delete({ where: { year: 2092 } });
+    });
+  });
+
+  describe('notifyCalendarChanged (real Temporal dev server)', () => {
+    let temporal: TemporalHandle;
+    let client: Client;
+    const started: string[] = [];
+
+    beforeAll(async () => {
+      temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');
+      client = temporal.client;
+    });
+    afterAll(async () => {
+      for (const id of started) await client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      await temporal.connection.close();
+    });
+
+    /** A running workflow nobody executes (no worker on its queue): it still records signals. */
+    async function startProbe(): Promise<string> {
+      const id = `calendar-store-test/${randomUUID()}`;
+      await client.workflow.start('calendarSignalProbe', { taskQueue: `calendar-test-no-worker-${randomUUID()}`, workflowId: id });
+      started.push(id);
+      return id;
+    }
+    async function signalsOf(id: string): Promise<unknown[]> {
+      const history = await client.workflow.getHandle(id).fetchHistory();
+      return (history.events ?? [])
+        .map((e) => e.workflowExecutionSignaledEventAttributes)
+        .filter((a) => a?.signalName === 'calendarChanged')
+        .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0].data!).toString('utf8')));
+    }
+    let n = 0;
+    async function task(workflowId: string, dueAt: Date | null, status: 'OPEN' | 'CLAIMED' | 'DONE' = 'OPEN') {
+      n++;
+      await db.task.create({
+        data: {
+          id: `calendar-store-test-${randomUUID()}`, taskKey: `calendar-store-test:${workflowId}:${n}`, workflowId,
+          procedure: 'OBJECTION', step: 'TEST', status, candidateDeptId: 'gaj', candidateRole: 'PROVIDER_REVIEWER',
+          title: 'calendar test task', dueAt,
+        },
+      });
+    }
+
+    it('signals each running procedure whose open deadline ends in the year or later, once; skips the rest', async () => {
+      const inYear = await startProbe(); // two open tasks, one in 2095, one claimed in 2096
+      const before = await startProbe(); // due 2094-12-31 24:00 = 2095-01-01 00:00 Shanghai: cannot move
+      const done = await startProbe(); // only a DONE task
+      const gone = `calendar-store-test/${randomUUID()}`; // never started
+      const jan1 = startOfShanghaiDay('2095-01-01');
+      await task(inYear, new Date('2095-03-01T16:00:00Z'));
+      await task(inYear, new Date('2096-01-10T16:00:00Z'), 'CLAIMED');
+      await task(before, jan1);
+      await task(before, null);
+      await task(done, new Date('2095-06-01T16:00:00Z'), 'DONE');
+      await task(gone, new Date('2095-05-01T16:00:00Z'));
+
+      expect(await workflowsWithDeadlinesFrom(db, 2095)).toEqual([inYear, gone].sort());
+      const lines: string[] = [];
+      const loadedAt = '2090-11-20T02:00:00.000Z';
+      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l))).toBe(1);
+      expect(await signalsOf(inYear)).toEqual([{ year: 2095, loadedAt }]);
+      expect(await signalsOf(before)).toEqual([]);
+      expect(await signalsOf(done)).toEqual([]);
+      expect(lines.join('\n')).toContain(gone);
+
+      // A later change (2096) still reaches the procedure whose deadline lies in 2096.
+      expect(await notifyCalendarChanged(client, db, 2096, new Date(loadedAt))).toBe(1);
+      expect(await signalsOf(inYear)).toHaveLength(2);
+      expect(await workflowsWithDeadlinesFrom(db, 2097)).toEqual([]);
+      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+    });
+
+    it('ignores a procedure that has completed in the meantime', async () => {
+      const finished = await startProbe();
+      await task(finished, new Date('2095-09-01T16:00:00Z'));
+      await client.workflow.getHandle(finished).terminate('finished');
+      const lines: string[] = [];
+      expect(await notifyCalendarChanged(client, db, 2095, new Date(), (l) => lines.push(l))).toBe(0);
+      expect(lines.join('\n')).toContain(finished);
+      expect(await signalsOf(finished)).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Harness for procedure workflow tests: the time-skipping Temporal server, the real activities
+ * on the real (seeded) Postgres, and a working-day calendar the test can swap.
+ */
+import { bundleWorkflowCode, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import { chineseWorkdayYears, WorkingCalendar } from '../../domain/calendar';
+import type { Db } from '../../lib/db';
+import { newId } from '../../lib/ids';
+import { createLogger } from '../../lib/logger';
+import { completeTaskUpdate, CompleteTaskResult, TaskActor } from '../../workflows/messages';
+import { eventually, uniqueSuffix } from './env';
+
+export const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+export function officialCalendar(): WorkingCalendar {
+  return new WorkingCalendar(chineseWorkdayYears({ applyKnownCorrections: true }));
+}
+
+export class ProcedureHarness {
+  calendar: WorkingCalendar = officialCalendar();
+  taskQueue = `tq-${uniqueSuffix()}`;
+  private worker?: Worker;
+  private running?: Promise<void>;
+
+  constructor(readonly env: TestWorkflowEnvironment, readonly db: Db, readonly bundle: WorkflowBundleWithSourceMap) {}
+
+  static bundle(): Promise<WorkflowBundleWithSourceMap> {
+    return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silentLogger });
+  }
+
+  /**
+   * `replayEveryTask` turns off the workflow cache, so every workflow task replays the whole
+   * history, as after a crash (the Java test server does not move work off a stopped worker's
+   * sticky queue, so restart tests run without one).
+   */
+  async startWorker(opts: { replayEveryTask?: boolean } = {}): Promise<void> {
+    this.worker = await Worker.create({
+      connection: this.env.nativeConnection, taskQueue: this.taskQueue, workflowBundle: this.bundle,
+      ...(opts.replayEveryTask ? { maxCachedWorkflows: 0 } : {}),
+      activities: createActivities({ db: this.db, logger: createLogger('test', 'silent'), calendar: async () => this.calendar }),
+    });
+    this.running = this.worker.run();
+  }
+
+  /** Simulates a worker crash/restart: the running procedure must continue on the next worker. */
+  async stopWorker(): Promise<void> {
+    this.worker?.shutdown();
+    await this.running;
+    this.worker = undefined;
+  }
+
+  async actor(login: string): Promise<TaskActor> {
+    const u = await this.db.user.findUniqueOrThrow({ where: { login } });
+    return { userId: u.id, login: u.login, departmentId: u.departmentId, roles: u.roles };
+  }
+
+  /** An application row as the API would write it (the API test covers the HTTP side). */
+  async application(procedure: 'CONDITIONAL_SHARE' | 'UNCONDITIONAL_SHARE', applicantDeptId: string, resourceCodes: string[]) {
+    const applicationNo = `T-${uniqueSuffix()}`;
+    const id = newId();
+    const resources = await this.db.dataResource.findMany({ where: { code: { in: resourceCodes } } });
+    await this.db.application.create({
+      data: {
+        id, applicationNo, procedure, workflowId: `${procedure.toLowerCase().replace('_', '-')}/${applicationNo}`,
+        idempotencyKey: applicationNo, applicantKey: `dept:${applicantDeptId}`, applicantDeptId,
+        submittedById: `u-${applicantDeptId}.staff`, purpose: '核验低保对象家庭经济状况', legalDuty: '《社会救助暂行办法》第十一条',
+        fieldsRequested: ['姓名'], usePeriodDays: 30, accessMode: 'INTERFACE',
+        resources: { create: resources.map((r) => ({ resourceId: r.id })) },
+      },
+    });
+    return { id, applicationNo, workflowId: `${procedure.toLowerCase().replace('_', '-')}/${applicationNo}`, providerDeptIds: [...new Set(resources.map((r) => r.providerId))] };
+  }
+
+  /** The open task of a step, once the workflow has created it. */
+  openTask(workflowId: string, step: string, candidateDeptId?: string) {
+    return eventually(async () => (await this.db.task.findFirst({
+      where: { workflowId, step, status: { in: ['OPEN', 'CLAIMED'] }, ...(candidateDeptId ? { candidateDeptId } : {}) },
+      orderBy: { createdAt: 'desc' },
+    })) ?? undefined, `an open ${step} task in ${workflowId}`);
+  }
+
+  async decide(workflowId: string, step: string, login: string, decision: string, extra: { reasons?: string; comment?: string; deptId?: string; updateId?: string } = {}): Promise<CompleteTaskResult> {
+    const actor = await this.actor(login);
+    const task = await this.openTask(workflowId, step, extra.deptId ?? actor.departmentId ?? undefined);
+    return this.env.client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
+      args: [{ taskId: task.id, decision, reasons: extra.reasons, comment: extra.comment, actor }],
+      updateId: extra.updateId ?? `${task.id}:${decision}`,
+    });
+  }
+}

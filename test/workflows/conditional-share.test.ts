@@ -1,0 +1,223 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkingCalendar, chineseWorkdayYears, deriveProvisionalYear } from '../../domain/calendar';
+import type { Db } from '../../lib/db';
+import { conditionalShareWorkflow, ConditionalShareInput } from '../../workflows/conditional-share';
+import { calendarChangedSignal, withdrawUpdate } from '../../workflows/messages';
+import { SA } from '../../workflows/search-attributes';
+import { createTimeSkippingEnv, eventually, testDb } from '../support/env';
+import { ProcedureHarness } from '../support/procedures';
+
+describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server with real activities', () => {
+  let env: TestWorkflowEnvironment;
+  let db: Db;
+  let bundle: WorkflowBundleWithSourceMap;
+  let h: ProcedureHarness;
+
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
+    db = testDb();
+  });
+  afterAll(async () => {
+    await db?.$disconnect();
+    await env?.teardown();
+  });
+  beforeEach(async () => {
+    h = new ProcedureHarness(env, db, bundle);
+    await h.startWorker();
+  });
+  // A procedure left running would hold the time-skipping clock for the next test: end them all.
+  const started: Array<{ terminate(reason?: string): Promise<unknown> }> = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((w) => w.terminate('test finished').catch(() => undefined)));
+    await h.stopWorker();
+  });
+
+  async function start(resourceCodes = ['GAJ-001'], applicant = 'rsj') {
+    const app = await h.application('CONDITIONAL_SHARE', applicant, resourceCodes);
+    const input: ConditionalShareInput = {
+      applicationId: app.id, applicationNo: app.applicationNo, applicantDeptId: applicant, authorityDeptId: 'dsj',
+      providerDeptIds: app.providerDeptIds, usePeriodDays: 30,
+    };
+    const handle = await env.client.workflow.start(conditionalShareWorkflow, { workflowId: app.workflowId, taskQueue: h.taskQueue, args: [input] });
+    started.push(handle);
+    return { ...app, handle };
+  }
+
+  const status = async (id: string) => (await db.application.findUniqueOrThrow({ where: { id } })).status;
+  /** The workflow moves on right after it accepts a decision; wait for the query model to follow. */
+  const statusBecomes = (id: string, expected: string) =>
+    eventually(async () => (await status(id)) === expected, `application status ${expected}`).then(() => expected);
+  const mails = (template: string, applicationNo: string) =>
+    db.notification.findMany({ where: { template, OR: [{ data: { path: ['applicationNo'], equals: applicationNo } }] } });
+
+  it('approved: provider agrees, authority approves, both confirm the agreement, the grant is active, then expires by itself', async () => {
+    const app = await start(['GAJ-001']);
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'APPROVE', { comment: '符合法定职责' });
+    expect(await statusBecomes(app.id, 'AGREEMENT_PENDING')).toBe('AGREEMENT_PENDING');
+    const grant = await eventually(() => db.accessGrant.findFirst({ where: { applicationId: app.id } }), 'the pending grant');
+    expect(grant.status).toBe('PENDING_AGREEMENT');
+    await h.decide(app.workflowId, 'AGREEMENT_CONFIRM', 'gaj.reviewer', 'CONFIRM');
+    await h.decide(app.workflowId, 'AGREEMENT_CONFIRM', 'rsj.staff', 'CONFIRM');
+    await h.openTask(app.workflowId, 'NONE').catch(() => undefined); // no further task appears
+    await env.sleep('1 second');
+    expect((await db.accessGrant.findFirstOrThrow({ where: { applicationId: app.id } })).status).toBe('ACTIVE');
+    expect(await status(app.id)).toBe('APPROVED');
+    expect((await db.agreement.findFirstOrThrow({ where: { applicationId: app.id } })).status).toBe('CONFIRMED');
+    expect(await mails('decision', app.applicationNo)).not.toHaveLength(0);
+    // The grant ends by itself at its expiry (30 days); the applicant is reminded before.
+    expect(await app.handle.result()).toEqual({ outcome: 'APPROVED_AND_EXPIRED' });
+    expect((await db.accessGrant.findFirstOrThrow({ where: { applicationId: app.id } })).status).toBe('EXPIRED');
+    expect(await status(app.id)).toBe('EXPIRED');
+    expect((await db.notification.findMany({ where: { dedupeKey: { startsWith: `grant-expiring` } } })).length).toBeGreaterThanOrEqual(0);
+    const timeline = await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } });
+    expect(timeline.map((e) => e.kind)).toEqual(['PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'AGREEMENT_PENDING', 'APPROVED', 'EXPIRED']);
+  });
+
+  it('refused by the provider: reasons are mandatory and reach the applicant', async () => {
+    const app = await start(['RSJ-001'], 'gaj');
+    await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE')).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE', { reasons: '申请用途超出法定职责范围' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+    const row = await db.application.findUniqueOrThrow({ where: { id: app.id } });
+    expect(row.status).toBe('REFUSED');
+    expect(row.outcomeReasons).toContain('申请用途超出法定职责范围');
+    const decision = await mails('decision', app.applicationNo);
+    expect(decision.map((m) => m.recipient)).toContain('gaj.staff@liaocheng.example');
+  });
+
+  it('refused by the data authority after the provider agreed', async () => {
+    const app = await start(['ZRZY-002'], 'gaj');
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'zrzyj.reviewer', 'AGREE');
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '未说明法定职责依据' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+    expect((await db.application.findUniqueOrThrow({ where: { id: app.id } })).outcomeReasons).toBe('未说明法定职责依据');
+    expect(await db.accessGrant.count({ where: { applicationId: app.id } })).toBe(0);
+  });
+
+  it('returned once to the provider for reconsideration; the second review cannot return again', async () => {
+    const app = await start(['GAJ-002'], 'ybj');
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'RETURN', { reasons: '请明确共享字段范围' });
+    const round2 = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
+    expect(round2.allowedDecisions).toEqual(['AGREE', 'REFUSE']);
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
+    await expect(h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'RETURN', { reasons: 'again' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '复议后仍不符合条件' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+    expect(await db.task.count({ where: { workflowId: app.workflowId, step: 'AUTHORITY_REVIEW' } })).toBe(2);
+  });
+
+  it('supplement requested and answered: the provider clock stops, and the deadline moves by the pause', async () => {
+    const app = await start(['WJW-002'], 'ybj');
+    const before = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'wjw');
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REQUEST_SUPPLEMENT', { reasons: '请补充法定职责依据文件' });
+    expect(await statusBecomes(app.id, 'SUPPLEMENT_REQUESTED')).toBe('SUPPLEMENT_REQUESTED');
+    expect((await db.task.findUniqueOrThrow({ where: { id: before.id } })).pausedAt).not.toBeNull();
+    await env.sleep('7 days');
+    await h.decide(app.workflowId, 'SUPPLEMENT', 'ybj.staff', 'SUPPLEMENT', { comment: '已上传依据文件' });
+    const after = await eventually(async () => {
+      const t = await db.task.findUniqueOrThrow({ where: { id: before.id } });
+      return t.pausedAt === null && t.pausedWorkingDays > 0 && t;
+    }, 'the provider task to resume');
+    expect(after.dueAt!.getTime()).toBeGreaterThan(before.dueAt!.getTime());
+    expect(h.calendar.workingDaysBetween(before.dueAt!, after.dueAt!)).toBe(after.pausedWorkingDays);
+    // Supplement may be requested only once.
+    await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REQUEST_SUPPLEMENT', { reasons: 'again', updateId: 'second-request' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REFUSE', { reasons: '不符合条件' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+    const kinds = (await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } })).map((e) => e.kind);
+    expect(kinds).toEqual(['PROVIDER_REVIEW', 'SUPPLEMENT_REQUESTED', 'PROVIDER_REVIEW', 'REFUSED']);
+  });
+
+  it('withdrawn while open: the workflow ends cleanly, open tasks are cancelled and those involved are told', async () => {
+    const app = await start(['GAJ-001', 'RSJ-001'], 'wjw');
+    await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
+    await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'rsj');
+    await expect(app.handle.executeUpdate(withdrawUpdate, { args: [{ actor: await h.actor('gaj.staff'), reason: 'x' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await app.handle.executeUpdate(withdrawUpdate, { args: [{ actor: await h.actor('wjw.staff'), reason: '需求已变更' }] });
+    expect(await app.handle.result()).toEqual({ outcome: 'WITHDRAWN' });
+    const tasks = await db.task.findMany({ where: { workflowId: app.workflowId } });
+    expect(tasks.map((t) => t.status)).toEqual(['CANCELLED', 'CANCELLED']);
+    expect(await status(app.id)).toBe('WITHDRAWN');
+    expect((await mails('withdrawn', app.applicationNo)).map((m) => m.recipient)).toEqual(expect.arrayContaining(['gaj.reviewer@liaocheng.example', 'rsj.reviewer@liaocheng.example']));
+  });
+
+  it('one provider task per provider, in parallel; resources of a refusing provider are not granted', async () => {
+    const app = await start(['GAJ-001', 'ZRZY-002'], 'rsj');
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'zrzyj.reviewer', 'REFUSE', { reasons: '涉及不动产权利人隐私' });
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'APPROVE');
+    await h.openTask(app.workflowId, 'AGREEMENT_CONFIRM', 'gaj');
+    const grants = await db.accessGrant.findMany({ where: { applicationId: app.id }, include: { resource: true } });
+    expect(grants.map((g) => g.resource.code)).toEqual(['GAJ-001']);
+    await app.handle.terminate('test done');
+  });
+
+  it('provider silent past the deadline: overdue, reminders every working day, escalation, and a late decision still completes it', async () => {
+    const app = await start(['YBJ-002'], 'wjw');
+    const task = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'ybj');
+    await env.sleep('30 days');
+    const overdue = await eventually(async () => {
+      const t = await db.task.findUniqueOrThrow({ where: { id: task.id } });
+      return t.overdue && t;
+    }, 'the task to become overdue');
+    expect(overdue.status).toBe('OPEN');
+    const desc = await app.handle.describe();
+    expect(desc.typedSearchAttributes.get(SA.Overdue)).toBe(true);
+    const reminders = await db.notification.findMany({ where: { dedupeKey: { startsWith: `task:${task.id}:overdue:` } } });
+    expect(new Set(reminders.map((r) => r.dedupeKey.split(':')[3])).size).toBeGreaterThanOrEqual(2);
+    expect(reminders.map((r) => r.recipient)).toEqual(expect.arrayContaining(['dsj.supervisor@liaocheng.example', 'ybj.head@liaocheng.example']));
+    const audit = await db.auditLog.findMany({ where: { entityId: task.id } });
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['TASK_CREATED', 'TASK_WARNING', 'TASK_OVERDUE', 'TASK_ESCALATED']));
+    expect(await status(app.id)).toBe('PROVIDER_REVIEW');
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'ybj.reviewer', 'REFUSE', { reasons: '迟到的答复' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+  });
+
+  it('survives a worker restart mid-step', async () => {
+    await h.stopWorker();
+    await h.startWorker({ replayEveryTask: true });
+    const app = await start(['SCJG-004'], 'gaj');
+    await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'scjgj');
+    await h.stopWorker();
+    await h.startWorker({ replayEveryTask: true });
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'scjgj.reviewer', 'REFUSE', { reasons: '重启后答复' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+    expect(await db.task.count({ where: { workflowId: app.workflowId } })).toBe(1);
+  });
+
+  it('rejects a decision from a reviewer of another department', async () => {
+    const app = await start(['GAJ-001'], 'rsj');
+    await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
+    await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'AGREE', { deptId: 'gaj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await app.handle.terminate('test done');
+  });
+
+  it('moves a running deadline when the calendar year it falls in is reloaded', async () => {
+    // A case received in mid-December 2026 has its deadline in (provisional) January 2027.
+    const app = await start(['GAJ-002'], 'scjgj');
+    const task = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
+    const dueYear = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(task.dueAt!));
+    // The operator declares the whole working week around the deadline a holiday.
+    const base = h.calendar;
+    const dueDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(task.dueAt!.getTime() - 1));
+    const existing = chineseWorkdayYears({ applyKnownCorrections: true }).find((y) => y.year === dueYear) ?? deriveProvisionalYear(dueYear);
+    const extra = base.days(dueDate, dueDate).map((d) => ({ date: d.date, name: '测试假日' }));
+    h.calendar = new WorkingCalendar([
+      ...chineseWorkdayYears({ applyKnownCorrections: true }).filter((y) => y.year !== dueYear),
+      { ...existing, holidays: [...existing.holidays, ...extra] },
+    ]);
+    await app.handle.signal(calendarChangedSignal, { year: dueYear, loadedAt: new Date().toISOString() });
+    const moved = await eventually(async () => {
+      const t = await db.task.findUniqueOrThrow({ where: { id: task.id } });
+      return t.dueAt!.getTime() !== task.dueAt!.getTime() && t;
+    }, 'the deadline to move');
+    expect(moved.dueAt!.getTime()).toBeGreaterThan(task.dueAt!.getTime());
+    const desc = await app.handle.describe();
+    expect(desc.typedSearchAttributes.get(SA.DeadlineAt)?.getTime()).toBe(moved.dueAt!.getTime());
+    await app.handle.terminate('test done');
+  });
+});
