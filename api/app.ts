@@ -7,10 +7,12 @@ import type { ApiDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
 import { calendarRouter } from './routes/calendar';
+import { applicationsRouter } from './routes/applications';
 import { catalogRouter } from './routes/catalog';
 import { departmentsRouter } from './routes/departments';
 import { devTokensRouter } from './routes/dev-tokens';
 import { healthRouter } from './routes/health';
+import { tasksRouter } from './routes/tasks';
 
 /** Builds the Express app without listening, so tests drive it with supertest. */
 export function createApp(deps: ApiDeps): Express {
@@ -33,6 +35,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(authenticate(deps.db, deps.tokens));
   app.use(departmentsRouter(deps));
   app.use(catalogRouter(deps));
+  app.use(applicationsRouter(deps));
+  app.use(tasksRouter(deps));
   app.use(calendarRouter(deps));
 
   const document = openApiDocument();

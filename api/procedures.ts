@@ -1,0 +1,72 @@
+/**
+ * Starting procedures and sending them decisions, shared by every router: business-key
+ * workflow ids (a retried submission never starts twice), typed search attributes for the
+ * supervisors, bounded waits on Updates, and one mapping from workflow rejections to API errors.
+ */
+import { Client, WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
+import { isErrorCode } from '../domain/error-codes';
+import { SA } from '../workflows/search-attributes';
+import { AppError } from './errors';
+
+export interface ProcedureStart<I> {
+  workflow: (input: I) => Promise<unknown>;
+  workflowId: string;
+  taskQueue: string;
+  input: I;
+  procedure: string;
+  stage: string;
+  applicationNo: string;
+  applicantDept?: string;
+  providerDepts?: string[];
+  /** Shown in the Temporal Web UI list; codes only, no personal data. */
+  summary: string;
+}
+
+export async function startProcedure<I>(client: Client, p: ProcedureStart<I>): Promise<void> {
+  const pairs: SearchAttributePair[] = [
+    { key: SA.Procedure, value: p.procedure },
+    { key: SA.Stage, value: p.stage },
+    { key: SA.ApplicationNo, value: p.applicationNo },
+    { key: SA.Overdue, value: false },
+  ];
+  if (p.applicantDept) pairs.push({ key: SA.ApplicantDept, value: p.applicantDept });
+  if (p.providerDepts?.length) pairs.push({ key: SA.ProviderDepts, value: p.providerDepts });
+  try {
+    await client.workflow.start(p.workflow, {
+      workflowId: p.workflowId,
+      taskQueue: p.taskQueue,
+      args: [p.input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: new TypedSearchAttributes(pairs),
+      staticSummary: p.summary,
+    });
+  } catch (err) {
+    // A closed workflow with this id means the procedure already ran: the submission was a repeat.
+    if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
+    throw unavailable(err);
+  }
+}
+
+function unavailable(err: unknown): AppError {
+  return new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${(err as Error).message.split('\n')[0]})`);
+}
+
+/** Runs an Update with a deadline and maps the workflow's typed rejections to API errors. */
+export async function executeBounded<T>(client: Client, timeoutMs: number, run: (client: Client) => Promise<T>): Promise<T> {
+  try {
+    return await client.withAbortSignal(AbortSignal.timeout(timeoutMs), () => run(client));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) throw new AppError(cause.type, cause.message);
+      throw new AppError('CONFLICT', `The procedure rejected the request: ${cause?.message ?? err.message}`);
+    }
+    if (err instanceof WorkflowNotFoundError) throw new AppError('CONFLICT', 'The procedure has already ended');
+    if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError' || /abort|deadline/i.test((err as Error).message)) {
+      throw new AppError('WORKFLOW_TIMEOUT', `The procedure did not answer within ${timeoutMs} ms; retrying the same request is safe`);
+    }
+    throw unavailable(err);
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The share procedures end to end through the HTTP API, with real Postgres, the Temporal dev
+ * server, a real worker and MailDev receiving the mail.
+ */
+import request from 'supertest';
+import type { Express } from 'express';
+import { seedCalendar } from '../../lib/calendar-store';
+import type { Db } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { createTransport, MailTemplates } from '../../lib/mailer';
+import { dispatchOutboxOnce } from '../../lib/outbox';
+import { deriveProvisionalYear, shanghaiDate } from '../../domain/calendar';
+import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
+import { startTestWorker, TestWorker } from '../support/worker';
+
+describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal, SMTP)', () => {
+  let db: Db;
+  let app: Express;
+  let worker: TestWorker;
+  const tokens = new Map<string, string>();
+
+  async function as(login: string): Promise<string> {
+    if (!tokens.has(login)) tokens.set(login, (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
+    return tokens.get(login)!;
+  }
+  const get = async (login: string, url: string) => request(app).get(url).auth(await as(login), { type: 'bearer' });
+  const post = async (login: string, url: string, body: object = {}) => request(app).post(url).auth(await as(login), { type: 'bearer' }).send(body);
+
+  async function inboxTask(login: string, applicationNo: string, step: string) {
+    return eventually(async () => {
+      const res = await get(login, `/api/inbox?step=${step}&limit=100`);
+      expect(res.status).toBe(200);
+      return res.body.items.find((t: { application: { applicationNo: string } | null }) => t.application?.applicationNo === applicationNo);
+    }, `${step} task for ${applicationNo} in ${login}'s inbox`);
+  }
+
+  async function deliverMail() {
+    const transport = createTransport(process.env.SMTP_URL!);
+    while (await dispatchOutboxOnce({ db, transport, templates: new MailTemplates(), from: 'system <no-reply@liaocheng.example>', logger: createLogger('test', 'silent'), batchSize: 200 }) > 0);
+    transport.close();
+  }
+
+  const submission = (overrides: object = {}) => ({
+    idempotencyKey: `key-${uniqueSuffix()}`, resourceCodes: ['GAJ-001'], purpose: '核验社会保险待遇领取人员户籍状态',
+    legalDuty: '《社会保险法》第八十一条', fieldsRequested: ['姓名', '公民身份号码'], usePeriodDays: 90, accessMode: 'INTERFACE', ...overrides,
+  });
+
+  beforeAll(async () => {
+    db = testDb();
+    worker = await startTestWorker(db);
+    ({ app } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await db?.$disconnect();
+  });
+
+  it('conditional share: submit → provider decides in the inbox → authority approves → agreement → grant, and the applicant gets the decision mail', async () => {
+    const body = submission();
+    const submitted = await post('rsj.staff', '/api/applications', body);
+    expect(submitted.status).toBe(201);
+    const no: string = submitted.body.applicationNo;
+    expect(submitted.body.procedure).toBe('CONDITIONAL_SHARE');
+
+    // Repeating the submission returns the same application and starts nothing new.
+    const repeat = await post('rsj.staff', '/api/applications', body);
+    expect(repeat.status).toBe(200);
+    expect(repeat.body.applicationNo).toBe(no);
+    const reused = await post('rsj.staff', '/api/applications', { ...body, purpose: '另一个用途说明' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    const task = await inboxTask('gaj.reviewer', no, 'PROVIDER_REPLY');
+    expect(task.allowedDecisions).toEqual(['AGREE', 'REFUSE', 'REQUEST_SUPPLEMENT']);
+    expect(task.dueAt).toBeTruthy();
+    expect(task.application.applicantDept.id).toBe('rsj');
+
+    // A reviewer of another department neither sees the task nor may open it.
+    const foreign = await get('wjw.reviewer', '/api/inbox?limit=100');
+    expect(foreign.body.items.map((t: { id: string }) => t.id)).not.toContain(task.id);
+    expect((await get('wjw.reviewer', `/api/tasks/${task.id}`)).status).toBe(403);
+    expect((await post('wjw.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE' })).status).toBe(403);
+
+    const detail = await get('gaj.reviewer', `/api/tasks/${task.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.application.resources[0].resource.code).toBe('GAJ-001');
+    expect(detail.body.history.map((h: { action: string }) => h.action)).toContain('TASK_CREATED');
+
+    // A refusal without reasons is rejected before anything is recorded.
+    const noReasons = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'REFUSE' });
+    expect(noReasons.status).toBe(422);
+    expect(noReasons.body.error.code).toBe('REASONS_REQUIRED');
+    expect((await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'MAYBE' })).body.error.code).toBe('DECISION_NOT_ALLOWED');
+
+    expect((await post('gaj.reviewer', `/api/tasks/${task.id}/claim`)).status).toBe(200);
+    const done = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE', comment: '同意共享' });
+    expect(done.status).toBe(200);
+    expect(done.body.task.status).toBe('DONE');
+    const again = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('TASK_NOT_OPEN');
+
+    const review = await inboxTask('dsj.reviewer', no, 'AUTHORITY_REVIEW');
+    expect((await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, { decision: 'APPROVE', comment: '符合法定职责' })).status).toBe(200);
+
+    const providerConfirm = await inboxTask('gaj.reviewer', no, 'AGREEMENT_CONFIRM');
+    const applicantConfirm = await inboxTask('rsj.staff', no, 'AGREEMENT_CONFIRM');
+    const pending = await get('rsj.staff', `/api/applications/${no}`);
+    expect(pending.body.grants.map((g: { status: string }) => g.status)).toEqual(['PENDING_AGREEMENT']);
+    expect((await post('gaj.reviewer', `/api/tasks/${providerConfirm.id}/complete`, { decision: 'CONFIRM' })).status).toBe(200);
+    expect((await post('rsj.staff', `/api/tasks/${applicantConfirm.id}/complete`, { decision: 'CONFIRM' })).status).toBe(200);
+
+    const approved = await eventually(async () => {
+      const res = await get('rsj.staff', `/api/applications/${no}`);
+      return res.body.status === 'APPROVED' && res.body;
+    }, 'the application to be approved');
+    expect(approved.grants).toEqual([expect.objectContaining({ resourceCode: 'GAJ-001', status: 'ACTIVE' })]);
+    expect(approved.agreements[0].status).toBe('CONFIRMED');
+    expect(approved.timeline.map((e: { kind: string }) => e.kind)).toEqual(['SUBMITTED', 'PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'AGREEMENT_PENDING', 'APPROVED']);
+
+    await deliverMail();
+    const mail = await eventually(async () => (await receivedMail()).find((m) =>
+      m.to.some((t) => t.address === 'rsj.staff@liaocheng.example') && m.subject.includes(no) && m.subject.includes('办理结果')), 'the decision mail');
+    expect(mail.text).toContain('同意共享');
+
+    // Everyone involved is in the audit log.
+    const audit = await db.auditLog.findMany({ where: { entityId: task.id } });
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['TASK_CREATED', 'TASK_CLAIMED', 'TASK_DECIDED']));
+  });
+
+  it('a claimed task is hidden from the rest of the group and only its claimer can complete it', async () => {
+    await db.user.upsert({
+      where: { id: 'u-gaj.reviewer2' }, update: {},
+      create: { id: 'u-gaj.reviewer2', login: 'gaj.reviewer2', displayName: '公安局 审核人二', email: 'gaj.reviewer2@liaocheng.example', accountType: 'STAFF', roles: ['PROVIDER_REVIEWER'], departmentId: 'gaj' },
+    });
+    const no = (await post('ybj.staff', '/api/applications', submission({ resourceCodes: ['GAJ-002'] }))).body.applicationNo;
+    const task = await inboxTask('gaj.reviewer', no, 'PROVIDER_REPLY');
+    expect((await post('gaj.reviewer', `/api/tasks/${task.id}/claim`)).status).toBe(200);
+    const others = await get('gaj.reviewer2', '/api/inbox?limit=100');
+    expect(others.body.items.map((t: { id: string }) => t.id)).not.toContain(task.id);
+    const steal = await post('gaj.reviewer2', `/api/tasks/${task.id}/complete`, { decision: 'AGREE' });
+    expect(steal.status).toBe(409);
+    expect(steal.body.error.code).toBe('TASK_CLAIMED_BY_OTHER');
+    expect((await post('gaj.reviewer2', `/api/tasks/${task.id}/claim`)).body.error.code).toBe('TASK_CLAIMED_BY_OTHER');
+    expect((await post('gaj.reviewer', `/api/tasks/${task.id}/unclaim`)).status).toBe(200);
+    expect((await get('gaj.reviewer2', '/api/inbox?limit=100')).body.items.map((t: { id: string }) => t.id)).toContain(task.id);
+
+    // Withdrawal ends it cleanly and cancels the open task.
+    const withdrawn = await post('ybj.staff', `/api/applications/${no}/withdraw`, { reason: '需求取消' });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.status).toBe('WITHDRAWN');
+    expect((await db.task.findUniqueOrThrow({ where: { id: task.id } })).status).toBe('CANCELLED');
+    expect((await post('ybj.staff', `/api/applications/${no}/withdraw`, {})).status).toBe(409);
+  });
+
+  it('unconditional share is granted at once, with no human step', async () => {
+    const res = await post('wjw.staff', '/api/applications', submission({ resourceCodes: ['SCJG-001', 'ZRZY-003'], legalDuty: undefined }));
+    expect(res.status).toBe(201);
+    expect(res.body.procedure).toBe('UNCONDITIONAL_SHARE');
+    const granted = await eventually(async () => {
+      const r = await get('wjw.staff', `/api/applications/${res.body.applicationNo}`);
+      return r.body.status === 'APPROVED' && r.body;
+    }, 'the unconditional grant');
+    expect(granted.grants.map((g: { resourceCode: string; status: string }) => `${g.resourceCode}:${g.status}`).sort()).toEqual(['SCJG-001:ACTIVE', 'ZRZY-003:ACTIVE']);
+    expect(await db.task.count({ where: { applicationId: granted.id } })).toBe(0);
+  });
+
+  it.each([
+    ['NOT_SHARED resource, naming it and its legal basis', 'gaj.staff', { resourceCodes: ['WJW-003'] }, 422, 'RESOURCE_NOT_SHAREABLE', /WJW-003.*医疗机构病历管理规定/],
+    ['unknown resource', 'gaj.staff', { resourceCodes: ['NOPE-1'] }, 404, 'NOT_FOUND', /NOPE-1/],
+    ['mixed classes', 'gaj.staff', { resourceCodes: ['SCJG-001', 'RSJ-001'] }, 422, 'RESOURCE_CLASS_MISMATCH', /separate/],
+    ['conditional without legal duty', 'gaj.staff', { resourceCodes: ['RSJ-001'], legalDuty: undefined }, 400, 'VALIDATION_FAILED', /legalDuty/],
+    ['own resources', 'gaj.staff', { resourceCodes: ['GAJ-001'] }, 422, 'PROCEDURE_NOT_ALLOWED', /own/],
+    ['a non-government unit', 'water.staff', { resourceCodes: ['GAJ-003'] }, 422, 'PROCEDURE_NOT_ALLOWED', /non-government-applications/],
+    ['a reviewer without the staff role', 'gaj.reviewer', {}, 403, 'FORBIDDEN', /DEPT_STAFF/],
+    ['a public applicant', 'citizen.zhang', {}, 403, 'FORBIDDEN', /DEPT_STAFF/],
+    ['an empty resource list', 'gaj.staff', { resourceCodes: [] }, 400, 'VALIDATION_FAILED', /resourceCodes/],
+    ['a repeated resource', 'gaj.staff', { resourceCodes: ['RSJ-001', 'RSJ-001'] }, 400, 'VALIDATION_FAILED', /resourceCodes/],
+    ['an unknown field', 'gaj.staff', { colour: 'red' }, 400, 'VALIDATION_FAILED', /colour|Unrecognized/],
+    ['a bad access mode', 'gaj.staff', { accessMode: 'FAX' }, 400, 'VALIDATION_FAILED', /accessMode/],
+    ['a too long period of use', 'gaj.staff', { usePeriodDays: 100000 }, 400, 'VALIDATION_FAILED', /usePeriodDays/],
+  ])('rejects %s and writes nothing', async (_name, login, overrides, status, code, message) => {
+    const before = await db.application.count();
+    const res = await post(login, '/api/applications', submission(overrides));
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect(res.body.error.message).toMatch(message);
+    expect(await db.application.count()).toBe(before);
+  });
+
+  it.each([
+    ['an unknown task', 'gaj.reviewer', 'get', '/api/tasks/00000000-0000-4000-8000-000000000000', 404, 'NOT_FOUND'],
+    ['a task id that is not a UUID', 'gaj.reviewer', 'get', '/api/tasks/abc', 400, 'VALIDATION_FAILED'],
+    ['a bad inbox filter', 'gaj.reviewer', 'get', '/api/inbox?status=maybe', 400, 'VALIDATION_FAILED'],
+    ['a bad dueBefore', 'gaj.reviewer', 'get', '/api/inbox?dueBefore=tomorrow', 400, 'VALIDATION_FAILED'],
+    ['an unknown application', 'gaj.staff', 'get', '/api/applications/GX-0-NOPE', 404, 'NOT_FOUND'],
+  ])('answers %s with a 4xx', async (_name, login, _method, url, status, code) => {
+    const res = await get(login, url);
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+  });
+
+  it("hides another department's application", async () => {
+    const no = (await post('zrzyj.staff', '/api/applications', submission({ resourceCodes: ['RSJ-004'] }))).body.applicationNo;
+    expect((await get('wjw.staff', `/api/applications/${no}`)).status).toBe(403);
+    expect((await get('rsj.reviewer', `/api/applications/${no}`)).status).toBe(200);
+    const mine = await get('zrzyj.staff', '/api/applications');
+    expect(mine.body.items.map((a: { applicationNo: string }) => a.applicationNo)).toContain(no);
+    await post('zrzyj.staff', `/api/applications/${no}/withdraw`, {});
+  });
+
+  it('loading a 2027 schedule through the admin endpoint moves a running procedure\'s deadline, with nothing restarted', async () => {
+    // A provider reply period long enough to end in (provisional) 2027: a policy version in force
+    // only while this procedure starts — a procedure keeps the policy it started with.
+    const policy = await db.policyVersion.create({ data: { id: `test-${uniqueSuffix()}`, effectiveFrom: new Date(Date.now() - 1000), description: 'test: long reply period', values: { providerReplyWorkingDays: 45 } } });
+    let no: string;
+    try {
+      no = (await post('scjgj.staff', '/api/applications', submission({ resourceCodes: ['RSJ-001'] }))).body.applicationNo;
+      await inboxTask('rsj.reviewer', no, 'PROVIDER_REPLY');
+    } finally {
+      await db.policyVersion.delete({ where: { id: policy.id } });
+    }
+    const before = await inboxTask('rsj.reviewer', no, 'PROVIDER_REPLY');
+    expect(new Date(before.dueAt).getUTCFullYear()).toBe(2027);
+    expect(before.deadlineProvisional).toBe(true);
+
+    // The "official" 2027 notice (a test fixture): the derived holidays plus the whole week before the due date off.
+    const derived = deriveProvisionalYear(2027);
+    const dueDate = shanghaiDate(new Date(new Date(before.dueAt).getTime() - 1));
+    const weekBefore = Array.from({ length: 7 }, (_, i) => shanghaiDate(new Date(new Date(`${dueDate}T12:00:00+08:00`).getTime() - (i + 1) * 86400_000)));
+    const holidays = [...derived.holidays.map((h) => ({ from: h.date, to: h.date, name: h.name })),
+      ...weekBefore.filter((d) => !derived.holidays.some((h) => h.date === d)).map((d) => ({ from: d, to: d, name: '测试假日' }))];
+    try {
+      const put = await request(app).put('/api/admin/calendar/years/2027').auth(await as('dsj.admin'), { type: 'bearer' })
+        .send({ status: 'OFFICIAL', source: 'test fixture: 2027 notice', holidays, makeupWorkdays: [] });
+      expect(put.status).toBe(200);
+      expect(put.body.procedures.notified).toBeGreaterThanOrEqual(1);
+      const after = await eventually(async () => {
+        const t = await inboxTask('rsj.reviewer', no, 'PROVIDER_REPLY');
+        return t.dueAt !== before.dueAt && t;
+      }, 'the deadline to move');
+      expect(new Date(after.dueAt).getTime()).toBeGreaterThan(new Date(before.dueAt).getTime());
+      expect(after.deadlineProvisional).toBe(false);
+    } finally {
+      // Put 2027 back as the seed has it (provisional) for the other tests.
+      await db.calendarYear.delete({ where: { year: 2027 } });
+      await seedCalendar(db);
+      await post('scjgj.staff', `/api/applications/${no}/withdraw`, {});
+    }
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * A real worker for API integration tests: the Temporal dev server started by global setup,
+ * real activities on the test database and the stored calendar, on its own task queue.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { CalendarCache } from '../../lib/calendar-store';
+import type { Db } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { uniqueSuffix } from './env';
+import { ProcedureHarness } from './procedures';
+
+export interface TestWorker { taskQueue: string; stop(): Promise<void> }
+
+export async function startTestWorker(db: Db): Promise<TestWorker> {
+  const taskQueue = `api-${uniqueSuffix()}`;
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const cache = new CalendarCache();
+  const worker = await Worker.create({
+    connection, taskQueue, workflowBundle: await ProcedureHarness.bundle(),
+    activities: createActivities({ db, logger: createLogger('test', 'silent'), calendar: () => cache.get(db) }),
+  });
+  const running = worker.run();
+  return {
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
