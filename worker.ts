@@ -29,7 +29,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({ db, logger, calendar: () => calendarCache.get(db) }),
+    activities: createActivities({ db, logger, calendar: (policy) => calendarCache.get(db, policy) }),
     shutdownGraceTime: '10 seconds',
   });
   const stopOutbox = startOutboxDispatcher({ db, transport, templates, from: config.MAIL_FROM, logger });

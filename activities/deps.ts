@@ -1,5 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { WorkingCalendar } from '../domain/calendar';
+
+export interface CalendarPolicyInput { countMakeupWorkdays?: boolean }
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 
@@ -7,8 +9,11 @@ import type { Logger } from '../lib/logger';
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
-  /** The working-day calendar as stored now (cached; rebuilt when an operator reloads a year). */
-  calendar?: () => Promise<WorkingCalendar>;
+  /**
+   * The working-day calendar as stored now (cached; rebuilt when an operator reloads a year),
+   * under the procedure's calendar policy (e.g. whether 调休 makeup days count).
+   */
+  calendar?: (policy?: CalendarPolicyInput) => Promise<WorkingCalendar>;
   now?: () => Date;
 }
 

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Procedure, Role } from '../generated/prisma/client';
 import type { DeadlineResult, WorkingCalendar } from '../domain/calendar';
 import { newId } from '../lib/ids';
-import { activityNow, ActivityDeps } from './deps';
+import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { escalationRecipients, usersWithRole } from './recipients';
 
@@ -23,7 +23,13 @@ export interface OpenTaskInput {
   allowedDecisions: string[];
   /** Deadline in working days from the task's creation; null = no deadline (e.g. the applicant's own answer). */
   workingDays: number | null;
+  /**
+   * Count the working days from this instant (epoch ms) instead of the task's creation, e.g.
+   * Art. 33 "从收到异议材料之日起": a step opened later still ends N working days after receipt.
+   */
+  countFromMs?: number;
   warningWorkingDaysBefore: number;
+  calendarPolicy?: CalendarPolicyInput;
   procedureName: string;
   applicationNo: string;
 }
@@ -47,17 +53,17 @@ export function inboxActivities(deps: ActivityDeps) {
   const { db } = deps;
   const now = deps.now ?? activityNow;
   const { notify } = notificationActivities(deps);
-  const calendar = async (): Promise<WorkingCalendar> => {
+  const calendar = async (policy?: CalendarPolicyInput): Promise<WorkingCalendar> => {
     if (!deps.calendar) throw ApplicationFailure.nonRetryable('No working-day calendar configured for activities');
-    return deps.calendar();
+    return deps.calendar(policy);
   };
 
   function timing(task: { id: string; dueAt: Date | null; warningAt: Date | null; deadlineProvisional: boolean }): TaskTiming {
     return { taskId: task.id, dueAtMs: task.dueAt?.getTime() ?? null, warningAtMs: task.warningAt?.getTime() ?? null, provisional: task.deadlineProvisional };
   }
 
-  async function deadlineFor(createdAt: Date, workingDays: number, pausedWorkingDays: number, warningBefore: number): Promise<DeadlineResult> {
-    return (await calendar()).deadline(createdAt, workingDays + pausedWorkingDays, { warningWorkingDaysBefore: warningBefore });
+  async function deadlineFor(createdAt: Date, workingDays: number, pausedWorkingDays: number, warningBefore: number, policy?: CalendarPolicyInput): Promise<DeadlineResult> {
+    return (await calendar(policy)).deadline(createdAt, workingDays + pausedWorkingDays, { warningWorkingDaysBefore: warningBefore });
   }
 
   async function audit(auditKey: string, actor: string, action: string, taskId: string, details: Record<string, unknown> = {}) {
@@ -69,7 +75,8 @@ export function inboxActivities(deps: ActivityDeps) {
       const existing = await db.task.findUnique({ where: { taskKey: input.taskKey } });
       if (existing) return timing(existing);
       const createdAt = now();
-      const d = input.workingDays ? await deadlineFor(createdAt, input.workingDays, 0, input.warningWorkingDaysBefore) : null;
+      const deadlineFrom = input.countFromMs !== undefined ? new Date(input.countFromMs) : null;
+      const d = input.workingDays ? await deadlineFor(deadlineFrom ?? createdAt, input.workingDays, 0, input.warningWorkingDaysBefore) : null;
       const task = await db.task.upsert({
         where: { taskKey: input.taskKey },
         update: {},
@@ -78,7 +85,7 @@ export function inboxActivities(deps: ActivityDeps) {
           title: input.title, applicationId: input.applicationId, subjectRef: input.subjectRef,
           candidateDeptId: input.candidateDeptId, candidateRole: input.candidateRole, allowedDecisions: input.allowedDecisions,
           workingDays: input.workingDays, dueAt: d?.deadlineAt ?? null, warningAt: d?.warningAt ?? null,
-          deadlineProvisional: d?.provisional ?? false, createdAt,
+          deadlineProvisional: d?.provisional ?? false, createdAt, deadlineFrom,
         },
       });
       await audit(`task:${task.id}:created`, 'system', 'TASK_CREATED', task.id, { step: input.step, candidateDeptId: input.candidateDeptId, candidateRole: input.candidateRole, dueAt: task.dueAt });
@@ -101,10 +108,10 @@ export function inboxActivities(deps: ActivityDeps) {
     },
 
     /** The deadline from the task's creation, plus every working day the clock was stopped. */
-    async recomputeTaskDeadline(input: { taskId: string; warningWorkingDaysBefore: number }): Promise<TaskTiming> {
+    async recomputeTaskDeadline(input: { taskId: string; warningWorkingDaysBefore: number; calendarPolicy?: CalendarPolicyInput }): Promise<TaskTiming> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (!task.workingDays || task.status === 'DONE' || task.status === 'CANCELLED') return timing(task);
-      const d = await deadlineFor(task.createdAt, task.workingDays, task.pausedWorkingDays, input.warningWorkingDaysBefore);
+      const d = await deadlineFor(task.deadlineFrom ?? task.createdAt, task.workingDays, task.pausedWorkingDays, input.warningWorkingDaysBefore);
       const overdue = task.overdue && d.deadlineAt.getTime() <= now().getTime();
       const updated = await db.task.update({ where: { id: task.id }, data: { dueAt: d.deadlineAt, warningAt: d.warningAt, deadlineProvisional: d.provisional, overdue } });
       if (task.dueAt?.getTime() !== d.deadlineAt.getTime()) {
@@ -119,12 +126,12 @@ export function inboxActivities(deps: ActivityDeps) {
       await audit(`task:${input.taskId}:paused`, 'system', 'TASK_PAUSED', input.taskId, { reason: input.reason });
     },
 
-    async resumeTask(input: { taskId: string; warningWorkingDaysBefore: number }): Promise<TaskTiming> {
+    async resumeTask(input: { taskId: string; warningWorkingDaysBefore: number; calendarPolicy?: CalendarPolicyInput }): Promise<TaskTiming> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (task.pausedAt && task.workingDays) {
-        const cal = await calendar();
+        const cal = await calendar(input.calendarPolicy);
         const paused = Math.max(0, cal.workingDaysBetween(task.pausedAt, now()));
-        const d = cal.deadline(task.createdAt, task.workingDays + task.pausedWorkingDays + paused, { warningWorkingDaysBefore: input.warningWorkingDaysBefore });
+        const d = cal.deadline(task.deadlineFrom ?? task.createdAt, task.workingDays + task.pausedWorkingDays + paused, { warningWorkingDaysBefore: input.warningWorkingDaysBefore });
         const updated = await db.task.update({
           where: { id: task.id },
           data: { pausedAt: null, pausedWorkingDays: task.pausedWorkingDays + paused, dueAt: d.deadlineAt, warningAt: d.warningAt, deadlineProvisional: d.provisional, overdue: false },
@@ -151,11 +158,11 @@ export function inboxActivities(deps: ActivityDeps) {
      * Red warning at the deadline and every reminder after it: the task stays open (no approval
      * by silence); from the escalation threshold on, the head and supervisors are told too.
      */
-    async sendTaskOverdue(input: TaskEventInput & { round: number; escalateAfterOverdueWorkingDays: number }): Promise<{ overdueWorkingDays: number }> {
+    async sendTaskOverdue(input: TaskEventInput & { round: number; escalateAfterOverdueWorkingDays: number; calendarPolicy?: CalendarPolicyInput }): Promise<{ overdueWorkingDays: number }> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (task.status === 'DONE' || task.status === 'CANCELLED' || !task.dueAt) return { overdueWorkingDays: 0 };
       if (!task.overdue) await db.task.update({ where: { id: task.id }, data: { overdue: true } });
-      const overdueWorkingDays = Math.max(0, (await calendar()).workingDaysBetween(task.dueAt, now()));
+      const overdueWorkingDays = Math.max(0, (await calendar(input.calendarPolicy)).workingDaysBetween(task.dueAt, now()));
       const escalate = overdueWorkingDays >= input.escalateAfterOverdueWorkingDays;
       await audit(`task:${task.id}:overdue:${input.round}`, 'system', escalate ? 'TASK_ESCALATED' : 'TASK_OVERDUE', task.id, { dueAt: task.dueAt, overdueWorkingDays });
       const assignees = await usersWithRole(db, task.candidateDeptId, [task.candidateRole]);
@@ -168,9 +175,9 @@ export function inboxActivities(deps: ActivityDeps) {
     },
 
     /** Start of the working day after `afterMs` (Shanghai): when the next overdue reminder goes out. */
-    async nextWorkingDayStart(input: { afterMs: number; workingDays: number }): Promise<number> {
+    async nextWorkingDayStart(input: { afterMs: number; workingDays: number; calendarPolicy?: CalendarPolicyInput }): Promise<number> {
       // The end of the N-th working day is 24:00 Shanghai; China has no DST, so its start is 24 h earlier.
-      return (await calendar()).deadline(new Date(input.afterMs), input.workingDays).deadlineAt.getTime() - 24 * 3600_000;
+      return (await calendar(input.calendarPolicy)).deadline(new Date(input.afterMs), input.workingDays).deadlineAt.getTime() - 24 * 3600_000;
     },
 
     async cancelOpenTasks(input: { workflowId: string; reason: string }): Promise<number> {

@@ -70,3 +70,19 @@ export async function executeBounded<T>(client: Client, timeoutMs: number, run: 
     throw unavailable(err);
   }
 }
+
+/**
+ * Waits (bounded) until a workflow has no workflow task or activity in flight, i.e. it has
+ * carried a just-accepted decision as far as it goes and waits again; so the API can answer
+ * with the application's state after the decision rather than before it.
+ */
+export async function waitUntilSettled(client: Client, workflowId: string, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const handle = client.workflow.getHandle(workflowId);
+  while (Date.now() < until) {
+    const d = await handle.describe().catch(() => undefined);
+    if (!d || d.status.name !== 'RUNNING') return;
+    if (!d.raw.pendingWorkflowTask && (d.raw.pendingActivities?.length ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -42,6 +42,11 @@ export interface OpenTask {
   deciding: boolean;
   closed: boolean;
   decisions: CompleteTaskInput[];
+  /**
+   * Extra checks of a procedure, run by the update validator after the common ones: e.g. a task
+   * meant for ONE evaluator (user id in subjectRef) or a payload that must be complete. Throws to reject.
+   */
+  validate?: (input: CompleteTaskInput) => void;
 }
 
 function reject(type: string, message: string): never {
@@ -52,7 +57,10 @@ export class TaskRuntime {
   private readonly tasks = new Map<string, OpenTask>();
   private calendarVersion = 0;
 
+  private readonly calendarPolicy: { countMakeupWorkdays: boolean };
+
   constructor(private readonly policy: ProcedurePolicy, private readonly stage: () => string) {
+    this.calendarPolicy = { countMakeupWorkdays: policy.countMakeupWorkdays };
     setHandler(calendarChangedSignal, () => { this.calendarVersion += 1; });
     setHandler(completeTaskUpdate, (input) => this.complete(input), { validator: (input) => this.validate(input) });
   }
@@ -71,6 +79,7 @@ export class TaskRuntime {
     if (input.actor.departmentId !== task.spec.candidateDeptId || !input.actor.roles.includes(task.spec.candidateRole)) {
       reject('FORBIDDEN', `Only ${task.spec.candidateRole} of department ${task.spec.candidateDeptId} may decide this task`);
     }
+    task.validate?.(input);
   }
 
   private async complete(input: CompleteTaskInput): Promise<CompleteTaskResult> {
@@ -93,11 +102,12 @@ export class TaskRuntime {
     return { taskId: input.taskId, decision: input.decision, stage: this.stage() };
   }
 
-  async open(spec: TaskSpec): Promise<OpenTask> {
-    const timing = await acts.openTask({ ...spec, workflowId: workflowInfo().workflowId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore });
+  async open(spec: TaskSpec, options: { validate?: (input: CompleteTaskInput) => void } = {}): Promise<OpenTask> {
+    const timing = await acts.openTask({ ...spec, workflowId: workflowInfo().workflowId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy });
     const task: OpenTask = {
       spec, taskId: timing.taskId, allowedDecisions: [...spec.allowedDecisions], dueAtMs: null, warningAtMs: null, provisional: false,
       warned: false, overdue: false, overdueRound: 0, nextReminderAtMs: null, paused: false, deciding: false, closed: false, decisions: [],
+      validate: options.validate,
     };
     this.apply(task, timing);
     this.tasks.set(task.taskId, task);
@@ -135,7 +145,7 @@ export class TaskRuntime {
       else await condition(woken, Math.max(1, wakeAt - Date.now()));
       if (task.decisions.length > 0 || task.paused) continue;
       if (this.calendarVersion !== seen) {
-        this.apply(task, await acts.recomputeTaskDeadline({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore }));
+        this.apply(task, await acts.recomputeTaskDeadline({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy }));
         this.publish();
         continue;
       }
@@ -163,9 +173,9 @@ export class TaskRuntime {
     if (now >= task.dueAtMs && (task.nextReminderAtMs === null || now >= task.nextReminderAtMs)) {
       task.overdue = true;
       task.warned = true;
-      await acts.sendTaskOverdue({ ...event, round: task.overdueRound, escalateAfterOverdueWorkingDays: this.policy.escalateAfterOverdueWorkingDays });
+      await acts.sendTaskOverdue({ ...event, round: task.overdueRound, escalateAfterOverdueWorkingDays: this.policy.escalateAfterOverdueWorkingDays, calendarPolicy: this.calendarPolicy });
       task.overdueRound += 1;
-      task.nextReminderAtMs = await acts.nextWorkingDayStart({ afterMs: now, workingDays: this.policy.overdueReminderEveryWorkingDays });
+      task.nextReminderAtMs = await acts.nextWorkingDayStart({ afterMs: now, workingDays: this.policy.overdueReminderEveryWorkingDays, calendarPolicy: this.calendarPolicy });
       this.publish();
     }
   }
@@ -179,7 +189,7 @@ export class TaskRuntime {
 
   /** Resumes a paused task; its deadline moves by the working days the clock stood still. */
   async resume(task: OpenTask): Promise<void> {
-    this.apply(task, await acts.resumeTask({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore }));
+    this.apply(task, await acts.resumeTask({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy }));
     task.overdue = task.dueAtMs !== null && Date.now() >= task.dueAtMs;
     task.paused = false;
     this.publish();

@@ -16,7 +16,7 @@ import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure } from '../procedures';
+import { executeBounded, startProcedure, waitUntilSettled } from '../procedures';
 import { paginationQuery } from './catalog';
 
 const submitBody = z.object({
@@ -216,19 +216,9 @@ export function applicationsRouter(deps: ApiDeps): Router {
       args: [{ actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles }, reason: body.reason }],
       updateId: `${app.id}:withdraw`,
     }));
-    const after = await waitForStatus(app.id, 'WITHDRAWN');
-    res.json(after);
+    await waitUntilSettled(client, app.workflowId);
+    res.json(await applicationView(app.id));
   });
-
-  /** The workflow records the outcome right after accepting the update; wait briefly for the query model. */
-  async function waitForStatus(id: string, status: string) {
-    for (let i = 0; i < 50; i++) {
-      const view = await applicationView(id);
-      if (view.status === status) return view;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return applicationView(id);
-  }
 
   return router;
 }

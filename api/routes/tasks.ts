@@ -12,7 +12,7 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded } from '../procedures';
+import { executeBounded, waitUntilSettled } from '../procedures';
 
 const inboxQuery = z.object({
   status: z.enum(['open', 'claimed', 'done']).default('open'),
@@ -149,6 +149,7 @@ export function tasksRouter(deps: ApiDeps): Router {
       // One completion per task and decision: a retried HTTP call is applied once.
       updateId: `${task.id}:${body.decision}`,
     }));
+    await waitUntilSettled(client, task.workflowId);
     const [after, application] = await Promise.all([
       db.task.findUniqueOrThrow({ where: { id: task.id }, select: taskSummary }),
       task.applicationId ? db.application.findUnique({ where: { id: task.applicationId }, select: { applicationNo: true, status: true } }) : null,

@@ -96,6 +96,8 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     const done = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE', comment: '同意共享' });
     expect(done.status).toBe(200);
     expect(done.body.task.status).toBe('DONE');
+    // The answer carries the application's state after the workflow has acted on the decision.
+    expect(done.body.application.status).toBe('AUTHORITY_REVIEW');
     const again = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('TASK_NOT_OPEN');

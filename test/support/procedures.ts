@@ -39,7 +39,7 @@ export class ProcedureHarness {
     this.worker = await Worker.create({
       connection: this.env.nativeConnection, taskQueue: this.taskQueue, workflowBundle: this.bundle,
       ...(opts.replayEveryTask ? { maxCachedWorkflows: 0 } : {}),
-      activities: createActivities({ db: this.db, logger: createLogger('test', 'silent'), calendar: async () => this.calendar }),
+      activities: createActivities({ db: this.db, logger: createLogger('test', 'silent'), calendar: async (policy) => (policy?.countMakeupWorkdays === false ? new WorkingCalendar(chineseWorkdayYears({ applyKnownCorrections: true }), { countMakeupWorkdays: false }) : this.calendar) }),
     });
     this.running = this.worker.run();
   }

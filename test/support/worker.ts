@@ -18,7 +18,7 @@ export async function startTestWorker(db: Db): Promise<TestWorker> {
   const cache = new CalendarCache();
   const worker = await Worker.create({
     connection, taskQueue, workflowBundle: await ProcedureHarness.bundle(),
-    activities: createActivities({ db, logger: createLogger('test', 'silent'), calendar: () => cache.get(db) }),
+    activities: createActivities({ db, logger: createLogger('test', 'silent'), calendar: (policy) => cache.get(db, policy) }),
   });
   const running = worker.run();
   return {
