@@ -4,7 +4,10 @@ import type { ActivityDeps } from './deps';
 export interface Recipient { email: string; name: string }
 
 export interface NotifyInput {
-  /** Natural key of the event; combined with each recipient it makes the outbox row unique. */
+  /**
+   * Natural key of the event, unique across the whole system (prefix it with the workflow id or
+   * the entity's number); combined with each recipient it makes the outbox row unique.
+   */
   eventKey: string;
   template: string;
   recipients: Recipient[];

@@ -66,8 +66,11 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
     await acts.setApplicationStatus({ applicationId: input.applicationId, status, eventKey: extra.eventKey ?? `stage:${next}`, message, reasons: extra.reasons, final: extra.final });
   };
 
-  const feedback = (eventKey: string, outcomeText: string, reasons?: string) => acts.notifyParties({
-    eventKey, template: 'decision', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
+  // Outbox keys are global: every mail of this procedure is keyed by its workflow id.
+  const mailKey = (event: string) => `${wfId}:${event}`;
+
+  const feedback = (event: string, outcomeText: string, reasons?: string) => acts.notifyParties({
+    eventKey: mailKey(event), template: 'decision', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
     data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo, outcomeText, reasons: reasons ?? '' },
   });
 
@@ -145,7 +148,7 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
     const { agreements, expiresAtMs } = await acts.createShareGrants({ applicationId: input.applicationId, providerDeptIds: agreed, usePeriodDays: input.usePeriodDays });
     await Promise.all(agreements.map(async (a) => {
       await acts.notifyParties({
-        eventKey: `agreement:${a.agreementNo}`, template: 'agreement', departmentIds: [a.providerDeptId, input.applicantDeptId], roles: ['PROVIDER_REVIEWER', 'DEPT_STAFF'],
+        eventKey: mailKey(`agreement:${a.agreementNo}`), template: 'agreement', departmentIds: [a.providerDeptId, input.applicantDeptId], roles: ['PROVIDER_REVIEWER', 'DEPT_STAFF'],
         data: { agreementNo: a.agreementNo, applicationNo: input.applicationNo, agreementKindName: '数据共享协议' },
       });
       const confirm = async (party: 'A' | 'B', deptId: string, role: 'PROVIDER_REVIEWER' | 'DEPT_STAFF') => {
@@ -177,7 +180,7 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
     await acts.endGrants({ applicationId: input.applicationId, status: 'REVOKED', reason: '申请已撤回' });
     await enter('WITHDRAWN', 'WITHDRAWN', '申请方撤回申请', { reasons: withdrawal?.reason, final: true });
     await acts.notifyParties({
-      eventKey: 'withdrawn', template: 'withdrawn', departmentIds: [...input.providerDeptIds, input.authorityDeptId, input.applicantDeptId],
+      eventKey: mailKey('withdrawn'), template: 'withdrawn', departmentIds: [...input.providerDeptIds, input.authorityDeptId, input.applicantDeptId],
       roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },
     });
   } else if (result.outcome === 'APPROVED_AND_EXPIRED' && result.expiresAtMs !== undefined) {
@@ -192,14 +195,14 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
     await acts.activateGrants({ applicationId: input.applicationId });
     await enter('IN_USE', 'APPROVED', '共享协议已确认，访问权限已开通', { final: true });
     await acts.notifyParties({
-      eventKey: 'granted', template: 'grant', departmentIds: [input.applicantDeptId, ...input.providerDeptIds], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'],
+      eventKey: mailKey('granted'), template: 'grant', departmentIds: [input.applicantDeptId, ...input.providerDeptIds], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'],
       applicationId: input.applicationId, data: { expiresAtMs },
     });
     upsertSearchAttributes([{ key: SA.DeadlineAt, value: new Date(expiresAtMs) }, { key: SA.Overdue, value: false }]);
     const remindAtMs = await acts.expiryReminderAt({ expiresAtMs, workingDays: policy.grantExpiryReminderWorkingDays });
     if (remindAtMs > Date.now()) await condition(() => false, Math.max(1, remindAtMs - Date.now()));
     await acts.notifyParties({
-      eventKey: 'grant-expiring', template: 'reminder', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
+      eventKey: mailKey('grant-expiring'), template: 'reminder', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
       applicationId: input.applicationId, data: { taskTitle: '共享访问权限即将到期，如需继续使用请申请续期', dueAtMs: expiresAtMs },
     });
     if (expiresAtMs > Date.now()) await condition(() => false, Math.max(1, expiresAtMs - Date.now()));

@@ -71,7 +71,7 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     expect(await app.handle.result()).toEqual({ outcome: 'APPROVED_AND_EXPIRED' });
     expect((await db.accessGrant.findFirstOrThrow({ where: { applicationId: app.id } })).status).toBe('EXPIRED');
     expect(await status(app.id)).toBe('EXPIRED');
-    expect((await db.notification.findMany({ where: { dedupeKey: { startsWith: `grant-expiring` } } })).length).toBeGreaterThanOrEqual(0);
+    expect(await db.notification.count({ where: { dedupeKey: { startsWith: `${app.workflowId}:grant-expiring:` } } })).toBeGreaterThan(0);
     const timeline = await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } });
     expect(timeline.map((e) => e.kind)).toEqual(['PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'AGREEMENT_PENDING', 'APPROVED', 'EXPIRED']);
   });
