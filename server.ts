@@ -1,5 +1,6 @@
 /** API entry point: `npm run server` (npm start runs it for you with the embedded stack). */
 import { createApp } from './api/app';
+import { startReconciler } from './api/share-starts';
 import { TokenService } from './api/auth';
 import { loadConfig, requireSetting } from './lib/config';
 import { createDb } from './lib/db';
@@ -14,9 +15,11 @@ async function main() {
   const tokens = new TokenService(requireSetting(config, 'AUTH_TOKEN_SECRET'), config.AUTH_TOKEN_TTL);
   const app = createApp({ config, db, logger, tokens, temporal });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
+  const stopReconciler = startReconciler({ db, config, temporal }, logger);
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'API shutting down');
+    stopReconciler();
     server.close(async () => {
       await db.$disconnect();
       const t = await temporal().catch(() => undefined);

@@ -9,14 +9,13 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { newId } from '../../lib/ids';
-import { conditionalShareWorkflow } from '../../workflows/conditional-share';
 import { withdrawUpdate } from '../../workflows/messages';
-import { unconditionalShareWorkflow } from '../../workflows/unconditional-share';
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure, waitUntilSettled } from '../procedures';
+import { executeBounded, waitUntilSettled } from '../procedures';
+import { startShareWorkflow } from '../share-starts';
 import { paginationQuery } from './catalog';
 
 const submitBody = z.object({
@@ -114,7 +113,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
       }
       throw err;
     }
-    await startWorkflowFor(id);
+    await startShareWorkflow(deps, id);
     res.status(201).json(await applicationView(id));
   });
 
@@ -124,30 +123,8 @@ export function applicationsRouter(deps: ApiDeps): Router {
     if ((app.details as { requestHash?: string }).requestHash !== requestHash) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for application ${app.applicationNo} with different content`);
     }
-    await startWorkflowFor(id);
+    await startShareWorkflow(deps, id);
     return applicationView(id);
-  }
-
-  async function startWorkflowFor(id: string): Promise<void> {
-    const app = await db.application.findUniqueOrThrow({ where: { id }, include: { resources: { include: { resource: true } } } });
-    const providerDepts = [...new Set(app.resources.map((r) => r.resource.providerId))].sort();
-    const { client } = await deps.temporal().catch((err: Error) => {
-      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${err.message.split('\n')[0]})`);
-    });
-    const common = {
-      workflowId: app.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: app.procedure, stage: 'SUBMITTED',
-      applicationNo: app.applicationNo, applicantDept: app.applicantDeptId ?? undefined, providerDepts,
-      summary: `${app.procedure} ${app.applicationNo}: ${app.applicantDeptId} → ${providerDepts.join(', ')}`,
-    };
-    if (app.procedure === 'UNCONDITIONAL_SHARE') {
-      await startProcedure(client, { ...common, workflow: unconditionalShareWorkflow, input: { applicationId: app.id, applicationNo: app.applicationNo, actorUserId: app.submittedById } });
-      return;
-    }
-    const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
-    await startProcedure(client, {
-      ...common, workflow: conditionalShareWorkflow,
-      input: { applicationId: app.id, applicationNo: app.applicationNo, applicantDeptId: app.applicantDeptId!, authorityDeptId: authority.id, providerDeptIds: providerDepts, usePeriodDays: app.usePeriodDays ?? DEFAULT_POLICY.defaultUsePeriodDays },
-    });
   }
 
   async function applicationView(id: string) {

@@ -4,7 +4,9 @@
  */
 import request from 'supertest';
 import type { Express } from 'express';
+import { reconcileShareApplications } from '../../api/share-starts';
 import { seedCalendar } from '../../lib/calendar-store';
+import { newId } from '../../lib/ids';
 import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
@@ -16,6 +18,7 @@ import { startTestWorker, TestWorker } from '../support/worker';
 describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal, SMTP)', () => {
   let db: Db;
   let app: Express;
+  let api: ReturnType<typeof testApp>;
   let worker: TestWorker;
   const tokens = new Map<string, string>();
 
@@ -48,7 +51,8 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
   beforeAll(async () => {
     db = testDb();
     worker = await startTestWorker(db);
-    ({ app } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
+    api = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue });
+    ({ app } = api);
   });
   afterAll(async () => {
     await worker?.stop();
@@ -200,6 +204,24 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     const res = await get(login, url);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
+  });
+
+  it('starts the workflow of an application stored just before a crash (the reconciler)', async () => {
+    const applicationNo = `GX-CRASH-${uniqueSuffix()}`;
+    const resource = await db.dataResource.findUniqueOrThrow({ where: { code: 'RSJ-004' } });
+    await db.application.create({
+      data: {
+        id: newId(), applicationNo, procedure: 'CONDITIONAL_SHARE', workflowId: `conditional-share/${applicationNo}`, idempotencyKey: applicationNo,
+        applicantKey: 'dept:wjw', applicantDeptId: 'wjw', submittedById: 'u-wjw.staff', purpose: '崩溃前已保存的申请', legalDuty: '依法履职',
+        usePeriodDays: 30, accessMode: 'INTERFACE', submittedAt: new Date(Date.now() - 60_000), resources: { create: [{ resourceId: resource.id }] },
+      },
+    });
+    expect(await reconcileShareApplications({ db, config: api.config, temporal: api.temporal })).toContain(applicationNo);
+    await inboxTask('rsj.reviewer', applicationNo, 'PROVIDER_REPLY');
+    // Once started it is no longer SUBMITTED, and a second round starts nothing.
+    await eventually(async () => (await db.application.findUniqueOrThrow({ where: { applicationNo } })).status === 'PROVIDER_REVIEW', 'the procedure to start');
+    expect(await reconcileShareApplications({ db, config: api.config, temporal: api.temporal })).not.toContain(applicationNo);
+    await post('wjw.staff', `/api/applications/${applicationNo}/withdraw`, {});
   });
 
   it("hides another department's application", async () => {
