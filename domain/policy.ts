@@ -17,6 +17,36 @@ export interface ProcedurePolicy {
   governmentDecisionWorkingDays: number;
   /** Not fixed by the regulation: the provider's answer to a conditional-open application. */
   openProviderDecisionWorkingDays: number;
+  /** Not fixed by the regulation: the authority compiles the opinions and reports to the municipal government (Art. 22 ¶3). */
+  nonGovernmentReportWorkingDays: number;
+  /** Not fixed by the regulation: a public applicant accepts the open-use agreement, or the application lapses. */
+  openAgreementAcceptWorkingDays: number;
+  /** Art. 27 ¶4 (定期跟踪): the operator of conditionally-open data is asked for a use report this often (calendar days). */
+  openUseReportEveryDays: number;
+  /** Art. 33 ¶2: the data authority marks the data as disputed within 1 working day of receipt. */
+  objectionMarkWorkingDays: number;
+  /** Art. 33 ¶2 (二): the authority forwards to the provider within 2 working days of receipt. */
+  objectionForwardWorkingDays: number;
+  /** Art. 33 ¶2 (一): within its own scope the authority decides within 5 working days of receipt. */
+  objectionAuthorityDecisionWorkingDays: number;
+  /** Art. 33 ¶2 (二): the provider decides within 5 working days of receiving the forward. */
+  objectionProviderDecisionWorkingDays: number;
+  /** Art. 33 ¶2 (二) "及时": the authority tells the objector after the provider's report. */
+  objectionInformWorkingDays: number;
+  /** Not fixed by the regulation: the data's owner applies a decided correction. */
+  objectionCorrectionWorkingDays: number;
+  /** Art. 32 ¶2 "立即采取补救措施": first remediation measures (hours). */
+  incidentRemediationHours: number;
+  /** Art. 32 ¶2 "告知用户": the affected users are told (hours). */
+  incidentNotifyUsersHours: number;
+  /** Art. 32 ¶2 "及时向…网信部门报告" (网络安全事件报告管理办法: 1 hour for major incidents). */
+  incidentCyberspaceReportHours: number;
+  /** Yellow warning this many hours before an incident step's deadline. */
+  incidentWarningHoursBefore: number;
+  /** Escalation of an overdue incident step to the head and the supervisors (hours after the deadline). */
+  incidentEscalateAfterOverdueHours: number;
+  /** Not fixed by the regulation: the authority reviews the measures and closes the incident. */
+  incidentCloseReviewWorkingDays: number;
   /** Yellow warning at the start of the k-th last working day before a deadline. */
   warningWorkingDaysBefore: number;
   /** Escalation (催办) to the department head and supervisors after this many overdue working days. */
@@ -31,6 +61,40 @@ export interface ProcedurePolicy {
   maxUsePeriodDays: number;
   /** 调休上班日 count as working days (state organs work on them); a switch, since no statute says so. */
   countMakeupWorkdays: boolean;
+  /**
+   * Commercial tender (Art. 27 ¶3). Periods are written "<n> days" (calendar), "<n> working
+   * days", "<n> hours|minutes|seconds" (see domain/tender-rules.ts parsePolicyPeriod).
+   * 招标投标法 Art. 24: at least 20 days from the announcement to the bid deadline.
+   */
+  tenderMinBidWindow: string;
+  /** 招标投标法 Art. 23: a change to the announcement leaves at least 15 days until the bid deadline. */
+  tenderAmendmentMinRemaining: string;
+  /** Public comment on the implementation plan (实施方案) when the authority opens one. */
+  tenderCommentPeriod: string;
+  /** 公示 of the proposed winner (招标投标法实施条例 Art. 54: not less than 3 days). */
+  tenderPublicityPeriod: string;
+  /** The winner confirms the authorisation agreement within this period, or is reminded (招标投标法 Art. 46: 30 days). */
+  tenderWinnerConfirmPeriod: string;
+  /** Fewer valid bids than this at opening and the tender fails (招标投标法 Art. 28: three). */
+  tenderMinValidBids: number;
+  /** Smallest evaluation committee after recusals. */
+  tenderMinEvaluators: number;
+  /** Each evaluator scores every valid bid within this many working days. */
+  tenderEvaluationWorkingDays: number;
+  /** The authority answers an objection during publicity (实施条例 Art. 54: 3 days). */
+  tenderObjectionAnswerWorkingDays: number;
+  /** The authority decides whether to re-run a failed tender or re-tender an expired authorisation. */
+  tenderRerunDecisionWorkingDays: number;
+  /** Art. 27 ¶4 (定期跟踪): the operator reports on its use every this many months. */
+  useReportPeriodMonths: number;
+  /** The periodic use report is due this many working days after its period ends. */
+  useReportDueWorkingDays: number;
+  /** A missing report: reminders every this many working days after it became overdue. */
+  useReportReminderEveryWorkingDays: number;
+  /** The authority reviews a filed report within this many working days. */
+  useReportReviewWorkingDays: number;
+  /** The yearly disclosure for year Y is due by the end of this month of year Y+1 (default March). */
+  yearlyDisclosureDueMonth: number;
 }
 
 export const DEFAULT_POLICY: ProcedurePolicy = {
@@ -40,6 +104,21 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   nonGovernmentOpinionWorkingDays: 10,
   governmentDecisionWorkingDays: 10,
   openProviderDecisionWorkingDays: 10,
+  nonGovernmentReportWorkingDays: 3,
+  openAgreementAcceptWorkingDays: 15,
+  openUseReportEveryDays: 90,
+  objectionMarkWorkingDays: 1,
+  objectionForwardWorkingDays: 2,
+  objectionAuthorityDecisionWorkingDays: 5,
+  objectionProviderDecisionWorkingDays: 5,
+  objectionInformWorkingDays: 1,
+  objectionCorrectionWorkingDays: 5,
+  incidentRemediationHours: 4,
+  incidentNotifyUsersHours: 24,
+  incidentCyberspaceReportHours: 1,
+  incidentWarningHoursBefore: 1,
+  incidentEscalateAfterOverdueHours: 2,
+  incidentCloseReviewWorkingDays: 5,
   warningWorkingDaysBefore: 1,
   escalateAfterOverdueWorkingDays: 5,
   overdueReminderEveryWorkingDays: 1,
@@ -47,6 +126,21 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   defaultUsePeriodDays: 365,
   maxUsePeriodDays: 3 * 365,
   countMakeupWorkdays: true,
+  tenderMinBidWindow: '20 days',
+  tenderAmendmentMinRemaining: '15 days',
+  tenderCommentPeriod: '10 working days',
+  tenderPublicityPeriod: '3 working days',
+  tenderWinnerConfirmPeriod: '30 days',
+  tenderMinValidBids: 3,
+  tenderMinEvaluators: 3,
+  tenderEvaluationWorkingDays: 5,
+  tenderObjectionAnswerWorkingDays: 3,
+  tenderRerunDecisionWorkingDays: 10,
+  useReportPeriodMonths: 3,
+  useReportDueWorkingDays: 10,
+  useReportReminderEveryWorkingDays: 3,
+  useReportReviewWorkingDays: 10,
+  yearlyDisclosureDueMonth: 3,
 };
 
 /** Later versions override earlier ones key by key; unknown keys and wrong types are ignored. */

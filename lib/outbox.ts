@@ -19,6 +19,8 @@ export interface OutboxOptions {
   from: string;
   logger: Logger;
   batchSize?: number;
+  /** Only mail whose event key starts with this (e.g. one case's workflow id): for resends and tests. */
+  dedupeKeyPrefix?: string;
 }
 
 interface ClaimedRow { id: string; dedupe_key: string; recipient: string; template: string; data: Record<string, unknown>; attempts: number }
@@ -30,6 +32,7 @@ export async function dispatchOutboxOnce(opts: OutboxOptions): Promise<number> {
     const rows = await tx.$queryRaw<ClaimedRow[]>`
       SELECT id, dedupe_key, recipient, template, data, attempts FROM notification
       WHERE status = 'PENDING' AND next_attempt_at <= now()
+        AND (${opts.dedupeKeyPrefix ?? null}::text IS NULL OR starts_with(dedupe_key, ${opts.dedupeKeyPrefix ?? ''}))
       ORDER BY created_at LIMIT ${opts.batchSize ?? 20} FOR UPDATE SKIP LOCKED`;
     for (const row of rows) {
       try {

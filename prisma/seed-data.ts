@@ -34,6 +34,9 @@ export const publicApplicants: SeedPublicApplicant[] = [
   { id: 'pa-zhang', kind: 'CITIZEN', name: '张伟', contactEmail: `zhang.wei@${MAIL_DOMAIN}` },
   { id: 'pa-hengxin', kind: 'LEGAL_PERSON', name: '聊城恒信数据科技有限公司', unifiedCreditCode: '91371500MA3C000001', contactEmail: `bid@hengxin.${MAIL_DOMAIN}` },
   { id: 'pa-lcu', kind: 'UNIVERSITY', name: '聊城大学', unifiedCreditCode: '12370000495570001X', contactEmail: `research@lcu.${MAIL_DOMAIN}` },
+  // Two more legal persons, so a commercial tender can reach three bidders (招标投标法 Art. 28).
+  { id: 'pa-huarui', kind: 'LEGAL_PERSON', name: '聊城华睿信息技术有限公司', unifiedCreditCode: '91371500MA3C000002', contactEmail: `bid@huarui.${MAIL_DOMAIN}` },
+  { id: 'pa-zhiyun', kind: 'LEGAL_PERSON', name: '山东智云大数据有限公司', unifiedCreditCode: '91371500MA3C000003', contactEmail: `bid@zhiyun.${MAIL_DOMAIN}` },
 ];
 
 const governmentDepts = ['gaj', 'scjgj', 'zrzyj', 'rsj', 'wjw', 'ybj'];
@@ -57,6 +60,8 @@ export const users: SeedUser[] = [
   { login: 'citizen.zhang', displayName: '张伟', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-zhang' },
   { login: 'company.hengxin', displayName: '恒信数据科技', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-hengxin' },
   { login: 'university.lcu', displayName: '聊城大学科研处', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-lcu' },
+  { login: 'company.huarui', displayName: '华睿信息技术', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-huarui' },
+  { login: 'company.zhiyun', displayName: '智云大数据', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-zhiyun' },
 ];
 
 export function userEmail(u: SeedUser): string {

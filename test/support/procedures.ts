@@ -10,7 +10,7 @@ import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
 import { createLogger } from '../../lib/logger';
 import { completeTaskUpdate, CompleteTaskResult, TaskActor } from '../../workflows/messages';
-import { eventually, uniqueSuffix } from './env';
+import { createTimeSkippingEnv, eventually, testDb, uniqueSuffix } from './env';
 
 export const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -89,4 +89,47 @@ export class ProcedureHarness {
       updateId: extra.updateId ?? `${task.id}:${decision}`,
     });
   }
+}
+
+export interface ProcedureSuite {
+  readonly env: TestWorkflowEnvironment;
+  readonly db: Db;
+  readonly h: ProcedureHarness;
+  /** Registers a started workflow so it is terminated after the test. */
+  track<T extends { terminate(reason?: string): Promise<unknown> }>(handle: T): T;
+}
+
+/**
+ * The jest hooks every procedure test file needs: one time-skipping server and workflow bundle
+ * per file, a fresh worker per test, and every workflow a test started terminated after it (a
+ * procedure left running would hold the time-skipping clock for the next test).
+ */
+export function procedureSuite(): ProcedureSuite {
+  let env: TestWorkflowEnvironment | undefined;
+  let db: Db | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  let h: ProcedureHarness | undefined;
+  const started: Array<{ terminate(reason?: string): Promise<unknown> }> = [];
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
+    db = testDb();
+  });
+  afterAll(async () => {
+    await db?.$disconnect();
+    await env?.teardown();
+  });
+  beforeEach(async () => {
+    h = new ProcedureHarness(env!, db!, bundle!);
+    await h.startWorker();
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((w) => w.terminate('test finished').catch(() => undefined)));
+    await h?.stopWorker();
+  });
+  return {
+    get env() { return env!; },
+    get db() { return db!; },
+    get h() { return h!; },
+    track(handle) { started.push(handle); return handle; },
+  };
 }
