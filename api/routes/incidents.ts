@@ -1,0 +1,168 @@
+/**
+ * Security incidents (Art. 32 ¶2): a department or the data authority reports a leak, damage,
+ * loss or risk; the report is recorded with its time and starts the incident procedure. The
+ * department's measures and the authority's closing are inbox tasks (generic task API); the
+ * authority may suspend the grants on the affected resources while it runs.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { Prisma } from '../../generated/prisma/client';
+import { newId } from '../../lib/ids';
+import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
+import { securityIncidentWorkflow } from '../../workflows/security-incident';
+import { Principal, requirePrincipal, requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { AppError, parse } from '../errors';
+import { documented } from '../openapi';
+import { executeBounded, startProcedure } from '../procedures';
+import { paginationQuery } from './catalog';
+
+const reportBody = z.object({
+  idempotencyKey: z.string().trim().min(8).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only'),
+  kind: z.enum(['LEAK', 'DAMAGE', 'LOSS', 'RISK']),
+  description: z.string().trim().min(4).max(4000),
+  resourceCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(50)
+    .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+  affectedUsers: z.string().trim().max(2000).optional(),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  suspendGrants: z.boolean().default(false),
+  // The authority may report an incident at another department, which then owes the measures.
+  responsibleDeptId: z.string().trim().min(1).max(64).optional(),
+}).strict();
+
+const listQuery = z.object({
+  status: z.enum(['REPORTED', 'REMEDIATED', 'CLOSED']).optional(),
+  ...paginationQuery,
+}).strict();
+const noParam = z.object({ no: z.string().min(1).max(64) });
+const suspendBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
+
+const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
+
+function visibleWhere(p: Principal): Prisma.SecurityIncidentWhereInput {
+  if (isAuthority(p)) return {};
+  if (!p.departmentId) return { id: '' };
+  return { OR: [{ responsibleDeptId: p.departmentId }, { reporterDeptId: p.departmentId }] };
+}
+
+function newIncidentNo(): string {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
+  return `AQ-${day}-${newId().slice(0, 8).toUpperCase()}`;
+}
+
+export function incidentsRouter(deps: ApiDeps): Router {
+  const { db } = deps;
+  documented({ method: 'post', path: '/api/incidents', summary: 'Report a data security incident (Art. 32 ¶2); department staff or the data authority', tags: ['incidents'], auth: 'required', body: reportBody, responses: { 201: 'Reported', 200: 'Repeat of an earlier report', 404: 'Unknown resource or department', 409: 'Idempotency key reused', 503: 'Workflow service unavailable; retry' } });
+  documented({ method: 'get', path: '/api/incidents', summary: "Incidents of the signed-in user's department (the authority sees all)", tags: ['incidents'], auth: 'required', query: listQuery });
+  documented({ method: 'get', path: '/api/incidents/{no}', summary: 'One incident with its steps, suspensions and audit trail', tags: ['incidents'], auth: 'required' });
+  documented({ method: 'post', path: '/api/incidents/{no}/suspend-grants', summary: 'Suspend the grants on the affected resources until the incident is closed; the data authority only', tags: ['incidents'], auth: 'required', body: suspendBody, responses: { 200: 'Suspended', 409: 'Incident closed' } });
+
+  const router = Router();
+
+  router.post('/api/incidents', async (req, res) => {
+    const p = requireRole(req, 'DEPT_STAFF', 'AUTHORITY_REVIEWER');
+    if (!p.departmentId) throw new AppError('FORBIDDEN', 'Incidents are reported by a department');
+    const body = parse(reportBody, req.body, 'body');
+    const responsibleDeptId = body.responsibleDeptId ?? p.departmentId;
+    if (responsibleDeptId !== p.departmentId && !isAuthority(p)) throw new AppError('FORBIDDEN', 'Only the data authority may report an incident at another department');
+    if (!(await db.department.findUnique({ where: { id: responsibleDeptId } }))) throw new AppError('NOT_FOUND', `Unknown department ${responsibleDeptId}`);
+
+    const previous = await db.securityIncident.findUnique({ where: { reporterUserId_idempotencyKey: { reporterUserId: p.userId, idempotencyKey: body.idempotencyKey } } });
+    if (previous) {
+      if (previous.description !== body.description || previous.kind !== body.kind) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for incident ${previous.incidentNo} with different content`);
+      }
+      await startWorkflowFor(previous.id);
+      return res.status(200).json(await view(p, previous.incidentNo));
+    }
+    const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
+    const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
+    if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+
+    const incidentNo = newIncidentNo();
+    const id = newId();
+    const at = new Date();
+    await db.$transaction([
+      db.securityIncident.create({
+        data: {
+          id, incidentNo, workflowId: `security-incident/${incidentNo}`, kind: body.kind, description: body.description, affectedUsers: body.affectedUsers,
+          resourceIds: resources.map((r) => r.id), reporterUserId: p.userId, reporterDeptId: p.departmentId, responsibleDeptId,
+          suspendGrants: body.suspendGrants, idempotencyKey: body.idempotencyKey, occurredAt: body.occurredAt ? new Date(body.occurredAt) : null, reportedAt: at,
+        },
+      }),
+      db.auditLog.create({ data: { auditKey: `incident:${id}:filed`, actor: p.userId, action: 'INCIDENT_FILED', entityType: 'SecurityIncident', entityId: id, details: { incidentNo, kind: body.kind, resources: body.resourceCodes, suspendGrants: body.suspendGrants } } }),
+    ]);
+    await startWorkflowFor(id);
+    res.status(201).json(await view(p, incidentNo));
+  });
+
+  async function startWorkflowFor(id: string): Promise<void> {
+    const i = await db.securityIncident.findUniqueOrThrow({ where: { id } });
+    const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
+    const { client } = await deps.temporal().catch((err: Error) => {
+      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${err.message.split('\n')[0]})`);
+    });
+    await startProcedure(client, {
+      workflow: securityIncidentWorkflow, workflowId: i.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'SECURITY_INCIDENT', stage: 'REPORTED',
+      applicationNo: i.incidentNo, applicantDept: i.responsibleDeptId, summary: `SECURITY_INCIDENT ${i.incidentNo}: ${i.kind} at ${i.responsibleDeptId}`,
+      input: {
+        incidentId: i.id, incidentNo: i.incidentNo, responsibleDeptId: i.responsibleDeptId, authorityDeptId: authority.id, reporterUserId: i.reporterUserId,
+        reportedAtMs: i.reportedAt.getTime(), suspendGrants: i.suspendGrants,
+      },
+    });
+  }
+
+  async function view(p: Principal, incidentNo: string) {
+    const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, visibleWhere(p)] } });
+    if (!i) throw new AppError('NOT_FOUND', `No incident ${incidentNo}`);
+    const [resources, steps, suspensions, audit] = await Promise.all([
+      db.dataResource.findMany({ where: { id: { in: i.resourceIds } }, select: { code: true, name: true, providerId: true } }),
+      db.task.findMany({
+        where: { workflowId: i.workflowId }, orderBy: { createdAt: 'asc' },
+        select: { id: true, step: true, title: true, status: true, dueAt: true, overdue: true, createdAt: true, completedAt: true, decision: true, reasons: true },
+      }),
+      db.incidentGrantSuspension.findMany({ where: { incidentId: i.id }, select: { grantId: true, suspendedAt: true, releasedAt: true, grant: { select: { status: true, granteeDeptId: true } } } }),
+      db.auditLog.findMany({ where: { entityType: 'SecurityIncident', entityId: i.id }, orderBy: { id: 'asc' }, select: { at: true, actor: true, action: true, details: true } }),
+    ]);
+    const { id: _id, idempotencyKey: _key, resourceIds: _ids, ...rest } = i;
+    return { ...rest, resources, steps, suspensions, audit };
+  }
+
+  router.get('/api/incidents', async (req, res) => {
+    const p = requirePrincipal(req);
+    const q = parse(listQuery, req.query, 'query');
+    const where: Prisma.SecurityIncidentWhereInput = { AND: [visibleWhere(p), q.status ? { status: q.status } : {}] };
+    const [total, items] = await Promise.all([
+      db.securityIncident.count({ where }),
+      db.securityIncident.findMany({
+        where, orderBy: [{ reportedAt: 'desc' }, { id: 'asc' }], skip: (q.page - 1) * q.pageSize, take: q.pageSize,
+        select: { incidentNo: true, kind: true, status: true, responsibleDeptId: true, reportedAt: true, cyberspaceReportedAt: true, closedAt: true, suspendGrants: true },
+      }),
+    ]);
+    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+  });
+
+  router.get('/api/incidents/:no', async (req, res) => {
+    const p = requirePrincipal(req);
+    const { no } = parse(noParam, req.params, 'params');
+    res.json(await view(p, no));
+  });
+
+  router.post('/api/incidents/:no/suspend-grants', async (req, res) => {
+    const p = requireRole(req, 'AUTHORITY_REVIEWER');
+    const { no } = parse(noParam, req.params, 'params');
+    const body = parse(suspendBody, req.body, 'body');
+    const i = await db.securityIncident.findUnique({ where: { incidentNo: no } });
+    if (!i) throw new AppError('NOT_FOUND', `No incident ${no}`);
+    const { client } = await deps.temporal().catch((err: Error) => {
+      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry (${err.message.split('\n')[0]})`);
+    });
+    const result = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(i.workflowId).executeUpdate(suspendIncidentGrantsUpdate, {
+      args: [{ actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles }, reason: body.reason }],
+      updateId: `${i.id}:suspend-grants`,
+    }));
+    res.json(result);
+  });
+
+  return router;
+}

@@ -1,0 +1,222 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Db } from '../../lib/db';
+import { objectionWorkflow } from '../../workflows/objection';
+import { SA } from '../../workflows/search-attributes';
+import { eventually } from '../support/env';
+import { activeGrant, objectionRow, decideOpen, renderQueuedMail, testResource, TestResource } from '../support/objections';
+import { ProcedureHarness, procedureSuite } from '../support/procedures';
+
+describe('objection procedure (Art. 33) on the time-skipping server with real activities', () => {
+  const suite = procedureSuite();
+  let env: TestWorkflowEnvironment;
+  let db: Db;
+  let h: ProcedureHarness;
+  beforeEach(() => ({ env, db, h } = suite));
+
+  async function file(resource: TestResource, opts: { kind?: 'ERROR' | 'PRIVACY'; objector?: string } = {}) {
+    const receivedAtMs = await env.currentTimeMs();
+    const { input, workflowId } = await objectionRow(db, { resource, objectorLogin: opts.objector ?? 'citizen.zhang', receivedAtMs, kind: opts.kind });
+    const handle = await env.client.workflow.start(objectionWorkflow, { workflowId, taskQueue: h.taskQueue, args: [input] });
+    suite.track(handle);
+    return { ...input, workflowId, handle };
+  }
+
+  const objection = (id: string) => db.objection.findUniqueOrThrow({ where: { id }, include: { disputeMark: true } });
+  /** What GET /api/catalog shows: the active marks of the resource. */
+  const activeMarks = (resourceId: string) => db.disputeMark.findMany({ where: { resourceId, clearedAt: null } });
+  const task = (workflowId: string, step: string) => db.task.findFirstOrThrow({ where: { workflowId, step } });
+  const mailsTo = async (objectionNo: string, recipient: string) =>
+    (await db.notification.findMany({ where: { dedupeKey: { startsWith: `objection:${objectionNo}:` }, recipient }, orderBy: { createdAt: 'asc' } })).map((n) => n.template);
+
+  // Runs first: it moves the server clock to April 2027, and every later test counts relative to "now".
+  it('filed on Friday 2 April 2027 before 清明 (Monday 5 April): hand-checked deadlines from receipt and from the forward', async () => {
+    // Move the server clock to Fri 2027-04-02 10:00 Asia/Shanghai (02:00 UTC).
+    const friday = Date.parse('2027-04-02T02:00:00Z');
+    const now = await env.currentTimeMs();
+    expect(now).toBeLessThan(friday);
+    await env.sleep(friday - now);
+    const resource = await testResource(db, 'gaj');
+    const own = await file(resource);
+    const forwarded = await file(await testResource(db, 'rsj'));
+    expect(new Date(own.receivedAtMs).toISOString().slice(0, 10)).toBe('2027-04-02');
+
+    // Receipt day Fri 04-02 is not counted (民法典 Art. 201); Sat 03, Sun 04 are weekend, Mon 05 is 清明.
+    // Working days after receipt: Tue 06 (1), Wed 07 (2), Thu 08 (3), Fri 09 (4), Mon 12 (5).
+    // Each period ends at 24:00 Shanghai of its last day = 16:00 UTC that day. 2027 has no State
+    // Council notice yet, so every one of these deadlines is provisional.
+    const mark = await h.openTask(own.workflowId, 'MARK_DISPUTED', 'dsj');
+    expect(mark.dueAt!.toISOString()).toBe('2027-04-06T16:00:00.000Z');
+    expect(mark.deadlineProvisional).toBe(true);
+    await decideOpen(h, own.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    expect((await h.openTask(own.workflowId, 'DETERMINE_SCOPE', 'dsj')).dueAt!.toISOString()).toBe('2027-04-07T16:00:00.000Z');
+    await decideOpen(h, own.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    expect((await h.openTask(own.workflowId, 'AUTHORITY_DECISION', 'dsj')).dueAt!.toISOString()).toBe('2027-04-12T16:00:00.000Z');
+
+    // The second objection is forwarded on Wed 04-07 at 10:00, still within its 2 working days.
+    // The provider's 5 working days count from that day: Thu 08, Fri 09, Mon 12, Tue 13, Wed 14.
+    await decideOpen(h, forwarded.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.openTask(forwarded.workflowId, 'DETERMINE_SCOPE', 'dsj');
+    await env.sleep(Date.parse('2027-04-07T02:00:00Z') - (await env.currentTimeMs()));
+    await decideOpen(h, forwarded.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
+    const provider = await h.openTask(forwarded.workflowId, 'PROVIDER_DECISION', 'rsj');
+    expect(provider.dueAt!.toISOString()).toBe('2027-04-14T16:00:00.000Z');
+    const scopeTask = await task(forwarded.workflowId, 'DETERMINE_SCOPE');
+    expect(scopeTask.overdue).toBe(false);
+    // The yellow warning is at the start of the last working day (Wed 14 00:00 Shanghai).
+    expect(provider.warningAt!.toISOString()).toBe('2027-04-13T16:00:00.000Z');
+  });
+
+  it('own scope, rejected: marked, decided by the authority with reasons, mark removed, objector told', async () => {
+    const resource = await testResource(db);
+    const o = await file(resource);
+    await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    const marks = await eventually(async () => (await activeMarks(resource.id)).length > 0 && activeMarks(resource.id), 'the dispute mark');
+    expect(marks[0].note).toContain(o.objectionNo);
+    expect((await objection(o.objectionId)).status).toBe('MARKED');
+
+    await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    // Reasons are mandatory: the objector is told the outcome with reasons.
+    await expect(decideOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT')).rejects.toThrow(WorkflowUpdateFailedError);
+    await decideOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '经核实，该地址与登记原始材料一致' });
+    expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
+
+    const row = await objection(o.objectionId);
+    expect(row).toMatchObject({ status: 'CLOSED', scope: 'AUTHORITY', outcome: 'REJECTED', outcomeReasons: '经核实，该地址与登记原始材料一致', forwardedAt: null });
+    expect(row.disputeMark?.clearedAt).not.toBeNull();
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+    expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(1);
+    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual(['objection-received', 'objection-outcome']);
+    const outcome = (await renderQueuedMail(db, [`objection:${o.objectionNo}:outcome`]))[0];
+    expect(outcome.subject).toContain('不予更正');
+    expect(outcome.text).toContain('经核实，该地址与登记原始材料一致');
+    const audit = (await db.auditLog.findMany({ where: { entityType: 'Objection', entityId: o.objectionId }, orderBy: { id: 'asc' } })).map((a) => a.action);
+    expect(audit).toEqual(['OBJECTION_ACCEPTED', 'DISPUTE_MARK_PLACED', 'OBJECTION_SCOPE_DETERMINED', 'OBJECTION_DECIDED', 'OBJECTION_CLOSED', 'DISPUTE_MARK_CLEARED']);
+  });
+
+  it('own scope, corrected: the owner corrects, the catalog version goes up once and grant holders are told', async () => {
+    const resource = await testResource(db, 'scjgj');
+    await activeGrant(db, resource.id, 'wjw');
+    const o = await file(resource, { objector: 'rsj.staff' });
+    await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    await decideOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'CORRECT', { reasons: '原始登记材料显示确有错误' });
+    // The correction is the data owner's task, not the authority's.
+    await expect(decideOpen(h, o.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED', { deptId: 'scjgj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await decideOpen(h, o.workflowId, 'CORRECTION', 'scjgj.staff', 'CORRECTED', { comment: '已更正第3行地址' });
+    expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
+
+    const row = await objection(o.objectionId);
+    expect(row).toMatchObject({ status: 'CLOSED', outcome: 'CORRECTED', correctedVersion: 2 });
+    expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+    // The grant holder saw the mark and then the correction; the objector the decision and the outcome.
+    expect(await mailsTo(o.objectionNo, 'wjw.staff@liaocheng.example')).toEqual(['objection-marked', 'objection-corrected']);
+    expect(await mailsTo(o.objectionNo, 'rsj.staff@liaocheng.example')).toEqual(['objection-received', 'objection-decision', 'objection-outcome']);
+    const rendered = await renderQueuedMail(db, [`objection:${o.objectionNo}:`]);
+    expect(rendered.find((m) => m.template === 'objection-corrected')?.text).toContain('版本更新为 2');
+  });
+
+  it('provider scope, corrected: forwarded, the provider decides and reports, the authority informs, the owner corrects', async () => {
+    const resource = await testResource(db, 'zrzyj');
+    await activeGrant(db, resource.id, 'gaj');
+    const o = await file(resource);
+    await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD', { comment: '属自然资源部门登记数据' });
+    const providerTask = await h.openTask(o.workflowId, 'PROVIDER_DECISION', 'zrzyj');
+    const forwarded = await objection(o.objectionId);
+    expect(forwarded).toMatchObject({ status: 'FORWARDED', scope: 'PROVIDER' });
+    // The provider's 5 working days count from the forward instant.
+    expect(providerTask.deadlineFrom?.getTime()).toBe(forwarded.forwardedAt!.getTime());
+    expect(providerTask.dueAt!.getTime()).toBe(h.calendar.deadline(forwarded.forwardedAt!, 5).deadlineAt.getTime());
+    expect(await db.notification.count({ where: { dedupeKey: `objection:${o.objectionNo}:forwarded:zrzyj.reviewer@liaocheng.example` } })).toBe(1);
+
+    await decideOpen(h, o.workflowId, 'PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', { reasons: '核对不动产登记簿，地址录入有误' });
+    await decideOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM', { comment: '提供部门将于5个工作日内完成更正' });
+    await decideOpen(h, o.workflowId, 'CORRECTION', 'zrzyj.staff', 'CORRECTED', { comment: '已更正' });
+    expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
+    expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual(['objection-received', 'objection-decision', 'objection-outcome']);
+    expect(await mailsTo(o.objectionNo, 'gaj.staff@liaocheng.example')).toEqual(['objection-marked', 'objection-corrected']);
+    const steps = (await db.task.findMany({ where: { workflowId: o.workflowId }, orderBy: { createdAt: 'asc' } })).map((t) => [t.step, t.status]);
+    expect(steps).toEqual([['MARK_DISPUTED', 'DONE'], ['DETERMINE_SCOPE', 'DONE'], ['PROVIDER_DECISION', 'DONE'], ['INFORM_OBJECTOR', 'DONE'], ['CORRECTION', 'DONE']]);
+  });
+
+  it('provider scope, rejected: the objector is told the provider\'s reasons, nothing is corrected', async () => {
+    const resource = await testResource(db, 'rsj');
+    const o = await file(resource, { kind: 'PRIVACY' });
+    await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    // A privacy objection's public mark says nothing about its facts.
+    const mark = await eventually(async () => (await activeMarks(resource.id))[0], 'the dispute mark');
+    expect(mark.note).toContain('详情不予公开');
+    expect(mark.note).not.toContain('地址');
+    await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
+    await expect(decideOpen(h, o.workflowId, 'PROVIDER_DECISION', 'gaj.reviewer', 'REJECT', { reasons: 'x', deptId: 'rsj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await decideOpen(h, o.workflowId, 'PROVIDER_DECISION', 'rsj.reviewer', 'REJECT', { reasons: '该记录不含异议人个人信息' });
+    await decideOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
+    expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
+    expect(await objection(o.objectionId)).toMatchObject({ status: 'CLOSED', outcome: 'REJECTED', outcomeReasons: '该记录不含异议人个人信息', correctedAt: null });
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+    expect(await db.task.count({ where: { workflowId: o.workflowId, step: 'CORRECTION' } })).toBe(0);
+  });
+
+  /** Leaves the open task of `step` untouched for `days`; it must become overdue and escalated, never decided by silence. */
+  async function missDeadline(o: { workflowId: string; handle: { describe(): Promise<{ typedSearchAttributes: { get(k: typeof SA.Overdue): boolean | undefined } }> } }, step: string, deptId: string, days: number, openedInTime = true) {
+    const t = await h.openTask(o.workflowId, step, deptId);
+    await env.sleep(`${days} days`);
+    const actions = await eventually(async () => {
+      const a = (await db.auditLog.findMany({ where: { entityType: 'Task', entityId: t.id } })).map((x) => x.action);
+      return a.includes('TASK_ESCALATED') && a;
+    }, `${step} to be escalated`);
+    // A step opened after its deadline (counted from receipt) is escalated at its first overdue round.
+    expect(actions).toEqual(expect.arrayContaining(openedInTime ? ['TASK_CREATED', 'TASK_OVERDUE', 'TASK_ESCALATED'] : ['TASK_CREATED', 'TASK_ESCALATED']));
+    const row = await db.task.findUniqueOrThrow({ where: { id: t.id } });
+    expect(row).toMatchObject({ status: 'OPEN', overdue: true });
+    expect((await o.handle.describe()).typedSearchAttributes.get(SA.Overdue)).toBe(true);
+    const escalation = await db.notification.findMany({ where: { dedupeKey: { startsWith: `task:${t.id}:overdue:` } } });
+    expect(escalation.map((n) => n.recipient)).toEqual(expect.arrayContaining(['dsj.supervisor@liaocheng.example']));
+    return row;
+  }
+
+  it('provider scope with every deadline missed once: mark, forward, provider decision, informing, correction each go overdue and are escalated', async () => {
+    const resource = await testResource(db, 'wjw');
+    const o = await file(resource);
+    const mark = await missDeadline(o, 'MARK_DISPUTED', 'dsj', 14);
+    // Nothing happened by silence: still no mark and still at the first step.
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+    expect(mark.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 1).deadlineAt.getTime());
+    await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+
+    // Opened two weeks after receipt, the forward step is already late: its 2 working days count from receipt.
+    const scope = await missDeadline(o, 'DETERMINE_SCOPE', 'dsj', 14, false);
+    expect(scope.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 2).deadlineAt.getTime());
+    await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
+
+    const provider = await missDeadline(o, 'PROVIDER_DECISION', 'wjw', 20);
+    const forwardedAt = (await objection(o.objectionId)).forwardedAt!;
+    expect(provider.dueAt!.getTime()).toBe(h.calendar.deadline(forwardedAt, 5).deadlineAt.getTime());
+    expect(provider.dueAt!.getTime()).toBeGreaterThan(o.receivedAtMs + 28 * 86_400_000);
+    await decideOpen(h, o.workflowId, 'PROVIDER_DECISION', 'wjw.reviewer', 'CORRECT', { reasons: '迟到但确有错误' });
+
+    await missDeadline(o, 'INFORM_OBJECTOR', 'dsj', 14);
+    await decideOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
+    await missDeadline(o, 'CORRECTION', 'wjw', 20);
+    await decideOpen(h, o.workflowId, 'CORRECTION', 'wjw.staff', 'CORRECTED');
+    expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+  });
+
+  it('own scope with the authority\'s decision deadline missed: overdue from 5 working days after receipt, escalated, decided late', async () => {
+    const resource = await testResource(db, 'ybj');
+    const o = await file(resource);
+    await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    const decision = await missDeadline(o, 'AUTHORITY_DECISION', 'dsj', 20);
+    expect(decision.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 5).deadlineAt.getTime());
+    expect(await objection(o.objectionId)).toMatchObject({ status: 'MARKED' });
+    await decideOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '逾期作出：不予更正' });
+    expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
+  });
+
+});

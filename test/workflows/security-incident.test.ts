@@ -1,0 +1,133 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Db } from '../../lib/db';
+import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
+import { SA } from '../../workflows/search-attributes';
+import { securityIncidentWorkflow } from '../../workflows/security-incident';
+import { eventually } from '../support/env';
+import { activeGrant, incidentRow, decideOpen, renderQueuedMail, testResource } from '../support/objections';
+import { ProcedureHarness, procedureSuite } from '../support/procedures';
+
+const HOUR = 3_600_000;
+
+describe('security incident procedure (Art. 32 ¶2) on the time-skipping server with real activities', () => {
+  const suite = procedureSuite();
+  let env: TestWorkflowEnvironment;
+  let db: Db;
+  let h: ProcedureHarness;
+  beforeEach(() => ({ env, db, h } = suite));
+
+  async function report(resourceIds: string[], suspendGrants: boolean, responsibleDeptId = 'gaj') {
+    const { input, workflowId } = await incidentRow(db, { resourceIds, reporterLogin: `${responsibleDeptId}.staff`, responsibleDeptId, reportedAtMs: await env.currentTimeMs(), suspendGrants });
+    const handle = await env.client.workflow.start(securityIncidentWorkflow, { workflowId, taskQueue: h.taskQueue, args: [input] });
+    suite.track(handle);
+    return { ...input, workflowId, handle };
+  }
+  const grantStatus = async (id: string) => (await db.accessGrant.findUniqueOrThrow({ where: { id } })).status;
+  const incident = (id: string) => db.securityIncident.findUniqueOrThrow({ where: { id } });
+  const taskAudit = async (taskId: string) => (await db.auditLog.findMany({ where: { entityType: 'Task', entityId: taskId } })).map((a) => a.action);
+
+  it('a leak with grants suspended: remediation, users told, report to the cyberspace administration, closed by the authority, grants restored', async () => {
+    const resource = await testResource(db, 'gaj', 'NOT_OPEN');
+    const a = await activeGrant(db, resource.id, 'rsj');
+    const b = await activeGrant(db, resource.id, 'wjw');
+    const i = await report([resource.id], true);
+
+    await eventually(async () => (await grantStatus(a.grantId)) === 'SUSPENDED' && (await grantStatus(b.grantId)) === 'SUSPENDED', 'the grants to be suspended');
+    const remediate = await h.openTask(i.workflowId, 'REMEDIATE', 'gaj');
+    const notifyUsers = await h.openTask(i.workflowId, 'NOTIFY_USERS', 'gaj');
+    const cyberspace = await h.openTask(i.workflowId, 'REPORT_CYBERSPACE', 'gaj');
+    // Hour deadlines from the task's creation (policy: 4 h, 24 h, 1 h), shown in the inbox.
+    const due = async (id: string) => eventually(async () => (await db.task.findUniqueOrThrow({ where: { id } })).dueAt, 'the hour deadline');
+    expect((await due(remediate.id)).getTime() - remediate.createdAt.getTime()).toBe(4 * HOUR);
+    expect((await due(notifyUsers.id)).getTime() - notifyUsers.createdAt.getTime()).toBe(24 * HOUR);
+    expect((await due(cyberspace.id)).getTime() - cyberspace.createdAt.getTime()).toBe(1 * HOUR);
+    const reported = await incident(i.incidentId);
+    expect(reported.authorityReportedAt).not.toBeNull();
+
+    // The record of each measure is mandatory.
+    await expect(decideOpen(h, i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED')).rejects.toThrow(WorkflowUpdateFailedError);
+    await decideOpen(h, i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED', { reasons: '已通过网信办事件报告平台报告，回执号 WX-2026-0042' });
+    await decideOpen(h, i.workflowId, 'REMEDIATE', 'gaj.staff', 'REMEDIATED', { reasons: '已封禁异常账号并重置接口密钥' });
+    await decideOpen(h, i.workflowId, 'NOTIFY_USERS', 'gaj.staff', 'USERS_NOTIFIED', { reasons: '已短信告知受影响的1,204名群众' });
+    const remediated = await eventually(async () => {
+      const row = await incident(i.incidentId);
+      return row.status === 'REMEDIATED' && row;
+    }, 'the incident to be remediated');
+    expect(remediated.cyberspaceReportRef).toContain('WX-2026-0042');
+    expect(remediated.cyberspaceReportedAt).not.toBeNull();
+    // Still suspended until the authority closes it.
+    expect(await grantStatus(a.grantId)).toBe('SUSPENDED');
+
+    await expect(decideOpen(h, i.workflowId, 'CLOSE_INCIDENT', 'gaj.staff', 'CLOSE', { reasons: 'x', deptId: 'dsj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await decideOpen(h, i.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '补救措施有效，风险已消除' });
+    expect(await i.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
+    expect(await grantStatus(a.grantId)).toBe('ACTIVE');
+    expect(await grantStatus(b.grantId)).toBe('ACTIVE');
+    expect(await incident(i.incidentId)).toMatchObject({ status: 'CLOSED', conclusion: '补救措施有效，风险已消除' });
+
+    const audit = (await db.auditLog.findMany({ where: { entityType: 'SecurityIncident', entityId: i.incidentId }, orderBy: { id: 'asc' } })).map((x) => x.action);
+    expect(audit).toEqual(['INCIDENT_REPORTED', 'INCIDENT_GRANTS_SUSPENDED', 'INCIDENT_REPORT_CYBERSPACE', 'INCIDENT_REMEDIATE', 'INCIDENT_NOTIFY_USERS', 'INCIDENT_CLOSED']);
+    const mail = await renderQueuedMail(db, [`incident:${i.incidentNo}:`]);
+    const to = (template: string) => mail.filter((m) => m.template === template).map((m) => m.recipient);
+    expect(to('incident-reported')).toEqual(expect.arrayContaining(['dsj.reviewer@liaocheng.example', 'gaj.head@liaocheng.example', 'dsj.supervisor@liaocheng.example']));
+    expect(to('incident-grants-suspended')).toEqual(expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']));
+    expect(to('incident-users-notice')).toEqual(expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']));
+    expect(to('incident-grants-restored')).toEqual(expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']));
+    expect(to('incident-closed')).toEqual(expect.arrayContaining(['gaj.staff@liaocheng.example', 'dsj.reviewer@liaocheng.example']));
+  });
+
+  it('hour deadlines missed: the 1-hour report goes overdue and is escalated, the 4-hour remediation is warned then overdue, nothing is done by silence', async () => {
+    const resource = await testResource(db, 'ybj', 'NOT_OPEN');
+    const i = await report([resource.id], false, 'ybj');
+    const cyberspace = await h.openTask(i.workflowId, 'REPORT_CYBERSPACE', 'ybj');
+    const remediate = await h.openTask(i.workflowId, 'REMEDIATE', 'ybj');
+    const notifyUsers = await h.openTask(i.workflowId, 'NOTIFY_USERS', 'ybj');
+    await env.sleep('5 hours');
+    // Report due at 1 h, escalated 2 h later; remediation warned at 3 h, overdue at 4 h, escalation only at 6 h.
+    const cyberActions = await eventually(async () => {
+      const x = await taskAudit(cyberspace.id);
+      return x.includes('TASK_ESCALATED') && x;
+    }, 'the report step to be escalated');
+    expect(cyberActions).toEqual(expect.arrayContaining(['TASK_OVERDUE', 'TASK_ESCALATED']));
+    const remediateActions = await taskAudit(remediate.id);
+    expect(remediateActions).toEqual(expect.arrayContaining(['TASK_WARNING', 'TASK_OVERDUE']));
+    expect(remediateActions).not.toContain('TASK_ESCALATED');
+    expect(await taskAudit(notifyUsers.id)).not.toContain('TASK_OVERDUE');
+    expect(await db.task.findUniqueOrThrow({ where: { id: cyberspace.id } })).toMatchObject({ status: 'OPEN', overdue: true });
+    expect((await i.handle.describe()).typedSearchAttributes.get(SA.Overdue)).toBe(true);
+    const escalation = await db.notification.findMany({ where: { dedupeKey: { startsWith: `task:${cyberspace.id}:hours:escalation` } } });
+    expect(escalation.map((n) => n.recipient)).toEqual(expect.arrayContaining(['ybj.head@liaocheng.example', 'dsj.supervisor@liaocheng.example', 'dsj.reviewer@liaocheng.example']));
+    expect((await renderQueuedMail(db, [`task:${cyberspace.id}:hours:`])).map((m) => m.subject).join()).toContain('督办');
+    expect(await incident(i.incidentId)).toMatchObject({ status: 'REPORTED', cyberspaceReportedAt: null });
+
+    // A late report is still recorded, with its real time.
+    await decideOpen(h, i.workflowId, 'REPORT_CYBERSPACE', 'ybj.staff', 'REPORTED', { reasons: '迟报：已电话报告市网信办' });
+    const late = await eventually(async () => (await incident(i.incidentId)).cyberspaceReportedAt, 'the late report');
+    expect(late.getTime()).toBeGreaterThanOrEqual(cyberspace.createdAt.getTime() + 5 * HOUR);
+  });
+
+  it('the authority suspends the grants of a running incident; a grant two incidents cover stays suspended until both are closed', async () => {
+    const resource = await testResource(db, 'scjgj', 'NOT_OPEN');
+    const g = await activeGrant(db, resource.id, 'zrzyj');
+    const first = await report([resource.id], false, 'scjgj');
+    const second = await report([resource.id], true, 'scjgj');
+    await eventually(async () => (await grantStatus(g.grantId)) === 'SUSPENDED', 'the second incident to suspend the grant');
+    await expect(first.handle.executeUpdate(suspendIncidentGrantsUpdate, { args: [{ actor: await h.actor('scjgj.staff') }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    expect(await first.handle.executeUpdate(suspendIncidentGrantsUpdate, { args: [{ actor: await h.actor('dsj.reviewer') }] })).toEqual({ suspended: 1, stage: 'REMEDIATION' });
+
+    for (const [step, decision] of [['REMEDIATE', 'REMEDIATED'], ['NOTIFY_USERS', 'USERS_NOTIFIED'], ['REPORT_CYBERSPACE', 'REPORTED']]) {
+      await decideOpen(h, second.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
+    }
+    await decideOpen(h, second.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
+    expect(await second.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
+    expect(await grantStatus(g.grantId)).toBe('SUSPENDED');
+
+    for (const [step, decision] of [['REMEDIATE', 'REMEDIATED'], ['NOTIFY_USERS', 'USERS_NOTIFIED'], ['REPORT_CYBERSPACE', 'REPORTED']]) {
+      await decideOpen(h, first.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
+    }
+    await decideOpen(h, first.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
+    expect(await first.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
+    expect(await grantStatus(g.grantId)).toBe('ACTIVE');
+  });
+});
