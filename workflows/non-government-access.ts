@@ -1,0 +1,194 @@
+/**
+ * 非政务部门申请 (Art. 22 ¶3): a non-government unit applies to the data authority with its use
+ * scenario and security measures. The authority and every provider give opinions in parallel
+ * within 10 working days → the authority compiles them and reports to the municipal government
+ * → the government decides → feedback to the applicant → if approved, an access grant with an
+ * expiry that becomes usable once the authority and the applicant have signed the agreement.
+ */
+import {
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setCurrentDetails, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ProcedurePolicy } from '../domain/policy';
+import { TaskRuntime } from './human-task';
+import { withdrawUpdate } from './messages';
+import { SA } from './search-attributes';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export interface NonGovernmentAccessInput {
+  applicationId: string;
+  applicationNo: string;
+  applicantDeptId: string;
+  authorityDeptId: string;
+  /** The municipal government department (市人民政府) that decides. */
+  governmentDeptId: string;
+  providerDeptIds: string[];
+  usePeriodDays: number;
+}
+
+export type NonGovernmentOutcome = 'APPROVED_AND_EXPIRED' | 'REFUSED' | 'WITHDRAWN';
+
+export type NonGovernmentStage =
+  | 'OPINIONS' | 'REPORT' | 'GOVERNMENT_DECISION' | 'AGREEMENT' | 'IN_USE' | 'REFUSED' | 'WITHDRAWN' | 'EXPIRED';
+
+const PROCEDURE_NAME = '非政务部门使用政务数据申请';
+
+export interface Opinion { deptId: string; decision: string; reasons?: string; comment?: string }
+
+export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInput): Promise<{ outcome: NonGovernmentOutcome }> {
+  const wfId = workflowInfo().workflowId;
+  let stage: NonGovernmentStage = 'OPINIONS';
+  const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
+  const tasks = new TaskRuntime(policy, () => stage);
+  const main = new CancellationScope();
+  let withdrawal: { actorUserId: string; reason?: string } | undefined;
+  // The authority gives its own opinion; a resource it provides itself needs no second task.
+  const providers = input.providerDeptIds.filter((d) => d !== input.authorityDeptId);
+
+  setHandler(withdrawUpdate, (w) => {
+    withdrawal = { actorUserId: w.actor.userId, reason: w.reason };
+    main.cancel();
+    return { stage };
+  }, {
+    validator: (w) => {
+      if (w.actor.departmentId !== input.applicantDeptId || !w.actor.roles.includes('DEPT_STAFF')) {
+        throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'Only the applicant unit\'s staff may withdraw the application', nonRetryable: true });
+      }
+      if (withdrawal || !['OPINIONS', 'REPORT', 'GOVERNMENT_DECISION', 'AGREEMENT'].includes(stage)) {
+        throw ApplicationFailure.create({ type: 'CONFLICT', message: `The application can no longer be withdrawn (stage ${stage})`, nonRetryable: true });
+      }
+    },
+  });
+
+  const enter = async (next: NonGovernmentStage, status: Parameters<typeof acts.setApplicationStatus>[0]['status'], message: string, extra: { reasons?: string; final?: boolean; data?: Record<string, unknown> } = {}) => {
+    stage = next;
+    upsertSearchAttributes([{ key: SA.Stage, value: next }]);
+    setCurrentDetails(`**${PROCEDURE_NAME} ${input.applicationNo}** — stage \`${next}\`: ${message}`);
+    await acts.setApplicationStatus({ applicationId: input.applicationId, status, eventKey: `stage:${next}`, message, reasons: extra.reasons, final: extra.final, data: extra.data });
+  };
+
+  const feedback = (eventKey: string, outcomeText: string, reasons?: string) => acts.notifyParties({
+    eventKey: `${input.applicationNo}:${eventKey}`, template: 'decision', departmentIds: [input.applicantDeptId, input.authorityDeptId], roles: ['DEPT_STAFF', 'AUTHORITY_REVIEWER'],
+    data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo, outcomeText, reasons: reasons ?? '' },
+  });
+
+  async function opinion(deptId: string): Promise<Opinion> {
+    const isAuthority = deptId === input.authorityDeptId;
+    const task = await tasks.open({
+      taskKey: `${wfId}:opinion:${deptId}`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'OPINION',
+      title: isAuthority ? '对非政务部门使用政务数据申请提出意见（数据主管部门）' : '对非政务部门使用政务数据申请提出意见（数据提供部门）',
+      applicationId: input.applicationId, candidateDeptId: deptId, candidateRole: isAuthority ? 'AUTHORITY_REVIEWER' : 'PROVIDER_REVIEWER',
+      allowedDecisions: ['SUPPORT', 'OPPOSE'], reasonsRequiredFor: ['OPPOSE'],
+      workingDays: policy.nonGovernmentOpinionWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+    });
+    const d = await tasks.decision(task);
+    return { deptId, decision: d.decision, reasons: d.reasons, comment: d.comment };
+  }
+
+  interface Result { outcome: NonGovernmentOutcome; expiresAtMs?: number }
+
+  async function refuse(reasons: string): Promise<Result> {
+    await enter('REFUSED', 'REFUSED', '市人民政府确定不予提供', { reasons, final: true });
+    await feedback('refused', '不予提供', reasons);
+    return { outcome: 'REFUSED' };
+  }
+
+  async function procedure(): Promise<Result> {
+    await enter('OPINIONS', 'PROVIDER_REVIEW', '数据主管部门会同数据提供部门提出意见');
+    // Opinions are advice, not decisions: even unanimous opposition goes to the government, which decides.
+    const opinions = await Promise.all([input.authorityDeptId, ...providers].map(opinion));
+    const opposed = opinions.filter((o) => o.decision === 'OPPOSE');
+
+    await enter('REPORT', 'AUTHORITY_REVIEW', `意见已齐备（同意 ${opinions.length - opposed.length}，不同意 ${opposed.length}），数据主管部门汇总报市人民政府`, { data: { opinions } });
+    const reportTask = await tasks.open({
+      taskKey: `${wfId}:report`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'REPORT',
+      title: `汇总意见报市人民政府确定（同意 ${opinions.length - opposed.length}，不同意 ${opposed.length}）`,
+      applicationId: input.applicationId, candidateDeptId: input.authorityDeptId, candidateRole: 'AUTHORITY_REVIEWER',
+      allowedDecisions: ['RECOMMEND_APPROVE', 'RECOMMEND_REFUSE'], reasonsRequiredFor: ['RECOMMEND_REFUSE'],
+      workingDays: policy.nonGovernmentReportWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+    });
+    const report = await tasks.decision(reportTask);
+
+    await enter('GOVERNMENT_DECISION', 'GOVERNMENT_DECISION', `已报市人民政府确定（数据主管部门建议：${report.decision === 'RECOMMEND_APPROVE' ? '同意' : '不同意'}）`, {
+      data: { opinions, recommendation: report.decision, report: report.comment ?? report.reasons ?? '' },
+    });
+    const decisionTask = await tasks.open({
+      taskKey: `${wfId}:government-decision`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'GOVERNMENT_DECISION',
+      title: `确定非政务部门使用政务数据申请（数据主管部门建议：${report.decision === 'RECOMMEND_APPROVE' ? '同意' : '不同意'}）`,
+      applicationId: input.applicationId, candidateDeptId: input.governmentDeptId, candidateRole: 'MUNICIPAL_REVIEWER',
+      allowedDecisions: ['APPROVE', 'REFUSE'], reasonsRequiredFor: ['REFUSE'],
+      workingDays: policy.governmentDecisionWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+    });
+    const decision = await tasks.decision(decisionTask);
+    if (decision.decision === 'REFUSE') return refuse(decision.reasons ?? '');
+
+    await enter('AGREEMENT', 'AGREEMENT_PENDING', '市人民政府确定同意，待数据主管部门与申请单位签署协议');
+    await feedback('approved', '同意提供，待签署数据使用协议', decision.comment);
+    const agreement = await acts.createNonGovernmentAgreement({ applicationId: input.applicationId, authorityDeptId: input.authorityDeptId, usePeriodDays: input.usePeriodDays });
+    await acts.notifyParties({
+      eventKey: `${input.applicationNo}:agreement:${agreement.agreementNo}`, template: 'agreement', departmentIds: [input.authorityDeptId, input.applicantDeptId], roles: ['AUTHORITY_REVIEWER', 'DEPT_STAFF'],
+      data: { agreementNo: agreement.agreementNo, applicationNo: input.applicationNo, agreementKindName: '政务数据使用协议' },
+    });
+    const sign = async (party: 'A' | 'B', deptId: string, role: 'AUTHORITY_REVIEWER' | 'DEPT_STAFF') => {
+      const t = await tasks.open({
+        taskKey: `${wfId}:agreement:${party}`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'AGREEMENT_SIGN',
+        title: `签署政务数据使用协议 ${agreement.agreementNo}`, applicationId: input.applicationId, subjectRef: agreement.agreementId,
+        candidateDeptId: deptId, candidateRole: role, allowedDecisions: ['SIGN'], reasonsRequiredFor: [],
+        workingDays: policy.agreementConfirmWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+      });
+      await tasks.decision(t);
+      await acts.confirmAgreement({ agreementId: agreement.agreementId, party });
+    };
+    await Promise.all([sign('A', input.authorityDeptId, 'AUTHORITY_REVIEWER'), sign('B', input.applicantDeptId, 'DEPT_STAFF')]);
+    return { outcome: 'APPROVED_AND_EXPIRED', expiresAtMs: agreement.expiresAtMs };
+  }
+
+  let result: Result;
+  try {
+    result = await main.run(procedure);
+  } catch (err) {
+    if (!isCancellation(err) || !withdrawal) throw err;
+    result = { outcome: 'WITHDRAWN' };
+  }
+
+  if (result.outcome === 'WITHDRAWN') {
+    tasks.closeAll();
+    await acts.cancelOpenTasks({ workflowId: wfId, reason: '申请已撤回' });
+    await acts.endGrants({ applicationId: input.applicationId, status: 'REVOKED', reason: '申请已撤回' });
+    await enter('WITHDRAWN', 'WITHDRAWN', '申请单位撤回申请', { reasons: withdrawal?.reason, final: true });
+    await acts.notifyParties({
+      eventKey: `${input.applicationNo}:withdrawn`, template: 'withdrawn', departmentIds: [...providers, input.authorityDeptId, input.governmentDeptId, input.applicantDeptId],
+      roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'MUNICIPAL_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },
+    });
+  } else if (result.outcome === 'APPROVED_AND_EXPIRED' && result.expiresAtMs !== undefined) {
+    await useUntilExpiry(result.expiresAtMs);
+  }
+  tasks.closeAll();
+  await condition(allHandlersFinished);
+  return { outcome: result.outcome };
+
+  /** The grant ends by itself at its expiry; the unit is reminded first and may apply again. */
+  async function useUntilExpiry(expiresAtMs: number): Promise<void> {
+    await acts.activateGrants({ applicationId: input.applicationId });
+    await enter('IN_USE', 'APPROVED', '协议已签署，访问权限已开通', { final: true });
+    await acts.notifyParties({
+      eventKey: `${input.applicationNo}:granted`, template: 'grant', departmentIds: [input.applicantDeptId, ...providers], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'],
+      applicationId: input.applicationId, data: { expiresAtMs },
+    });
+    upsertSearchAttributes([{ key: SA.DeadlineAt, value: new Date(expiresAtMs) }, { key: SA.Overdue, value: false }]);
+    const remindAtMs = await acts.expiryReminderAt({ expiresAtMs, workingDays: policy.grantExpiryReminderWorkingDays });
+    if (remindAtMs > Date.now()) await condition(() => false, Math.max(1, remindAtMs - Date.now()));
+    await acts.notifyParties({
+      eventKey: `${input.applicationNo}:grant-expiring`, template: 'reminder', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
+      applicationId: input.applicationId, data: { taskTitle: '政务数据访问权限即将到期，如需继续使用请重新申请', dueAtMs: expiresAtMs },
+    });
+    if (expiresAtMs > Date.now()) await condition(() => false, Math.max(1, expiresAtMs - Date.now()));
+    await acts.endGrants({ applicationId: input.applicationId, status: 'EXPIRED', reason: '使用期限届满' });
+    await enter('EXPIRED', 'EXPIRED', '访问权限到期自动终止');
+  }
+}
