@@ -1,0 +1,305 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../../lib/db';
+import { completeTaskUpdate } from '../../workflows/messages';
+import {
+  amendTenderUpdate, announceTenderUpdate, confirmAwardUpdate, raiseTenderObjectionUpdate, submitUseReportUpdate,
+} from '../../workflows/tender-messages';
+import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
+import { createTimeSkippingEnv, eventually, testDb, uniqueSuffix } from '../support/env';
+import { ProcedureHarness } from '../support/procedures';
+import { BIDDERS, decideTask, draftTender, openTaskFor, publicActor, scoreAll, settle, staffActor, submitBid } from '../support/tenders';
+
+const DAY = 86_400_000;
+
+/** The workflow's typed rejection of an Update (what the API maps to an HTTP error). */
+async function rejection(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real activities', () => {
+  let env: TestWorkflowEnvironment;
+  let db: Db;
+  let bundle: WorkflowBundleWithSourceMap;
+  let h: ProcedureHarness;
+
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
+    db = testDb();
+  });
+  afterAll(async () => {
+    await db?.$disconnect();
+    await env?.teardown();
+  });
+  beforeEach(async () => {
+    h = new ProcedureHarness(env, db, bundle);
+    await h.startWorker();
+  });
+  // Anything left running would hold the time-skipping clock for the next test.
+  // The time-skipping server does not apply parent-close policies: report workflows are ended one by one.
+  const started: string[] = [];
+  const authorizations: string[] = [];
+  afterEach(async () => {
+    const reports = await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } });
+    started.push(...reports.map((r) => r.workflowId!));
+    const ids = started.splice(0);
+    await Promise.all(ids.map((id) => settle(env.client, id)));
+    await Promise.all(ids.map((id) => env.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+    await h.stopWorker();
+  });
+
+  async function start(input: TenderInput) {
+    const handle = await env.client.workflow.start(commercialTenderWorkflow, { workflowId: `commercial-tender/${input.tenderNo}`, taskQueue: h.taskQueue, args: [input] });
+    started.push(handle.workflowId);
+    return handle;
+  }
+
+  const tenderRow = (id: string) => db.tender.findUniqueOrThrow({ where: { id } });
+  const statusBecomes = (id: string, status: string) => eventually(async () => (await tenderRow(id)).status === status, `tender status ${status}`);
+  const bidOf = async (tenderId: string, login: string) => {
+    const u = await db.user.findUniqueOrThrow({ where: { login } });
+    return db.bid.findUniqueOrThrow({ where: { tenderId_bidderId: { tenderId, bidderId: u.publicApplicantId! } } });
+  };
+  const mailsTo = (template: string, email: string, tenderNo: string) =>
+    db.notification.findMany({ where: { template, recipient: email, data: { path: ['tenderNo'], equals: tenderNo } } });
+
+  /** Announce, three sealed bids, opening at the deadline, scoring: the tender is in publicity. */
+  async function throughEvaluation(t: Awaited<ReturnType<typeof draftTender>>) {
+    const handle = await start(t.input);
+    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    await env.sleep('21 days');
+    await statusBecomes(t.id, 'EVALUATION');
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
+    await statusBecomes(t.id, 'PUBLICITY');
+    return handle;
+  }
+
+  it('awards a tender: sealed bids (one replaced) opened at the deadline, committee scoring, publicity, agreement, registration; then two report periods, one report late', async () => {
+    const t = await draftTender(db, { termMonths: 12 });
+    const handle = await start(t.input);
+    const authority = await staffActor(db, 'dsj.reviewer');
+
+    // The bid window is at least 20 days (policy); the default deadline is exactly that.
+    const now = await env.currentTimeMs();
+    expect(await rejection(handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority, bidDeadlineMs: now + 5 * DAY }] }))).toBe('BID_WINDOW_TOO_SHORT');
+    expect(await rejection(handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'gaj.reviewer') }] }))).toBe('FORBIDDEN');
+    const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority }] });
+    expect(bidDeadlineMs - now).toBeGreaterThanOrEqual(20 * DAY);
+    expect((await tenderRow(t.id)).status).toBe('ANNOUNCED');
+
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 320000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    const replaced = await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    expect(replaced.version).toBe(2);
+    expect(await db.bid.count({ where: { tenderId: t.id } })).toBe(3);
+    expect(Number((await bidOf(t.id, BIDDERS.hengxin)).price)).toBe(300000);
+    expect((await db.bid.findMany({ where: { tenderId: t.id } })).every((b) => b.status === 'SUBMITTED' && b.score === null)).toBe(true);
+
+    // Opening by the durable timer at the deadline; a late bid is refused by the workflow.
+    await env.sleep('21 days');
+    await statusBecomes(t.id, 'EVALUATION');
+    expect((await tenderRow(t.id)).openedAt).not.toBeNull();
+    expect(await rejection(submitBid(db, env.client, t, BIDDERS.zhiyun, 100000))).toBe('BID_DEADLINE_PASSED');
+    expect((await db.bid.findMany({ where: { tenderId: t.id } })).map((b) => b.status)).toEqual(['VALID', 'VALID', 'VALID']);
+
+    // Each committee member scores every valid bid in an inbox task addressed to that member alone.
+    const tasks = await eventually(async () => {
+      const rows = await db.task.findMany({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } });
+      return rows.length === 3 && rows;
+    }, 'three scoring tasks');
+    expect(tasks.map((x) => x.subjectRef).sort()).toEqual(['u-dsj.evaluator1', 'u-dsj.evaluator2', 'u-dsj.evaluator3']);
+    const task1 = tasks.find((x) => x.subjectRef === 'u-dsj.evaluator1')!;
+    const sendAs = async (login: string, payload: Record<string, unknown>) => rejection(handle.executeUpdate(
+      completeTaskUpdate,
+      { args: [{ taskId: task1.id, decision: 'SUBMIT_SCORES', payload, actor: await staffActor(db, login) }] },
+    ));
+    expect(await sendAs('dsj.evaluator2', { scores: [] })).toBe('FORBIDDEN');
+    expect(await sendAs('dsj.evaluator1', { scores: [{ bidId: 'x', criterion: 'plan', score: 50 }] })).toBe('VALIDATION_FAILED');
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
+
+    // Ranking: hengxin 36+36+18.667, huarui 32+32+20, zhiyun 28+28+17.5.
+    await statusBecomes(t.id, 'PUBLICITY');
+    const winnerBid = await bidOf(t.id, BIDDERS.hengxin);
+    expect(winnerBid.rank).toBe(1);
+    expect(Number(winnerBid.score)).toBeCloseTo(90.667, 3);
+    expect((await bidOf(t.id, BIDDERS.huarui)).rank).toBe(2);
+    expect((await tenderRow(t.id)).proposedBidId).toBe(winnerBid.id);
+    expect(await mailsTo('tender-publicity', 'bid@zhiyun.liaocheng.example', t.tenderNo)).toHaveLength(1);
+
+    // After publicity without objections: award; the winner confirms through the API, the authority in its inbox.
+    await env.sleep('7 days');
+    await statusBecomes(t.id, 'AWARDED');
+    expect(await rejection(handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.huarui) }] }))).toBe('FORBIDDEN');
+    await handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.hengxin) }] });
+    await decideTask(db, env.client, t.workflowId, 'AGREEMENT_CONFIRM', 'dsj.reviewer', 'CONFIRM');
+    const result = await handle.result();
+    expect(result.outcome).toBe('AWARDED');
+    started.push(result.followUpWorkflowId!);
+    authorizations.push(result.authorizationId!);
+
+    const auth = await db.authorization.findUniqueOrThrow({ where: { id: result.authorizationId } });
+    expect(auth).toMatchObject({ status: 'ACTIVE', operatorId: 'pa-hengxin', tenderId: t.id, scope: t.scope });
+    expect(auth.resourceIds.sort()).toEqual([...t.resourceIds].sort());
+    expect(Number(auth.feeCap)).toBe(500000);
+    expect((await db.agreement.findFirstOrThrow({ where: { authorizationId: auth.id } })).status).toBe('CONFIRMED');
+    expect(await mailsTo('tender-award', 'bid@hengxin.liaocheng.example', t.tenderNo)).toHaveLength(1);
+    expect(await mailsTo('tender-result', 'bid@huarui.liaocheng.example', t.tenderNo)).toHaveLength(1);
+    expect(await mailsTo('tender-result', 'bid@zhiyun.liaocheng.example', t.tenderNo)).toHaveLength(1);
+    expect(await mailsTo('tender-result', 'bid@hengxin.liaocheng.example', t.tenderNo)).toHaveLength(0);
+
+    // Follow-up: the first periodic report on time, the second late (reminded while overdue).
+    const operator = await publicActor(db, BIDDERS.hengxin);
+    const report = (n: number) => eventually(() => db.authorizationReport.findFirst({ where: { authorizationId: auth.id, kind: 'PERIODIC', periodNo: n, status: { not: 'SCHEDULED' } } }), `periodic report ${n} to open`);
+    await env.sleep('93 days');
+    const r1 = await report(1);
+    expect(r1.status).toBe('DUE');
+    const filed1 = await env.client.workflow.getHandle(r1.workflowId!).executeUpdate(submitUseReportUpdate, { args: [{ actor: operator, summary: '第一季度：服务金融机构 12 家，未发生安全事件' }] });
+    expect(filed1.late).toBe(false);
+    await decideTask(db, env.client, r1.workflowId!, 'REVIEW_USE_REPORT', 'dsj.reviewer', 'ACCEPT');
+
+    await env.sleep('92 days');
+    const r2 = await report(2);
+    await env.sleep('30 days');
+    await eventually(async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: r2.id } })).status === 'OVERDUE', 'report 2 overdue');
+    const reminders = await db.notification.findMany({ where: { dedupeKey: { startsWith: `authorization-report:${r2.id}:overdue:` } } });
+    expect(reminders.map((n) => n.recipient)).toEqual(expect.arrayContaining(['bid@hengxin.liaocheng.example', 'dsj.reviewer@liaocheng.example']));
+    const filed2 = await env.client.workflow.getHandle(r2.workflowId!).executeUpdate(submitUseReportUpdate, { args: [{ actor: operator, summary: '第二季度：新增产品 1 项' }] });
+    expect(filed2.late).toBe(true);
+    await decideTask(db, env.client, r2.workflowId!, 'REVIEW_USE_REPORT', 'dsj.reviewer', 'ACCEPT');
+    await eventually(async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: r2.id } })).status === 'ACCEPTED', 'report 2 accepted');
+
+    const periodic = await db.authorizationReport.findMany({ where: { authorizationId: auth.id, kind: 'PERIODIC', periodNo: { in: [1, 2] } }, orderBy: { periodNo: 'asc' } });
+    expect(periodic.map((r) => [r.status, r.late])).toEqual([['ACCEPTED', false], ['ACCEPTED', true]]);
+    expect(await db.useReport.count({ where: { authorizationId: auth.id, period: { in: ['P1', 'P2'] } } })).toBe(2);
+    expect((await db.authorization.findUniqueOrThrow({ where: { id: auth.id } })).status).toBe('ACTIVE');
+  });
+
+  it('fails with two valid bids: everyone is told, and the authority re-runs it as a new round linked to the old one', async () => {
+    const t = await draftTender(db);
+    const handle = await start(t.input);
+    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await env.sleep('21 days');
+    await statusBecomes(t.id, 'FAILED');
+    expect((await tenderRow(t.id)).outcomeReasons).toContain('少于 3 家');
+    for (const email of ['bid@hengxin.liaocheng.example', 'bid@huarui.liaocheng.example', 'dsj.reviewer@liaocheng.example']) {
+      expect(await mailsTo('tender-failed', email, t.tenderNo)).toHaveLength(1);
+    }
+    expect(await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })).toBe(0);
+
+    await decideTask(db, env.client, t.workflowId, 'RERUN_DECISION', 'dsj.reviewer', 'RERUN');
+    const result = await handle.result();
+    expect(result.outcome).toBe('FAILED');
+    started.push(result.nextRoundWorkflowId!);
+    const round2 = await db.tender.findFirstOrThrow({ where: { previousTenderId: t.id }, include: { evaluators: true } });
+    expect(round2).toMatchObject({ round: 2, status: 'DRAFT', tenderNo: `${t.tenderNo}-R2`, workflowId: result.nextRoundWorkflowId, scope: t.scope });
+    expect(round2.evaluators).toHaveLength(3);
+
+    // The new round is a tender of its own: announced, three bids, opened into evaluation.
+    const next = env.client.workflow.getHandle(round2.workflowId);
+    await next.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.admin') }] });
+    await submitBid(db, env.client, round2, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, round2, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, round2, BIDDERS.zhiyun, 320000);
+    await env.sleep('21 days');
+    await statusBecomes(round2.id, 'EVALUATION');
+    await openTaskFor(db, round2.workflowId, 'SCORE_BIDS');
+  });
+
+  it('a change to the announcement extends the bid window; a bid that misses the eligibility conditions is invalid at opening', async () => {
+    const t = await draftTender(db);
+    const handle = await start(t.input);
+    const authority = await staffActor(db, 'dsj.reviewer');
+    const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority }] });
+    await env.sleep('10 days');
+    const amended = await handle.executeUpdate(amendTenderUpdate, { args: [{ actor: authority, reason: '补充资格条件', changes: { eligibilityOther: ['依法设立的企业法人', '近三年无数据安全事故'] } }] });
+    // 15 days must remain after a change: the deadline moved from 10 to at least 15 days away.
+    expect(amended.bidDeadlineMs).toBeGreaterThan(bidDeadlineMs);
+    expect(amended.bidDeadlineMs - (await env.currentTimeMs())).toBeGreaterThanOrEqual(15 * DAY - 60_000);
+    expect((await tenderRow(t.id)).announcementVersion).toBe(2);
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000, { securityCapability: false });
+    await env.sleep('12 days');
+    // Past the original deadline, still within the extended one: bids are still accepted.
+    expect(await rejection(submitBid(db, env.client, t, BIDDERS.huarui, 270000))).toBeUndefined();
+    expect((await tenderRow(t.id)).status).toBe('ANNOUNCED');
+    await env.sleep('5 days');
+    await statusBecomes(t.id, 'FAILED');
+    const zhiyun = await bidOf(t.id, BIDDERS.zhiyun);
+    expect(zhiyun.status).toBe('INVALID');
+    expect(zhiyun.invalidReason).toContain('数据安全保障能力');
+  });
+
+  it('an evaluator affiliated with a bidder stands aside at opening; the authority appoints a replacement before scoring', async () => {
+    const login = `dsj.evaluator-${uniqueSuffix()}`;
+    await db.user.create({ data: { id: `u-${login}`, login, displayName: '评审专家（替补）', email: `${login}@liaocheng.example`, accountType: 'STAFF', roles: ['EVALUATOR'], departmentId: 'dsj' } });
+    const t = await draftTender(db, { evaluators: [{ login: 'dsj.evaluator1' }, { login: 'dsj.evaluator2' }, { login: 'dsj.evaluator3', declaredAffiliations: ['91371500MA3C000002'] }] });
+    const handle = await start(t.input);
+    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    await env.sleep('21 days');
+    await statusBecomes(t.id, 'EVALUATION');
+    const member = await db.tenderEvaluator.findUniqueOrThrow({ where: { tenderId_userId: { tenderId: t.id, userId: 'u-dsj.evaluator3' } } });
+    expect(member.recused).toBe(true);
+    expect(member.recusalReason).toContain('pa-huarui');
+
+    await openTaskFor(db, t.workflowId, 'APPOINT_EVALUATORS');
+    await decideTask(db, env.client, t.workflowId, 'APPOINT_EVALUATORS', 'dsj.reviewer', 'APPOINT', { payload: { evaluators: [{ userId: `u-${login}`, declaredAffiliations: [] }] } });
+    const scoring = await eventually(async () => {
+      const rows = await db.task.findMany({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } });
+      return rows.length === 3 && rows;
+    }, 'three scoring tasks');
+    expect(scoring.map((x) => x.subjectRef).sort()).toEqual(['u-dsj.evaluator1', 'u-dsj.evaluator2', `u-${login}`].sort());
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 }, ['dsj.evaluator1', 'dsj.evaluator2', login]);
+    await statusBecomes(t.id, 'PUBLICITY');
+    expect(await db.bidScore.count({ where: { bid: { tenderId: t.id }, evaluatorUserId: 'u-dsj.evaluator3' } })).toBe(0);
+  });
+
+  it('an objection during publicity holds the award until the authority answers; upheld, the next in rank is published instead', async () => {
+    const t = await draftTender(db);
+    const handle = await throughEvaluation(t);
+    const first = await bidOf(t.id, BIDDERS.hengxin);
+    const second = await bidOf(t.id, BIDDERS.huarui);
+    expect((await tenderRow(t.id)).proposedBidId).toBe(first.id);
+
+    const objectionId = `obj-${uniqueSuffix()}`;
+    expect(await rejection(handle.executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor: await publicActor(db, 'citizen.zhang'), objectionId: `x-${objectionId}`, content: '不服' }] }))).toBe('FORBIDDEN');
+    await handle.executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor: await publicActor(db, BIDDERS.huarui), objectionId, content: '中标候选人的等保测评报告已过有效期' }] });
+    await openTaskFor(db, t.workflowId, 'ANSWER_OBJECTION', objectionId);
+
+    // The publicity period ends, but nothing is awarded while the objection is unanswered.
+    await env.sleep('7 days');
+    expect((await tenderRow(t.id)).status).toBe('PUBLICITY');
+    expect(await db.agreement.count({ where: { agreementNo: `${t.tenderNo}-XY` } })).toBe(0);
+    expect(await rejection(handle.executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor: await publicActor(db, BIDDERS.zhiyun), objectionId: `late-${objectionId}`, content: '迟到的异议' }] }))).toBe('PUBLICITY_CLOSED');
+
+    await expect(decideTask(db, env.client, t.workflowId, 'ANSWER_OBJECTION', 'dsj.reviewer', 'UPHOLD')).rejects.toThrow(WorkflowUpdateFailedError);
+    await decideTask(db, env.client, t.workflowId, 'ANSWER_OBJECTION', 'dsj.reviewer', 'UPHOLD', { reasons: '经核实，测评报告已过期，取消中标候选资格' });
+    await eventually(async () => (await tenderRow(t.id)).proposedBidId === second.id, 'the second-ranked bid in publicity');
+    expect((await db.bid.findUniqueOrThrow({ where: { id: first.id } })).status).toBe('INVALID');
+    const objection = await db.tenderObjection.findUniqueOrThrow({ where: { id: objectionId } });
+    expect(objection).toMatchObject({ decision: 'UPHOLD', answeredById: 'u-dsj.reviewer' });
+    expect(await db.notification.count({ where: { dedupeKey: `tender-objection:${objectionId}:answered:bid@huarui.liaocheng.example` } })).toBe(1);
+
+    await env.sleep('7 days');
+    await statusBecomes(t.id, 'AWARDED');
+    expect((await tenderRow(t.id)).proposedBidId).toBe(second.id);
+    expect(await mailsTo('tender-award', 'bid@huarui.liaocheng.example', t.tenderNo)).toHaveLength(1);
+  });
+});

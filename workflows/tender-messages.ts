@@ -1,0 +1,56 @@
+/**
+ * Messages of the commercial tender (Art. 27 ¶3) and of the follow-up of the authorisation it
+ * awards (Art. 27 ¶4), shared by the API and the workflows. The authority's own tender
+ * management and the public applicants' acts (bids, objections, the winner's confirmation,
+ * use reports) are Updates sent by the API after it has checked the principal: public
+ * applicants have no department, so they cannot hold inbox tasks. Inbox tasks (TaskRuntime)
+ * are used for the authority's and the evaluators' decisions.
+ */
+import { defineUpdate } from '@temporalio/workflow';
+import type { TaskActor } from './messages';
+
+/** A signed-in public applicant acting for a legal person (统一社会信用代码 holder). */
+export interface PublicActor { userId: string; login: string; publicApplicantId: string }
+
+export interface OpenCommentInput { actor: TaskActor }
+export const openTenderCommentUpdate = defineUpdate<{ commentEndsAtMs: number }, [OpenCommentInput]>('openTenderComment');
+
+export interface AnnounceInput {
+  actor: TaskActor;
+  /** The deadline the plan states; at least the policy's minimum bid window from now. Default: exactly that minimum. */
+  bidDeadlineMs?: number;
+}
+export const announceTenderUpdate = defineUpdate<{ bidDeadlineMs: number }, [AnnounceInput]>('announceTender');
+
+export interface TenderChanges {
+  title?: string;
+  scope?: string;
+  authorizationModel?: string;
+  eligibilityOther?: string[];
+  /** A later deadline the authority wants anyway; never earlier than what the change requires. */
+  bidDeadlineMs?: number;
+}
+export interface AmendInput { actor: TaskActor; reason: string; changes: TenderChanges }
+export const amendTenderUpdate = defineUpdate<{ bidDeadlineMs: number; announcementVersion: number }, [AmendInput]>('amendTender');
+
+export interface CancelTenderInput { actor: TaskActor; reasons: string }
+export const cancelTenderUpdate = defineUpdate<{ stage: string }, [CancelTenderInput]>('cancelTender');
+
+/** Only ids travel: the sealed envelope stays in Postgres (BidSubmission), not in the history. */
+export interface SubmitBidInput { actor: PublicActor; submissionId: string }
+export interface SubmitBidResult { bidId: string; version: number; acceptedAtMs: number; bidDeadlineMs: number }
+export const submitBidUpdate = defineUpdate<SubmitBidResult, [SubmitBidInput]>('submitBid');
+
+export interface TenderObjectionInput { actor: PublicActor; objectionId: string; content: string }
+export const raiseTenderObjectionUpdate = defineUpdate<{ objectionId: string }, [TenderObjectionInput]>('raiseTenderObjection');
+
+export interface ConfirmAwardInput { actor: PublicActor }
+export const confirmAwardUpdate = defineUpdate<{ agreementNo: string }, [ConfirmAwardInput]>('confirmAward');
+
+/** The authority suspends, reinstates or revokes an authorisation (with reasons). */
+export type AuthorizationAction = 'SUSPEND' | 'REINSTATE' | 'REVOKE';
+export interface ChangeAuthorizationInput { actor: TaskActor; action: AuthorizationAction; reasons: string }
+export const changeAuthorizationUpdate = defineUpdate<{ status: string }, [ChangeAuthorizationInput]>('changeAuthorization');
+
+export interface SubmitUseReportInput { actor: PublicActor; summary: string; securityIncidents?: string }
+export const submitUseReportUpdate = defineUpdate<{ reportId: string; late: boolean }, [SubmitUseReportInput]>('submitUseReport');
