@@ -3,7 +3,11 @@ import { auditActivities } from './audit';
 import type { ActivityDeps } from './deps';
 import { grantActivities } from './grants';
 import { inboxActivities } from './inbox';
+import { incidentActivities } from './incidents';
 import { notificationActivities } from './notifications';
+import { tenderActivities } from './tenders';
+import { objectionActivities } from './objections';
+import { openDataActivities } from './open-data';
 
 /** All activities, built from their dependencies. Workflows type their proxies from this. */
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +17,10 @@ export function createActivities(deps: ActivityDeps) {
     ...grantActivities(deps),
     ...inboxActivities(deps),
     ...applicationActivities(deps),
+    ...tenderActivities(deps),
+    ...objectionActivities(deps),
+    ...incidentActivities(deps),
+    ...openDataActivities(deps),
   };
 }
 

@@ -12,7 +12,14 @@ import { catalogRouter } from './routes/catalog';
 import { departmentsRouter } from './routes/departments';
 import { devTokensRouter } from './routes/dev-tokens';
 import { healthRouter } from './routes/health';
+import { incidentsRouter } from './routes/incidents';
+import { objectionsRouter } from './routes/objections';
+import { nonGovernmentApplicationsRouter } from './routes/non-government-applications';
+import { openDataRouter } from './routes/open-data';
+import { publicAccountsRouter } from './routes/public-accounts';
 import { tasksRouter } from './routes/tasks';
+import { authorizationsRouter } from './routes/authorizations';
+import { tendersRouter } from './routes/tenders';
 
 /** Builds the Express app without listening, so tests drive it with supertest. */
 export function createApp(deps: ApiDeps): Express {
@@ -38,6 +45,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use(applicationsRouter(deps));
   app.use(tasksRouter(deps));
   app.use(calendarRouter(deps));
+  app.use(nonGovernmentApplicationsRouter(deps));
+  app.use(openDataRouter(deps));
+  app.use(publicAccountsRouter(deps));
+  app.use(objectionsRouter(deps), incidentsRouter(deps));
+  app.use(tendersRouter(deps), authorizationsRouter(deps));
 
   const document = openApiDocument();
   app.get('/openapi.json', (_req, res) => { res.json(document); });

@@ -1,3 +1,9 @@
 /** Every procedure workflow the worker registers. */
 export { unconditionalShareWorkflow } from './unconditional-share';
 export { conditionalShareWorkflow } from './conditional-share';
+export { nonGovernmentAccessWorkflow } from './non-government-access';
+export { conditionalOpenWorkflow } from './conditional-open';
+export { objectionWorkflow } from './objection';
+export { securityIncidentWorkflow } from './security-incident';
+export { commercialTenderWorkflow } from './tender';
+export { authorizationFollowUpWorkflow, useReportWorkflow } from './authorization-followup';

@@ -37,9 +37,9 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     }, `${step} task for ${applicationNo} in ${login}'s inbox`);
   }
 
-  async function deliverMail() {
+  async function deliverMail(dedupeKeyPrefix: string) {
     const transport = createTransport(process.env.SMTP_URL!);
-    while (await dispatchOutboxOnce({ db, transport, templates: new MailTemplates(), from: 'system <no-reply@liaocheng.example>', logger: createLogger('test', 'silent'), batchSize: 200 }) > 0);
+    while (await dispatchOutboxOnce({ db, transport, templates: new MailTemplates(), from: 'system <no-reply@liaocheng.example>', logger: createLogger('test', 'silent'), batchSize: 200, dedupeKeyPrefix }) > 0);
     transport.close();
   }
 
@@ -124,7 +124,7 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect(approved.agreements[0].status).toBe('CONFIRMED');
     expect(approved.timeline.map((e: { kind: string }) => e.kind)).toEqual(['SUBMITTED', 'PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'AGREEMENT_PENDING', 'APPROVED']);
 
-    await deliverMail();
+    await deliverMail(`conditional-share/${no}:`);
     const mail = await eventually(async () => (await receivedMail()).find((m) =>
       m.to.some((t) => t.address === 'rsj.staff@liaocheng.example') && m.subject.includes(no) && m.subject.includes('办理结果')), 'the decision mail');
     expect(mail.text).toContain('同意共享');

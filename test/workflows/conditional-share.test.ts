@@ -1,38 +1,19 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkingCalendar, chineseWorkdayYears, deriveProvisionalYear } from '../../domain/calendar';
 import type { Db } from '../../lib/db';
 import { conditionalShareWorkflow, ConditionalShareInput } from '../../workflows/conditional-share';
 import { calendarChangedSignal, withdrawUpdate } from '../../workflows/messages';
 import { SA } from '../../workflows/search-attributes';
-import { createTimeSkippingEnv, eventually, testDb } from '../support/env';
-import { ProcedureHarness } from '../support/procedures';
+import { eventually } from '../support/env';
+import { ProcedureHarness, procedureSuite } from '../support/procedures';
 
 describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server with real activities', () => {
+  const suite = procedureSuite();
   let env: TestWorkflowEnvironment;
   let db: Db;
-  let bundle: WorkflowBundleWithSourceMap;
   let h: ProcedureHarness;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
-    db = testDb();
-  });
-  afterAll(async () => {
-    await db?.$disconnect();
-    await env?.teardown();
-  });
-  beforeEach(async () => {
-    h = new ProcedureHarness(env, db, bundle);
-    await h.startWorker();
-  });
-  // A procedure left running would hold the time-skipping clock for the next test: end them all.
-  const started: Array<{ terminate(reason?: string): Promise<unknown> }> = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((w) => w.terminate('test finished').catch(() => undefined)));
-    await h.stopWorker();
-  });
+  beforeEach(() => ({ env, db, h } = suite));
 
   async function start(resourceCodes = ['GAJ-001'], applicant = 'rsj') {
     const app = await h.application('CONDITIONAL_SHARE', applicant, resourceCodes);
@@ -41,7 +22,7 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
       providerDeptIds: app.providerDeptIds, usePeriodDays: 30,
     };
     const handle = await env.client.workflow.start(conditionalShareWorkflow, { workflowId: app.workflowId, taskQueue: h.taskQueue, args: [input] });
-    started.push(handle);
+    suite.track(handle);
     return { ...app, handle };
   }
 
@@ -123,7 +104,9 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
       return t.pausedAt === null && t.pausedWorkingDays > 0 && t;
     }, 'the provider task to resume');
     expect(after.dueAt!.getTime()).toBeGreaterThan(before.dueAt!.getTime());
-    expect(h.calendar.workingDaysBetween(before.dueAt!, after.dueAt!)).toBe(after.pausedWorkingDays);
+    // dueAt is 24:00 of the due day, i.e. 00:00 of the next: compare the due days themselves.
+    const lastInstantOf = (due: Date) => new Date(due.getTime() - 1);
+    expect(h.calendar.workingDaysBetween(lastInstantOf(before.dueAt!), lastInstantOf(after.dueAt!))).toBe(after.pausedWorkingDays);
     // Supplement may be requested only once.
     await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REQUEST_SUPPLEMENT', { reasons: 'again', updateId: 'second-request' })).rejects.toThrow(WorkflowUpdateFailedError);
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REFUSE', { reasons: '不符合条件' });
