@@ -4,17 +4,17 @@ import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
-import { ApiTestWorker, startApiWorker } from '../support/open-data';
+import { startTestWorker, TestWorker } from '../support/worker';
 
 describe('non-government access API (Art. 22 ¶3) with real Postgres, Temporal and SMTP', () => {
   let db: Db;
-  let worker: ApiTestWorker;
+  let worker: TestWorker;
   let app: ReturnType<typeof testApp>['app'];
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
     db = testDb();
-    worker = await startApiWorker(db);
+    worker = await startTestWorker(db);
     ({ app } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
     for (const login of ['water.staff', 'gaj.staff', 'gaj.reviewer', 'scjgj.reviewer', 'dsj.reviewer', 'szf.reviewer', 'citizen.zhang']) {
       tokens[login] = (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token;

@@ -4,7 +4,8 @@ import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
-import { activeGrant, startObjectionApiWorker, testResource, TestResource } from '../support/objections';
+import { activeGrant, testResource, TestResource } from '../support/objections';
+import { startTestWorker } from '../support/worker';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR-test-image')]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -18,7 +19,7 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
 
   beforeAll(async () => {
     db = testDb();
-    worker = await startObjectionApiWorker(db);
+    worker = await startTestWorker(db);
     // The API starts workflows on the queue this test's worker polls.
     ({ app, temporal } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
     for (const login of ['citizen.zhang', 'company.hengxin', 'dsj.reviewer', 'zrzyj.reviewer', 'zrzyj.staff', 'gaj.staff', 'gaj.reviewer', 'rsj.staff']) {

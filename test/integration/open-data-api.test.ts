@@ -6,13 +6,13 @@ import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { resources as seedResources } from '../../prisma/seed-data';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
-import { ApiTestWorker, startApiWorker } from '../support/open-data';
+import { startTestWorker, TestWorker } from '../support/worker';
 
 interface CatalogItem { code: string; name: string; openClass: string; provider: { id: string; name: string }; updateFrequency: string; description: string; disputed: boolean; disputeMarks: Array<{ note: string }> }
 
 describe('open data for the public (Art. 23–27) with real Postgres, Temporal and SMTP', () => {
   let db: Db;
-  let worker: ApiTestWorker;
+  let worker: TestWorker;
   let app: ReturnType<typeof testApp>['app'];
   const tokens: Record<string, string> = {};
   const token = async (login: string) => (tokens[login] ??= (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
@@ -20,7 +20,7 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
 
   beforeAll(async () => {
     db = testDb();
-    worker = await startApiWorker(db);
+    worker = await startTestWorker(db);
     ({ app } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
   });
   afterAll(async () => {

@@ -3,12 +3,8 @@
  * dispute mark or a version bump never touches a seed resource another test reads), a grant
  * holder on it, and the objection / incident rows as the API writes them.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { CalendarCache } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
-import { createLogger } from '../../lib/logger';
 import { MailTemplates } from '../../lib/mailer';
 import type { ObjectionInput, SecurityIncidentInput } from '../../workflows/objection-messages';
 import { uniqueSuffix } from './env';
@@ -121,22 +117,3 @@ export async function decideOpen(h: ProcedureHarness, ...args: Parameters<Proced
   }
 }
 
-/** A worker on the dev server (TEMPORAL_ADDRESS) with real activities and the stored calendar, on its own queue. */
-export async function startObjectionApiWorker(db: Db): Promise<{ taskQueue: string; stop(): Promise<void> }> {
-  const taskQueue = `objections-${uniqueSuffix()}`;
-  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const cache = new CalendarCache();
-  const worker = await Worker.create({
-    connection, taskQueue, workflowBundle: await ProcedureHarness.bundle(),
-    activities: createActivities({ db, logger: createLogger('test', 'silent'), calendar: () => cache.get(db) }),
-  });
-  const running = worker.run();
-  return {
-    taskQueue,
-    async stop() {
-      worker.shutdown();
-      await running;
-      await connection.close();
-    },
-  };
-}

@@ -3,13 +3,9 @@
  * as the API writes them, the applicant's agreement answer, and a worker on the Temporal dev
  * server for API tests.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { CalendarCache } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
-import { createLogger } from '../../lib/logger';
 import { answerOpenAgreementUpdate, AnswerOpenAgreementResult } from '../../workflows/open-messages';
 import { eventually, uniqueSuffix } from './env';
 import { ProcedureHarness } from './procedures';
@@ -58,27 +54,6 @@ export async function answerAgreement(db: Db, handle: WorkflowHandle, applicatio
   });
 }
 
-export interface ApiTestWorker { taskQueue: string; stop(): Promise<void> }
-
-/** A worker on the dev server (TEMPORAL_ADDRESS) with real activities and the stored calendar, on its own queue. */
-export async function startApiWorker(db: Db): Promise<ApiTestWorker> {
-  const taskQueue = `open-data-${uniqueSuffix()}`;
-  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const cache = new CalendarCache();
-  const worker = await Worker.create({
-    connection, taskQueue, workflowBundle: await ProcedureHarness.bundle(),
-    activities: createActivities({ db, logger: createLogger('test', 'silent'), calendar: () => cache.get(db) }),
-  });
-  const running = worker.run();
-  return {
-    taskQueue,
-    async stop() {
-      worker.shutdown();
-      await running;
-      await connection.close();
-    },
-  };
-}
 
 /**
  * `ProcedureHarness.decide`, retried while the workflow has not yet taken in a task whose row the
