@@ -159,7 +159,7 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
   it('provider silent past the policy deadline: overdue and escalated, never agreed by silence; a late decision still counts', async () => {
     const app = await start(['RSJ-003']);
     const task = await h.openTask(app.workflowId, 'OPEN_PROVIDER_DECISION', 'rsj');
-    await env.sleep('30 days');
+    await env.sleep('35 days');
     await eventually(async () => (await db.task.findUniqueOrThrow({ where: { id: task.id } })).overdue, 'the provider decision to become overdue');
     expect((await db.auditLog.findMany({ where: { entityId: task.id } })).map((a) => a.action)).toEqual(expect.arrayContaining(['TASK_OVERDUE', 'TASK_ESCALATED']));
     expect(await status(app.id)).toBe('PROVIDER_REVIEW');

@@ -142,7 +142,7 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
   it('provider silent past the deadline: overdue, reminders every working day, escalation, and a late decision still completes it', async () => {
     const app = await start(['YBJ-002'], 'wjw');
     const task = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'ybj');
-    await env.sleep('30 days');
+    await env.sleep('35 days');
     const overdue = await eventually(async () => {
       const t = await db.task.findUniqueOrThrow({ where: { id: task.id } });
       return t.overdue && t;

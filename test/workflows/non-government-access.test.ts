@@ -114,7 +114,7 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
     const app = await start(['YBJ-002'], 'gas');
     await decide(app.workflowId, 'OPINION', 'dsj.reviewer', 'SUPPORT');
     const providerTask = await h.openTask(app.workflowId, 'OPINION', 'ybj');
-    await env.sleep('30 days');
+    await env.sleep('35 days');
     const overdue = await eventually(async () => {
       const t = await db.task.findUniqueOrThrow({ where: { id: providerTask.id } });
       return t.overdue && t;

@@ -14,8 +14,8 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   let h: ProcedureHarness;
   beforeEach(() => ({ env, db, h } = suite));
 
-  async function file(resource: TestResource, opts: { kind?: 'ERROR' | 'PRIVACY'; objector?: string } = {}) {
-    const receivedAtMs = await env.currentTimeMs();
+  async function file(resource: TestResource, opts: { kind?: 'ERROR' | 'PRIVACY'; objector?: string; receivedAtMs?: number } = {}) {
+    const receivedAtMs = opts.receivedAtMs ?? await env.currentTimeMs();
     const { input, workflowId } = await objectionRow(db, { resource, objectorLogin: opts.objector ?? 'citizen.zhang', receivedAtMs, kind: opts.kind });
     const handle = await env.client.workflow.start(objectionWorkflow, { workflowId, taskQueue: h.taskQueue, args: [input] });
     suite.track(handle);
@@ -29,42 +29,32 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   const mailsTo = async (objectionNo: string, recipient: string) =>
     (await db.notification.findMany({ where: { dedupeKey: { startsWith: `objection:${objectionNo}:` }, recipient }, orderBy: { createdAt: 'asc' } })).map((n) => n.template);
 
-  // Runs first: it moves the server clock to April 2027, and every later test counts relative to "now".
-  it('filed on Friday 2 April 2027 before 清明 (Monday 5 April): hand-checked deadlines from receipt and from the forward', async () => {
-    // Move the server clock to Fri 2027-04-02 10:00 Asia/Shanghai (02:00 UTC).
-    const friday = Date.parse('2027-04-02T02:00:00Z');
-    const now = await env.currentTimeMs();
-    expect(now).toBeLessThan(friday);
-    await env.sleep(friday - now);
-    const resource = await testResource(db, 'gaj');
-    const own = await file(resource);
-    const forwarded = await file(await testResource(db, 'rsj'));
-    expect(new Date(own.receivedAtMs).toISOString().slice(0, 10)).toBe('2027-04-02');
+  it('filed on Friday 3 April 2026 before 清明 (Sat 4 – Mon 6 April): hand-checked deadlines from receipt, and the provider counts from the forward', async () => {
+    // The receipt instant is an input of the procedure, so a past filing gives fixed, hand-checkable
+    // deadlines whatever day the test runs: Fri 2026-04-03 10:00 Asia/Shanghai (02:00 UTC).
+    const receivedAtMs = Date.parse('2026-04-03T02:00:00Z');
+    const own = await file(await testResource(db, 'gaj'), { receivedAtMs });
+    const forwarded = await file(await testResource(db, 'rsj'), { receivedAtMs });
 
-    // Receipt day Fri 04-02 is not counted (民法典 Art. 201); Sat 03, Sun 04 are weekend, Mon 05 is 清明.
-    // Working days after receipt: Tue 06 (1), Wed 07 (2), Thu 08 (3), Fri 09 (4), Mon 12 (5).
-    // Each period ends at 24:00 Shanghai of its last day = 16:00 UTC that day. 2027 has no State
-    // Council notice yet, so every one of these deadlines is provisional.
+    // Receipt day Fri 04-03 is not counted (民法典 Art. 201); Sat 04 – Mon 06 are 清明 holidays (2026
+    // State Council notice, no makeup day). Working days after receipt: Tue 07 (1), Wed 08 (2),
+    // Thu 09 (3), Fri 10 (4), Mon 13 (5). Each period ends at 24:00 Shanghai = 16:00 UTC that day.
     const mark = await h.openTask(own.workflowId, 'MARK_DISPUTED', 'dsj');
-    expect(mark.dueAt!.toISOString()).toBe('2027-04-06T16:00:00.000Z');
-    expect(mark.deadlineProvisional).toBe(true);
+    expect(mark.dueAt!.toISOString()).toBe('2026-04-07T16:00:00.000Z');
+    expect(mark.warningAt!.toISOString()).toBe('2026-04-06T16:00:00.000Z');
+    expect(mark.deadlineProvisional).toBe(false);
     await decideOpen(h, own.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    expect((await h.openTask(own.workflowId, 'DETERMINE_SCOPE', 'dsj')).dueAt!.toISOString()).toBe('2027-04-07T16:00:00.000Z');
+    expect((await h.openTask(own.workflowId, 'DETERMINE_SCOPE', 'dsj')).dueAt!.toISOString()).toBe('2026-04-08T16:00:00.000Z');
     await decideOpen(h, own.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
-    expect((await h.openTask(own.workflowId, 'AUTHORITY_DECISION', 'dsj')).dueAt!.toISOString()).toBe('2027-04-12T16:00:00.000Z');
+    expect((await h.openTask(own.workflowId, 'AUTHORITY_DECISION', 'dsj')).dueAt!.toISOString()).toBe('2026-04-13T16:00:00.000Z');
 
-    // The second objection is forwarded on Wed 04-07 at 10:00, still within its 2 working days.
-    // The provider's 5 working days count from that day: Thu 08, Fri 09, Mon 12, Tue 13, Wed 14.
+    // The provider's 5 working days count from the forward instant, not from the receipt.
     await decideOpen(h, forwarded.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    await h.openTask(forwarded.workflowId, 'DETERMINE_SCOPE', 'dsj');
-    await env.sleep(Date.parse('2027-04-07T02:00:00Z') - (await env.currentTimeMs()));
     await decideOpen(h, forwarded.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
     const provider = await h.openTask(forwarded.workflowId, 'PROVIDER_DECISION', 'rsj');
-    expect(provider.dueAt!.toISOString()).toBe('2027-04-14T16:00:00.000Z');
-    const scopeTask = await task(forwarded.workflowId, 'DETERMINE_SCOPE');
-    expect(scopeTask.overdue).toBe(false);
-    // The yellow warning is at the start of the last working day (Wed 14 00:00 Shanghai).
-    expect(provider.warningAt!.toISOString()).toBe('2027-04-13T16:00:00.000Z');
+    const { forwardedAt } = await db.objection.findUniqueOrThrow({ where: { id: forwarded.objectionId } });
+    expect(provider.dueAt!.getTime()).toBe(h.calendar.deadline(forwardedAt!, 5).deadlineAt.getTime());
+    expect(h.calendar.workingDaysBetween(forwardedAt!, new Date(provider.dueAt!.getTime() - 1))).toBe(5);
   });
 
   it('own scope, rejected: marked, decided by the authority with reasons, mark removed, objector told', async () => {
@@ -182,26 +172,27 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   it('provider scope with every deadline missed once: mark, forward, provider decision, informing, correction each go overdue and are escalated', async () => {
     const resource = await testResource(db, 'wjw');
     const o = await file(resource);
-    const mark = await missDeadline(o, 'MARK_DISPUTED', 'dsj', 14);
+    // Sleeps are long enough for deadline + escalation threshold even across Spring Festival or National Day.
+    const mark = await missDeadline(o, 'MARK_DISPUTED', 'dsj', 21);
     // Nothing happened by silence: still no mark and still at the first step.
     expect(await activeMarks(resource.id)).toHaveLength(0);
     expect(mark.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 1).deadlineAt.getTime());
     await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
 
-    // Opened two weeks after receipt, the forward step is already late: its 2 working days count from receipt.
-    const scope = await missDeadline(o, 'DETERMINE_SCOPE', 'dsj', 14, false);
+    // Opened three weeks after receipt, the forward step is already late: its 2 working days count from receipt.
+    const scope = await missDeadline(o, 'DETERMINE_SCOPE', 'dsj', 21, false);
     expect(scope.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 2).deadlineAt.getTime());
     await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
 
-    const provider = await missDeadline(o, 'PROVIDER_DECISION', 'wjw', 20);
+    const provider = await missDeadline(o, 'PROVIDER_DECISION', 'wjw', 30);
     const forwardedAt = (await objection(o.objectionId)).forwardedAt!;
     expect(provider.dueAt!.getTime()).toBe(h.calendar.deadline(forwardedAt, 5).deadlineAt.getTime());
-    expect(provider.dueAt!.getTime()).toBeGreaterThan(o.receivedAtMs + 28 * 86_400_000);
+    expect(provider.dueAt!.getTime()).toBeGreaterThan(o.receivedAtMs + 42 * 86_400_000);
     await decideOpen(h, o.workflowId, 'PROVIDER_DECISION', 'wjw.reviewer', 'CORRECT', { reasons: '迟到但确有错误' });
 
-    await missDeadline(o, 'INFORM_OBJECTOR', 'dsj', 14);
+    await missDeadline(o, 'INFORM_OBJECTOR', 'dsj', 21);
     await decideOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
-    await missDeadline(o, 'CORRECTION', 'wjw', 20);
+    await missDeadline(o, 'CORRECTION', 'wjw', 30);
     await decideOpen(h, o.workflowId, 'CORRECTION', 'wjw.staff', 'CORRECTED');
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
     expect(await activeMarks(resource.id)).toHaveLength(0);
@@ -212,7 +203,7 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     const o = await file(resource);
     await decideOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
     await decideOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
-    const decision = await missDeadline(o, 'AUTHORITY_DECISION', 'dsj', 20);
+    const decision = await missDeadline(o, 'AUTHORITY_DECISION', 'dsj', 30);
     expect(decision.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 5).deadlineAt.getTime());
     expect(await objection(o.objectionId)).toMatchObject({ status: 'MARKED' });
     await decideOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '逾期作出：不予更正' });

@@ -138,8 +138,8 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect((await tenderRow(t.id)).proposedBidId).toBe(winnerBid.id);
     expect(await mailsTo('tender-publicity', 'bid@zhiyun.liaocheng.example', t.tenderNo)).toHaveLength(1);
 
-    // After publicity without objections: award; the winner confirms through the API, the authority in its inbox.
-    await env.sleep('7 days');
+    // After publicity (3 working days; 14 calendar days cover it even across a holiday week) without objections: award; the winner confirms through the API, the authority in its inbox.
+    await env.sleep('14 days');
     await statusBecomes(t.id, 'AWARDED');
     expect(await rejection(handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.huarui) }] }))).toBe('FORBIDDEN');
     await handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.hengxin) }] });
@@ -284,7 +284,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await openTaskFor(db, t.workflowId, 'ANSWER_OBJECTION', objectionId);
 
     // The publicity period ends, but nothing is awarded while the objection is unanswered.
-    await env.sleep('7 days');
+    await env.sleep('14 days');
     expect((await tenderRow(t.id)).status).toBe('PUBLICITY');
     expect(await db.agreement.count({ where: { agreementNo: `${t.tenderNo}-XY` } })).toBe(0);
     expect(await rejection(handle.executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor: await publicActor(db, BIDDERS.zhiyun), objectionId: `late-${objectionId}`, content: '迟到的异议' }] }))).toBe('PUBLICITY_CLOSED');
@@ -297,7 +297,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect(objection).toMatchObject({ decision: 'UPHOLD', answeredById: 'u-dsj.reviewer' });
     expect(await db.notification.count({ where: { dedupeKey: `tender-objection:${objectionId}:answered:bid@huarui.liaocheng.example` } })).toBe(1);
 
-    await env.sleep('7 days');
+    await env.sleep('14 days');
     await statusBecomes(t.id, 'AWARDED');
     expect((await tenderRow(t.id)).proposedBidId).toBe(second.id);
     expect(await mailsTo('tender-award', 'bid@huarui.liaocheng.example', t.tenderNo)).toHaveLength(1);
