@@ -168,10 +168,11 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect((await post('dsj.reviewer', `/api/tasks/${agreementTask.id}/complete`, { decision: 'CONFIRM' })).status).toBe(200);
 
     const authorizationNo = `SQ-${no}`;
+    // The follow-up workflow plans the report duties right after the authorisation exists: wait for both.
     const auth = await eventually(async () => {
       const res = await get('dsj.reviewer', `/api/authorizations/${authorizationNo}`);
-      return res.status === 200 && res.body;
-    }, 'the authorisation');
+      return res.status === 200 && res.body.reports.some((r: { kind: string }) => r.kind === 'PERIODIC') && res.body;
+    }, 'the authorisation and its report plan');
     expect(auth).toMatchObject({ status: 'ACTIVE', operator: { id: 'pa-hengxin' }, feeCap: 500000, tender: { tenderNo: no } });
     expect(auth.resources.map((r: { code: string }) => r.code).sort()).toEqual(['SCJG-004', 'ZRZY-004']);
     expect(auth.reports.filter((r: { kind: string }) => r.kind === 'PERIODIC')).toHaveLength(8);
