@@ -7,6 +7,15 @@ import { calendarChangedSignal, withdrawUpdate } from '../../workflows/messages'
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { ProcedureHarness, procedureSuite } from '../support/procedures';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+
+/** `npm run record:histories` keeps finished procedures' histories as replay fixtures (see replay.test.ts). */
+async function recordHistory(name: string, handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
 
 describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -55,6 +64,7 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     expect(await db.notification.count({ where: { dedupeKey: { startsWith: `${app.workflowId}:grant-expiring:` } } })).toBeGreaterThan(0);
     const timeline = await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } });
     expect(timeline.map((e) => e.kind)).toEqual(['PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'AGREEMENT_PENDING', 'APPROVED', 'EXPIRED']);
+    await recordHistory('conditional-share-approved-expired', app.handle);
   });
 
   it('refused by the provider: reasons are mandatory and reach the applicant', async () => {
@@ -113,6 +123,7 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
     const kinds = (await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } })).map((e) => e.kind);
     expect(kinds).toEqual(['PROVIDER_REVIEW', 'SUPPLEMENT_REQUESTED', 'PROVIDER_REVIEW', 'REFUSED']);
+    await recordHistory('conditional-share-supplement-refused', app.handle);
   });
 
   it('withdrawn while open: the workflow ends cleanly, open tasks are cancelled and those involved are told', async () => {
@@ -125,6 +136,7 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     const tasks = await db.task.findMany({ where: { workflowId: app.workflowId } });
     expect(tasks.map((t) => t.status)).toEqual(['CANCELLED', 'CANCELLED']);
     expect(await status(app.id)).toBe('WITHDRAWN');
+    await recordHistory('conditional-share-withdrawn', app.handle);
     expect((await mails('withdrawn', app.applicationNo)).map((m) => m.recipient)).toEqual(expect.arrayContaining(['gaj.reviewer@liaocheng.example', 'rsj.reviewer@liaocheng.example']));
   });
 

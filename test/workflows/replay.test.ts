@@ -1,0 +1,26 @@
+/**
+ * Procedures run for weeks, so a change to workflow code must still replay the histories of
+ * procedures already running (otherwise guard it with `patched()`). Each fixture is the recorded
+ * history of a procedure; `npm run record:histories` records them again after an intended change.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ProcedureHarness } from '../support/procedures';
+
+export const HISTORY_DIR = path.join(__dirname, '..', 'fixtures', 'histories');
+const fixtures = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json'));
+
+describe('recorded procedure histories replay on the current workflow code', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+  beforeAll(async () => { bundle = await ProcedureHarness.bundle(); });
+
+  it('has recorded histories to replay', () => {
+    expect(fixtures.length).toBeGreaterThan(0);
+  });
+
+  it.each(fixtures)('%s', async (file) => {
+    const history: unknown = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file)).resolves.toBeUndefined();
+  });
+});
