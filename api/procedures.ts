@@ -7,6 +7,7 @@ import { Client, WorkflowUpdateFailedError, WorkflowNotFoundError } from '@tempo
 import { ApplicationFailure, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
 import { isErrorCode } from '../domain/error-codes';
 import { SA } from '../workflows/search-attributes';
+import type { ApiDeps } from './deps';
 import { AppError } from './errors';
 
 export interface ProcedureStart<I> {
@@ -47,6 +48,12 @@ export async function startProcedure<I>(client: Client, p: ProcedureStart<I>): P
     if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
     throw unavailable(err);
   }
+}
+
+/** The Temporal client, or a 503 the caller can retry when Temporal cannot be reached. */
+export async function temporalClient(deps: Pick<ApiDeps, 'temporal'>): Promise<Client> {
+  const { client } = await deps.temporal().catch((err: Error) => { throw unavailable(err); });
+  return client;
 }
 
 function unavailable(err: unknown): AppError {

@@ -9,16 +9,13 @@ import type { Logger } from '../lib/logger';
 import { conditionalShareWorkflow } from '../workflows/conditional-share';
 import { unconditionalShareWorkflow } from '../workflows/unconditional-share';
 import type { ApiDeps } from './deps';
-import { AppError } from './errors';
-import { startProcedure } from './procedures';
+import { startProcedure, temporalClient } from './procedures';
 
 export async function startShareWorkflow(deps: Pick<ApiDeps, 'db' | 'config' | 'temporal'>, applicationId: string): Promise<void> {
   const { db } = deps;
   const app = await db.application.findUniqueOrThrow({ where: { id: applicationId }, include: { resources: { include: { resource: true } } } });
   const providerDepts = [...new Set(app.resources.map((r) => r.resource.providerId))].sort();
-  const { client } = await deps.temporal().catch((err: Error) => {
-    throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${err.message.split('\n')[0]})`);
-  });
+  const client = await temporalClient(deps);
   const common = {
     workflowId: app.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: app.procedure, stage: 'SUBMITTED',
     applicationNo: app.applicationNo, applicantDept: app.applicantDeptId ?? undefined, providerDepts,

@@ -3,10 +3,8 @@
  * key (a repeat returns the same application and starts nothing new), status with timeline,
  * the department's list, and withdrawal.
  */
-import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { Prisma } from '../../generated/prisma/client';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { newId } from '../../lib/ids';
 import { withdrawUpdate } from '../../workflows/messages';
@@ -14,12 +12,13 @@ import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, waitUntilSettled } from '../procedures';
+import { executeBounded, temporalClient, waitUntilSettled } from '../procedures';
 import { startShareWorkflow } from '../share-starts';
+import { hashRequest, idempotencyKeySchema, newApplicationNo, submitOnce } from '../submissions';
 import { paginationQuery } from './catalog';
 
 const submitBody = z.object({
-  idempotencyKey: z.string().trim().min(8).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only'),
+  idempotencyKey: idempotencyKeySchema,
   resourceCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(50)
     .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
   purpose: z.string().trim().min(4).max(2000),
@@ -48,10 +47,6 @@ function requireGovernmentStaff(req: Parameters<typeof requireRole>[0]): Princip
   return p;
 }
 
-function newApplicationNo(prefix: string): string {
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
-  return `${prefix}-${day}-${newId().slice(0, 8).toUpperCase()}`;
-}
 
 export function applicationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
@@ -66,11 +61,16 @@ export function applicationsRouter(deps: ApiDeps): Router {
     const p = requireGovernmentStaff(req);
     const body = parse(submitBody, req.body, 'body');
     const applicantKey = `dept:${p.departmentId}`;
-    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const requestHash = hashRequest(body);
+    const { applicationId, created } = await submitOnce({
+      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash,
+      start: (id) => startShareWorkflow(deps, id),
+      create: () => createShareApplication(p, body, applicantKey, requestHash),
+    });
+    res.status(created ? 201 : 200).json(await applicationView(applicationId));
+  });
 
-    const previous = await db.application.findUnique({ where: { applicantKey_idempotencyKey: { applicantKey, idempotencyKey: body.idempotencyKey } } });
-    if (previous) return res.status(200).json(await resumeSubmission(previous.id, requestHash));
-
+  async function createShareApplication(p: Principal, body: z.infer<typeof submitBody>, applicantKey: string, requestHash: string): Promise<string> {
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } }, include: { provider: true } });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
     if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
@@ -90,41 +90,20 @@ export function applicationsRouter(deps: ApiDeps): Router {
 
     const procedure = conditional ? 'CONDITIONAL_SHARE' : 'UNCONDITIONAL_SHARE';
     const applicationNo = newApplicationNo(conditional ? 'GX' : 'WX');
-    const workflowId = `${conditional ? 'conditional-share' : 'unconditional-share'}/${applicationNo}`;
     const id = newId();
-    try {
-      await db.$transaction([
-        db.application.create({
-          data: {
-            id, applicationNo, procedure, workflowId, idempotencyKey: body.idempotencyKey, applicantKey,
-            applicantDeptId: p.departmentId, submittedById: p.userId, purpose: body.purpose, legalDuty: body.legalDuty,
-            fieldsRequested: body.fieldsRequested, usePeriodDays: body.usePeriodDays, accessMode: body.accessMode,
-            details: { requestHash }, resources: { create: resources.map((r) => ({ resourceId: r.id })) },
-            events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '申请已提交' }] },
-          },
-        }),
-        db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes } } }),
-      ]);
-    } catch (err) {
-      // Two identical submissions raced: the loser answers with the winner's application.
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.application.findUniqueOrThrow({ where: { applicantKey_idempotencyKey: { applicantKey, idempotencyKey: body.idempotencyKey } } });
-        return res.status(200).json(await resumeSubmission(winner.id, requestHash));
-      }
-      throw err;
-    }
-    await startShareWorkflow(deps, id);
-    res.status(201).json(await applicationView(id));
-  });
-
-  /** A repeat submission: same content returns the same application, and (re)starts its workflow if a crash stopped it. */
-  async function resumeSubmission(id: string, requestHash: string) {
-    const app = await db.application.findUniqueOrThrow({ where: { id } });
-    if ((app.details as { requestHash?: string }).requestHash !== requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for application ${app.applicationNo} with different content`);
-    }
-    await startShareWorkflow(deps, id);
-    return applicationView(id);
+    await db.$transaction([
+      db.application.create({
+        data: {
+          id, applicationNo, procedure, workflowId: `${conditional ? 'conditional-share' : 'unconditional-share'}/${applicationNo}`,
+          idempotencyKey: body.idempotencyKey, applicantKey, applicantDeptId: p.departmentId, submittedById: p.userId,
+          purpose: body.purpose, legalDuty: body.legalDuty, fieldsRequested: body.fieldsRequested, usePeriodDays: body.usePeriodDays,
+          accessMode: body.accessMode, details: { requestHash }, resources: { create: resources.map((r) => ({ resourceId: r.id })) },
+          events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '申请已提交' }] },
+        },
+      }),
+      db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes } } }),
+    ]);
+    return id;
   }
 
   async function applicationView(id: string) {
@@ -188,7 +167,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
     if (app.applicantDeptId !== p.departmentId) throw new AppError('FORBIDDEN', `Only the applicant department may withdraw ${no}`);
     if (app.procedure !== 'CONDITIONAL_SHARE') throw new AppError('CONFLICT', `Application ${no} has no open procedure to withdraw`);
     if (['APPROVED', 'REFUSED', 'WITHDRAWN', 'EXPIRED'].includes(app.status)) throw new AppError('CONFLICT', `Application ${no} is ${app.status} and can no longer be withdrawn`);
-    const { client } = await deps.temporal();
+    const client = await temporalClient(deps);
     await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {
       args: [{ actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles }, reason: body.reason }],
       updateId: `${app.id}:withdraw`,

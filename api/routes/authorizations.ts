@@ -12,7 +12,7 @@ import { requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, waitUntilSettled } from '../procedures';
+import { executeBounded, waitUntilSettled, temporalClient } from '../procedures';
 import { paginationQuery } from './catalog';
 import { isAuthority, requireAuthority, staffActor } from './tenders';
 
@@ -38,13 +38,6 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     documented({ method: 'post', path: `/api/authorizations/{no}/${action}`, summary: `The data authority ${action}s the authorisation, with reasons`, tags: tag, auth: 'required', body: changeBody });
   }
   const router = Router();
-
-  async function temporalClient() {
-    const { client } = await deps.temporal().catch((err: Error) => {
-      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry (${err.message.split('\n')[0]})`);
-    });
-    return client;
-  }
 
   async function loadVisible(req: Request) {
     const p = requirePrincipal(req);
@@ -104,7 +97,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     if (!report) throw new AppError('NOT_FOUND', `No report ${reportId} for authorisation ${no}`);
     if (!report.workflowId || report.status === 'SCHEDULED') throw new AppError('CONFLICT', `This report can be filed from ${report.periodEnd.toISOString()} on`);
     if (report.submittedAt || report.status === 'WAIVED') throw new AppError('CONFLICT', 'This report is already filed or no longer owed');
-    const client = await temporalClient();
+    const client = await temporalClient(deps);
     const r = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(report.workflowId!).executeUpdate(submitUseReportUpdate, {
       args: [{ actor: { userId: p.userId, login: p.login, publicApplicantId: p.publicApplicantId! }, summary: body.summary, securityIncidents: body.securityIncidents }],
       updateId: `report:${report.id}`,
@@ -119,7 +112,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
       const { reasons } = parse(changeBody, req.body, 'body');
       const { auth } = await loadVisible(req);
       if (!auth.workflowId) throw new AppError('CONFLICT', 'This authorisation is not followed up by a tender procedure');
-      const client = await temporalClient();
+      const client = await temporalClient(deps);
       await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(auth.workflowId!).executeUpdate(changeAuthorizationUpdate, { args: [{ actor: staffActor(p), action, reasons }] }));
       await waitUntilSettled(client, auth.workflowId);
       res.json(await view(auth.id));

@@ -14,7 +14,7 @@ import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure } from '../procedures';
+import { executeBounded, startProcedure, temporalClient } from '../procedures';
 import { paginationQuery } from './catalog';
 
 const reportBody = z.object({
@@ -99,9 +99,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
   async function startWorkflowFor(id: string): Promise<void> {
     const i = await db.securityIncident.findUniqueOrThrow({ where: { id } });
     const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
-    const { client } = await deps.temporal().catch((err: Error) => {
-      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${err.message.split('\n')[0]})`);
-    });
+    const client = await temporalClient(deps);
     await startProcedure(client, {
       workflow: securityIncidentWorkflow, workflowId: i.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'SECURITY_INCIDENT', stage: 'REPORTED',
       applicationNo: i.incidentNo, applicantDept: i.responsibleDeptId, summary: `SECURITY_INCIDENT ${i.incidentNo}: ${i.kind} at ${i.responsibleDeptId}`,
@@ -154,9 +152,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
     const body = parse(suspendBody, req.body, 'body');
     const i = await db.securityIncident.findUnique({ where: { incidentNo: no } });
     if (!i) throw new AppError('NOT_FOUND', `No incident ${no}`);
-    const { client } = await deps.temporal().catch((err: Error) => {
-      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry (${err.message.split('\n')[0]})`);
-    });
+    const client = await temporalClient(deps);
     const result = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(i.workflowId).executeUpdate(suspendIncidentGrantsUpdate, {
       args: [{ actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles }, reason: body.reason }],
       updateId: `${i.id}:suspend-grants`,

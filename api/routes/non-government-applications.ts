@@ -4,10 +4,8 @@
  * the share procedures at /api/applications instead. The application is read back through
  * GET /api/applications/{no}, which serves every procedure.
  */
-import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { Prisma } from '../../generated/prisma/client';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { newId } from '../../lib/ids';
 import { withdrawUpdate } from '../../workflows/messages';
@@ -16,8 +14,9 @@ import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure } from '../procedures';
-import { applicationNumber, idempotencyKey, temporalClient, waitForStatus } from './open-data';
+import { executeBounded, startProcedure, temporalClient } from '../procedures';
+import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
+import { waitForStatus } from './open-data';
 
 const submitBody = z.object({
   idempotencyKey,
@@ -56,53 +55,38 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     const p = requireNonGovernmentStaff(req);
     const body = parse(submitBody, req.body, 'body');
     const applicantKey = `dept:${p.departmentId}`;
-    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    const previous = await db.application.findUnique({ where: { applicantKey_idempotencyKey: { applicantKey, idempotencyKey: body.idempotencyKey } } });
-    if (previous) return res.status(200).json(await resume(previous.id, requestHash));
-
-    const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
-    const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
-    if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
-    const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
-    if (notShared.length) {
-      throw new AppError('RESOURCE_NOT_SHAREABLE', `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
-        { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) });
-    }
-    const applicationNo = applicationNumber('FZ');
-    const id = newId();
-    try {
-      await db.$transaction([
-        db.application.create({
-          data: {
-            id, applicationNo, procedure: 'NON_GOVERNMENT_ACCESS', workflowId: `non-government-access/${applicationNo}`, idempotencyKey: body.idempotencyKey, applicantKey,
-            applicantDeptId: p.departmentId, submittedById: p.userId, purpose: body.purpose, legalDuty: body.dutyBasis,
-            fieldsRequested: body.fieldsRequested, usePeriodDays: body.usePeriodDays, accessMode: body.accessMode,
-            details: { requestHash, scenario: body.scenario, securityMeasures: body.securityMeasures },
-            resources: { create: resources.map((r) => ({ resourceId: r.id })) },
-            events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '非政务部门申请已提交数据主管部门' }] },
-          },
-        }),
-        db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes } } }),
-      ]);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.application.findUniqueOrThrow({ where: { applicantKey_idempotencyKey: { applicantKey, idempotencyKey: body.idempotencyKey } } });
-        return res.status(200).json(await resume(winner.id, requestHash));
-      }
-      throw err;
-    }
-    await start(id);
-    res.status(201).json(await view(id));
+    const requestHash = hashRequest(body);
+    const { applicationId, created } = await submitOnce({
+      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start,
+      create: async () => {
+        const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
+        const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
+        if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+        const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
+        if (notShared.length) {
+          throw new AppError('RESOURCE_NOT_SHAREABLE', `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
+            { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) });
+        }
+        const applicationNo = newApplicationNo('FZ');
+        const id = newId();
+        await db.$transaction([
+          db.application.create({
+            data: {
+              id, applicationNo, procedure: 'NON_GOVERNMENT_ACCESS', workflowId: `non-government-access/${applicationNo}`, idempotencyKey: body.idempotencyKey, applicantKey,
+              applicantDeptId: p.departmentId, submittedById: p.userId, purpose: body.purpose, legalDuty: body.dutyBasis,
+              fieldsRequested: body.fieldsRequested, usePeriodDays: body.usePeriodDays, accessMode: body.accessMode,
+              details: { requestHash, scenario: body.scenario, securityMeasures: body.securityMeasures },
+              resources: { create: resources.map((r) => ({ resourceId: r.id })) },
+              events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '非政务部门申请已提交数据主管部门' }] },
+            },
+          }),
+          db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes } } }),
+        ]);
+        return id;
+      },
+    });
+    res.status(created ? 201 : 200).json(await view(applicationId));
   });
-
-  async function resume(id: string, requestHash: string) {
-    const app = await db.application.findUniqueOrThrow({ where: { id } });
-    if ((app.details as { requestHash?: string }).requestHash !== requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for application ${app.applicationNo} with different content`);
-    }
-    await start(id);
-    return view(id);
-  }
 
   async function start(id: string): Promise<void> {
     const app = await db.application.findUniqueOrThrow({ where: { id }, include: { resources: { include: { resource: true } } } });

@@ -15,7 +15,7 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { startProcedure } from '../procedures';
+import { startProcedure, temporalClient } from '../procedures';
 import { paginationQuery } from './catalog';
 
 /** Evidence files: PDF and images only, recognised by their leading bytes, not by the client's word. */
@@ -156,9 +156,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
   async function startWorkflowFor(id: string): Promise<void> {
     const o = await db.objection.findUniqueOrThrow({ where: { id }, include: { resource: true } });
     const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
-    const { client } = await deps.temporal().catch((err: Error) => {
-      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${err.message.split('\n')[0]})`);
-    });
+    const client = await temporalClient(deps);
     await startProcedure(client, {
       workflow: objectionWorkflow, workflowId: o.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'OBJECTION', stage: 'RECEIVED',
       applicationNo: o.objectionNo, providerDepts: [o.resource.providerId],

@@ -9,8 +9,6 @@
  * user and public applicant. CONDITIONAL data can be downloaded only by a public applicant
  * holding an active DOWNLOAD grant from this procedure.
  */
-import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
@@ -23,22 +21,9 @@ import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure } from '../procedures';
+import { executeBounded, startProcedure, temporalClient } from '../procedures';
+import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
 import { paginationQuery } from './catalog';
-
-export const idempotencyKey = z.string().trim().min(8).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only');
-
-export function applicationNumber(prefix: string): string {
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
-  return `${prefix}-${day}-${newId().slice(0, 8).toUpperCase()}`;
-}
-
-export async function temporalClient(deps: ApiDeps): Promise<Client> {
-  const { client } = await deps.temporal().catch((err: Error) => {
-    throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${err.message.split('\n')[0]})`);
-  });
-  return client;
-}
 
 /** The workflow records the outcome right after accepting an Update; wait briefly for the query model. */
 export async function waitForStatus(db: Db, applicationId: string, statuses: string[]): Promise<void> {
@@ -212,64 +197,49 @@ export function openDataRouter(deps: ApiDeps): Router {
       }
     }
     const applicantKey = `public:${applicant.id}`;
-    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    const previous = await db.application.findUnique({ where: { applicantKey_idempotencyKey: { applicantKey, idempotencyKey: body.idempotencyKey } } });
-    if (previous) return res.status(200).json(await resume(previous.id, requestHash));
-
-    const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } }, include: { catalog: true } });
-    // A NOT_OPEN resource is answered like an unknown one as to existence, but says why it cannot be applied for.
-    const notOpen = resources.filter((r) => r.openClass === 'NOT_OPEN' || r.catalog.status !== 'PUBLISHED');
-    if (notOpen.length) {
-      throw new AppError('RESOURCE_NOT_OPEN', `不予开放 (Art. 24): ${notOpen.map((r) => r.code).join(', ')} cannot be applied for`, { resources: notOpen.map((r) => r.code) });
-    }
-    const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
-    if (missing.length) throw new AppError('NOT_FOUND', `Unknown open data resource(s): ${missing.join(', ')}`);
-    const unconditional = resources.filter((r) => r.openClass === 'UNCONDITIONAL');
-    if (unconditional.length) {
-      throw new AppError('RESOURCE_CLASS_MISMATCH', `${unconditional.map((r) => r.code).join(', ')} are unconditionally open: download them online (Art. 26) instead of applying`);
-    }
-    const unknownFields = body.fieldsRequested.filter((f) => !resources.some((r) => r.fields.includes(f)));
-    if (unknownFields.length) {
-      throw new AppError('VALIDATION_FAILED', `Invalid body: fieldsRequested: ${unknownFields.join(', ')} not in the requested resources`, [{ path: 'fieldsRequested', message: `unknown field(s): ${unknownFields.join(', ')}` }]);
-    }
-    const applicationNo = applicationNumber('KF');
-    const id = newId();
-    try {
-      await db.$transaction([
-        db.application.create({
-          data: {
-            id, applicationNo, procedure: 'CONDITIONAL_OPEN', workflowId: `conditional-open/${applicationNo}`, idempotencyKey: body.idempotencyKey, applicantKey,
-            applicantPublicId: applicant.id, submittedById: p.userId, purpose: body.purpose, fieldsRequested: body.fieldsRequested,
-            usePeriodDays: body.usePeriodDays, accessMode: body.accessMode,
-            details: {
-              requestHash, fieldOfUse: body.fieldOfUse, scenario: body.scenario, securityMeasures: body.securityMeasures,
-              securityPledgeAccepted: true, commercialUse: false, nonProfitResearch: body.nonProfitResearch ?? false,
+    const requestHash = hashRequest(body);
+    const { applicationId, created } = await submitOnce({
+      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start,
+      create: async () => {
+        const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } }, include: { catalog: true } });
+        // A NOT_OPEN resource is answered like an unknown one as to existence, but says why it cannot be applied for.
+        const notOpen = resources.filter((r) => r.openClass === 'NOT_OPEN' || r.catalog.status !== 'PUBLISHED');
+        if (notOpen.length) {
+          throw new AppError('RESOURCE_NOT_OPEN', `不予开放 (Art. 24): ${notOpen.map((r) => r.code).join(', ')} cannot be applied for`, { resources: notOpen.map((r) => r.code) });
+        }
+        const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
+        if (missing.length) throw new AppError('NOT_FOUND', `Unknown open data resource(s): ${missing.join(', ')}`);
+        const unconditional = resources.filter((r) => r.openClass === 'UNCONDITIONAL');
+        if (unconditional.length) {
+          throw new AppError('RESOURCE_CLASS_MISMATCH', `${unconditional.map((r) => r.code).join(', ')} are unconditionally open: download them online (Art. 26) instead of applying`);
+        }
+        const unknownFields = body.fieldsRequested.filter((f) => !resources.some((r) => r.fields.includes(f)));
+        if (unknownFields.length) {
+          throw new AppError('VALIDATION_FAILED', `Invalid body: fieldsRequested: ${unknownFields.join(', ')} not in the requested resources`, [{ path: 'fieldsRequested', message: `unknown field(s): ${unknownFields.join(', ')}` }]);
+        }
+        const applicationNo = newApplicationNo('KF');
+        const id = newId();
+        await db.$transaction([
+          db.application.create({
+            data: {
+              id, applicationNo, procedure: 'CONDITIONAL_OPEN', workflowId: `conditional-open/${applicationNo}`, idempotencyKey: body.idempotencyKey, applicantKey,
+              applicantPublicId: applicant.id, submittedById: p.userId, purpose: body.purpose, fieldsRequested: body.fieldsRequested,
+              usePeriodDays: body.usePeriodDays, accessMode: body.accessMode,
+              details: {
+                requestHash, fieldOfUse: body.fieldOfUse, scenario: body.scenario, securityMeasures: body.securityMeasures,
+                securityPledgeAccepted: true, commercialUse: false, nonProfitResearch: body.nonProfitResearch ?? false,
+              },
+              resources: { create: resources.map((r) => ({ resourceId: r.id })) },
+              events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '有条件开放申请已提交' }] },
             },
-            resources: { create: resources.map((r) => ({ resourceId: r.id })) },
-            events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '有条件开放申请已提交' }] },
-          },
-        }),
-        db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes, fieldOfUse: body.fieldOfUse } } }),
-      ]);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.application.findUniqueOrThrow({ where: { applicantKey_idempotencyKey: { applicantKey, idempotencyKey: body.idempotencyKey } } });
-        return res.status(200).json(await resume(winner.id, requestHash));
-      }
-      throw err;
-    }
-    await start(id);
-    res.status(201).json(await view(id));
+          }),
+          db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes, fieldOfUse: body.fieldOfUse } } }),
+        ]);
+        return id;
+      },
+    });
+    res.status(created ? 201 : 200).json(await view(applicationId));
   });
-
-  async function resume(id: string, requestHash: string) {
-    const app = await db.application.findUniqueOrThrow({ where: { id } });
-    if ((app.details as { requestHash?: string }).requestHash !== requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for application ${app.applicationNo} with different content`);
-    }
-    await start(id);
-    return view(id);
-  }
 
   async function start(id: string): Promise<void> {
     const app = await db.application.findUniqueOrThrow({ where: { id }, include: { resources: { include: { resource: true } } } });

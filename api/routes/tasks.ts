@@ -12,7 +12,7 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, waitUntilSettled } from '../procedures';
+import { executeBounded, temporalClient, waitUntilSettled } from '../procedures';
 
 const inboxQuery = z.object({
   status: z.enum(['open', 'claimed', 'done']).default('open'),
@@ -141,9 +141,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     if (!task.allowedDecisions.includes(body.decision)) {
       throw new AppError('DECISION_NOT_ALLOWED', `Decision ${body.decision} is not allowed at step ${task.step}; allowed: ${task.allowedDecisions.join(', ')}`);
     }
-    const { client } = await deps.temporal().catch((err: Error) => {
-      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry (${err.message.split('\n')[0]})`);
-    });
+    const client = await temporalClient(deps);
     const result = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(task.workflowId).executeUpdate(completeTaskUpdate, {
       args: [{ taskId: task.id, decision: body.decision, reasons: body.reasons, comment: body.comment, actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles } }],
       // One completion per task and decision: a retried HTTP call is applied once.

@@ -24,7 +24,7 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure, waitUntilSettled } from '../procedures';
+import { executeBounded, startProcedure, waitUntilSettled, temporalClient } from '../procedures';
 import { paginationQuery } from './catalog';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -136,13 +136,6 @@ export function tendersRouter(deps: ApiDeps): Router {
 
   const router = Router();
 
-  async function temporal(): Promise<Client> {
-    const { client } = await deps.temporal().catch((err: Error) => {
-      throw new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry (${err.message.split('\n')[0]})`);
-    });
-    return client;
-  }
-
   async function loadTender(req: Request): Promise<Tender> {
     const { no } = parse(noParam, req.params, 'params');
     const tender = await db.tender.findUnique({ where: { tenderNo: no } });
@@ -152,7 +145,7 @@ export function tendersRouter(deps: ApiDeps): Router {
 
   /** Sends an Update to the tender's workflow, then waits until it has carried it through. */
   async function send<T>(tender: Tender, run: (c: Client) => Promise<T>): Promise<T> {
-    const client = await temporal();
+    const client = await temporalClient(deps);
     const result = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, run);
     await waitUntilSettled(client, tender.workflowId);
     return result;
@@ -212,7 +205,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       }),
       db.auditLog.create({ data: { auditKey: `tender:${id}:drafted`, actor: p.userId, action: 'TENDER_DRAFTED', entityType: 'Tender', entityId: id, details: { tenderNo, resources: body.resourceCodes } } }),
     ]);
-    await startProcedure(await temporal(), {
+    await startProcedure(await temporalClient(deps), {
       workflow: commercialTenderWorkflow, workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'COMMERCIAL_TENDER', stage: 'DRAFT',
       applicationNo: tenderNo, summary: `COMMERCIAL_TENDER ${tenderNo}: ${body.resourceCodes.join(', ')}`,
       input: { tenderId: id, tenderNo, authorityDeptId: p.departmentId!, round: 1 },

@@ -1,0 +1,62 @@
+/**
+ * Submitting an application exactly once. The client's idempotency key is scoped by applicant;
+ * a repeat with the same content answers with the same application and (re)starts its procedure
+ * in case a crash stopped it between the write and the start; a repeat with other content is a
+ * 409; two identical submissions racing each other end with one application.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { Prisma } from '../generated/prisma/client';
+import type { Db } from '../lib/db';
+import { newId } from '../lib/ids';
+import { AppError } from './errors';
+
+/** The client's idempotency key, scoped by applicant (a retried submission carries the same one). */
+export const idempotencyKeySchema = z.string().trim().min(8).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only');
+
+export function hashRequest(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/** e.g. GX-20261126-3F2A91C0: procedure prefix, Shanghai date, random part. */
+export function newApplicationNo(prefix: string): string {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
+  return `${prefix}-${day}-${newId().slice(0, 8).toUpperCase()}`;
+}
+
+export interface Submission {
+  db: Db;
+  applicantKey: string;
+  idempotencyKey: string;
+  /** hashRequest(body); the created row must keep it in `details.requestHash`. */
+  requestHash: string;
+  /** Validates the request and writes the application in one transaction; returns its id. */
+  create(): Promise<string>;
+  /** Starts the stored application's procedure (a no-op if it already runs). */
+  start(applicationId: string): Promise<void>;
+}
+
+export async function submitOnce(s: Submission): Promise<{ applicationId: string; created: boolean }> {
+  const key = { applicantKey_idempotencyKey: { applicantKey: s.applicantKey, idempotencyKey: s.idempotencyKey } };
+  const resume = async (id: string) => {
+    const app = await s.db.application.findUniqueOrThrow({ where: { id } });
+    if ((app.details as { requestHash?: string }).requestHash !== s.requestHash) {
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for application ${app.applicationNo} with different content`);
+    }
+    await s.start(id);
+    return { applicationId: id, created: false };
+  };
+  const previous = await s.db.application.findUnique({ where: key });
+  if (previous) return resume(previous.id);
+  let id: string;
+  try {
+    id = await s.create();
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      return resume((await s.db.application.findUniqueOrThrow({ where: key })).id);
+    }
+    throw err;
+  }
+  await s.start(id);
+  return { applicationId: id, created: true };
+}
