@@ -8,21 +8,17 @@
  * is asked whether to re-tender (a new round linked to the tender).
  */
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, ParentClosePolicy, proxyActivities, setCurrentDetails,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, ParentClosePolicy, setCurrentDetails,
   setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { ReportDutyRef } from '../activities/tenders';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime } from './human-task';
 import { SA } from './search-attributes';
 import { AuthorizationAction, ChangeAuthorizationInput, changeAuthorizationUpdate, submitUseReportUpdate } from './tender-messages';
 import type { commercialTenderWorkflow } from './tender';
+import { acts } from './procedure-kit';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 const PROCEDURE_NAME = '授权开发利用跟踪管理';
 

@@ -7,18 +7,15 @@
  * the API sends it to the tender procedure (Art. 27 ¶3).
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime } from './human-task';
 import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from './open-messages';
 import { SA } from './search-attributes';
+import { acts, recordStage, StageExtra } from './procedure-kit';
+import type { StatusChange } from '../activities/applications';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export interface ConditionalOpenInput {
   applicationId: string;
@@ -87,11 +84,9 @@ export async function conditionalOpenWorkflow(input: ConditionalOpenInput): Prom
     },
   });
 
-  const enter = async (next: ConditionalOpenStage, status: Parameters<typeof acts.setApplicationStatus>[0]['status'], message: string, extra: { reasons?: string; final?: boolean; data?: Record<string, unknown> } = {}) => {
+  const enter = async (next: ConditionalOpenStage, status: StatusChange['status'], message: string, extra: StageExtra = {}) => {
     stage = next;
-    upsertSearchAttributes([{ key: SA.Stage, value: next }]);
-    setCurrentDetails(`**${PROCEDURE_NAME} ${input.applicationNo}** — stage \`${next}\`: ${message}`);
-    await acts.setApplicationStatus({ applicationId: input.applicationId, status, eventKey: `stage:${next}`, message, reasons: extra.reasons, final: extra.final, data: extra.data });
+    await recordStage(PROCEDURE_NAME, input, next, status, message, extra);
   };
 
   const tellApplicant = (eventKey: string, outcomeText: string, reasons?: string) => acts.notifyPublicApplicant({

@@ -4,19 +4,15 @@
  * departments → expiry. One provider task per provider department, in parallel.
  */
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setCurrentDetails, setHandler,
+  allHandlersFinished, CancellationScope, condition, isCancellation, 
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { ProcedurePolicy } from '../domain/policy';
 import { OpenTask, TaskRuntime } from './human-task';
-import { withdrawUpdate } from './messages';
 import { SA } from './search-attributes';
+import { acceptWithdrawal, acts, recordStage, StageExtra } from './procedure-kit';
+import type { StatusChange } from '../activities/applications';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export interface ConditionalShareInput {
   applicationId: string;
@@ -42,28 +38,12 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
   const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
   const tasks = new TaskRuntime(policy, () => stage);
   const main = new CancellationScope();
-  let withdrawal: { actorUserId: string; reason?: string } | undefined;
 
-  setHandler(withdrawUpdate, (w) => {
-    withdrawal = { actorUserId: w.actor.userId, reason: w.reason };
-    main.cancel();
-    return { stage };
-  }, {
-    validator: (w) => {
-      if (w.actor.departmentId !== input.applicantDeptId || !w.actor.roles.includes('DEPT_STAFF')) {
-        throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'Only the applicant department\'s staff may withdraw the application', nonRetryable: true });
-      }
-      if (withdrawal || !['PROVIDER_REVIEW', 'SUPPLEMENT', 'AUTHORITY_REVIEW', 'AGREEMENT'].includes(stage)) {
-        throw ApplicationFailure.create({ type: 'CONFLICT', message: `The application can no longer be withdrawn (stage ${stage})`, nonRetryable: true });
-      }
-    },
-  });
+  const withdrawn = acceptWithdrawal({ applicantDeptId: input.applicantDeptId, withdrawableStages: ['PROVIDER_REVIEW', 'SUPPLEMENT', 'AUTHORITY_REVIEW', 'AGREEMENT'], stage: () => stage, scope: main });
 
-  const enter = async (next: Stage, status: Parameters<typeof acts.setApplicationStatus>[0]['status'], message: string, extra: { reasons?: string; final?: boolean; eventKey?: string } = {}) => {
+  const enter = async (next: Stage, status: StatusChange['status'], message: string, extra: StageExtra = {}) => {
     stage = next;
-    upsertSearchAttributes([{ key: SA.Stage, value: next }]);
-    setCurrentDetails(`**${PROCEDURE_NAME} ${input.applicationNo}** — stage \`${next}\`: ${message}`);
-    await acts.setApplicationStatus({ applicationId: input.applicationId, status, eventKey: extra.eventKey ?? `stage:${next}`, message, reasons: extra.reasons, final: extra.final });
+    await recordStage(PROCEDURE_NAME, input, next, status, message, extra);
   };
 
   // Outbox keys are global: every mail of this procedure is keyed by its workflow id.
@@ -170,7 +150,7 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
   try {
     result = await main.run(procedure);
   } catch (err) {
-    if (!isCancellation(err) || !withdrawal) throw err;
+    if (!isCancellation(err) || !withdrawn()) throw err;
     result = { outcome: 'WITHDRAWN' };
   }
 
@@ -178,7 +158,7 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
     tasks.closeAll();
     await acts.cancelOpenTasks({ workflowId: wfId, reason: '申请已撤回' });
     await acts.endGrants({ applicationId: input.applicationId, status: 'REVOKED', reason: '申请已撤回' });
-    await enter('WITHDRAWN', 'WITHDRAWN', '申请方撤回申请', { reasons: withdrawal?.reason, final: true });
+    await enter('WITHDRAWN', 'WITHDRAWN', '申请方撤回申请', { reasons: withdrawn()?.reason, final: true });
     await acts.notifyParties({
       eventKey: mailKey('withdrawn'), template: 'withdrawn', departmentIds: [...input.providerDeptIds, input.authorityDeptId, input.applicantDeptId],
       roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },

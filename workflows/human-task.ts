@@ -6,18 +6,14 @@
  * deadline; the timer follows.
  */
 import {
-  ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { OpenTaskInput, TaskTiming } from '../activities/inbox';
 import type { ProcedurePolicy } from '../domain/policy';
 import { calendarChangedSignal, completeTaskUpdate, CompleteTaskInput, CompleteTaskResult } from './messages';
 import { SA } from './search-attributes';
+import { acts } from './procedure-kit';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export type TaskSpec = Omit<OpenTaskInput, 'workflowId' | 'warningWorkingDaysBefore'> & {
   /** Decisions that must carry reasons (Art. 21: a refusal must cite a basis). */

@@ -6,19 +6,15 @@
  * expiry that becomes usable once the authority and the applicant have signed the agreement.
  */
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setCurrentDetails, setHandler,
+  allHandlersFinished, CancellationScope, condition, isCancellation, 
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime } from './human-task';
-import { withdrawUpdate } from './messages';
 import { SA } from './search-attributes';
+import { acceptWithdrawal, acts, recordStage, StageExtra } from './procedure-kit';
+import type { StatusChange } from '../activities/applications';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export interface NonGovernmentAccessInput {
   applicationId: string;
@@ -46,30 +42,14 @@ export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInpu
   const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
   const tasks = new TaskRuntime(policy, () => stage);
   const main = new CancellationScope();
-  let withdrawal: { actorUserId: string; reason?: string } | undefined;
   // The authority gives its own opinion; a resource it provides itself needs no second task.
   const providers = input.providerDeptIds.filter((d) => d !== input.authorityDeptId);
 
-  setHandler(withdrawUpdate, (w) => {
-    withdrawal = { actorUserId: w.actor.userId, reason: w.reason };
-    main.cancel();
-    return { stage };
-  }, {
-    validator: (w) => {
-      if (w.actor.departmentId !== input.applicantDeptId || !w.actor.roles.includes('DEPT_STAFF')) {
-        throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'Only the applicant unit\'s staff may withdraw the application', nonRetryable: true });
-      }
-      if (withdrawal || !['OPINIONS', 'REPORT', 'GOVERNMENT_DECISION', 'AGREEMENT'].includes(stage)) {
-        throw ApplicationFailure.create({ type: 'CONFLICT', message: `The application can no longer be withdrawn (stage ${stage})`, nonRetryable: true });
-      }
-    },
-  });
+  const withdrawn = acceptWithdrawal({ applicantDeptId: input.applicantDeptId, withdrawableStages: ['OPINIONS', 'REPORT', 'GOVERNMENT_DECISION', 'AGREEMENT'], stage: () => stage, scope: main });
 
-  const enter = async (next: NonGovernmentStage, status: Parameters<typeof acts.setApplicationStatus>[0]['status'], message: string, extra: { reasons?: string; final?: boolean; data?: Record<string, unknown> } = {}) => {
+  const enter = async (next: NonGovernmentStage, status: StatusChange['status'], message: string, extra: StageExtra = {}) => {
     stage = next;
-    upsertSearchAttributes([{ key: SA.Stage, value: next }]);
-    setCurrentDetails(`**${PROCEDURE_NAME} ${input.applicationNo}** — stage \`${next}\`: ${message}`);
-    await acts.setApplicationStatus({ applicationId: input.applicationId, status, eventKey: `stage:${next}`, message, reasons: extra.reasons, final: extra.final, data: extra.data });
+    await recordStage(PROCEDURE_NAME, input, next, status, message, extra);
   };
 
   const feedback = (eventKey: string, outcomeText: string, reasons?: string) => acts.notifyParties({
@@ -152,7 +132,7 @@ export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInpu
   try {
     result = await main.run(procedure);
   } catch (err) {
-    if (!isCancellation(err) || !withdrawal) throw err;
+    if (!isCancellation(err) || !withdrawn()) throw err;
     result = { outcome: 'WITHDRAWN' };
   }
 
@@ -160,7 +140,7 @@ export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInpu
     tasks.closeAll();
     await acts.cancelOpenTasks({ workflowId: wfId, reason: '申请已撤回' });
     await acts.endGrants({ applicationId: input.applicationId, status: 'REVOKED', reason: '申请已撤回' });
-    await enter('WITHDRAWN', 'WITHDRAWN', '申请单位撤回申请', { reasons: withdrawal?.reason, final: true });
+    await enter('WITHDRAWN', 'WITHDRAWN', '申请单位撤回申请', { reasons: withdrawn()?.reason, final: true });
     await acts.notifyParties({
       eventKey: `${input.applicationNo}:withdrawn`, template: 'withdrawn', departmentIds: [...providers, input.authorityDeptId, input.governmentDeptId, input.applicantDeptId],
       roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'MUNICIPAL_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },

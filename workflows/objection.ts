@@ -11,18 +11,14 @@
  * (warning, overdue, escalation from the framework); the deadlines the article counts "from
  * receipt" count from the receipt instant however late the step is opened.
  */
-import { allHandlersFinished, condition, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { allHandlersFinished, condition, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime, TaskSpec } from './human-task';
 import type { CompleteTaskInput } from './messages';
 import type { ObjectionInput, ObjectionOutcome } from './objection-messages';
 import { SA } from './search-attributes';
+import { acts } from './procedure-kit';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export type ObjectionStage =
   | 'RECEIVED' | 'MARKING' | 'SCOPE' | 'AUTHORITY_DECISION' | 'PROVIDER_DECISION' | 'INFORM' | 'CORRECTION' | 'CLOSED';

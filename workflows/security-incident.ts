@@ -12,20 +12,16 @@
  * the warning, the overdue alert and the escalation. No deadline decides anything by itself.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, ApplicationFailure, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { HourAlert, IncidentStep } from '../activities/incidents';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime } from './human-task';
 import type { CompleteTaskInput } from './messages';
 import { SecurityIncidentInput, suspendIncidentGrantsUpdate } from './objection-messages';
 import { SA } from './search-attributes';
+import { acts } from './procedure-kit';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export type IncidentStage = 'REPORTED' | 'REMEDIATION' | 'REVIEW' | 'CLOSED';
 

@@ -8,10 +8,9 @@
  * registered and its follow-up started (authorization-followup.ts).
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, startChild,
+  allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, setCurrentDetails, setHandler, startChild,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { OpeningResult, RankingRow } from '../activities/tenders';
 import type { ProcedurePolicy } from '../domain/policy';
 import { scoreSheetProblems, ScoreEntry, TenderCriterion } from '../domain/tender-ranking';
@@ -23,11 +22,8 @@ import {
   amendTenderUpdate, announceTenderUpdate, cancelTenderUpdate, ConfirmAwardInput, confirmAwardUpdate, openTenderCommentUpdate, raiseTenderObjectionUpdate,
   SubmitBidInput, submitBidUpdate,
 } from './tender-messages';
+import { acts } from './procedure-kit';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export interface TenderInput {
   tenderId: string;

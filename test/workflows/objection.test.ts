@@ -25,7 +25,6 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   const objection = (id: string) => db.objection.findUniqueOrThrow({ where: { id }, include: { disputeMark: true } });
   /** What GET /api/catalog shows: the active marks of the resource. */
   const activeMarks = (resourceId: string) => db.disputeMark.findMany({ where: { resourceId, clearedAt: null } });
-  const task = (workflowId: string, step: string) => db.task.findFirstOrThrow({ where: { workflowId, step } });
   const mailsTo = async (objectionNo: string, recipient: string) =>
     (await db.notification.findMany({ where: { dedupeKey: { startsWith: `objection:${objectionNo}:` }, recipient }, orderBy: { createdAt: 'asc' } })).map((n) => n.template);
 
