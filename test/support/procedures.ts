@@ -95,21 +95,37 @@ export interface ProcedureSuite {
   readonly env: TestWorkflowEnvironment;
   readonly db: Db;
   readonly h: ProcedureHarness;
-  /** Registers a started workflow so it is terminated after the test. */
-  track<T extends { terminate(reason?: string): Promise<unknown> }>(handle: T): T;
+  /** Registers a started workflow so it is ended after the test. */
+  track<T extends { workflowId: string }>(handle: T): T;
+  trackId(workflowId: string): void;
+}
+
+export interface ProcedureSuiteOptions {
+  /** More workflows to end after each test, e.g. children the procedure started itself. */
+  moreToEnd?: (suite: ProcedureSuite) => Promise<string[]>;
+  /** Lets a workflow finish its in-flight work before it is terminated. */
+  settle?: (client: TestWorkflowEnvironment['client'], workflowId: string) => Promise<void>;
 }
 
 /**
  * The jest hooks every procedure test file needs: one time-skipping server and workflow bundle
  * per file, a fresh worker per test, and every workflow a test started terminated after it (a
- * procedure left running would hold the time-skipping clock for the next test).
+ * procedure left running would hold the time-skipping clock for the next test; the test server
+ * does not apply parent-close policies, so children are ended by id too).
  */
-export function procedureSuite(): ProcedureSuite {
+export function procedureSuite(opts: ProcedureSuiteOptions = {}): ProcedureSuite {
   let env: TestWorkflowEnvironment | undefined;
   let db: Db | undefined;
   let bundle: WorkflowBundleWithSourceMap | undefined;
   let h: ProcedureHarness | undefined;
-  const started: Array<{ terminate(reason?: string): Promise<unknown> }> = [];
+  const started: string[] = [];
+  const suite: ProcedureSuite = {
+    get env() { return env!; },
+    get db() { return db!; },
+    get h() { return h!; },
+    track(handle) { started.push(handle.workflowId); return handle; },
+    trackId(workflowId) { started.push(workflowId); },
+  };
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
     db = testDb();
@@ -123,13 +139,10 @@ export function procedureSuite(): ProcedureSuite {
     await h.startWorker();
   });
   afterEach(async () => {
-    await Promise.all(started.splice(0).map((w) => w.terminate('test finished').catch(() => undefined)));
+    const ids = [...started.splice(0), ...(opts.moreToEnd ? await opts.moreToEnd(suite) : [])];
+    if (opts.settle) await Promise.all(ids.map((id) => opts.settle!(env!.client, id)));
+    await Promise.all(ids.map((id) => env!.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
     await h?.stopWorker();
   });
-  return {
-    get env() { return env!; },
-    get db() { return db!; },
-    get h() { return h!; },
-    track(handle) { started.push(handle); return handle; },
-  };
+  return suite;
 }

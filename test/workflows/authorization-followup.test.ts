@@ -1,13 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { addShanghaiMonths } from '../../domain/tender-rules';
 import type { Db } from '../../lib/db';
 import { authorizationFollowUpWorkflow, FollowUpInput } from '../../workflows/authorization-followup';
 import { changeAuthorizationUpdate, submitUseReportUpdate } from '../../workflows/tender-messages';
-import { createTimeSkippingEnv, eventually, testDb } from '../support/env';
-import { ProcedureHarness } from '../support/procedures';
+import { eventually } from '../support/env';
+import { ProcedureHarness, procedureSuite } from '../support/procedures';
 import { BIDDERS, decideTask, openTaskFor, publicActor, registeredAuthorization, settle, staffActor } from '../support/tenders';
 
 async function rejection(p: Promise<unknown>): Promise<string | undefined> {
@@ -21,41 +20,23 @@ async function rejection(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the time-skipping server', () => {
+  // Report workflows are children of the follow-up: end them with the authorisations they belong to.
+  const authorizations: string[] = [];
+  const suite = procedureSuite({
+    settle,
+    moreToEnd: async ({ db }) => (await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } })).map((r) => r.workflowId!),
+  });
   let env: TestWorkflowEnvironment;
   let db: Db;
-  let bundle: WorkflowBundleWithSourceMap;
   let h: ProcedureHarness;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
-    db = testDb();
-  });
-  afterAll(async () => {
-    await db?.$disconnect();
-    await env?.teardown();
-  });
-  beforeEach(async () => {
-    h = new ProcedureHarness(env, db, bundle);
-    await h.startWorker();
-  });
-  // The time-skipping server does not apply parent-close policies: every workflow is ended by id.
-  const started: string[] = [];
-  const authorizations: string[] = [];
-  afterEach(async () => {
-    const reports = await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } });
-    started.push(...reports.map((r) => r.workflowId!));
-    const ids = started.splice(0);
-    await Promise.all(ids.map((id) => settle(env.client, id)));
-    await Promise.all(ids.map((id) => env.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
-    await h.stopWorker();
-  });
+  beforeEach(() => ({ env, db, h } = suite));
 
   async function start(termMonths: number) {
     const startsAt = new Date(await env.currentTimeMs());
     const a = await registeredAuthorization(db, { termMonths, startsAt, endsAt: addShanghaiMonths(startsAt, termMonths) });
     const input: FollowUpInput = a.input;
     const handle = await env.client.workflow.start(authorizationFollowUpWorkflow, { workflowId: a.authorization.workflowId!, taskQueue: h.taskQueue, args: [input] });
-    started.push(handle.workflowId);
+    suite.trackId(handle.workflowId);
     authorizations.push(a.authorization.id);
     return { ...a, handle };
   }
@@ -126,7 +107,7 @@ describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the t
     expect(prompt.candidateDeptId).toBe('dsj');
     await decideTask(db, env.client, a.authorization.workflowId!, 'RETENDER_DECISION', 'dsj.admin', 'RETENDER');
     const next = await eventually(() => db.tender.findFirst({ where: { previousTenderId: a.tender.id } }), 'the re-tender round');
-    started.push(next.workflowId);
+    suite.trackId(next.workflowId);
     expect(next).toMatchObject({ round: 2, status: 'DRAFT', scope: a.tender.scope });
     const description = await eventually(async () => env.client.workflow.getHandle(next.workflowId).describe().catch(() => undefined), 'the re-tender workflow');
     expect(description.status.name).toBe('RUNNING');

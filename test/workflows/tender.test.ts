@@ -1,5 +1,4 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../lib/db';
@@ -8,8 +7,8 @@ import {
   amendTenderUpdate, announceTenderUpdate, confirmAwardUpdate, raiseTenderObjectionUpdate, submitUseReportUpdate,
 } from '../../workflows/tender-messages';
 import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
-import { createTimeSkippingEnv, eventually, testDb, uniqueSuffix } from '../support/env';
-import { ProcedureHarness } from '../support/procedures';
+import { eventually, uniqueSuffix } from '../support/env';
+import { ProcedureHarness, procedureSuite } from '../support/procedures';
 import { BIDDERS, decideTask, draftTender, openTaskFor, publicActor, scoreAll, settle, staffActor, submitBid } from '../support/tenders';
 
 const DAY = 86_400_000;
@@ -26,39 +25,20 @@ async function rejection(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real activities', () => {
+  // Report workflows are children of the follow-up: end them with the authorisations they belong to.
+  const authorizations: string[] = [];
+  const suite = procedureSuite({
+    settle,
+    moreToEnd: async ({ db }) => (await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } })).map((r) => r.workflowId!),
+  });
   let env: TestWorkflowEnvironment;
   let db: Db;
-  let bundle: WorkflowBundleWithSourceMap;
   let h: ProcedureHarness;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
-    db = testDb();
-  });
-  afterAll(async () => {
-    await db?.$disconnect();
-    await env?.teardown();
-  });
-  beforeEach(async () => {
-    h = new ProcedureHarness(env, db, bundle);
-    await h.startWorker();
-  });
-  // Anything left running would hold the time-skipping clock for the next test.
-  // The time-skipping server does not apply parent-close policies: report workflows are ended one by one.
-  const started: string[] = [];
-  const authorizations: string[] = [];
-  afterEach(async () => {
-    const reports = await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } });
-    started.push(...reports.map((r) => r.workflowId!));
-    const ids = started.splice(0);
-    await Promise.all(ids.map((id) => settle(env.client, id)));
-    await Promise.all(ids.map((id) => env.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
-    await h.stopWorker();
-  });
+  beforeEach(() => ({ env, db, h } = suite));
 
   async function start(input: TenderInput) {
     const handle = await env.client.workflow.start(commercialTenderWorkflow, { workflowId: `commercial-tender/${input.tenderNo}`, taskQueue: h.taskQueue, args: [input] });
-    started.push(handle.workflowId);
+    suite.trackId(handle.workflowId);
     return handle;
   }
 
@@ -146,7 +126,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await decideTask(db, env.client, t.workflowId, 'AGREEMENT_CONFIRM', 'dsj.reviewer', 'CONFIRM');
     const result = await handle.result();
     expect(result.outcome).toBe('AWARDED');
-    started.push(result.followUpWorkflowId!);
+    suite.trackId(result.followUpWorkflowId!);
     authorizations.push(result.authorizationId!);
 
     const auth = await db.authorization.findUniqueOrThrow({ where: { id: result.authorizationId } });
@@ -203,7 +183,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await decideTask(db, env.client, t.workflowId, 'RERUN_DECISION', 'dsj.reviewer', 'RERUN');
     const result = await handle.result();
     expect(result.outcome).toBe('FAILED');
-    started.push(result.nextRoundWorkflowId!);
+    suite.trackId(result.nextRoundWorkflowId!);
     const round2 = await db.tender.findFirstOrThrow({ where: { previousTenderId: t.id }, include: { evaluators: true } });
     expect(round2).toMatchObject({ round: 2, status: 'DRAFT', tenderNo: `${t.tenderNo}-R2`, workflowId: result.nextRoundWorkflowId, scope: t.scope });
     expect(round2.evaluators).toHaveLength(3);
