@@ -2,6 +2,8 @@
  * Harness for procedure workflow tests: the time-skipping Temporal server, the real activities
  * on the real (seeded) Postgres, and a working-day calendar the test can swap.
  */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
@@ -145,4 +147,15 @@ export function procedureSuite(opts: ProcedureSuiteOptions = {}): ProcedureSuite
     await h?.stopWorker();
   });
   return suite;
+}
+
+/** The workflow's typed rejection of an Update (what the API maps to an HTTP error), or undefined if accepted. */
+export async function rejection(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+    throw err;
+  }
+  return undefined;
 }

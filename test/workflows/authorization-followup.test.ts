@@ -1,23 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { addShanghaiMonths } from '../../domain/tender-rules';
 import type { Db } from '../../lib/db';
 import { authorizationFollowUpWorkflow, FollowUpInput } from '../../workflows/authorization-followup';
 import { changeAuthorizationUpdate, submitUseReportUpdate } from '../../workflows/tender-messages';
 import { eventually } from '../support/env';
-import { ProcedureHarness, procedureSuite } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, rejection } from '../support/procedures';
 import { BIDDERS, decideTask, openTaskFor, publicActor, registeredAuthorization, settle, staffActor } from '../support/tenders';
 
-async function rejection(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the time-skipping server', () => {
   // Report workflows are children of the follow-up: end them with the authorisations they belong to.

@@ -1,6 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../lib/db';
 import { completeTaskUpdate } from '../../workflows/messages';
 import {
@@ -8,21 +7,11 @@ import {
 } from '../../workflows/tender-messages';
 import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
 import { eventually, uniqueSuffix } from '../support/env';
-import { ProcedureHarness, procedureSuite } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, rejection } from '../support/procedures';
 import { BIDDERS, decideTask, draftTender, openTaskFor, publicActor, scoreAll, settle, staffActor, submitBid } from '../support/tenders';
 
 const DAY = 86_400_000;
 
-/** The workflow's typed rejection of an Update (what the API maps to an HTTP error). */
-async function rejection(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real activities', () => {
   // Report workflows are children of the follow-up: end them with the authorisations they belong to.
