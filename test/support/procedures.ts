@@ -2,7 +2,10 @@
  * Harness for procedure workflow tests: the time-skipping Temporal server, the real activities
  * on the real (seeded) Postgres, and a working-day calendar the test can swap.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -158,4 +161,12 @@ export async function rejection(p: Promise<unknown>): Promise<string | undefined
     throw err;
   }
   return undefined;
+}
+
+/** `npm run record:histories` keeps finished procedures' histories as replay fixtures (see replay.test.ts). */
+export async function recordHistory(name: string, handle: { workflowId: string; fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  // The workflow id is kept too: procedures derive child workflow ids from it.
+  const history: unknown = JSON.parse(historyToJSON(await handle.fetchHistory()));
+  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history }));
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../lib/db';
 import { authorizationFollowUpWorkflow, FollowUpInput } from '../../workflows/authorization-followup';
 import { changeAuthorizationUpdate, submitUseReportUpdate } from '../../workflows/tender-messages';
 import { eventually } from '../support/env';
-import { ProcedureHarness, procedureSuite, rejection } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, rejection, recordHistory } from '../support/procedures';
 import { BIDDERS, decideTask, openTaskFor, publicActor, registeredAuthorization, settle, staffActor } from '../support/tenders';
 
 
@@ -67,6 +67,7 @@ describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the t
     const { status } = await a.handle.executeUpdate(changeAuthorizationUpdate, { args: [{ actor: authority, action: 'REVOKE', reasons: '整改期满仍未纠正违约行为，撤销授权' }] });
     expect(status).toBe('REVOKED');
     expect(await a.handle.result()).toEqual({ outcome: 'REVOKED' });
+    await recordHistory('authorization-followup-revoked', a.handle);
     const row = await authorization(a.authorization.id);
     expect(row).toMatchObject({ status: 'REVOKED', endedReason: '整改期满仍未纠正违约行为，撤销授权' });
     expect(row.revokedAt).not.toBeNull();

@@ -7,7 +7,7 @@ import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { answerAgreement, decideWhenOpen, openApplication } from '../support/open-data';
-import { ProcedureHarness, procedureSuite } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 const ZHANG = 'zhang.wei@liaocheng.example';
 
@@ -59,6 +59,7 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     expect(await mailsTo(ZHANG, 'open-authorized', app.applicationNo)).toHaveLength(1);
 
     expect(await app.handle.result()).toEqual({ outcome: 'AUTHORIZED_AND_EXPIRED' });
+    await recordHistory('conditional-open-authorized-expired', app.handle);
     // 200 days with a report every 90 days: asked twice.
     expect(await mailsTo(ZHANG, 'open-use-report-due', app.applicationNo)).toHaveLength(2);
     expect((await db.authorization.findUniqueOrThrow({ where: { id: authorization.id } })).status).toBe('EXPIRED');
@@ -147,6 +148,7 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     await expect(app.handle.executeUpdate(revokeOpenAuthorizationUpdate, { args: [{ reasons: ' ', actor: await h.actor('dsj.reviewer') }] })).rejects.toThrow(WorkflowUpdateFailedError);
     await app.handle.executeUpdate(revokeOpenAuthorizationUpdate, { args: [{ reasons: '未按协议报告开发利用情况', actor: await h.actor('dsj.reviewer') }] });
     expect(await app.handle.result()).toEqual({ outcome: 'REVOKED' });
+    await recordHistory('conditional-open-revoked', app.handle);
     const authorization = await db.authorization.findFirstOrThrow({ where: { applicationId: app.id } });
     expect(authorization).toMatchObject({ status: 'REVOKED', endedReason: '未按协议报告开发利用情况' });
     expect(authorization.revokedAt).not.toBeNull();

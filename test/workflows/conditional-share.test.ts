@@ -6,16 +6,8 @@ import { conditionalShareWorkflow, ConditionalShareInput } from '../../workflows
 import { calendarChangedSignal, withdrawUpdate } from '../../workflows/messages';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
-import { ProcedureHarness, procedureSuite } from '../support/procedures';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
-/** `npm run record:histories` keeps finished procedures' histories as replay fixtures (see replay.test.ts). */
-async function recordHistory(name: string, handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), historyToJSON(await handle.fetchHistory()));
-}
 
 describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();

@@ -6,7 +6,7 @@ import { nonGovernmentAccessWorkflow, NonGovernmentAccessInput } from '../../wor
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { decideWhenOpen, nonGovernmentApplication } from '../support/open-data';
-import { ProcedureHarness, procedureSuite } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 describe('non-government access (Art. 22 ¶3) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -70,6 +70,7 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
     expect(await mailsTo('water.staff@liaocheng.example', 'grant', app.applicationNo)).toHaveLength(1);
 
     expect(await app.handle.result()).toEqual({ outcome: 'APPROVED_AND_EXPIRED' });
+    await recordHistory('non-government-access-approved-expired', app.handle);
     expect((await db.accessGrant.findMany({ where: { applicationId: app.id } })).map((g) => g.status)).toEqual(['EXPIRED', 'EXPIRED']);
     const timeline = await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } });
     expect(timeline.map((e) => e.kind)).toEqual(['PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'GOVERNMENT_DECISION', 'AGREEMENT_PENDING', 'APPROVED', 'EXPIRED']);

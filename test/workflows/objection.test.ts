@@ -5,7 +5,7 @@ import { objectionWorkflow } from '../../workflows/objection';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { activeGrant, objectionRow, decideOpen, renderQueuedMail, testResource, TestResource } from '../support/objections';
-import { ProcedureHarness, procedureSuite } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 describe('objection procedure (Art. 33) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -124,6 +124,7 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     await decideOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM', { comment: '提供部门将于5个工作日内完成更正' });
     await decideOpen(h, o.workflowId, 'CORRECTION', 'zrzyj.staff', 'CORRECTED', { comment: '已更正' });
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
+    await recordHistory('objection-provider-corrected', o.handle);
     expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
     expect(await activeMarks(resource.id)).toHaveLength(0);
     expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual(['objection-received', 'objection-decision', 'objection-outcome']);

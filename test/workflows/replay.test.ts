@@ -20,7 +20,7 @@ describe('recorded procedure histories replay on the current workflow code', () 
   });
 
   it.each(fixtures)('%s', async (file) => {
-    const history: unknown = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file)).resolves.toBeUndefined();
+    const { workflowId, history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { SA } from '../../workflows/search-attributes';
 import { securityIncidentWorkflow } from '../../workflows/security-incident';
 import { eventually } from '../support/env';
 import { activeGrant, incidentRow, decideOpen, renderQueuedMail, testResource } from '../support/objections';
-import { ProcedureHarness, procedureSuite } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 const HOUR = 3_600_000;
 
@@ -62,6 +62,7 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     await expect(decideOpen(h, i.workflowId, 'CLOSE_INCIDENT', 'gaj.staff', 'CLOSE', { reasons: 'x', deptId: 'dsj' })).rejects.toThrow(WorkflowUpdateFailedError);
     await decideOpen(h, i.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '补救措施有效，风险已消除' });
     expect(await i.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
+    await recordHistory('security-incident-closed', i.handle);
     expect(await grantStatus(a.grantId)).toBe('ACTIVE');
     expect(await grantStatus(b.grantId)).toBe('ACTIVE');
     expect(await incident(i.incidentId)).toMatchObject({ status: 'CLOSED', conclusion: '补救措施有效，风险已消除' });
