@@ -10,7 +10,7 @@ import path from 'node:path';
 import { migrate } from '../lib/migrator';
 import { createDb } from '../lib/db';
 import { seed } from '../prisma/seed';
-import { DATA_DIR, localSecret, ROOT, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from './lib/services';
+import { assertPortFree, DATA_DIR, localSecret, ROOT, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from './lib/services';
 
 const log = (line: string) => console.log(`[start] ${line}`);
 const services: Service[] = [];
@@ -52,9 +52,23 @@ function runChild(name: string, script: string, env: NodeJS.ProcessEnv) {
 }
 
 async function main() {
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // Ctrl-C reaches this process more than once (from the terminal and through tsx): every
+  // signal is handled, so none kills it halfway through stopping its children.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
+
+  const port = env.PORT ?? '3000';
+  await assertPortFree(Number(port), 'the API', 'PORT');
+  if (!env.DATABASE_URL) await assertPortFree(envPort('EMBEDDED_PG_PORT', 54320), 'Postgres', 'EMBEDDED_PG_PORT or DATABASE_URL');
+  if (!env.TEMPORAL_ADDRESS) {
+    await assertPortFree(envPort('TEMPORAL_PORT', 7233), 'Temporal', 'TEMPORAL_PORT or TEMPORAL_ADDRESS');
+    await assertPortFree(envPort('TEMPORAL_UI_PORT', 8233), 'the Temporal UI', 'TEMPORAL_UI_PORT');
+  }
+  if (!env.SMTP_URL) {
+    await assertPortFree(envPort('MAILDEV_SMTP_PORT', 1025), 'MailDev SMTP', 'MAILDEV_SMTP_PORT or SMTP_URL');
+    await assertPortFree(envPort('MAILDEV_WEB_PORT', 1080), 'the MailDev web page', 'MAILDEV_WEB_PORT');
+  }
 
   if (!env.DATABASE_URL) {
     const pg = await startEmbeddedPostgres({ dir: path.join(DATA_DIR, 'postgres'), port: envPort('EMBEDDED_PG_PORT', 54320), database: 'govdata', log, quiet: true });
@@ -88,7 +102,6 @@ async function main() {
 
   runChild('worker', 'worker.ts', env);
   runChild('api', 'server.ts', env);
-  const port = env.PORT ?? '3000';
   console.log([
     '',
     '  政务数据审批系统 is starting:',

@@ -112,7 +112,25 @@ export function ensureTemporalTestServer(log: Log = console.log): string | undef
 export interface Service {
   name: string;
   url: string;
+  /** Operating-system processes of the service, so a crashed owner's leftovers can be cleaned up. */
+  pids(): number[];
   stop(): Promise<void>;
+}
+
+/** Fails fast, naming the port and the setting that moves it, instead of talking to a stranger. */
+export async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
+  if (await portOpen(port)) {
+    throw new Error(`Port ${port} for ${what} is already in use (another npm start?). Stop it, or set ${setting}.`);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
@@ -148,7 +166,7 @@ export async function startTemporalDevServer(opts: {
   child.once('exit', () => { exited = true; });
   await waitForPort(opts.port, 'Temporal dev server', 90_000);
   if (exited) throw new Error('Temporal dev server exited during start-up');
-  return { name: 'temporal', url: `127.0.0.1:${opts.port}`, stop: () => stopChild(child) };
+  return { name: 'temporal', url: `127.0.0.1:${opts.port}`, pids: () => (child.pid ? [child.pid] : []), stop: () => stopChild(child) };
 }
 
 export async function startMailDev(opts: { smtpPort: number; webPort: number; log: Log; quiet?: boolean }): Promise<Service & { webUrl: string }> {
@@ -157,7 +175,7 @@ export async function startMailDev(opts: { smtpPort: number; webPort: number; lo
   if (!opts.quiet) pipeLines(child, opts.log, '[maildev]');
   await waitForPort(opts.smtpPort, 'MailDev SMTP');
   await waitForPort(opts.webPort, 'MailDev web');
-  return { name: 'maildev', url: `smtp://127.0.0.1:${opts.smtpPort}`, webUrl: `http://127.0.0.1:${opts.webPort}`, stop: () => stopChild(child) };
+  return { name: 'maildev', url: `smtp://127.0.0.1:${opts.smtpPort}`, webUrl: `http://127.0.0.1:${opts.webPort}`, pids: () => (child.pid ? [child.pid] : []), stop: () => stopChild(child) };
 }
 
 function secret(file: string): string {
@@ -200,5 +218,9 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${opts.database}"`);
   await admin.end();
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`;
-  return { name: 'postgres', url, stop: () => pg.stop() };
+  const postmasterPid = () => {
+    const file = path.join(opts.dir, 'postmaster.pid');
+    return existsSync(file) ? [Number(readFileSync(file, 'utf8').split('\n')[0])].filter((n) => n > 0) : [];
+  };
+  return { name: 'postgres', url, pids: postmasterPid, stop: () => pg.stop() };
 }

@@ -3,19 +3,36 @@
  * seeded), a Temporal dev server (in memory, with our search attributes), MailDev as the SMTP
  * server, and the path of the time-skipping test server for workflow tests.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { migrate } from '../../lib/migrator';
-import { DATA_DIR, ROOT, ensureTemporalTestServer, freePort, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from '../../scripts/lib/services';
+import { DATA_DIR, isAlive, ROOT, ensureTemporalTestServer, freePort, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from '../../scripts/lib/services';
 
 declare global {
   // eslint-disable-next-line no-var
   var __testServices: { services: Service[]; dir: string } | undefined;
 }
 
+/** A test run that was killed never ran its teardown: end its services and remove its data. */
+function cleanUpAfterKilledRuns(): void {
+  if (!existsSync(DATA_DIR)) return;
+  for (const name of readdirSync(DATA_DIR).filter((n) => /^test-\d+$/.test(n))) {
+    const owner = Number(name.slice('test-'.length));
+    if (owner === process.pid || isAlive(owner)) continue;
+    const pidsFile = path.join(DATA_DIR, name, 'pids.json');
+    if (existsSync(pidsFile)) {
+      for (const pid of JSON.parse(readFileSync(pidsFile, 'utf8')) as number[]) {
+        try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    }
+    rmSync(path.join(DATA_DIR, name), { recursive: true, force: true });
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   const log = (line: string) => { if (process.env.TEST_VERBOSE) console.log(line); };
+  cleanUpAfterKilledRuns();
   const dir = path.join(DATA_DIR, `test-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -29,6 +46,7 @@ export default async function globalSetup(): Promise<void> {
     startMailDev({ smtpPort, webPort, log, quiet: true }),
   ]);
   services.push(pg, temporal, mail);
+  writeFileSync(path.join(dir, 'pids.json'), JSON.stringify(services.flatMap((svc) => svc.pids())));
   await migrate(pg.url);
   // The seed runs under tsx, as `npm run db:seed` does: chinese-workday's CommonJS entry only
   // loads through tsx's or jest's module loaders, not through the plain require jest uses here.
