@@ -4,13 +4,11 @@
  * departments → expiry. One provider task per provider department, in parallel.
  */
 import {
-  allHandlersFinished, CancellationScope, condition, isCancellation, 
-  upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { OpenTask, TaskRuntime } from './human-task';
-import { SA } from './search-attributes';
-import { acceptWithdrawal, acts, recordStage, StageExtra } from './procedure-kit';
+import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './procedure-kit';
 import type { StatusChange } from '../activities/applications';
 
 
@@ -155,38 +153,19 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
   }
 
   if (result.outcome === 'WITHDRAWN') {
-    tasks.closeAll();
-    await acts.cancelOpenTasks({ workflowId: wfId, reason: '申请已撤回' });
-    await acts.endGrants({ applicationId: input.applicationId, status: 'REVOKED', reason: '申请已撤回' });
-    await enter('WITHDRAWN', 'WITHDRAWN', '申请方撤回申请', { reasons: withdrawn()?.reason, final: true });
-    await acts.notifyParties({
-      eventKey: mailKey('withdrawn'), template: 'withdrawn', departmentIds: [...input.providerDeptIds, input.authorityDeptId, input.applicantDeptId],
-      roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },
+    await endWithdrawn({
+      closeTasks: () => tasks.closeAll(), workflowId: wfId, applicationId: input.applicationId, enter, message: '申请方撤回申请',
+      reason: withdrawn()?.reason, notice: { eventKey: mailKey('withdrawn'), departmentIds: [...input.providerDeptIds, input.authorityDeptId, input.applicantDeptId], roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo } },
     });
   } else if (result.outcome === 'APPROVED_AND_EXPIRED' && result.expiresAtMs !== undefined) {
-    await useUntilExpiry(result.expiresAtMs);
+    await useGrantsUntilExpiry({
+      applicationId: input.applicationId, expiresAtMs: result.expiresAtMs, enter, mailKey: mailKey, inUseMessage: '共享协议已确认，访问权限已开通',
+      granted: { departmentIds: [input.applicantDeptId, ...input.providerDeptIds], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'] }, applicantDeptId: input.applicantDeptId,
+      expiringTitle: '共享访问权限即将到期，如需继续使用请申请续期', reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
+    });
   }
   tasks.closeAll();
   await condition(allHandlersFinished);
   return { outcome: result.outcome };
 
-  /** The grant ends by itself at its expiry; the applicant is reminded first and may apply to renew. */
-  async function useUntilExpiry(expiresAtMs: number): Promise<void> {
-    await acts.activateGrants({ applicationId: input.applicationId });
-    await enter('IN_USE', 'APPROVED', '共享协议已确认，访问权限已开通', { final: true });
-    await acts.notifyParties({
-      eventKey: mailKey('granted'), template: 'grant', departmentIds: [input.applicantDeptId, ...input.providerDeptIds], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'],
-      applicationId: input.applicationId, data: { expiresAtMs },
-    });
-    upsertSearchAttributes([{ key: SA.DeadlineAt, value: new Date(expiresAtMs) }, { key: SA.Overdue, value: false }]);
-    const remindAtMs = await acts.expiryReminderAt({ expiresAtMs, workingDays: policy.grantExpiryReminderWorkingDays });
-    if (remindAtMs > Date.now()) await condition(() => false, Math.max(1, remindAtMs - Date.now()));
-    await acts.notifyParties({
-      eventKey: mailKey('grant-expiring'), template: 'reminder', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
-      applicationId: input.applicationId, data: { taskTitle: '共享访问权限即将到期，如需继续使用请申请续期', dueAtMs: expiresAtMs },
-    });
-    if (expiresAtMs > Date.now()) await condition(() => false, Math.max(1, expiresAtMs - Date.now()));
-    await acts.endGrants({ applicationId: input.applicationId, status: 'EXPIRED', reason: '使用期限届满' });
-    await enter('EXPIRED', 'EXPIRED', '访问权限到期自动终止');
-  }
 }

@@ -6,13 +6,11 @@
  * expiry that becomes usable once the authority and the applicant have signed the agreement.
  */
 import {
-  allHandlersFinished, CancellationScope, condition, isCancellation, 
-  upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime } from './human-task';
-import { SA } from './search-attributes';
-import { acceptWithdrawal, acts, recordStage, StageExtra } from './procedure-kit';
+import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './procedure-kit';
 import type { StatusChange } from '../activities/applications';
 
 
@@ -137,38 +135,19 @@ export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInpu
   }
 
   if (result.outcome === 'WITHDRAWN') {
-    tasks.closeAll();
-    await acts.cancelOpenTasks({ workflowId: wfId, reason: '申请已撤回' });
-    await acts.endGrants({ applicationId: input.applicationId, status: 'REVOKED', reason: '申请已撤回' });
-    await enter('WITHDRAWN', 'WITHDRAWN', '申请单位撤回申请', { reasons: withdrawn()?.reason, final: true });
-    await acts.notifyParties({
-      eventKey: `${input.applicationNo}:withdrawn`, template: 'withdrawn', departmentIds: [...providers, input.authorityDeptId, input.governmentDeptId, input.applicantDeptId],
-      roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'MUNICIPAL_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },
+    await endWithdrawn({
+      closeTasks: () => tasks.closeAll(), workflowId: wfId, applicationId: input.applicationId, enter, message: '申请单位撤回申请',
+      reason: withdrawn()?.reason, notice: { eventKey: `${input.applicationNo}:withdrawn`, departmentIds: [...providers, input.authorityDeptId, input.governmentDeptId, input.applicantDeptId], roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'MUNICIPAL_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo } },
     });
   } else if (result.outcome === 'APPROVED_AND_EXPIRED' && result.expiresAtMs !== undefined) {
-    await useUntilExpiry(result.expiresAtMs);
+    await useGrantsUntilExpiry({
+      applicationId: input.applicationId, expiresAtMs: result.expiresAtMs, enter, mailKey: (event: string) => `${input.applicationNo}:${event}`, inUseMessage: '协议已签署，访问权限已开通',
+      granted: { departmentIds: [input.applicantDeptId, ...providers], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'] }, applicantDeptId: input.applicantDeptId,
+      expiringTitle: '政务数据访问权限即将到期，如需继续使用请重新申请', reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
+    });
   }
   tasks.closeAll();
   await condition(allHandlersFinished);
   return { outcome: result.outcome };
 
-  /** The grant ends by itself at its expiry; the unit is reminded first and may apply again. */
-  async function useUntilExpiry(expiresAtMs: number): Promise<void> {
-    await acts.activateGrants({ applicationId: input.applicationId });
-    await enter('IN_USE', 'APPROVED', '协议已签署，访问权限已开通', { final: true });
-    await acts.notifyParties({
-      eventKey: `${input.applicationNo}:granted`, template: 'grant', departmentIds: [input.applicantDeptId, ...providers], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'],
-      applicationId: input.applicationId, data: { expiresAtMs },
-    });
-    upsertSearchAttributes([{ key: SA.DeadlineAt, value: new Date(expiresAtMs) }, { key: SA.Overdue, value: false }]);
-    const remindAtMs = await acts.expiryReminderAt({ expiresAtMs, workingDays: policy.grantExpiryReminderWorkingDays });
-    if (remindAtMs > Date.now()) await condition(() => false, Math.max(1, remindAtMs - Date.now()));
-    await acts.notifyParties({
-      eventKey: `${input.applicationNo}:grant-expiring`, template: 'reminder', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
-      applicationId: input.applicationId, data: { taskTitle: '政务数据访问权限即将到期，如需继续使用请重新申请', dueAtMs: expiresAtMs },
-    });
-    if (expiresAtMs > Date.now()) await condition(() => false, Math.max(1, expiresAtMs - Date.now()));
-    await acts.endGrants({ applicationId: input.applicationId, status: 'EXPIRED', reason: '使用期限届满' });
-    await enter('EXPIRED', 'EXPIRED', '访问权限到期自动终止');
-  }
 }

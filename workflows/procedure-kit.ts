@@ -4,10 +4,10 @@
  * Web UI, the application's status and timeline), and withdrawal by the applicant.
  */
 import {
-  ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes,
+  ApplicationFailure, CancellationScope, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { StatusChange } from '../activities/applications';
+import type { PartyNotice, StatusChange } from '../activities/applications';
 import { withdrawUpdate } from './messages';
 import { SA } from './search-attributes';
 
@@ -59,4 +59,45 @@ export function acceptWithdrawal(opts: {
     },
   });
   return () => withdrawal;
+}
+
+type Enter<S extends string> = (stage: S, status: StatusChange['status'], message: string, extra?: StageExtra) => Promise<void>;
+
+/**
+ * A withdrawn procedure ends cleanly: nothing open can be decided any more, open tasks are
+ * cancelled, grants not yet in use are revoked, and everyone involved is told.
+ */
+export async function endWithdrawn(w: {
+  closeTasks: () => void; workflowId: string; applicationId: string; enter: Enter<'WITHDRAWN'>; message: string; reason?: string;
+  notice: Omit<PartyNotice, 'template'>;
+}): Promise<void> {
+  w.closeTasks();
+  await acts.cancelOpenTasks({ workflowId: w.workflowId, reason: '申请已撤回' });
+  await acts.endGrants({ applicationId: w.applicationId, status: 'REVOKED', reason: '申请已撤回' });
+  await w.enter('WITHDRAWN', 'WITHDRAWN', w.message, { reasons: w.reason, final: true });
+  await acts.notifyParties({ ...w.notice, template: 'withdrawn' });
+}
+
+/**
+ * Grants become usable, and end by themselves at their expiry (a durable timer); the applicant
+ * is reminded a policy number of working days before and may apply again.
+ */
+export async function useGrantsUntilExpiry(u: {
+  applicationId: string; expiresAtMs: number; enter: Enter<'IN_USE' | 'EXPIRED'>; mailKey: (event: string) => string; inUseMessage: string;
+  granted: Pick<PartyNotice, 'departmentIds' | 'roles'>; applicantDeptId: string; expiringTitle: string; reminderWorkingDays: number;
+}): Promise<void> {
+  const { applicationId, expiresAtMs } = u;
+  await acts.activateGrants({ applicationId });
+  await u.enter('IN_USE', 'APPROVED', u.inUseMessage, { final: true });
+  await acts.notifyParties({ eventKey: u.mailKey('granted'), template: 'grant', ...u.granted, applicationId, data: { expiresAtMs } });
+  upsertSearchAttributes([{ key: SA.DeadlineAt, value: new Date(expiresAtMs) }, { key: SA.Overdue, value: false }]);
+  const remindAtMs = await acts.expiryReminderAt({ expiresAtMs, workingDays: u.reminderWorkingDays });
+  if (remindAtMs > Date.now()) await condition(() => false, Math.max(1, remindAtMs - Date.now()));
+  await acts.notifyParties({
+    eventKey: u.mailKey('grant-expiring'), template: 'reminder', departmentIds: [u.applicantDeptId], roles: ['DEPT_STAFF'],
+    applicationId, data: { taskTitle: u.expiringTitle, dueAtMs: expiresAtMs },
+  });
+  if (expiresAtMs > Date.now()) await condition(() => false, Math.max(1, expiresAtMs - Date.now()));
+  await acts.endGrants({ applicationId, status: 'EXPIRED', reason: '使用期限届满' });
+  await u.enter('EXPIRED', 'EXPIRED', '访问权限到期自动终止');
 }
