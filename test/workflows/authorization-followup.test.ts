@@ -27,6 +27,8 @@ describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the t
     const handle = await env.client.workflow.start(authorizationFollowUpWorkflow, { workflowId: a.authorization.workflowId!, taskQueue: h.taskQueue, args: [input] });
     suite.trackId(handle.workflowId);
     authorizations.push(a.authorization.id);
+    // Updates sent before the first workflow task completes have hung on the Java test server under load.
+    await settle(env.client, handle.workflowId);
     return { ...a, handle };
   }
 
