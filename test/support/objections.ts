@@ -8,7 +8,6 @@ import { newId } from '../../lib/ids';
 import { MailTemplates } from '../../lib/mailer';
 import type { ObjectionInput, SecurityIncidentInput } from '../../workflows/objection-messages';
 import { uniqueSuffix } from './env';
-import { ProcedureHarness } from './procedures';
 
 export interface TestResource { id: string; code: string; providerId: string }
 
@@ -100,20 +99,4 @@ export async function renderQueuedMail(db: Db, prefixes: string[]): Promise<Arra
   return rows.map((r) => ({ template: r.template, recipient: r.recipient, ...templates.render(r.template, r.data as Record<string, unknown>) }));
 }
 
-/**
- * `ProcedureHarness.decide`, retried while the workflow has not yet taken in a task whose row the
- * `openTask` activity already wrote (a rejected Update leaves no trace, so retrying is safe).
- */
-export async function decideOpen(h: ProcedureHarness, ...args: Parameters<ProcedureHarness['decide']>): ReturnType<ProcedureHarness['decide']> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await h.decide(...args);
-    } catch (err) {
-      const cause = (err as { cause?: { type?: string } }).cause;
-      if (cause?.type !== 'TASK_NOT_OPEN' || Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 

@@ -8,7 +8,6 @@ import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
 import { answerOpenAgreementUpdate, AnswerOpenAgreementResult } from '../../workflows/open-messages';
 import { eventually, uniqueSuffix } from './env';
-import { ProcedureHarness } from './procedures';
 
 export async function nonGovernmentApplication(db: Db, applicantDeptId: string, resourceCodes: string[]) {
   const applicationNo = `FZ-T-${uniqueSuffix()}`;
@@ -55,19 +54,3 @@ export async function answerAgreement(db: Db, handle: WorkflowHandle, applicatio
 }
 
 
-/**
- * `ProcedureHarness.decide`, retried while the workflow has not yet taken in a task whose row the
- * `openTask` activity already wrote (a rejected Update leaves no trace, so retrying is safe).
- */
-export async function decideWhenOpen(h: ProcedureHarness, ...args: Parameters<ProcedureHarness['decide']>): ReturnType<ProcedureHarness['decide']> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await h.decide(...args);
-    } catch (err) {
-      const cause = (err as { cause?: { type?: string } }).cause;
-      if (cause?.type !== 'TASK_NOT_OPEN' || Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

@@ -170,3 +170,20 @@ export async function recordHistory(name: string, handle: { workflowId: string; 
   const history: unknown = JSON.parse(historyToJSON(await handle.fetchHistory()));
   writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history }));
 }
+
+/**
+ * `ProcedureHarness.decide`, retried while the workflow has not yet taken in a task whose row the
+ * `openTask` activity already wrote (a rejected Update leaves no trace, so retrying is safe).
+ */
+export async function decideWhenOpen(h: ProcedureHarness, ...args: Parameters<ProcedureHarness['decide']>): ReturnType<ProcedureHarness['decide']> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await h.decide(...args);
+    } catch (err) {
+      const cause = (err as { cause?: { type?: string } }).cause;
+      if (cause?.type !== 'TASK_NOT_OPEN' || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -6,8 +6,8 @@ import { conditionalOpenWorkflow, ConditionalOpenInput } from '../../workflows/c
 import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../workflows/open-messages';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
-import { answerAgreement, decideWhenOpen, openApplication } from '../support/open-data';
-import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
+import { answerAgreement, openApplication } from '../support/open-data';
+import { ProcedureHarness, procedureSuite, recordHistory, decideWhenOpen } from '../support/procedures';
 
 const ZHANG = 'zhang.wei@liaocheng.example';
 

@@ -5,8 +5,8 @@ import { withdrawUpdate } from '../../workflows/messages';
 import { nonGovernmentAccessWorkflow, NonGovernmentAccessInput } from '../../workflows/non-government-access';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
-import { decideWhenOpen, nonGovernmentApplication } from '../support/open-data';
-import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
+import { nonGovernmentApplication } from '../support/open-data';
+import { ProcedureHarness, procedureSuite, recordHistory, decideWhenOpen } from '../support/procedures';
 
 describe('non-government access (Art. 22 ¶3) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
