@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
@@ -106,10 +107,60 @@ export interface ProcedureSuite {
 }
 
 export interface ProcedureSuiteOptions {
-  /** More workflows to end after each test, e.g. children the procedure started itself. */
+  /** More workflows to end after each test: ones the procedure started that are not its running children. */
   moreToEnd?: (suite: ProcedureSuite) => Promise<string[]>;
-  /** Lets a workflow finish its in-flight work before it is terminated. */
-  settle?: (client: TestWorkflowEnvironment['client'], workflowId: string) => Promise<void>;
+}
+
+type TestClient = TestWorkflowEnvironment['client'];
+const { EventType } = temporal.api.enums.v1;
+const WORKFLOW_TASK_CLOSED = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]);
+
+/**
+ * Whether a workflow has ended or has neither a workflow task nor an activity outstanding, and
+ * its running children. The test server leaves `pendingWorkflowTask` out of describe, so the
+ * history tells whether the last workflow task is still open.
+ */
+async function quietness(client: TestClient, workflowId: string): Promise<{ quiet: boolean; children: string[] }> {
+  const handle = client.workflow.getHandle(workflowId);
+  const d = await handle.describe().catch(() => undefined);
+  if (!d || d.status.name !== 'RUNNING') return { quiet: true, children: [] };
+  const children = (d.raw.pendingChildren ?? []).map((c) => c.workflowId!).filter(Boolean);
+  if ((d.raw.pendingActivities?.length ?? 0) > 0) return { quiet: false, children };
+  const events = (await handle.fetchHistory()).events ?? [];
+  const lastTaskEvent = [...events].reverse().find((e) => e.eventType != null && e.eventType >= EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && e.eventType <= EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+  return { quiet: !lastTaskEvent || WORKFLOW_TASK_CLOSED.has(lastTaskEvent.eventType!), children };
+}
+
+/** Waits until the workflow has no workflow task or activity outstanding (e.g. its first task is done). */
+export async function settled(client: TestClient, workflowId: string): Promise<void> {
+  await eventually(async () => (await quietness(client, workflowId)).quiet, `${workflowId} to finish its outstanding work`);
+}
+
+/**
+ * Terminates the workflows and their running children once all of them are quiet at the same
+ * moment. The test server never releases the time-skipping lock that an outstanding workflow
+ * task or activity holds when its workflow is terminated, so ending a busy workflow would stop
+ * the clock for every later test in the file (seen in CI as all later tests timing out). With
+ * the clock locked between tests and nothing sent, quiet workflows stay quiet until terminated.
+ */
+export async function endQuietly(client: TestClient, workflowIds: string[]): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const all = new Set(workflowIds);
+    let busy: string | undefined;
+    for (let pending = [...all]; pending.length > 0;) {
+      const found = await Promise.all(pending.map(async (id) => ({ id, ...(await quietness(client, id)) })));
+      busy ??= found.find((f) => !f.quiet)?.id;
+      pending = found.flatMap((f) => f.children).filter((c) => !all.has(c));
+      pending.forEach((c) => all.add(c));
+    }
+    if (!busy) {
+      for (const id of all) await client.workflow.getHandle(id).terminate('test finished').catch(() => undefined);
+      return;
+    }
+    if (Date.now() > until) throw new Error(`${busy} still has a workflow task or activity outstanding after 30 s; terminating it would stop the time-skipping clock`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
@@ -145,9 +196,11 @@ export function procedureSuite(opts: ProcedureSuiteOptions = {}): ProcedureSuite
   });
   afterEach(async () => {
     const ids = [...started.splice(0), ...(opts.moreToEnd ? await opts.moreToEnd(suite) : [])];
-    if (opts.settle) await Promise.all(ids.map((id) => opts.settle!(env!.client, id)));
-    await Promise.all(ids.map((id) => env!.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
-    await h?.stopWorker();
+    try {
+      await endQuietly(env!.client, ids);
+    } finally {
+      await h?.stopWorker();
+    }
   });
   return suite;
 }

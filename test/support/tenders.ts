@@ -117,15 +117,3 @@ export async function registeredAuthorization(db: Db, opts: { termMonths: number
   };
 }
 
-/**
- * Waits until a workflow has no activity or workflow task in flight. Terminating one in the
- * middle of an activity leaves the time-skipping server waiting for that activity, which holds
- * the clock for every later test.
- */
-export async function settle(client: Client, workflowId: string): Promise<void> {
-  await eventually(async () => {
-    const d = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
-    if (!d || d.status.name !== 'RUNNING') return true;
-    return (d.raw.pendingActivities?.length ?? 0) === 0 && !d.raw.pendingWorkflowTask;
-  }, `${workflowId} to settle`, 10_000).catch(() => undefined);
-}

@@ -4,15 +4,14 @@ import type { Db } from '../../lib/db';
 import { authorizationFollowUpWorkflow, FollowUpInput } from '../../workflows/authorization-followup';
 import { changeAuthorizationUpdate, submitUseReportUpdate } from '../../workflows/tender-messages';
 import { eventually } from '../support/env';
-import { ProcedureHarness, procedureSuite, rejection, recordHistory } from '../support/procedures';
-import { BIDDERS, decideTask, openTaskFor, publicActor, registeredAuthorization, settle, staffActor } from '../support/tenders';
+import { ProcedureHarness, procedureSuite, rejection, settled, recordHistory } from '../support/procedures';
+import { BIDDERS, decideTask, openTaskFor, publicActor, registeredAuthorization, staffActor } from '../support/tenders';
 
 
 describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the time-skipping server', () => {
   // Report workflows are children of the follow-up: end them with the authorisations they belong to.
   const authorizations: string[] = [];
   const suite = procedureSuite({
-    settle,
     moreToEnd: async ({ db }) => (await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } })).map((r) => r.workflowId!),
   });
   let env: TestWorkflowEnvironment;
@@ -28,7 +27,7 @@ describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the t
     suite.trackId(handle.workflowId);
     authorizations.push(a.authorization.id);
     // Updates sent before the first workflow task completes have hung on the Java test server under load.
-    await settle(env.client, handle.workflowId);
+    await settled(env.client, handle.workflowId);
     return { ...a, handle };
   }
 

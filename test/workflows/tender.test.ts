@@ -7,8 +7,8 @@ import {
 } from '../../workflows/tender-messages';
 import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
 import { eventually, uniqueSuffix } from '../support/env';
-import { ProcedureHarness, procedureSuite, rejection } from '../support/procedures';
-import { BIDDERS, decideTask, draftTender, openTaskFor, publicActor, scoreAll, settle, staffActor, submitBid } from '../support/tenders';
+import { ProcedureHarness, procedureSuite, rejection, settled } from '../support/procedures';
+import { BIDDERS, decideTask, draftTender, openTaskFor, publicActor, scoreAll, staffActor, submitBid } from '../support/tenders';
 
 const DAY = 86_400_000;
 
@@ -17,7 +17,6 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   // Report workflows are children of the follow-up: end them with the authorisations they belong to.
   const authorizations: string[] = [];
   const suite = procedureSuite({
-    settle,
     moreToEnd: async ({ db }) => (await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } })).map((r) => r.workflowId!),
   });
   let env: TestWorkflowEnvironment;
@@ -29,7 +28,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const handle = await env.client.workflow.start(commercialTenderWorkflow, { workflowId: `commercial-tender/${input.tenderNo}`, taskQueue: h.taskQueue, args: [input] });
     suite.trackId(handle.workflowId);
     // Updates sent before the first workflow task completes have hung on the Java test server under load.
-    await settle(env.client, handle.workflowId);
+    await settled(env.client, handle.workflowId);
     return handle;
   }
 
@@ -181,6 +180,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
 
     // The new round is a tender of its own: announced, three bids, opened into evaluation.
     const next = env.client.workflow.getHandle(round2.workflowId);
+    await settled(env.client, round2.workflowId);
     await next.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.admin') }] });
     await submitBid(db, env.client, round2, BIDDERS.hengxin, 300000);
     await submitBid(db, env.client, round2, BIDDERS.huarui, 280000);
