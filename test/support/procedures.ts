@@ -87,14 +87,16 @@ export class ProcedureHarness {
     })) ?? undefined, `an open ${step} task in ${workflowId}`);
   }
 
+  /** Sends a decision on the step's open task as the API does (see `whenTaskOpen` for the retry). */
   async decide(workflowId: string, step: string, login: string, decision: string, extra: { reasons?: string; comment?: string; deptId?: string; updateId?: string } = {}): Promise<CompleteTaskResult> {
     const actor = await this.actor(login);
     const task = await this.openTask(workflowId, step, extra.deptId ?? actor.departmentId ?? undefined);
-    return this.env.client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
+    return whenTaskOpen(() => this.env.client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
       args: [{ taskId: task.id, decision, reasons: extra.reasons, comment: extra.comment, actor }],
       updateId: extra.updateId ?? `${task.id}:${decision}`,
-    });
+    }));
   }
+
 }
 
 export interface ProcedureSuite {
@@ -225,14 +227,15 @@ export async function recordHistory(name: string, handle: { workflowId: string; 
 }
 
 /**
- * `ProcedureHarness.decide`, retried while the workflow has not yet taken in a task whose row the
- * `openTask` activity already wrote (a rejected Update leaves no trace, so retrying is safe).
+ * Sends a decision, retried while the workflow has not yet taken in a task whose row the
+ * `openTask` activity already wrote (the API does the same; a rejected Update leaves no trace,
+ * so retrying is safe).
  */
-export async function decideWhenOpen(h: ProcedureHarness, ...args: Parameters<ProcedureHarness['decide']>): ReturnType<ProcedureHarness['decide']> {
+export async function whenTaskOpen<T>(send: () => Promise<T>): Promise<T> {
   const until = Date.now() + 20_000;
   for (;;) {
     try {
-      return await h.decide(...args);
+      return await send();
     } catch (err) {
       const cause = (err as { cause?: { type?: string } }).cause;
       if (cause?.type !== 'TASK_NOT_OPEN' || Date.now() > until) throw err;

@@ -10,6 +10,7 @@ import { newId } from '../../lib/ids';
 import { completeTaskUpdate, CompleteTaskResult, TaskActor } from '../../workflows/messages';
 import { PublicActor, submitBidUpdate, SubmitBidResult } from '../../workflows/tender-messages';
 import { eventually, uniqueSuffix } from './env';
+import { whenTaskOpen } from './procedures';
 
 export const TENDER_CRITERIA: TenderCriterion[] = [
   { key: 'plan', name: '开发利用方案', weight: 40, kind: 'SCORED' },
@@ -78,10 +79,10 @@ export function openTaskFor(db: Db, workflowId: string, step: string, subjectRef
 export async function decideTask(db: Db, client: Client, workflowId: string, step: string, login: string, decision: string, extra: { reasons?: string; payload?: Record<string, unknown>; subjectRef?: string } = {}): Promise<CompleteTaskResult> {
   const actor = await staffActor(db, login);
   const task = await openTaskFor(db, workflowId, step, extra.subjectRef);
-  return client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
+  return whenTaskOpen(() => client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
     args: [{ taskId: task.id, decision, reasons: extra.reasons, payload: extra.payload, actor }],
     updateId: `${task.id}:${decision}:${actor.userId}`,
-  });
+  }));
 }
 
 /**

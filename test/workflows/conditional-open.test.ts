@@ -7,7 +7,7 @@ import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { answerAgreement, openApplication } from '../support/open-data';
-import { ProcedureHarness, procedureSuite, recordHistory, decideWhenOpen } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 const ZHANG = 'zhang.wei@liaocheng.example';
 
@@ -29,7 +29,7 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     return { ...app, handle };
   }
 
-  const decide = (...args: Parameters<ProcedureHarness['decide']>) => decideWhenOpen(h, ...args);
+  const decide = (...args: Parameters<ProcedureHarness['decide']>) => h.decide(...args);
   const status = async (id: string) => (await db.application.findUniqueOrThrow({ where: { id } })).status;
   const statusBecomes = (id: string, expected: string) => eventually(async () => (await status(id)) === expected, `application status ${expected}`);
   const mailsTo = (recipient: string, template: string, applicationNo: string) =>

@@ -6,7 +6,7 @@ import { nonGovernmentAccessWorkflow, NonGovernmentAccessInput } from '../../wor
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { nonGovernmentApplication } from '../support/open-data';
-import { ProcedureHarness, procedureSuite, recordHistory, decideWhenOpen } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 describe('non-government access (Art. 22 ¶3) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -26,7 +26,7 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
     return { ...app, handle };
   }
 
-  const decide = (...args: Parameters<ProcedureHarness['decide']>) => decideWhenOpen(h, ...args);
+  const decide = (...args: Parameters<ProcedureHarness['decide']>) => h.decide(...args);
   const status = async (id: string) => (await db.application.findUniqueOrThrow({ where: { id } })).status;
   const statusBecomes = (id: string, expected: string) => eventually(async () => (await status(id)) === expected, `application status ${expected}`);
   const mailsTo = (recipient: string, template: string, applicationNo: string) =>

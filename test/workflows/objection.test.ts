@@ -5,7 +5,7 @@ import { objectionWorkflow } from '../../workflows/objection';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { activeGrant, objectionRow, renderQueuedMail, testResource, TestResource } from '../support/objections';
-import { ProcedureHarness, procedureSuite, recordHistory, decideWhenOpen } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 describe('objection procedure (Art. 33) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -42,14 +42,14 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect(mark.dueAt!.toISOString()).toBe('2026-04-07T16:00:00.000Z');
     expect(mark.warningAt!.toISOString()).toBe('2026-04-06T16:00:00.000Z');
     expect(mark.deadlineProvisional).toBe(false);
-    await decideWhenOpen(h, own.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(own.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
     expect((await h.openTask(own.workflowId, 'DETERMINE_SCOPE', 'dsj')).dueAt!.toISOString()).toBe('2026-04-08T16:00:00.000Z');
-    await decideWhenOpen(h, own.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    await h.decide(own.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
     expect((await h.openTask(own.workflowId, 'AUTHORITY_DECISION', 'dsj')).dueAt!.toISOString()).toBe('2026-04-13T16:00:00.000Z');
 
     // The provider's 5 working days count from the forward instant, not from the receipt.
-    await decideWhenOpen(h, forwarded.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    await decideWhenOpen(h, forwarded.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
+    await h.decide(forwarded.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(forwarded.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
     const provider = await h.openTask(forwarded.workflowId, 'PROVIDER_DECISION', 'rsj');
     const { forwardedAt } = await db.objection.findUniqueOrThrow({ where: { id: forwarded.objectionId } });
     expect(provider.dueAt!.getTime()).toBe(h.calendar.deadline(forwardedAt!, 5).deadlineAt.getTime());
@@ -59,15 +59,15 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   it('own scope, rejected: marked, decided by the authority with reasons, mark removed, objector told', async () => {
     const resource = await testResource(db);
     const o = await file(resource);
-    await decideWhenOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
     const marks = await eventually(async () => (await activeMarks(resource.id)).length > 0 && activeMarks(resource.id), 'the dispute mark');
     expect(marks[0].note).toContain(o.objectionNo);
     expect((await objection(o.objectionId)).status).toBe('MARKED');
 
-    await decideWhenOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
     // Reasons are mandatory: the objector is told the outcome with reasons.
-    await expect(decideWhenOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT')).rejects.toThrow(WorkflowUpdateFailedError);
-    await decideWhenOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '经核实，该地址与登记原始材料一致' });
+    await expect(h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT')).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '经核实，该地址与登记原始材料一致' });
     expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
 
     const row = await objection(o.objectionId);
@@ -87,12 +87,12 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     const resource = await testResource(db, 'scjgj');
     await activeGrant(db, resource.id, 'wjw');
     const o = await file(resource, { objector: 'rsj.staff' });
-    await decideWhenOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    await decideWhenOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
-    await decideWhenOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'CORRECT', { reasons: '原始登记材料显示确有错误' });
+    await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'CORRECT', { reasons: '原始登记材料显示确有错误' });
     // The correction is the data owner's task, not the authority's.
-    await expect(decideWhenOpen(h, o.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED', { deptId: 'scjgj' })).rejects.toThrow(WorkflowUpdateFailedError);
-    await decideWhenOpen(h, o.workflowId, 'CORRECTION', 'scjgj.staff', 'CORRECTED', { comment: '已更正第3行地址' });
+    await expect(h.decide(o.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED', { deptId: 'scjgj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(o.workflowId, 'CORRECTION', 'scjgj.staff', 'CORRECTED', { comment: '已更正第3行地址' });
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
 
     const row = await objection(o.objectionId);
@@ -110,8 +110,8 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     const resource = await testResource(db, 'zrzyj');
     await activeGrant(db, resource.id, 'gaj');
     const o = await file(resource);
-    await decideWhenOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    await decideWhenOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD', { comment: '属自然资源部门登记数据' });
+    await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD', { comment: '属自然资源部门登记数据' });
     const providerTask = await h.openTask(o.workflowId, 'PROVIDER_DECISION', 'zrzyj');
     const forwarded = await objection(o.objectionId);
     expect(forwarded).toMatchObject({ status: 'FORWARDED', scope: 'PROVIDER' });
@@ -120,9 +120,9 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect(providerTask.dueAt!.getTime()).toBe(h.calendar.deadline(forwarded.forwardedAt!, 5).deadlineAt.getTime());
     expect(await db.notification.count({ where: { dedupeKey: `objection:${o.objectionNo}:forwarded:zrzyj.reviewer@liaocheng.example` } })).toBe(1);
 
-    await decideWhenOpen(h, o.workflowId, 'PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', { reasons: '核对不动产登记簿，地址录入有误' });
-    await decideWhenOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM', { comment: '提供部门将于5个工作日内完成更正' });
-    await decideWhenOpen(h, o.workflowId, 'CORRECTION', 'zrzyj.staff', 'CORRECTED', { comment: '已更正' });
+    await h.decide(o.workflowId, 'PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', { reasons: '核对不动产登记簿，地址录入有误' });
+    await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM', { comment: '提供部门将于5个工作日内完成更正' });
+    await h.decide(o.workflowId, 'CORRECTION', 'zrzyj.staff', 'CORRECTED', { comment: '已更正' });
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
     await recordHistory('objection-provider-corrected', o.handle);
     expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
@@ -136,15 +136,15 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   it('provider scope, rejected: the objector is told the provider\'s reasons, nothing is corrected', async () => {
     const resource = await testResource(db, 'rsj');
     const o = await file(resource, { kind: 'PRIVACY' });
-    await decideWhenOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
     // A privacy objection's public mark says nothing about its facts.
     const mark = await eventually(async () => (await activeMarks(resource.id))[0], 'the dispute mark');
     expect(mark.note).toContain('详情不予公开');
     expect(mark.note).not.toContain('地址');
-    await decideWhenOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
-    await expect(decideWhenOpen(h, o.workflowId, 'PROVIDER_DECISION', 'gaj.reviewer', 'REJECT', { reasons: 'x', deptId: 'rsj' })).rejects.toThrow(WorkflowUpdateFailedError);
-    await decideWhenOpen(h, o.workflowId, 'PROVIDER_DECISION', 'rsj.reviewer', 'REJECT', { reasons: '该记录不含异议人个人信息' });
-    await decideWhenOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
+    await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
+    await expect(h.decide(o.workflowId, 'PROVIDER_DECISION', 'gaj.reviewer', 'REJECT', { reasons: 'x', deptId: 'rsj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(o.workflowId, 'PROVIDER_DECISION', 'rsj.reviewer', 'REJECT', { reasons: '该记录不含异议人个人信息' });
+    await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
     expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
     expect(await objection(o.objectionId)).toMatchObject({ status: 'CLOSED', outcome: 'REJECTED', outcomeReasons: '该记录不含异议人个人信息', correctedAt: null });
     expect(await activeMarks(resource.id)).toHaveLength(0);
@@ -177,23 +177,23 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     // Nothing happened by silence: still no mark and still at the first step.
     expect(await activeMarks(resource.id)).toHaveLength(0);
     expect(mark.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 1).deadlineAt.getTime());
-    await decideWhenOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
 
     // Opened three weeks after receipt, the forward step is already late: its 2 working days count from receipt.
     const scope = await missDeadline(o, 'DETERMINE_SCOPE', 'dsj', 21, false);
     expect(scope.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 2).deadlineAt.getTime());
-    await decideWhenOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
+    await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
 
     const provider = await missDeadline(o, 'PROVIDER_DECISION', 'wjw', 30);
     const forwardedAt = (await objection(o.objectionId)).forwardedAt!;
     expect(provider.dueAt!.getTime()).toBe(h.calendar.deadline(forwardedAt, 5).deadlineAt.getTime());
     expect(provider.dueAt!.getTime()).toBeGreaterThan(o.receivedAtMs + 42 * 86_400_000);
-    await decideWhenOpen(h, o.workflowId, 'PROVIDER_DECISION', 'wjw.reviewer', 'CORRECT', { reasons: '迟到但确有错误' });
+    await h.decide(o.workflowId, 'PROVIDER_DECISION', 'wjw.reviewer', 'CORRECT', { reasons: '迟到但确有错误' });
 
     await missDeadline(o, 'INFORM_OBJECTOR', 'dsj', 21);
-    await decideWhenOpen(h, o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
+    await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
     await missDeadline(o, 'CORRECTION', 'wjw', 30);
-    await decideWhenOpen(h, o.workflowId, 'CORRECTION', 'wjw.staff', 'CORRECTED');
+    await h.decide(o.workflowId, 'CORRECTION', 'wjw.staff', 'CORRECTED');
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
     expect(await activeMarks(resource.id)).toHaveLength(0);
   });
@@ -201,12 +201,12 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   it('own scope with the authority\'s decision deadline missed: overdue from 5 working days after receipt, escalated, decided late', async () => {
     const resource = await testResource(db, 'ybj');
     const o = await file(resource);
-    await decideWhenOpen(h, o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    await decideWhenOpen(h, o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
     const decision = await missDeadline(o, 'AUTHORITY_DECISION', 'dsj', 30);
     expect(decision.dueAt!.getTime()).toBe(h.calendar.deadline(new Date(o.receivedAtMs), 5).deadlineAt.getTime());
     expect(await objection(o.objectionId)).toMatchObject({ status: 'MARKED' });
-    await decideWhenOpen(h, o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '逾期作出：不予更正' });
+    await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '逾期作出：不予更正' });
     expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
   });
 

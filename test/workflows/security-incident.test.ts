@@ -6,7 +6,7 @@ import { SA } from '../../workflows/search-attributes';
 import { securityIncidentWorkflow } from '../../workflows/security-incident';
 import { eventually } from '../support/env';
 import { activeGrant, incidentRow, renderQueuedMail, testResource } from '../support/objections';
-import { ProcedureHarness, procedureSuite, recordHistory, decideWhenOpen } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
 const HOUR = 3_600_000;
 
@@ -46,10 +46,10 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect(reported.authorityReportedAt).not.toBeNull();
 
     // The record of each measure is mandatory.
-    await expect(decideWhenOpen(h, i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED')).rejects.toThrow(WorkflowUpdateFailedError);
-    await decideWhenOpen(h, i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED', { reasons: '已通过网信办事件报告平台报告，回执号 WX-2026-0042' });
-    await decideWhenOpen(h, i.workflowId, 'REMEDIATE', 'gaj.staff', 'REMEDIATED', { reasons: '已封禁异常账号并重置接口密钥' });
-    await decideWhenOpen(h, i.workflowId, 'NOTIFY_USERS', 'gaj.staff', 'USERS_NOTIFIED', { reasons: '已短信告知受影响的1,204名群众' });
+    await expect(h.decide(i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED')).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED', { reasons: '已通过网信办事件报告平台报告，回执号 WX-2026-0042' });
+    await h.decide(i.workflowId, 'REMEDIATE', 'gaj.staff', 'REMEDIATED', { reasons: '已封禁异常账号并重置接口密钥' });
+    await h.decide(i.workflowId, 'NOTIFY_USERS', 'gaj.staff', 'USERS_NOTIFIED', { reasons: '已短信告知受影响的1,204名群众' });
     const remediated = await eventually(async () => {
       const row = await incident(i.incidentId);
       return row.status === 'REMEDIATED' && row;
@@ -59,8 +59,8 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     // Still suspended until the authority closes it.
     expect(await grantStatus(a.grantId)).toBe('SUSPENDED');
 
-    await expect(decideWhenOpen(h, i.workflowId, 'CLOSE_INCIDENT', 'gaj.staff', 'CLOSE', { reasons: 'x', deptId: 'dsj' })).rejects.toThrow(WorkflowUpdateFailedError);
-    await decideWhenOpen(h, i.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '补救措施有效，风险已消除' });
+    await expect(h.decide(i.workflowId, 'CLOSE_INCIDENT', 'gaj.staff', 'CLOSE', { reasons: 'x', deptId: 'dsj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(i.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '补救措施有效，风险已消除' });
     expect(await i.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
     await recordHistory('security-incident-closed', i.handle);
     expect(await grantStatus(a.grantId)).toBe('ACTIVE');
@@ -103,7 +103,7 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect(await incident(i.incidentId)).toMatchObject({ status: 'REPORTED', cyberspaceReportedAt: null });
 
     // A late report is still recorded, with its real time.
-    await decideWhenOpen(h, i.workflowId, 'REPORT_CYBERSPACE', 'ybj.staff', 'REPORTED', { reasons: '迟报：已电话报告市网信办' });
+    await h.decide(i.workflowId, 'REPORT_CYBERSPACE', 'ybj.staff', 'REPORTED', { reasons: '迟报：已电话报告市网信办' });
     const late = await eventually(async () => (await incident(i.incidentId)).cyberspaceReportedAt, 'the late report');
     expect(late.getTime()).toBeGreaterThanOrEqual(cyberspace.createdAt.getTime() + 5 * HOUR);
   });
@@ -118,16 +118,16 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect(await first.handle.executeUpdate(suspendIncidentGrantsUpdate, { args: [{ actor: await h.actor('dsj.reviewer') }] })).toEqual({ suspended: 1, stage: 'REMEDIATION' });
 
     for (const [step, decision] of [['REMEDIATE', 'REMEDIATED'], ['NOTIFY_USERS', 'USERS_NOTIFIED'], ['REPORT_CYBERSPACE', 'REPORTED']]) {
-      await decideWhenOpen(h, second.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
+      await h.decide(second.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
     }
-    await decideWhenOpen(h, second.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
+    await h.decide(second.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
     expect(await second.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
     expect(await grantStatus(g.grantId)).toBe('SUSPENDED');
 
     for (const [step, decision] of [['REMEDIATE', 'REMEDIATED'], ['NOTIFY_USERS', 'USERS_NOTIFIED'], ['REPORT_CYBERSPACE', 'REPORTED']]) {
-      await decideWhenOpen(h, first.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
+      await h.decide(first.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
     }
-    await decideWhenOpen(h, first.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
+    await h.decide(first.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
     expect(await first.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
     expect(await grantStatus(g.grantId)).toBe('ACTIVE');
   });
