@@ -78,6 +78,32 @@ export async function executeBounded<T>(client: Client, timeoutMs: number, run: 
   }
 }
 
+/** How long after a task row is written a TASK_NOT_OPEN answer may still mean "not taken in yet". */
+const FRESH_TASK_MS = 60_000;
+
+/**
+ * Sends a decision on an inbox task. The inbox lists a task as soon as the `openTask` activity
+ * has written its row, a moment before the workflow has taken the activity's result in; a
+ * decision sent in that moment is rejected as TASK_NOT_OPEN and leaves no trace. So while the
+ * row is fresh and still open, the same decision is sent again, within the update timeout.
+ */
+export async function completeTaskBounded<T>(
+  deps: Pick<ApiDeps, 'db'>, client: Client, timeoutMs: number, taskId: string, run: (client: Client) => Promise<T>,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await executeBounded(client, Math.max(1, until - Date.now()), run);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'TASK_NOT_OPEN' || Date.now() >= until) throw err;
+      const row = await deps.db.task.findUnique({ where: { id: taskId }, select: { status: true, pausedAt: true, createdAt: true } });
+      const takingIn = row && (row.status === 'OPEN' || row.status === 'CLAIMED') && !row.pausedAt && Date.now() - row.createdAt.getTime() < FRESH_TASK_MS;
+      if (!takingIn) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /**
  * Waits (bounded) until a workflow has no workflow task or activity in flight, i.e. it has
  * carried a just-accepted decision as far as it goes and waits again; so the API can answer

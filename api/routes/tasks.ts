@@ -12,7 +12,7 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, temporalClient, waitUntilSettled } from '../procedures';
+import { completeTaskBounded, temporalClient, waitUntilSettled } from '../procedures';
 
 const inboxQuery = z.object({
   status: z.enum(['open', 'claimed', 'done']).default('open'),
@@ -142,7 +142,7 @@ export function tasksRouter(deps: ApiDeps): Router {
       throw new AppError('DECISION_NOT_ALLOWED', `Decision ${body.decision} is not allowed at step ${task.step}; allowed: ${task.allowedDecisions.join(', ')}`);
     }
     const client = await temporalClient(deps);
-    const result = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(task.workflowId).executeUpdate(completeTaskUpdate, {
+    const result = await completeTaskBounded(deps, client, deps.config.UPDATE_TIMEOUT_MS, task.id, (c) => c.workflow.getHandle(task.workflowId).executeUpdate(completeTaskUpdate, {
       args: [{ taskId: task.id, decision: body.decision, reasons: body.reasons, comment: body.comment, actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles } }],
       // One completion per task and decision: a retried HTTP call is applied once.
       updateId: `${task.id}:${body.decision}`,

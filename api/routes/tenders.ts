@@ -24,7 +24,7 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure, waitUntilSettled, temporalClient } from '../procedures';
+import { completeTaskBounded, executeBounded, startProcedure, waitUntilSettled, temporalClient } from '../procedures';
 import { paginationQuery } from './catalog';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -342,10 +342,12 @@ export function tendersRouter(deps: ApiDeps): Router {
     const task = await db.task.findFirst({ where: { workflowId: tender.workflowId, step: 'SCORE_BIDS', subjectRef: p.userId } });
     if (!task) throw new AppError('FORBIDDEN', `You are not a scoring member of the evaluation committee of tender ${tender.tenderNo}`);
     if (task.status === 'DONE' || task.status === 'CANCELLED') throw new AppError('TASK_NOT_OPEN', 'Your score sheet for this tender is already submitted');
-    const result = await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(completeTaskUpdate, {
+    const client = await temporalClient(deps);
+    const result = await completeTaskBounded(deps, client, deps.config.UPDATE_TIMEOUT_MS, task.id, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(completeTaskUpdate, {
       args: [{ taskId: task.id, decision: 'SUBMIT_SCORES', comment: body.comment, payload: { scores: body.scores }, actor: staffActor(p) }],
       updateId: `${task.id}:SUBMIT_SCORES`,
     }));
+    await waitUntilSettled(client, tender.workflowId);
     res.json(result);
   });
 

@@ -159,6 +159,32 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect((await post('ybj.staff', `/api/applications/${no}/withdraw`, {})).status).toBe(409);
   });
 
+  it('a decision sent while the workflow is still taking in its new task is applied, not refused', async () => {
+    // The openTask activity has written the row (so the inbox shows the task) but is held back
+    // from answering, so the workflow does not know the task yet and refuses it as not open.
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const slow = await startTestWorker(db, {
+      wrapActivities: (a) => ({ ...a, openTask: async (input) => { const timing = await a.openTask(input); await held; return timing; } }),
+    });
+    try {
+      const slowApp = testApp(db, { TEMPORAL_TASK_QUEUE: slow.taskQueue }).app;
+      const submitted = await request(slowApp).post('/api/applications').auth(await as('ybj.staff'), { type: 'bearer' }).send(submission({ resourceCodes: ['GAJ-002'] }));
+      expect(submitted.status).toBe(201);
+      const task = await inboxTask('gaj.reviewer', submitted.body.applicationNo, 'PROVIDER_REPLY');
+      const decided = request(slowApp).post(`/api/tasks/${task.id}/complete`).auth(await as('gaj.reviewer'), { type: 'bearer' }).send({ decision: 'AGREE' }).then((r) => r);
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      const res = await decided;
+      expect(res.status).toBe(200);
+      expect(res.body.task.status).toBe('DONE');
+      await eventually(async () => (await db.application.findUniqueOrThrow({ where: { applicationNo: submitted.body.applicationNo } })).status === 'AUTHORITY_REVIEW', 'the application to move on to the authority');
+    } finally {
+      release();
+      await slow.stop();
+    }
+  });
+
   it('unconditional share is granted at once, with no human step', async () => {
     const res = await post('wjw.staff', '/api/applications', submission({ resourceCodes: ['SCJG-001', 'ZRZY-003'], legalDuty: undefined }));
     expect(res.status).toBe(201);

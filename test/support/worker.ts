@@ -3,7 +3,7 @@
  * real activities on the test database and the stored calendar, on its own task queue.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { Activities, createActivities } from '../../activities';
 import { CalendarCache } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
@@ -12,13 +12,14 @@ import { ProcedureHarness } from './procedures';
 
 export interface TestWorker { taskQueue: string; stop(): Promise<void> }
 
-export async function startTestWorker(db: Db): Promise<TestWorker> {
+/** `wrapActivities` lets a test hold an activity back, e.g. to act while the workflow waits on it. */
+export async function startTestWorker(db: Db, opts: { wrapActivities?: (activities: Activities) => Activities } = {}): Promise<TestWorker> {
   const taskQueue = `api-${uniqueSuffix()}`;
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const cache = new CalendarCache();
   const worker = await Worker.create({
     connection, taskQueue, workflowBundle: await ProcedureHarness.bundle(),
-    activities: createActivities({ db, logger: createLogger('test', 'silent'), calendar: (policy) => cache.get(db, policy) }),
+    activities: (opts.wrapActivities ?? ((a) => a))(createActivities({ db, logger: createLogger('test', 'silent'), calendar: (policy) => cache.get(db, policy) })),
   });
   const running = worker.run();
   return {
