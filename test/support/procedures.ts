@@ -57,6 +57,20 @@ export class ProcedureHarness {
     this.worker = undefined;
   }
 
+  /**
+   * A crash and restart between two steps: once the workflows have nothing outstanding, the
+   * worker stops and a new one without a workflow cache takes over, replaying every history.
+   * (The test server hands a task to a poll of a stopping worker and loses it, so the restart
+   * waits for a quiet moment; a real server would time the task out and give it to the new one.
+   * Nor does it move work off a stopped worker's sticky queue: start the workflow after a first
+   * `restartWorker([])`, so it never runs on a worker with a cache.)
+   */
+  async restartWorker(workflowIds: string[]): Promise<void> {
+    await Promise.all(workflowIds.map((id) => settled(this.env.client, id)));
+    await this.stopWorker();
+    await this.startWorker({ replayEveryTask: true });
+  }
+
   async actor(login: string): Promise<TaskActor> {
     const u = await this.db.user.findUniqueOrThrow({ where: { login } });
     return { userId: u.id, login: u.login, departmentId: u.departmentId, roles: u.roles };

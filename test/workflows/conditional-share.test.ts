@@ -165,12 +165,10 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
   });
 
   it('survives a worker restart mid-step', async () => {
-    await h.stopWorker();
-    await h.startWorker({ replayEveryTask: true });
+    await h.restartWorker([]);
     const app = await start(['SCJG-004'], 'gaj');
     await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'scjgj');
-    await h.stopWorker();
-    await h.startWorker({ replayEveryTask: true });
+    await h.restartWorker([app.workflowId]);
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'scjgj.reviewer', 'REFUSE', { reasons: '重启后答复' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
     expect(await db.task.count({ where: { workflowId: app.workflowId } })).toBe(1);

@@ -80,6 +80,25 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
     expect(report.recommendation).toBe('RECOMMEND_APPROVE');
   });
 
+  it('survives a worker restart while opinions are open and before the government decides', async () => {
+    await h.restartWorker([]);
+    const app = await start(['GAJ-001']);
+    await eventually(async () => (await db.task.count({ where: { workflowId: app.workflowId, step: 'OPINION' } })) === 2, 'two opinion tasks');
+    await h.restartWorker([app.workflowId]);
+    await decide(app.workflowId, 'OPINION', 'gaj.reviewer', 'SUPPORT');
+    await h.restartWorker([app.workflowId]);
+    await decide(app.workflowId, 'OPINION', 'dsj.reviewer', 'SUPPORT');
+    await decide(app.workflowId, 'REPORT', 'dsj.reviewer', 'RECOMMEND_APPROVE');
+    await h.openTask(app.workflowId, 'GOVERNMENT_DECISION', 'szf');
+    await h.restartWorker([app.workflowId]);
+    await decide(app.workflowId, 'GOVERNMENT_DECISION', 'szf.reviewer', 'REFUSE', { reasons: '应用场景可通过核验接口满足' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+    const tasks = await db.task.findMany({ where: { workflowId: app.workflowId } });
+    expect(tasks.map((t) => t.step).sort()).toEqual(['GOVERNMENT_DECISION', 'OPINION', 'OPINION', 'REPORT']);
+    expect(tasks.every((t) => t.status === 'DONE')).toBe(true);
+    expect(await mailsTo('water.staff@liaocheng.example', 'decision', app.applicationNo)).toHaveLength(1);
+  });
+
   it('refused by the municipal government: reasons are mandatory and reach the applicant; nothing is granted', async () => {
     const app = await start(['RSJ-001'], 'gas');
     await decide(app.workflowId, 'OPINION', 'rsj.reviewer', 'SUPPORT');

@@ -133,6 +133,27 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect(steps).toEqual([['MARK_DISPUTED', 'DONE'], ['DETERMINE_SCOPE', 'DONE'], ['PROVIDER_DECISION', 'DONE'], ['INFORM_OBJECTOR', 'DONE'], ['CORRECTION', 'DONE']]);
   });
 
+  it('survives a worker restart before every step: forwarded, decided, informed and corrected once each', async () => {
+    await h.restartWorker([]);
+    const resource = await testResource(db, 'zrzyj');
+    const o = await file(resource);
+    const steps: Array<[string, string, string, { reasons?: string }?]> = [
+      ['MARK_DISPUTED', 'dsj.reviewer', 'MARK'], ['DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD'],
+      ['PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', { reasons: '地址录入有误' }], ['INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM'], ['CORRECTION', 'zrzyj.staff', 'CORRECTED'],
+    ];
+    for (const [step, login, decision, extra] of steps) {
+      await h.openTask(o.workflowId, step);
+      await h.restartWorker([o.workflowId]);
+      await h.decide(o.workflowId, step, login, decision, extra);
+    }
+    expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
+    const tasks = await db.task.findMany({ where: { workflowId: o.workflowId }, orderBy: { createdAt: 'asc' } });
+    expect(tasks.map((t) => [t.step, t.status])).toEqual(steps.map(([step]) => [step, 'DONE']));
+    expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual(['objection-received', 'objection-decision', 'objection-outcome']);
+  });
+
   it('provider scope, rejected: the objector is told the provider\'s reasons, nothing is corrected', async () => {
     const resource = await testResource(db, 'rsj');
     const o = await file(resource, { kind: 'PRIVACY' });
