@@ -9,7 +9,7 @@
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Prisma, Tender } from '../../generated/prisma/client';
+import { Prisma, type Tender } from '../../generated/prisma/client';
 import { mergePolicy, ProcedurePolicy } from '../../domain/policy';
 import { criteriaProblems } from '../../domain/tender-ranking';
 import type { Db } from '../../lib/db';
@@ -25,6 +25,7 @@ import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { completeTaskBounded, executeBounded, startProcedure, waitUntilSettled, temporalClient } from '../procedures';
+import { hashRequest, idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -37,6 +38,7 @@ const criterionSchema = z.object({
 }).strict();
 
 const createBody = z.object({
+  idempotencyKey: idempotencyKeySchema,
   title: text(200),
   resourceCodes: z.array(text(64)).min(1).max(50).refine((c) => new Set(c).size === c.length, 'must not repeat a resource'),
   scope: text(4000),
@@ -172,6 +174,17 @@ export function tendersRouter(deps: ApiDeps): Router {
   router.post('/api/tenders', async (req, res) => {
     const p = requireAuthority(req);
     const body = parse(createBody, req.body, 'body');
+    const requestHash = hashRequest(body);
+    const key = { createdById_idempotencyKey: { createdById: p.userId, idempotencyKey: body.idempotencyKey } };
+    // A repeated POST (the answer was lost, or the workflow start failed) resumes the same draft.
+    const resume = async (t: Tender) => {
+      if (t.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for tender ${t.tenderNo} with different content`);
+      await startTender(t, p.departmentId!);
+      res.status(200).json(await tenderView(t.id, p));
+    };
+    const previous = await db.tender.findUnique({ where: key });
+    if (previous) return resume(previous);
+
     const problems = criteriaProblems(body.criteria);
     if (problems.length) throw new AppError('VALIDATION_FAILED', `Invalid body: criteria: ${problems.join('; ')}`, problems.map((m) => ({ path: 'criteria', message: m })));
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
@@ -194,24 +207,36 @@ export function tendersRouter(deps: ApiDeps): Router {
     }
     const tenderNo = newTenderNo();
     const id = newId();
-    const workflowId = `commercial-tender/${tenderNo}`;
-    await db.$transaction([
-      db.tender.create({
-        data: {
-          id, tenderNo, workflowId, title: body.title, resourceIds: resources.map((r) => r.id), scope: body.scope, authorizationModel: body.authorizationModel,
-          termMonths: body.termMonths, feeCap: body.feeCap, eligibility: body.eligibility, criteria: body.criteria, createdById: p.userId,
-          evaluators: { create: body.evaluators.map((e) => ({ userId: users.find((u) => u.login === e.login)!.id, declaredAffiliations: e.declaredAffiliations })) },
-        },
-      }),
-      db.auditLog.create({ data: { auditKey: `tender:${id}:drafted`, actor: p.userId, action: 'TENDER_DRAFTED', entityType: 'Tender', entityId: id, details: { tenderNo, resources: body.resourceCodes } } }),
-    ]);
-    await startProcedure(await temporalClient(deps), {
-      workflow: commercialTenderWorkflow, workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'COMMERCIAL_TENDER', stage: 'DRAFT',
-      applicationNo: tenderNo, summary: `COMMERCIAL_TENDER ${tenderNo}: ${body.resourceCodes.join(', ')}`,
-      input: { tenderId: id, tenderNo, authorityDeptId: p.departmentId!, round: 1 },
-    });
+    let tender: Tender;
+    try {
+      [tender] = await db.$transaction([
+        db.tender.create({
+          data: {
+            id, tenderNo, workflowId: `commercial-tender/${tenderNo}`, title: body.title, resourceIds: resources.map((r) => r.id), scope: body.scope, authorizationModel: body.authorizationModel,
+            termMonths: body.termMonths, feeCap: body.feeCap, eligibility: body.eligibility, criteria: body.criteria, createdById: p.userId,
+            idempotencyKey: body.idempotencyKey, requestHash,
+            evaluators: { create: body.evaluators.map((e) => ({ userId: users.find((u) => u.login === e.login)!.id, declaredAffiliations: e.declaredAffiliations })) },
+          },
+        }),
+        db.auditLog.create({ data: { auditKey: `tender:${id}:drafted`, actor: p.userId, action: 'TENDER_DRAFTED', entityType: 'Tender', entityId: id, details: { tenderNo, resources: body.resourceCodes } } }),
+      ]);
+    } catch (err) {
+      // Two identical POSTs raced: the loser answers with the winner's draft.
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return resume(await db.tender.findUniqueOrThrow({ where: key }));
+      throw err;
+    }
+    await startTender(tender, p.departmentId!);
     res.status(201).json(await tenderView(id, p));
   });
+
+  async function startTender(t: Tender, authorityDeptId: string): Promise<void> {
+    const codes = (await db.dataResource.findMany({ where: { id: { in: t.resourceIds } }, select: { code: true } })).map((r) => r.code);
+    await startProcedure(await temporalClient(deps), {
+      workflow: commercialTenderWorkflow, workflowId: t.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'COMMERCIAL_TENDER', stage: 'DRAFT',
+      applicationNo: t.tenderNo, summary: `COMMERCIAL_TENDER ${t.tenderNo}: ${codes.join(', ')}`,
+      input: { tenderId: t.id, tenderNo: t.tenderNo, authorityDeptId, round: t.round },
+    });
+  }
 
   router.get('/api/tenders', async (req, res) => {
     const q = parse(listQuery, req.query, 'query');

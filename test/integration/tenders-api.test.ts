@@ -12,7 +12,7 @@ import { newId } from '../../lib/ids';
 import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
-import { eventually, receivedMail, testApp, testDb } from '../support/env';
+import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
 import { BIDDERS, bidBody, EVALUATORS, TENDER_CRITERIA } from '../support/tenders';
 import { startTestWorker, TestWorker } from '../support/worker';
 
@@ -42,7 +42,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
   }
 
   const plan = (overrides: object = {}) => ({
-    title: '企业经营与测绘成果数据商业开发授权', resourceCodes: ['SCJG-004', 'ZRZY-004'], scope: '企业年报经营数据、测绘地理信息成果的商业开发利用',
+    idempotencyKey: `tender-${uniqueSuffix()}`, title: '企业经营与测绘成果数据商业开发授权', resourceCodes: ['SCJG-004', 'ZRZY-004'], scope: '企业年报经营数据、测绘地理信息成果的商业开发利用',
     authorizationModel: '整体授权', termMonths: 24, feeCap: 500000,
     eligibility: { requireSecurityCapability: true, requireNoSeriousViolations: true, other: ['依法设立的企业法人'] },
     criteria: TENDER_CRITERIA, evaluators: EVALUATORS.map((login) => ({ login, declaredAffiliations: [] })), ...overrides,
@@ -77,6 +77,26 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     const weights = await post('dsj.reviewer', '/api/tenders', plan({ criteria: [{ key: 'plan', name: '方案', weight: 50, kind: 'SCORED' }] }));
     expect(weights.status).toBe(400);
     expect(weights.body.error.message).toContain('not 100');
+  });
+
+  it('a repeated draft with the same idempotency key returns the same tender and starts one workflow; other content under that key is refused', async () => {
+    const body = plan();
+    const first = await post('dsj.reviewer', '/api/tenders', body);
+    expect(first.status).toBe(201);
+    const again = await post('dsj.reviewer', '/api/tenders', body);
+    expect(again.status).toBe(200);
+    expect(again.body.tenderNo).toBe(first.body.tenderNo);
+    expect(await db.tender.count({ where: { idempotencyKey: body.idempotencyKey } })).toBe(1);
+    const reused = await post('dsj.reviewer', '/api/tenders', { ...body, title: '另一个招标' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Another member of the authority may use the same key for a plan of their own.
+    const other = await post('dsj.admin', '/api/tenders', body);
+    expect(other.status).toBe(201);
+    expect(other.body.tenderNo).not.toBe(first.body.tenderNo);
+    const missingKey = await post('dsj.reviewer', '/api/tenders', { ...body, idempotencyKey: undefined });
+    expect(missingKey.status).toBe(400);
+    expect(missingKey.body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('three companies bid, sealed until opening; a late bid is refused; evaluators score; the winner is published, confirms and is authorised', async () => {
