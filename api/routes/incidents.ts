@@ -15,10 +15,11 @@ import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { executeBounded, startProcedure, temporalClient } from '../procedures';
+import { idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
 
 const reportBody = z.object({
-  idempotencyKey: z.string().trim().min(8).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only'),
+  idempotencyKey: idempotencyKeySchema,
   kind: z.enum(['LEAK', 'DAMAGE', 'LOSS', 'RISK']),
   description: z.string().trim().min(4).max(4000),
   resourceCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(50)

@@ -16,6 +16,7 @@ import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { startProcedure, temporalClient } from '../procedures';
+import { idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
 
 /** Evidence files: PDF and images only, recognised by their leading bytes, not by the client's word. */
@@ -35,7 +36,7 @@ const inlineAttachment = z.object({
 }).strict();
 
 const fileBody = z.object({
-  idempotencyKey: z.string().trim().min(8).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only'),
+  idempotencyKey: idempotencyKeySchema,
   resourceCode: z.string().trim().min(1).max(64),
   kind: z.enum(kinds),
   recordRef: z.string().trim().min(1).max(500).optional(),
