@@ -73,6 +73,23 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     for (const n of mine) expect(templates.render(n.template, n.data as Record<string, unknown>).text).toContain(app.applicationNo);
   });
 
+
+  it('survives worker restarts before the provider decides and while the agreement waits for the citizen', async () => {
+    await h.restartWorker([]);
+    const app = await start(['WJW-004']);
+    await h.openTask(app.workflowId, 'OPEN_PROVIDER_DECISION', 'wjw');
+    await h.restartWorker([app.workflowId]);
+    await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'wjw.reviewer', 'AGREE');
+    await statusBecomes(app.id, 'AGREEMENT_PENDING');
+    await h.restartWorker([app.workflowId]);
+    expect(await answerAgreement(db, app.handle, app.id, 'citizen.zhang', true)).toMatchObject({ accepted: true });
+    await statusBecomes(app.id, 'APPROVED');
+    expect(await db.accessGrant.count({ where: { applicationId: app.id, status: 'ACTIVE' } })).toBe(1);
+    expect(await db.agreement.count({ where: { applicationId: app.id } })).toBe(1);
+    expect(await db.task.count({ where: { workflowId: app.workflowId } })).toBe(1);
+    expect(await mailsTo(ZHANG, 'open-agreement', app.applicationNo)).toHaveLength(1);
+    expect(await mailsTo(ZHANG, 'open-authorized', app.applicationNo)).toHaveLength(1);
+  });
   it('refused by the provider: reasons are mandatory and reach the applicant by mail', async () => {
     const app = await start(['ZRZY-004']);
     await expect(decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'zrzyj.reviewer', 'REFUSE')).rejects.toThrow(WorkflowUpdateFailedError);

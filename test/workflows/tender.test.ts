@@ -156,6 +156,28 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect((await db.authorization.findUniqueOrThrow({ where: { id: auth.id } })).status).toBe('ACTIVE');
   });
 
+  it('survives worker restarts during the bid window and during scoring', async () => {
+    await h.restartWorker([]);
+    const t = await draftTender(db);
+    const handle = await start(t.input);
+    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await h.restartWorker([t.workflowId]);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    await env.sleep('21 days');
+    await statusBecomes(t.id, 'EVALUATION');
+    await eventually(async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 3, 'three scoring tasks');
+    await h.restartWorker([t.workflowId]);
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
+    await statusBecomes(t.id, 'PUBLICITY');
+    expect((await bidOf(t.id, BIDDERS.hengxin)).rank).toBe(1);
+    expect(await db.bid.count({ where: { tenderId: t.id } })).toBe(3);
+    // Three members, three bids, two scored criteria each: every score recorded once.
+    expect(await db.bidScore.count({ where: { bid: { tenderId: t.id } } })).toBe(18);
+    expect(await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS', status: 'DONE' } })).toBe(3);
+  });
+
   it('fails with two valid bids: everyone is told, and the authority re-runs it as a new round linked to the old one', async () => {
     const t = await draftTender(db);
     const handle = await start(t.input);
