@@ -26,7 +26,8 @@ describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the t
     const handle = await env.client.workflow.start(authorizationFollowUpWorkflow, { workflowId: a.authorization.workflowId!, taskQueue: h.taskQueue, args: [input] });
     suite.trackId(handle.workflowId);
     authorizations.push(a.authorization.id);
-    // Updates sent before the first workflow task completes have hung on the Java test server under load.
+    // Updates go to a workflow that has finished its first task (a precaution: the hangs once blamed on
+    // early Updates were the clock lock of terminated busy workflows, see endQuietly).
     await settled(env.client, handle.workflowId);
     return { ...a, handle };
   }

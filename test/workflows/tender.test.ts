@@ -27,7 +27,8 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   async function start(input: TenderInput) {
     const handle = await env.client.workflow.start(commercialTenderWorkflow, { workflowId: `commercial-tender/${input.tenderNo}`, taskQueue: h.taskQueue, args: [input] });
     suite.trackId(handle.workflowId);
-    // Updates sent before the first workflow task completes have hung on the Java test server under load.
+    // Updates go to a workflow that has finished its first task (a precaution: the hangs once blamed on
+    // early Updates were the clock lock of terminated busy workflows, see endQuietly).
     await settled(env.client, handle.workflowId);
     return handle;
   }
