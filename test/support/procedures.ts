@@ -122,11 +122,6 @@ export interface ProcedureSuite {
   trackId(workflowId: string): void;
 }
 
-export interface ProcedureSuiteOptions {
-  /** More workflows to end after each test: ones the procedure started that are not its running children. */
-  moreToEnd?: (suite: ProcedureSuite) => Promise<string[]>;
-}
-
 type TestClient = TestWorkflowEnvironment['client'];
 const { EventType } = temporal.api.enums.v1;
 const WORKFLOW_TASK_CLOSED = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]);
@@ -183,9 +178,9 @@ export async function endQuietly(client: TestClient, workflowIds: string[]): Pro
  * The jest hooks every procedure test file needs: one time-skipping server and workflow bundle
  * per file, a fresh worker per test, and every workflow a test started terminated after it (a
  * procedure left running would hold the time-skipping clock for the next test; the test server
- * does not apply parent-close policies, so children are ended by id too).
+ * does not apply parent-close policies, so `endQuietly` finds running children and ends them too).
  */
-export function procedureSuite(opts: ProcedureSuiteOptions = {}): ProcedureSuite {
+export function procedureSuite(): ProcedureSuite {
   let env: TestWorkflowEnvironment | undefined;
   let db: Db | undefined;
   let bundle: WorkflowBundleWithSourceMap | undefined;
@@ -211,7 +206,7 @@ export function procedureSuite(opts: ProcedureSuiteOptions = {}): ProcedureSuite
     await h.startWorker();
   });
   afterEach(async () => {
-    const ids = [...started.splice(0), ...(opts.moreToEnd ? await opts.moreToEnd(suite) : [])];
+    const ids = started.splice(0);
     try {
       await endQuietly(env!.client, ids);
     } finally {

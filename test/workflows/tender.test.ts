@@ -14,11 +14,8 @@ const DAY = 86_400_000;
 
 
 describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real activities', () => {
-  // Report workflows are children of the follow-up: end them with the authorisations they belong to.
-  const authorizations: string[] = [];
-  const suite = procedureSuite({
-    moreToEnd: async ({ db }) => (await db.authorizationReport.findMany({ where: { authorizationId: { in: authorizations.splice(0) }, workflowId: { not: null } } })).map((r) => r.workflowId!),
-  });
+  // Report workflows are running children of the follow-up: the suite finds and ends them.
+  const suite = procedureSuite();
   let env: TestWorkflowEnvironment;
   let db: Db;
   let h: ProcedureHarness;
@@ -42,15 +39,21 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   const mailsTo = (template: string, email: string, tenderNo: string) =>
     db.notification.findMany({ where: { template, recipient: email, data: { path: ['tenderNo'], equals: tenderNo } } });
 
-  /** Announce, three sealed bids, opening at the deadline, scoring: the tender is in publicity. */
-  async function throughEvaluation(t: Awaited<ReturnType<typeof draftTender>>) {
+  /**
+   * Announce, three sealed bids, opening at the deadline, scoring: the tender is in publicity.
+   * `pause` runs in the bid window and again once the scoring tasks are open (e.g. a worker restart).
+   */
+  async function throughEvaluation(t: Awaited<ReturnType<typeof draftTender>>, pause: () => Promise<void> = async () => {}) {
     const handle = await start(t.input);
     await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
     await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
     await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
     await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    await pause();
     await env.sleep('21 days');
     await statusBecomes(t.id, 'EVALUATION');
+    await eventually(async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 3, 'three scoring tasks');
+    await pause();
     await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
     await statusBecomes(t.id, 'PUBLICITY');
     return handle;
@@ -118,7 +121,6 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const result = await handle.result();
     expect(result.outcome).toBe('AWARDED');
     suite.trackId(result.followUpWorkflowId!);
-    authorizations.push(result.authorizationId!);
 
     const auth = await db.authorization.findUniqueOrThrow({ where: { id: result.authorizationId } });
     expect(auth).toMatchObject({ status: 'ACTIVE', operatorId: 'pa-hengxin', tenderId: t.id, scope: t.scope });
@@ -160,18 +162,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   it('survives worker restarts during the bid window and during scoring', async () => {
     await h.restartWorker([]);
     const t = await draftTender(db);
-    const handle = await start(t.input);
-    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
-    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
-    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
-    await h.restartWorker([t.workflowId]);
-    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
-    await env.sleep('21 days');
-    await statusBecomes(t.id, 'EVALUATION');
-    await eventually(async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 3, 'three scoring tasks');
-    await h.restartWorker([t.workflowId]);
-    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
-    await statusBecomes(t.id, 'PUBLICITY');
+    await throughEvaluation(t, () => h.restartWorker([t.workflowId]));
     expect((await bidOf(t.id, BIDDERS.hengxin)).rank).toBe(1);
     expect(await db.bid.count({ where: { tenderId: t.id } })).toBe(3);
     // Three members, three bids, two scored criteria each: every score recorded once.
