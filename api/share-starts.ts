@@ -9,7 +9,8 @@ import type { Logger } from '../lib/logger';
 import { conditionalShareWorkflow } from '../workflows/conditional-share';
 import { unconditionalShareWorkflow } from '../workflows/unconditional-share';
 import type { ApiDeps } from './deps';
-import { startProcedure, temporalClient } from './procedures';
+import { startProcedure } from './kit/start';
+import { temporalClient } from './kit/temporal';
 
 export async function startShareWorkflow(deps: Pick<ApiDeps, 'db' | 'config' | 'temporal'>, applicationId: string): Promise<void> {
   const { db } = deps;

@@ -12,7 +12,8 @@ import { requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, waitUntilSettled, temporalClient } from '../procedures';
+import { temporalClient } from '../kit/temporal';
+import { executeBounded, waitUntilSettled } from '../kit/updates';
 import { paginationQuery } from './catalog';
 import { isAuthority, requireAuthority, staffActor } from './tenders';
 

@@ -15,7 +15,8 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { startProcedure, temporalClient } from '../procedures';
+import { startProcedure } from '../kit/start';
+import { temporalClient } from '../kit/temporal';
 import { idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
 

@@ -21,7 +21,9 @@ import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { executeBounded, startProcedure, temporalClient } from '../procedures';
+import { startProcedure } from '../kit/start';
+import { temporalClient } from '../kit/temporal';
+import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
 import { paginationQuery } from './catalog';
 

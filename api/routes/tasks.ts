@@ -12,7 +12,8 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { completeTaskBounded, temporalClient, waitUntilSettled } from '../procedures';
+import { temporalClient } from '../kit/temporal';
+import { completeTaskBounded, waitUntilSettled } from '../kit/updates';
 
 const inboxQuery = z.object({
   status: z.enum(['open', 'claimed', 'done']).default('open'),

@@ -24,7 +24,9 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { completeTaskBounded, executeBounded, startProcedure, waitUntilSettled, temporalClient } from '../procedures';
+import { startProcedure } from '../kit/start';
+import { temporalClient } from '../kit/temporal';
+import { completeTaskBounded, executeBounded, waitUntilSettled } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
 

@@ -1,64 +1,13 @@
 /**
- * Starting procedures and sending them decisions, shared by every router: business-key
- * workflow ids (a retried submission never starts twice), typed search attributes for the
- * supervisors, bounded waits on Updates, and one mapping from workflow rejections to API errors.
+ * Sending commands to running procedures: bounded waits on Updates and one mapping from
+ * workflow rejections to API errors.
  */
 import { Client, WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
-import { isErrorCode } from '../domain/error-codes';
-import { SA } from '../workflows/search-attributes';
-import type { ApiDeps } from './deps';
-import { AppError } from './errors';
-
-export interface ProcedureStart<I> {
-  workflow: (input: I) => Promise<unknown>;
-  workflowId: string;
-  taskQueue: string;
-  input: I;
-  procedure: string;
-  stage: string;
-  applicationNo: string;
-  applicantDept?: string;
-  providerDepts?: string[];
-  /** Shown in the Temporal Web UI list; codes only, no personal data. */
-  summary: string;
-}
-
-export async function startProcedure<I>(client: Client, p: ProcedureStart<I>): Promise<void> {
-  const pairs: SearchAttributePair[] = [
-    { key: SA.Procedure, value: p.procedure },
-    { key: SA.Stage, value: p.stage },
-    { key: SA.ApplicationNo, value: p.applicationNo },
-    { key: SA.Overdue, value: false },
-  ];
-  if (p.applicantDept) pairs.push({ key: SA.ApplicantDept, value: p.applicantDept });
-  if (p.providerDepts?.length) pairs.push({ key: SA.ProviderDepts, value: p.providerDepts });
-  try {
-    await client.workflow.start(p.workflow, {
-      workflowId: p.workflowId,
-      taskQueue: p.taskQueue,
-      args: [p.input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: new TypedSearchAttributes(pairs),
-      staticSummary: p.summary,
-    });
-  } catch (err) {
-    // A closed workflow with this id means the procedure already ran: the submission was a repeat.
-    if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
-    throw unavailable(err);
-  }
-}
-
-/** The Temporal client, or a 503 the caller can retry when Temporal cannot be reached. */
-export async function temporalClient(deps: Pick<ApiDeps, 'temporal'>): Promise<Client> {
-  const { client } = await deps.temporal().catch((err: Error) => { throw unavailable(err); });
-  return client;
-}
-
-function unavailable(err: unknown): AppError {
-  return new AppError('SERVICE_UNAVAILABLE', `The workflow service is unavailable; retry the same request (${(err as Error).message.split('\n')[0]})`);
-}
+import { ApplicationFailure } from '@temporalio/common';
+import { isErrorCode } from '../../domain/error-codes';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+import { unavailable } from './temporal';
 
 /** Runs an Update with a deadline and maps the workflow's typed rejections to API errors. */
 export async function executeBounded<T>(client: Client, timeoutMs: number, run: (client: Client) => Promise<T>): Promise<T> {

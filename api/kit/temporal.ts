@@ -1,0 +1,18 @@
+/** The API's Temporal client: a 503 the caller can retry when Temporal cannot be reached. */
+import type { Client } from '@temporalio/client';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+
+export async function temporalClient(deps: Pick<ApiDeps, 'temporal'>): Promise<Client> {
+  const { client } = await deps.temporal().catch((err: Error) => {
+    throw unavailable(err);
+  });
+  return client;
+}
+
+export function unavailable(err: unknown): AppError {
+  return new AppError(
+    'SERVICE_UNAVAILABLE',
+    `The workflow service is unavailable; retry the same request (${(err as Error).message.split('\n')[0]})`,
+  );
+}
