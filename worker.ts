@@ -1,5 +1,7 @@
 /** Worker entry point: runs every workflow and activity, plus the mail outbox dispatcher. */
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { type LogLevel, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { CalendarCache } from './lib/calendar-store';
 import { loadConfig, requireSetting } from './lib/config';
@@ -8,14 +10,43 @@ import { createLogger } from './lib/logger';
 import { createTransport, MailTemplates } from './lib/mailer';
 import { startOutboxDispatcher } from './lib/outbox';
 
+/**
+ * Where the workflow code comes from. WORKFLOW_BUNDLE_PATH (set by the Dockerfile) names the bundle
+ * built once at image build by `npm run build:workflows`; unset or empty (development), workflows/
+ * is bundled at start. Read here rather than in lib/config.ts because only the worker uses it.
+ */
+function workflowCode(env: NodeJS.ProcessEnv): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const bundlePath = env.WORKFLOW_BUNDLE_PATH?.trim();
+  if (!bundlePath) return { workflowsPath: require.resolve('./workflows') };
+  const codePath = path.resolve(bundlePath);
+  if (!statSync(codePath, { throwIfNoEntry: false })?.isFile()) {
+    console.error(`worker: WORKFLOW_BUNDLE_PATH=${bundlePath} is not a file (build it with: npm run build:workflows)`);
+    process.exit(1);
+  }
+  return { workflowBundle: { codePath } };
+}
+
+/** The SDK's log levels on pino's. */
+const PINO_LEVEL: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'debug',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
 async function main() {
+  const code = workflowCode(process.env);
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
   Runtime.install({
     logger: {
-      log: (level, message, meta) => logger[level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : level === 'DEBUG' || level === 'TRACE' ? 'debug' : 'info'](meta ?? {}, message),
-      trace: (m, meta) => logger.trace(meta ?? {}, m), debug: (m, meta) => logger.debug(meta ?? {}, m),
-      info: (m, meta) => logger.info(meta ?? {}, m), warn: (m, meta) => logger.warn(meta ?? {}, m), error: (m, meta) => logger.error(meta ?? {}, m),
+      log: (level, message, meta) => logger[PINO_LEVEL[level] ?? 'info'](meta ?? {}, message),
+      trace: (m, meta) => logger.trace(meta ?? {}, m),
+      debug: (m, meta) => logger.debug(meta ?? {}, m),
+      info: (m, meta) => logger.info(meta ?? {}, m),
+      warn: (m, meta) => logger.warn(meta ?? {}, m),
+      error: (m, meta) => logger.error(meta ?? {}, m),
     },
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
@@ -28,12 +59,19 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('./workflows'),
+    ...code,
     activities: createActivities({ db, logger, calendar: (policy) => calendarCache.get(db, policy) }),
     shutdownGraceTime: '10 seconds',
   });
   const stopOutbox = startOutboxDispatcher({ db, transport, templates, from: config.MAIL_FROM, logger });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  logger.info(
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      workflows: 'workflowBundle' in code ? code.workflowBundle.codePath : 'bundled at start',
+    },
+    'worker started',
+  );
 
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and drains running tasks.
   await worker.run();

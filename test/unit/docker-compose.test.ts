@@ -9,10 +9,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS } from '../../lib/config';
+import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../../scripts/build-workflow-bundle';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
 
 const ROOT = path.join(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
+const DOCKERFILE = path.join(ROOT, 'Dockerfile');
 
 const SERVICE = {
   postgres: 'postgres',
@@ -101,10 +103,12 @@ function service(file: ComposeFile, name: string): Service {
 function environment(svc: Service): Record<string, string> {
   const env = svc.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((entry) => {
-      const eq = entry.indexOf('=');
-      return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((entry) => {
+        const eq = entry.indexOf('=');
+        return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
 }
@@ -130,6 +134,25 @@ function endpoint(address: string): { host: string; port: string } {
   return { host, port };
 }
 
+/** The Dockerfile's instructions (continuations joined, comments dropped), stage by stage. */
+function dockerfileStages(text: string): Array<Array<{ keyword: string; args: string }>> {
+  const instructions = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword, ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+  const stages: Array<Array<{ keyword: string; args: string }>> = [];
+  for (const instruction of instructions) {
+    if (instruction.keyword === 'FROM') stages.push([]);
+    stages[stages.length - 1]?.push(instruction);
+  }
+  return stages;
+}
+
 describe('docker-compose.yml', () => {
   it('defines every service the application needs', () => {
     for (const name of Object.values(SERVICE)) expect(raw.services).toHaveProperty([name]);
@@ -150,7 +173,8 @@ describe('docker-compose.yml', () => {
 
   it.each(APP_SERVICES)('gives %s every required setting, in production mode', (name) => {
     const env = environment(service(resolved, name));
-    for (const key of REQUIRED_APP_SETTINGS) expect({ key, value: env[key] ?? '' }).toEqual({ key, value: expect.stringMatching(/\S/) });
+    for (const key of REQUIRED_APP_SETTINGS)
+      expect({ key, value: env[key] ?? '' }).toEqual({ key, value: expect.stringMatching(/\S/) });
     expect(env.NODE_ENV).toBe('production');
   });
 
@@ -164,8 +188,12 @@ describe('docker-compose.yml', () => {
     const postgresDb = environment(service(resolved, SERVICE.postgres)).POSTGRES_DB;
     for (const name of [...APP_SERVICES, SERVICE.migrate]) {
       const db = new URL(environment(service(resolved, name)).DATABASE_URL);
-      expect({ name, host: db.hostname, port: db.port || '5432', database: db.pathname.slice(1) })
-        .toEqual({ name, host: SERVICE.postgres, port: '5432', database: postgresDb });
+      expect({ name, host: db.hostname, port: db.port || '5432', database: db.pathname.slice(1) }).toEqual({
+        name,
+        host: SERVICE.postgres,
+        port: '5432',
+        database: postgresDb,
+      });
     }
     for (const name of APP_SERVICES) {
       const env = environment(service(resolved, name));
@@ -177,15 +205,21 @@ describe('docker-compose.yml', () => {
 
   it('points the Temporal Web UI at the Temporal service and lets it run read-only', () => {
     const uiEnvAsWritten = environment(service(raw, SERVICE.temporalUi));
-    expect(endpoint(environment(service(resolved, SERVICE.temporalUi)).TEMPORAL_ADDRESS)).toEqual({ host: SERVICE.temporal, port: '7233' });
+    expect(endpoint(environment(service(resolved, SERVICE.temporalUi)).TEMPORAL_ADDRESS)).toEqual({
+      host: SERVICE.temporal,
+      port: '7233',
+    });
     expect(uiEnvAsWritten.TEMPORAL_DISABLE_WRITE_ACTIONS).toMatch(/^\$\{TEMPORAL_DISABLE_WRITE_ACTIONS:-false\}$/);
     expect(service(raw, SERVICE.temporalUi).ports).toContainEqual(expect.stringMatching(/8233}?:8080$/));
   });
 
   it('registers exactly the search attributes the workflows upsert', () => {
     const script = commandText(service(resolved, SERVICE.temporalSetup));
-    const registered = [...script.matchAll(/temporal operator search-attribute create\b[^\n]*?--name[= ]"?(\w+)"?[^\n]*?--type[= ]"?(\w+)"?/g)]
-      .map(([, name, type]) => [name, type]);
+    const registered = [
+      ...script.matchAll(
+        /temporal operator search-attribute create\b[^\n]*?--name[= ]"?(\w+)"?[^\n]*?--type[= ]"?(\w+)"?/g,
+      ),
+    ].map(([, name, type]) => [name, type]);
     const expected = SEARCH_ATTRIBUTE_DEFINITIONS.map(([name, type]) => [name, type]);
     expect(registered.sort()).toEqual(expected.sort());
     expect(new Set(registered.map(([name]) => name)).size).toBe(registered.length);
@@ -210,9 +244,35 @@ describe('docker-compose.yml', () => {
         [SERVICE.temporalSetup]: 'service_completed_successfully',
       });
     }
-    expect(dependencies(service(raw, SERVICE.temporal))).toMatchObject({ [SERVICE.temporalSchema]: 'service_completed_successfully' });
+    expect(dependencies(service(raw, SERVICE.temporal))).toMatchObject({
+      [SERVICE.temporalSchema]: 'service_completed_successfully',
+    });
     expect(dependencies(service(raw, SERVICE.temporalSchema))).toMatchObject({ [SERVICE.postgres]: 'service_healthy' });
     expect(commandText(service(raw, SERVICE.temporalSchema))).toMatch(/temporal-sql-tool[^\n]*update-schema/);
+  });
+
+  it('builds the workflow bundle into the image once and points the worker at it', () => {
+    const runtime = dockerfileStages(readFileSync(DOCKERFILE, 'utf8')).at(-1)!;
+    const index = (keyword: string, args: RegExp) =>
+      runtime.findIndex((i) => i.keyword === keyword && args.test(i.args));
+    const env = Object.fromEntries(
+      runtime
+        .filter((i) => i.keyword === 'ENV')
+        .flatMap((i) => i.args.split(/\s+/).map((pair) => pair.split('=') as [string, string])),
+    );
+    const workdir = runtime.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args;
+    // The image's bundle is where `npm run build:workflows` writes by default, inside the image's app folder.
+    const defaultRelative = path.relative(ROOT, DEFAULT_WORKFLOW_BUNDLE_PATH).split(path.sep).join('/');
+    expect(env.WORKFLOW_BUNDLE_PATH).toBe(path.posix.join(workdir ?? '/', defaultRelative));
+    // Built from the sources copied into this stage, with the variable already set, before dropping root.
+    const build = index('RUN', /^npm run build:workflows\b/);
+    expect(build).toBeGreaterThan(index('COPY', /^\. \.$/));
+    expect(build).toBeGreaterThan(index('ENV', /\bWORKFLOW_BUNDLE_PATH=/));
+    expect(build).toBeLessThan(index('USER', /./));
+    // A bundle lying around on the host never replaces the one built from the image's sources.
+    expect(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^\/?dist\/?$/m);
+    // The worker keeps the image's value: compose does not override it.
+    expect(Object.keys(environment(service(raw, SERVICE.worker)))).not.toContain('WORKFLOW_BUNDLE_PATH');
   });
 
   it('publishes the API on ${PORT:-3000}', () => {
@@ -224,12 +284,19 @@ describe('docker-compose.yml', () => {
     expect(appEnv.AUTH_TOKEN_SECRET).toMatch(/^\$\{AUTH_TOKEN_SECRET:\?[^}]+\}$/);
     for (const name of [...APP_SERVICES, SERVICE.migrate]) {
       const db = new URL(environment(service(resolved, name)).DATABASE_URL);
-      expect({ name, password: decodeURIComponent(db.password) }).toEqual({ name, password: FAKE_ENV.POSTGRES_PASSWORD });
+      expect({ name, password: decodeURIComponent(db.password) }).toEqual({
+        name,
+        password: FAKE_ENV.POSTGRES_PASSWORD,
+      });
     }
     for (const [name, svc] of Object.entries(raw.services)) {
       for (const [key, value] of Object.entries(environment(svc))) {
         if (!/PASSWORD|PWD|SECRET/.test(key)) continue;
-        expect({ service: name, key, value }).toEqual({ service: name, key, value: expect.stringMatching(/^\$\{[A-Z_]+:\?[^}]+\}$/) });
+        expect({ service: name, key, value }).toEqual({
+          service: name,
+          key,
+          value: expect.stringMatching(/^\$\{[A-Z_]+:\?[^}]+\}$/),
+        });
       }
     }
     const text = readFileSync(COMPOSE_FILE, 'utf8');
@@ -245,7 +312,9 @@ describe('docker-compose.yml', () => {
   it('documents in .env.example every variable the stack and the app read', () => {
     const example = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map(([, name]) => name));
-    const referenced = [...readFileSync(COMPOSE_FILE, 'utf8').matchAll(/(?<!\$)\$\{([A-Z][A-Z0-9_]*)/g)].map(([, name]) => name);
+    const referenced = [...readFileSync(COMPOSE_FILE, 'utf8').matchAll(/(?<!\$)\$\{([A-Z][A-Z0-9_]*)/g)].map(
+      ([, name]) => name,
+    );
     const missing = [...new Set([...referenced, ...CONFIG_KEYS])].filter((name) => !documented.has(name));
     expect(missing).toEqual([]);
   });
