@@ -3,14 +3,15 @@
  * retried activity never creates a second task, reminder or escalation mail.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Procedure, Role } from '../generated/prisma/client';
+import { Prisma, type Procedure, type Role } from '../generated/prisma/client';
 import type { DeadlineResult, WorkingCalendar } from '../domain/calendar';
-import { newId } from '../lib/ids';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { escalationRecipients, usersWithRole } from './recipients';
 
 export interface OpenTaskInput {
+  /** Chosen by the workflow, so it knows the task before this row exists. */
+  taskId: string;
   taskKey: string;
   workflowId: string;
   procedure: Procedure;
@@ -81,7 +82,7 @@ export function inboxActivities(deps: ActivityDeps) {
         where: { taskKey: input.taskKey },
         update: {},
         create: {
-          id: newId(), taskKey: input.taskKey, workflowId: input.workflowId, procedure: input.procedure, step: input.step,
+          id: input.taskId, taskKey: input.taskKey, workflowId: input.workflowId, procedure: input.procedure, step: input.step,
           title: input.title, applicationId: input.applicationId, subjectRef: input.subjectRef,
           candidateDeptId: input.candidateDeptId, candidateRole: input.candidateRole, allowedDecisions: input.allowedDecisions,
           workingDays: input.workingDays, dueAt: d?.deadlineAt ?? null, warningAt: d?.warningAt ?? null,
@@ -102,7 +103,10 @@ export function inboxActivities(deps: ActivityDeps) {
       const at = now();
       await db.task.updateMany({
         where: { id: input.taskId, status: { in: ['OPEN', 'CLAIMED'] } },
-        data: { status: 'DONE', decision: input.decision, reasons: input.reasons ?? null, comment: input.comment ?? null, completedById: input.actorUserId, completedAt: at, pausedAt: null },
+        data: {
+          status: 'DONE', decision: input.decision, reasons: input.reasons ?? null, comment: input.comment ?? null,
+          completedById: input.actorUserId, completedAt: at, pausedAt: null, pendingDecision: Prisma.DbNull, pendingDecisionAt: null,
+        },
       });
       await audit(`task:${input.taskId}:decided`, input.actorUserId, 'TASK_DECIDED', input.taskId, { decision: input.decision, reasons: input.reasons });
     },
@@ -122,7 +126,10 @@ export function inboxActivities(deps: ActivityDeps) {
 
     /** 补正: the step's clock stops while the applicant supplements (行政许可法 Art. 32 by analogy). */
     async pauseTask(input: { taskId: string; reason: string }): Promise<void> {
-      await db.task.updateMany({ where: { id: input.taskId, pausedAt: null, status: { in: ['OPEN', 'CLAIMED'] } }, data: { pausedAt: now() } });
+      await db.task.updateMany({
+        where: { id: input.taskId, pausedAt: null, status: { in: ['OPEN', 'CLAIMED'] } },
+        data: { pausedAt: now(), pendingDecision: Prisma.DbNull, pendingDecisionAt: null },
+      });
       await audit(`task:${input.taskId}:paused`, 'system', 'TASK_PAUSED', input.taskId, { reason: input.reason });
     },
 
@@ -134,12 +141,15 @@ export function inboxActivities(deps: ActivityDeps) {
         const d = cal.deadline(task.deadlineFrom ?? task.createdAt, task.workingDays + task.pausedWorkingDays + paused, { warningWorkingDaysBefore: input.warningWorkingDaysBefore });
         const updated = await db.task.update({
           where: { id: task.id },
-          data: { pausedAt: null, pausedWorkingDays: task.pausedWorkingDays + paused, dueAt: d.deadlineAt, warningAt: d.warningAt, deadlineProvisional: d.provisional, overdue: false },
+          data: {
+            pausedAt: null, pausedWorkingDays: task.pausedWorkingDays + paused, dueAt: d.deadlineAt, warningAt: d.warningAt,
+            deadlineProvisional: d.provisional, overdue: false, decisionRound: task.decisionRound + 1,
+          },
         });
         await audit(`task:${task.id}:resumed:${task.pausedAt.toISOString()}`, 'system', 'TASK_RESUMED', task.id, { pausedWorkingDays: paused, dueAt: d.deadlineAt });
         return timing(updated);
       }
-      if (task.pausedAt) await db.task.update({ where: { id: task.id }, data: { pausedAt: null } });
+      if (task.pausedAt) await db.task.update({ where: { id: task.id }, data: { pausedAt: null, decisionRound: task.decisionRound + 1 } });
       return timing(task);
     },
 

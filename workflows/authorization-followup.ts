@@ -8,16 +8,18 @@
  * is asked whether to re-tender (a new round linked to the tender).
  */
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, ParentClosePolicy, setCurrentDetails,
+  allHandlersFinished, CancellationScope, condition, isCancellation, ParentClosePolicy, setCurrentDetails,
   setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { ReportDutyRef } from '../activities/tenders';
 import type { ProcedurePolicy } from '../domain/policy';
-import { TaskRuntime } from './human-task';
+import { TaskRuntime } from './kit/tasks';
 import { SA } from './search-attributes';
 import { AuthorizationAction, ChangeAuthorizationInput, changeAuthorizationUpdate, submitUseReportUpdate } from './tender-messages';
 import type { commercialTenderWorkflow } from './tender';
-import { acts } from './procedure-kit';
+import { acts } from './kit/procedure';
+import { reject } from './kit/reject';
+import { answered } from './kit/settle';
 
 
 const PROCEDURE_NAME = '授权开发利用跟踪管理';
@@ -40,9 +42,6 @@ export interface FollowUpResult {
   nextRoundWorkflowId?: string;
 }
 
-function reject(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promise<FollowUpResult> {
   const wfId = workflowInfo().workflowId;
@@ -72,7 +71,7 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
     show(reasons);
   }
 
-  setHandler(changeAuthorizationUpdate, async (u: ChangeAuthorizationInput) => {
+  setHandler(changeAuthorizationUpdate, answered(async (u: ChangeAuthorizationInput) => {
     changing = true;
     try {
       await apply(u.action, u.reasons, u.actor.userId);
@@ -80,7 +79,7 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
     } finally {
       changing = false;
     }
-  }, {
+  }), {
     validator: (u: ChangeAuthorizationInput) => {
       if (u.actor.departmentId !== input.authorityDeptId || !(u.actor.roles.includes('AUTHORITY_REVIEWER') || u.actor.roles.includes('ADMIN'))) reject('FORBIDDEN', 'Only a reviewer of the data authority may suspend, reinstate or revoke an authorisation');
       if (!u.reasons?.trim()) reject('REASONS_REQUIRED', `${u.action} needs reasons`);
@@ -198,7 +197,7 @@ export async function useReportWorkflow(input: UseReportInput): Promise<UseRepor
   let late = false;
   const label = input.kind === 'YEARLY' ? `${input.periodNo}年度披露` : `第${input.periodNo}期利用情况报告`;
 
-  setHandler(submitUseReportUpdate, async (u) => {
+  setHandler(submitUseReportUpdate, answered(async (u) => {
     filing = true;
     try {
       const r = await acts.fileAuthorizationReport({ reportId: input.reportId, summary: u.summary, securityIncidents: u.securityIncidents, submittedById: u.actor.userId, submittedAtMs: Date.now() });
@@ -208,7 +207,7 @@ export async function useReportWorkflow(input: UseReportInput): Promise<UseRepor
     } finally {
       filing = false;
     }
-  }, {
+  }), {
     validator: (u) => {
       if (u.actor.publicApplicantId !== input.operatorId) reject('FORBIDDEN', 'Only the authorised operator files its use reports');
       if (filed || filing) reject('CONFLICT', 'This report has already been filed');

@@ -7,14 +7,16 @@
  * the API sends it to the tender procedure (Art. 27 ¶3).
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
-import { TaskRuntime } from './human-task';
+import { TaskRuntime } from './kit/tasks';
 import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from './open-messages';
 import { SA } from './search-attributes';
-import { acts, recordStage, StageExtra } from './procedure-kit';
+import { acts, recordStage, StageExtra } from './kit/procedure';
 import type { StatusChange } from '../activities/applications';
+import { reject } from './kit/reject';
+import { answered } from './kit/settle';
 
 
 export interface ConditionalOpenInput {
@@ -34,9 +36,6 @@ export type ConditionalOpenStage =
 const PROCEDURE_NAME = '有条件开放数据申请';
 const DAY_MS = 24 * 3600_000;
 
-function reject(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 export async function conditionalOpenWorkflow(input: ConditionalOpenInput): Promise<{ outcome: ConditionalOpenOutcome }> {
   const wfId = workflowInfo().workflowId;
@@ -50,7 +49,7 @@ export async function conditionalOpenWorkflow(input: ConditionalOpenInput): Prom
   let revoking = false;
   let revocation: { reasons: string; actorUserId: string } | undefined;
 
-  setHandler(answerOpenAgreementUpdate, async (a) => {
+  setHandler(answerOpenAgreementUpdate, answered(async (a) => {
     answering = true;
     try {
       await acts.recordOpenAgreementAnswer({ agreementId: agreement!.agreementId, accept: a.accept, actorUserId: a.actor.userId, reason: a.accept ? undefined : a.comment ?? '申请人不接受开放利用协议' });
@@ -59,7 +58,7 @@ export async function conditionalOpenWorkflow(input: ConditionalOpenInput): Prom
       answering = false;
     }
     return { agreementNo: a.agreementNo, accepted: a.accept, stage };
-  }, {
+  }), {
     validator: (a) => {
       if (!a.actor.publicApplicantId || a.actor.publicApplicantId !== input.applicantPublicId) reject('FORBIDDEN', 'Only the applicant may answer its open-use agreement');
       if (stage !== 'AGREEMENT' || !agreement || answering || answer) reject('CONFLICT', `No open-use agreement is awaiting an answer (stage ${stage})`);
@@ -67,7 +66,7 @@ export async function conditionalOpenWorkflow(input: ConditionalOpenInput): Prom
     },
   });
 
-  setHandler(revokeOpenAuthorizationUpdate, async (r) => {
+  setHandler(revokeOpenAuthorizationUpdate, answered(async (r) => {
     revoking = true;
     try {
       await acts.endOpenUseAuthorization({ applicationId: input.applicationId, status: 'REVOKED', reason: r.reasons, actorUserId: r.actor.userId });
@@ -76,7 +75,7 @@ export async function conditionalOpenWorkflow(input: ConditionalOpenInput): Prom
       revoking = false;
     }
     return { stage: 'REVOKED' };
-  }, {
+  }), {
     validator: (r) => {
       if (r.actor.departmentId !== input.authorityDeptId || !r.actor.roles.includes('AUTHORITY_REVIEWER')) reject('FORBIDDEN', 'Only the data authority\'s reviewers may revoke an authorisation');
       if (!r.reasons?.trim()) reject('REASONS_REQUIRED', 'A revocation needs reasons');

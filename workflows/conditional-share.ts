@@ -7,8 +7,8 @@ import {
   allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
-import { OpenTask, TaskRuntime } from './human-task';
-import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './procedure-kit';
+import { OpenTask, TaskRuntime } from './kit/tasks';
+import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './kit/procedure';
 import type { StatusChange } from '../activities/applications';
 
 

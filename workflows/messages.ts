@@ -15,6 +15,18 @@ export interface TaskActor {
   roles: string[];
 }
 
+/** A signed-in public applicant (公民、法人和其他组织): no department, so no inbox. */
+export interface PublicActor {
+  userId: string;
+  login: string;
+  publicApplicantId: string | null;
+}
+
+/** A legal person taking part in a tender: always a registered public applicant. */
+export interface BidderActor extends PublicActor {
+  publicApplicantId: string;
+}
+
 export interface CompleteTaskInput {
   taskId: string;
   decision: string;
@@ -25,14 +37,27 @@ export interface CompleteTaskInput {
   actor: TaskActor;
 }
 
+/** An open inbox task as the procedure knows it. */
+export interface TaskRef {
+  taskId: string;
+  step: string;
+  candidateDeptId: string;
+  candidateRole: string;
+  dueAtMs: number | null;
+}
+
+/** The state after the decision: where the procedure stands and which tasks it opened. */
 export interface CompleteTaskResult {
   taskId: string;
   decision: string;
   stage: string;
+  status?: string;
+  openedTasks: TaskRef[];
+  openTasks: TaskRef[];
 }
 
 /** Completes the open human task; the validator rejects anything that is not allowed now. */
 export const completeTaskUpdate = defineUpdate<CompleteTaskResult, [CompleteTaskInput]>('completeTask');
 
 export interface WithdrawInput { actor: TaskActor; reason?: string }
-export const withdrawUpdate = defineUpdate<{ stage: string }, [WithdrawInput]>('withdraw');
+export const withdrawUpdate = defineUpdate<{ stage: string; status?: string }, [WithdrawInput]>('withdraw');

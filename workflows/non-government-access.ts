@@ -9,8 +9,8 @@ import {
   allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
-import { TaskRuntime } from './human-task';
-import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './procedure-kit';
+import { TaskRuntime } from './kit/tasks';
+import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './kit/procedure';
 import type { StatusChange } from '../activities/applications';
 
 

@@ -13,11 +13,11 @@
  */
 import { allHandlersFinished, condition, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
-import { TaskRuntime, TaskSpec } from './human-task';
+import { TaskRuntime, TaskSpec } from './kit/tasks';
 import type { CompleteTaskInput } from './messages';
 import type { ObjectionInput, ObjectionOutcome } from './objection-messages';
 import { SA } from './search-attributes';
-import { acts } from './procedure-kit';
+import { acts } from './kit/procedure';
 
 
 export type ObjectionStage =

@@ -6,13 +6,7 @@
  * caller learns at once whether the procedure accepted it.
  */
 import { defineUpdate } from '@temporalio/workflow';
-import type { TaskActor } from './messages';
-
-export interface PublicActor {
-  userId: string;
-  login: string;
-  publicApplicantId: string | null;
-}
+import type { PublicActor, TaskActor } from './messages';
 
 export interface AnswerOpenAgreementInput {
   agreementNo: string;

@@ -12,15 +12,17 @@
  * the warning, the overdue alert and the escalation. No deadline decides anything by itself.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { HourAlert, IncidentStep } from '../activities/incidents';
 import type { ProcedurePolicy } from '../domain/policy';
-import { TaskRuntime } from './human-task';
+import { TaskRuntime } from './kit/tasks';
 import type { CompleteTaskInput } from './messages';
 import { SecurityIncidentInput, suspendIncidentGrantsUpdate } from './objection-messages';
 import { SA } from './search-attributes';
-import { acts } from './procedure-kit';
+import { acts } from './kit/procedure';
+import { reject } from './kit/reject';
+import { answered } from './kit/settle';
 
 
 export type IncidentStage = 'REPORTED' | 'REMEDIATION' | 'REVIEW' | 'CLOSED';
@@ -57,15 +59,15 @@ export async function securityIncidentWorkflow(input: SecurityIncidentInput): Pr
     return suspension;
   };
 
-  setHandler(suspendIncidentGrantsUpdate, async (u) => {
+  setHandler(suspendIncidentGrantsUpdate, answered(async (u) => {
     const { suspended } = await suspendOnce(u.actor.userId);
     return { suspended, stage };
-  }, {
+  }), {
     validator: (u) => {
       if (u.actor.departmentId !== input.authorityDeptId || !u.actor.roles.includes('AUTHORITY_REVIEWER')) {
-        throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'Only the data authority may suspend grants during an incident', nonRetryable: true });
+        reject('FORBIDDEN', 'Only the data authority may suspend grants during an incident');
       }
-      if (stage === 'CLOSED') throw ApplicationFailure.create({ type: 'CONFLICT', message: 'The incident is closed', nonRetryable: true });
+      if (stage === 'CLOSED') reject('CONFLICT', 'The incident is closed');
     },
   });
 

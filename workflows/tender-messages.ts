@@ -7,10 +7,11 @@
  * are used for the authority's and the evaluators' decisions.
  */
 import { defineUpdate } from '@temporalio/workflow';
-import type { TaskActor } from './messages';
+import type { BidderActor, TaskActor } from './messages';
+
+export type { BidderActor } from './messages';
 
 /** A signed-in public applicant acting for a legal person (统一社会信用代码 holder). */
-export interface PublicActor { userId: string; login: string; publicApplicantId: string }
 
 export interface OpenCommentInput { actor: TaskActor }
 export const openTenderCommentUpdate = defineUpdate<{ commentEndsAtMs: number }, [OpenCommentInput]>('openTenderComment');
@@ -37,14 +38,14 @@ export interface CancelTenderInput { actor: TaskActor; reasons: string }
 export const cancelTenderUpdate = defineUpdate<{ stage: string }, [CancelTenderInput]>('cancelTender');
 
 /** Only ids travel: the sealed envelope stays in Postgres (BidSubmission), not in the history. */
-export interface SubmitBidInput { actor: PublicActor; submissionId: string }
+export interface SubmitBidInput { actor: BidderActor; submissionId: string }
 export interface SubmitBidResult { bidId: string; version: number; acceptedAtMs: number; bidDeadlineMs: number }
 export const submitBidUpdate = defineUpdate<SubmitBidResult, [SubmitBidInput]>('submitBid');
 
-export interface TenderObjectionInput { actor: PublicActor; objectionId: string; content: string }
+export interface TenderObjectionInput { actor: BidderActor; objectionId: string; content: string }
 export const raiseTenderObjectionUpdate = defineUpdate<{ objectionId: string }, [TenderObjectionInput]>('raiseTenderObjection');
 
-export interface ConfirmAwardInput { actor: PublicActor }
+export interface ConfirmAwardInput { actor: BidderActor }
 export const confirmAwardUpdate = defineUpdate<{ agreementNo: string }, [ConfirmAwardInput]>('confirmAward');
 
 /** The authority suspends, reinstates or revokes an authorisation (with reasons). */
@@ -52,5 +53,5 @@ export type AuthorizationAction = 'SUSPEND' | 'REINSTATE' | 'REVOKE';
 export interface ChangeAuthorizationInput { actor: TaskActor; action: AuthorizationAction; reasons: string }
 export const changeAuthorizationUpdate = defineUpdate<{ status: string }, [ChangeAuthorizationInput]>('changeAuthorization');
 
-export interface SubmitUseReportInput { actor: PublicActor; summary: string; securityIncidents?: string }
+export interface SubmitUseReportInput { actor: BidderActor; summary: string; securityIncidents?: string }
 export const submitUseReportUpdate = defineUpdate<{ reportId: string; late: boolean }, [SubmitUseReportInput]>('submitUseReport');

@@ -8,21 +8,23 @@
  * registered and its follow-up started (authorization-followup.ts).
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, setCurrentDetails, setHandler, startChild,
+  allHandlersFinished, condition, ParentClosePolicy, setCurrentDetails, setHandler, startChild,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { OpeningResult, RankingRow } from '../activities/tenders';
 import type { ProcedurePolicy } from '../domain/policy';
 import { scoreSheetProblems, ScoreEntry, TenderCriterion } from '../domain/tender-ranking';
 import type { authorizationFollowUpWorkflow } from './authorization-followup';
-import { TaskRuntime } from './human-task';
+import { TaskRuntime } from './kit/tasks';
 import type { TaskActor } from './messages';
 import { SA } from './search-attributes';
 import {
   amendTenderUpdate, announceTenderUpdate, cancelTenderUpdate, ConfirmAwardInput, confirmAwardUpdate, openTenderCommentUpdate, raiseTenderObjectionUpdate,
   SubmitBidInput, submitBidUpdate,
 } from './tender-messages';
-import { acts } from './procedure-kit';
+import { acts } from './kit/procedure';
+import { reject } from './kit/reject';
+import { answered, settle } from './kit/settle';
 
 
 export interface TenderInput {
@@ -48,9 +50,6 @@ const PROCEDURE_NAME = '商业开发授权公开招标';
 
 interface TenderObjectionState { id: string; bidderId: string; publicityRound: number; decision?: string; answer?: string }
 
-function reject(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 export async function commercialTenderWorkflow(input: TenderInput): Promise<TenderResult> {
   const wfId = workflowInfo().workflowId;
@@ -89,7 +88,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
   upsertSearchAttributes([{ key: SA.Procedure, value: 'COMMERCIAL_TENDER' }, { key: SA.ApplicationNo, value: input.tenderNo }]);
   enter('DRAFT', '数据主管部门编制实施方案');
 
-  setHandler(openTenderCommentUpdate, async (u) => {
+  setHandler(openTenderCommentUpdate, answered(async (u) => {
     busy = true;
     try {
       const endsAtMs = await acts.tenderPeriodEnd({ fromMs: Date.now(), period: (await policyReady()).tenderCommentPeriod });
@@ -100,14 +99,14 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     } finally {
       busy = false;
     }
-  }, {
+  }), {
     validator: (u) => {
       requireAuthority(u.actor);
       if (stage !== 'DRAFT') reject('CONFLICT', `Public comment can be opened only on a draft (stage ${stage})`);
     },
   });
 
-  setHandler(announceTenderUpdate, async (u) => {
+  setHandler(announceTenderUpdate, answered(async (u) => {
     busy = true;
     try {
       // 招标投标法 Art. 24: the window from announcement to deadline is at least the policy minimum.
@@ -125,7 +124,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     } finally {
       busy = false;
     }
-  }, {
+  }), {
     validator: (u) => {
       requireAuthority(u.actor);
       if (stage !== 'DRAFT' && stage !== 'COMMENT') reject('CONFLICT', `The tender is already announced or closed (stage ${stage})`);
@@ -135,7 +134,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     },
   });
 
-  setHandler(amendTenderUpdate, async (u) => {
+  setHandler(amendTenderUpdate, answered(async (u) => {
     busy = true;
     try {
       // 招标投标法 Art. 23: after a change at least the policy's remaining window must be left.
@@ -153,7 +152,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     } finally {
       busy = false;
     }
-  }, {
+  }), {
     validator: (u) => {
       requireAuthority(u.actor);
       if (stage !== 'BIDDING' || bidDeadlineMs === null || Date.now() >= bidDeadlineMs) reject('CONFLICT', 'Only a published tender can be changed, before its bid deadline');
@@ -161,8 +160,9 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     },
   });
 
-  setHandler(cancelTenderUpdate, (u) => {
+  setHandler(cancelTenderUpdate, async (u) => {
     cancellation = { reasons: u.reasons, actorUserId: u.actor.userId };
+    await settle();
     return { stage };
   }, {
     validator: (u) => {
@@ -172,7 +172,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     },
   });
 
-  setHandler(submitBidUpdate, async (u) => {
+  setHandler(submitBidUpdate, answered(async (u) => {
     bidsInFlight += 1;
     try {
       const acceptedAtMs = Date.now();
@@ -181,7 +181,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     } finally {
       bidsInFlight -= 1;
     }
-  }, {
+  }), {
     validator: (_u: SubmitBidInput) => {
       if (stage === 'DRAFT' || stage === 'COMMENT') reject('CONFLICT', 'The tender is not announced yet: bids are not accepted');
       // The deadline is the workflow's durable timer: what arrives at or after it is too late.
@@ -192,7 +192,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     },
   });
 
-  setHandler(raiseTenderObjectionUpdate, async (u) => {
+  setHandler(raiseTenderObjectionUpdate, answered(async (u) => {
     objectionsInFlight += 1;
     try {
       await acts.recordTenderObjection({
@@ -206,7 +206,7 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     } finally {
       objectionsInFlight -= 1;
     }
-  }, {
+  }), {
     validator: (u) => {
       if (stage !== 'PUBLICITY' || !publicity || Date.now() >= publicity.endsAtMs) reject('PUBLICITY_CLOSED', 'Objections are accepted only during the publicity period');
       if (!bidderIds.includes(u.actor.publicApplicantId)) reject('FORBIDDEN', 'Only a bidder of this tender may object to its result');
@@ -215,11 +215,11 @@ export async function commercialTenderWorkflow(input: TenderInput): Promise<Tend
     },
   });
 
-  setHandler(confirmAwardUpdate, async (_u: ConfirmAwardInput) => {
+  setHandler(confirmAwardUpdate, answered(async (_u: ConfirmAwardInput) => {
     await acts.confirmAgreement({ agreementId: award!.agreementId, party: 'B' });
     award!.winnerConfirmed = true;
     return { agreementNo: award!.agreementNo };
-  }, {
+  }), {
     validator: (u) => {
       if (stage !== 'AGREEMENT' || !award) reject('CONFLICT', `There is no authorisation agreement to confirm (stage ${stage})`);
       if (u.actor.publicApplicantId !== award.winnerBidderId) reject('FORBIDDEN', 'Only the winning bidder confirms the authorisation agreement');

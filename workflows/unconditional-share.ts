@@ -1,11 +1,8 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { acts } from './kit/activities';
 import { SA } from './search-attributes';
 
-const { grantUnconditionalAccess, notify, recordAudit } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumInterval: '1 minute' },
-});
+const { grantUnconditionalAccess, notify, recordAudit } = acts;
 
 export interface UnconditionalShareInput {
   applicationId: string;

@@ -7,13 +7,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Prisma, Task } from '../../generated/prisma/client';
-import { completeTaskUpdate } from '../../workflows/messages';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { temporalClient } from '../kit/temporal';
-import { completeTaskBounded, waitUntilSettled } from '../kit/updates';
+import { decideTask, taskSummary } from '../kit/decisions';
 
 const inboxQuery = z.object({
   status: z.enum(['open', 'claimed', 'done']).default('open'),
@@ -37,20 +35,13 @@ export function isCandidate(p: Principal, task: Pick<Task, 'candidateDeptId' | '
   return p.departmentId === task.candidateDeptId && p.roles.includes(task.candidateRole);
 }
 
-const taskSummary = {
-  id: true, procedure: true, step: true, title: true, status: true, dueAt: true, warningAt: true, deadlineProvisional: true,
-  overdue: true, pausedAt: true, pausedWorkingDays: true, allowedDecisions: true, claimedById: true, claimedAt: true,
-  createdAt: true, completedAt: true, decision: true, candidateDeptId: true, candidateRole: true, subjectRef: true,
-  application: { select: { applicationNo: true, procedure: true, status: true, purpose: true, applicantDept: { select: { id: true, name: true } } } },
-} satisfies Prisma.TaskSelect;
-
 export function tasksRouter(deps: ApiDeps): Router {
   const { db } = deps;
   documented({ method: 'get', path: '/api/inbox', summary: "Tasks for the signed-in reviewer's department and role", tags: ['inbox'], auth: 'required', query: inboxQuery });
   documented({ method: 'get', path: '/api/tasks/{id}', summary: 'A task with its application, resources and full history', tags: ['inbox'], auth: 'required', responses: { 200: 'OK', 403: 'Not your task', 404: 'Unknown task' } });
   documented({ method: 'post', path: '/api/tasks/{id}/claim', summary: 'Claim a task (hidden from the rest of the group)', tags: ['inbox'], auth: 'required', responses: { 200: 'Claimed', 409: 'Claimed by someone else or not open' } });
   documented({ method: 'post', path: '/api/tasks/{id}/unclaim', summary: 'Give a claimed task back to the group', tags: ['inbox'], auth: 'required', responses: { 200: 'Unclaimed', 409: 'Not claimed by you' } });
-  documented({ method: 'post', path: '/api/tasks/{id}/complete', summary: 'Decide a task; answers once the procedure has accepted the decision', tags: ['inbox'], auth: 'required', body: completeBody, responses: { 200: 'Accepted', 403: 'Not your task', 409: 'Already completed, paused or claimed by another', 422: 'Decision not allowed or reasons missing', 503: 'Procedure did not answer in time; retry' } });
+  documented({ method: 'post', path: '/api/tasks/{id}/complete', summary: 'Decide a task (one decision per task); answers with the state after the procedure acted on it', tags: ['inbox'], auth: 'required', body: completeBody, responses: { 200: 'Decided (a repeat of the same decision gets the same answer)', 202: 'DECISION_PENDING: recorded, the procedure has not confirmed it yet; it is applied as sent', 403: 'Not your task', 409: 'TASK_ALREADY_DECIDED (another decision stands or is pending), paused, or claimed by another', 422: 'Decision not allowed or reasons missing' } });
 
   const router = Router();
 
@@ -136,24 +127,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   router.post('/api/tasks/:id/complete', async (req, res) => {
     const { p, task } = await loadTask(req);
     const body = parse(completeBody, req.body, 'body');
-    if (task.status === 'DONE' || task.status === 'CANCELLED') throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is already ${task.status === 'DONE' ? 'completed' : 'cancelled'}`);
-    if (task.status === 'CLAIMED' && task.claimedById !== p.userId) throw new AppError('TASK_CLAIMED_BY_OTHER', `Task ${task.id} is claimed by another reviewer; only the claimer can complete it`);
-    if (task.pausedAt) throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is paused until the applicant supplements the application`);
-    if (!task.allowedDecisions.includes(body.decision)) {
-      throw new AppError('DECISION_NOT_ALLOWED', `Decision ${body.decision} is not allowed at step ${task.step}; allowed: ${task.allowedDecisions.join(', ')}`);
-    }
-    const client = await temporalClient(deps);
-    const result = await completeTaskBounded(deps, client, deps.config.UPDATE_TIMEOUT_MS, task.id, (c) => c.workflow.getHandle(task.workflowId).executeUpdate(completeTaskUpdate, {
-      args: [{ taskId: task.id, decision: body.decision, reasons: body.reasons, comment: body.comment, actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles } }],
-      // One completion per task and decision: a retried HTTP call is applied once.
-      updateId: `${task.id}:${body.decision}`,
-    }));
-    await waitUntilSettled(client, task.workflowId);
-    const [after, application] = await Promise.all([
-      db.task.findUniqueOrThrow({ where: { id: task.id }, select: taskSummary }),
-      task.applicationId ? db.application.findUnique({ where: { id: task.applicationId }, select: { applicationNo: true, status: true } }) : null,
-    ]);
-    res.json({ task: after, stage: result.stage, application });
+    const outcome = await decideTask(deps, p, task, body);
+    res.status(outcome.status).json(outcome.body);
   });
 
   return router;

@@ -11,6 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import { decisionUpdateId } from '../../api/kit/decisions';
 import { chineseWorkdayYears, WorkingCalendar } from '../../domain/calendar';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
@@ -101,14 +102,14 @@ export class ProcedureHarness {
     })) ?? undefined, `an open ${step} task in ${workflowId}`);
   }
 
-  /** Sends a decision on the step's open task as the API does (see `whenTaskOpen` for the retry). */
+  /** Sends a decision on the step's open task as the API does: the Update id is the task id (and round). */
   async decide(workflowId: string, step: string, login: string, decision: string, extra: { reasons?: string; comment?: string; deptId?: string; updateId?: string } = {}): Promise<CompleteTaskResult> {
     const actor = await this.actor(login);
     const task = await this.openTask(workflowId, step, extra.deptId ?? actor.departmentId ?? undefined);
-    return whenTaskOpen(() => this.env.client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
+    return this.env.client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
       args: [{ taskId: task.id, decision, reasons: extra.reasons, comment: extra.comment, actor }],
-      updateId: extra.updateId ?? `${task.id}:${decision}`,
-    }));
+      updateId: extra.updateId ?? decisionUpdateId(task.id, task.decisionRound),
+    });
   }
 
 }
@@ -233,22 +234,4 @@ export async function recordHistory(name: string, handle: { workflowId: string; 
   // The workflow id is kept too: procedures derive child workflow ids from it.
   const history: unknown = JSON.parse(historyToJSON(await handle.fetchHistory()));
   writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history }));
-}
-
-/**
- * Sends a decision, retried while the workflow has not yet taken in a task whose row the
- * `openTask` activity already wrote (the API does the same; a rejected Update leaves no trace,
- * so retrying is safe).
- */
-export async function whenTaskOpen<T>(send: () => Promise<T>): Promise<T> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await send();
-    } catch (err) {
-      const cause = (err as { cause?: { type?: string } }).cause;
-      if (cause?.type !== 'TASK_NOT_OPEN' || Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }

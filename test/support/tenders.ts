@@ -7,10 +7,10 @@ import type { TenderCriterion } from '../../domain/tender-ranking';
 import type { TenderEligibility } from '../../domain/tender-rules';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
+import { decisionUpdateId } from '../../api/kit/decisions';
 import { completeTaskUpdate, CompleteTaskResult, TaskActor } from '../../workflows/messages';
-import { PublicActor, submitBidUpdate, SubmitBidResult } from '../../workflows/tender-messages';
+import { BidderActor, submitBidUpdate, SubmitBidResult } from '../../workflows/tender-messages';
 import { eventually, uniqueSuffix } from './env';
-import { whenTaskOpen } from './procedures';
 
 export const TENDER_CRITERIA: TenderCriterion[] = [
   { key: 'plan', name: '开发利用方案', weight: 40, kind: 'SCORED' },
@@ -56,7 +56,7 @@ export async function staffActor(db: Db, login: string): Promise<TaskActor> {
   return { userId: u.id, login: u.login, departmentId: u.departmentId, roles: u.roles };
 }
 
-export async function publicActor(db: Db, login: string): Promise<PublicActor> {
+export async function publicActor(db: Db, login: string): Promise<BidderActor> {
   const u = await db.user.findUniqueOrThrow({ where: { login } });
   return { userId: u.id, login: u.login, publicApplicantId: u.publicApplicantId! };
 }
@@ -79,10 +79,10 @@ export function openTaskFor(db: Db, workflowId: string, step: string, subjectRef
 export async function decideTask(db: Db, client: Client, workflowId: string, step: string, login: string, decision: string, extra: { reasons?: string; payload?: Record<string, unknown>; subjectRef?: string } = {}): Promise<CompleteTaskResult> {
   const actor = await staffActor(db, login);
   const task = await openTaskFor(db, workflowId, step, extra.subjectRef);
-  return whenTaskOpen(() => client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
+  return client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
     args: [{ taskId: task.id, decision, reasons: extra.reasons, payload: extra.payload, actor }],
-    updateId: `${task.id}:${decision}:${actor.userId}`,
-  }));
+    updateId: decisionUpdateId(task.id, task.decisionRound),
+  });
 }
 
 /**

@@ -13,8 +13,9 @@ import { ProcedureHarness } from './procedures';
 export interface TestWorker { taskQueue: string; stop(): Promise<void> }
 
 /** `wrapActivities` lets a test hold an activity back, e.g. to act while the workflow waits on it. */
-export async function startTestWorker(db: Db, opts: { wrapActivities?: (activities: Activities) => Activities } = {}): Promise<TestWorker> {
-  const taskQueue = `api-${uniqueSuffix()}`;
+export async function startTestWorker(db: Db, opts: { wrapActivities?: (activities: Activities) => Activities; taskQueue?: string } = {}): Promise<TestWorker> {
+  // A given task queue: a worker started again after a crash takes over the same procedures.
+  const taskQueue = opts.taskQueue ?? `api-${uniqueSuffix()}`;
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const cache = new CalendarCache();
   const worker = await Worker.create({

@@ -7,7 +7,7 @@ import {
 } from '../../workflows/tender-messages';
 import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
 import { eventually, uniqueSuffix } from '../support/env';
-import { ProcedureHarness, procedureSuite, rejection, settled, whenTaskOpen } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, rejection, settled } from '../support/procedures';
 import { BIDDERS, decideTask, draftTender, openTaskFor, publicActor, scoreAll, staffActor, submitBid } from '../support/tenders';
 
 const DAY = 86_400_000;
@@ -95,10 +95,10 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     }, 'three scoring tasks');
     expect(tasks.map((x) => x.subjectRef).sort()).toEqual(['u-dsj.evaluator1', 'u-dsj.evaluator2', 'u-dsj.evaluator3']);
     const task1 = tasks.find((x) => x.subjectRef === 'u-dsj.evaluator1')!;
-    const sendAs = async (login: string, payload: Record<string, unknown>) => rejection(whenTaskOpen(async () => handle.executeUpdate(
+    const sendAs = async (login: string, payload: Record<string, unknown>) => rejection(handle.executeUpdate(
       completeTaskUpdate,
       { args: [{ taskId: task1.id, decision: 'SUBMIT_SCORES', payload, actor: await staffActor(db, login) }] },
-    )));
+    ));
     expect(await sendAs('dsj.evaluator2', { scores: [] })).toBe('FORBIDDEN');
     expect(await sendAs('dsj.evaluator1', { scores: [{ bidId: 'x', criterion: 'plan', score: 50 }] })).toBe('VALIDATION_FAILED');
     await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });

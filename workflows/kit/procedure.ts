@@ -1,20 +1,30 @@
 /**
- * What every application procedure shares: one activity proxy with one timeout and retry policy,
- * recording a stage change everywhere it shows (search attribute for supervisors, details in the
- * Web UI, the application's status and timeline), and withdrawal by the applicant.
+ * What every application procedure shares: recording a stage change everywhere it shows (search
+ * attribute for supervisors, details in the Web UI, the application's status and timeline), and
+ * withdrawal by the applicant.
  */
-import {
-  ApplicationFailure, CancellationScope, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { PartyNotice, StatusChange } from '../activities/applications';
-import { withdrawUpdate } from './messages';
-import { SA } from './search-attributes';
+import { CancellationScope, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { PartyNotice, StatusChange } from '../../activities/applications';
+import { withdrawUpdate } from '../messages';
+import { SA } from '../search-attributes';
+import { acts } from './activities';
+import { reject } from './reject';
+import { settle } from './settle';
 
-export const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+export { acts } from './activities';
+
+// Module state is per workflow execution (the SDK gives every workflow its own module cache).
+let lastStatus: string | undefined;
+
+/** The case status last recorded, for answers to Updates. */
+export function currentStatus(): string | undefined {
+  return lastStatus;
+}
+
+/** Records a status that is not an application's (objections, incidents, tenders). */
+export function noteStatus(status: string): void {
+  lastStatus = status;
+}
 
 export interface StageExtra { reasons?: string; final?: boolean; data?: Record<string, unknown>; eventKey?: string }
 
@@ -27,6 +37,7 @@ export async function recordStage(
   extra: StageExtra = {},
 ): Promise<void> {
   upsertSearchAttributes([{ key: SA.Stage, value: stage }]);
+  lastStatus = status;
   setCurrentDetails(`**${procedureName} ${app.applicationNo}** — stage \`${stage}\`: ${message}`);
   await acts.setApplicationStatus({
     applicationId: app.applicationId, status, eventKey: extra.eventKey ?? `stage:${stage}`, message,
@@ -44,17 +55,18 @@ export function acceptWithdrawal(opts: {
   applicantDeptId: string; withdrawableStages: string[]; stage: () => string; scope: CancellationScope;
 }): () => Withdrawal | undefined {
   let withdrawal: Withdrawal | undefined;
-  setHandler(withdrawUpdate, (w) => {
+  setHandler(withdrawUpdate, async (w) => {
     withdrawal = { actorUserId: w.actor.userId, reason: w.reason };
     opts.scope.cancel();
-    return { stage: opts.stage() };
+    await settle();
+    return { stage: opts.stage(), status: currentStatus() };
   }, {
     validator: (w) => {
       if (w.actor.departmentId !== opts.applicantDeptId || !w.actor.roles.includes('DEPT_STAFF')) {
-        throw ApplicationFailure.create({ type: 'FORBIDDEN', message: "Only the applicant's staff may withdraw the application", nonRetryable: true });
+        reject('FORBIDDEN', "Only the applicant's staff may withdraw the application");
       }
       if (withdrawal || !opts.withdrawableStages.includes(opts.stage())) {
-        throw ApplicationFailure.create({ type: 'CONFLICT', message: `The application can no longer be withdrawn (stage ${opts.stage()})`, nonRetryable: true });
+        reject('CONFLICT', `The application can no longer be withdrawn (stage ${opts.stage()})`);
       }
     },
   });

@@ -5,17 +5,18 @@
  * threshold — and never an approval by silence. A calendar change or a pause (补正) moves the
  * deadline; the timer follows.
  */
-import {
-  ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo,
-} from '@temporalio/workflow';
-import type { OpenTaskInput, TaskTiming } from '../activities/inbox';
-import type { ProcedurePolicy } from '../domain/policy';
-import { calendarChangedSignal, completeTaskUpdate, CompleteTaskInput, CompleteTaskResult } from './messages';
-import { SA } from './search-attributes';
-import { acts } from './procedure-kit';
+import { condition, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { OpenTaskInput, TaskTiming } from '../../activities/inbox';
+import type { ProcedurePolicy } from '../../domain/policy';
+import { calendarChangedSignal, completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
+import { SA } from '../search-attributes';
+import { acts } from './activities';
+import { currentStatus } from './procedure';
+import { reject } from './reject';
+import { settle } from './settle';
 
 
-export type TaskSpec = Omit<OpenTaskInput, 'workflowId' | 'warningWorkingDaysBefore'> & {
+export type TaskSpec = Omit<OpenTaskInput, 'taskId' | 'workflowId' | 'warningWorkingDaysBefore'> & {
   /** Decisions that must carry reasons (Art. 21: a refusal must cite a basis). */
   reasonsRequiredFor?: string[];
   /** Decisions that stop the clock instead of completing the task (补正). */
@@ -34,8 +35,14 @@ export interface OpenTask {
   overdueRound: number;
   nextReminderAtMs: number | null;
   paused: boolean;
-  /** Set while an accepted decision is being recorded, so a second one is rejected at once. */
-  deciding: boolean;
+  /** The inbox row exists (the openTask activity has returned). */
+  opened: boolean;
+  /** The decision that closed the task, or is being recorded: one decision per task. */
+  decidedBy?: CompleteTaskInput;
+  /** True while the procedure waits in `decision()` for this task. */
+  awaited: boolean;
+  /** The calendar version the deadline was computed with: a later signal moves it. */
+  calendarSeen: number;
   closed: boolean;
   decisions: CompleteTaskInput[];
   /**
@@ -43,10 +50,6 @@ export interface OpenTask {
    * meant for ONE evaluator (user id in subjectRef) or a payload that must be complete. Throws to reject.
    */
   validate?: (input: CompleteTaskInput) => void;
-}
-
-function reject(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 export class TaskRuntime {
@@ -64,7 +67,10 @@ export class TaskRuntime {
   /** The update validator: rejects before anything is recorded in history. */
   private validate(input: CompleteTaskInput): void {
     const task = this.tasks.get(input.taskId);
-    if (!task || task.closed || task.deciding) reject('TASK_NOT_OPEN', `Task ${input.taskId} is not open in this procedure`);
+    if (task?.decidedBy && !task.paused) {
+      reject('TASK_ALREADY_DECIDED', `Task ${input.taskId} is already decided: ${task.decidedBy.decision}`, { decision: task.decidedBy.decision });
+    }
+    if (!task || task.closed) reject('TASK_NOT_OPEN', `Task ${input.taskId} is not open in this procedure`);
     if (task.paused) reject('TASK_NOT_OPEN', `Task ${input.taskId} is paused until the applicant supplements the application`);
     if (!task.allowedDecisions.includes(input.decision)) {
       reject('DECISION_NOT_ALLOWED', `Decision ${input.decision} is not allowed at step ${task.spec.step}; allowed: ${task.allowedDecisions.join(', ')}`);
@@ -78,35 +84,49 @@ export class TaskRuntime {
     task.validate?.(input);
   }
 
+  /**
+   * The decision is recorded once the inbox row exists, handed to the procedure, and answered
+   * with the state after the procedure has acted on it (the tasks it opened included).
+   */
   private async complete(input: CompleteTaskInput): Promise<CompleteTaskResult> {
     const task = this.tasks.get(input.taskId)!;
-    task.deciding = true;
-    try {
-      const pauses = (task.spec.pausingDecisions ?? []).includes(input.decision);
-      if (!pauses) {
-        await acts.recordTaskDecision({ taskId: task.taskId, decision: input.decision, reasons: input.reasons, comment: input.comment, actorUserId: input.actor.userId });
-        task.closed = true;
-      } else {
-        await acts.pauseTask({ taskId: task.taskId, reason: input.reasons ?? input.decision });
-        task.paused = true;
-      }
-      task.decisions.push(input);
-    } finally {
-      task.deciding = false;
+    const before = new Set(this.openTasks().map((t) => t.taskId));
+    task.decidedBy = input;
+    await condition(() => task.opened);
+    const pauses = (task.spec.pausingDecisions ?? []).includes(input.decision);
+    if (!pauses) {
+      await acts.recordTaskDecision({ taskId: task.taskId, decision: input.decision, reasons: input.reasons, comment: input.comment, actorUserId: input.actor.userId });
+      task.closed = true;
+    } else {
+      await acts.pauseTask({ taskId: task.taskId, reason: input.reasons ?? input.decision });
+      task.paused = true;
     }
+    task.decisions.push(input);
     this.publish();
-    return { taskId: input.taskId, decision: input.decision, stage: this.stage() };
+    // Taken in: the procedure's own wait consumed it, or nothing waits for it right now.
+    await settle(() => task.decisions.length === 0 || !task.awaited);
+    if (pauses) task.decidedBy = undefined;
+    const open = this.openTasks();
+    return {
+      taskId: input.taskId, decision: input.decision, stage: this.stage(), status: currentStatus(),
+      openedTasks: open.filter((t) => !before.has(t.taskId)).map(taskRef), openTasks: open.map(taskRef),
+    };
   }
 
   async open(spec: TaskSpec, options: { validate?: (input: CompleteTaskInput) => void } = {}): Promise<OpenTask> {
-    const timing = await acts.openTask({ ...spec, workflowId: workflowInfo().workflowId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy });
+    // The workflow chooses the id (deterministically), so it knows the task before the row exists.
     const task: OpenTask = {
-      spec, taskId: timing.taskId, allowedDecisions: [...spec.allowedDecisions], dueAtMs: null, warningAtMs: null, provisional: false,
-      warned: false, overdue: false, overdueRound: 0, nextReminderAtMs: null, paused: false, deciding: false, closed: false, decisions: [],
-      validate: options.validate,
+      spec, taskId: uuid4(), allowedDecisions: [...spec.allowedDecisions], dueAtMs: null, warningAtMs: null, provisional: false,
+      warned: false, overdue: false, overdueRound: 0, nextReminderAtMs: null, paused: false, opened: false, awaited: false,
+      closed: false, decisions: [], validate: options.validate, calendarSeen: this.calendarVersion,
     };
-    this.apply(task, timing);
     this.tasks.set(task.taskId, task);
+    const timing = await acts.openTask({
+      ...spec, taskId: task.taskId, workflowId: workflowInfo().workflowId,
+      warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy,
+    });
+    this.apply(task, timing);
+    task.opened = true;
     this.publish();
     return task;
   }
@@ -131,21 +151,31 @@ export class TaskRuntime {
       const next = task.decisions.shift();
       if (next) return next;
       if (task.paused) {
-        await condition(() => !task.paused || task.decisions.length > 0);
+        await this.awaiting(task, condition(() => !task.paused || task.decisions.length > 0));
         continue;
       }
-      const seen = this.calendarVersion;
       const wakeAt = this.nextTimerAt(task);
-      const woken = () => task.decisions.length > 0 || task.paused || this.calendarVersion !== seen;
-      if (wakeAt === null) await condition(woken);
-      else await condition(woken, Math.max(1, wakeAt - Date.now()));
+      const woken = () => task.decisions.length > 0 || task.paused || this.calendarVersion !== task.calendarSeen;
+      if (wakeAt === null) await this.awaiting(task, condition(woken));
+      else await this.awaiting(task, condition(woken, Math.max(1, wakeAt - Date.now())));
       if (task.decisions.length > 0 || task.paused) continue;
-      if (this.calendarVersion !== seen) {
+      if (this.calendarVersion !== task.calendarSeen) {
+        // Seen before the recomputation: a change arriving during it triggers one more.
+        task.calendarSeen = this.calendarVersion;
         this.apply(task, await acts.recomputeTaskDeadline({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy }));
         this.publish();
         continue;
       }
       await this.fireDueTimers(task);
+    }
+  }
+
+  private async awaiting<T>(task: OpenTask, wait: Promise<T>): Promise<T> {
+    task.awaited = true;
+    try {
+      return await wait;
+    } finally {
+      task.awaited = false;
     }
   }
 
@@ -209,4 +239,8 @@ export class TaskRuntime {
     if (deadlines.length > 0) updates.push({ key: SA.DeadlineAt, value: new Date(Math.min(...deadlines)) });
     upsertSearchAttributes(updates);
   }
+}
+
+function taskRef(t: OpenTask): TaskRef {
+  return { taskId: t.taskId, step: t.spec.step, candidateDeptId: t.spec.candidateDeptId, candidateRole: t.spec.candidateRole, dueAtMs: t.dueAtMs };
 }
