@@ -18,6 +18,7 @@ const configSchema = z.object({
   AUTH_TOKEN_TTL: z.string().regex(/^\d+[smhd]$/).default('12h'),
   PUBLIC_BASE_URL: optionalUrl,
   UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
+  START_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
 });
 
 /** Every environment variable the API and worker read (docker-compose must wire the required ones). */
