@@ -1,7 +1,7 @@
 /** API entry point: `npm run server` (npm start runs it for you with the embedded stack). */
 import { createApp } from './api/app';
-import { startReconciler } from './api/share-starts';
 import { TokenService } from './api/auth';
+import { startReconciler } from './api/kit/starters';
 import { loadConfig, requireSetting } from './lib/config';
 import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';

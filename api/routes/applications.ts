@@ -13,8 +13,8 @@ import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
+import { startApplication } from '../kit/starters';
 import { executeBounded, waitUntilSettled } from '../kit/updates';
-import { startShareWorkflow } from '../share-starts';
 import { hashRequest, idempotencyKeySchema, newApplicationNo, submitOnce } from '../submissions';
 import { paginationQuery } from './catalog';
 
@@ -51,7 +51,7 @@ function requireGovernmentStaff(req: Parameters<typeof requireRole>[0]): Princip
 
 export function applicationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/applications', summary: 'Submit a share application (UNCONDITIONAL: granted at once; CONDITIONAL: Art. 22 ¶2 procedure)', tags: ['applications'], auth: 'required', body: submitBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 409: 'Idempotency key reused with other content', 422: 'Resource cannot be applied for', 503: 'Workflow service unavailable; retry' } });
+  documented({ method: 'post', path: '/api/applications', summary: 'Submit a share application (UNCONDITIONAL: granted at once; CONDITIONAL: Art. 22 ¶2 procedure)', tags: ['applications'], auth: 'required', body: submitBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 409: 'Idempotency key reused with other content', 422: 'Resource cannot be applied for', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
   documented({ method: 'get', path: '/api/applications', summary: "The signed-in department's applications", tags: ['applications'], auth: 'required', query: listQuery });
   documented({ method: 'get', path: '/api/applications/{no}', summary: 'One application with resources, tasks, grants, agreements and timeline', tags: ['applications'], auth: 'required' });
   documented({ method: 'post', path: '/api/applications/{no}/withdraw', summary: 'Withdraw an open application', tags: ['applications'], auth: 'required', body: withdrawBody, responses: { 200: 'Withdrawn', 409: 'No longer open' } });
@@ -65,7 +65,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
     const requestHash = hashRequest(body);
     const { applicationId, created } = await submitOnce({
       db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash,
-      start: (id) => startShareWorkflow(deps, id),
+      start: (id) => startApplication(deps, id),
       create: () => createShareApplication(p, body, applicantKey, requestHash),
     });
     res.status(created ? 201 : 200).json(await applicationView(applicationId));

@@ -9,12 +9,11 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
-import { securityIncidentWorkflow } from '../../workflows/security-incident';
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { startProcedure } from '../kit/start';
+import { startIncident } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { idempotencyKeySchema } from '../submissions';
@@ -55,7 +54,7 @@ function newIncidentNo(): string {
 
 export function incidentsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/incidents', summary: 'Report a data security incident (Art. 32 ¶2); department staff or the data authority', tags: ['incidents'], auth: 'required', body: reportBody, responses: { 201: 'Reported', 200: 'Repeat of an earlier report', 404: 'Unknown resource or department', 409: 'Idempotency key reused', 503: 'Workflow service unavailable; retry' } });
+  documented({ method: 'post', path: '/api/incidents', summary: 'Report a data security incident (Art. 32 ¶2); department staff or the data authority', tags: ['incidents'], auth: 'required', body: reportBody, responses: { 201: 'Reported', 200: 'Repeat of an earlier report', 404: 'Unknown resource or department', 409: 'Idempotency key reused', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
   documented({ method: 'get', path: '/api/incidents', summary: "Incidents of the signed-in user's department (the authority sees all)", tags: ['incidents'], auth: 'required', query: listQuery });
   documented({ method: 'get', path: '/api/incidents/{no}', summary: 'One incident with its steps, suspensions and audit trail', tags: ['incidents'], auth: 'required' });
   documented({ method: 'post', path: '/api/incidents/{no}/suspend-grants', summary: 'Suspend the grants on the affected resources until the incident is closed; the data authority only', tags: ['incidents'], auth: 'required', body: suspendBody, responses: { 200: 'Suspended', 409: 'Incident closed' } });
@@ -75,7 +74,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
       if (previous.description !== body.description || previous.kind !== body.kind) {
         throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for incident ${previous.incidentNo} with different content`);
       }
-      await startWorkflowFor(previous.id);
+      await startIncident(deps, previous.id);
       return res.status(200).json(await view(p, previous.incidentNo));
     }
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
@@ -95,23 +94,9 @@ export function incidentsRouter(deps: ApiDeps): Router {
       }),
       db.auditLog.create({ data: { auditKey: `incident:${id}:filed`, actor: p.userId, action: 'INCIDENT_FILED', entityType: 'SecurityIncident', entityId: id, details: { incidentNo, kind: body.kind, resources: body.resourceCodes, suspendGrants: body.suspendGrants } } }),
     ]);
-    await startWorkflowFor(id);
+    await startIncident(deps, id);
     res.status(201).json(await view(p, incidentNo));
   });
-
-  async function startWorkflowFor(id: string): Promise<void> {
-    const i = await db.securityIncident.findUniqueOrThrow({ where: { id } });
-    const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
-    const client = await temporalClient(deps);
-    await startProcedure(client, {
-      workflow: securityIncidentWorkflow, workflowId: i.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'SECURITY_INCIDENT', stage: 'REPORTED',
-      applicationNo: i.incidentNo, applicantDept: i.responsibleDeptId, summary: `SECURITY_INCIDENT ${i.incidentNo}: ${i.kind} at ${i.responsibleDeptId}`,
-      input: {
-        incidentId: i.id, incidentNo: i.incidentNo, responsibleDeptId: i.responsibleDeptId, authorityDeptId: authority.id, reporterUserId: i.reporterUserId,
-        reportedAtMs: i.reportedAt.getTime(), suspendGrants: i.suspendGrants,
-      },
-    });
-  }
 
   async function view(p: Principal, incidentNo: string) {
     const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, visibleWhere(p)] } });

@@ -9,12 +9,11 @@ import { z } from 'zod';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { newId } from '../../lib/ids';
 import { withdrawUpdate } from '../../workflows/messages';
-import { nonGovernmentAccessWorkflow } from '../../workflows/non-government-access';
 import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { startProcedure } from '../kit/start';
+import { startApplication } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
@@ -49,7 +48,7 @@ function requireNonGovernmentStaff(req: Parameters<typeof requireRole>[0]): Prin
 
 export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/non-government-applications', summary: 'A non-government unit applies for government data (Art. 22 ¶3)', tags: ['applications'], auth: 'required', body: submitBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 409: 'Idempotency key reused with other content', 422: 'Not a non-government unit, or a resource that cannot be provided', 503: 'Workflow service unavailable; retry' } });
+  documented({ method: 'post', path: '/api/non-government-applications', summary: 'A non-government unit applies for government data (Art. 22 ¶3)', tags: ['applications'], auth: 'required', body: submitBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 409: 'Idempotency key reused with other content', 422: 'Not a non-government unit, or a resource that cannot be provided', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
   documented({ method: 'post', path: '/api/non-government-applications/{no}/withdraw', summary: 'Withdraw a non-government application before the agreement is signed', tags: ['applications'], auth: 'required', body: withdrawBody });
   const router = Router();
 
@@ -59,7 +58,7 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     const applicantKey = `dept:${p.departmentId}`;
     const requestHash = hashRequest(body);
     const { applicationId, created } = await submitOnce({
-      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start,
+      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start: (id) => startApplication(deps, id),
       create: async () => {
         const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
         const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
@@ -89,24 +88,6 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     });
     res.status(created ? 201 : 200).json(await view(applicationId));
   });
-
-  async function start(id: string): Promise<void> {
-    const app = await db.application.findUniqueOrThrow({ where: { id }, include: { resources: { include: { resource: true } } } });
-    const providerDepts = [...new Set(app.resources.map((r) => r.resource.providerId))].sort();
-    const [authority, government] = await Promise.all([
-      db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } }),
-      db.department.findFirstOrThrow({ where: { kind: 'MUNICIPAL_GOVERNMENT' } }),
-    ]);
-    await startProcedure(await temporalClient(deps), {
-      workflow: nonGovernmentAccessWorkflow, workflowId: app.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      procedure: app.procedure, stage: 'SUBMITTED', applicationNo: app.applicationNo, applicantDept: app.applicantDeptId ?? undefined, providerDepts,
-      summary: `NON_GOVERNMENT_ACCESS ${app.applicationNo}: ${app.applicantDeptId} → ${providerDepts.join(', ')}`,
-      input: {
-        applicationId: app.id, applicationNo: app.applicationNo, applicantDeptId: app.applicantDeptId!, authorityDeptId: authority.id, governmentDeptId: government.id,
-        providerDeptIds: providerDepts, usePeriodDays: app.usePeriodDays ?? DEFAULT_POLICY.defaultUsePeriodDays,
-      },
-    });
-  }
 
   async function view(id: string) {
     const app = await db.application.findUniqueOrThrow({

@@ -10,13 +10,11 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
-import { objectionWorkflow } from '../../workflows/objection';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { startProcedure } from '../kit/start';
-import { temporalClient } from '../kit/temporal';
+import { startObjection } from '../kit/starters';
 import { idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
 
@@ -98,7 +96,7 @@ function isParty(p: Principal, o: { objectorUserId: string; resource: { provider
 
 export function objectionsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/objections', summary: 'File an objection against a catalog entry (Art. 33); anyone signed in', tags: ['objections'], auth: 'required', body: fileBody, responses: { 201: 'Filed', 200: 'Repeat of an earlier filing', 404: 'Unknown resource', 409: 'Idempotency key reused', 413: 'Attachment too large', 415: 'Attachment type not accepted', 503: 'Workflow service unavailable; retry' } });
+  documented({ method: 'post', path: '/api/objections', summary: 'File an objection against a catalog entry (Art. 33); anyone signed in', tags: ['objections'], auth: 'required', body: fileBody, responses: { 201: 'Filed', 200: 'Repeat of an earlier filing', 404: 'Unknown resource', 409: 'Idempotency key reused', 413: 'Attachment too large', 415: 'Attachment type not accepted', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
   documented({ method: 'get', path: '/api/objections', summary: 'Objections the signed-in user may see (confidential ones only to their parties)', tags: ['objections'], auth: 'required', query: listQuery });
   documented({ method: 'get', path: '/api/objections/{no}', summary: 'One objection with its progress', tags: ['objections'], auth: 'required', responses: { 200: 'OK', 404: 'Unknown or not visible' } });
   documented({ method: 'post', path: '/api/objections/{no}/attachments', summary: 'Upload evidence (raw body; Content-Type application/pdf, image/png or image/jpeg; ≤ 2 MB); the objector only', tags: ['objections'], auth: 'required', query: uploadQuery, responses: { 201: 'Stored', 409: 'Objection closed or too many files', 413: 'Too large', 415: 'Type not accepted' } });
@@ -142,7 +140,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
       }
       throw err;
     }
-    await startWorkflowFor(id);
+    await startObjection(deps, id);
     res.status(201).json(await view(p, objectionNo));
 
     async function resumeFiling(objectionId: string, b: z.infer<typeof fileBody>) {
@@ -150,26 +148,10 @@ export function objectionsRouter(deps: ApiDeps): Router {
       if (o.resource.code !== b.resourceCode || o.kind !== b.kind || o.facts !== b.facts || o.requestedCorrection !== b.requestedCorrection) {
         throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for objection ${o.objectionNo} with different content`);
       }
-      await startWorkflowFor(o.id);
+      await startObjection(deps, o.id);
       return view(p, o.objectionNo);
     }
   });
-
-  async function startWorkflowFor(id: string): Promise<void> {
-    const o = await db.objection.findUniqueOrThrow({ where: { id }, include: { resource: true } });
-    const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
-    const client = await temporalClient(deps);
-    await startProcedure(client, {
-      workflow: objectionWorkflow, workflowId: o.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'OBJECTION', stage: 'RECEIVED',
-      applicationNo: o.objectionNo, providerDepts: [o.resource.providerId],
-      // Codes only: search attributes and summaries are stored in clear.
-      summary: `OBJECTION ${o.objectionNo}: ${o.kind} on ${o.resource.code}`,
-      input: {
-        objectionId: o.id, objectionNo: o.objectionNo, resourceId: o.resourceId, resourceCode: o.resource.code, providerDeptId: o.resource.providerId,
-        authorityDeptId: authority.id, receivedAtMs: o.receivedAt.getTime(),
-      },
-    });
-  }
 
   async function load(p: Principal, objectionNo: string) {
     const o = await db.objection.findFirst({ where: { AND: [{ objectionNo }, visibleWhere(p)] }, include: { resource: { include: { provider: { select: { id: true, name: true } } } } } });

@@ -15,13 +15,12 @@ import { Prisma } from '../../generated/prisma/client';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
-import { conditionalOpenWorkflow } from '../../workflows/conditional-open';
 import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../workflows/open-messages';
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { startProcedure } from '../kit/start';
+import { startApplication } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
@@ -105,7 +104,7 @@ export function openDataRouter(deps: ApiDeps): Router {
   documented({ method: 'get', path: '/api/open/catalog', summary: 'The open catalogue (UNCONDITIONAL and CONDITIONAL open data), searchable; no sign-in needed', tags: ['open data'], auth: 'optional', query: catalogQuery });
   documented({ method: 'get', path: '/api/open/resources/{code}/download', summary: 'Fetch open data online (Art. 26); every download is recorded', tags: ['open data'], auth: 'optional', responses: { 200: 'CSV data', 403: 'CONDITIONAL data without an active authorisation', 404: 'Not in the open catalogue' } });
   documented({ method: 'get', path: '/api/open/downloads/stats', summary: 'Download statistics per resource (data authority)', tags: ['open data'], auth: 'required', query: statsQuery });
-  documented({ method: 'post', path: '/api/open/applications', summary: 'Apply for CONDITIONAL open data (Art. 27 ¶1–2; public applicants)', tags: ['open data'], auth: 'required', body: applyBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 401: 'Not signed in', 403: 'Not a public applicant', 409: 'Idempotency key reused with other content', 422: 'Commercial use (tender procedure), research not eligible, or a resource that is not conditionally open', 503: 'Workflow service unavailable; retry' } });
+  documented({ method: 'post', path: '/api/open/applications', summary: 'Apply for CONDITIONAL open data (Art. 27 ¶1–2; public applicants)', tags: ['open data'], auth: 'required', body: applyBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 401: 'Not signed in', 403: 'Not a public applicant', 409: 'Idempotency key reused with other content', 422: 'Commercial use (tender procedure), research not eligible, or a resource that is not conditionally open', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
   documented({ method: 'get', path: '/api/open/applications', summary: "The signed-in public applicant's applications", tags: ['open data'], auth: 'required', query: z.object(paginationQuery) });
   documented({ method: 'get', path: '/api/open/applications/{no}', summary: 'A conditional open application with its agreement, grants, authorisation and timeline', tags: ['open data'], auth: 'required' });
   documented({ method: 'post', path: '/api/open/applications/{no}/agreement', summary: 'The applicant accepts or declines the open-use agreement', tags: ['open data'], auth: 'required', body: answerBody, responses: { 200: 'Answer accepted', 403: 'Not the applicant', 409: 'No agreement awaiting an answer', 503: 'Procedure did not answer in time; retry' } });
@@ -201,7 +200,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     const applicantKey = `public:${applicant.id}`;
     const requestHash = hashRequest(body);
     const { applicationId, created } = await submitOnce({
-      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start,
+      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start: (id) => startApplication(deps, id),
       create: async () => {
         const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } }, include: { catalog: true } });
         // A NOT_OPEN resource is answered like an unknown one as to existence, but says why it cannot be applied for.
@@ -242,22 +241,6 @@ export function openDataRouter(deps: ApiDeps): Router {
     });
     res.status(created ? 201 : 200).json(await view(applicationId));
   });
-
-  async function start(id: string): Promise<void> {
-    const app = await db.application.findUniqueOrThrow({ where: { id }, include: { resources: { include: { resource: true } } } });
-    const providerDepts = [...new Set(app.resources.map((r) => r.resource.providerId))].sort();
-    const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
-    await startProcedure(await temporalClient(deps), {
-      workflow: conditionalOpenWorkflow, workflowId: app.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      // No applicant in the search attributes: they are stored in clear and a citizen's name is personal data.
-      procedure: app.procedure, stage: 'SUBMITTED', applicationNo: app.applicationNo, providerDepts,
-      summary: `CONDITIONAL_OPEN ${app.applicationNo} → ${providerDepts.join(', ')}`,
-      input: {
-        applicationId: app.id, applicationNo: app.applicationNo, applicantPublicId: app.applicantPublicId!, authorityDeptId: authority.id,
-        providerDeptIds: providerDepts, usePeriodDays: app.usePeriodDays ?? DEFAULT_POLICY.defaultUsePeriodDays,
-      },
-    });
-  }
 
   async function view(id: string) {
     const app = await db.application.findUniqueOrThrow({

@@ -15,7 +15,6 @@ import { criteriaProblems } from '../../domain/tender-ranking';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
 import { completeTaskUpdate, TaskActor } from '../../workflows/messages';
-import { commercialTenderWorkflow } from '../../workflows/tender';
 import {
   amendTenderUpdate, announceTenderUpdate, cancelTenderUpdate, confirmAwardUpdate, openTenderCommentUpdate, PublicActor,
   raiseTenderObjectionUpdate, submitBidUpdate,
@@ -24,7 +23,7 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
-import { startProcedure } from '../kit/start';
+import { startTender } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { completeTaskBounded, executeBounded, waitUntilSettled } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema } from '../submissions';
@@ -123,7 +122,7 @@ function newTenderNo(): string {
 export function tendersRouter(deps: ApiDeps): Router {
   const { db } = deps;
   const tag = ['tenders'];
-  documented({ method: 'post', path: '/api/tenders', summary: 'Draft a commercial-authorisation tender (implementation plan) and start its procedure', tags: tag, auth: 'required', body: createBody, responses: { 201: 'Drafted', 403: 'Not the data authority', 422: 'A resource is not CONDITIONAL-open' } });
+  documented({ method: 'post', path: '/api/tenders', summary: 'Draft a commercial-authorisation tender (implementation plan) and start its procedure', tags: tag, auth: 'required', body: createBody, responses: { 201: 'Drafted', 403: 'Not the data authority', 422: 'A resource is not CONDITIONAL-open', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
   documented({ method: 'get', path: '/api/tenders', summary: 'Public tender list (drafts only for the authority)', tags: tag, auth: 'optional', query: listQuery });
   documented({ method: 'get', path: '/api/tenders/{no}', summary: 'Tender detail; bids appear only after opening, never their sealed contents', tags: tag, auth: 'optional' });
   documented({ method: 'get', path: '/api/tenders/{no}/bids', summary: 'Opened bids with their contents, for the authority and the committee', tags: tag, auth: 'required', responses: { 200: 'OK', 403: 'BIDS_SEALED before opening, or not allowed' } });
@@ -181,7 +180,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     // A repeated POST (the answer was lost, or the workflow start failed) resumes the same draft.
     const resume = async (t: Tender) => {
       if (t.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for tender ${t.tenderNo} with different content`);
-      await startTender(t, p.departmentId!);
+      await startTender(deps, t.id);
       res.status(200).json(await tenderView(t.id, p));
     };
     const previous = await db.tender.findUnique({ where: key });
@@ -227,18 +226,9 @@ export function tendersRouter(deps: ApiDeps): Router {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return resume(await db.tender.findUniqueOrThrow({ where: key }));
       throw err;
     }
-    await startTender(tender, p.departmentId!);
+    await startTender(deps, tender.id);
     res.status(201).json(await tenderView(id, p));
   });
-
-  async function startTender(t: Tender, authorityDeptId: string): Promise<void> {
-    const codes = (await db.dataResource.findMany({ where: { id: { in: t.resourceIds } }, select: { code: true } })).map((r) => r.code);
-    await startProcedure(await temporalClient(deps), {
-      workflow: commercialTenderWorkflow, workflowId: t.workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, procedure: 'COMMERCIAL_TENDER', stage: 'DRAFT',
-      applicationNo: t.tenderNo, summary: `COMMERCIAL_TENDER ${t.tenderNo}: ${codes.join(', ')}`,
-      input: { tenderId: t.id, tenderNo: t.tenderNo, authorityDeptId, round: t.round },
-    });
-  }
 
   router.get('/api/tenders', async (req, res) => {
     const q = parse(listQuery, req.query, 'query');

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import type { Express } from 'express';
-import { reconcileShareApplications } from '../../api/share-starts';
+import { reconcileStarts } from '../../api/kit/starters';
 import { seedCalendar } from '../../lib/calendar-store';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../lib/db';
@@ -242,11 +242,11 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
         usePeriodDays: 30, accessMode: 'INTERFACE', submittedAt: new Date(Date.now() - 60_000), resources: { create: [{ resourceId: resource.id }] },
       },
     });
-    expect(await reconcileShareApplications({ db, config: api.config, temporal: api.temporal })).toContain(applicationNo);
+    expect(await reconcileStarts({ db, config: api.config, temporal: api.temporal }, { caseNos: [applicationNo] })).toContain(applicationNo);
     await inboxTask('rsj.reviewer', applicationNo, 'PROVIDER_REPLY');
     // Once started it is no longer SUBMITTED, and a second round starts nothing.
     await eventually(async () => (await db.application.findUniqueOrThrow({ where: { applicationNo } })).status === 'PROVIDER_REVIEW', 'the procedure to start');
-    expect(await reconcileShareApplications({ db, config: api.config, temporal: api.temporal })).not.toContain(applicationNo);
+    expect(await reconcileStarts({ db, config: api.config, temporal: api.temporal }, { caseNos: [applicationNo] })).not.toContain(applicationNo);
     await post('wjw.staff', `/api/applications/${applicationNo}/withdraw`, {});
   });
 
