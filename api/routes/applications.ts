@@ -14,7 +14,7 @@ import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { startApplication } from '../kit/starters';
-import { executeBounded, waitUntilSettled } from '../kit/updates';
+import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema, newApplicationNo, submitOnce } from '../submissions';
 import { paginationQuery } from './catalog';
 
@@ -173,7 +173,6 @@ export function applicationsRouter(deps: ApiDeps): Router {
       args: [{ actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles }, reason: body.reason }],
       updateId: `${app.id}:withdraw`,
     }));
-    await waitUntilSettled(client, app.workflowId);
     res.json(await applicationView(app.id));
   });
 

@@ -13,7 +13,7 @@ import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
-import { executeBounded, waitUntilSettled } from '../kit/updates';
+import { executeBounded } from '../kit/updates';
 import { paginationQuery } from './catalog';
 import { isAuthority, requireAuthority, staffActor } from './tenders';
 
@@ -103,7 +103,6 @@ export function authorizationsRouter(deps: ApiDeps): Router {
       args: [{ actor: { userId: p.userId, login: p.login, publicApplicantId: p.publicApplicantId! }, summary: body.summary, securityIncidents: body.securityIncidents }],
       updateId: `report:${report.id}`,
     }));
-    await waitUntilSettled(client, report.workflowId);
     res.json({ reportId: r.reportId, late: r.late });
   });
 
@@ -115,7 +114,6 @@ export function authorizationsRouter(deps: ApiDeps): Router {
       if (!auth.workflowId) throw new AppError('CONFLICT', 'This authorisation is not followed up by a tender procedure');
       const client = await temporalClient(deps);
       await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(auth.workflowId!).executeUpdate(changeAuthorizationUpdate, { args: [{ actor: staffActor(p), action, reasons }] }));
-      await waitUntilSettled(client, auth.workflowId);
       res.json(await view(auth.id));
     });
   }

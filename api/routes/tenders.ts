@@ -14,9 +14,9 @@ import { mergePolicy, ProcedurePolicy } from '../../domain/policy';
 import { criteriaProblems } from '../../domain/tender-ranking';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
-import { completeTaskUpdate, TaskActor } from '../../workflows/messages';
+import type { TaskActor } from '../../workflows/messages';
 import {
-  amendTenderUpdate, announceTenderUpdate, cancelTenderUpdate, confirmAwardUpdate, openTenderCommentUpdate, PublicActor,
+  amendTenderUpdate, announceTenderUpdate, cancelTenderUpdate, confirmAwardUpdate, openTenderCommentUpdate, BidderActor,
   raiseTenderObjectionUpdate, submitBidUpdate,
 } from '../../workflows/tender-messages';
 import { Principal, requirePrincipal } from '../auth';
@@ -25,7 +25,8 @@ import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { startTender } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
-import { completeTaskBounded, executeBounded, waitUntilSettled } from '../kit/updates';
+import { decideTask } from '../kit/decisions';
+import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
 
@@ -98,7 +99,7 @@ export function requireAuthority(req: Request): Principal {
 }
 
 /** 法人: bids and objections come from a legal person's account (招标投标法 Art. 25). */
-function requireLegalPerson(req: Request, db: Db): Promise<{ p: Principal; actor: PublicActor }> {
+function requireLegalPerson(req: Request, db: Db): Promise<{ p: Principal; actor: BidderActor }> {
   const p = requirePrincipal(req);
   if (!p.publicApplicantId) throw new AppError('BIDDER_NOT_ELIGIBLE', 'Only registered public applicants that are legal persons may bid');
   return db.publicApplicant.findUniqueOrThrow({ where: { id: p.publicApplicantId } }).then((pa) => {
@@ -146,12 +147,9 @@ export function tendersRouter(deps: ApiDeps): Router {
     return tender;
   }
 
-  /** Sends an Update to the tender's workflow, then waits until it has carried it through. */
-  async function send<T>(tender: Tender, run: (c: Client) => Promise<T>): Promise<T> {
-    const client = await temporalClient(deps);
-    const result = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, run);
-    await waitUntilSettled(client, tender.workflowId);
-    return result;
+  /** Sends an Update to the tender's workflow; it answers once it has carried the command through. */
+  async function send<T>(_tender: Tender, run: (c: Client) => Promise<T>): Promise<T> {
+    return executeBounded(await temporalClient(deps), deps.config.UPDATE_TIMEOUT_MS, run);
   }
 
   async function tenderView(id: string, viewer: Principal | undefined) {
@@ -358,14 +356,8 @@ export function tendersRouter(deps: ApiDeps): Router {
     const tender = await loadTender(req);
     const task = await db.task.findFirst({ where: { workflowId: tender.workflowId, step: 'SCORE_BIDS', subjectRef: p.userId } });
     if (!task) throw new AppError('FORBIDDEN', `You are not a scoring member of the evaluation committee of tender ${tender.tenderNo}`);
-    if (task.status === 'DONE' || task.status === 'CANCELLED') throw new AppError('TASK_NOT_OPEN', 'Your score sheet for this tender is already submitted');
-    const client = await temporalClient(deps);
-    const result = await completeTaskBounded(deps, client, deps.config.UPDATE_TIMEOUT_MS, task.id, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(completeTaskUpdate, {
-      args: [{ taskId: task.id, decision: 'SUBMIT_SCORES', comment: body.comment, payload: { scores: body.scores }, actor: staffActor(p) }],
-      updateId: `${task.id}:SUBMIT_SCORES`,
-    }));
-    await waitUntilSettled(client, tender.workflowId);
-    res.json(result);
+    const outcome = await decideTask(deps, p, task, { decision: 'SUBMIT_SCORES', comment: body.comment, payload: { scores: body.scores } });
+    res.status(outcome.status).json(outcome.body);
   });
 
   return router;

@@ -102,9 +102,17 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect(done.body.task.status).toBe('DONE');
     // The answer carries the application's state after the workflow has acted on the decision.
     expect(done.body.application.status).toBe('AUTHORITY_REVIEW');
-    const again = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE' });
-    expect(again.status).toBe(409);
-    expect(again.body.error.code).toBe('TASK_NOT_OPEN');
+    expect(done.body.stage).toBe('AUTHORITY_REVIEW');
+    expect(done.body.status).toBe('AUTHORITY_REVIEW');
+    expect(done.body.openedTasks.map((t: { step: string }) => t.step)).toEqual(['AUTHORITY_REVIEW']);
+    // One decision per task: the same one again gets the original answer, another one a 409.
+    const again = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE', comment: '同意共享' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(done.body);
+    const other = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'REFUSE', reasons: '改变主意' });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('TASK_ALREADY_DECIDED');
+    expect(other.body.error.message).toContain('AGREE');
 
     const review = await inboxTask('dsj.reviewer', no, 'AUTHORITY_REVIEW');
     expect((await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, { decision: 'APPROVE', comment: '符合法定职责' })).status).toBe(200);
@@ -159,9 +167,9 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect((await post('ybj.staff', `/api/applications/${no}/withdraw`, {})).status).toBe(409);
   });
 
-  it('a decision sent while the workflow is still taking in its new task is applied, not refused', async () => {
+  it('a decision sent the instant the task appears in the inbox is accepted the first time', async () => {
     // The openTask activity has written the row (so the inbox shows the task) but is held back
-    // from answering, so the workflow does not know the task yet and refuses it as not open.
+    // from answering; the workflow chose the task id itself, so it knows the task already.
     let release!: () => void;
     const held = new Promise<void>((r) => { release = r; });
     const slow = await startTestWorker(db, {
@@ -178,6 +186,7 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
       const res = await decided;
       expect(res.status).toBe(200);
       expect(res.body.task.status).toBe('DONE');
+      expect(res.body.stage).toBe('AUTHORITY_REVIEW');
       await eventually(async () => (await db.application.findUniqueOrThrow({ where: { applicationNo: submitted.body.applicationNo } })).status === 'AUTHORITY_REVIEW', 'the application to move on to the authority');
     } finally {
       release();
