@@ -8,9 +8,11 @@
 import { condition, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { OpenTaskInput, TaskTiming } from '../../activities/inbox';
 import type { ProcedurePolicy } from '../../domain/policy';
-import { calendarChangedSignal, completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
+import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
 import { SA } from '../search-attributes';
 import { acts } from './activities';
+import { listenForCalendarChanges } from './calendar';
+import { MovableDeadline } from './deadline';
 import { currentStatus } from './procedure';
 import { reject } from './reject';
 import { settle } from './settle';
@@ -41,8 +43,8 @@ export interface OpenTask {
   decidedBy?: CompleteTaskInput;
   /** True while the procedure waits in `decision()` for this task. */
   awaited: boolean;
-  /** The calendar version the deadline was computed with: a later signal moves it. */
-  calendarSeen: number;
+  /** The next of the task's timers (warning, deadline, reminder); moves with the calendar and pauses. */
+  clock: MovableDeadline;
   closed: boolean;
   decisions: CompleteTaskInput[];
   /**
@@ -54,13 +56,12 @@ export interface OpenTask {
 
 export class TaskRuntime {
   private readonly tasks = new Map<string, OpenTask>();
-  private calendarVersion = 0;
 
   private readonly calendarPolicy: { countMakeupWorkdays: boolean };
 
   constructor(private readonly policy: ProcedurePolicy, private readonly stage: () => string) {
     this.calendarPolicy = { countMakeupWorkdays: policy.countMakeupWorkdays };
-    setHandler(calendarChangedSignal, () => { this.calendarVersion += 1; });
+    listenForCalendarChanges();
     setHandler(completeTaskUpdate, (input) => this.complete(input), { validator: (input) => this.validate(input) });
   }
 
@@ -118,7 +119,8 @@ export class TaskRuntime {
     const task: OpenTask = {
       spec, taskId: uuid4(), allowedDecisions: [...spec.allowedDecisions], dueAtMs: null, warningAtMs: null, provisional: false,
       warned: false, overdue: false, overdueRound: 0, nextReminderAtMs: null, paused: false, opened: false, awaited: false,
-      closed: false, decisions: [], validate: options.validate, calendarSeen: this.calendarVersion,
+      closed: false, decisions: [], validate: options.validate,
+      clock: new MovableDeadline(null, { recompute: () => this.recompute(task) }),
     };
     this.tasks.set(task.taskId, task);
     const timing = await acts.openTask({
@@ -150,24 +152,20 @@ export class TaskRuntime {
     for (;;) {
       const next = task.decisions.shift();
       if (next) return next;
-      if (task.paused) {
-        await this.awaiting(task, condition(() => !task.paused || task.decisions.length > 0));
-        continue;
-      }
-      const wakeAt = this.nextTimerAt(task);
-      const woken = () => task.decisions.length > 0 || task.paused || this.calendarVersion !== task.calendarSeen;
-      if (wakeAt === null) await this.awaiting(task, condition(woken));
-      else await this.awaiting(task, condition(woken, Math.max(1, wakeAt - Date.now())));
-      if (task.decisions.length > 0 || task.paused) continue;
-      if (this.calendarVersion !== task.calendarSeen) {
-        // Seen before the recomputation: a change arriving during it triggers one more.
-        task.calendarSeen = this.calendarVersion;
-        this.apply(task, await acts.recomputeTaskDeadline({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy }));
-        this.publish();
-        continue;
-      }
-      await this.fireDueTimers(task);
+      const paused = task.paused;
+      // While paused (补正) the clock stands still; resuming moves the deadline.
+      task.clock.move(paused ? null : this.nextTimerAt(task));
+      const woke = await this.awaiting(task, task.clock.wait(() => task.decisions.length > 0 || task.paused !== paused));
+      if (woke === 'due') await this.fireDueTimers(task);
     }
+  }
+
+  /** A calendar change: the deadline from the task's start, counted on the new calendar. */
+  private async recompute(task: OpenTask): Promise<number | null> {
+    if (task.paused) return null;
+    this.apply(task, await acts.recomputeTaskDeadline({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy }));
+    this.publish();
+    return this.nextTimerAt(task);
   }
 
   private async awaiting<T>(task: OpenTask, wait: Promise<T>): Promise<T> {
