@@ -22,6 +22,7 @@ import { commercialTenderWorkflow } from '../../workflows/tender';
 import { unconditionalShareWorkflow } from '../../workflows/unconditional-share';
 import { AppError } from '../errors';
 import { startProcedure, withinStartBound, type ProcedureStart, type StartDeps } from './start';
+import { resendPendingDecisions } from './decisions';
 
 /** Every procedure a submission starts (catalog review has no workflow of its own). */
 export type StartedProcedure = Exclude<Procedure, 'CATALOG_REVIEW'>;
@@ -404,6 +405,11 @@ export function startReconciler(
     running = true;
     Promise.resolve()
       .then(() => reconcileStarts(deps, { ...options, logger }))
+      // Decisions answered 202 that Temporal never confirmed are sent again, with the same Update id.
+      .then(() => resendPendingDecisions(deps, deps.config.UPDATE_TIMEOUT_MS * 2))
+      .then((applied) => {
+        if (applied.length) logger.warn({ tasks: applied }, 'applied pending decisions that were not confirmed in time');
+      })
       .catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'start reconciler: run failed; will retry'))
       .finally(() => {
         running = false;
