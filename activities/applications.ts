@@ -4,7 +4,7 @@ import type { ApplicationStatus, Role } from '../generated/prisma/client';
 import { mergePolicy, ProcedurePolicy } from '../domain/policy';
 import { shanghaiDate, startOfShanghaiDay } from '../domain/calendar';
 import { newId } from '../lib/ids';
-import { activityNow, ActivityDeps } from './deps';
+import { activityNow, ActivityDeps, type CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { usersWithRole } from './recipients';
 import { shanghaiText } from './inbox';
@@ -147,9 +147,9 @@ export function applicationActivities(deps: ActivityDeps) {
     },
 
     /** Start of the N-th working day before the grant's expiry: when the applicant is reminded. */
-    async expiryReminderAt(input: { expiresAtMs: number; workingDays: number }): Promise<number> {
+    async expiryReminderAt(input: { expiresAtMs: number; workingDays: number; calendarPolicy?: CalendarPolicyInput }): Promise<number> {
       if (!deps.calendar) return input.expiresAtMs;
-      const cal = await deps.calendar();
+      const cal = await deps.calendar(input.calendarPolicy);
       // Walk back from the expiry day; bounded, and only in this activity, never in a workflow.
       let date = shanghaiDate(new Date(input.expiresAtMs - 1));
       let counted = cal.isWorkingDay(date) ? 1 : 0;

@@ -64,6 +64,7 @@ export function inboxActivities(deps: ActivityDeps) {
   }
 
   async function deadlineFor(createdAt: Date, workingDays: number, pausedWorkingDays: number, warningBefore: number, policy?: CalendarPolicyInput): Promise<DeadlineResult> {
+    // The procedure's calendar policy (e.g. whether 调休 makeup days count) reaches every deadline.
     return (await calendar(policy)).deadline(createdAt, workingDays + pausedWorkingDays, { warningWorkingDaysBefore: warningBefore });
   }
 
@@ -77,7 +78,7 @@ export function inboxActivities(deps: ActivityDeps) {
       if (existing) return timing(existing);
       const createdAt = now();
       const deadlineFrom = input.countFromMs !== undefined ? new Date(input.countFromMs) : null;
-      const d = input.workingDays ? await deadlineFor(deadlineFrom ?? createdAt, input.workingDays, 0, input.warningWorkingDaysBefore) : null;
+      const d = input.workingDays ? await deadlineFor(deadlineFrom ?? createdAt, input.workingDays, 0, input.warningWorkingDaysBefore, input.calendarPolicy) : null;
       const task = await db.task.upsert({
         where: { taskKey: input.taskKey },
         update: {},
@@ -115,7 +116,7 @@ export function inboxActivities(deps: ActivityDeps) {
     async recomputeTaskDeadline(input: { taskId: string; warningWorkingDaysBefore: number; calendarPolicy?: CalendarPolicyInput }): Promise<TaskTiming> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (!task.workingDays || task.status === 'DONE' || task.status === 'CANCELLED') return timing(task);
-      const d = await deadlineFor(task.deadlineFrom ?? task.createdAt, task.workingDays, task.pausedWorkingDays, input.warningWorkingDaysBefore);
+      const d = await deadlineFor(task.deadlineFrom ?? task.createdAt, task.workingDays, task.pausedWorkingDays, input.warningWorkingDaysBefore, input.calendarPolicy);
       const overdue = task.overdue && d.deadlineAt.getTime() <= now().getTime();
       const updated = await db.task.update({ where: { id: task.id }, data: { dueAt: d.deadlineAt, warningAt: d.warningAt, deadlineProvisional: d.provisional, overdue } });
       if (task.dueAt?.getTime() !== d.deadlineAt.getTime()) {

@@ -7,7 +7,7 @@
 import { addDays } from 'date-fns';
 import { ApplicationFailure } from '@temporalio/activity';
 import { newId } from '../lib/ids';
-import { activityNow, ActivityDeps } from './deps';
+import { activityNow, ActivityDeps, type CalendarPolicyInput } from './deps';
 import { shanghaiText } from './inbox';
 import { notificationActivities, Recipient } from './notifications';
 
@@ -188,9 +188,9 @@ export function openDataActivities(deps: ActivityDeps) {
     },
 
     /** End of the N-th working day after `fromMs` (Shanghai), for deadlines that are not inbox tasks. */
-    async openWorkingDayDeadline(input: { fromMs: number; workingDays: number }): Promise<{ deadlineAtMs: number; provisional: boolean }> {
+    async openWorkingDayDeadline(input: { fromMs: number; workingDays: number; calendarPolicy?: CalendarPolicyInput }): Promise<{ deadlineAtMs: number; provisional: boolean }> {
       if (!deps.calendar) throw ApplicationFailure.nonRetryable('No working-day calendar configured for activities');
-      const d = (await deps.calendar()).deadline(new Date(input.fromMs), input.workingDays);
+      const d = (await deps.calendar(input.calendarPolicy)).deadline(new Date(input.fromMs), input.workingDays);
       return { deadlineAtMs: d.deadlineAt.getTime(), provisional: d.provisional };
     },
   };

@@ -120,7 +120,9 @@ export async function conditionalOpenWorkflow(input: ConditionalOpenInput): Prom
     }
 
     agreement = await acts.createOpenUseAgreement({ applicationId: input.applicationId, authorityDeptId: input.authorityDeptId, providerDeptIds: agreed, usePeriodDays: input.usePeriodDays });
-    const acceptBy = await acts.openWorkingDayDeadline({ fromMs: Date.now(), workingDays: policy.openAgreementAcceptWorkingDays });
+    const acceptBy = await acts.openWorkingDayDeadline({
+      fromMs: Date.now(), workingDays: policy.openAgreementAcceptWorkingDays, calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
+    });
     const partial = refusals ? `（部分数据不予开放：${refusals}）` : '';
     await enter('AGREEMENT', 'AGREEMENT_PENDING', `数据提供单位同意${partial}，待申请人接受开放利用协议`, { data: { agreementNo: agreement.agreementNo, acceptByMs: acceptBy.deadlineAtMs } });
     await acts.notifyPublicApplicant({

@@ -27,6 +27,8 @@ export function officialCalendar(): WorkingCalendar {
 
 export class ProcedureHarness {
   calendar: WorkingCalendar = officialCalendar();
+  /** What activities get under a procedure policy with countMakeupWorkdays = false. */
+  noMakeupCalendar: WorkingCalendar = new WorkingCalendar(chineseWorkdayYears({ applyKnownCorrections: true }), { countMakeupWorkdays: false });
   taskQueue = `tq-${uniqueSuffix()}`;
   private worker?: Worker;
   private running?: Promise<void>;
@@ -46,7 +48,7 @@ export class ProcedureHarness {
     this.worker = await Worker.create({
       connection: this.env.nativeConnection, taskQueue: this.taskQueue, workflowBundle: this.bundle,
       ...(opts.replayEveryTask ? { maxCachedWorkflows: 0 } : {}),
-      activities: createActivities({ db: this.db, logger: createLogger('test', 'silent'), calendar: async (policy) => (policy?.countMakeupWorkdays === false ? new WorkingCalendar(chineseWorkdayYears({ applyKnownCorrections: true }), { countMakeupWorkdays: false }) : this.calendar) }),
+      activities: createActivities({ db: this.db, logger: createLogger('test', 'silent'), calendar: async (policy) => (policy?.countMakeupWorkdays === false ? this.noMakeupCalendar : this.calendar) }),
     });
     this.running = this.worker.run();
   }
