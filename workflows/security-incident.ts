@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { HourAlert, IncidentStep } from '../activities/incidents';
 import type { ProcedurePolicy } from '../domain/policy';
+import { MovableDeadline } from './kit/deadline';
 import { TaskRuntime } from './kit/tasks';
 import type { CompleteTaskInput } from './messages';
 import { SecurityIncidentInput, suspendIncidentGrantsUpdate } from './objection-messages';
@@ -88,9 +89,11 @@ export async function securityIncidentWorkflow(input: SecurityIncidentInput): Pr
     const alerts: Array<[HourAlert, number]> = [];
     if (clock.warningAtMs !== null) alerts.push(['WARNING', clock.warningAtMs]);
     alerts.push(['OVERDUE', clock.dueAtMs], ['ESCALATION', clock.dueAtMs + policy.incidentEscalateAfterOverdueHours * HOUR_MS]);
+    // Hour limits are not working days: the deadline moves with nothing but the procedure.
+    const limit = new MovableDeadline(null);
     for (const [alert, atMs] of alerts) {
-      if (atMs > Date.now()) await condition(() => decided !== undefined, atMs - Date.now());
-      if (decided) break;
+      limit.move(atMs);
+      if ((await limit.wait(() => decided !== undefined)) === 'done') break;
       await acts.hourTaskAlert({ taskId: task.taskId, alert, incidentNo: input.incidentNo });
       if (alert !== 'WARNING') overdueHourTasks.add(task.taskId);
       publishHours();
