@@ -4,6 +4,7 @@ import type { NotifyInput } from '../../activities/notifications';
 import type { AuditEntry } from '../../activities/audit';
 import { unconditionalShareWorkflow } from '../../workflows';
 import { createTimeSkippingEnv, uniqueSuffix } from '../support/env';
+import { recordHistory } from '../support/procedures';
 
 describe('unconditional share workflow (time-skipping server, fake activities)', () => {
   let env: TestWorkflowEnvironment;
@@ -28,12 +29,14 @@ describe('unconditional share workflow (time-skipping server, fake activities)',
         async notify(n: NotifyInput) { calls.notify.push(n); return n.recipients.length; },
       },
     });
-    const result = await worker.runUntil(env.client.workflow.execute(unconditionalShareWorkflow, {
+    const handle = await env.client.workflow.start(unconditionalShareWorkflow, {
       workflowId: `unconditional-share/A-${uniqueSuffix()}`, taskQueue, args: [{ applicationId: 'app-1', applicationNo: 'A-1', actorUserId: 'u-1' }],
-    }));
+    });
+    const result = await worker.runUntil(handle.result());
     expect(result).toEqual({ status: 'APPROVED' });
     expect(calls.grant).toEqual(['app-1']);
     expect(calls.audit.map((a) => a.action)).toEqual(['ACCESS_GRANTED']);
     expect(calls.notify.map((n) => n.recipients[0].email)).toEqual(['a@x', 'p@x']);
+    await recordHistory('unconditional-share-granted', handle);
   });
 });
