@@ -9,6 +9,7 @@ import type { Express } from 'express';
 import { resendPendingDecisions } from '../../api/kit/decisions';
 import type { Db } from '../../lib/db';
 import { eventually, testApp, testDb, uniqueSuffix } from '../support/env';
+import { signedIn } from '../support/http';
 import { startTestWorker, TestWorker } from '../support/worker';
 
 describe('deciding inbox tasks exactly once (real Postgres, Temporal dev server, worker restarts)', () => {
@@ -17,14 +18,7 @@ describe('deciding inbox tasks exactly once (real Postgres, Temporal dev server,
   let api: ReturnType<typeof testApp>;
   let worker: TestWorker | undefined;
   const taskQueue = `decisions-${uniqueSuffix()}`;
-  const tokens = new Map<string, string>();
-
-  async function as(login: string): Promise<string> {
-    if (!tokens.has(login)) tokens.set(login, (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
-    return tokens.get(login)!;
-  }
-  const get = async (login: string, url: string) => request(app).get(url).auth(await as(login), { type: 'bearer' });
-  const post = async (login: string, url: string, body: object = {}) => request(app).post(url).auth(await as(login), { type: 'bearer' }).send(body);
+  const { get, post } = signedIn(() => app);
 
   async function submitAndFindProviderTask(): Promise<{ no: string; taskId: string }> {
     const submitted = await post('rsj.staff', '/api/applications', {
