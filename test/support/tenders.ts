@@ -19,7 +19,9 @@ export const TENDER_CRITERIA: TenderCriterion[] = [
 ];
 
 export const TENDER_ELIGIBILITY: TenderEligibility = {
-  requireSecurityCapability: true, requireNoSeriousViolations: true, other: ['依法设立的企业法人'],
+  requireSecurityCapability: true,
+  requireNoSeriousViolations: true,
+  other: ['依法设立的企业法人'],
 };
 
 export const BIDDERS = { hengxin: 'company.hengxin', huarui: 'company.huarui', zhiyun: 'company.zhiyun' } as const;
@@ -36,16 +38,37 @@ export function bidBody(price: number, overrides: Partial<{ securityCapability: 
 }
 
 /** A tender plan in DRAFT with its committee, as POST /api/tenders writes it. */
-export async function draftTender(db: Db, opts: { termMonths?: number; evaluators?: Array<{ login: string; declaredAffiliations?: string[] }>; resourceCodes?: string[] } = {}) {
+export async function draftTender(
+  db: Db,
+  opts: {
+    termMonths?: number;
+    evaluators?: Array<{ login: string; declaredAffiliations?: string[] }>;
+    resourceCodes?: string[];
+  } = {},
+) {
   const tenderNo = `ZB-T-${uniqueSuffix()}`;
-  const resources = await db.dataResource.findMany({ where: { code: { in: opts.resourceCodes ?? ['SCJG-004', 'YBJ-003'] } } });
-  const evaluators: Array<{ login: string; declaredAffiliations?: string[] }> = opts.evaluators ?? EVALUATORS.map((login) => ({ login }));
+  const resources = await db.dataResource.findMany({
+    where: { code: { in: opts.resourceCodes ?? ['SCJG-004', 'YBJ-003'] } },
+  });
+  const evaluators: Array<{ login: string; declaredAffiliations?: string[] }> =
+    opts.evaluators ?? EVALUATORS.map((login) => ({ login }));
   const tender = await db.tender.create({
     data: {
-      id: newId(), tenderNo, workflowId: `commercial-tender/${tenderNo}`, title: '企业经营数据商业开发授权', resourceIds: resources.map((r) => r.id),
-      scope: '企业年报经营数据与医保基金运行汇总数据的商业开发利用', authorizationModel: '整体授权', termMonths: opts.termMonths ?? 12, feeCap: 500000,
-      eligibility: TENDER_ELIGIBILITY as object, criteria: TENDER_CRITERIA as object, createdById: 'u-dsj.reviewer',
-      evaluators: { create: evaluators.map((e) => ({ userId: `u-${e.login}`, declaredAffiliations: e.declaredAffiliations ?? [] })) },
+      id: newId(),
+      tenderNo,
+      workflowId: `commercial-tender/${tenderNo}`,
+      title: '企业经营数据商业开发授权',
+      resourceIds: resources.map((r) => r.id),
+      scope: '企业年报经营数据与医保基金运行汇总数据的商业开发利用',
+      authorizationModel: '整体授权',
+      termMonths: opts.termMonths ?? 12,
+      feeCap: 500000,
+      eligibility: TENDER_ELIGIBILITY as object,
+      criteria: TENDER_CRITERIA as object,
+      createdById: 'u-dsj.reviewer',
+      evaluators: {
+        create: evaluators.map((e) => ({ userId: `u-${e.login}`, declaredAffiliations: e.declaredAffiliations ?? [] })),
+      },
     },
   });
   return { ...tender, input: { tenderId: tender.id, tenderNo, authorityDeptId: 'dsj', round: 1 } };
@@ -62,21 +85,51 @@ export async function publicActor(db: Db, login: string): Promise<BidderActor> {
 }
 
 /** A sealed envelope stored first, then the workflow asked to accept it — what PUT /api/tenders/:id/bid does. */
-export async function submitBid(db: Db, client: Client, tender: { id: string; workflowId: string }, login: string, price: number, overrides: Partial<{ securityCapability: boolean }> = {}): Promise<SubmitBidResult> {
+export async function submitBid(
+  db: Db,
+  client: Client,
+  tender: { id: string; workflowId: string },
+  login: string,
+  price: number,
+  overrides: Partial<{ securityCapability: boolean }> = {},
+): Promise<SubmitBidResult> {
   const actor = await publicActor(db, login);
   const { price: _p, ...body } = bidBody(price, overrides);
-  const submission = await db.bidSubmission.create({ data: { id: newId(), tenderId: tender.id, bidderId: actor.publicApplicantId, submittedById: actor.userId, body, price } });
-  return client.workflow.getHandle(tender.workflowId).executeUpdate(submitBidUpdate, { args: [{ actor, submissionId: submission.id }], updateId: submission.id });
+  const submission = await db.bidSubmission.create({
+    data: {
+      id: newId(),
+      tenderId: tender.id,
+      bidderId: actor.publicApplicantId,
+      submittedById: actor.userId,
+      body,
+      price,
+    },
+  });
+  return client.workflow
+    .getHandle(tender.workflowId)
+    .executeUpdate(submitBidUpdate, { args: [{ actor, submissionId: submission.id }], updateId: submission.id });
 }
 
 export function openTaskFor(db: Db, workflowId: string, step: string, subjectRef?: string) {
-  return eventually(async () => (await db.task.findFirst({
-    where: { workflowId, step, status: { in: ['OPEN', 'CLAIMED'] }, ...(subjectRef ? { subjectRef } : {}) },
-    orderBy: { createdAt: 'desc' },
-  })) ?? undefined, `an open ${step} task in ${workflowId}`);
+  return eventually(
+    async () =>
+      (await db.task.findFirst({
+        where: { workflowId, step, status: { in: ['OPEN', 'CLAIMED'] }, ...(subjectRef ? { subjectRef } : {}) },
+        orderBy: { createdAt: 'desc' },
+      })) ?? undefined,
+    `an open ${step} task in ${workflowId}`,
+  );
 }
 
-export async function decideTask(db: Db, client: Client, workflowId: string, step: string, login: string, decision: string, extra: { reasons?: string; payload?: Record<string, unknown>; subjectRef?: string } = {}): Promise<CompleteTaskResult> {
+export async function decideTask(
+  db: Db,
+  client: Client,
+  workflowId: string,
+  step: string,
+  login: string,
+  decision: string,
+  extra: { reasons?: string; payload?: Record<string, unknown>; subjectRef?: string } = {},
+): Promise<CompleteTaskResult> {
   const actor = await staffActor(db, login);
   const task = await openTaskFor(db, workflowId, step, extra.subjectRef);
   return client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
@@ -89,15 +142,27 @@ export async function decideTask(db: Db, client: Client, workflowId: string, ste
  * Every committee member scores every valid bid; `quality` per bidder login (0–100) decides the
  * order, so the tests know who wins.
  */
-export async function scoreAll(db: Db, client: Client, tender: { id: string; workflowId: string }, quality: Record<string, number>, evaluators = EVALUATORS): Promise<void> {
+export async function scoreAll(
+  db: Db,
+  client: Client,
+  tender: { id: string; workflowId: string },
+  quality: Record<string, number>,
+  evaluators = EVALUATORS,
+): Promise<void> {
   const bids = await db.bid.findMany({ where: { tenderId: tender.id, status: 'VALID' } });
   const users = await db.user.findMany({ where: { publicApplicantId: { in: bids.map((b) => b.bidderId) } } });
   for (const login of evaluators) {
     const scores = bids.flatMap((b) => {
       const q = quality[users.find((u) => u.publicApplicantId === b.bidderId)!.login] ?? 60;
-      return [{ bidId: b.id, criterion: 'plan', score: q }, { bidId: b.id, criterion: 'security', score: q }];
+      return [
+        { bidId: b.id, criterion: 'plan', score: q },
+        { bidId: b.id, criterion: 'security', score: q },
+      ];
     });
-    await decideTask(db, client, tender.workflowId, 'SCORE_BIDS', login, 'SUBMIT_SCORES', { payload: { scores }, subjectRef: `u-${login}` });
+    await decideTask(db, client, tender.workflowId, 'SCORE_BIDS', login, 'SUBMIT_SCORES', {
+      payload: { scores },
+      subjectRef: `u-${login}`,
+    });
   }
 }
 
@@ -108,13 +173,29 @@ export async function registeredAuthorization(db: Db, opts: { termMonths: number
   const authorizationNo = `SQ-${tender.tenderNo}`;
   const auth = await db.authorization.create({
     data: {
-      id: newId(), authorizationNo, workflowId: `authorization-followup/${authorizationNo}`, tenderId: tender.id, operatorId: 'pa-hengxin',
-      resourceIds: tender.resourceIds, scope: tender.scope, startsAt: opts.startsAt, endsAt: opts.endsAt, feeCap: 500000,
+      id: newId(),
+      authorizationNo,
+      workflowId: `authorization-followup/${authorizationNo}`,
+      tenderId: tender.id,
+      operatorId: 'pa-hengxin',
+      resourceIds: tender.resourceIds,
+      scope: tender.scope,
+      startsAt: opts.startsAt,
+      endsAt: opts.endsAt,
+      feeCap: 500000,
     },
   });
   return {
-    tender, authorization: auth,
-    input: { authorizationId: auth.id, authorizationNo, tenderId: tender.id, operatorId: 'pa-hengxin', authorityDeptId: 'dsj', startsAtMs: opts.startsAt.getTime(), endsAtMs: opts.endsAt.getTime() },
+    tender,
+    authorization: auth,
+    input: {
+      authorizationId: auth.id,
+      authorizationNo,
+      tenderId: tender.id,
+      operatorId: 'pa-hengxin',
+      authorityDeptId: 'dsj',
+      startsAtMs: opts.startsAt.getTime(),
+      endsAtMs: opts.endsAt.getTime(),
+    },
   };
 }
-

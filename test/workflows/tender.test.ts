@@ -3,15 +3,27 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Db } from '../../lib/db';
 import { completeTaskUpdate } from '../../workflows/messages';
 import {
-  amendTenderUpdate, announceTenderUpdate, confirmAwardUpdate, raiseTenderObjectionUpdate, submitUseReportUpdate,
+  amendTenderUpdate,
+  announceTenderUpdate,
+  confirmAwardUpdate,
+  raiseTenderObjectionUpdate,
+  submitUseReportUpdate,
 } from '../../workflows/tender-messages';
 import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
 import { eventually, uniqueSuffix } from '../support/env';
 import { ProcedureHarness, procedureSuite, rejection, settled } from '../support/procedures';
-import { BIDDERS, decideTask, draftTender, openTaskFor, publicActor, scoreAll, staffActor, submitBid } from '../support/tenders';
+import {
+  BIDDERS,
+  decideTask,
+  draftTender,
+  openTaskFor,
+  publicActor,
+  scoreAll,
+  staffActor,
+  submitBid,
+} from '../support/tenders';
 
 const DAY = 86_400_000;
-
 
 describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real activities', () => {
   // Report workflows are running children of the follow-up: the suite finds and ends them.
@@ -22,7 +34,11 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   beforeEach(() => ({ env, db, h } = suite));
 
   async function start(input: TenderInput) {
-    const handle = await env.client.workflow.start(commercialTenderWorkflow, { workflowId: `commercial-tender/${input.tenderNo}`, taskQueue: h.taskQueue, args: [input] });
+    const handle = await env.client.workflow.start(commercialTenderWorkflow, {
+      workflowId: `commercial-tender/${input.tenderNo}`,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
     suite.trackId(handle.workflowId);
     // Updates go to a workflow that has finished its first task (a precaution: the hangs once blamed on
     // early Updates were the clock lock of terminated busy workflows, see endQuietly).
@@ -31,7 +47,8 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   }
 
   const tenderRow = (id: string) => db.tender.findUniqueOrThrow({ where: { id } });
-  const statusBecomes = (id: string, status: string) => eventually(async () => (await tenderRow(id)).status === status, `tender status ${status}`);
+  const statusBecomes = (id: string, status: string) =>
+    eventually(async () => (await tenderRow(id)).status === status, `tender status ${status}`);
   const bidOf = async (tenderId: string, login: string) => {
     const u = await db.user.findUniqueOrThrow({ where: { login } });
     return db.bid.findUniqueOrThrow({ where: { tenderId_bidderId: { tenderId, bidderId: u.publicApplicantId! } } });
@@ -43,7 +60,10 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
    * Announce, three sealed bids, opening at the deadline, scoring: the tender is in publicity.
    * `pause` runs in the bid window and again once the scoring tasks are open (e.g. a worker restart).
    */
-  async function throughEvaluation(t: Awaited<ReturnType<typeof draftTender>>, pause: () => Promise<void> = async () => {}) {
+  async function throughEvaluation(
+    t: Awaited<ReturnType<typeof draftTender>>,
+    pause: () => Promise<void> = async () => {},
+  ) {
     const handle = await start(t.input);
     await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
     await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
@@ -52,7 +72,10 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await pause();
     await env.sleep('21 days');
     await statusBecomes(t.id, 'EVALUATION');
-    await eventually(async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 3, 'three scoring tasks');
+    await eventually(
+      async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 3,
+      'three scoring tasks',
+    );
     await pause();
     await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
     await statusBecomes(t.id, 'PUBLICITY');
@@ -66,8 +89,16 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
 
     // The bid window is at least 20 days (policy); the default deadline is exactly that.
     const now = await env.currentTimeMs();
-    expect(await rejection(handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority, bidDeadlineMs: now + 5 * DAY }] }))).toBe('BID_WINDOW_TOO_SHORT');
-    expect(await rejection(handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'gaj.reviewer') }] }))).toBe('FORBIDDEN');
+    expect(
+      await rejection(
+        handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority, bidDeadlineMs: now + 5 * DAY }] }),
+      ),
+    ).toBe('BID_WINDOW_TOO_SHORT');
+    expect(
+      await rejection(
+        handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'gaj.reviewer') }] }),
+      ),
+    ).toBe('FORBIDDEN');
     const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority }] });
     expect(bidDeadlineMs - now).toBeGreaterThanOrEqual(20 * DAY);
     expect((await tenderRow(t.id)).status).toBe('ANNOUNCED');
@@ -79,14 +110,20 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect(replaced.version).toBe(2);
     expect(await db.bid.count({ where: { tenderId: t.id } })).toBe(3);
     expect(Number((await bidOf(t.id, BIDDERS.hengxin)).price)).toBe(300000);
-    expect((await db.bid.findMany({ where: { tenderId: t.id } })).every((b) => b.status === 'SUBMITTED' && b.score === null)).toBe(true);
+    expect(
+      (await db.bid.findMany({ where: { tenderId: t.id } })).every((b) => b.status === 'SUBMITTED' && b.score === null),
+    ).toBe(true);
 
     // Opening by the durable timer at the deadline; a late bid is refused by the workflow.
     await env.sleep('21 days');
     await statusBecomes(t.id, 'EVALUATION');
     expect((await tenderRow(t.id)).openedAt).not.toBeNull();
     expect(await rejection(submitBid(db, env.client, t, BIDDERS.zhiyun, 100000))).toBe('BID_DEADLINE_PASSED');
-    expect((await db.bid.findMany({ where: { tenderId: t.id } })).map((b) => b.status)).toEqual(['VALID', 'VALID', 'VALID']);
+    expect((await db.bid.findMany({ where: { tenderId: t.id } })).map((b) => b.status)).toEqual([
+      'VALID',
+      'VALID',
+      'VALID',
+    ]);
 
     // Each committee member scores every valid bid in an inbox task addressed to that member alone.
     const tasks = await eventually(async () => {
@@ -95,12 +132,16 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     }, 'three scoring tasks');
     expect(tasks.map((x) => x.subjectRef).sort()).toEqual(['u-dsj.evaluator1', 'u-dsj.evaluator2', 'u-dsj.evaluator3']);
     const task1 = tasks.find((x) => x.subjectRef === 'u-dsj.evaluator1')!;
-    const sendAs = async (login: string, payload: Record<string, unknown>) => rejection(handle.executeUpdate(
-      completeTaskUpdate,
-      { args: [{ taskId: task1.id, decision: 'SUBMIT_SCORES', payload, actor: await staffActor(db, login) }] },
-    ));
+    const sendAs = async (login: string, payload: Record<string, unknown>) =>
+      rejection(
+        handle.executeUpdate(completeTaskUpdate, {
+          args: [{ taskId: task1.id, decision: 'SUBMIT_SCORES', payload, actor: await staffActor(db, login) }],
+        }),
+      );
     expect(await sendAs('dsj.evaluator2', { scores: [] })).toBe('FORBIDDEN');
-    expect(await sendAs('dsj.evaluator1', { scores: [{ bidId: 'x', criterion: 'plan', score: 50 }] })).toBe('VALIDATION_FAILED');
+    expect(await sendAs('dsj.evaluator1', { scores: [{ bidId: 'x', criterion: 'plan', score: 50 }] })).toBe(
+      'VALIDATION_FAILED',
+    );
     await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
 
     // Ranking: hengxin 36+36+18.667, huarui 32+32+20, zhiyun 28+28+17.5.
@@ -115,7 +156,11 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     // After publicity (3 working days; 14 calendar days cover it even across a holiday week) without objections: award; the winner confirms through the API, the authority in its inbox.
     await env.sleep('14 days');
     await statusBecomes(t.id, 'AWARDED');
-    expect(await rejection(handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.huarui) }] }))).toBe('FORBIDDEN');
+    expect(
+      await rejection(
+        handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.huarui) }] }),
+      ),
+    ).toBe('FORBIDDEN');
     await handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.hengxin) }] });
     await decideTask(db, env.client, t.workflowId, 'AGREEMENT_CONFIRM', 'dsj.reviewer', 'CONFIRM');
     const result = await handle.result();
@@ -134,27 +179,56 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
 
     // Follow-up: the first periodic report on time, the second late (reminded while overdue).
     const operator = await publicActor(db, BIDDERS.hengxin);
-    const report = (n: number) => eventually(() => db.authorizationReport.findFirst({ where: { authorizationId: auth.id, kind: 'PERIODIC', periodNo: n, status: { not: 'SCHEDULED' } } }), `periodic report ${n} to open`);
+    const report = (n: number) =>
+      eventually(
+        () =>
+          db.authorizationReport.findFirst({
+            where: { authorizationId: auth.id, kind: 'PERIODIC', periodNo: n, status: { not: 'SCHEDULED' } },
+          }),
+        `periodic report ${n} to open`,
+      );
     await env.sleep('93 days');
     const r1 = await report(1);
     expect(r1.status).toBe('DUE');
-    const filed1 = await env.client.workflow.getHandle(r1.workflowId!).executeUpdate(submitUseReportUpdate, { args: [{ actor: operator, summary: '第一季度：服务金融机构 12 家，未发生安全事件' }] });
+    const filed1 = await env.client.workflow
+      .getHandle(r1.workflowId!)
+      .executeUpdate(submitUseReportUpdate, {
+        args: [{ actor: operator, summary: '第一季度：服务金融机构 12 家，未发生安全事件' }],
+      });
     expect(filed1.late).toBe(false);
     await decideTask(db, env.client, r1.workflowId!, 'REVIEW_USE_REPORT', 'dsj.reviewer', 'ACCEPT');
 
     await env.sleep('92 days');
     const r2 = await report(2);
     await env.sleep('30 days');
-    await eventually(async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: r2.id } })).status === 'OVERDUE', 'report 2 overdue');
-    const reminders = await db.notification.findMany({ where: { dedupeKey: { startsWith: `authorization-report:${r2.id}:overdue:` } } });
-    expect(reminders.map((n) => n.recipient)).toEqual(expect.arrayContaining(['bid@hengxin.liaocheng.example', 'dsj.reviewer@liaocheng.example']));
-    const filed2 = await env.client.workflow.getHandle(r2.workflowId!).executeUpdate(submitUseReportUpdate, { args: [{ actor: operator, summary: '第二季度：新增产品 1 项' }] });
+    await eventually(
+      async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: r2.id } })).status === 'OVERDUE',
+      'report 2 overdue',
+    );
+    const reminders = await db.notification.findMany({
+      where: { dedupeKey: { startsWith: `authorization-report:${r2.id}:overdue:` } },
+    });
+    expect(reminders.map((n) => n.recipient)).toEqual(
+      expect.arrayContaining(['bid@hengxin.liaocheng.example', 'dsj.reviewer@liaocheng.example']),
+    );
+    const filed2 = await env.client.workflow
+      .getHandle(r2.workflowId!)
+      .executeUpdate(submitUseReportUpdate, { args: [{ actor: operator, summary: '第二季度：新增产品 1 项' }] });
     expect(filed2.late).toBe(true);
     await decideTask(db, env.client, r2.workflowId!, 'REVIEW_USE_REPORT', 'dsj.reviewer', 'ACCEPT');
-    await eventually(async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: r2.id } })).status === 'ACCEPTED', 'report 2 accepted');
+    await eventually(
+      async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: r2.id } })).status === 'ACCEPTED',
+      'report 2 accepted',
+    );
 
-    const periodic = await db.authorizationReport.findMany({ where: { authorizationId: auth.id, kind: 'PERIODIC', periodNo: { in: [1, 2] } }, orderBy: { periodNo: 'asc' } });
-    expect(periodic.map((r) => [r.status, r.late])).toEqual([['ACCEPTED', false], ['ACCEPTED', true]]);
+    const periodic = await db.authorizationReport.findMany({
+      where: { authorizationId: auth.id, kind: 'PERIODIC', periodNo: { in: [1, 2] } },
+      orderBy: { periodNo: 'asc' },
+    });
+    expect(periodic.map((r) => [r.status, r.late])).toEqual([
+      ['ACCEPTED', false],
+      ['ACCEPTED', true],
+    ]);
     expect(await db.useReport.count({ where: { authorizationId: auth.id, period: { in: ['P1', 'P2'] } } })).toBe(2);
     expect((await db.authorization.findUniqueOrThrow({ where: { id: auth.id } })).status).toBe('ACTIVE');
   });
@@ -179,7 +253,11 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await env.sleep('21 days');
     await statusBecomes(t.id, 'FAILED');
     expect((await tenderRow(t.id)).outcomeReasons).toContain('少于 3 家');
-    for (const email of ['bid@hengxin.liaocheng.example', 'bid@huarui.liaocheng.example', 'dsj.reviewer@liaocheng.example']) {
+    for (const email of [
+      'bid@hengxin.liaocheng.example',
+      'bid@huarui.liaocheng.example',
+      'dsj.reviewer@liaocheng.example',
+    ]) {
       expect(await mailsTo('tender-failed', email, t.tenderNo)).toHaveLength(1);
     }
     expect(await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })).toBe(0);
@@ -188,8 +266,17 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const result = await handle.result();
     expect(result.outcome).toBe('FAILED');
     suite.trackId(result.nextRoundWorkflowId!);
-    const round2 = await db.tender.findFirstOrThrow({ where: { previousTenderId: t.id }, include: { evaluators: true } });
-    expect(round2).toMatchObject({ round: 2, status: 'DRAFT', tenderNo: `${t.tenderNo}-R2`, workflowId: result.nextRoundWorkflowId, scope: t.scope });
+    const round2 = await db.tender.findFirstOrThrow({
+      where: { previousTenderId: t.id },
+      include: { evaluators: true },
+    });
+    expect(round2).toMatchObject({
+      round: 2,
+      status: 'DRAFT',
+      tenderNo: `${t.tenderNo}-R2`,
+      workflowId: result.nextRoundWorkflowId,
+      scope: t.scope,
+    });
     expect(round2.evaluators).toHaveLength(3);
 
     // The new round is a tender of its own: announced, three bids, opened into evaluation.
@@ -210,7 +297,15 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const authority = await staffActor(db, 'dsj.reviewer');
     const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority }] });
     await env.sleep('10 days');
-    const amended = await handle.executeUpdate(amendTenderUpdate, { args: [{ actor: authority, reason: '补充资格条件', changes: { eligibilityOther: ['依法设立的企业法人', '近三年无数据安全事故'] } }] });
+    const amended = await handle.executeUpdate(amendTenderUpdate, {
+      args: [
+        {
+          actor: authority,
+          reason: '补充资格条件',
+          changes: { eligibilityOther: ['依法设立的企业法人', '近三年无数据安全事故'] },
+        },
+      ],
+    });
     // 15 days must remain after a change: the deadline moved from 10 to at least 15 days away.
     expect(amended.bidDeadlineMs).toBeGreaterThan(bidDeadlineMs);
     expect(amended.bidDeadlineMs - (await env.currentTimeMs())).toBeGreaterThanOrEqual(15 * DAY - 60_000);
@@ -231,8 +326,24 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
 
   it('an evaluator affiliated with a bidder stands aside at opening; the authority appoints a replacement before scoring', async () => {
     const login = `dsj.evaluator-${uniqueSuffix()}`;
-    await db.user.create({ data: { id: `u-${login}`, login, displayName: '评审专家（替补）', email: `${login}@liaocheng.example`, accountType: 'STAFF', roles: ['EVALUATOR'], departmentId: 'dsj' } });
-    const t = await draftTender(db, { evaluators: [{ login: 'dsj.evaluator1' }, { login: 'dsj.evaluator2' }, { login: 'dsj.evaluator3', declaredAffiliations: ['91371500MA3C000002'] }] });
+    await db.user.create({
+      data: {
+        id: `u-${login}`,
+        login,
+        displayName: '评审专家（替补）',
+        email: `${login}@liaocheng.example`,
+        accountType: 'STAFF',
+        roles: ['EVALUATOR'],
+        departmentId: 'dsj',
+      },
+    });
+    const t = await draftTender(db, {
+      evaluators: [
+        { login: 'dsj.evaluator1' },
+        { login: 'dsj.evaluator2' },
+        { login: 'dsj.evaluator3', declaredAffiliations: ['91371500MA3C000002'] },
+      ],
+    });
     const handle = await start(t.input);
     await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
     await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
@@ -240,20 +351,32 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
     await env.sleep('21 days');
     await statusBecomes(t.id, 'EVALUATION');
-    const member = await db.tenderEvaluator.findUniqueOrThrow({ where: { tenderId_userId: { tenderId: t.id, userId: 'u-dsj.evaluator3' } } });
+    const member = await db.tenderEvaluator.findUniqueOrThrow({
+      where: { tenderId_userId: { tenderId: t.id, userId: 'u-dsj.evaluator3' } },
+    });
     expect(member.recused).toBe(true);
     expect(member.recusalReason).toContain('pa-huarui');
 
     await openTaskFor(db, t.workflowId, 'APPOINT_EVALUATORS');
-    await decideTask(db, env.client, t.workflowId, 'APPOINT_EVALUATORS', 'dsj.reviewer', 'APPOINT', { payload: { evaluators: [{ userId: `u-${login}`, declaredAffiliations: [] }] } });
+    await decideTask(db, env.client, t.workflowId, 'APPOINT_EVALUATORS', 'dsj.reviewer', 'APPOINT', {
+      payload: { evaluators: [{ userId: `u-${login}`, declaredAffiliations: [] }] },
+    });
     const scoring = await eventually(async () => {
       const rows = await db.task.findMany({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } });
       return rows.length === 3 && rows;
     }, 'three scoring tasks');
-    expect(scoring.map((x) => x.subjectRef).sort()).toEqual(['u-dsj.evaluator1', 'u-dsj.evaluator2', `u-${login}`].sort());
-    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 }, ['dsj.evaluator1', 'dsj.evaluator2', login]);
+    expect(scoring.map((x) => x.subjectRef).sort()).toEqual(
+      ['u-dsj.evaluator1', 'u-dsj.evaluator2', `u-${login}`].sort(),
+    );
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 }, [
+      'dsj.evaluator1',
+      'dsj.evaluator2',
+      login,
+    ]);
     await statusBecomes(t.id, 'PUBLICITY');
-    expect(await db.bidScore.count({ where: { bid: { tenderId: t.id }, evaluatorUserId: 'u-dsj.evaluator3' } })).toBe(0);
+    expect(await db.bidScore.count({ where: { bid: { tenderId: t.id }, evaluatorUserId: 'u-dsj.evaluator3' } })).toBe(
+      0,
+    );
   });
 
   it('an objection during publicity holds the award until the authority answers; upheld, the next in rank is published instead', async () => {
@@ -264,23 +387,52 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect((await tenderRow(t.id)).proposedBidId).toBe(first.id);
 
     const objectionId = `obj-${uniqueSuffix()}`;
-    expect(await rejection(handle.executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor: await publicActor(db, 'citizen.zhang'), objectionId: `x-${objectionId}`, content: '不服' }] }))).toBe('FORBIDDEN');
-    await handle.executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor: await publicActor(db, BIDDERS.huarui), objectionId, content: '中标候选人的等保测评报告已过有效期' }] });
+    expect(
+      await rejection(
+        handle.executeUpdate(raiseTenderObjectionUpdate, {
+          args: [{ actor: await publicActor(db, 'citizen.zhang'), objectionId: `x-${objectionId}`, content: '不服' }],
+        }),
+      ),
+    ).toBe('FORBIDDEN');
+    await handle.executeUpdate(raiseTenderObjectionUpdate, {
+      args: [
+        { actor: await publicActor(db, BIDDERS.huarui), objectionId, content: '中标候选人的等保测评报告已过有效期' },
+      ],
+    });
     await openTaskFor(db, t.workflowId, 'ANSWER_OBJECTION', objectionId);
 
     // The publicity period ends, but nothing is awarded while the objection is unanswered.
     await env.sleep('14 days');
     expect((await tenderRow(t.id)).status).toBe('PUBLICITY');
     expect(await db.agreement.count({ where: { agreementNo: `${t.tenderNo}-XY` } })).toBe(0);
-    expect(await rejection(handle.executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor: await publicActor(db, BIDDERS.zhiyun), objectionId: `late-${objectionId}`, content: '迟到的异议' }] }))).toBe('PUBLICITY_CLOSED');
+    expect(
+      await rejection(
+        handle.executeUpdate(raiseTenderObjectionUpdate, {
+          args: [
+            { actor: await publicActor(db, BIDDERS.zhiyun), objectionId: `late-${objectionId}`, content: '迟到的异议' },
+          ],
+        }),
+      ),
+    ).toBe('PUBLICITY_CLOSED');
 
-    await expect(decideTask(db, env.client, t.workflowId, 'ANSWER_OBJECTION', 'dsj.reviewer', 'UPHOLD')).rejects.toThrow(WorkflowUpdateFailedError);
-    await decideTask(db, env.client, t.workflowId, 'ANSWER_OBJECTION', 'dsj.reviewer', 'UPHOLD', { reasons: '经核实，测评报告已过期，取消中标候选资格' });
-    await eventually(async () => (await tenderRow(t.id)).proposedBidId === second.id, 'the second-ranked bid in publicity');
+    await expect(
+      decideTask(db, env.client, t.workflowId, 'ANSWER_OBJECTION', 'dsj.reviewer', 'UPHOLD'),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await decideTask(db, env.client, t.workflowId, 'ANSWER_OBJECTION', 'dsj.reviewer', 'UPHOLD', {
+      reasons: '经核实，测评报告已过期，取消中标候选资格',
+    });
+    await eventually(
+      async () => (await tenderRow(t.id)).proposedBidId === second.id,
+      'the second-ranked bid in publicity',
+    );
     expect((await db.bid.findUniqueOrThrow({ where: { id: first.id } })).status).toBe('INVALID');
     const objection = await db.tenderObjection.findUniqueOrThrow({ where: { id: objectionId } });
     expect(objection).toMatchObject({ decision: 'UPHOLD', answeredById: 'u-dsj.reviewer' });
-    expect(await db.notification.count({ where: { dedupeKey: `tender-objection:${objectionId}:answered:bid@huarui.liaocheng.example` } })).toBe(1);
+    expect(
+      await db.notification.count({
+        where: { dedupeKey: `tender-objection:${objectionId}:answered:bid@huarui.liaocheng.example` },
+      }),
+    ).toBe(1);
 
     await env.sleep('14 days');
     await statusBecomes(t.id, 'AWARDED');
