@@ -19,7 +19,7 @@ import {
   TenderEligibility,
 } from '../domain/tender-rules';
 import { newId } from '../lib/ids';
-import { activityNow, ActivityDeps } from './deps';
+import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { shanghaiText } from './inbox';
 import { notificationActivities, Recipient } from './notifications';
 import { usersWithRole } from './recipients';
@@ -80,12 +80,13 @@ export function tenderActivities(deps: ActivityDeps) {
   const { db } = deps;
   const now = deps.now ?? activityNow;
   const { notify } = notificationActivities(deps);
-  const calendar = async (): Promise<WorkingCalendar> => {
+  /** The calendar under the procedure's policy (e.g. whether 调休上班日 count), as the inbox uses it. */
+  const calendar = async (policy?: CalendarPolicyInput): Promise<WorkingCalendar> => {
     if (!deps.calendar) throw ApplicationFailure.nonRetryable('No working-day calendar configured for activities');
-    return deps.calendar();
+    return deps.calendar(policy);
   };
 
-  async function periodEnd(from: Date, text: string): Promise<Date> {
+  async function periodEnd(from: Date, text: string, policy?: CalendarPolicyInput): Promise<Date> {
     let period;
     try {
       period = parsePolicyPeriod(text);
@@ -93,7 +94,9 @@ export function tenderActivities(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'INVALID_POLICY');
     }
     const ms = periodMs(period);
-    return ms !== null ? new Date(from.getTime() + ms) : (await calendar()).deadline(from, period.amount).deadlineAt;
+    return ms !== null
+      ? new Date(from.getTime() + ms)
+      : (await calendar(policy)).deadline(from, period.amount).deadlineAt;
   }
 
   async function audit(
@@ -129,8 +132,42 @@ export function tenderActivities(deps: ActivityDeps) {
 
   return {
     /** The end of a policy period ("20 days", "3 working days", …) counted from an instant. */
-    async tenderPeriodEnd(input: { fromMs: number; period: string }): Promise<number> {
-      return (await periodEnd(new Date(input.fromMs), input.period)).getTime();
+    async tenderPeriodEnd(input: {
+      fromMs: number;
+      period: string;
+      calendarPolicy?: CalendarPolicyInput;
+    }): Promise<number> {
+      return (await periodEnd(new Date(input.fromMs), input.period, input.calendarPolicy)).getTime();
+    },
+
+    /**
+     * A running comment or publicity period counted again after a calendar change: the public
+     * tender view (and the comment route, which reads commentEndsAt) shows the new end.
+     */
+    async moveTenderPeriod(input: {
+      tenderId: string;
+      period: 'COMMENT' | 'PUBLICITY';
+      endsAtMs: number;
+    }): Promise<void> {
+      const endsAt = new Date(input.endsAtMs);
+      if (input.period === 'COMMENT')
+        await db.tender.updateMany({
+          where: { id: input.tenderId, status: 'COMMENT' },
+          data: { commentEndsAt: endsAt },
+        });
+      else
+        await db.tender.updateMany({
+          where: { id: input.tenderId, status: 'PUBLICITY' },
+          data: { publicityEndsAt: endsAt },
+        });
+      await audit(
+        `tender:${input.tenderId}:${input.period.toLowerCase()}-moved:${input.endsAtMs}`,
+        'system',
+        'TENDER_PERIOD_MOVED',
+        'Tender',
+        input.tenderId,
+        { period: input.period, endsAt },
+      );
     },
 
     async openTenderComment(input: { tenderId: string; commentEndsAtMs: number; actorUserId: string }): Promise<void> {
@@ -545,11 +582,18 @@ export function tenderActivities(deps: ActivityDeps) {
       tenderId: string;
       bidId: string;
       period: string;
+      fromMs?: number;
+      calendarPolicy?: CalendarPolicyInput;
     }): Promise<{ publicityEndsAtMs: number }> {
       const tender = await tenderOf(input.tenderId);
       if (tender.proposedBidId === input.bidId && tender.publicityEndsAt && tender.status === 'PUBLICITY')
         return { publicityEndsAtMs: tender.publicityEndsAt.getTime() };
-      const endsAt = await periodEnd(now(), input.period);
+      // Counted from the instant the workflow chose, so a recount after a calendar change starts from the same day.
+      const endsAt = await periodEnd(
+        input.fromMs !== undefined ? new Date(input.fromMs) : now(),
+        input.period,
+        input.calendarPolicy,
+      );
       await db.tender.update({
         where: { id: tender.id },
         data: { status: 'PUBLICITY', proposedBidId: input.bidId, publicityEndsAt: endsAt },
@@ -801,6 +845,7 @@ export function tenderActivities(deps: ActivityDeps) {
       periodMonths: number;
       dueWorkingDays: number;
       disclosureDueMonth: number;
+      calendarPolicy?: CalendarPolicyInput;
     }): Promise<ReportDutyRef[]> {
       const auth = await db.authorization.findUniqueOrThrow({ where: { id: input.authorizationId } });
       const duties = reportSchedule({
@@ -809,7 +854,7 @@ export function tenderActivities(deps: ActivityDeps) {
         periodMonths: input.periodMonths,
         disclosureDueMonth: input.disclosureDueMonth,
       });
-      const cal = await calendar();
+      const cal = await calendar(input.calendarPolicy);
       const rows: Prisma.AuthorizationReportCreateManyInput[] = duties.map((d) => ({
         id: newId(),
         authorizationId: auth.id,
