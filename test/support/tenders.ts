@@ -3,14 +3,19 @@
  * authorisation: rows as the API writes them, bids and scores sent as the API sends them.
  */
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { mergePolicy, ProcedurePolicy } from '../../domain/policy';
 import type { TenderCriterion } from '../../domain/tender-ranking';
 import type { TenderEligibility } from '../../domain/tender-rules';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
+import { createLogger } from '../../lib/logger';
 import { decisionUpdateId } from '../../api/kit/decisions';
 import { completeTaskUpdate, CompleteTaskResult, TaskActor } from '../../workflows/messages';
 import { BidderActor, submitBidUpdate, SubmitBidResult } from '../../workflows/tender-messages';
 import { eventually, uniqueSuffix } from './env';
+import type { ProcedureHarness } from './procedures';
 
 export const TENDER_CRITERIA: TenderCriterion[] = [
   { key: 'plan', name: '开发利用方案', weight: 40, kind: 'SCORED' },
@@ -196,6 +201,38 @@ export async function registeredAuthorization(db: Db, opts: { termMonths: number
       authorityDeptId: 'dsj',
       startsAtMs: opts.startsAt.getTime(),
       endsAtMs: opts.endsAt.getTime(),
+    },
+  };
+}
+
+/**
+ * A worker of its own on which procedures run under a policy version with `values` (e.g. 调休上班日
+ * not counted), with the harness's calendars. loadPolicy answers that version instead of a stored
+ * PolicyVersion row: a row would reach every procedure started meanwhile on the shared database.
+ * Stop it only once its workflows are quiet (or ended).
+ */
+export async function workerUnderPolicy(
+  h: ProcedureHarness,
+  values: Partial<ProcedurePolicy>,
+): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
+  const taskQueue = `tq-policy-${uniqueSuffix()}`;
+  const activities = createActivities({
+    db: h.db,
+    logger: createLogger('test', 'silent'),
+    calendar: async (policy) => (policy?.countMakeupWorkdays === false ? h.noMakeupCalendar : h.calendar),
+  });
+  const worker = await Worker.create({
+    connection: h.env.nativeConnection,
+    taskQueue,
+    workflowBundle: h.bundle,
+    activities: { ...activities, loadPolicy: async () => mergePolicy([values]) },
+  });
+  const running = worker.run();
+  return {
+    taskQueue,
+    stop: async () => {
+      worker.shutdown();
+      await running;
     },
   };
 }

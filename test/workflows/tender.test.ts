@@ -1,17 +1,19 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { chineseWorkdayYears, deriveProvisionalYear, shanghaiDate, WorkingCalendar } from '../../domain/calendar';
 import type { Db } from '../../lib/db';
-import { completeTaskUpdate } from '../../workflows/messages';
+import { calendarChangedSignal, completeTaskUpdate } from '../../workflows/messages';
 import {
   amendTenderUpdate,
   announceTenderUpdate,
   confirmAwardUpdate,
+  openTenderCommentUpdate,
   raiseTenderObjectionUpdate,
   submitUseReportUpdate,
 } from '../../workflows/tender-messages';
 import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
 import { eventually, uniqueSuffix } from '../support/env';
-import { ProcedureHarness, procedureSuite, rejection, settled } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory, rejection, settled } from '../support/procedures';
 import {
   BIDDERS,
   decideTask,
@@ -21,9 +23,13 @@ import {
   scoreAll,
   staffActor,
   submitBid,
+  workerUnderPolicy,
 } from '../support/tenders';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** The policy's default comment period on the implementation plan is "10 working days". */
+const COMMENT_WORKING_DAYS = 10;
 
 describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real activities', () => {
   // Report workflows are running children of the follow-up: the suite finds and ends them.
@@ -33,10 +39,10 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   let h: ProcedureHarness;
   beforeEach(() => ({ env, db, h } = suite));
 
-  async function start(input: TenderInput) {
+  async function start(input: TenderInput, taskQueue = h.taskQueue) {
     const handle = await env.client.workflow.start(commercialTenderWorkflow, {
       workflowId: `commercial-tender/${input.tenderNo}`,
-      taskQueue: h.taskQueue,
+      taskQueue,
       args: [input],
     });
     suite.trackId(handle.workflowId);
@@ -58,13 +64,15 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
 
   /**
    * Announce, three sealed bids, opening at the deadline, scoring: the tender is in publicity.
-   * `pause` runs in the bid window and again once the scoring tasks are open (e.g. a worker restart).
+   * `pause` runs in the bid window and again once the scoring tasks are open (e.g. a worker restart);
+   * `beforeScoring` once they are open.
    */
   async function throughEvaluation(
     t: Awaited<ReturnType<typeof draftTender>>,
-    pause: () => Promise<void> = async () => {},
+    opts: { pause?: () => Promise<void>; beforeScoring?: () => Promise<void>; taskQueue?: string } = {},
   ) {
-    const handle = await start(t.input);
+    const pause = opts.pause ?? (async () => {});
+    const handle = await start(t.input, opts.taskQueue);
     await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
     await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
     await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
@@ -77,9 +85,45 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
       'three scoring tasks',
     );
     await pause();
+    await opts.beforeScoring?.();
     await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
     await statusBecomes(t.id, 'PUBLICITY');
     return handle;
+  }
+
+  /**
+   * Skips to noon (Shanghai) of the next Thursday followed by an ordinary Friday and weekend, and
+   * returns the calendars after an operator loaded a notice that makes that Saturday a 调休上班日:
+   * counting it, and the same data under a policy that does not count makeup workdays. Any working-
+   * day period from that Thursday then ends a working day earlier when the Saturday counts.
+   */
+  async function makeupSaturdayAhead() {
+    const official = chineseWorkdayYears({ applyKnownCorrections: true });
+    const officialCalendar = new WorkingCalendar(official);
+    const kind = (ms: number) => officialCalendar.dayKind(shanghaiDate(new Date(ms))).kind;
+    const nowMs = await env.currentTimeMs();
+    // 12:00 in Shanghai is 04:00 UTC of the same date, so the UTC weekday is Shanghai's.
+    let fromMs = (Math.floor((nowMs + 8 * HOUR) / DAY) + 1) * DAY - 8 * HOUR + 12 * HOUR;
+    while (
+      new Date(fromMs).getUTCDay() !== 4 ||
+      kind(fromMs + DAY) !== 'WORKDAY' ||
+      kind(fromMs + 2 * DAY) !== 'WEEKEND'
+    )
+      fromMs += DAY;
+    await env.sleep(fromMs - nowMs);
+    const saturday = shanghaiDate(new Date(fromMs + 2 * DAY));
+    const year = Number(saturday.slice(0, 4));
+    const base = official.find((y) => y.year === year) ?? deriveProvisionalYear(year);
+    const years = [
+      ...official.filter((y) => y.year !== year),
+      { ...base, makeupWorkdays: [...base.makeupWorkdays, { date: saturday, name: '测试调休上班日' }] },
+    ];
+    return {
+      fromMs,
+      year,
+      withMakeup: new WorkingCalendar(years),
+      withMakeupNotCounted: new WorkingCalendar(years, { countMakeupWorkdays: false }),
+    };
   }
 
   it('awards a tender: sealed bids (one replaced) opened at the deadline, committee scoring, publicity, agreement, registration; then two report periods, one report late', async () => {
@@ -166,6 +210,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const result = await handle.result();
     expect(result.outcome).toBe('AWARDED');
     suite.trackId(result.followUpWorkflowId!);
+    await recordHistory('tender-awarded', handle);
 
     const auth = await db.authorization.findUniqueOrThrow({ where: { id: result.authorizationId } });
     expect(auth).toMatchObject({ status: 'ACTIVE', operatorId: 'pa-hengxin', tenderId: t.id, scope: t.scope });
@@ -236,7 +281,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
   it('survives worker restarts during the bid window and during scoring', async () => {
     await h.restartWorker([]);
     const t = await draftTender(db);
-    await throughEvaluation(t, () => h.restartWorker([t.workflowId]));
+    await throughEvaluation(t, { pause: () => h.restartWorker([t.workflowId]) });
     expect((await bidOf(t.id, BIDDERS.hengxin)).rank).toBe(1);
     expect(await db.bid.count({ where: { tenderId: t.id } })).toBe(3);
     // Three members, three bids, two scored criteria each: every score recorded once.
@@ -438,5 +483,122 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await statusBecomes(t.id, 'AWARDED');
     expect((await tenderRow(t.id)).proposedBidId).toBe(second.id);
     expect(await mailsTo('tender-award', 'bid@huarui.liaocheng.example', t.tenderNo)).toHaveLength(1);
+  });
+
+  it('Updates sent at the same moment take turns: two changes to the announcement and a bid are all applied, one after the other', async () => {
+    const t = await draftTender(db);
+    const handle = await start(t.input);
+    const authority = await staffActor(db, 'dsj.reviewer');
+    const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority }] });
+    const later = bidDeadlineMs + 3 * DAY;
+    const [scope, extension, bid] = await Promise.all([
+      handle.executeUpdate(amendTenderUpdate, {
+        args: [{ actor: authority, reason: '更正授权范围', changes: { scope: '企业年报经营数据的商业开发利用' } }],
+      }),
+      handle.executeUpdate(amendTenderUpdate, {
+        args: [{ actor: authority, reason: '延长投标截止时间', changes: { bidDeadlineMs: later } }],
+      }),
+      submitBid(db, env.client, t, BIDDERS.hengxin, 300000),
+    ]);
+    // Neither change was refused as busy, nor did they interleave: each saw the version the other left.
+    expect([scope.announcementVersion, extension.announcementVersion].sort()).toEqual([2, 3]);
+    expect(extension.bidDeadlineMs).toBe(later);
+    expect((scope.announcementVersion === 3 ? scope : extension).bidDeadlineMs).toBe(later);
+    expect(bid.version).toBe(1);
+    expect([bidDeadlineMs, later]).toContain(bid.bidDeadlineMs);
+    const row = await tenderRow(t.id);
+    expect(row).toMatchObject({ announcementVersion: 3, scope: '企业年报经营数据的商业开发利用' });
+    expect(row.bidDeadline!.getTime()).toBe(later);
+    expect(
+      await db.auditLog.count({
+        where: { auditKey: { in: [`tender:${t.id}:amended:2`, `tender:${t.id}:amended:3`] } },
+      }),
+    ).toBe(2);
+
+    // The bid window follows the moved deadline: still open past the first one, closed at the second.
+    await env.sleep('21 days');
+    expect((await tenderRow(t.id)).status).toBe('ANNOUNCED');
+    await env.sleep('3 days');
+    await statusBecomes(t.id, 'FAILED');
+  });
+
+  it("the policy's calendar switch reaches the tender's working-day periods: with 调休上班日 not counted, the comment period ends a working day later", async () => {
+    const notCountingWorker = await workerUnderPolicy(h, { countMakeupWorkdays: false });
+    try {
+      const { fromMs, withMakeup, withMakeupNotCounted } = await makeupSaturdayAhead();
+      h.calendar = withMakeup;
+      h.noMakeupCalendar = withMakeupNotCounted;
+      const counting = await draftTender(db);
+      const notCounting = await draftTender(db);
+      const handles = [await start(counting.input), await start(notCounting.input, notCountingWorker.taskQueue)];
+      const authority = await staffActor(db, 'dsj.reviewer');
+      const [countingEnd, notCountingEnd] = await Promise.all(
+        handles.map(
+          async (handle) =>
+            (await handle.executeUpdate(openTenderCommentUpdate, { args: [{ actor: authority }] })).commentEndsAtMs,
+        ),
+      );
+
+      const expected = (calendar: WorkingCalendar) =>
+        calendar.deadline(new Date(fromMs), COMMENT_WORKING_DAYS).deadlineAt.getTime();
+      expect(expected(withMakeupNotCounted)).toBeGreaterThan(expected(withMakeup));
+      expect(countingEnd).toBe(expected(withMakeup));
+      expect(notCountingEnd).toBe(expected(withMakeupNotCounted));
+      expect((await tenderRow(notCounting.id)).commentEndsAt!.getTime()).toBe(notCountingEnd);
+      // Both procedures now wait for the end of their comment period: quiet, so the suite can end them.
+      await Promise.all(handles.map((handle) => settled(env.client, handle.workflowId)));
+    } finally {
+      await notCountingWorker.stop();
+    }
+  });
+
+  it('the same switch reaches the publicity of the proposed winner (3 working days): it ends a working day later', async () => {
+    const notCountingWorker = await workerUnderPolicy(h, { countMakeupWorkdays: false });
+    try {
+      const t = await draftTender(db);
+      let ahead: Awaited<ReturnType<typeof makeupSaturdayAhead>> | undefined;
+      await throughEvaluation(t, {
+        taskQueue: notCountingWorker.taskQueue,
+        // The last score sheet starts the publicity on the Thursday before the makeup Saturday.
+        beforeScoring: async () => {
+          ahead = await makeupSaturdayAhead();
+          h.calendar = ahead.withMakeup;
+          h.noMakeupCalendar = ahead.withMakeupNotCounted;
+        },
+      });
+      const { fromMs, withMakeup, withMakeupNotCounted } = ahead!;
+      const publicityEnd = (calendar: WorkingCalendar) => calendar.deadline(new Date(fromMs), 3).deadlineAt.getTime();
+      expect(publicityEnd(withMakeupNotCounted)).toBeGreaterThan(publicityEnd(withMakeup));
+      expect((await tenderRow(t.id)).publicityEndsAt!.getTime()).toBe(publicityEnd(withMakeupNotCounted));
+      await settled(env.client, t.workflowId);
+    } finally {
+      await notCountingWorker.stop();
+    }
+  });
+
+  it('a calendar change moves the end of a running comment period (working days), in the workflow and on the tender row', async () => {
+    const { fromMs, year, withMakeup } = await makeupSaturdayAhead();
+    const t = await draftTender(db);
+    const handle = await start(t.input);
+    const authority = await staffActor(db, 'dsj.reviewer');
+    const { commentEndsAtMs } = await handle.executeUpdate(openTenderCommentUpdate, { args: [{ actor: authority }] });
+    expect(commentEndsAtMs).toBe(h.calendar.deadline(new Date(fromMs), COMMENT_WORKING_DAYS).deadlineAt.getTime());
+
+    // The operator loads a notice that makes the coming Saturday a working day: the period ends a working day earlier.
+    h.calendar = withMakeup;
+    await handle.signal(calendarChangedSignal, { year, loadedAt: new Date().toISOString() });
+    const movedMs = withMakeup.deadline(new Date(fromMs), COMMENT_WORKING_DAYS).deadlineAt.getTime();
+    expect(movedMs).toBeLessThan(commentEndsAtMs);
+    await eventually(
+      async () => (await tenderRow(t.id)).commentEndsAt!.getTime() === movedMs,
+      'the comment period to end earlier',
+    );
+    const announce = () => handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority }] });
+    expect(await rejection(announce())).toBe('CONFLICT');
+
+    // At the moved end (before the old one) the authority may announce.
+    await env.sleep(movedMs - (await env.currentTimeMs()));
+    expect(await rejection(announce())).toBeUndefined();
+    expect((await tenderRow(t.id)).status).toBe('ANNOUNCED');
   });
 });
