@@ -30,7 +30,11 @@ export interface PartyNotice {
   data: Record<string, unknown>;
 }
 
-export interface AgreementRef { agreementId: string; agreementNo: string; providerDeptId: string }
+export interface AgreementRef {
+  agreementId: string;
+  agreementNo: string;
+  providerDeptId: string;
+}
 
 export function applicationActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -40,7 +44,10 @@ export function applicationActivities(deps: ActivityDeps) {
   return {
     /** The policy in force at the procedure's start; the workflow keeps it to the end. */
     async loadPolicy(input: { atMs: number }): Promise<ProcedurePolicy> {
-      const versions = await db.policyVersion.findMany({ where: { effectiveFrom: { lte: new Date(input.atMs) } }, orderBy: { effectiveFrom: 'asc' } });
+      const versions = await db.policyVersion.findMany({
+        where: { effectiveFrom: { lte: new Date(input.atMs) } },
+        orderBy: { effectiveFrom: 'asc' },
+      });
       return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));
     },
 
@@ -57,7 +64,16 @@ export function applicationActivities(deps: ActivityDeps) {
           },
         }),
         db.timelineEvent.createMany({
-          data: [{ applicationId: input.applicationId, eventKey: input.eventKey, kind: input.status, message: input.message, at, data: { ...(input.data ?? {}), reasons: input.reasons } as object }],
+          data: [
+            {
+              applicationId: input.applicationId,
+              eventKey: input.eventKey,
+              kind: input.status,
+              message: input.message,
+              at,
+              data: { ...(input.data ?? {}), reasons: input.reasons } as object,
+            },
+          ],
           skipDuplicates: true,
         }),
       ]);
@@ -73,12 +89,23 @@ export function applicationActivities(deps: ActivityDeps) {
       if (input.applicationId) {
         const app = await db.application.findUniqueOrThrow({
           where: { id: input.applicationId },
-          include: { applicantDept: true, applicantPublic: true, grants: { include: { resource: { include: { provider: true } } } } },
+          include: {
+            applicantDept: true,
+            applicantPublic: true,
+            grants: { include: { resource: { include: { provider: true } } } },
+          },
         });
-        const resources = app.grants.map((g) => ({ code: g.resource.code, name: g.resource.name, provider: g.resource.provider.name }));
+        const resources = app.grants.map((g) => ({
+          code: g.resource.code,
+          name: g.resource.name,
+          provider: g.resource.provider.name,
+        }));
         Object.assign(data, {
-          applicationNo: app.applicationNo, granteeName: app.applicantDept?.name ?? app.applicantPublic?.name ?? '',
-          resources, resourceCount: resources.length, ...data,
+          applicationNo: app.applicationNo,
+          granteeName: app.applicantDept?.name ?? app.applicantPublic?.name ?? '',
+          resources,
+          resourceCount: resources.length,
+          ...data,
         });
       }
       return notify({ eventKey: input.eventKey, template: input.template, recipients: lists.flat(), data });
@@ -88,7 +115,11 @@ export function applicationActivities(deps: ActivityDeps) {
      * Grants wait for the share agreement (Art. 22 ¶2: access with an agreement); one agreement
      * per provider department, both parties confirm in their inbox.
      */
-    async createShareGrants(input: { applicationId: string; providerDeptIds: string[]; usePeriodDays: number }): Promise<{ agreements: AgreementRef[]; expiresAtMs: number }> {
+    async createShareGrants(input: {
+      applicationId: string;
+      providerDeptIds: string[];
+      usePeriodDays: number;
+    }): Promise<{ agreements: AgreementRef[]; expiresAtMs: number }> {
       const app = await db.application.findUniqueOrThrow({
         where: { id: input.applicationId },
         include: { resources: { include: { resource: true } }, applicantDept: true, grants: true, agreements: true },
@@ -102,7 +133,12 @@ export function applicationActivities(deps: ActivityDeps) {
             where: { agreementNo },
             update: {},
             create: {
-              id: newId(), agreementNo, kind: 'SHARE', applicationId: app.id, partyA: providerDeptId, partyB: app.applicantDeptId ?? '',
+              id: newId(),
+              agreementNo,
+              kind: 'SHARE',
+              applicationId: app.id,
+              partyA: providerDeptId,
+              partyB: app.applicantDeptId ?? '',
               terms: `数据共享协议：${app.applicantDept?.name ?? ''}仅为“${app.purpose}”使用共享数据，不得超范围使用或向第三方提供，期限至 ${shanghaiText(expiresAt)}。`,
             },
           });
@@ -111,7 +147,15 @@ export function applicationActivities(deps: ActivityDeps) {
             await tx.accessGrant.upsert({
               where: { applicationId_resourceId: { applicationId: app.id, resourceId: resource.id } },
               update: {},
-              create: { id: newId(), applicationId: app.id, resourceId: resource.id, granteeDeptId: app.applicantDeptId, status: 'PENDING_AGREEMENT', accessMode: app.accessMode, expiresAt },
+              create: {
+                id: newId(),
+                applicationId: app.id,
+                resourceId: resource.id,
+                granteeDeptId: app.applicantDeptId,
+                status: 'PENDING_AGREEMENT',
+                accessMode: app.accessMode,
+                expiresAt,
+              },
             });
           }
         }
@@ -122,7 +166,10 @@ export function applicationActivities(deps: ActivityDeps) {
     async confirmAgreement(input: { agreementId: string; party: 'A' | 'B' }): Promise<void> {
       const at = now();
       await db.agreement.updateMany({
-        where: { id: input.agreementId, ...(input.party === 'A' ? { partyAConfirmedAt: null } : { partyBConfirmedAt: null }) },
+        where: {
+          id: input.agreementId,
+          ...(input.party === 'A' ? { partyAConfirmedAt: null } : { partyBConfirmedAt: null }),
+        },
         data: input.party === 'A' ? { partyAConfirmedAt: at } : { partyBConfirmedAt: at },
       });
       const a = await db.agreement.findUniqueOrThrow({ where: { id: input.agreementId } });
@@ -134,7 +181,10 @@ export function applicationActivities(deps: ActivityDeps) {
     /** A grant becomes usable only once its agreement is confirmed by both departments. */
     async activateGrants(input: { applicationId: string }): Promise<number> {
       const at = now();
-      const r = await db.accessGrant.updateMany({ where: { applicationId: input.applicationId, status: 'PENDING_AGREEMENT' }, data: { status: 'ACTIVE', activatedAt: at } });
+      const r = await db.accessGrant.updateMany({
+        where: { applicationId: input.applicationId, status: 'PENDING_AGREEMENT' },
+        data: { status: 'ACTIVE', activatedAt: at },
+      });
       return r.count;
     },
 
@@ -147,7 +197,11 @@ export function applicationActivities(deps: ActivityDeps) {
     },
 
     /** Start of the N-th working day before the grant's expiry: when the applicant is reminded. */
-    async expiryReminderAt(input: { expiresAtMs: number; workingDays: number; calendarPolicy?: CalendarPolicyInput }): Promise<number> {
+    async expiryReminderAt(input: {
+      expiresAtMs: number;
+      workingDays: number;
+      calendarPolicy?: CalendarPolicyInput;
+    }): Promise<number> {
       if (!deps.calendar) return input.expiresAtMs;
       const cal = await deps.calendar(input.calendarPolicy);
       // Walk back from the expiry day; bounded, and only in this activity, never in a workflow.

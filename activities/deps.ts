@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { WorkingCalendar } from '../domain/calendar';
 
-export interface CalendarPolicyInput { countMakeupWorkdays?: boolean }
+export interface CalendarPolicyInput {
+  countMakeupWorkdays?: boolean;
+}
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 

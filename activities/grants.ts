@@ -12,7 +12,9 @@ export interface GrantSummary {
 
 export function grantActivities({ db, now = activityNow }: ActivityDeps) {
   async function recipientsOf(departmentIds: string[], roles: string[]): Promise<Recipient[]> {
-    const users = await db.user.findMany({ where: { departmentId: { in: departmentIds }, active: true, roles: { hasSome: roles as never[] } } });
+    const users = await db.user.findMany({
+      where: { departmentId: { in: departmentIds }, active: true, roles: { hasSome: roles as never[] } },
+    });
     return users.map((u) => ({ email: u.email, name: u.displayName }));
   }
 
@@ -28,13 +30,33 @@ export function grantActivities({ db, now = activityNow }: ActivityDeps) {
         for (const { resource } of app.resources) {
           await tx.accessGrant.upsert({
             where: { applicationId_resourceId: { applicationId: app.id, resourceId: resource.id } },
-            create: { id: newId(), applicationId: app.id, resourceId: resource.id, granteeDeptId: app.applicantDeptId, status: 'ACTIVE', accessMode: app.accessMode, grantedAt: at, activatedAt: at },
+            create: {
+              id: newId(),
+              applicationId: app.id,
+              resourceId: resource.id,
+              granteeDeptId: app.applicantDeptId,
+              status: 'ACTIVE',
+              accessMode: app.accessMode,
+              grantedAt: at,
+              activatedAt: at,
+            },
             update: {},
           });
         }
-        await tx.application.update({ where: { id: app.id }, data: { status: 'APPROVED', decidedAt: app.decidedAt ?? at } });
+        await tx.application.update({
+          where: { id: app.id },
+          data: { status: 'APPROVED', decidedAt: app.decidedAt ?? at },
+        });
         await tx.timelineEvent.createMany({
-          data: [{ applicationId: app.id, eventKey: 'granted', kind: 'GRANTED', message: '无条件共享：平台直接开通访问权限', at }],
+          data: [
+            {
+              applicationId: app.id,
+              eventKey: 'granted',
+              kind: 'GRANTED',
+              message: '无条件共享：平台直接开通访问权限',
+              at,
+            },
+          ],
           skipDuplicates: true,
         });
       });
@@ -44,7 +66,11 @@ export function grantActivities({ db, now = activityNow }: ActivityDeps) {
         granteeName: app.applicantDept?.name ?? '',
         applicantRecipients: await recipientsOf(app.applicantDeptId ? [app.applicantDeptId] : [], ['DEPT_STAFF']),
         providerRecipients: await recipientsOf(providerIds, ['PROVIDER_REVIEWER', 'DEPT_HEAD']),
-        resources: app.resources.map(({ resource }) => ({ code: resource.code, name: resource.name, provider: resource.provider.name })),
+        resources: app.resources.map(({ resource }) => ({
+          code: resource.code,
+          name: resource.name,
+          provider: resource.provider.name,
+        })),
       };
     },
   };

@@ -43,9 +43,18 @@ export interface TaskTiming {
   provisional: boolean;
 }
 
-export interface TaskEventInput { taskId: string; applicationNo: string; procedureName: string }
+export interface TaskEventInput {
+  taskId: string;
+  applicationNo: string;
+  procedureName: string;
+}
 
-const SHANGHAI = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'short', hour12: false });
+const SHANGHAI = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  hour12: false,
+});
 export function shanghaiText(d: Date | null | undefined): string {
   return d ? `${SHANGHAI.format(d)}（北京时间）` : '无';
 }
@@ -59,17 +68,44 @@ export function inboxActivities(deps: ActivityDeps) {
     return deps.calendar(policy);
   };
 
-  function timing(task: { id: string; dueAt: Date | null; warningAt: Date | null; deadlineProvisional: boolean }): TaskTiming {
-    return { taskId: task.id, dueAtMs: task.dueAt?.getTime() ?? null, warningAtMs: task.warningAt?.getTime() ?? null, provisional: task.deadlineProvisional };
+  function timing(task: {
+    id: string;
+    dueAt: Date | null;
+    warningAt: Date | null;
+    deadlineProvisional: boolean;
+  }): TaskTiming {
+    return {
+      taskId: task.id,
+      dueAtMs: task.dueAt?.getTime() ?? null,
+      warningAtMs: task.warningAt?.getTime() ?? null,
+      provisional: task.deadlineProvisional,
+    };
   }
 
-  async function deadlineFor(createdAt: Date, workingDays: number, pausedWorkingDays: number, warningBefore: number, policy?: CalendarPolicyInput): Promise<DeadlineResult> {
+  async function deadlineFor(
+    createdAt: Date,
+    workingDays: number,
+    pausedWorkingDays: number,
+    warningBefore: number,
+    policy?: CalendarPolicyInput,
+  ): Promise<DeadlineResult> {
     // The procedure's calendar policy (e.g. whether 调休 makeup days count) reaches every deadline.
-    return (await calendar(policy)).deadline(createdAt, workingDays + pausedWorkingDays, { warningWorkingDaysBefore: warningBefore });
+    return (await calendar(policy)).deadline(createdAt, workingDays + pausedWorkingDays, {
+      warningWorkingDaysBefore: warningBefore,
+    });
   }
 
-  async function audit(auditKey: string, actor: string, action: string, taskId: string, details: Record<string, unknown> = {}) {
-    await db.auditLog.createMany({ data: [{ auditKey, actor, action, entityType: 'Task', entityId: taskId, details: details as object }], skipDuplicates: true });
+  async function audit(
+    auditKey: string,
+    actor: string,
+    action: string,
+    taskId: string,
+    details: Record<string, unknown> = {},
+  ) {
+    await db.auditLog.createMany({
+      data: [{ auditKey, actor, action, entityType: 'Task', entityId: taskId, details: details as object }],
+      skipDuplicates: true,
+    });
   }
 
   return {
@@ -78,49 +114,117 @@ export function inboxActivities(deps: ActivityDeps) {
       if (existing) return timing(existing);
       const createdAt = now();
       const deadlineFrom = input.countFromMs !== undefined ? new Date(input.countFromMs) : null;
-      const d = input.workingDays ? await deadlineFor(deadlineFrom ?? createdAt, input.workingDays, 0, input.warningWorkingDaysBefore, input.calendarPolicy) : null;
+      const d = input.workingDays
+        ? await deadlineFor(
+            deadlineFrom ?? createdAt,
+            input.workingDays,
+            0,
+            input.warningWorkingDaysBefore,
+            input.calendarPolicy,
+          )
+        : null;
       const task = await db.task.upsert({
         where: { taskKey: input.taskKey },
         update: {},
         create: {
-          id: input.taskId, taskKey: input.taskKey, workflowId: input.workflowId, procedure: input.procedure, step: input.step,
-          title: input.title, applicationId: input.applicationId, subjectRef: input.subjectRef,
-          candidateDeptId: input.candidateDeptId, candidateRole: input.candidateRole, allowedDecisions: input.allowedDecisions,
-          workingDays: input.workingDays, dueAt: d?.deadlineAt ?? null, warningAt: d?.warningAt ?? null,
-          deadlineProvisional: d?.provisional ?? false, createdAt, deadlineFrom,
+          id: input.taskId,
+          taskKey: input.taskKey,
+          workflowId: input.workflowId,
+          procedure: input.procedure,
+          step: input.step,
+          title: input.title,
+          applicationId: input.applicationId,
+          subjectRef: input.subjectRef,
+          candidateDeptId: input.candidateDeptId,
+          candidateRole: input.candidateRole,
+          allowedDecisions: input.allowedDecisions,
+          workingDays: input.workingDays,
+          dueAt: d?.deadlineAt ?? null,
+          warningAt: d?.warningAt ?? null,
+          deadlineProvisional: d?.provisional ?? false,
+          createdAt,
+          deadlineFrom,
         },
       });
-      await audit(`task:${task.id}:created`, 'system', 'TASK_CREATED', task.id, { step: input.step, candidateDeptId: input.candidateDeptId, candidateRole: input.candidateRole, dueAt: task.dueAt });
+      await audit(`task:${task.id}:created`, 'system', 'TASK_CREATED', task.id, {
+        step: input.step,
+        candidateDeptId: input.candidateDeptId,
+        candidateRole: input.candidateRole,
+        dueAt: task.dueAt,
+      });
       await notify({
-        eventKey: `task:${task.id}:assigned`, template: 'task-assigned',
+        eventKey: `task:${task.id}:assigned`,
+        template: 'task-assigned',
         recipients: await usersWithRole(db, input.candidateDeptId, [input.candidateRole]),
-        data: { procedureName: input.procedureName, taskTitle: input.title, applicationNo: input.applicationNo, dueAt: shanghaiText(task.dueAt), warningAt: shanghaiText(task.warningAt), provisional: task.deadlineProvisional },
+        data: {
+          procedureName: input.procedureName,
+          taskTitle: input.title,
+          applicationNo: input.applicationNo,
+          dueAt: shanghaiText(task.dueAt),
+          warningAt: shanghaiText(task.warningAt),
+          provisional: task.deadlineProvisional,
+        },
       });
       return timing(task);
     },
 
     /** Records a decision the workflow accepted. Idempotent: a DONE task stays as it was. */
-    async recordTaskDecision(input: { taskId: string; decision: string; reasons?: string; comment?: string; actorUserId: string }): Promise<void> {
+    async recordTaskDecision(input: {
+      taskId: string;
+      decision: string;
+      reasons?: string;
+      comment?: string;
+      actorUserId: string;
+    }): Promise<void> {
       const at = now();
       await db.task.updateMany({
         where: { id: input.taskId, status: { in: ['OPEN', 'CLAIMED'] } },
         data: {
-          status: 'DONE', decision: input.decision, reasons: input.reasons ?? null, comment: input.comment ?? null,
-          completedById: input.actorUserId, completedAt: at, pausedAt: null, pendingDecision: Prisma.DbNull, pendingDecisionAt: null,
+          status: 'DONE',
+          decision: input.decision,
+          reasons: input.reasons ?? null,
+          comment: input.comment ?? null,
+          completedById: input.actorUserId,
+          completedAt: at,
+          pausedAt: null,
+          pendingDecision: Prisma.DbNull,
+          pendingDecisionAt: null,
         },
       });
-      await audit(`task:${input.taskId}:decided`, input.actorUserId, 'TASK_DECIDED', input.taskId, { decision: input.decision, reasons: input.reasons });
+      await audit(`task:${input.taskId}:decided`, input.actorUserId, 'TASK_DECIDED', input.taskId, {
+        decision: input.decision,
+        reasons: input.reasons,
+      });
     },
 
     /** The deadline from the task's creation, plus every working day the clock was stopped. */
-    async recomputeTaskDeadline(input: { taskId: string; warningWorkingDaysBefore: number; calendarPolicy?: CalendarPolicyInput }): Promise<TaskTiming> {
+    async recomputeTaskDeadline(input: {
+      taskId: string;
+      warningWorkingDaysBefore: number;
+      calendarPolicy?: CalendarPolicyInput;
+    }): Promise<TaskTiming> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (!task.workingDays || task.status === 'DONE' || task.status === 'CANCELLED') return timing(task);
-      const d = await deadlineFor(task.deadlineFrom ?? task.createdAt, task.workingDays, task.pausedWorkingDays, input.warningWorkingDaysBefore, input.calendarPolicy);
+      const d = await deadlineFor(
+        task.deadlineFrom ?? task.createdAt,
+        task.workingDays,
+        task.pausedWorkingDays,
+        input.warningWorkingDaysBefore,
+        input.calendarPolicy,
+      );
       const overdue = task.overdue && d.deadlineAt.getTime() <= now().getTime();
-      const updated = await db.task.update({ where: { id: task.id }, data: { dueAt: d.deadlineAt, warningAt: d.warningAt, deadlineProvisional: d.provisional, overdue } });
+      const updated = await db.task.update({
+        where: { id: task.id },
+        data: { dueAt: d.deadlineAt, warningAt: d.warningAt, deadlineProvisional: d.provisional, overdue },
+      });
       if (task.dueAt?.getTime() !== d.deadlineAt.getTime()) {
-        await audit(`task:${task.id}:recomputed:${d.deadlineAt.toISOString()}`, 'system', 'TASK_DEADLINE_RECOMPUTED', task.id, { from: task.dueAt, to: d.deadlineAt, provisional: d.provisional });
+        await audit(
+          `task:${task.id}:recomputed:${d.deadlineAt.toISOString()}`,
+          'system',
+          'TASK_DEADLINE_RECOMPUTED',
+          task.id,
+          { from: task.dueAt, to: d.deadlineAt, provisional: d.provisional },
+        );
       }
       return timing(updated);
     },
@@ -134,32 +238,55 @@ export function inboxActivities(deps: ActivityDeps) {
       await audit(`task:${input.taskId}:paused`, 'system', 'TASK_PAUSED', input.taskId, { reason: input.reason });
     },
 
-    async resumeTask(input: { taskId: string; warningWorkingDaysBefore: number; calendarPolicy?: CalendarPolicyInput }): Promise<TaskTiming> {
+    async resumeTask(input: {
+      taskId: string;
+      warningWorkingDaysBefore: number;
+      calendarPolicy?: CalendarPolicyInput;
+    }): Promise<TaskTiming> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (task.pausedAt && task.workingDays) {
         const cal = await calendar(input.calendarPolicy);
         const paused = Math.max(0, cal.workingDaysBetween(task.pausedAt, now()));
-        const d = cal.deadline(task.deadlineFrom ?? task.createdAt, task.workingDays + task.pausedWorkingDays + paused, { warningWorkingDaysBefore: input.warningWorkingDaysBefore });
+        const d = cal.deadline(
+          task.deadlineFrom ?? task.createdAt,
+          task.workingDays + task.pausedWorkingDays + paused,
+          { warningWorkingDaysBefore: input.warningWorkingDaysBefore },
+        );
         const updated = await db.task.update({
           where: { id: task.id },
           data: {
-            pausedAt: null, pausedWorkingDays: task.pausedWorkingDays + paused, dueAt: d.deadlineAt, warningAt: d.warningAt,
-            deadlineProvisional: d.provisional, overdue: false, decisionRound: task.decisionRound + 1,
+            pausedAt: null,
+            pausedWorkingDays: task.pausedWorkingDays + paused,
+            dueAt: d.deadlineAt,
+            warningAt: d.warningAt,
+            deadlineProvisional: d.provisional,
+            overdue: false,
+            decisionRound: task.decisionRound + 1,
           },
         });
-        await audit(`task:${task.id}:resumed:${task.pausedAt.toISOString()}`, 'system', 'TASK_RESUMED', task.id, { pausedWorkingDays: paused, dueAt: d.deadlineAt });
+        await audit(`task:${task.id}:resumed:${task.pausedAt.toISOString()}`, 'system', 'TASK_RESUMED', task.id, {
+          pausedWorkingDays: paused,
+          dueAt: d.deadlineAt,
+        });
         return timing(updated);
       }
-      if (task.pausedAt) await db.task.update({ where: { id: task.id }, data: { pausedAt: null, decisionRound: task.decisionRound + 1 } });
+      if (task.pausedAt)
+        await db.task.update({
+          where: { id: task.id },
+          data: { pausedAt: null, decisionRound: task.decisionRound + 1 },
+        });
       return timing(task);
     },
 
     async sendTaskWarning(input: TaskEventInput): Promise<void> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (task.status === 'DONE' || task.status === 'CANCELLED') return;
-      await audit(`task:${task.id}:warning:${task.dueAt?.toISOString()}`, 'system', 'TASK_WARNING', task.id, { dueAt: task.dueAt });
+      await audit(`task:${task.id}:warning:${task.dueAt?.toISOString()}`, 'system', 'TASK_WARNING', task.id, {
+        dueAt: task.dueAt,
+      });
       await notify({
-        eventKey: `task:${task.id}:warning:${task.dueAt?.toISOString()}`, template: 'reminder',
+        eventKey: `task:${task.id}:warning:${task.dueAt?.toISOString()}`,
+        template: 'reminder',
         recipients: await usersWithRole(db, task.candidateDeptId, [task.candidateRole]),
         data: { taskTitle: task.title, applicationNo: input.applicationNo, dueAt: shanghaiText(task.dueAt) },
       });
@@ -169,32 +296,72 @@ export function inboxActivities(deps: ActivityDeps) {
      * Red warning at the deadline and every reminder after it: the task stays open (no approval
      * by silence); from the escalation threshold on, the head and supervisors are told too.
      */
-    async sendTaskOverdue(input: TaskEventInput & { round: number; escalateAfterOverdueWorkingDays: number; calendarPolicy?: CalendarPolicyInput }): Promise<{ overdueWorkingDays: number }> {
+    async sendTaskOverdue(
+      input: TaskEventInput & {
+        round: number;
+        escalateAfterOverdueWorkingDays: number;
+        calendarPolicy?: CalendarPolicyInput;
+      },
+    ): Promise<{ overdueWorkingDays: number }> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (task.status === 'DONE' || task.status === 'CANCELLED' || !task.dueAt) return { overdueWorkingDays: 0 };
       if (!task.overdue) await db.task.update({ where: { id: task.id }, data: { overdue: true } });
-      const overdueWorkingDays = Math.max(0, (await calendar(input.calendarPolicy)).workingDaysBetween(task.dueAt, now()));
+      const overdueWorkingDays = Math.max(
+        0,
+        (await calendar(input.calendarPolicy)).workingDaysBetween(task.dueAt, now()),
+      );
       const escalate = overdueWorkingDays >= input.escalateAfterOverdueWorkingDays;
-      await audit(`task:${task.id}:overdue:${input.round}`, 'system', escalate ? 'TASK_ESCALATED' : 'TASK_OVERDUE', task.id, { dueAt: task.dueAt, overdueWorkingDays });
+      await audit(
+        `task:${task.id}:overdue:${input.round}`,
+        'system',
+        escalate ? 'TASK_ESCALATED' : 'TASK_OVERDUE',
+        task.id,
+        { dueAt: task.dueAt, overdueWorkingDays },
+      );
       const assignees = await usersWithRole(db, task.candidateDeptId, [task.candidateRole]);
-      const recipients = input.round === 0 || escalate ? [...assignees, ...(await escalationRecipients(db, task.candidateDeptId))] : assignees;
+      const recipients =
+        input.round === 0 || escalate
+          ? [...assignees, ...(await escalationRecipients(db, task.candidateDeptId))]
+          : assignees;
       await notify({
-        eventKey: `task:${task.id}:overdue:${input.round}`, template: 'overdue', recipients,
-        data: { taskTitle: task.title, applicationNo: input.applicationNo, dueAt: shanghaiText(task.dueAt), overdueWorkingDays },
+        eventKey: `task:${task.id}:overdue:${input.round}`,
+        template: 'overdue',
+        recipients,
+        data: {
+          taskTitle: task.title,
+          applicationNo: input.applicationNo,
+          dueAt: shanghaiText(task.dueAt),
+          overdueWorkingDays,
+        },
       });
       return { overdueWorkingDays };
     },
 
     /** Start of the working day after `afterMs` (Shanghai): when the next overdue reminder goes out. */
-    async nextWorkingDayStart(input: { afterMs: number; workingDays: number; calendarPolicy?: CalendarPolicyInput }): Promise<number> {
+    async nextWorkingDayStart(input: {
+      afterMs: number;
+      workingDays: number;
+      calendarPolicy?: CalendarPolicyInput;
+    }): Promise<number> {
       // The end of the N-th working day is 24:00 Shanghai; China has no DST, so its start is 24 h earlier.
-      return (await calendar(input.calendarPolicy)).deadline(new Date(input.afterMs), input.workingDays).deadlineAt.getTime() - 24 * 3600_000;
+      return (
+        (await calendar(input.calendarPolicy))
+          .deadline(new Date(input.afterMs), input.workingDays)
+          .deadlineAt.getTime() -
+        24 * 3600_000
+      );
     },
 
     async cancelOpenTasks(input: { workflowId: string; reason: string }): Promise<number> {
-      const open = await db.task.findMany({ where: { workflowId: input.workflowId, status: { in: ['OPEN', 'CLAIMED'] } } });
-      await db.task.updateMany({ where: { id: { in: open.map((t) => t.id) } }, data: { status: 'CANCELLED', completedAt: now(), comment: input.reason } });
-      for (const t of open) await audit(`task:${t.id}:cancelled`, 'system', 'TASK_CANCELLED', t.id, { reason: input.reason });
+      const open = await db.task.findMany({
+        where: { workflowId: input.workflowId, status: { in: ['OPEN', 'CLAIMED'] } },
+      });
+      await db.task.updateMany({
+        where: { id: { in: open.map((t) => t.id) } },
+        data: { status: 'CANCELLED', completedAt: now(), comment: input.reason },
+      });
+      for (const t of open)
+        await audit(`task:${t.id}:cancelled`, 'system', 'TASK_CANCELLED', t.id, { reason: input.reason });
       return open.length;
     },
   };

@@ -31,16 +31,33 @@ export function incidentActivities(deps: ActivityDeps) {
     return db.securityIncident.findUniqueOrThrow({ where: { id: incidentId } });
   }
 
-  async function audit(auditKey: string, actor: string, action: string, incidentId: string, details: Record<string, unknown> = {}) {
-    await db.auditLog.createMany({ data: [{ auditKey, actor, action, entityType: 'SecurityIncident', entityId: incidentId, details: details as object }], skipDuplicates: true });
+  async function audit(
+    auditKey: string,
+    actor: string,
+    action: string,
+    incidentId: string,
+    details: Record<string, unknown> = {},
+  ) {
+    await db.auditLog.createMany({
+      data: [
+        { auditKey, actor, action, entityType: 'SecurityIncident', entityId: incidentId, details: details as object },
+      ],
+      skipDuplicates: true,
+    });
   }
 
   async function common(i: Awaited<ReturnType<typeof load>>) {
-    const resources = await db.dataResource.findMany({ where: { id: { in: i.resourceIds } }, orderBy: { code: 'asc' } });
+    const resources = await db.dataResource.findMany({
+      where: { id: { in: i.resourceIds } },
+      orderBy: { code: 'asc' },
+    });
     const dept = await db.department.findUnique({ where: { id: i.responsibleDeptId } });
     return {
-      incidentNo: i.incidentNo, kindText: INCIDENT_KIND_TEXT[i.kind], responsibleDept: dept?.name ?? i.responsibleDeptId,
-      resources: resources.map((r) => ({ code: r.code, name: r.name })), reportedAt: shanghaiText(i.reportedAt),
+      incidentNo: i.incidentNo,
+      kindText: INCIDENT_KIND_TEXT[i.kind],
+      responsibleDept: dept?.name ?? i.responsibleDeptId,
+      resources: resources.map((r) => ({ code: r.code, name: r.name })),
+      reportedAt: shanghaiText(i.reportedAt),
     };
   }
 
@@ -55,13 +72,25 @@ export function incidentActivities(deps: ActivityDeps) {
      * authority, the supervisors and the responsible department's head are told at once.
      */
     async recordIncidentReported(input: { incidentId: string }): Promise<void> {
-      await db.securityIncident.updateMany({ where: { id: input.incidentId, authorityReportedAt: null }, data: { authorityReportedAt: now() } });
+      await db.securityIncident.updateMany({
+        where: { id: input.incidentId, authorityReportedAt: null },
+        data: { authorityReportedAt: now() },
+      });
       const i = await load(input.incidentId);
       await audit(`incident:${i.id}:reported`, i.reporterUserId, 'INCIDENT_REPORTED', i.id, {
-        kind: i.kind, resourceIds: i.resourceIds, responsibleDeptId: i.responsibleDeptId, reportedAt: i.reportedAt, authorityReportedAt: i.authorityReportedAt,
+        kind: i.kind,
+        resourceIds: i.resourceIds,
+        responsibleDeptId: i.responsibleDeptId,
+        reportedAt: i.reportedAt,
+        authorityReportedAt: i.authorityReportedAt,
       });
       const recipients = [...(await authorityStaff()), ...(await escalationRecipients(db, i.responsibleDeptId))];
-      await notify({ eventKey: `incident:${i.incidentNo}:reported`, template: 'incident-reported', recipients, data: { ...(await common(i)), description: i.description } });
+      await notify({
+        eventKey: `incident:${i.incidentNo}:reported`,
+        template: 'incident-reported',
+        recipients,
+        data: { ...(await common(i)), description: i.description },
+      });
     },
 
     /**
@@ -79,15 +108,25 @@ export function incidentActivities(deps: ActivityDeps) {
         },
       });
       await db.$transaction([
-        db.incidentGrantSuspension.createMany({ data: grants.map((g) => ({ incidentId: i.id, grantId: g.id, suspendedAt: at })), skipDuplicates: true }),
-        db.accessGrant.updateMany({ where: { id: { in: grants.map((g) => g.id) }, status: 'ACTIVE' }, data: { status: 'SUSPENDED' } }),
+        db.incidentGrantSuspension.createMany({
+          data: grants.map((g) => ({ incidentId: i.id, grantId: g.id, suspendedAt: at })),
+          skipDuplicates: true,
+        }),
+        db.accessGrant.updateMany({
+          where: { id: { in: grants.map((g) => g.id) }, status: 'ACTIVE' },
+          data: { status: 'SUSPENDED' },
+        }),
         db.securityIncident.update({ where: { id: i.id }, data: { suspendGrants: true } }),
       ]);
       const held = await db.incidentGrantSuspension.findMany({ where: { incidentId: i.id } });
-      await audit(`incident:${i.id}:grants-suspended`, input.actorUserId, 'INCIDENT_GRANTS_SUSPENDED', i.id, { grantIds: held.map((h) => h.grantId) });
+      await audit(`incident:${i.id}:grants-suspended`, input.actorUserId, 'INCIDENT_GRANTS_SUSPENDED', i.id, {
+        grantIds: held.map((h) => h.grantId),
+      });
       await notify({
-        eventKey: `incident:${i.incidentNo}:grants-suspended`, template: 'incident-grants-suspended',
-        recipients: await grantHolders(db, i.resourceIds, ['SUSPENDED']), data: await common(i),
+        eventKey: `incident:${i.incidentNo}:grants-suspended`,
+        template: 'incident-grants-suspended',
+        recipients: await grantHolders(db, i.resourceIds, ['SUSPENDED']),
+        data: await common(i),
       });
       return { suspended: held.length };
     },
@@ -96,8 +135,10 @@ export function incidentActivities(deps: ActivityDeps) {
     async notifyIncidentUsers(input: { incidentId: string }): Promise<number> {
       const i = await load(input.incidentId);
       return notify({
-        eventKey: `incident:${i.incidentNo}:users`, template: 'incident-users-notice',
-        recipients: await grantHolders(db, i.resourceIds, ['ACTIVE', 'SUSPENDED']), data: { ...(await common(i)), suspended: i.suspendGrants },
+        eventKey: `incident:${i.incidentNo}:users`,
+        template: 'incident-users-notice',
+        recipients: await grantHolders(db, i.resourceIds, ['ACTIVE', 'SUSPENDED']),
+        data: { ...(await common(i)), suspended: i.suspendGrants },
       });
     },
 
@@ -105,7 +146,11 @@ export function incidentActivities(deps: ActivityDeps) {
      * Hour deadlines (the inbox framework counts working days): dueAt = creation + hours,
      * computed from the stored creation instant so a retry gives the same answer.
      */
-    async startHourDeadline(input: { taskId: string; hours: number; warningHoursBefore: number }): Promise<{ dueAtMs: number; warningAtMs: number | null }> {
+    async startHourDeadline(input: {
+      taskId: string;
+      hours: number;
+      warningHoursBefore: number;
+    }): Promise<{ dueAtMs: number; warningAtMs: number | null }> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       const dueAt = task.dueAt ?? new Date(task.createdAt.getTime() + input.hours * HOUR_MS);
       const warningMs = dueAt.getTime() - input.warningHoursBefore * HOUR_MS;
@@ -118,11 +163,21 @@ export function incidentActivities(deps: ActivityDeps) {
     async hourTaskAlert(input: { taskId: string; alert: HourAlert; incidentNo: string }): Promise<void> {
       const task = await db.task.findUniqueOrThrow({ where: { id: input.taskId } });
       if (task.status === 'DONE' || task.status === 'CANCELLED' || !task.dueAt) return;
-      if (input.alert !== 'WARNING' && !task.overdue) await db.task.update({ where: { id: task.id }, data: { overdue: true } });
+      if (input.alert !== 'WARNING' && !task.overdue)
+        await db.task.update({ where: { id: task.id }, data: { overdue: true } });
       const action = { WARNING: 'TASK_WARNING', OVERDUE: 'TASK_OVERDUE', ESCALATION: 'TASK_ESCALATED' }[input.alert];
       const overdueHours = Math.max(0, Math.floor((now().getTime() - task.dueAt.getTime()) / HOUR_MS));
       await db.auditLog.createMany({
-        data: [{ auditKey: `task:${task.id}:hours:${input.alert}`, actor: 'system', action, entityType: 'Task', entityId: task.id, details: { dueAt: task.dueAt, overdueHours } }],
+        data: [
+          {
+            auditKey: `task:${task.id}:hours:${input.alert}`,
+            actor: 'system',
+            action,
+            entityType: 'Task',
+            entityId: task.id,
+            details: { dueAt: task.dueAt, overdueHours },
+          },
+        ],
         skipDuplicates: true,
       });
       const assignees = await usersWithRole(db, task.candidateDeptId, [task.candidateRole]);
@@ -132,46 +187,94 @@ export function incidentActivities(deps: ActivityDeps) {
         return;
       }
       const escalated = input.alert === 'ESCALATION';
-      const recipients = escalated ? [...assignees, ...(await escalationRecipients(db, task.candidateDeptId)), ...(await authorityStaff())] : assignees;
-      await notify({ eventKey: `task:${task.id}:hours:${input.alert.toLowerCase()}`, template: 'incident-task-overdue', recipients, data: { ...data, overdueHours, escalated } });
+      const recipients = escalated
+        ? [...assignees, ...(await escalationRecipients(db, task.candidateDeptId)), ...(await authorityStaff())]
+        : assignees;
+      await notify({
+        eventKey: `task:${task.id}:hours:${input.alert.toLowerCase()}`,
+        template: 'incident-task-overdue',
+        recipients,
+        data: { ...data, overdueHours, escalated },
+      });
     },
 
     /** One of the measures Art. 32 ¶2 demands, recorded with its time; all three done = remediated. */
-    async recordIncidentStep(input: { incidentId: string; step: IncidentStep; text: string; actorUserId: string }): Promise<void> {
+    async recordIncidentStep(input: {
+      incidentId: string;
+      step: IncidentStep;
+      text: string;
+      actorUserId: string;
+    }): Promise<void> {
       const at = now();
       const data = {
         REMEDIATE: { where: { remediatedAt: null }, set: { remediatedAt: at, remediation: input.text } },
         NOTIFY_USERS: { where: { usersNotifiedAt: null }, set: { usersNotifiedAt: at, usersNotice: input.text } },
-        REPORT_CYBERSPACE: { where: { cyberspaceReportedAt: null }, set: { cyberspaceReportedAt: at, cyberspaceReportRef: input.text } },
+        REPORT_CYBERSPACE: {
+          where: { cyberspaceReportedAt: null },
+          set: { cyberspaceReportedAt: at, cyberspaceReportRef: input.text },
+        },
       }[input.step];
       await db.securityIncident.updateMany({ where: { id: input.incidentId, ...data.where }, data: data.set });
       const i = await load(input.incidentId);
       if (i.remediatedAt && i.usersNotifiedAt && i.cyberspaceReportedAt) {
-        await db.securityIncident.updateMany({ where: { id: i.id, status: 'REPORTED' }, data: { status: 'REMEDIATED' } });
+        await db.securityIncident.updateMany({
+          where: { id: i.id, status: 'REPORTED' },
+          data: { status: 'REMEDIATED' },
+        });
       }
       await audit(`incident:${i.id}:${input.step.toLowerCase()}`, input.actorUserId, `INCIDENT_${input.step}`, i.id, {
-        text: input.text, at: input.step === 'REMEDIATE' ? i.remediatedAt : input.step === 'NOTIFY_USERS' ? i.usersNotifiedAt : i.cyberspaceReportedAt,
+        text: input.text,
+        at:
+          input.step === 'REMEDIATE'
+            ? i.remediatedAt
+            : input.step === 'NOTIFY_USERS'
+              ? i.usersNotifiedAt
+              : i.cyberspaceReportedAt,
       });
     },
 
     /** Closing releases this incident's suspensions; a grant another open incident still covers stays suspended. */
-    async closeIncident(input: { incidentId: string; conclusion: string; actorUserId: string }): Promise<{ restored: number }> {
+    async closeIncident(input: {
+      incidentId: string;
+      conclusion: string;
+      actorUserId: string;
+    }): Promise<{ restored: number }> {
       const at = now();
       const restoredIds = await db.$transaction(async (tx) => {
-        const closed = await tx.securityIncident.updateMany({ where: { id: input.incidentId, status: { not: 'CLOSED' } }, data: { status: 'CLOSED', closedAt: at, conclusion: input.conclusion } });
+        const closed = await tx.securityIncident.updateMany({
+          where: { id: input.incidentId, status: { not: 'CLOSED' } },
+          data: { status: 'CLOSED', closedAt: at, conclusion: input.conclusion },
+        });
         if (closed.count === 0) return [];
-        await tx.incidentGrantSuspension.updateMany({ where: { incidentId: input.incidentId, releasedAt: null }, data: { releasedAt: at } });
+        await tx.incidentGrantSuspension.updateMany({
+          where: { incidentId: input.incidentId, releasedAt: null },
+          data: { releasedAt: at },
+        });
         const mine = await tx.incidentGrantSuspension.findMany({ where: { incidentId: input.incidentId } });
-        const stillHeld = await tx.incidentGrantSuspension.findMany({ where: { grantId: { in: mine.map((m) => m.grantId) }, releasedAt: null } });
+        const stillHeld = await tx.incidentGrantSuspension.findMany({
+          where: { grantId: { in: mine.map((m) => m.grantId) }, releasedAt: null },
+        });
         const release = mine.map((m) => m.grantId).filter((g) => !stillHeld.some((s) => s.grantId === g));
-        await tx.accessGrant.updateMany({ where: { id: { in: release }, status: 'SUSPENDED' }, data: { status: 'ACTIVE' } });
+        await tx.accessGrant.updateMany({
+          where: { id: { in: release }, status: 'SUSPENDED' },
+          data: { status: 'ACTIVE' },
+        });
         return release;
       });
       const i = await load(input.incidentId);
-      await audit(`incident:${i.id}:closed`, input.actorUserId, 'INCIDENT_CLOSED', i.id, { conclusion: i.conclusion, closedAt: i.closedAt, restoredGrantIds: restoredIds });
+      await audit(`incident:${i.id}:closed`, input.actorUserId, 'INCIDENT_CLOSED', i.id, {
+        conclusion: i.conclusion,
+        closedAt: i.closedAt,
+        restoredGrantIds: restoredIds,
+      });
       const c = await common(i);
       if (i.suspendGrants) {
-        await notify({ eventKey: `incident:${i.incidentNo}:grants-restored`, template: 'incident-grants-restored', recipients: await grantHolders(db, i.resourceIds, ['ACTIVE']), data: c });
+        await notify({
+          eventKey: `incident:${i.incidentNo}:grants-restored`,
+          template: 'incident-grants-restored',
+          recipients: await grantHolders(db, i.resourceIds, ['ACTIVE']),
+          data: c,
+        });
       }
       const reporter = await db.user.findUnique({ where: { id: i.reporterUserId } });
       const recipients = [
@@ -179,7 +282,12 @@ export function incidentActivities(deps: ActivityDeps) {
         ...(await usersWithRole(db, i.responsibleDeptId, ['DEPT_STAFF', 'DEPT_HEAD'])),
         ...(await authorityStaff()),
       ];
-      await notify({ eventKey: `incident:${i.incidentNo}:closed`, template: 'incident-closed', recipients, data: { ...c, conclusion: i.conclusion ?? input.conclusion, closedAt: shanghaiText(i.closedAt) } });
+      await notify({
+        eventKey: `incident:${i.incidentNo}:closed`,
+        template: 'incident-closed',
+        recipients,
+        data: { ...c, conclusion: i.conclusion ?? input.conclusion, closedAt: shanghaiText(i.closedAt) },
+      });
       return { restored: restoredIds.length };
     },
   };

@@ -1,7 +1,10 @@
 import { newId } from '../lib/ids';
 import type { ActivityDeps } from './deps';
 
-export interface Recipient { email: string; name: string }
+export interface Recipient {
+  email: string;
+  name: string;
+}
 
 export interface NotifyInput {
   /**

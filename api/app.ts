@@ -26,16 +26,18 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(pinoHttp({
-    logger: deps.logger,
-    genReqId: (req, res) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    autoLogging: { ignore: (req) => req.url === '/healthz' },
-  }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRouter(deps));
   app.use(devTokensRouter(deps));
@@ -52,7 +54,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(tendersRouter(deps), authorizationsRouter(deps));
 
   const document = openApiDocument();
-  app.get('/openapi.json', (_req, res) => { res.json(document); });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: '政务数据审批系统 API' }));
 
   app.use(notFoundHandler);

@@ -31,13 +31,21 @@ const ISSUER = 'gov-data-approval';
 export class TokenService {
   private readonly key: Uint8Array;
 
-  constructor(secret: string, private readonly ttl: string) {
+  constructor(
+    secret: string,
+    private readonly ttl: string,
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
   issue(userId: string): Promise<string> {
-    return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuer(ISSUER)
-      .setIssuedAt().setExpirationTime(this.ttl).sign(this.key);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(this.ttl)
+      .sign(this.key);
   }
 
   async verify(token: string): Promise<string> {
@@ -51,9 +59,15 @@ export async function loadPrincipal(db: Db, userId: string): Promise<Principal |
   const user = await db.user.findUnique({ where: { id: userId }, include: { department: true } });
   if (!user || !user.active) return null;
   return {
-    userId: user.id, login: user.login, displayName: user.displayName, email: user.email,
-    accountType: user.accountType, roles: user.roles, departmentId: user.departmentId,
-    departmentKind: user.department?.kind ?? null, publicApplicantId: user.publicApplicantId,
+    userId: user.id,
+    login: user.login,
+    displayName: user.displayName,
+    email: user.email,
+    accountType: user.accountType,
+    roles: user.roles,
+    departmentId: user.departmentId,
+    departmentKind: user.department?.kind ?? null,
+    publicApplicantId: user.publicApplicantId,
   };
 }
 

@@ -2,7 +2,11 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { ERROR_STATUS, ErrorCode } from '../domain/error-codes';
 
-export interface FieldProblem { path: string; message: string; code?: string }
+export interface FieldProblem {
+  path: string;
+  message: string;
+  code?: string;
+}
 
 export class AppError extends Error {
   constructor(
@@ -19,7 +23,10 @@ export class AppError extends Error {
 }
 
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 export function validationError(where: 'body' | 'query' | 'params', error: z.ZodError): AppError {
@@ -39,7 +46,10 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };
 
-interface BodyParserError extends Error { type?: string; status?: number }
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
 
 export function errorHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -56,7 +66,8 @@ export function errorHandler(): ErrorRequestHandler {
       req.log?.error({ err }, 'unhandled error');
       appError = new AppError('INTERNAL', 'Internal error; the request id identifies it in the logs');
     }
-    if (appError.status >= 500 && appError.code !== 'INTERNAL') req.log?.warn({ code: appError.code }, appError.message);
+    if (appError.status >= 500 && appError.code !== 'INTERNAL')
+      req.log?.warn({ code: appError.code }, appError.message);
     res.status(appError.status).json({
       error: { code: appError.code, message: appError.message, details: appError.details, requestId: req.id },
     });

@@ -29,10 +29,16 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const parameters: unknown[] = [];
-    for (const m of op.path.matchAll(/\{(\w+)\}/g)) parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
+    for (const m of op.path.matchAll(/\{(\w+)\}/g))
+      parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) {
       for (const [name, schema] of Object.entries(op.query.shape)) {
-        parameters.push({ name, in: 'query', required: !(schema as z.ZodType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodType) });
+        parameters.push({
+          name,
+          in: 'query',
+          required: !(schema as z.ZodType).safeParse(undefined).success,
+          schema: jsonSchema(schema as z.ZodType),
+        });
       }
     }
     const responses: Record<string, unknown> = {};
@@ -41,14 +47,23 @@ export function openApiDocument(): Record<string, unknown> {
         ? { description }
         : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
-    responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    if (op.auth === 'required') responses['401'] ??= { description: 'Not signed in', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses['400'] ??= {
+      description: 'Invalid input',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+    if (op.auth === 'required')
+      responses['401'] ??= {
+        description: 'Not signed in',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: op.tags,
       security: op.auth === 'required' ? [{ bearer: [] }] : op.auth === 'optional' ? [{}, { bearer: [] }] : [],
       parameters,
-      requestBody: op.body ? { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } : undefined,
+      requestBody: op.body
+        ? { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } }
+        : undefined,
       responses,
     };
   }
@@ -70,7 +85,9 @@ export function openApiDocument(): Record<string, unknown> {
               type: 'object',
               required: ['code', 'message'],
               properties: {
-                code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' },
+                code: { type: 'string' },
+                message: { type: 'string' },
+                requestId: { type: 'string' },
                 details: {},
               },
             },

@@ -12,7 +12,12 @@ import { newId } from '../lib/ids';
 import { AppError } from './errors';
 
 /** The client's idempotency key, scoped by applicant (a retried submission carries the same one). */
-export const idempotencyKeySchema = z.string().trim().min(8).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only');
+export const idempotencyKeySchema = z
+  .string()
+  .trim()
+  .min(8)
+  .max(100)
+  .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only');
 
 export function hashRequest(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -41,7 +46,10 @@ export async function submitOnce(s: Submission): Promise<{ applicationId: string
   const resume = async (id: string) => {
     const app = await s.db.application.findUniqueOrThrow({ where: { id } });
     if ((app.details as { requestHash?: string }).requestHash !== s.requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for application ${app.applicationNo} with different content`);
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `Idempotency key was already used for application ${app.applicationNo} with different content`,
+      );
     }
     await s.start(id);
     return { applicationId: id, created: false };

@@ -27,7 +27,9 @@ const heapBefore = process.memoryUsage().heapUsed;
 let t = performance.now();
 const official = chineseWorkdayYears();
 const cal = new WorkingCalendar(official);
-log(`setup: chinese-workday years ${official[0].year}..${official[official.length - 1].year}, calendar built in ${(performance.now() - t).toFixed(1)} ms`);
+log(
+  `setup: chinese-workday years ${official[0].year}..${official[official.length - 1].year}, calendar built in ${(performance.now() - t).toFixed(1)} ms`,
+);
 
 // The naive side walks the same data: official years plus the provisional years the
 // calendar fills in, as a map from epoch day to kind.
@@ -77,7 +79,9 @@ function scenario(count: number, maxN: number): boolean {
     }
     const secs = (performance.now() - start) / 1000;
     const rate = count / secs;
-    log(`${name}: ${count} deadlines in ${secs.toFixed(3)} s = ${Math.round(rate).toLocaleString('en-US')} deadlines/s`);
+    log(
+      `${name}: ${count} deadlines in ${secs.toFixed(3)} s = ${Math.round(rate).toLocaleString('en-US')} deadlines/s`,
+    );
     return { rate, out };
   }
 
@@ -88,7 +92,9 @@ function scenario(count: number, maxN: number): boolean {
   for (let i = 0; i < count; i++) {
     if (fast.out[i] !== naive.out[i]) {
       if (mismatches < 5) {
-        log(`MISMATCH ${instants[i].toISOString()} N=${ns[i]}: ${new Date(fast.out[i]).toISOString()} vs ${new Date(naive.out[i]).toISOString()}`);
+        log(
+          `MISMATCH ${instants[i].toISOString()} N=${ns[i]}: ${new Date(fast.out[i]).toISOString()} vs ${new Date(naive.out[i]).toISOString()}`,
+        );
       }
       mismatches++;
     }

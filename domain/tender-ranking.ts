@@ -18,11 +18,23 @@ export interface TenderCriterion {
   kind: CriterionKind;
 }
 
-export interface ScoreEntry { bidId: string; criterion: string; score: number }
+export interface ScoreEntry {
+  bidId: string;
+  criterion: string;
+  score: number;
+}
 
-export interface ScoreSheet { evaluatorUserId: string; entries: ScoreEntry[] }
+export interface ScoreSheet {
+  evaluatorUserId: string;
+  entries: ScoreEntry[];
+}
 
-export interface RankableBid { bidId: string; bidderId: string; price: number; submittedAtMs: number }
+export interface RankableBid {
+  bidId: string;
+  bidderId: string;
+  price: number;
+  submittedAtMs: number;
+}
 
 export interface RankedBid extends RankableBid {
   rank: number;
@@ -93,7 +105,9 @@ export function rankBids(bids: RankableBid[], criteria: TenderCriterion[], sheet
       if (c.kind === 'PRICE') {
         value = bid.price <= 0 ? MAX_SCORE : (minPrice / bid.price) * MAX_SCORE;
       } else {
-        const scores = sheets.flatMap((s) => s.entries.filter((e) => e.bidId === bid.bidId && e.criterion === c.key).map((e) => e.score));
+        const scores = sheets.flatMap((s) =>
+          s.entries.filter((e) => e.bidId === bid.bidId && e.criterion === c.key).map((e) => e.score),
+        );
         value = scores.length === 0 ? 0 : scores.reduce((a, b) => a + b, 0) / scores.length;
       }
       byCriterion[c.key] = round3(value);
@@ -101,6 +115,12 @@ export function rankBids(bids: RankableBid[], criteria: TenderCriterion[], sheet
     }
     return { ...bid, byCriterion, total: round3(total), rank: 0 };
   });
-  scored.sort((a, b) => b.total - a.total || a.price - b.price || a.submittedAtMs - b.submittedAtMs || a.bidderId.localeCompare(b.bidderId));
+  scored.sort(
+    (a, b) =>
+      b.total - a.total ||
+      a.price - b.price ||
+      a.submittedAtMs - b.submittedAtMs ||
+      a.bidderId.localeCompare(b.bidderId),
+  );
   return scored.map((b, i) => ({ ...b, rank: i + 1 }));
 }

@@ -5,10 +5,16 @@
 
 export type PeriodUnit = 'working days' | 'days' | 'hours' | 'minutes' | 'seconds';
 
-export interface PolicyPeriod { amount: number; unit: PeriodUnit }
+export interface PolicyPeriod {
+  amount: number;
+  unit: PeriodUnit;
+}
 
 const UNIT_MS: Record<Exclude<PeriodUnit, 'working days'>, number> = {
-  days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000,
+  days: 86_400_000,
+  hours: 3_600_000,
+  minutes: 60_000,
+  seconds: 1000,
 };
 
 /**
@@ -36,14 +42,22 @@ export interface TenderEligibility {
   other: string[];
 }
 
-export interface BidDeclarations { securityCapability: boolean; noSeriousViolations: boolean }
+export interface BidDeclarations {
+  securityCapability: boolean;
+  noSeriousViolations: boolean;
+}
 
 /** Reasons a bid is invalid at opening (empty = valid): over the fee cap or an undeclared condition. */
-export function bidInvalidReasons(bid: { price: number; declarations: BidDeclarations }, tender: { feeCap: number; eligibility: TenderEligibility }): string[] {
+export function bidInvalidReasons(
+  bid: { price: number; declarations: BidDeclarations },
+  tender: { feeCap: number; eligibility: TenderEligibility },
+): string[] {
   const reasons: string[] = [];
   if (bid.price > tender.feeCap) reasons.push(`报价 ${bid.price} 超过收费上限 ${tender.feeCap}`);
-  if (tender.eligibility.requireSecurityCapability && !bid.declarations.securityCapability) reasons.push('未声明具备数据安全保障能力');
-  if (tender.eligibility.requireNoSeriousViolations && !bid.declarations.noSeriousViolations) reasons.push('未声明无严重违法违规记录');
+  if (tender.eligibility.requireSecurityCapability && !bid.declarations.securityCapability)
+    reasons.push('未声明具备数据安全保障能力');
+  if (tender.eligibility.requireNoSeriousViolations && !bid.declarations.noSeriousViolations)
+    reasons.push('未声明无严重违法违规记录');
   return reasons;
 }
 
@@ -51,7 +65,10 @@ export function bidInvalidReasons(bid: { price: number; declarations: BidDeclara
  * Evaluators who must stand aside (招标投标法 Art. 37): a declared affiliation matches a bidder's
  * unified credit code. Codes compare case-insensitively, ignoring spaces.
  */
-export function recusals(evaluators: Array<{ userId: string; declaredAffiliations: string[] }>, bidders: Array<{ bidderId: string; creditCode: string | null }>): Array<{ userId: string; bidderIds: string[] }> {
+export function recusals(
+  evaluators: Array<{ userId: string; declaredAffiliations: string[] }>,
+  bidders: Array<{ bidderId: string; creditCode: string | null }>,
+): Array<{ userId: string; bidderIds: string[] }> {
   const norm = (c: string) => c.replace(/\s+/g, '').toUpperCase();
   const out: Array<{ userId: string; bidderIds: string[] }> = [];
   for (const e of evaluators) {
@@ -68,7 +85,17 @@ const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 export function addShanghaiMonths(instant: Date, months: number): Date {
   const local = new Date(instant.getTime() + SHANGHAI_OFFSET_MS);
   const day = local.getUTCDate();
-  const target = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + months, 1, local.getUTCHours(), local.getUTCMinutes(), local.getUTCSeconds(), local.getUTCMilliseconds()));
+  const target = new Date(
+    Date.UTC(
+      local.getUTCFullYear(),
+      local.getUTCMonth() + months,
+      1,
+      local.getUTCHours(),
+      local.getUTCMinutes(),
+      local.getUTCSeconds(),
+      local.getUTCMilliseconds(),
+    ),
+  );
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(day, lastDay));
   return new Date(target.getTime() - SHANGHAI_OFFSET_MS);
@@ -101,7 +128,12 @@ export interface ReportDuty {
  * disclosure for every calendar year the term touches, due by the end of `disclosureDueMonth`
  * of the following year.
  */
-export function reportSchedule(input: { startsAt: Date; endsAt: Date; periodMonths: number; disclosureDueMonth: number }): ReportDuty[] {
+export function reportSchedule(input: {
+  startsAt: Date;
+  endsAt: Date;
+  periodMonths: number;
+  disclosureDueMonth: number;
+}): ReportDuty[] {
   const duties: ReportDuty[] = [];
   let start = input.startsAt;
   for (let n = 1; start.getTime() < input.endsAt.getTime() && n <= 1200; n++) {
@@ -115,12 +147,15 @@ export function reportSchedule(input: { startsAt: Date; endsAt: Date; periodMont
     const yearStart = shanghaiMonthStart(y, 1);
     const yearEnd = shanghaiMonthStart(y + 1, 1);
     duties.push({
-      kind: 'YEARLY', periodNo: y,
+      kind: 'YEARLY',
+      periodNo: y,
       periodStart: yearStart.getTime() > input.startsAt.getTime() ? yearStart : input.startsAt,
       periodEnd: yearEnd.getTime() < input.endsAt.getTime() ? yearEnd : input.endsAt,
       opensAt: yearEnd,
       dueAt: shanghaiMonthStart(y + 1, input.disclosureDueMonth + 1),
     });
   }
-  return duties.sort((a, b) => a.opensAt.getTime() - b.opensAt.getTime() || (a.kind === b.kind ? 0 : a.kind === 'PERIODIC' ? -1 : 1));
+  return duties.sort(
+    (a, b) => a.opensAt.getTime() - b.opensAt.getTime() || (a.kind === b.kind ? 0 : a.kind === 'PERIODIC' ? -1 : 1),
+  );
 }

@@ -34,7 +34,12 @@ const fromDbDate = (date: Date): IsoDate => date.toISOString().slice(0, 10);
 function dayRows(y: CalendarYear) {
   return [
     ...y.holidays.map((h) => ({ date: toDbDate(h.date), year: y.year, kind: 'HOLIDAY' as const, name: h.name })),
-    ...y.makeupWorkdays.map((m) => ({ date: toDbDate(m.date), year: y.year, kind: 'MAKEUP_WORKDAY' as const, name: m.name })),
+    ...y.makeupWorkdays.map((m) => ({
+      date: toDbDate(m.date),
+      year: y.year,
+      kind: 'MAKEUP_WORKDAY' as const,
+      name: m.name,
+    })),
   ];
 }
 
@@ -71,8 +76,15 @@ export async function insertMissingCalendarYears(db: Db, years: CalendarYear[], 
  * last one up to the current Shanghai year + 2. Only missing years are inserted (idempotent,
  * never overwrites a loaded year). `now` is for tests.
  */
-export async function seedCalendar(db: Db, log: Log = silent, opts: { now?: Date } = {}): Promise<{ inserted: number[] }> {
-  const official = chineseWorkdayYears({ applyKnownCorrections: true }).map((y) => ({ ...y, source: chineseWorkdaySeedSource(y.year) }));
+export async function seedCalendar(
+  db: Db,
+  log: Log = silent,
+  opts: { now?: Date } = {},
+): Promise<{ inserted: number[] }> {
+  const official = chineseWorkdayYears({ applyKnownCorrections: true }).map((y) => ({
+    ...y,
+    source: chineseWorkdaySeedSource(y.year),
+  }));
   const lastOfficial = Math.max(...official.map((y) => y.year));
   const untilYear = Number(shanghaiDate(opts.now ?? new Date()).slice(0, 4)) + 2;
   const provisional: CalendarYear[] = [];
@@ -148,10 +160,14 @@ export class CalendarCache {
   }
 
   async get(db: Db, policy?: Partial<CalendarPolicy>): Promise<WorkingCalendar> {
-    const effective: CalendarPolicy = { countMakeupWorkdays: policy?.countMakeupWorkdays ?? this.defaultPolicy.countMakeupWorkdays };
+    const effective: CalendarPolicy = {
+      countMakeupWorkdays: policy?.countMakeupWorkdays ?? this.defaultPolicy.countMakeupWorkdays,
+    };
     const fresh = this.fingerprint !== undefined && Date.now() - this.checkedAt < this.minCheckIntervalMs;
     if (!fresh) {
-      this.pending ??= this.refresh(db).finally(() => { this.pending = undefined; });
+      this.pending ??= this.refresh(db).finally(() => {
+        this.pending = undefined;
+      });
       await this.pending;
     }
     const key = policyKey(effective);
@@ -204,7 +220,11 @@ export async function loadCalendarYear(db: Db, input: unknown, actor: string): P
   if (!checked.ok) {
     const [first] = checked.errors;
     const more = checked.errors.length > 1 ? ` (and ${checked.errors.length - 1} more problem(s))` : '';
-    throw new AppError('INVALID_CALENDAR', `Invalid calendar schedule: ${first.path || 'input'}: ${first.message}${more}`, checked.errors);
+    throw new AppError(
+      'INVALID_CALENDAR',
+      `Invalid calendar schedule: ${first.path || 'input'}: ${first.message}${more}`,
+      checked.errors,
+    );
   }
   const y = checked.value;
   return db.$transaction(async (tx) => {
@@ -239,7 +259,13 @@ export async function loadCalendarYear(db: Db, input: unknown, actor: string): P
         action: 'CALENDAR_YEAR_LOADED',
         entityType: 'CalendarYear',
         entityId: String(y.year),
-        details: { status: y.status, source: y.source, holidays: result.holidays, makeupWorkdays: result.makeupWorkdays, previous },
+        details: {
+          status: y.status,
+          source: y.source,
+          holidays: result.holidays,
+          makeupWorkdays: result.makeupWorkdays,
+          previous,
+        },
       },
     });
     return result;
@@ -262,7 +288,10 @@ export async function loadCalendarYear(db: Db, input: unknown, actor: string): P
  */
 export async function workflowsWithDeadlinesFrom(db: Db, year: number): Promise<string[]> {
   const rows = await db.task.findMany({
-    where: { status: { in: ['OPEN', 'CLAIMED'] }, dueAt: { gt: startOfShanghaiDay(`${String(year).padStart(4, '0')}-01-01`) } },
+    where: {
+      status: { in: ['OPEN', 'CLAIMED'] },
+      dueAt: { gt: startOfShanghaiDay(`${String(year).padStart(4, '0')}-01-01`) },
+    },
     select: { workflowId: true },
     distinct: ['workflowId'],
     orderBy: { workflowId: 'asc' },
@@ -303,7 +332,9 @@ export async function notifyCalendarChanged(
   }
   if (failure !== undefined) {
     const reason = failure instanceof Error ? failure.message : String(failure);
-    throw new Error(`calendarChanged reached ${signalled} of ${ids.length} procedure(s); first failure: ${reason}`, { cause: failure });
+    throw new Error(`calendarChanged reached ${signalled} of ${ids.length} procedure(s); first failure: ${reason}`, {
+      cause: failure,
+    });
   }
   return signalled;
 }

@@ -15,7 +15,10 @@ const configSchema = z.object({
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().min(3).default('政务数据审批系统 <no-reply@data.liaocheng.example>'),
   AUTH_TOKEN_SECRET: optionalString,
-  AUTH_TOKEN_TTL: z.string().regex(/^\d+[smhd]$/).default('12h'),
+  AUTH_TOKEN_TTL: z
+    .string()
+    .regex(/^\d+[smhd]$/)
+    .default('12h'),
   PUBLIC_BASE_URL: optionalUrl,
   UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
@@ -39,7 +42,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const cfg = parsed.data;
   if (cfg.NODE_ENV === 'production' && (!cfg.AUTH_TOKEN_SECRET || cfg.AUTH_TOKEN_SECRET.length < 32)) {
-    throw new ConfigError('Invalid configuration: AUTH_TOKEN_SECRET must be set (at least 32 characters) in production');
+    throw new ConfigError(
+      'Invalid configuration: AUTH_TOKEN_SECRET must be set (at least 32 characters) in production',
+    );
   }
   return { ...cfg, devTokensEnabled: cfg.NODE_ENV !== 'production' };
 }

@@ -6,7 +6,16 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
     name,
     level,
     redact: {
-      paths: ['req.headers.authorization', 'authorization', 'token', 'password', '*.password', '*.token', 'smtpUrl', 'databaseUrl'],
+      paths: [
+        'req.headers.authorization',
+        'authorization',
+        'token',
+        'password',
+        '*.password',
+        '*.token',
+        'smtpUrl',
+        'databaseUrl',
+      ],
       censor: '[redacted]',
     },
   });

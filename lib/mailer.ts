@@ -16,7 +16,11 @@ interface CompiledTemplate {
   text: Handlebars.TemplateDelegate;
 }
 
-export interface RenderedMail { subject: string; html: string; text: string }
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
 
 export class MailTemplates {
   private readonly templates = new Map<string, CompiledTemplate>();

@@ -62,16 +62,21 @@ export async function migrate(
     // Two processes starting at once (API and worker) must not both apply a migration.
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(CREATE_MIGRATIONS_TABLE);
-    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
-    );
+    const { rows } = await client.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+    }>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
     const done = new Map(rows.filter((r) => r.rolled_back_at === null).map((r) => [r.migration_name, r]));
     const result: MigrateResult = { applied: [], alreadyApplied: [] };
     for (const m of migrations) {
       const previous = done.get(m.name);
       if (previous) {
         if (previous.finished_at === null) {
-          throw new MigrationError(`Migration ${m.name} started earlier but never finished; resolve it before migrating again`);
+          throw new MigrationError(
+            `Migration ${m.name} started earlier but never finished; resolve it before migrating again`,
+          );
         }
         if (previous.checksum !== m.checksum) {
           throw new MigrationError(`Migration ${m.name} was changed after it was applied (checksum differs)`);
@@ -88,7 +93,10 @@ export async function migrate(
           [id, m.checksum, m.name],
         );
         await client.query(m.sql);
-        await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+        await client.query(
+          'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+          [id],
+        );
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

@@ -23,39 +23,60 @@ export interface OutboxOptions {
   dedupeKeyPrefix?: string;
 }
 
-interface ClaimedRow { id: string; dedupe_key: string; recipient: string; template: string; data: Record<string, unknown>; attempts: number }
+interface ClaimedRow {
+  id: string;
+  dedupe_key: string;
+  recipient: string;
+  template: string;
+  data: Record<string, unknown>;
+  attempts: number;
+}
 
 export async function dispatchOutboxOnce(opts: OutboxOptions): Promise<number> {
   const { db } = opts;
   let sent = 0;
-  await db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<ClaimedRow[]>`
+  await db.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<ClaimedRow[]>`
       SELECT id, dedupe_key, recipient, template, data, attempts FROM notification
       WHERE status = 'PENDING' AND next_attempt_at <= now()
         AND (${opts.dedupeKeyPrefix ?? null}::text IS NULL OR starts_with(dedupe_key, ${opts.dedupeKeyPrefix ?? ''}))
       ORDER BY created_at LIMIT ${opts.batchSize ?? 20} FOR UPDATE SKIP LOCKED`;
-    for (const row of rows) {
-      try {
-        const mail = opts.templates.render(row.template, row.data);
-        const domain = opts.from.replace(/^.*@/, '').replace(/>.*$/, '');
-        await opts.transport.sendMail({
-          from: opts.from, to: row.recipient, subject: mail.subject, html: mail.html, text: mail.text,
-          messageId: `<${Buffer.from(row.dedupe_key).toString('base64url')}@${domain}>`,
-          headers: { 'X-Event-Key': row.dedupe_key },
-        });
-        await tx.notification.update({ where: { id: row.id }, data: { status: 'SENT', sentAt: new Date(), attempts: row.attempts + 1, lastError: null } });
-        sent += 1;
-      } catch (err) {
-        const attempts = row.attempts + 1;
-        const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
-        await tx.notification.update({
-          where: { id: row.id },
-          data: { attempts, lastError: (err as Error).message.slice(0, 500), nextAttemptAt: new Date(Date.now() + delay) },
-        });
-        opts.logger.warn({ notificationId: row.id, attempts }, 'mail delivery failed; will retry');
+      for (const row of rows) {
+        try {
+          const mail = opts.templates.render(row.template, row.data);
+          const domain = opts.from.replace(/^.*@/, '').replace(/>.*$/, '');
+          await opts.transport.sendMail({
+            from: opts.from,
+            to: row.recipient,
+            subject: mail.subject,
+            html: mail.html,
+            text: mail.text,
+            messageId: `<${Buffer.from(row.dedupe_key).toString('base64url')}@${domain}>`,
+            headers: { 'X-Event-Key': row.dedupe_key },
+          });
+          await tx.notification.update({
+            where: { id: row.id },
+            data: { status: 'SENT', sentAt: new Date(), attempts: row.attempts + 1, lastError: null },
+          });
+          sent += 1;
+        } catch (err) {
+          const attempts = row.attempts + 1;
+          const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
+          await tx.notification.update({
+            where: { id: row.id },
+            data: {
+              attempts,
+              lastError: (err as Error).message.slice(0, 500),
+              nextAttemptAt: new Date(Date.now() + delay),
+            },
+          });
+          opts.logger.warn({ notificationId: row.id, attempts }, 'mail delivery failed; will retry');
+        }
       }
-    }
-  }, { timeout: 60_000 });
+    },
+    { timeout: 60_000 },
+  );
   return sent;
 }
 
@@ -68,7 +89,9 @@ export function startOutboxDispatcher(opts: OutboxOptions & { intervalMs?: numbe
     if (stopped) return;
     current = dispatchOutboxOnce(opts)
       .catch((err) => opts.logger.error({ err }, 'outbox round failed'))
-      .finally(() => { if (!stopped) timer = setTimeout(tick, opts.intervalMs ?? 1000); });
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, opts.intervalMs ?? 1000);
+      });
   };
   tick();
   return async () => {

@@ -2,7 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes';
 
-export interface TemporalHandle { client: Client; connection: Connection }
+export interface TemporalHandle {
+  client: Client;
+  connection: Connection;
+}
 
 export async function connectTemporal(address: string, namespace: string): Promise<TemporalHandle> {
   const connection = await Connection.connect({ address, connectTimeout: '5s' });

@@ -6,13 +6,37 @@
  */
 import type { DepartmentKind, OpenClass, PublicApplicantKind, Role, ShareClass } from '../generated/prisma/client';
 
-export interface SeedDepartment { id: string; name: string; kind: DepartmentKind; headEmail: string }
-export interface SeedUser { login: string; displayName: string; departmentId?: string; roles: Role[]; publicApplicantId?: string }
-export interface SeedPublicApplicant { id: string; kind: PublicApplicantKind; name: string; unifiedCreditCode?: string; contactEmail: string }
+export interface SeedDepartment {
+  id: string;
+  name: string;
+  kind: DepartmentKind;
+  headEmail: string;
+}
+export interface SeedUser {
+  login: string;
+  displayName: string;
+  departmentId?: string;
+  roles: Role[];
+  publicApplicantId?: string;
+}
+export interface SeedPublicApplicant {
+  id: string;
+  kind: PublicApplicantKind;
+  name: string;
+  unifiedCreditCode?: string;
+  contactEmail: string;
+}
 export interface SeedResource {
-  code: string; name: string; description: string; providerId: string;
-  shareClass: ShareClass; openClass: OpenClass; shareLegalBasis?: string; openLegalBasis?: string;
-  fields: string[]; updateFrequency: string;
+  code: string;
+  name: string;
+  description: string;
+  providerId: string;
+  shareClass: ShareClass;
+  openClass: OpenClass;
+  shareLegalBasis?: string;
+  openLegalBasis?: string;
+  fields: string[];
+  updateFrequency: string;
 }
 
 export const MAIL_DOMAIN = 'liaocheng.example';
@@ -32,18 +56,47 @@ export const departments: SeedDepartment[] = [
 
 export const publicApplicants: SeedPublicApplicant[] = [
   { id: 'pa-zhang', kind: 'CITIZEN', name: '张伟', contactEmail: `zhang.wei@${MAIL_DOMAIN}` },
-  { id: 'pa-hengxin', kind: 'LEGAL_PERSON', name: '聊城恒信数据科技有限公司', unifiedCreditCode: '91371500MA3C000001', contactEmail: `bid@hengxin.${MAIL_DOMAIN}` },
-  { id: 'pa-lcu', kind: 'UNIVERSITY', name: '聊城大学', unifiedCreditCode: '12370000495570001X', contactEmail: `research@lcu.${MAIL_DOMAIN}` },
+  {
+    id: 'pa-hengxin',
+    kind: 'LEGAL_PERSON',
+    name: '聊城恒信数据科技有限公司',
+    unifiedCreditCode: '91371500MA3C000001',
+    contactEmail: `bid@hengxin.${MAIL_DOMAIN}`,
+  },
+  {
+    id: 'pa-lcu',
+    kind: 'UNIVERSITY',
+    name: '聊城大学',
+    unifiedCreditCode: '12370000495570001X',
+    contactEmail: `research@lcu.${MAIL_DOMAIN}`,
+  },
   // Two more legal persons, so a commercial tender can reach three bidders (招标投标法 Art. 28).
-  { id: 'pa-huarui', kind: 'LEGAL_PERSON', name: '聊城华睿信息技术有限公司', unifiedCreditCode: '91371500MA3C000002', contactEmail: `bid@huarui.${MAIL_DOMAIN}` },
-  { id: 'pa-zhiyun', kind: 'LEGAL_PERSON', name: '山东智云大数据有限公司', unifiedCreditCode: '91371500MA3C000003', contactEmail: `bid@zhiyun.${MAIL_DOMAIN}` },
+  {
+    id: 'pa-huarui',
+    kind: 'LEGAL_PERSON',
+    name: '聊城华睿信息技术有限公司',
+    unifiedCreditCode: '91371500MA3C000002',
+    contactEmail: `bid@huarui.${MAIL_DOMAIN}`,
+  },
+  {
+    id: 'pa-zhiyun',
+    kind: 'LEGAL_PERSON',
+    name: '山东智云大数据有限公司',
+    unifiedCreditCode: '91371500MA3C000003',
+    contactEmail: `bid@zhiyun.${MAIL_DOMAIN}`,
+  },
 ];
 
 const governmentDepts = ['gaj', 'scjgj', 'zrzyj', 'rsj', 'wjw', 'ybj'];
 
 export const users: SeedUser[] = [
   { login: 'dsj.reviewer', displayName: '大数据局审核员 李娜', departmentId: 'dsj', roles: ['AUTHORITY_REVIEWER'] },
-  { login: 'dsj.admin', displayName: '大数据局管理员 王强', departmentId: 'dsj', roles: ['ADMIN', 'AUTHORITY_REVIEWER'] },
+  {
+    login: 'dsj.admin',
+    displayName: '大数据局管理员 王强',
+    departmentId: 'dsj',
+    roles: ['ADMIN', 'AUTHORITY_REVIEWER'],
+  },
   { login: 'dsj.head', displayName: '大数据局局长 赵敏', departmentId: 'dsj', roles: ['DEPT_HEAD'] },
   { login: 'dsj.supervisor', displayName: '督办员 孙磊', departmentId: 'dsj', roles: ['SUPERVISOR'] },
   { login: 'dsj.evaluator1', displayName: '评审专家 周一', departmentId: 'dsj', roles: ['EVALUATOR'] },
@@ -58,7 +111,12 @@ export const users: SeedUser[] = [
   { login: 'water.staff', displayName: '自来水公司 经办人', departmentId: 'water', roles: ['DEPT_STAFF'] },
   { login: 'gas.staff', displayName: '燃气公司 经办人', departmentId: 'gas', roles: ['DEPT_STAFF'] },
   { login: 'citizen.zhang', displayName: '张伟', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-zhang' },
-  { login: 'company.hengxin', displayName: '恒信数据科技', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-hengxin' },
+  {
+    login: 'company.hengxin',
+    displayName: '恒信数据科技',
+    roles: ['PUBLIC_APPLICANT'],
+    publicApplicantId: 'pa-hengxin',
+  },
   { login: 'university.lcu', displayName: '聊城大学科研处', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-lcu' },
   { login: 'company.huarui', displayName: '华睿信息技术', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-huarui' },
   { login: 'company.zhiyun', displayName: '智云大数据', roles: ['PUBLIC_APPLICANT'], publicApplicantId: 'pa-zhiyun' },
@@ -81,28 +139,274 @@ const basis = {
 };
 
 export const resources: SeedResource[] = [
-  { code: 'GAJ-001', name: '人口基础信息', description: '全市户籍人口基础信息（姓名、身份证号、户籍地址）', providerId: 'gaj', shareClass: 'CONDITIONAL', openClass: 'NOT_OPEN', shareLegalBasis: basis.household, openLegalBasis: basis.personalInfo, fields: ['姓名', '公民身份号码', '户籍地址', '出生日期'], updateFrequency: '实时' },
-  { code: 'GAJ-002', name: '机动车登记信息', description: '机动车登记、转移、注销信息', providerId: 'gaj', shareClass: 'CONDITIONAL', openClass: 'NOT_OPEN', shareLegalBasis: basis.personalInfo, openLegalBasis: basis.personalInfo, fields: ['号牌号码', '车辆类型', '所有人', '登记日期'], updateFrequency: '每日' },
-  { code: 'GAJ-003', name: '户籍办理网点目录', description: '公安户籍窗口地址与办公时间', providerId: 'gaj', shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL', fields: ['网点名称', '地址', '办公时间', '电话'], updateFrequency: '每月' },
-  { code: 'GAJ-004', name: '涉密案件信息', description: '涉及国家秘密的案件信息', providerId: 'gaj', shareClass: 'NOT_SHARED', openClass: 'NOT_OPEN', shareLegalBasis: basis.stateSecret, openLegalBasis: basis.stateSecret, fields: ['案件编号'], updateFrequency: '不定期' },
-  { code: 'SCJG-001', name: '企业登记基本信息', description: '市场主体名称、统一社会信用代码、法定代表人、注册资本', providerId: 'scjgj', shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL', fields: ['企业名称', '统一社会信用代码', '法定代表人', '注册资本', '成立日期'], updateFrequency: '每日' },
-  { code: 'SCJG-002', name: '行政处罚信息', description: '市场监管领域行政处罚决定', providerId: 'scjgj', shareClass: 'UNCONDITIONAL', openClass: 'CONDITIONAL', openLegalBasis: basis.enterpriseInfo, fields: ['决定书文号', '当事人', '违法事实', '处罚内容'], updateFrequency: '每周' },
-  { code: 'SCJG-003', name: '食品生产许可信息', description: '食品生产许可证发放与变更', providerId: 'scjgj', shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL', fields: ['许可证编号', '生产者名称', '有效期'], updateFrequency: '每周' },
-  { code: 'SCJG-004', name: '企业年报经营数据', description: '企业年度报告中的资产、营收等经营数据', providerId: 'scjgj', shareClass: 'CONDITIONAL', openClass: 'CONDITIONAL', shareLegalBasis: basis.enterpriseInfo, openLegalBasis: basis.enterpriseInfo, fields: ['企业名称', '资产总额', '营业总收入', '纳税总额'], updateFrequency: '每年' },
-  { code: 'ZRZY-001', name: '国土空间规划图', description: '市级国土空间总体规划矢量数据', providerId: 'zrzyj', shareClass: 'UNCONDITIONAL', openClass: 'CONDITIONAL', openLegalBasis: basis.dataSecurity, fields: ['图斑编号', '用地类型', '面积'], updateFrequency: '每年' },
-  { code: 'ZRZY-002', name: '不动产登记信息', description: '不动产权利人、坐落、权属状态', providerId: 'zrzyj', shareClass: 'CONDITIONAL', openClass: 'NOT_OPEN', shareLegalBasis: basis.realEstate, openLegalBasis: basis.realEstate, fields: ['不动产单元号', '权利人', '坐落', '权利类型'], updateFrequency: '实时' },
-  { code: 'ZRZY-003', name: '地质灾害隐患点', description: '地质灾害隐患点位置与等级', providerId: 'zrzyj', shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL', fields: ['隐患点编号', '位置', '等级'], updateFrequency: '每季度' },
-  { code: 'ZRZY-004', name: '测绘地理信息成果', description: '大比例尺基础测绘成果', providerId: 'zrzyj', shareClass: 'CONDITIONAL', openClass: 'CONDITIONAL', shareLegalBasis: basis.dataSecurity, openLegalBasis: basis.dataSecurity, fields: ['图幅号', '比例尺', '成果类型'], updateFrequency: '每年' },
-  { code: 'RSJ-001', name: '社会保险参保信息', description: '个人社会保险参保、缴费信息', providerId: 'rsj', shareClass: 'CONDITIONAL', openClass: 'NOT_OPEN', shareLegalBasis: basis.socialSecurity, openLegalBasis: basis.personalInfo, fields: ['姓名', '公民身份号码', '参保险种', '缴费状态'], updateFrequency: '每月' },
-  { code: 'RSJ-002', name: '公共就业服务机构名录', description: '公共就业服务机构名称、地址、服务项目', providerId: 'rsj', shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL', fields: ['机构名称', '地址', '服务项目'], updateFrequency: '每季度' },
-  { code: 'RSJ-003', name: '职业技能等级认定汇总', description: '按职业、等级汇总的认定人数', providerId: 'rsj', shareClass: 'UNCONDITIONAL', openClass: 'CONDITIONAL', openLegalBasis: basis.dataSecurity, fields: ['职业', '等级', '人数'], updateFrequency: '每季度' },
-  { code: 'RSJ-004', name: '劳动保障监察案件', description: '劳动保障监察立案与处理', providerId: 'rsj', shareClass: 'CONDITIONAL', openClass: 'NOT_OPEN', shareLegalBasis: basis.personalInfo, openLegalBasis: basis.personalInfo, fields: ['案件编号', '用人单位', '处理结果'], updateFrequency: '每周' },
-  { code: 'WJW-001', name: '医疗机构名录', description: '医疗机构名称、级别、执业地址', providerId: 'wjw', shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL', fields: ['机构名称', '级别', '地址', '执业科目'], updateFrequency: '每月' },
-  { code: 'WJW-002', name: '出生医学证明信息', description: '出生医学证明签发信息', providerId: 'wjw', shareClass: 'CONDITIONAL', openClass: 'NOT_OPEN', shareLegalBasis: basis.personalInfo, openLegalBasis: basis.personalInfo, fields: ['新生儿姓名', '出生日期', '母亲身份证号'], updateFrequency: '实时' },
-  { code: 'WJW-003', name: '电子病历', description: '医疗机构电子病历', providerId: 'wjw', shareClass: 'NOT_SHARED', openClass: 'NOT_OPEN', shareLegalBasis: basis.medical, openLegalBasis: basis.medical, fields: ['病历号'], updateFrequency: '实时' },
-  { code: 'WJW-004', name: '传染病统计汇总', description: '法定传染病按月、按病种统计', providerId: 'wjw', shareClass: 'UNCONDITIONAL', openClass: 'CONDITIONAL', openLegalBasis: basis.dataSecurity, fields: ['月份', '病种', '发病数'], updateFrequency: '每月' },
-  { code: 'YBJ-001', name: '医保定点医药机构', description: '医保定点医疗机构和零售药店名录', providerId: 'ybj', shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL', fields: ['机构名称', '机构类型', '地址'], updateFrequency: '每月' },
-  { code: 'YBJ-002', name: '医保结算明细', description: '参保人员医疗费用结算明细', providerId: 'ybj', shareClass: 'CONDITIONAL', openClass: 'NOT_OPEN', shareLegalBasis: basis.medicalInsurance, openLegalBasis: basis.personalInfo, fields: ['结算号', '参保人', '医疗费用总额', '统筹支付'], updateFrequency: '每日' },
-  { code: 'YBJ-003', name: '医保基金运行汇总', description: '医保基金收支按月汇总', providerId: 'ybj', shareClass: 'CONDITIONAL', openClass: 'CONDITIONAL', shareLegalBasis: basis.medicalInsurance, openLegalBasis: basis.dataSecurity, fields: ['月份', '基金收入', '基金支出'], updateFrequency: '每月' },
-  { code: 'YBJ-004', name: '医保稽核涉密线索', description: '医保基金监管稽核线索', providerId: 'ybj', shareClass: 'NOT_SHARED', openClass: 'NOT_OPEN', shareLegalBasis: basis.medicalInsurance, openLegalBasis: basis.medicalInsurance, fields: ['线索编号'], updateFrequency: '不定期' },
+  {
+    code: 'GAJ-001',
+    name: '人口基础信息',
+    description: '全市户籍人口基础信息（姓名、身份证号、户籍地址）',
+    providerId: 'gaj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.household,
+    openLegalBasis: basis.personalInfo,
+    fields: ['姓名', '公民身份号码', '户籍地址', '出生日期'],
+    updateFrequency: '实时',
+  },
+  {
+    code: 'GAJ-002',
+    name: '机动车登记信息',
+    description: '机动车登记、转移、注销信息',
+    providerId: 'gaj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.personalInfo,
+    openLegalBasis: basis.personalInfo,
+    fields: ['号牌号码', '车辆类型', '所有人', '登记日期'],
+    updateFrequency: '每日',
+  },
+  {
+    code: 'GAJ-003',
+    name: '户籍办理网点目录',
+    description: '公安户籍窗口地址与办公时间',
+    providerId: 'gaj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'UNCONDITIONAL',
+    fields: ['网点名称', '地址', '办公时间', '电话'],
+    updateFrequency: '每月',
+  },
+  {
+    code: 'GAJ-004',
+    name: '涉密案件信息',
+    description: '涉及国家秘密的案件信息',
+    providerId: 'gaj',
+    shareClass: 'NOT_SHARED',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.stateSecret,
+    openLegalBasis: basis.stateSecret,
+    fields: ['案件编号'],
+    updateFrequency: '不定期',
+  },
+  {
+    code: 'SCJG-001',
+    name: '企业登记基本信息',
+    description: '市场主体名称、统一社会信用代码、法定代表人、注册资本',
+    providerId: 'scjgj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'UNCONDITIONAL',
+    fields: ['企业名称', '统一社会信用代码', '法定代表人', '注册资本', '成立日期'],
+    updateFrequency: '每日',
+  },
+  {
+    code: 'SCJG-002',
+    name: '行政处罚信息',
+    description: '市场监管领域行政处罚决定',
+    providerId: 'scjgj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'CONDITIONAL',
+    openLegalBasis: basis.enterpriseInfo,
+    fields: ['决定书文号', '当事人', '违法事实', '处罚内容'],
+    updateFrequency: '每周',
+  },
+  {
+    code: 'SCJG-003',
+    name: '食品生产许可信息',
+    description: '食品生产许可证发放与变更',
+    providerId: 'scjgj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'UNCONDITIONAL',
+    fields: ['许可证编号', '生产者名称', '有效期'],
+    updateFrequency: '每周',
+  },
+  {
+    code: 'SCJG-004',
+    name: '企业年报经营数据',
+    description: '企业年度报告中的资产、营收等经营数据',
+    providerId: 'scjgj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'CONDITIONAL',
+    shareLegalBasis: basis.enterpriseInfo,
+    openLegalBasis: basis.enterpriseInfo,
+    fields: ['企业名称', '资产总额', '营业总收入', '纳税总额'],
+    updateFrequency: '每年',
+  },
+  {
+    code: 'ZRZY-001',
+    name: '国土空间规划图',
+    description: '市级国土空间总体规划矢量数据',
+    providerId: 'zrzyj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'CONDITIONAL',
+    openLegalBasis: basis.dataSecurity,
+    fields: ['图斑编号', '用地类型', '面积'],
+    updateFrequency: '每年',
+  },
+  {
+    code: 'ZRZY-002',
+    name: '不动产登记信息',
+    description: '不动产权利人、坐落、权属状态',
+    providerId: 'zrzyj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.realEstate,
+    openLegalBasis: basis.realEstate,
+    fields: ['不动产单元号', '权利人', '坐落', '权利类型'],
+    updateFrequency: '实时',
+  },
+  {
+    code: 'ZRZY-003',
+    name: '地质灾害隐患点',
+    description: '地质灾害隐患点位置与等级',
+    providerId: 'zrzyj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'UNCONDITIONAL',
+    fields: ['隐患点编号', '位置', '等级'],
+    updateFrequency: '每季度',
+  },
+  {
+    code: 'ZRZY-004',
+    name: '测绘地理信息成果',
+    description: '大比例尺基础测绘成果',
+    providerId: 'zrzyj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'CONDITIONAL',
+    shareLegalBasis: basis.dataSecurity,
+    openLegalBasis: basis.dataSecurity,
+    fields: ['图幅号', '比例尺', '成果类型'],
+    updateFrequency: '每年',
+  },
+  {
+    code: 'RSJ-001',
+    name: '社会保险参保信息',
+    description: '个人社会保险参保、缴费信息',
+    providerId: 'rsj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.socialSecurity,
+    openLegalBasis: basis.personalInfo,
+    fields: ['姓名', '公民身份号码', '参保险种', '缴费状态'],
+    updateFrequency: '每月',
+  },
+  {
+    code: 'RSJ-002',
+    name: '公共就业服务机构名录',
+    description: '公共就业服务机构名称、地址、服务项目',
+    providerId: 'rsj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'UNCONDITIONAL',
+    fields: ['机构名称', '地址', '服务项目'],
+    updateFrequency: '每季度',
+  },
+  {
+    code: 'RSJ-003',
+    name: '职业技能等级认定汇总',
+    description: '按职业、等级汇总的认定人数',
+    providerId: 'rsj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'CONDITIONAL',
+    openLegalBasis: basis.dataSecurity,
+    fields: ['职业', '等级', '人数'],
+    updateFrequency: '每季度',
+  },
+  {
+    code: 'RSJ-004',
+    name: '劳动保障监察案件',
+    description: '劳动保障监察立案与处理',
+    providerId: 'rsj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.personalInfo,
+    openLegalBasis: basis.personalInfo,
+    fields: ['案件编号', '用人单位', '处理结果'],
+    updateFrequency: '每周',
+  },
+  {
+    code: 'WJW-001',
+    name: '医疗机构名录',
+    description: '医疗机构名称、级别、执业地址',
+    providerId: 'wjw',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'UNCONDITIONAL',
+    fields: ['机构名称', '级别', '地址', '执业科目'],
+    updateFrequency: '每月',
+  },
+  {
+    code: 'WJW-002',
+    name: '出生医学证明信息',
+    description: '出生医学证明签发信息',
+    providerId: 'wjw',
+    shareClass: 'CONDITIONAL',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.personalInfo,
+    openLegalBasis: basis.personalInfo,
+    fields: ['新生儿姓名', '出生日期', '母亲身份证号'],
+    updateFrequency: '实时',
+  },
+  {
+    code: 'WJW-003',
+    name: '电子病历',
+    description: '医疗机构电子病历',
+    providerId: 'wjw',
+    shareClass: 'NOT_SHARED',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.medical,
+    openLegalBasis: basis.medical,
+    fields: ['病历号'],
+    updateFrequency: '实时',
+  },
+  {
+    code: 'WJW-004',
+    name: '传染病统计汇总',
+    description: '法定传染病按月、按病种统计',
+    providerId: 'wjw',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'CONDITIONAL',
+    openLegalBasis: basis.dataSecurity,
+    fields: ['月份', '病种', '发病数'],
+    updateFrequency: '每月',
+  },
+  {
+    code: 'YBJ-001',
+    name: '医保定点医药机构',
+    description: '医保定点医疗机构和零售药店名录',
+    providerId: 'ybj',
+    shareClass: 'UNCONDITIONAL',
+    openClass: 'UNCONDITIONAL',
+    fields: ['机构名称', '机构类型', '地址'],
+    updateFrequency: '每月',
+  },
+  {
+    code: 'YBJ-002',
+    name: '医保结算明细',
+    description: '参保人员医疗费用结算明细',
+    providerId: 'ybj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.medicalInsurance,
+    openLegalBasis: basis.personalInfo,
+    fields: ['结算号', '参保人', '医疗费用总额', '统筹支付'],
+    updateFrequency: '每日',
+  },
+  {
+    code: 'YBJ-003',
+    name: '医保基金运行汇总',
+    description: '医保基金收支按月汇总',
+    providerId: 'ybj',
+    shareClass: 'CONDITIONAL',
+    openClass: 'CONDITIONAL',
+    shareLegalBasis: basis.medicalInsurance,
+    openLegalBasis: basis.dataSecurity,
+    fields: ['月份', '基金收入', '基金支出'],
+    updateFrequency: '每月',
+  },
+  {
+    code: 'YBJ-004',
+    name: '医保稽核涉密线索',
+    description: '医保基金监管稽核线索',
+    providerId: 'ybj',
+    shareClass: 'NOT_SHARED',
+    openClass: 'NOT_OPEN',
+    shareLegalBasis: basis.medicalInsurance,
+    openLegalBasis: basis.medicalInsurance,
+    fields: ['线索编号'],
+    updateFrequency: '不定期',
+  },
 ];

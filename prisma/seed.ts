@@ -5,17 +5,30 @@ import { departments, publicApplicants, resources, userEmail, users } from './se
 /** Idempotent: every row has a fixed id and is upserted to the same values. */
 export async function seed(db: Db, log: (line: string) => void = () => undefined): Promise<void> {
   for (const d of departments) {
-    await db.department.upsert({ where: { id: d.id }, create: d, update: { name: d.name, kind: d.kind, headEmail: d.headEmail } });
+    await db.department.upsert({
+      where: { id: d.id },
+      create: d,
+      update: { name: d.name, kind: d.kind, headEmail: d.headEmail },
+    });
   }
   for (const p of publicApplicants) {
-    const data = { kind: p.kind, name: p.name, unifiedCreditCode: p.unifiedCreditCode ?? null, contactEmail: p.contactEmail };
+    const data = {
+      kind: p.kind,
+      name: p.name,
+      unifiedCreditCode: p.unifiedCreditCode ?? null,
+      contactEmail: p.contactEmail,
+    };
     await db.publicApplicant.upsert({ where: { id: p.id }, create: { id: p.id, ...data }, update: data });
   }
   for (const u of users) {
     const data = {
-      login: u.login, displayName: u.displayName, email: userEmail(u), roles: u.roles,
+      login: u.login,
+      displayName: u.displayName,
+      email: userEmail(u),
+      roles: u.roles,
       accountType: u.publicApplicantId ? ('PUBLIC' as const) : ('STAFF' as const),
-      departmentId: u.departmentId ?? null, publicApplicantId: u.publicApplicantId ?? null,
+      departmentId: u.departmentId ?? null,
+      publicApplicantId: u.publicApplicantId ?? null,
     };
     await db.user.upsert({ where: { id: `u-${u.login}` }, create: { id: `u-${u.login}`, ...data }, update: data });
   }
@@ -24,17 +37,35 @@ export async function seed(db: Db, log: (line: string) => void = () => undefined
     const id = `catalog-${providerId}`;
     await db.catalog.upsert({
       where: { id },
-      create: { id, departmentId: providerId, name: '政务信息资源目录', status: 'PUBLISHED', publishedAt: new Date('2026-01-05T02:00:00Z') },
+      create: {
+        id,
+        departmentId: providerId,
+        name: '政务信息资源目录',
+        status: 'PUBLISHED',
+        publishedAt: new Date('2026-01-05T02:00:00Z'),
+      },
       update: {},
     });
   }
   for (const r of resources) {
     const data = {
-      code: r.code, name: r.name, description: r.description, providerId: r.providerId, catalogId: `catalog-${r.providerId}`,
-      shareClass: r.shareClass, openClass: r.openClass, shareLegalBasis: r.shareLegalBasis ?? null,
-      openLegalBasis: r.openLegalBasis ?? null, fields: r.fields, updateFrequency: r.updateFrequency,
+      code: r.code,
+      name: r.name,
+      description: r.description,
+      providerId: r.providerId,
+      catalogId: `catalog-${r.providerId}`,
+      shareClass: r.shareClass,
+      openClass: r.openClass,
+      shareLegalBasis: r.shareLegalBasis ?? null,
+      openLegalBasis: r.openLegalBasis ?? null,
+      fields: r.fields,
+      updateFrequency: r.updateFrequency,
     };
-    await db.dataResource.upsert({ where: { id: `res-${r.code}` }, create: { id: `res-${r.code}`, ...data }, update: data });
+    await db.dataResource.upsert({
+      where: { id: `res-${r.code}` },
+      create: { id: `res-${r.code}`, ...data },
+      update: data,
+    });
   }
   await seedCalendar(db, log);
   log(`seeded ${departments.length} departments, ${users.length} users, ${resources.length} data resources`);

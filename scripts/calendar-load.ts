@@ -75,7 +75,9 @@ async function main(): Promise<void> {
       try {
         const temporal = await connectTemporal(address, process.env.TEMPORAL_NAMESPACE || 'default');
         try {
-          const n = await notifyCalendarChanged(temporal.client, db, loaded.year, loaded.loadedAt, (line) => process.stderr.write(`${NAME}: ${line}\n`));
+          const n = await notifyCalendarChanged(temporal.client, db, loaded.year, loaded.loadedAt, (line) =>
+            process.stderr.write(`${NAME}: ${line}\n`),
+          );
           procedures = `${n} running procedure(s) notified`;
         } finally {
           await temporal.connection.close();

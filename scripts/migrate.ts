@@ -13,7 +13,9 @@ async function main() {
     console.error('db:migrate: DATABASE_URL must be set (npm start sets it for the embedded Postgres)');
     process.exit(2);
   }
-  const usePrismaCli = process.env.MIGRATOR === 'prisma' || Boolean(process.env.PRISMA_SCHEMA_ENGINE_BINARY && process.env.MIGRATOR !== 'builtin');
+  const usePrismaCli =
+    process.env.MIGRATOR === 'prisma' ||
+    Boolean(process.env.PRISMA_SCHEMA_ENGINE_BINARY && process.env.MIGRATOR !== 'builtin');
   if (usePrismaCli) {
     const cli = path.join(__dirname, '..', 'node_modules', 'prisma', 'build', 'index.js');
     const r = spawnSync(process.execPath, [cli, 'migrate', 'deploy'], { stdio: 'inherit' });

@@ -10,7 +10,16 @@ import path from 'node:path';
 import { migrate } from '../lib/migrator';
 import { createDb } from '../lib/db';
 import { seed } from '../prisma/seed';
-import { assertPortFree, DATA_DIR, localSecret, ROOT, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from './lib/services';
+import {
+  assertPortFree,
+  DATA_DIR,
+  localSecret,
+  ROOT,
+  Service,
+  startEmbeddedPostgres,
+  startMailDev,
+  startTemporalDevServer,
+} from './lib/services';
 
 const log = (line: string) => console.log(`[start] ${line}`);
 const services: Service[] = [];
@@ -26,12 +35,20 @@ async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
   log('stopping…');
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    c.once('exit', () => { clearTimeout(t); resolve(); });
-    c.kill('SIGTERM');
-  })));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
+          c.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
   for (const s of [...services].reverse()) {
     await s.stop().catch((err: Error) => log(`stopping ${s.name}: ${err.message}`));
   }
@@ -60,7 +77,8 @@ async function main() {
 
   const port = env.PORT ?? '3000';
   await assertPortFree(Number(port), 'the API', 'PORT');
-  if (!env.DATABASE_URL) await assertPortFree(envPort('EMBEDDED_PG_PORT', 54320), 'Postgres', 'EMBEDDED_PG_PORT or DATABASE_URL');
+  if (!env.DATABASE_URL)
+    await assertPortFree(envPort('EMBEDDED_PG_PORT', 54320), 'Postgres', 'EMBEDDED_PG_PORT or DATABASE_URL');
   if (!env.TEMPORAL_ADDRESS) {
     await assertPortFree(envPort('TEMPORAL_PORT', 7233), 'Temporal', 'TEMPORAL_PORT or TEMPORAL_ADDRESS');
     await assertPortFree(envPort('TEMPORAL_UI_PORT', 8233), 'the Temporal UI', 'TEMPORAL_UI_PORT');
@@ -71,7 +89,13 @@ async function main() {
   }
 
   if (!env.DATABASE_URL) {
-    const pg = await startEmbeddedPostgres({ dir: path.join(DATA_DIR, 'postgres'), port: envPort('EMBEDDED_PG_PORT', 54320), database: 'govdata', log, quiet: true });
+    const pg = await startEmbeddedPostgres({
+      dir: path.join(DATA_DIR, 'postgres'),
+      port: envPort('EMBEDDED_PG_PORT', 54320),
+      database: 'govdata',
+      log,
+      quiet: true,
+    });
     services.push(pg);
     env.DATABASE_URL = pg.url;
     log(`Postgres (embedded) on 127.0.0.1:${envPort('EMBEDDED_PG_PORT', 54320)}`);
@@ -80,14 +104,24 @@ async function main() {
   if (!env.TEMPORAL_ADDRESS) {
     const port = envPort('TEMPORAL_PORT', 7233);
     const uiPort = envPort('TEMPORAL_UI_PORT', 8233);
-    const t = await startTemporalDevServer({ port, uiPort, dbFile: path.join(DATA_DIR, 'temporal', 'temporal.db'), log });
+    const t = await startTemporalDevServer({
+      port,
+      uiPort,
+      dbFile: path.join(DATA_DIR, 'temporal', 'temporal.db'),
+      log,
+    });
     services.push(t);
     env.TEMPORAL_ADDRESS = t.url;
     temporalUi = `http://localhost:${uiPort}`;
   }
   let mailUi: string | undefined;
   if (!env.SMTP_URL) {
-    const m = await startMailDev({ smtpPort: envPort('MAILDEV_SMTP_PORT', 1025), webPort: envPort('MAILDEV_WEB_PORT', 1080), log, quiet: true });
+    const m = await startMailDev({
+      smtpPort: envPort('MAILDEV_SMTP_PORT', 1025),
+      webPort: envPort('MAILDEV_WEB_PORT', 1080),
+      log,
+      quiet: true,
+    });
     services.push(m);
     env.SMTP_URL = m.url;
     mailUi = m.webUrl;
@@ -102,20 +136,22 @@ async function main() {
 
   runChild('worker', 'worker.ts', env);
   runChild('api', 'server.ts', env);
-  console.log([
-    '',
-    '  政务数据审批系统 is starting:',
-    `    API            http://localhost:${port}`,
-    `    API docs       http://localhost:${port}/docs   (OpenAPI: /openapi.json)`,
-    `    Health         http://localhost:${port}/healthz`,
-    temporalUi ? `    Temporal UI    ${temporalUi}` : `    Temporal       ${env.TEMPORAL_ADDRESS} (external)`,
-    mailUi ? `    Mail viewer    ${mailUi}` : '    Mail           external SMTP server',
-    '',
-    '  Demo token (development only):',
-    `    curl -s -X POST localhost:${port}/api/dev/tokens -H 'content-type: application/json' -d '{"login":"gaj.staff"}'`,
-    '  Seeded logins are listed in README.md. Ctrl-C stops everything.',
-    '',
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      '  政务数据审批系统 is starting:',
+      `    API            http://localhost:${port}`,
+      `    API docs       http://localhost:${port}/docs   (OpenAPI: /openapi.json)`,
+      `    Health         http://localhost:${port}/healthz`,
+      temporalUi ? `    Temporal UI    ${temporalUi}` : `    Temporal       ${env.TEMPORAL_ADDRESS} (external)`,
+      mailUi ? `    Mail viewer    ${mailUi}` : '    Mail           external SMTP server',
+      '',
+      '  Demo token (development only):',
+      `    curl -s -X POST localhost:${port}/api/dev/tokens -H 'content-type: application/json' -d '{"login":"gaj.staff"}'`,
+      '  Seeded logins are listed in README.md. Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch(async (err: Error) => {

@@ -3,14 +3,11 @@
  * feedback → access grant, active only once the share agreement is confirmed by both
  * departments → expiry. One provider task per provider department, in parallel.
  */
-import {
-  allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { OpenTask, TaskRuntime } from './kit/tasks';
 import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './kit/procedure';
 import type { StatusChange } from '../activities/applications';
-
 
 export interface ConditionalShareInput {
   applicationId: string;
@@ -24,20 +21,31 @@ export interface ConditionalShareInput {
 export type ConditionalShareOutcome = 'APPROVED_AND_EXPIRED' | 'REFUSED' | 'WITHDRAWN';
 
 export type Stage =
-  | 'PROVIDER_REVIEW' | 'SUPPLEMENT' | 'AUTHORITY_REVIEW' | 'AGREEMENT' | 'IN_USE' | 'REFUSED' | 'WITHDRAWN' | 'EXPIRED';
+  'PROVIDER_REVIEW' | 'SUPPLEMENT' | 'AUTHORITY_REVIEW' | 'AGREEMENT' | 'IN_USE' | 'REFUSED' | 'WITHDRAWN' | 'EXPIRED';
 
 const PROCEDURE_NAME = '有条件共享申请';
 
-interface ProviderReply { providerDeptId: string; decision: string; reasons?: string }
+interface ProviderReply {
+  providerDeptId: string;
+  decision: string;
+  reasons?: string;
+}
 
-export async function conditionalShareWorkflow(input: ConditionalShareInput): Promise<{ outcome: ConditionalShareOutcome }> {
+export async function conditionalShareWorkflow(
+  input: ConditionalShareInput,
+): Promise<{ outcome: ConditionalShareOutcome }> {
   const wfId = workflowInfo().workflowId;
   let stage: Stage = 'PROVIDER_REVIEW';
   const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
   const tasks = new TaskRuntime(policy, () => stage);
   const main = new CancellationScope();
 
-  const withdrawn = acceptWithdrawal({ applicantDeptId: input.applicantDeptId, withdrawableStages: ['PROVIDER_REVIEW', 'SUPPLEMENT', 'AUTHORITY_REVIEW', 'AGREEMENT'], stage: () => stage, scope: main });
+  const withdrawn = acceptWithdrawal({
+    applicantDeptId: input.applicantDeptId,
+    withdrawableStages: ['PROVIDER_REVIEW', 'SUPPLEMENT', 'AUTHORITY_REVIEW', 'AGREEMENT'],
+    stage: () => stage,
+    scope: main,
+  });
 
   const enter = async (next: Stage, status: StatusChange['status'], message: string, extra: StageExtra = {}) => {
     stage = next;
@@ -47,52 +55,87 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
   // Outbox keys are global: every mail of this procedure is keyed by its workflow id.
   const mailKey = (event: string) => `${wfId}:${event}`;
 
-  const feedback = (event: string, outcomeText: string, reasons?: string) => acts.notifyParties({
-    eventKey: mailKey(event), template: 'decision', departmentIds: [input.applicantDeptId], roles: ['DEPT_STAFF'],
-    data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo, outcomeText, reasons: reasons ?? '' },
-  });
+  const feedback = (event: string, outcomeText: string, reasons?: string) =>
+    acts.notifyParties({
+      eventKey: mailKey(event),
+      template: 'decision',
+      departmentIds: [input.applicantDeptId],
+      roles: ['DEPT_STAFF'],
+      data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo, outcomeText, reasons: reasons ?? '' },
+    });
 
   /** One provider's reply, with at most one request to supplement (补正) that stops its clock. */
   async function providerReply(providerDeptId: string, round: number, note?: string): Promise<ProviderReply> {
     const task: OpenTask = await tasks.open({
-      taskKey: `${wfId}:provider-reply:${providerDeptId}:${round}`, procedure: 'CONDITIONAL_SHARE', step: 'PROVIDER_REPLY',
+      taskKey: `${wfId}:provider-reply:${providerDeptId}:${round}`,
+      procedure: 'CONDITIONAL_SHARE',
+      step: 'PROVIDER_REPLY',
       title: round === 1 ? '答复有条件共享申请' : `复议有条件共享申请（数据主管部门退回${note ? `：${note}` : ''}）`,
-      applicationId: input.applicationId, candidateDeptId: providerDeptId, candidateRole: 'PROVIDER_REVIEWER',
+      applicationId: input.applicationId,
+      candidateDeptId: providerDeptId,
+      candidateRole: 'PROVIDER_REVIEWER',
       allowedDecisions: round === 1 ? ['AGREE', 'REFUSE', 'REQUEST_SUPPLEMENT'] : ['AGREE', 'REFUSE'],
-      reasonsRequiredFor: ['REFUSE', 'REQUEST_SUPPLEMENT'], pausingDecisions: ['REQUEST_SUPPLEMENT'],
-      workingDays: policy.providerReplyWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+      reasonsRequiredFor: ['REFUSE', 'REQUEST_SUPPLEMENT'],
+      pausingDecisions: ['REQUEST_SUPPLEMENT'],
+      workingDays: policy.providerReplyWorkingDays,
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.applicationNo,
     });
     for (;;) {
       const d = await tasks.decision(task);
       if (d.decision !== 'REQUEST_SUPPLEMENT') return { providerDeptId, decision: d.decision, reasons: d.reasons };
       // 补正 may be asked once; the provider's clock stands still until the applicant answers.
       task.allowedDecisions = task.allowedDecisions.filter((x) => x !== 'REQUEST_SUPPLEMENT');
-      await enter('SUPPLEMENT', 'SUPPLEMENT_REQUESTED', `提供部门要求补正材料，办理时限暂停：${d.reasons ?? ''}`, { eventKey: `supplement-requested:${providerDeptId}` });
+      await enter('SUPPLEMENT', 'SUPPLEMENT_REQUESTED', `提供部门要求补正材料，办理时限暂停：${d.reasons ?? ''}`, {
+        eventKey: `supplement-requested:${providerDeptId}`,
+      });
       const supplement = await tasks.open({
-        taskKey: `${wfId}:supplement:${providerDeptId}`, procedure: 'CONDITIONAL_SHARE', step: 'SUPPLEMENT',
-        title: `补正申请材料：${d.reasons ?? ''}`, applicationId: input.applicationId, candidateDeptId: input.applicantDeptId,
-        candidateRole: 'DEPT_STAFF', allowedDecisions: ['SUPPLEMENT'], reasonsRequiredFor: [], workingDays: null,
-        procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+        taskKey: `${wfId}:supplement:${providerDeptId}`,
+        procedure: 'CONDITIONAL_SHARE',
+        step: 'SUPPLEMENT',
+        title: `补正申请材料：${d.reasons ?? ''}`,
+        applicationId: input.applicationId,
+        candidateDeptId: input.applicantDeptId,
+        candidateRole: 'DEPT_STAFF',
+        allowedDecisions: ['SUPPLEMENT'],
+        reasonsRequiredFor: [],
+        workingDays: null,
+        procedureName: PROCEDURE_NAME,
+        applicationNo: input.applicationNo,
       });
       const answer = await tasks.decision(supplement);
       await tasks.resume(task);
-      await enter('PROVIDER_REVIEW', 'PROVIDER_REVIEW', `申请方已补正，提供部门继续办理：${answer.comment ?? ''}`, { eventKey: `supplement-answered:${providerDeptId}` });
+      await enter('PROVIDER_REVIEW', 'PROVIDER_REVIEW', `申请方已补正，提供部门继续办理：${answer.comment ?? ''}`, {
+        eventKey: `supplement-answered:${providerDeptId}`,
+      });
     }
   }
 
-  async function authorityReview(returnAllowed: boolean): Promise<{ decision: string; reasons?: string; comment?: string }> {
+  async function authorityReview(
+    returnAllowed: boolean,
+  ): Promise<{ decision: string; reasons?: string; comment?: string }> {
     const task = await tasks.open({
-      taskKey: `${wfId}:authority-review:${returnAllowed ? 1 : 2}`, procedure: 'CONDITIONAL_SHARE', step: 'AUTHORITY_REVIEW',
-      title: '审议有条件共享申请', applicationId: input.applicationId, candidateDeptId: input.authorityDeptId,
-      candidateRole: 'AUTHORITY_REVIEWER', allowedDecisions: returnAllowed ? ['APPROVE', 'REFUSE', 'RETURN'] : ['APPROVE', 'REFUSE'],
-      reasonsRequiredFor: ['REFUSE', 'RETURN'], workingDays: policy.authorityReviewWorkingDays,
-      procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+      taskKey: `${wfId}:authority-review:${returnAllowed ? 1 : 2}`,
+      procedure: 'CONDITIONAL_SHARE',
+      step: 'AUTHORITY_REVIEW',
+      title: '审议有条件共享申请',
+      applicationId: input.applicationId,
+      candidateDeptId: input.authorityDeptId,
+      candidateRole: 'AUTHORITY_REVIEWER',
+      allowedDecisions: returnAllowed ? ['APPROVE', 'REFUSE', 'RETURN'] : ['APPROVE', 'REFUSE'],
+      reasonsRequiredFor: ['REFUSE', 'RETURN'],
+      workingDays: policy.authorityReviewWorkingDays,
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.applicationNo,
     });
     const d = await tasks.decision(task);
     return { decision: d.decision, reasons: d.reasons, comment: d.comment };
   }
 
-  interface Result { outcome: ConditionalShareOutcome; expiresAtMs?: number }
+  interface Result {
+    outcome: ConditionalShareOutcome;
+    expiresAtMs?: number;
+  }
 
   async function refuse(reasons: string, by: string): Promise<Result> {
     await enter('REFUSED', 'REFUSED', `${by}不予共享`, { reasons, final: true });
@@ -104,18 +147,26 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
     await enter('PROVIDER_REVIEW', 'PROVIDER_REVIEW', '等待提供部门答复');
     let replies = await Promise.all(input.providerDeptIds.map((p) => providerReply(p, 1)));
     let agreed = replies.filter((r) => r.decision === 'AGREE').map((r) => r.providerDeptId);
-    const refusals = () => replies.filter((r) => r.decision === 'REFUSE').map((r) => `${r.providerDeptId}：${r.reasons}`).join('；');
+    const refusals = () =>
+      replies
+        .filter((r) => r.decision === 'REFUSE')
+        .map((r) => `${r.providerDeptId}：${r.reasons}`)
+        .join('；');
     if (agreed.length === 0) return refuse(refusals(), '提供部门');
 
     await enter('AUTHORITY_REVIEW', 'AUTHORITY_REVIEW', '等待数据主管部门审议');
     let review = await authorityReview(true);
     if (review.decision === 'RETURN') {
       // Returned once to the providers for reconsideration; the second review cannot return again.
-      await enter('PROVIDER_REVIEW', 'PROVIDER_REVIEW', `数据主管部门退回提供部门复议：${review.reasons}`, { eventKey: 'returned' });
+      await enter('PROVIDER_REVIEW', 'PROVIDER_REVIEW', `数据主管部门退回提供部门复议：${review.reasons}`, {
+        eventKey: 'returned',
+      });
       replies = await Promise.all(agreed.map((p) => providerReply(p, 2, review.reasons)));
       agreed = replies.filter((r) => r.decision === 'AGREE').map((r) => r.providerDeptId);
       if (agreed.length === 0) return refuse(refusals(), '提供部门复议后');
-      await enter('AUTHORITY_REVIEW', 'AUTHORITY_REVIEW', '等待数据主管部门再次审议', { eventKey: 'authority-review:2' });
+      await enter('AUTHORITY_REVIEW', 'AUTHORITY_REVIEW', '等待数据主管部门再次审议', {
+        eventKey: 'authority-review:2',
+      });
       review = await authorityReview(false);
     }
     if (review.decision === 'REFUSE') return refuse(review.reasons ?? '', '数据主管部门');
@@ -123,24 +174,45 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
     await enter('AGREEMENT', 'AGREEMENT_PENDING', '审议通过，待双方确认共享协议');
     const partial = agreed.length < input.providerDeptIds.length ? `（部分资源不予共享：${refusals()}）` : '';
     await feedback('approved', `同意共享${partial}`, review.comment);
-    const { agreements, expiresAtMs } = await acts.createShareGrants({ applicationId: input.applicationId, providerDeptIds: agreed, usePeriodDays: input.usePeriodDays });
-    await Promise.all(agreements.map(async (a) => {
-      await acts.notifyParties({
-        eventKey: mailKey(`agreement:${a.agreementNo}`), template: 'agreement', departmentIds: [a.providerDeptId, input.applicantDeptId], roles: ['PROVIDER_REVIEWER', 'DEPT_STAFF'],
-        data: { agreementNo: a.agreementNo, applicationNo: input.applicationNo, agreementKindName: '数据共享协议' },
-      });
-      const confirm = async (party: 'A' | 'B', deptId: string, role: 'PROVIDER_REVIEWER' | 'DEPT_STAFF') => {
-        const t = await tasks.open({
-          taskKey: `${wfId}:agreement:${a.agreementNo}:${party}`, procedure: 'CONDITIONAL_SHARE', step: 'AGREEMENT_CONFIRM',
-          title: `确认数据共享协议 ${a.agreementNo}`, applicationId: input.applicationId, subjectRef: a.agreementId,
-          candidateDeptId: deptId, candidateRole: role, allowedDecisions: ['CONFIRM'], reasonsRequiredFor: [],
-          workingDays: policy.agreementConfirmWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+    const { agreements, expiresAtMs } = await acts.createShareGrants({
+      applicationId: input.applicationId,
+      providerDeptIds: agreed,
+      usePeriodDays: input.usePeriodDays,
+    });
+    await Promise.all(
+      agreements.map(async (a) => {
+        await acts.notifyParties({
+          eventKey: mailKey(`agreement:${a.agreementNo}`),
+          template: 'agreement',
+          departmentIds: [a.providerDeptId, input.applicantDeptId],
+          roles: ['PROVIDER_REVIEWER', 'DEPT_STAFF'],
+          data: { agreementNo: a.agreementNo, applicationNo: input.applicationNo, agreementKindName: '数据共享协议' },
         });
-        await tasks.decision(t);
-        await acts.confirmAgreement({ agreementId: a.agreementId, party });
-      };
-      await Promise.all([confirm('A', a.providerDeptId, 'PROVIDER_REVIEWER'), confirm('B', input.applicantDeptId, 'DEPT_STAFF')]);
-    }));
+        const confirm = async (party: 'A' | 'B', deptId: string, role: 'PROVIDER_REVIEWER' | 'DEPT_STAFF') => {
+          const t = await tasks.open({
+            taskKey: `${wfId}:agreement:${a.agreementNo}:${party}`,
+            procedure: 'CONDITIONAL_SHARE',
+            step: 'AGREEMENT_CONFIRM',
+            title: `确认数据共享协议 ${a.agreementNo}`,
+            applicationId: input.applicationId,
+            subjectRef: a.agreementId,
+            candidateDeptId: deptId,
+            candidateRole: role,
+            allowedDecisions: ['CONFIRM'],
+            reasonsRequiredFor: [],
+            workingDays: policy.agreementConfirmWorkingDays,
+            procedureName: PROCEDURE_NAME,
+            applicationNo: input.applicationNo,
+          });
+          await tasks.decision(t);
+          await acts.confirmAgreement({ agreementId: a.agreementId, party });
+        };
+        await Promise.all([
+          confirm('A', a.providerDeptId, 'PROVIDER_REVIEWER'),
+          confirm('B', input.applicantDeptId, 'DEPT_STAFF'),
+        ]);
+      }),
+    );
     return { outcome: 'APPROVED_AND_EXPIRED', expiresAtMs };
   }
 
@@ -154,18 +226,36 @@ export async function conditionalShareWorkflow(input: ConditionalShareInput): Pr
 
   if (result.outcome === 'WITHDRAWN') {
     await endWithdrawn({
-      closeTasks: () => tasks.closeAll(), workflowId: wfId, applicationId: input.applicationId, enter, message: '申请方撤回申请',
-      reason: withdrawn()?.reason, notice: { eventKey: mailKey('withdrawn'), departmentIds: [...input.providerDeptIds, input.authorityDeptId, input.applicantDeptId], roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo } },
+      closeTasks: () => tasks.closeAll(),
+      workflowId: wfId,
+      applicationId: input.applicationId,
+      enter,
+      message: '申请方撤回申请',
+      reason: withdrawn()?.reason,
+      notice: {
+        eventKey: mailKey('withdrawn'),
+        departmentIds: [...input.providerDeptIds, input.authorityDeptId, input.applicantDeptId],
+        roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'DEPT_STAFF'],
+        data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },
+      },
     });
   } else if (result.outcome === 'APPROVED_AND_EXPIRED' && result.expiresAtMs !== undefined) {
     await useGrantsUntilExpiry({
-      applicationId: input.applicationId, expiresAtMs: result.expiresAtMs, enter, mailKey: mailKey, inUseMessage: '共享协议已确认，访问权限已开通',
-      granted: { departmentIds: [input.applicantDeptId, ...input.providerDeptIds], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'] }, applicantDeptId: input.applicantDeptId,
-      expiringTitle: '共享访问权限即将到期，如需继续使用请申请续期', reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
+      applicationId: input.applicationId,
+      expiresAtMs: result.expiresAtMs,
+      enter,
+      mailKey: mailKey,
+      inUseMessage: '共享协议已确认，访问权限已开通',
+      granted: {
+        departmentIds: [input.applicantDeptId, ...input.providerDeptIds],
+        roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'],
+      },
+      applicantDeptId: input.applicantDeptId,
+      expiringTitle: '共享访问权限即将到期，如需继续使用请申请续期',
+      reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
     });
   }
   tasks.closeAll();
   await condition(allHandlersFinished);
   return { outcome: result.outcome };
-
 }

@@ -5,7 +5,10 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** A calendar year was (re)loaded: every open deadline in it must be recomputed. */
-export interface CalendarChanged { year: number; loadedAt: string }
+export interface CalendarChanged {
+  year: number;
+  loadedAt: string;
+}
 export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChanged');
 
 export interface TaskActor {
@@ -59,5 +62,8 @@ export interface CompleteTaskResult {
 /** Completes the open human task; the validator rejects anything that is not allowed now. */
 export const completeTaskUpdate = defineUpdate<CompleteTaskResult, [CompleteTaskInput]>('completeTask');
 
-export interface WithdrawInput { actor: TaskActor; reason?: string }
+export interface WithdrawInput {
+  actor: TaskActor;
+  reason?: string;
+}
 export const withdrawUpdate = defineUpdate<{ stage: string; status?: string }, [WithdrawInput]>('withdraw');

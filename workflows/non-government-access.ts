@@ -5,14 +5,11 @@
  * → the government decides → feedback to the applicant → if approved, an access grant with an
  * expiry that becomes usable once the authority and the applicant have signed the agreement.
  */
-import {
-  allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime } from './kit/tasks';
 import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './kit/procedure';
 import type { StatusChange } from '../activities/applications';
-
 
 export interface NonGovernmentAccessInput {
   applicationId: string;
@@ -28,13 +25,20 @@ export interface NonGovernmentAccessInput {
 export type NonGovernmentOutcome = 'APPROVED_AND_EXPIRED' | 'REFUSED' | 'WITHDRAWN';
 
 export type NonGovernmentStage =
-  | 'OPINIONS' | 'REPORT' | 'GOVERNMENT_DECISION' | 'AGREEMENT' | 'IN_USE' | 'REFUSED' | 'WITHDRAWN' | 'EXPIRED';
+  'OPINIONS' | 'REPORT' | 'GOVERNMENT_DECISION' | 'AGREEMENT' | 'IN_USE' | 'REFUSED' | 'WITHDRAWN' | 'EXPIRED';
 
 const PROCEDURE_NAME = '非政务部门使用政务数据申请';
 
-export interface Opinion { deptId: string; decision: string; reasons?: string; comment?: string }
+export interface Opinion {
+  deptId: string;
+  decision: string;
+  reasons?: string;
+  comment?: string;
+}
 
-export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInput): Promise<{ outcome: NonGovernmentOutcome }> {
+export async function nonGovernmentAccessWorkflow(
+  input: NonGovernmentAccessInput,
+): Promise<{ outcome: NonGovernmentOutcome }> {
   const wfId = workflowInfo().workflowId;
   let stage: NonGovernmentStage = 'OPINIONS';
   const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
@@ -43,32 +47,58 @@ export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInpu
   // The authority gives its own opinion; a resource it provides itself needs no second task.
   const providers = input.providerDeptIds.filter((d) => d !== input.authorityDeptId);
 
-  const withdrawn = acceptWithdrawal({ applicantDeptId: input.applicantDeptId, withdrawableStages: ['OPINIONS', 'REPORT', 'GOVERNMENT_DECISION', 'AGREEMENT'], stage: () => stage, scope: main });
+  const withdrawn = acceptWithdrawal({
+    applicantDeptId: input.applicantDeptId,
+    withdrawableStages: ['OPINIONS', 'REPORT', 'GOVERNMENT_DECISION', 'AGREEMENT'],
+    stage: () => stage,
+    scope: main,
+  });
 
-  const enter = async (next: NonGovernmentStage, status: StatusChange['status'], message: string, extra: StageExtra = {}) => {
+  const enter = async (
+    next: NonGovernmentStage,
+    status: StatusChange['status'],
+    message: string,
+    extra: StageExtra = {},
+  ) => {
     stage = next;
     await recordStage(PROCEDURE_NAME, input, next, status, message, extra);
   };
 
-  const feedback = (eventKey: string, outcomeText: string, reasons?: string) => acts.notifyParties({
-    eventKey: `${input.applicationNo}:${eventKey}`, template: 'decision', departmentIds: [input.applicantDeptId, input.authorityDeptId], roles: ['DEPT_STAFF', 'AUTHORITY_REVIEWER'],
-    data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo, outcomeText, reasons: reasons ?? '' },
-  });
+  const feedback = (eventKey: string, outcomeText: string, reasons?: string) =>
+    acts.notifyParties({
+      eventKey: `${input.applicationNo}:${eventKey}`,
+      template: 'decision',
+      departmentIds: [input.applicantDeptId, input.authorityDeptId],
+      roles: ['DEPT_STAFF', 'AUTHORITY_REVIEWER'],
+      data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo, outcomeText, reasons: reasons ?? '' },
+    });
 
   async function opinion(deptId: string): Promise<Opinion> {
     const isAuthority = deptId === input.authorityDeptId;
     const task = await tasks.open({
-      taskKey: `${wfId}:opinion:${deptId}`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'OPINION',
-      title: isAuthority ? '对非政务部门使用政务数据申请提出意见（数据主管部门）' : '对非政务部门使用政务数据申请提出意见（数据提供部门）',
-      applicationId: input.applicationId, candidateDeptId: deptId, candidateRole: isAuthority ? 'AUTHORITY_REVIEWER' : 'PROVIDER_REVIEWER',
-      allowedDecisions: ['SUPPORT', 'OPPOSE'], reasonsRequiredFor: ['OPPOSE'],
-      workingDays: policy.nonGovernmentOpinionWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+      taskKey: `${wfId}:opinion:${deptId}`,
+      procedure: 'NON_GOVERNMENT_ACCESS',
+      step: 'OPINION',
+      title: isAuthority
+        ? '对非政务部门使用政务数据申请提出意见（数据主管部门）'
+        : '对非政务部门使用政务数据申请提出意见（数据提供部门）',
+      applicationId: input.applicationId,
+      candidateDeptId: deptId,
+      candidateRole: isAuthority ? 'AUTHORITY_REVIEWER' : 'PROVIDER_REVIEWER',
+      allowedDecisions: ['SUPPORT', 'OPPOSE'],
+      reasonsRequiredFor: ['OPPOSE'],
+      workingDays: policy.nonGovernmentOpinionWorkingDays,
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.applicationNo,
     });
     const d = await tasks.decision(task);
     return { deptId, decision: d.decision, reasons: d.reasons, comment: d.comment };
   }
 
-  interface Result { outcome: NonGovernmentOutcome; expiresAtMs?: number }
+  interface Result {
+    outcome: NonGovernmentOutcome;
+    expiresAtMs?: number;
+  }
 
   async function refuse(reasons: string): Promise<Result> {
     await enter('REFUSED', 'REFUSED', '市人民政府确定不予提供', { reasons, final: true });
@@ -82,47 +112,94 @@ export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInpu
     const opinions = await Promise.all([input.authorityDeptId, ...providers].map(opinion));
     const opposed = opinions.filter((o) => o.decision === 'OPPOSE');
 
-    await enter('REPORT', 'AUTHORITY_REVIEW', `意见已齐备（同意 ${opinions.length - opposed.length}，不同意 ${opposed.length}），数据主管部门汇总报市人民政府`, { data: { opinions } });
+    await enter(
+      'REPORT',
+      'AUTHORITY_REVIEW',
+      `意见已齐备（同意 ${opinions.length - opposed.length}，不同意 ${opposed.length}），数据主管部门汇总报市人民政府`,
+      { data: { opinions } },
+    );
     const reportTask = await tasks.open({
-      taskKey: `${wfId}:report`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'REPORT',
+      taskKey: `${wfId}:report`,
+      procedure: 'NON_GOVERNMENT_ACCESS',
+      step: 'REPORT',
       title: `汇总意见报市人民政府确定（同意 ${opinions.length - opposed.length}，不同意 ${opposed.length}）`,
-      applicationId: input.applicationId, candidateDeptId: input.authorityDeptId, candidateRole: 'AUTHORITY_REVIEWER',
-      allowedDecisions: ['RECOMMEND_APPROVE', 'RECOMMEND_REFUSE'], reasonsRequiredFor: ['RECOMMEND_REFUSE'],
-      workingDays: policy.nonGovernmentReportWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+      applicationId: input.applicationId,
+      candidateDeptId: input.authorityDeptId,
+      candidateRole: 'AUTHORITY_REVIEWER',
+      allowedDecisions: ['RECOMMEND_APPROVE', 'RECOMMEND_REFUSE'],
+      reasonsRequiredFor: ['RECOMMEND_REFUSE'],
+      workingDays: policy.nonGovernmentReportWorkingDays,
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.applicationNo,
     });
     const report = await tasks.decision(reportTask);
 
-    await enter('GOVERNMENT_DECISION', 'GOVERNMENT_DECISION', `已报市人民政府确定（数据主管部门建议：${report.decision === 'RECOMMEND_APPROVE' ? '同意' : '不同意'}）`, {
-      data: { opinions, recommendation: report.decision, report: report.comment ?? report.reasons ?? '' },
-    });
+    await enter(
+      'GOVERNMENT_DECISION',
+      'GOVERNMENT_DECISION',
+      `已报市人民政府确定（数据主管部门建议：${report.decision === 'RECOMMEND_APPROVE' ? '同意' : '不同意'}）`,
+      {
+        data: { opinions, recommendation: report.decision, report: report.comment ?? report.reasons ?? '' },
+      },
+    );
     const decisionTask = await tasks.open({
-      taskKey: `${wfId}:government-decision`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'GOVERNMENT_DECISION',
+      taskKey: `${wfId}:government-decision`,
+      procedure: 'NON_GOVERNMENT_ACCESS',
+      step: 'GOVERNMENT_DECISION',
       title: `确定非政务部门使用政务数据申请（数据主管部门建议：${report.decision === 'RECOMMEND_APPROVE' ? '同意' : '不同意'}）`,
-      applicationId: input.applicationId, candidateDeptId: input.governmentDeptId, candidateRole: 'MUNICIPAL_REVIEWER',
-      allowedDecisions: ['APPROVE', 'REFUSE'], reasonsRequiredFor: ['REFUSE'],
-      workingDays: policy.governmentDecisionWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+      applicationId: input.applicationId,
+      candidateDeptId: input.governmentDeptId,
+      candidateRole: 'MUNICIPAL_REVIEWER',
+      allowedDecisions: ['APPROVE', 'REFUSE'],
+      reasonsRequiredFor: ['REFUSE'],
+      workingDays: policy.governmentDecisionWorkingDays,
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.applicationNo,
     });
     const decision = await tasks.decision(decisionTask);
     if (decision.decision === 'REFUSE') return refuse(decision.reasons ?? '');
 
     await enter('AGREEMENT', 'AGREEMENT_PENDING', '市人民政府确定同意，待数据主管部门与申请单位签署协议');
     await feedback('approved', '同意提供，待签署数据使用协议', decision.comment);
-    const agreement = await acts.createNonGovernmentAgreement({ applicationId: input.applicationId, authorityDeptId: input.authorityDeptId, usePeriodDays: input.usePeriodDays });
+    const agreement = await acts.createNonGovernmentAgreement({
+      applicationId: input.applicationId,
+      authorityDeptId: input.authorityDeptId,
+      usePeriodDays: input.usePeriodDays,
+    });
     await acts.notifyParties({
-      eventKey: `${input.applicationNo}:agreement:${agreement.agreementNo}`, template: 'agreement', departmentIds: [input.authorityDeptId, input.applicantDeptId], roles: ['AUTHORITY_REVIEWER', 'DEPT_STAFF'],
-      data: { agreementNo: agreement.agreementNo, applicationNo: input.applicationNo, agreementKindName: '政务数据使用协议' },
+      eventKey: `${input.applicationNo}:agreement:${agreement.agreementNo}`,
+      template: 'agreement',
+      departmentIds: [input.authorityDeptId, input.applicantDeptId],
+      roles: ['AUTHORITY_REVIEWER', 'DEPT_STAFF'],
+      data: {
+        agreementNo: agreement.agreementNo,
+        applicationNo: input.applicationNo,
+        agreementKindName: '政务数据使用协议',
+      },
     });
     const sign = async (party: 'A' | 'B', deptId: string, role: 'AUTHORITY_REVIEWER' | 'DEPT_STAFF') => {
       const t = await tasks.open({
-        taskKey: `${wfId}:agreement:${party}`, procedure: 'NON_GOVERNMENT_ACCESS', step: 'AGREEMENT_SIGN',
-        title: `签署政务数据使用协议 ${agreement.agreementNo}`, applicationId: input.applicationId, subjectRef: agreement.agreementId,
-        candidateDeptId: deptId, candidateRole: role, allowedDecisions: ['SIGN'], reasonsRequiredFor: [],
-        workingDays: policy.agreementConfirmWorkingDays, procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo,
+        taskKey: `${wfId}:agreement:${party}`,
+        procedure: 'NON_GOVERNMENT_ACCESS',
+        step: 'AGREEMENT_SIGN',
+        title: `签署政务数据使用协议 ${agreement.agreementNo}`,
+        applicationId: input.applicationId,
+        subjectRef: agreement.agreementId,
+        candidateDeptId: deptId,
+        candidateRole: role,
+        allowedDecisions: ['SIGN'],
+        reasonsRequiredFor: [],
+        workingDays: policy.agreementConfirmWorkingDays,
+        procedureName: PROCEDURE_NAME,
+        applicationNo: input.applicationNo,
       });
       await tasks.decision(t);
       await acts.confirmAgreement({ agreementId: agreement.agreementId, party });
     };
-    await Promise.all([sign('A', input.authorityDeptId, 'AUTHORITY_REVIEWER'), sign('B', input.applicantDeptId, 'DEPT_STAFF')]);
+    await Promise.all([
+      sign('A', input.authorityDeptId, 'AUTHORITY_REVIEWER'),
+      sign('B', input.applicantDeptId, 'DEPT_STAFF'),
+    ]);
     return { outcome: 'APPROVED_AND_EXPIRED', expiresAtMs: agreement.expiresAtMs };
   }
 
@@ -136,18 +213,33 @@ export async function nonGovernmentAccessWorkflow(input: NonGovernmentAccessInpu
 
   if (result.outcome === 'WITHDRAWN') {
     await endWithdrawn({
-      closeTasks: () => tasks.closeAll(), workflowId: wfId, applicationId: input.applicationId, enter, message: '申请单位撤回申请',
-      reason: withdrawn()?.reason, notice: { eventKey: `${input.applicationNo}:withdrawn`, departmentIds: [...providers, input.authorityDeptId, input.governmentDeptId, input.applicantDeptId], roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'MUNICIPAL_REVIEWER', 'DEPT_STAFF'], data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo } },
+      closeTasks: () => tasks.closeAll(),
+      workflowId: wfId,
+      applicationId: input.applicationId,
+      enter,
+      message: '申请单位撤回申请',
+      reason: withdrawn()?.reason,
+      notice: {
+        eventKey: `${input.applicationNo}:withdrawn`,
+        departmentIds: [...providers, input.authorityDeptId, input.governmentDeptId, input.applicantDeptId],
+        roles: ['PROVIDER_REVIEWER', 'AUTHORITY_REVIEWER', 'MUNICIPAL_REVIEWER', 'DEPT_STAFF'],
+        data: { procedureName: PROCEDURE_NAME, applicationNo: input.applicationNo },
+      },
     });
   } else if (result.outcome === 'APPROVED_AND_EXPIRED' && result.expiresAtMs !== undefined) {
     await useGrantsUntilExpiry({
-      applicationId: input.applicationId, expiresAtMs: result.expiresAtMs, enter, mailKey: (event: string) => `${input.applicationNo}:${event}`, inUseMessage: '协议已签署，访问权限已开通',
-      granted: { departmentIds: [input.applicantDeptId, ...providers], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'] }, applicantDeptId: input.applicantDeptId,
-      expiringTitle: '政务数据访问权限即将到期，如需继续使用请重新申请', reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
+      applicationId: input.applicationId,
+      expiresAtMs: result.expiresAtMs,
+      enter,
+      mailKey: (event: string) => `${input.applicationNo}:${event}`,
+      inUseMessage: '协议已签署，访问权限已开通',
+      granted: { departmentIds: [input.applicantDeptId, ...providers], roles: ['DEPT_STAFF', 'PROVIDER_REVIEWER'] },
+      applicantDeptId: input.applicantDeptId,
+      expiringTitle: '政务数据访问权限即将到期，如需继续使用请重新申请',
+      reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
     });
   }
   tasks.closeAll();
   await condition(allHandlersFinished);
   return { outcome: result.outcome };
-
 }

@@ -32,7 +32,12 @@ export interface SecurityIncidentInput {
   suspendGrants: boolean;
 }
 
-export interface SuspendGrantsInput { actor: TaskActor; reason?: string }
+export interface SuspendGrantsInput {
+  actor: TaskActor;
+  reason?: string;
+}
 
 /** The data authority suspends the grants on the affected resources of a running incident. */
-export const suspendIncidentGrantsUpdate = defineUpdate<{ suspended: number; stage: string }, [SuspendGrantsInput]>('suspendIncidentGrants');
+export const suspendIncidentGrantsUpdate = defineUpdate<{ suspended: number; stage: string }, [SuspendGrantsInput]>(
+  'suspendIncidentGrants',
+);

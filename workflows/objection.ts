@@ -11,7 +11,13 @@
  * (warning, overdue, escalation from the framework); the deadlines the article counts "from
  * receipt" count from the receipt instant however late the step is opened.
  */
-import { allHandlersFinished, condition, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime, TaskSpec } from './kit/tasks';
 import type { CompleteTaskInput } from './messages';
@@ -19,9 +25,8 @@ import type { ObjectionInput, ObjectionOutcome } from './objection-messages';
 import { SA } from './search-attributes';
 import { acts } from './kit/procedure';
 
-
 export type ObjectionStage =
-  | 'RECEIVED' | 'MARKING' | 'SCOPE' | 'AUTHORITY_DECISION' | 'PROVIDER_DECISION' | 'INFORM' | 'CORRECTION' | 'CLOSED';
+  'RECEIVED' | 'MARKING' | 'SCOPE' | 'AUTHORITY_DECISION' | 'PROVIDER_DECISION' | 'INFORM' | 'CORRECTION' | 'CLOSED';
 
 const PROCEDURE_NAME = '政务数据异议处理';
 
@@ -39,10 +44,17 @@ export async function objectionWorkflow(input: ObjectionInput): Promise<{ outcom
     setCurrentDetails(`**${PROCEDURE_NAME} ${input.objectionNo}** — stage \`${next}\`: ${message}`);
   };
 
-  type StepSpec = Omit<TaskSpec, 'procedure' | 'procedureName' | 'applicationNo' | 'subjectRef' | 'taskKey'> & { key: string };
+  type StepSpec = Omit<TaskSpec, 'procedure' | 'procedureName' | 'applicationNo' | 'subjectRef' | 'taskKey'> & {
+    key: string;
+  };
   async function step({ key, ...spec }: StepSpec): Promise<CompleteTaskInput> {
     const task = await tasks.open({
-      ...spec, taskKey: `${wfId}:${key}`, procedure: 'OBJECTION', procedureName: PROCEDURE_NAME, applicationNo: input.objectionNo, subjectRef: input.objectionId,
+      ...spec,
+      taskKey: `${wfId}:${key}`,
+      procedure: 'OBJECTION',
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.objectionNo,
+      subjectRef: input.objectionId,
     });
     return tasks.decision(task);
   }
@@ -53,67 +65,134 @@ export async function objectionWorkflow(input: ObjectionInput): Promise<{ outcom
 
   enter('MARKING', '数据主管部门应在收到异议之日起1个工作日内作出异议标注');
   const mark = await step({
-    key: 'mark', step: 'MARK_DISPUTED', title: `作出异议标注：${ref}`, ...authority, allowedDecisions: ['MARK'],
-    workingDays: policy.objectionMarkWorkingDays, countFromMs: input.receivedAtMs,
+    key: 'mark',
+    step: 'MARK_DISPUTED',
+    title: `作出异议标注：${ref}`,
+    ...authority,
+    allowedDecisions: ['MARK'],
+    workingDays: policy.objectionMarkWorkingDays,
+    countFromMs: input.receivedAtMs,
   });
   await acts.placeDisputeMark({ objectionId: input.objectionId, actorUserId: mark.actor.userId });
 
   enter('SCOPE', '确定更正范围；属提供部门范围的，应在收到异议之日起2个工作日内转交');
   // The forward deadline bounds the scope decision: a provider-scope objection not forwarded by then is late.
   const scope = await step({
-    key: 'scope', step: 'DETERMINE_SCOPE', title: `确定异议更正范围（本部门决定或转交提供部门）：${ref}`, ...authority,
-    allowedDecisions: ['OWN_SCOPE', 'FORWARD'], workingDays: policy.objectionForwardWorkingDays, countFromMs: input.receivedAtMs,
+    key: 'scope',
+    step: 'DETERMINE_SCOPE',
+    title: `确定异议更正范围（本部门决定或转交提供部门）：${ref}`,
+    ...authority,
+    allowedDecisions: ['OWN_SCOPE', 'FORWARD'],
+    workingDays: policy.objectionForwardWorkingDays,
+    countFromMs: input.receivedAtMs,
   });
 
   let decision: CompleteTaskInput;
   const providerScope = scope.decision === 'FORWARD';
   if (!providerScope) {
-    await acts.setObjectionScope({ objectionId: input.objectionId, scope: 'AUTHORITY', actorUserId: scope.actor.userId });
+    await acts.setObjectionScope({
+      objectionId: input.objectionId,
+      scope: 'AUTHORITY',
+      actorUserId: scope.actor.userId,
+    });
     enter('AUTHORITY_DECISION', '数据主管部门应在收到异议之日起5个工作日内作出是否更正的决定');
     decision = await step({
-      key: 'authority-decision', step: 'AUTHORITY_DECISION', title: `作出是否更正的决定：${ref}`, ...authority, ...decisionSpec,
-      workingDays: policy.objectionAuthorityDecisionWorkingDays, countFromMs: input.receivedAtMs,
+      key: 'authority-decision',
+      step: 'AUTHORITY_DECISION',
+      title: `作出是否更正的决定：${ref}`,
+      ...authority,
+      ...decisionSpec,
+      workingDays: policy.objectionAuthorityDecisionWorkingDays,
+      countFromMs: input.receivedAtMs,
     });
   } else {
-    await acts.setObjectionScope({ objectionId: input.objectionId, scope: 'PROVIDER', actorUserId: scope.actor.userId });
-    const { forwardedAtMs } = await acts.forwardObjection({ objectionId: input.objectionId, actorUserId: scope.actor.userId, comment: scope.comment });
+    await acts.setObjectionScope({
+      objectionId: input.objectionId,
+      scope: 'PROVIDER',
+      actorUserId: scope.actor.userId,
+    });
+    const { forwardedAtMs } = await acts.forwardObjection({
+      objectionId: input.objectionId,
+      actorUserId: scope.actor.userId,
+      comment: scope.comment,
+    });
     enter('PROVIDER_DECISION', '提供部门应在收到转交之日起5个工作日内作出是否更正的决定并告知数据主管部门');
     decision = await step({
-      key: 'provider-decision', step: 'PROVIDER_DECISION', title: `作出是否更正的决定并告知数据主管部门：${ref}`,
-      candidateDeptId: input.providerDeptId, candidateRole: 'PROVIDER_REVIEWER', ...decisionSpec,
-      workingDays: policy.objectionProviderDecisionWorkingDays, countFromMs: forwardedAtMs,
+      key: 'provider-decision',
+      step: 'PROVIDER_DECISION',
+      title: `作出是否更正的决定并告知数据主管部门：${ref}`,
+      candidateDeptId: input.providerDeptId,
+      candidateRole: 'PROVIDER_REVIEWER',
+      ...decisionSpec,
+      workingDays: policy.objectionProviderDecisionWorkingDays,
+      countFromMs: forwardedAtMs,
     });
   }
   const correct = decision.decision === 'CORRECT';
   const reasons = decision.reasons ?? '';
   await acts.recordObjectionDecision({
-    objectionId: input.objectionId, decision: correct ? 'CORRECT' : 'REJECT', reasons, decidedBy: providerScope ? 'PROVIDER' : 'AUTHORITY', actorUserId: decision.actor.userId,
+    objectionId: input.objectionId,
+    decision: correct ? 'CORRECT' : 'REJECT',
+    reasons,
+    decidedBy: providerScope ? 'PROVIDER' : 'AUTHORITY',
+    actorUserId: decision.actor.userId,
   });
 
   let informComment: string | undefined;
   if (providerScope) {
     enter('INFORM', '数据主管部门应及时将处理结果告知异议提出人');
     const inform = await step({
-      key: 'inform', step: 'INFORM_OBJECTOR', title: `将提供部门的处理结果告知异议提出人：${ref}`, ...authority, allowedDecisions: ['INFORM'],
+      key: 'inform',
+      step: 'INFORM_OBJECTOR',
+      title: `将提供部门的处理结果告知异议提出人：${ref}`,
+      ...authority,
+      allowedDecisions: ['INFORM'],
       workingDays: policy.objectionInformWorkingDays,
     });
     informComment = inform.comment;
-    if (correct) await acts.informObjectorOfDecision({ objectionId: input.objectionId, decision: 'CORRECT', reasons, comment: inform.comment, actorUserId: inform.actor.userId });
+    if (correct)
+      await acts.informObjectorOfDecision({
+        objectionId: input.objectionId,
+        decision: 'CORRECT',
+        reasons,
+        comment: inform.comment,
+        actorUserId: inform.actor.userId,
+      });
   } else if (correct) {
-    await acts.informObjectorOfDecision({ objectionId: input.objectionId, decision: 'CORRECT', reasons, comment: decision.comment, actorUserId: decision.actor.userId });
+    await acts.informObjectorOfDecision({
+      objectionId: input.objectionId,
+      decision: 'CORRECT',
+      reasons,
+      comment: decision.comment,
+      actorUserId: decision.actor.userId,
+    });
   }
 
   if (correct) {
     enter('CORRECTION', '数据提供部门更正数据，更正后目录条目版本更新并通知使用方');
     const corrected = await step({
-      key: 'correction', step: 'CORRECTION', title: `更正异议数据：${ref}`, candidateDeptId: input.providerDeptId, candidateRole: 'DEPT_STAFF',
-      allowedDecisions: ['CORRECTED'], workingDays: policy.objectionCorrectionWorkingDays,
+      key: 'correction',
+      step: 'CORRECTION',
+      title: `更正异议数据：${ref}`,
+      candidateDeptId: input.providerDeptId,
+      candidateRole: 'DEPT_STAFF',
+      allowedDecisions: ['CORRECTED'],
+      workingDays: policy.objectionCorrectionWorkingDays,
     });
-    await acts.applyCorrection({ objectionId: input.objectionId, actorUserId: corrected.actor.userId, note: corrected.comment });
+    await acts.applyCorrection({
+      objectionId: input.objectionId,
+      actorUserId: corrected.actor.userId,
+      note: corrected.comment,
+    });
   }
 
   const outcome: ObjectionOutcome = correct ? 'CORRECTED' : 'REJECTED';
-  await acts.closeObjection({ objectionId: input.objectionId, outcome, reasons, comment: informComment ?? decision.comment });
+  await acts.closeObjection({
+    objectionId: input.objectionId,
+    outcome,
+    reasons,
+    comment: informComment ?? decision.comment,
+  });
   enter('CLOSED', correct ? '已更正，异议标注已撤销' : '不予更正，异议标注已撤销');
   tasks.closeAll();
   await condition(allHandlersFinished);

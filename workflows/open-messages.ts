@@ -22,7 +22,9 @@ export interface AnswerOpenAgreementResult {
 }
 
 /** The applicant accepts (or declines) the open-use agreement (开放利用协议). */
-export const answerOpenAgreementUpdate = defineUpdate<AnswerOpenAgreementResult, [AnswerOpenAgreementInput]>('answerOpenAgreement');
+export const answerOpenAgreementUpdate = defineUpdate<AnswerOpenAgreementResult, [AnswerOpenAgreementInput]>(
+  'answerOpenAgreement',
+);
 
 export interface RevokeOpenAuthorizationInput {
   reasons: string;
@@ -30,4 +32,6 @@ export interface RevokeOpenAuthorizationInput {
 }
 
 /** The data authority ends an authorised use early; the reasons reach the applicant. */
-export const revokeOpenAuthorizationUpdate = defineUpdate<{ stage: string }, [RevokeOpenAuthorizationInput]>('revokeOpenAuthorization');
+export const revokeOpenAuthorizationUpdate = defineUpdate<{ stage: string }, [RevokeOpenAuthorizationInput]>(
+  'revokeOpenAuthorization',
+);

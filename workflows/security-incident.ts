@@ -12,7 +12,12 @@
  * the warning, the overdue alert and the escalation. No deadline decides anything by itself.
  */
 import {
-  allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { HourAlert, IncidentStep } from '../activities/incidents';
 import type { ProcedurePolicy } from '../domain/policy';
@@ -25,13 +30,14 @@ import { acts } from './kit/procedure';
 import { reject } from './kit/reject';
 import { answered } from './kit/settle';
 
-
 export type IncidentStage = 'REPORTED' | 'REMEDIATION' | 'REVIEW' | 'CLOSED';
 
 const PROCEDURE_NAME = '数据安全事件处置';
 const HOUR_MS = 3_600_000;
 
-export async function securityIncidentWorkflow(input: SecurityIncidentInput): Promise<{ outcome: 'CLOSED'; suspendedGrants: boolean }> {
+export async function securityIncidentWorkflow(
+  input: SecurityIncidentInput,
+): Promise<{ outcome: 'CLOSED'; suspendedGrants: boolean }> {
   const wfId = workflowInfo().workflowId;
   let stage: IncidentStage = 'REPORTED';
   const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: input.reportedAtMs });
@@ -49,8 +55,16 @@ export async function securityIncidentWorkflow(input: SecurityIncidentInput): Pr
   /** The framework publishes working-day tasks only; add the hour clocks on top. */
   const publishHours = () => {
     tasks.publish();
-    const deadlines = [...hourDeadlines.values(), ...tasks.openTasks().map((t) => t.dueAtMs).filter((d): d is number => d !== null)];
-    const updates: Parameters<typeof upsertSearchAttributes>[0] = [{ key: SA.Overdue, value: overdueHourTasks.size > 0 || tasks.openTasks().some((t) => t.overdue) }];
+    const deadlines = [
+      ...hourDeadlines.values(),
+      ...tasks
+        .openTasks()
+        .map((t) => t.dueAtMs)
+        .filter((d): d is number => d !== null),
+    ];
+    const updates: Parameters<typeof upsertSearchAttributes>[0] = [
+      { key: SA.Overdue, value: overdueHourTasks.size > 0 || tasks.openTasks().some((t) => t.overdue) },
+    ];
     if (deadlines.length > 0) updates.push({ key: SA.DeadlineAt, value: new Date(Math.min(...deadlines)) });
     upsertSearchAttributes(updates);
   };
@@ -60,35 +74,57 @@ export async function securityIncidentWorkflow(input: SecurityIncidentInput): Pr
     return suspension;
   };
 
-  setHandler(suspendIncidentGrantsUpdate, answered(async (u) => {
-    const { suspended } = await suspendOnce(u.actor.userId);
-    return { suspended, stage };
-  }), {
-    validator: (u) => {
-      if (u.actor.departmentId !== input.authorityDeptId || !u.actor.roles.includes('AUTHORITY_REVIEWER')) {
-        reject('FORBIDDEN', 'Only the data authority may suspend grants during an incident');
-      }
-      if (stage === 'CLOSED') reject('CONFLICT', 'The incident is closed');
+  setHandler(
+    suspendIncidentGrantsUpdate,
+    answered(async (u) => {
+      const { suspended } = await suspendOnce(u.actor.userId);
+      return { suspended, stage };
+    }),
+    {
+      validator: (u) => {
+        if (u.actor.departmentId !== input.authorityDeptId || !u.actor.roles.includes('AUTHORITY_REVIEWER')) {
+          reject('FORBIDDEN', 'Only the data authority may suspend grants during an incident');
+        }
+        if (stage === 'CLOSED') reject('CONFLICT', 'The incident is closed');
+      },
     },
-  });
+  );
 
   /** One measure Art. 32 demands, as an inbox task with an hour deadline the workflow times itself. */
   async function hourStep(step: IncidentStep, title: string, decisionName: string, hours: number): Promise<void> {
     const task = await tasks.open({
-      taskKey: `${wfId}:${step.toLowerCase()}`, procedure: 'SECURITY_INCIDENT', step, title: `${title}（${input.incidentNo}，限${hours}小时内）`,
-      subjectRef: input.incidentId, candidateDeptId: input.responsibleDeptId, candidateRole: 'DEPT_STAFF',
+      taskKey: `${wfId}:${step.toLowerCase()}`,
+      procedure: 'SECURITY_INCIDENT',
+      step,
+      title: `${title}（${input.incidentNo}，限${hours}小时内）`,
+      subjectRef: input.incidentId,
+      candidateDeptId: input.responsibleDeptId,
+      candidateRole: 'DEPT_STAFF',
       // The reasons field carries the record: measures taken, how users were told, the report's reference.
-      allowedDecisions: [decisionName], reasonsRequiredFor: [decisionName], workingDays: null,
-      procedureName: PROCEDURE_NAME, applicationNo: input.incidentNo,
+      allowedDecisions: [decisionName],
+      reasonsRequiredFor: [decisionName],
+      workingDays: null,
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.incidentNo,
     });
-    const clock = await acts.startHourDeadline({ taskId: task.taskId, hours, warningHoursBefore: policy.incidentWarningHoursBefore });
+    const clock = await acts.startHourDeadline({
+      taskId: task.taskId,
+      hours,
+      warningHoursBefore: policy.incidentWarningHoursBefore,
+    });
     hourDeadlines.set(task.taskId, clock.dueAtMs);
     publishHours();
     let decided: CompleteTaskInput | undefined;
-    const pending = tasks.decision(task).then((d) => { decided = d; return d; });
+    const pending = tasks.decision(task).then((d) => {
+      decided = d;
+      return d;
+    });
     const alerts: Array<[HourAlert, number]> = [];
     if (clock.warningAtMs !== null) alerts.push(['WARNING', clock.warningAtMs]);
-    alerts.push(['OVERDUE', clock.dueAtMs], ['ESCALATION', clock.dueAtMs + policy.incidentEscalateAfterOverdueHours * HOUR_MS]);
+    alerts.push(
+      ['OVERDUE', clock.dueAtMs],
+      ['ESCALATION', clock.dueAtMs + policy.incidentEscalateAfterOverdueHours * HOUR_MS],
+    );
     // Hour limits are not working days: the deadline moves with nothing but the procedure.
     const limit = new MovableDeadline(null);
     for (const [alert, atMs] of alerts) {
@@ -102,7 +138,12 @@ export async function securityIncidentWorkflow(input: SecurityIncidentInput): Pr
     hourDeadlines.delete(task.taskId);
     overdueHourTasks.delete(task.taskId);
     publishHours();
-    await acts.recordIncidentStep({ incidentId: input.incidentId, step, text: d.reasons ?? '', actorUserId: d.actor.userId });
+    await acts.recordIncidentStep({
+      incidentId: input.incidentId,
+      step,
+      text: d.reasons ?? '',
+      actorUserId: d.actor.userId,
+    });
   }
 
   await acts.recordIncidentReported({ incidentId: input.incidentId });
@@ -118,16 +159,28 @@ export async function securityIncidentWorkflow(input: SecurityIncidentInput): Pr
 
   enter('REVIEW', '数据主管部门审核处置情况并结案');
   const review = await tasks.open({
-    taskKey: `${wfId}:close`, procedure: 'SECURITY_INCIDENT', step: 'CLOSE_INCIDENT', title: `审核处置情况并结案（${input.incidentNo}）`,
-    subjectRef: input.incidentId, candidateDeptId: input.authorityDeptId, candidateRole: 'AUTHORITY_REVIEWER',
-    allowedDecisions: ['CLOSE'], reasonsRequiredFor: ['CLOSE'], workingDays: policy.incidentCloseReviewWorkingDays,
-    procedureName: PROCEDURE_NAME, applicationNo: input.incidentNo,
+    taskKey: `${wfId}:close`,
+    procedure: 'SECURITY_INCIDENT',
+    step: 'CLOSE_INCIDENT',
+    title: `审核处置情况并结案（${input.incidentNo}）`,
+    subjectRef: input.incidentId,
+    candidateDeptId: input.authorityDeptId,
+    candidateRole: 'AUTHORITY_REVIEWER',
+    allowedDecisions: ['CLOSE'],
+    reasonsRequiredFor: ['CLOSE'],
+    workingDays: policy.incidentCloseReviewWorkingDays,
+    procedureName: PROCEDURE_NAME,
+    applicationNo: input.incidentNo,
   });
   const closing = await tasks.decision(review);
   // A suspension the authority asked for while closing must finish before the grants are restored.
   if (suspension) await suspension;
   enter('CLOSED', '已结案，暂停的访问权限已恢复');
-  await acts.closeIncident({ incidentId: input.incidentId, conclusion: closing.reasons ?? '', actorUserId: closing.actor.userId });
+  await acts.closeIncident({
+    incidentId: input.incidentId,
+    conclusion: closing.reasons ?? '',
+    actorUserId: closing.actor.userId,
+  });
   tasks.closeAll();
   publishHours();
   await condition(allHandlersFinished);

@@ -15,13 +15,32 @@ export async function unconditionalShareWorkflow(input: UnconditionalShareInput)
   upsertSearchAttributes([{ key: SA.Stage, value: 'GRANT' }]);
   const summary = await grantUnconditionalAccess({ applicationId: input.applicationId });
   await recordAudit({
-    auditKey: `${input.applicationNo}:granted`, actor: 'system', action: 'ACCESS_GRANTED',
-    entityType: 'Application', entityId: input.applicationId,
+    auditKey: `${input.applicationNo}:granted`,
+    actor: 'system',
+    action: 'ACCESS_GRANTED',
+    entityType: 'Application',
+    entityId: input.applicationId,
     details: { resources: summary.resources.map((r) => r.code), requestedBy: input.actorUserId },
   });
-  const data = { applicationNo: input.applicationNo, granteeName: summary.granteeName, resources: summary.resources, resourceCount: summary.resources.length, expiresAt: '' };
-  await notify({ eventKey: `${input.applicationNo}:granted:applicant`, template: 'grant', recipients: summary.applicantRecipients, data });
-  await notify({ eventKey: `${input.applicationNo}:granted:provider`, template: 'grant', recipients: summary.providerRecipients, data });
+  const data = {
+    applicationNo: input.applicationNo,
+    granteeName: summary.granteeName,
+    resources: summary.resources,
+    resourceCount: summary.resources.length,
+    expiresAt: '',
+  };
+  await notify({
+    eventKey: `${input.applicationNo}:granted:applicant`,
+    template: 'grant',
+    recipients: summary.applicantRecipients,
+    data,
+  });
+  await notify({
+    eventKey: `${input.applicationNo}:granted:provider`,
+    template: 'grant',
+    recipients: summary.providerRecipients,
+    data,
+  });
   upsertSearchAttributes([{ key: SA.Stage, value: 'DONE' }]);
   return { status: 'APPROVED' };
 }

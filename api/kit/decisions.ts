@@ -36,11 +36,37 @@ export type DecisionOutcome =
 
 /** What the inbox and a task's page show of a task (a pending decision included). */
 export const taskSummary = {
-  id: true, procedure: true, step: true, title: true, status: true, dueAt: true, warningAt: true, deadlineProvisional: true,
-  overdue: true, pausedAt: true, pausedWorkingDays: true, allowedDecisions: true, claimedById: true, claimedAt: true,
-  createdAt: true, completedAt: true, decision: true, candidateDeptId: true, candidateRole: true, subjectRef: true,
-  pendingDecision: true, pendingDecisionAt: true,
-  application: { select: { applicationNo: true, procedure: true, status: true, purpose: true, applicantDept: { select: { id: true, name: true } } } },
+  id: true,
+  procedure: true,
+  step: true,
+  title: true,
+  status: true,
+  dueAt: true,
+  warningAt: true,
+  deadlineProvisional: true,
+  overdue: true,
+  pausedAt: true,
+  pausedWorkingDays: true,
+  allowedDecisions: true,
+  claimedById: true,
+  claimedAt: true,
+  createdAt: true,
+  completedAt: true,
+  decision: true,
+  candidateDeptId: true,
+  candidateRole: true,
+  subjectRef: true,
+  pendingDecision: true,
+  pendingDecisionAt: true,
+  application: {
+    select: {
+      applicationNo: true,
+      procedure: true,
+      status: true,
+      purpose: true,
+      applicantDept: { select: { id: true, name: true } },
+    },
+  },
 } satisfies Prisma.TaskSelect;
 
 type Deps = Pick<ApiDeps, 'db' | 'config' | 'temporal'>;
@@ -58,15 +84,21 @@ export function decisionUpdateId(taskId: string, round: number): string {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }
 
 function sameDecision(a: DecisionRequest, b: DecisionRequest): boolean {
-  return a.decision === b.decision && (a.reasons ?? null) === (b.reasons ?? null) && (a.comment ?? null) === (b.comment ?? null)
-    && canonical(a.payload) === canonical(b.payload);
+  return (
+    a.decision === b.decision &&
+    (a.reasons ?? null) === (b.reasons ?? null) &&
+    (a.comment ?? null) === (b.comment ?? null) &&
+    canonical(a.payload) === canonical(b.payload)
+  );
 }
 
 function alreadyDecided(taskId: string, standing: string, pending: boolean): AppError {
@@ -83,20 +115,37 @@ function alreadyDecided(taskId: string, standing: string, pending: boolean): App
 function assertDecidable(p: Principal, task: Task, request: DecisionRequest): void {
   if (task.status === 'CANCELLED') throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is cancelled`);
   if (task.status === 'CLAIMED' && task.claimedById !== p.userId) {
-    throw new AppError('TASK_CLAIMED_BY_OTHER', `Task ${task.id} is claimed by another reviewer; only the claimer can complete it`);
+    throw new AppError(
+      'TASK_CLAIMED_BY_OTHER',
+      `Task ${task.id} is claimed by another reviewer; only the claimer can complete it`,
+    );
   }
-  if (task.pausedAt) throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is paused until the applicant supplements the application`);
+  if (task.pausedAt)
+    throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is paused until the applicant supplements the application`);
   if (!task.allowedDecisions.includes(request.decision)) {
-    throw new AppError('DECISION_NOT_ALLOWED', `Decision ${request.decision} is not allowed at step ${task.step}; allowed: ${task.allowedDecisions.join(', ')}`);
+    throw new AppError(
+      'DECISION_NOT_ALLOWED',
+      `Decision ${request.decision} is not allowed at step ${task.step}; allowed: ${task.allowedDecisions.join(', ')}`,
+    );
   }
 }
 
-export async function decideTask(deps: Deps, p: Principal, task: Task, request: DecisionRequest): Promise<DecisionOutcome> {
+export async function decideTask(
+  deps: Deps,
+  p: Principal,
+  task: Task,
+  request: DecisionRequest,
+): Promise<DecisionOutcome> {
   if (task.status === 'DONE') return repeatOfDecided(deps, task, request);
   assertDecidable(p, task, request);
   const pending: PendingDecision = { ...request, actor: actorOf(p), round: task.decisionRound };
   const claimed = await deps.db.task.updateMany({
-    where: { id: task.id, status: { in: ['OPEN', 'CLAIMED'] }, pendingDecision: { equals: Prisma.DbNull }, decisionRound: task.decisionRound },
+    where: {
+      id: task.id,
+      status: { in: ['OPEN', 'CLAIMED'] },
+      pendingDecision: { equals: Prisma.DbNull },
+      decisionRound: task.decisionRound,
+    },
     data: { pendingDecision: pending as unknown as Prisma.InputJsonObject, pendingDecisionAt: new Date() },
   });
   if (claimed.count === 0) {
@@ -121,8 +170,12 @@ async function repeatOfDecided(deps: Deps, task: Task, request: DecisionRequest)
   // which keeps the Update's result; a closed procedure is answered from the query model.
   const client = await temporalClient(deps);
   const actor: TaskActor = { userId: task.completedById ?? '', login: '', departmentId: null, roles: [] };
-  const result = await sendUpdate(client, deps.config.UPDATE_TIMEOUT_MS, task, { ...stored, payload: request.payload, actor, round: task.decisionRound })
-    .catch(() => undefined);
+  const result = await sendUpdate(client, deps.config.UPDATE_TIMEOUT_MS, task, {
+    ...stored,
+    payload: request.payload,
+    actor,
+    round: task.decisionRound,
+  }).catch(() => undefined);
   return { status: 200, body: await storeAnswer(deps, task.id, result) };
 }
 
@@ -136,7 +189,8 @@ async function send(deps: Deps, task: Task, decision: PendingDecision): Promise<
   try {
     result = await sendUpdate(client, deps.config.UPDATE_TIMEOUT_MS, task, decision);
   } catch (err) {
-    if (err instanceof AppError && (err.code === 'WORKFLOW_TIMEOUT' || err.code === 'SERVICE_UNAVAILABLE')) return pendingAnswer(deps, task.id);
+    if (err instanceof AppError && (err.code === 'WORKFLOW_TIMEOUT' || err.code === 'SERVICE_UNAVAILABLE'))
+      return pendingAnswer(deps, task.id);
     await release(deps, task.id, decision);
     throw err;
   }
@@ -144,17 +198,31 @@ async function send(deps: Deps, task: Task, decision: PendingDecision): Promise<
 }
 
 function sendUpdate(client: Client, timeoutMs: number, task: Task, d: PendingDecision): Promise<CompleteTaskResult> {
-  return executeBounded(client, timeoutMs, (c) => c.workflow.getHandle(task.workflowId).executeUpdate(completeTaskUpdate, {
-    args: [{ taskId: task.id, decision: d.decision, reasons: d.reasons, comment: d.comment, payload: d.payload, actor: d.actor }],
-    updateId: decisionUpdateId(task.id, d.round),
-  }));
+  return executeBounded(client, timeoutMs, (c) =>
+    c.workflow.getHandle(task.workflowId).executeUpdate(completeTaskUpdate, {
+      args: [
+        {
+          taskId: task.id,
+          decision: d.decision,
+          reasons: d.reasons,
+          comment: d.comment,
+          payload: d.payload,
+          actor: d.actor,
+        },
+      ],
+      updateId: decisionUpdateId(task.id, d.round),
+    }),
+  );
 }
 
 /** The workflow refused the decision: it will never be applied, so the task is free again. */
 async function release(deps: Deps, taskId: string, decision: PendingDecision): Promise<void> {
   const row = await deps.db.task.findUnique({ where: { id: taskId }, select: { pendingDecision: true } });
   if (row?.pendingDecision && sameDecision(row.pendingDecision as unknown as PendingDecision, decision)) {
-    await deps.db.task.updateMany({ where: { id: taskId, status: { in: ['OPEN', 'CLAIMED'] } }, data: { pendingDecision: Prisma.DbNull, pendingDecisionAt: null } });
+    await deps.db.task.updateMany({
+      where: { id: taskId, status: { in: ['OPEN', 'CLAIMED'] } },
+      data: { pendingDecision: Prisma.DbNull, pendingDecisionAt: null },
+    });
   }
 }
 
@@ -171,11 +239,21 @@ async function pendingAnswer(deps: Deps, taskId: string): Promise<DecisionOutcom
 }
 
 /** The answer to a decision, kept on the task so a repeat gets the same body. */
-async function storeAnswer(deps: Deps, taskId: string, result: CompleteTaskResult | undefined): Promise<Record<string, unknown>> {
-  const task = await deps.db.task.findUniqueOrThrow({ where: { id: taskId }, select: { ...taskSummary, applicationId: true } });
+async function storeAnswer(
+  deps: Deps,
+  taskId: string,
+  result: CompleteTaskResult | undefined,
+): Promise<Record<string, unknown>> {
+  const task = await deps.db.task.findUniqueOrThrow({
+    where: { id: taskId },
+    select: { ...taskSummary, applicationId: true },
+  });
   const { applicationId, ...summary } = task;
   const application = applicationId
-    ? await deps.db.application.findUnique({ where: { id: applicationId }, select: { applicationNo: true, status: true } })
+    ? await deps.db.application.findUnique({
+        where: { id: applicationId },
+        select: { applicationNo: true, status: true },
+      })
     : null;
   const answer = {
     task: summary,
@@ -187,7 +265,10 @@ async function storeAnswer(deps: Deps, taskId: string, result: CompleteTaskResul
   const body = JSON.parse(JSON.stringify(answer)) as Record<string, unknown>;
   // Only the decision that closed the task has a lasting answer (a 补正 request keeps it open).
   if (summary.status === 'DONE') {
-    await deps.db.task.updateMany({ where: { id: taskId, decisionAnswer: { equals: Prisma.DbNull } }, data: { decisionAnswer: body as Prisma.InputJsonObject } });
+    await deps.db.task.updateMany({
+      where: { id: taskId, decisionAnswer: { equals: Prisma.DbNull } },
+      data: { decisionAnswer: body as Prisma.InputJsonObject },
+    });
     const kept = await deps.db.task.findUniqueOrThrow({ where: { id: taskId }, select: { decisionAnswer: true } });
     return kept.decisionAnswer as Record<string, unknown>;
   }
@@ -215,10 +296,16 @@ export async function resendPendingDecisions(deps: Deps, olderThanMs: number): P
       if (err instanceof AppError && (err.code === 'WORKFLOW_TIMEOUT' || err.code === 'SERVICE_UNAVAILABLE')) continue;
       await release(deps, task.id, decision);
       await deps.db.auditLog.createMany({
-        data: [{
-          auditKey: `task:${task.id}:pending-rejected:${task.pendingDecisionAt?.toISOString()}`, actor: 'system', action: 'TASK_DECISION_REJECTED',
-          entityType: 'Task', entityId: task.id, details: { decision: decision.decision, reason: (err as Error).message },
-        }],
+        data: [
+          {
+            auditKey: `task:${task.id}:pending-rejected:${task.pendingDecisionAt?.toISOString()}`,
+            actor: 'system',
+            action: 'TASK_DECISION_REJECTED',
+            entityType: 'Task',
+            entityId: task.id,
+            details: { decision: decision.decision, reason: (err as Error).message },
+          },
+        ],
         skipDuplicates: true,
       });
     }

@@ -408,7 +408,8 @@ export function startReconciler(
       // Decisions answered 202 that Temporal never confirmed are sent again, with the same Update id.
       .then(() => resendPendingDecisions(deps, deps.config.UPDATE_TIMEOUT_MS * 2))
       .then((applied) => {
-        if (applied.length) logger.warn({ tasks: applied }, 'applied pending decisions that were not confirmed in time');
+        if (applied.length)
+          logger.warn({ tasks: applied }, 'applied pending decisions that were not confirmed in time');
       })
       .catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'start reconciler: run failed; will retry'))
       .finally(() => {

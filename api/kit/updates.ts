@@ -9,7 +9,11 @@ import { AppError } from '../errors';
 import { unavailable } from './temporal';
 
 /** Runs an Update with a deadline and maps the workflow's typed rejections to API errors. */
-export async function executeBounded<T>(client: Client, timeoutMs: number, run: (client: Client) => Promise<T>): Promise<T> {
+export async function executeBounded<T>(
+  client: Client,
+  timeoutMs: number,
+  run: (client: Client) => Promise<T>,
+): Promise<T> {
   try {
     return await client.withAbortSignal(AbortSignal.timeout(timeoutMs), () => run(client));
   } catch (err) {
@@ -17,14 +21,25 @@ export async function executeBounded<T>(client: Client, timeoutMs: number, run: 
       const cause = err.cause;
       if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
         const details = cause.details?.[0];
-        throw new AppError(cause.type, cause.message, details && typeof details === 'object' ? (details as Record<string, unknown>) : undefined);
+        throw new AppError(
+          cause.type,
+          cause.message,
+          details && typeof details === 'object' ? (details as Record<string, unknown>) : undefined,
+        );
       }
       // Not a typed rejection: a defect, answered as 500 and logged with its cause.
       throw new Error(`The procedure failed the request: ${cause?.message ?? err.message}`, { cause: err });
     }
     if (err instanceof WorkflowNotFoundError) throw new AppError('CONFLICT', 'The procedure has already ended');
-    if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError' || /abort|deadline/i.test((err as Error).message)) {
-      throw new AppError('WORKFLOW_TIMEOUT', `The procedure did not answer within ${timeoutMs} ms; retrying the same request is safe`);
+    if (
+      (err as Error).name === 'AbortError' ||
+      (err as Error).name === 'TimeoutError' ||
+      /abort|deadline/i.test((err as Error).message)
+    ) {
+      throw new AppError(
+        'WORKFLOW_TIMEOUT',
+        `The procedure did not answer within ${timeoutMs} ms; retrying the same request is safe`,
+      );
     }
     throw unavailable(err);
   }

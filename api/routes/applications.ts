@@ -18,21 +18,46 @@ import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema, newApplicationNo, submitOnce } from '../submissions';
 import { paginationQuery } from './catalog';
 
-const submitBody = z.object({
-  idempotencyKey: idempotencyKeySchema,
-  resourceCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(50)
-    .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
-  purpose: z.string().trim().min(4).max(2000),
-  legalDuty: z.string().trim().min(4).max(2000).optional(),
-  fieldsRequested: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
-  usePeriodDays: z.number().int().min(1).max(DEFAULT_POLICY.maxUsePeriodDays).default(DEFAULT_POLICY.defaultUsePeriodDays),
-  accessMode: z.enum(['INTERFACE', 'DATA_COPY']).default('INTERFACE'),
-}).strict();
+const submitBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    resourceCodes: z
+      .array(z.string().trim().min(1).max(64))
+      .min(1)
+      .max(50)
+      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+    purpose: z.string().trim().min(4).max(2000),
+    legalDuty: z.string().trim().min(4).max(2000).optional(),
+    fieldsRequested: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
+    usePeriodDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(DEFAULT_POLICY.maxUsePeriodDays)
+      .default(DEFAULT_POLICY.defaultUsePeriodDays),
+    accessMode: z.enum(['INTERFACE', 'DATA_COPY']).default('INTERFACE'),
+  })
+  .strict();
 
-const listQuery = z.object({
-  status: z.enum(['SUBMITTED', 'PROVIDER_REVIEW', 'SUPPLEMENT_REQUESTED', 'AUTHORITY_REVIEW', 'GOVERNMENT_DECISION', 'AGREEMENT_PENDING', 'APPROVED', 'REFUSED', 'WITHDRAWN', 'EXPIRED']).optional(),
-  ...paginationQuery,
-}).strict();
+const listQuery = z
+  .object({
+    status: z
+      .enum([
+        'SUBMITTED',
+        'PROVIDER_REVIEW',
+        'SUPPLEMENT_REQUESTED',
+        'AUTHORITY_REVIEW',
+        'GOVERNMENT_DECISION',
+        'AGREEMENT_PENDING',
+        'APPROVED',
+        'REFUSED',
+        'WITHDRAWN',
+        'EXPIRED',
+      ])
+      .optional(),
+    ...paginationQuery,
+  })
+  .strict();
 
 const withdrawBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
 const noParam = z.object({ no: z.string().min(1).max(64) });
@@ -41,20 +66,58 @@ const GOVERNMENT_KINDS = ['GOVERNMENT', 'AUTHORITY', 'MUNICIPAL_GOVERNMENT'];
 
 function requireGovernmentStaff(req: Parameters<typeof requireRole>[0]): Principal {
   const p = requireRole(req, 'DEPT_STAFF');
-  if (!p.departmentId || !p.departmentKind) throw new AppError('FORBIDDEN', 'Only department staff may submit share applications');
+  if (!p.departmentId || !p.departmentKind)
+    throw new AppError('FORBIDDEN', 'Only department staff may submit share applications');
   if (!GOVERNMENT_KINDS.includes(p.departmentKind)) {
-    throw new AppError('PROCEDURE_NOT_ALLOWED', 'Non-government units apply to the data authority (Art. 22 ¶3): use POST /api/non-government-applications');
+    throw new AppError(
+      'PROCEDURE_NOT_ALLOWED',
+      'Non-government units apply to the data authority (Art. 22 ¶3): use POST /api/non-government-applications',
+    );
   }
   return p;
 }
 
-
 export function applicationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/applications', summary: 'Submit a share application (UNCONDITIONAL: granted at once; CONDITIONAL: Art. 22 ¶2 procedure)', tags: ['applications'], auth: 'required', body: submitBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 409: 'Idempotency key reused with other content', 422: 'Resource cannot be applied for', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
-  documented({ method: 'get', path: '/api/applications', summary: "The signed-in department's applications", tags: ['applications'], auth: 'required', query: listQuery });
-  documented({ method: 'get', path: '/api/applications/{no}', summary: 'One application with resources, tasks, grants, agreements and timeline', tags: ['applications'], auth: 'required' });
-  documented({ method: 'post', path: '/api/applications/{no}/withdraw', summary: 'Withdraw an open application', tags: ['applications'], auth: 'required', body: withdrawBody, responses: { 200: 'Withdrawn', 409: 'No longer open' } });
+  documented({
+    method: 'post',
+    path: '/api/applications',
+    summary: 'Submit a share application (UNCONDITIONAL: granted at once; CONDITIONAL: Art. 22 ¶2 procedure)',
+    tags: ['applications'],
+    auth: 'required',
+    body: submitBody,
+    responses: {
+      201: 'Submitted',
+      200: 'Repeat of an earlier submission',
+      409: 'Idempotency key reused with other content',
+      422: 'Resource cannot be applied for',
+      503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/applications',
+    summary: "The signed-in department's applications",
+    tags: ['applications'],
+    auth: 'required',
+    query: listQuery,
+  });
+  documented({
+    method: 'get',
+    path: '/api/applications/{no}',
+    summary: 'One application with resources, tasks, grants, agreements and timeline',
+    tags: ['applications'],
+    auth: 'required',
+  });
+  documented({
+    method: 'post',
+    path: '/api/applications/{no}/withdraw',
+    summary: 'Withdraw an open application',
+    tags: ['applications'],
+    auth: 'required',
+    body: withdrawBody,
+    responses: { 200: 'Withdrawn', 409: 'No longer open' },
+  });
 
   const router = Router();
 
@@ -64,30 +127,56 @@ export function applicationsRouter(deps: ApiDeps): Router {
     const applicantKey = `dept:${p.departmentId}`;
     const requestHash = hashRequest(body);
     const { applicationId, created } = await submitOnce({
-      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash,
+      db,
+      applicantKey,
+      idempotencyKey: body.idempotencyKey,
+      requestHash,
       start: (id) => startApplication(deps, id),
       create: () => createShareApplication(p, body, applicantKey, requestHash),
     });
     res.status(created ? 201 : 200).json(await applicationView(applicationId));
   });
 
-  async function createShareApplication(p: Principal, body: z.infer<typeof submitBody>, applicantKey: string, requestHash: string): Promise<string> {
-    const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } }, include: { provider: true } });
+  async function createShareApplication(
+    p: Principal,
+    body: z.infer<typeof submitBody>,
+    applicantKey: string,
+    requestHash: string,
+  ): Promise<string> {
+    const resources = await db.dataResource.findMany({
+      where: { code: { in: body.resourceCodes } },
+      include: { provider: true },
+    });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
     if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
     const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
     if (notShared.length) {
-      throw new AppError('RESOURCE_NOT_SHAREABLE', `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
-        { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) });
+      throw new AppError(
+        'RESOURCE_NOT_SHAREABLE',
+        `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
+        { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) },
+      );
     }
     const own = resources.filter((r) => r.providerId === p.departmentId);
-    if (own.length) throw new AppError('PROCEDURE_NOT_ALLOWED', `Resource(s) ${own.map((r) => r.code).join(', ')} are your own department's`);
+    if (own.length)
+      throw new AppError(
+        'PROCEDURE_NOT_ALLOWED',
+        `Resource(s) ${own.map((r) => r.code).join(', ')} are your own department's`,
+      );
     const classes = new Set(resources.map((r) => r.shareClass));
     if (classes.size > 1) {
-      throw new AppError('RESOURCE_CLASS_MISMATCH', 'UNCONDITIONAL and CONDITIONAL resources follow different procedures: submit them as separate applications');
+      throw new AppError(
+        'RESOURCE_CLASS_MISMATCH',
+        'UNCONDITIONAL and CONDITIONAL resources follow different procedures: submit them as separate applications',
+      );
     }
     const conditional = classes.has('CONDITIONAL');
-    if (conditional && !body.legalDuty) throw new AppError('VALIDATION_FAILED', 'Invalid body: legalDuty: required for CONDITIONAL resources (Art. 22 ¶2)', [{ path: 'legalDuty', message: 'required for CONDITIONAL resources' }]);
+    if (conditional && !body.legalDuty)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'Invalid body: legalDuty: required for CONDITIONAL resources (Art. 22 ¶2)',
+        [{ path: 'legalDuty', message: 'required for CONDITIONAL resources' }],
+      );
 
     const procedure = conditional ? 'CONDITIONAL_SHARE' : 'UNCONDITIONAL_SHARE';
     const applicationNo = newApplicationNo(conditional ? 'GX' : 'WX');
@@ -95,14 +184,34 @@ export function applicationsRouter(deps: ApiDeps): Router {
     await db.$transaction([
       db.application.create({
         data: {
-          id, applicationNo, procedure, workflowId: `${conditional ? 'conditional-share' : 'unconditional-share'}/${applicationNo}`,
-          idempotencyKey: body.idempotencyKey, applicantKey, applicantDeptId: p.departmentId, submittedById: p.userId,
-          purpose: body.purpose, legalDuty: body.legalDuty, fieldsRequested: body.fieldsRequested, usePeriodDays: body.usePeriodDays,
-          accessMode: body.accessMode, details: { requestHash }, resources: { create: resources.map((r) => ({ resourceId: r.id })) },
+          id,
+          applicationNo,
+          procedure,
+          workflowId: `${conditional ? 'conditional-share' : 'unconditional-share'}/${applicationNo}`,
+          idempotencyKey: body.idempotencyKey,
+          applicantKey,
+          applicantDeptId: p.departmentId,
+          submittedById: p.userId,
+          purpose: body.purpose,
+          legalDuty: body.legalDuty,
+          fieldsRequested: body.fieldsRequested,
+          usePeriodDays: body.usePeriodDays,
+          accessMode: body.accessMode,
+          details: { requestHash },
+          resources: { create: resources.map((r) => ({ resourceId: r.id })) },
           events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '申请已提交' }] },
         },
       }),
-      db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes } } }),
+      db.auditLog.create({
+        data: {
+          auditKey: `application:${id}:submitted`,
+          actor: p.userId,
+          action: 'APPLICATION_SUBMITTED',
+          entityType: 'Application',
+          entityId: id,
+          details: { applicationNo, resources: body.resourceCodes },
+        },
+      }),
     ]);
     return id;
   }
@@ -112,39 +221,105 @@ export function applicationsRouter(deps: ApiDeps): Router {
       where: { id },
       include: {
         applicantDept: { select: { id: true, name: true } },
-        resources: { include: { resource: { select: { code: true, name: true, shareClass: true, providerId: true, disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } } } } } },
-        tasks: { orderBy: { createdAt: 'asc' }, select: { id: true, step: true, title: true, status: true, candidateDeptId: true, dueAt: true, warningAt: true, deadlineProvisional: true, overdue: true, pausedAt: true, pausedWorkingDays: true, decision: true, reasons: true, completedAt: true } },
+        resources: {
+          include: {
+            resource: {
+              select: {
+                code: true,
+                name: true,
+                shareClass: true,
+                providerId: true,
+                disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } },
+              },
+            },
+          },
+        },
+        tasks: {
+          orderBy: { createdAt: 'asc' },
+          select: {
+            id: true,
+            step: true,
+            title: true,
+            status: true,
+            candidateDeptId: true,
+            dueAt: true,
+            warningAt: true,
+            deadlineProvisional: true,
+            overdue: true,
+            pausedAt: true,
+            pausedWorkingDays: true,
+            decision: true,
+            reasons: true,
+            completedAt: true,
+          },
+        },
         grants: { select: { resource: { select: { code: true } }, status: true, expiresAt: true, activatedAt: true } },
-        agreements: { select: { agreementNo: true, kind: true, status: true, partyA: true, partyB: true, partyAConfirmedAt: true, partyBConfirmedAt: true } },
+        agreements: {
+          select: {
+            agreementNo: true,
+            kind: true,
+            status: true,
+            partyA: true,
+            partyB: true,
+            partyAConfirmedAt: true,
+            partyBConfirmedAt: true,
+          },
+        },
         events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true, data: true } },
       },
     });
     const { details: _details, idempotencyKey: _key, applicantKey: _ak, events, resources, grants, ...rest } = app;
     return {
       ...rest,
-      resources: resources.map(({ resource: { disputeMarks, ...r } }) => ({ ...r, disputed: disputeMarks.length > 0, disputeMarks })),
+      resources: resources.map(({ resource: { disputeMarks, ...r } }) => ({
+        ...r,
+        disputed: disputeMarks.length > 0,
+        disputeMarks,
+      })),
       grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
       timeline: events,
     };
   }
 
   /** Applicant department, the providers of its resources, the authority and supervisors may read it. */
-  function canRead(p: Principal, app: { applicantDeptId: string | null; resources: Array<{ resource: { providerId: string } }> }): boolean {
+  function canRead(
+    p: Principal,
+    app: { applicantDeptId: string | null; resources: Array<{ resource: { providerId: string } }> },
+  ): boolean {
     if (p.roles.includes('SUPERVISOR') || p.departmentKind === 'AUTHORITY') return true;
     if (!p.departmentId) return false;
-    return app.applicantDeptId === p.departmentId || app.resources.some((r) => r.resource.providerId === p.departmentId);
+    return (
+      app.applicantDeptId === p.departmentId || app.resources.some((r) => r.resource.providerId === p.departmentId)
+    );
   }
 
   router.get('/api/applications', async (req, res) => {
     const p = requirePrincipal(req);
     if (!p.departmentId) throw new AppError('FORBIDDEN', 'Only department accounts have share applications');
     const q = parse(listQuery, req.query, 'query');
-    const where = { applicantDeptId: p.departmentId, status: q.status, procedure: { in: ['UNCONDITIONAL_SHARE', 'CONDITIONAL_SHARE'] as ('UNCONDITIONAL_SHARE' | 'CONDITIONAL_SHARE')[] } };
+    const where = {
+      applicantDeptId: p.departmentId,
+      status: q.status,
+      procedure: {
+        in: ['UNCONDITIONAL_SHARE', 'CONDITIONAL_SHARE'] as ('UNCONDITIONAL_SHARE' | 'CONDITIONAL_SHARE')[],
+      },
+    };
     const [total, items] = await Promise.all([
       db.application.count({ where }),
       db.application.findMany({
-        where, orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }], skip: (q.page - 1) * q.pageSize, take: q.pageSize,
-        select: { applicationNo: true, procedure: true, status: true, purpose: true, submittedAt: true, decidedAt: true, outcomeReasons: true },
+        where,
+        orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        select: {
+          applicationNo: true,
+          procedure: true,
+          status: true,
+          purpose: true,
+          submittedAt: true,
+          decidedAt: true,
+          outcomeReasons: true,
+        },
       }),
     ]);
     res.json({ items, page: q.page, pageSize: q.pageSize, total });
@@ -153,7 +328,10 @@ export function applicationsRouter(deps: ApiDeps): Router {
   router.get('/api/applications/:no', async (req, res) => {
     const p = requirePrincipal(req);
     const { no } = parse(noParam, req.params, 'params');
-    const app = await db.application.findUnique({ where: { applicationNo: no }, include: { resources: { include: { resource: { select: { providerId: true } } } } } });
+    const app = await db.application.findUnique({
+      where: { applicationNo: no },
+      include: { resources: { include: { resource: { select: { providerId: true } } } } },
+    });
     if (!app) throw new AppError('NOT_FOUND', `No application ${no}`);
     if (!canRead(p, app)) throw new AppError('FORBIDDEN', `Application ${no} belongs to another department`);
     res.json(await applicationView(app.id));
@@ -165,14 +343,24 @@ export function applicationsRouter(deps: ApiDeps): Router {
     const body = parse(withdrawBody, req.body, 'body');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
     if (!app) throw new AppError('NOT_FOUND', `No application ${no}`);
-    if (app.applicantDeptId !== p.departmentId) throw new AppError('FORBIDDEN', `Only the applicant department may withdraw ${no}`);
-    if (app.procedure !== 'CONDITIONAL_SHARE') throw new AppError('CONFLICT', `Application ${no} has no open procedure to withdraw`);
-    if (['APPROVED', 'REFUSED', 'WITHDRAWN', 'EXPIRED'].includes(app.status)) throw new AppError('CONFLICT', `Application ${no} is ${app.status} and can no longer be withdrawn`);
+    if (app.applicantDeptId !== p.departmentId)
+      throw new AppError('FORBIDDEN', `Only the applicant department may withdraw ${no}`);
+    if (app.procedure !== 'CONDITIONAL_SHARE')
+      throw new AppError('CONFLICT', `Application ${no} has no open procedure to withdraw`);
+    if (['APPROVED', 'REFUSED', 'WITHDRAWN', 'EXPIRED'].includes(app.status))
+      throw new AppError('CONFLICT', `Application ${no} is ${app.status} and can no longer be withdrawn`);
     const client = await temporalClient(deps);
-    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {
-      args: [{ actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles }, reason: body.reason }],
-      updateId: `${app.id}:withdraw`,
-    }));
+    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
+      c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {
+        args: [
+          {
+            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            reason: body.reason,
+          },
+        ],
+        updateId: `${app.id}:withdraw`,
+      }),
+    );
     res.json(await applicationView(app.id));
   });
 

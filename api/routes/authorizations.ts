@@ -17,26 +17,76 @@ import { executeBounded } from '../kit/updates';
 import { paginationQuery } from './catalog';
 import { isAuthority, requireAuthority, staffActor } from './tenders';
 
-const listQuery = z.object({ status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(), ...paginationQuery }).strict();
+const listQuery = z
+  .object({ status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(), ...paginationQuery })
+  .strict();
 const noParam = z.object({ no: z.string().min(1).max(100) });
 const reportParams = z.object({ no: z.string().min(1).max(100), reportId: z.string().min(1).max(64) });
-const reportBody = z.object({ summary: z.string().trim().min(1).max(20000), securityIncidents: z.string().trim().max(20000).optional() }).strict();
+const reportBody = z
+  .object({ summary: z.string().trim().min(1).max(20000), securityIncidents: z.string().trim().max(20000).optional() })
+  .strict();
 const changeBody = z.object({ reasons: z.string().trim().min(1).max(4000) }).strict();
 
 const reportSelect = {
-  id: true, kind: true, periodNo: true, periodStart: true, periodEnd: true, dueAt: true, status: true, submittedAt: true, late: true,
-  overdueNotices: true, reviewDecision: true, reviewReasons: true, reviewedAt: true, useReportId: true,
+  id: true,
+  kind: true,
+  periodNo: true,
+  periodStart: true,
+  periodEnd: true,
+  dueAt: true,
+  status: true,
+  submittedAt: true,
+  late: true,
+  overdueNotices: true,
+  reviewDecision: true,
+  reviewReasons: true,
+  reviewedAt: true,
+  useReportId: true,
 } satisfies Prisma.AuthorizationReportSelect;
 
 export function authorizationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
   const tag = ['authorizations'];
-  documented({ method: 'get', path: '/api/authorizations/register', summary: 'Public register of commercial authorisations in force (operator, resources, scope, term)', tags: tag, auth: 'optional' });
-  documented({ method: 'get', path: '/api/authorizations', summary: 'Authorisations awarded by tender with their report duties (authority: all; operator: its own)', tags: tag, auth: 'required', query: listQuery });
-  documented({ method: 'get', path: '/api/authorizations/{no}', summary: 'One authorisation with its reports', tags: tag, auth: 'required' });
-  documented({ method: 'post', path: '/api/authorizations/{no}/reports/{reportId}', summary: 'The operator files a due use report or yearly disclosure', tags: tag, auth: 'required', body: reportBody, responses: { 200: 'Filed', 403: 'Not the operator', 409: 'Not open or already filed' } });
+  documented({
+    method: 'get',
+    path: '/api/authorizations/register',
+    summary: 'Public register of commercial authorisations in force (operator, resources, scope, term)',
+    tags: tag,
+    auth: 'optional',
+  });
+  documented({
+    method: 'get',
+    path: '/api/authorizations',
+    summary: 'Authorisations awarded by tender with their report duties (authority: all; operator: its own)',
+    tags: tag,
+    auth: 'required',
+    query: listQuery,
+  });
+  documented({
+    method: 'get',
+    path: '/api/authorizations/{no}',
+    summary: 'One authorisation with its reports',
+    tags: tag,
+    auth: 'required',
+  });
+  documented({
+    method: 'post',
+    path: '/api/authorizations/{no}/reports/{reportId}',
+    summary: 'The operator files a due use report or yearly disclosure',
+    tags: tag,
+    auth: 'required',
+    body: reportBody,
+    responses: { 200: 'Filed', 403: 'Not the operator', 409: 'Not open or already filed' },
+  });
   for (const action of ['suspend', 'reinstate', 'revoke']) {
-    documented({ method: 'post', path: `/api/authorizations/{no}/${action}`, summary: `The data authority ${action}s the authorisation, with reasons`, tags: tag, auth: 'required', body: changeBody });
+    documented({
+      method: 'post',
+      path: `/api/authorizations/{no}/${action}`,
+      summary: `The data authority ${action}s the authorisation, with reasons`,
+      tags: tag,
+      auth: 'required',
+      body: changeBody,
+    });
   }
   const router = Router();
 
@@ -44,14 +94,21 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const { no } = parse(noParam, req.params, 'params');
     const auth = await db.authorization.findUnique({ where: { authorizationNo: no } });
-    if (!auth || (!isAuthority(p) && p.publicApplicantId !== auth.operatorId)) throw new AppError('NOT_FOUND', `No authorisation ${no}`);
+    if (!auth || (!isAuthority(p) && p.publicApplicantId !== auth.operatorId))
+      throw new AppError('NOT_FOUND', `No authorisation ${no}`);
     return { p, auth };
   }
 
   async function view(id: string) {
-    const a = await db.authorization.findUniqueOrThrow({ where: { id }, include: { reports: { select: reportSelect, orderBy: [{ dueAt: 'asc' }, { kind: 'asc' }] } } });
+    const a = await db.authorization.findUniqueOrThrow({
+      where: { id },
+      include: { reports: { select: reportSelect, orderBy: [{ dueAt: 'asc' }, { kind: 'asc' }] } },
+    });
     const [operator, resources, tender] = await Promise.all([
-      db.publicApplicant.findUnique({ where: { id: a.operatorId }, select: { id: true, name: true, unifiedCreditCode: true } }),
+      db.publicApplicant.findUnique({
+        where: { id: a.operatorId },
+        select: { id: true, name: true, unifiedCreditCode: true },
+      }),
       db.dataResource.findMany({ where: { id: { in: a.resourceIds } }, select: { code: true, name: true } }),
       a.tenderId ? db.tender.findUnique({ where: { id: a.tenderId }, select: { tenderNo: true, title: true } }) : null,
     ]);
@@ -60,12 +117,30 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   }
 
   router.get('/api/authorizations/register', async (_req, res) => {
-    const rows = await db.authorization.findMany({ where: { authorizationNo: { not: null }, status: { in: ['ACTIVE', 'SUSPENDED'] } }, orderBy: { startsAt: 'desc' } });
-    const operators = new Map((await db.publicApplicant.findMany({ where: { id: { in: rows.map((r) => r.operatorId) } } })).map((o) => [o.id, o.name]));
-    const resources = new Map((await db.dataResource.findMany({ where: { id: { in: rows.flatMap((r) => r.resourceIds) } } })).map((r) => [r.id, { code: r.code, name: r.name }]));
+    const rows = await db.authorization.findMany({
+      where: { authorizationNo: { not: null }, status: { in: ['ACTIVE', 'SUSPENDED'] } },
+      orderBy: { startsAt: 'desc' },
+    });
+    const operators = new Map(
+      (await db.publicApplicant.findMany({ where: { id: { in: rows.map((r) => r.operatorId) } } })).map((o) => [
+        o.id,
+        o.name,
+      ]),
+    );
+    const resources = new Map(
+      (await db.dataResource.findMany({ where: { id: { in: rows.flatMap((r) => r.resourceIds) } } })).map((r) => [
+        r.id,
+        { code: r.code, name: r.name },
+      ]),
+    );
     res.json({
       items: rows.map((r) => ({
-        authorizationNo: r.authorizationNo, operator: operators.get(r.operatorId), scope: r.scope, status: r.status, startsAt: r.startsAt, endsAt: r.endsAt,
+        authorizationNo: r.authorizationNo,
+        operator: operators.get(r.operatorId),
+        scope: r.scope,
+        status: r.status,
+        startsAt: r.startsAt,
+        endsAt: r.endsAt,
         resources: r.resourceIds.map((id) => resources.get(id)).filter(Boolean),
       })),
     });
@@ -74,11 +149,22 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   router.get('/api/authorizations', async (req, res) => {
     const p = requirePrincipal(req);
     const q = parse(listQuery, req.query, 'query');
-    if (!isAuthority(p) && !p.publicApplicantId) throw new AppError('FORBIDDEN', 'Only the data authority and operators see authorisations');
-    const where: Prisma.AuthorizationWhereInput = { authorizationNo: { not: null }, status: q.status, ...(isAuthority(p) ? {} : { operatorId: p.publicApplicantId! }) };
+    if (!isAuthority(p) && !p.publicApplicantId)
+      throw new AppError('FORBIDDEN', 'Only the data authority and operators see authorisations');
+    const where: Prisma.AuthorizationWhereInput = {
+      authorizationNo: { not: null },
+      status: q.status,
+      ...(isAuthority(p) ? {} : { operatorId: p.publicApplicantId! }),
+    };
     const [total, rows] = await Promise.all([
       db.authorization.count({ where }),
-      db.authorization.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip: (q.page - 1) * q.pageSize, take: q.pageSize, select: { id: true } }),
+      db.authorization.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        select: { id: true },
+      }),
     ]);
     res.json({ items: await Promise.all(rows.map((r) => view(r.id))), page: q.page, pageSize: q.pageSize, total });
   });
@@ -93,27 +179,47 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     const { no, reportId } = parse(reportParams, req.params, 'params');
     const body = parse(reportBody, req.body, 'body');
     const auth = await db.authorization.findUnique({ where: { authorizationNo: no } });
-    if (!auth || p.publicApplicantId !== auth.operatorId) throw new AppError('FORBIDDEN', 'Only the authorised operator files its reports');
+    if (!auth || p.publicApplicantId !== auth.operatorId)
+      throw new AppError('FORBIDDEN', 'Only the authorised operator files its reports');
     const report = await db.authorizationReport.findFirst({ where: { id: reportId, authorizationId: auth.id } });
     if (!report) throw new AppError('NOT_FOUND', `No report ${reportId} for authorisation ${no}`);
-    if (!report.workflowId || report.status === 'SCHEDULED') throw new AppError('CONFLICT', `This report can be filed from ${report.periodEnd.toISOString()} on`);
-    if (report.submittedAt || report.status === 'WAIVED') throw new AppError('CONFLICT', 'This report is already filed or no longer owed');
+    if (!report.workflowId || report.status === 'SCHEDULED')
+      throw new AppError('CONFLICT', `This report can be filed from ${report.periodEnd.toISOString()} on`);
+    if (report.submittedAt || report.status === 'WAIVED')
+      throw new AppError('CONFLICT', 'This report is already filed or no longer owed');
     const client = await temporalClient(deps);
-    const r = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(report.workflowId!).executeUpdate(submitUseReportUpdate, {
-      args: [{ actor: { userId: p.userId, login: p.login, publicApplicantId: p.publicApplicantId! }, summary: body.summary, securityIncidents: body.securityIncidents }],
-      updateId: `report:${report.id}`,
-    }));
+    const r = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
+      c.workflow.getHandle(report.workflowId!).executeUpdate(submitUseReportUpdate, {
+        args: [
+          {
+            actor: { userId: p.userId, login: p.login, publicApplicantId: p.publicApplicantId! },
+            summary: body.summary,
+            securityIncidents: body.securityIncidents,
+          },
+        ],
+        updateId: `report:${report.id}`,
+      }),
+    );
     res.json({ reportId: r.reportId, late: r.late });
   });
 
-  for (const [path, action] of [['suspend', 'SUSPEND'], ['reinstate', 'REINSTATE'], ['revoke', 'REVOKE']] as const) {
+  for (const [path, action] of [
+    ['suspend', 'SUSPEND'],
+    ['reinstate', 'REINSTATE'],
+    ['revoke', 'REVOKE'],
+  ] as const) {
     router.post(`/api/authorizations/:no/${path}`, async (req, res) => {
       const p = requireAuthority(req);
       const { reasons } = parse(changeBody, req.body, 'body');
       const { auth } = await loadVisible(req);
-      if (!auth.workflowId) throw new AppError('CONFLICT', 'This authorisation is not followed up by a tender procedure');
+      if (!auth.workflowId)
+        throw new AppError('CONFLICT', 'This authorisation is not followed up by a tender procedure');
       const client = await temporalClient(deps);
-      await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(auth.workflowId!).executeUpdate(changeAuthorizationUpdate, { args: [{ actor: staffActor(p), action, reasons }] }));
+      await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
+        c.workflow
+          .getHandle(auth.workflowId!)
+          .executeUpdate(changeAuthorizationUpdate, { args: [{ actor: staffActor(p), action, reasons }] }),
+      );
       res.json(await view(auth.id));
     });
   }

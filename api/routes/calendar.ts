@@ -26,7 +26,11 @@ const instant = z
   .refine((v) => isIsoDate(v.slice(0, 10)) && Number.isFinite(Date.parse(v)), 'is not a real date and time');
 
 const positiveInt = (max: number) =>
-  z.string().regex(/^\d{1,6}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1).max(max));
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max));
 
 const deadlineQuery = z
   .object({
@@ -49,24 +53,30 @@ const daysQuery = z
   .superRefine((q, ctx) => {
     const span = (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / DAY_MS + 1;
     if (span < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
-    else if (span > MAX_DAYS_LISTED) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may cover at most ${MAX_DAYS_LISTED} days` });
+    else if (span > MAX_DAYS_LISTED)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may cover at most ${MAX_DAYS_LISTED} days` });
   });
 
 const yearParam = z
   .object({
-    year: z.string().regex(/^\d{4}$/, 'must be a four-digit year').transform(Number)
+    year: z
+      .string()
+      .regex(/^\d{4}$/, 'must be a four-digit year')
+      .transform(Number)
       .pipe(z.number().int().min(MIN_SUPPORTED_YEAR).max(MAX_SUPPORTED_YEAR)),
   })
   .strict();
 
 /** Documents the body; validateSchedule checks it (and reports every problem as INVALID_CALENDAR). */
-const scheduleBody = z.object({
-  year: z.number().int().optional().describe('Defaults to the year in the path; must equal it if given'),
-  status: z.enum(['OFFICIAL', 'PROVISIONAL']).optional().describe('Default OFFICIAL'),
-  source: z.string().min(1).describe('The notice the schedule comes from, e.g. 国办发明电〔2026〕x号'),
-  holidays: z.array(z.object({ from: z.string(), to: z.string(), name: z.string() }).strict()),
-  makeupWorkdays: z.array(z.object({ date: z.string(), name: z.string() }).strict()),
-}).strict();
+const scheduleBody = z
+  .object({
+    year: z.number().int().optional().describe('Defaults to the year in the path; must equal it if given'),
+    status: z.enum(['OFFICIAL', 'PROVISIONAL']).optional().describe('Default OFFICIAL'),
+    source: z.string().min(1).describe('The notice the schedule comes from, e.g. 国办发明电〔2026〕x号'),
+    holidays: z.array(z.object({ from: z.string(), to: z.string(), name: z.string() }).strict()),
+    makeupWorkdays: z.array(z.object({ date: z.string(), name: z.string() }).strict()),
+  })
+  .strict();
 
 /** Turns a RangeError of the calendar module (date outside 1901..2199) into a 400. */
 function outOfRange<T>(field: string, compute: () => T): T {
@@ -74,7 +84,9 @@ function outOfRange<T>(field: string, compute: () => T): T {
     return compute();
   } catch (err) {
     if (err instanceof RangeError) {
-      throw new AppError('VALIDATION_FAILED', `Invalid query: ${field}: ${err.message}`, [{ path: field, message: err.message }]);
+      throw new AppError('VALIDATION_FAILED', `Invalid query: ${field}: ${err.message}`, [
+        { path: field, message: err.message },
+      ]);
     }
     throw err;
   }
@@ -82,16 +94,36 @@ function outOfRange<T>(field: string, compute: () => T): T {
 
 export function calendarRouter(deps: ApiDeps): Router {
   documented({
-    method: 'get', path: '/api/calendar/deadline', tags: ['calendar'], auth: 'required', query: deadlineQuery,
-    summary: 'Deadline of "within N working days from <from>": 24:00 Asia/Shanghai of the N-th working day after the receipt day, with warning time and provisional flag',
+    method: 'get',
+    path: '/api/calendar/deadline',
+    tags: ['calendar'],
+    auth: 'required',
+    query: deadlineQuery,
+    summary:
+      'Deadline of "within N working days from <from>": 24:00 Asia/Shanghai of the N-th working day after the receipt day, with warning time and provisional flag',
   });
   documented({
-    method: 'get', path: '/api/calendar/days', tags: ['calendar'], auth: 'required', query: daysQuery,
-    summary: 'Days from..to (at most 366) with kind (WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY), holiday name and provisional flag',
+    method: 'get',
+    path: '/api/calendar/days',
+    tags: ['calendar'],
+    auth: 'required',
+    query: daysQuery,
+    summary:
+      'Days from..to (at most 366) with kind (WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY), holiday name and provisional flag',
   });
-  documented({ method: 'get', path: '/api/calendar/years', tags: ['calendar'], auth: 'required', summary: 'Calendar years stored, with status (OFFICIAL/PROVISIONAL), source and who loaded them' });
   documented({
-    method: 'put', path: '/api/admin/calendar/years/{year}', tags: ['calendar', 'admin'], auth: 'required', body: scheduleBody,
+    method: 'get',
+    path: '/api/calendar/years',
+    tags: ['calendar'],
+    auth: 'required',
+    summary: 'Calendar years stored, with status (OFFICIAL/PROVISIONAL), source and who loaded them',
+  });
+  documented({
+    method: 'put',
+    path: '/api/admin/calendar/years/{year}',
+    tags: ['calendar', 'admin'],
+    auth: 'required',
+    body: scheduleBody,
     summary: "Load a year's holiday schedule (ADMIN); audited; running procedures recompute their open deadlines",
     responses: { 200: 'Loaded', 403: 'Not an ADMIN', 422: 'INVALID_CALENDAR: details list every problem' },
   });
@@ -104,7 +136,9 @@ export function calendarRouter(deps: ApiDeps): Router {
     const q = parse(deadlineQuery, req.query, 'query');
     const calendar = await cache.get(deps.db);
     const from = new Date(q.from);
-    const r = outOfRange('from', () => calendar.deadline(from, q.workingDays, { warningWorkingDaysBefore: q.warningWorkingDaysBefore }));
+    const r = outOfRange('from', () =>
+      calendar.deadline(from, q.workingDays, { warningWorkingDaysBefore: q.warningWorkingDaysBefore }),
+    );
     res.json({
       from: from.toISOString(),
       receivedDate: shanghaiDate(from),
@@ -138,8 +172,13 @@ export function calendarRouter(deps: ApiDeps): Router {
       counts.find((c) => c.year === year && c.kind === kind)?._count._all ?? 0;
     res.json({
       items: years.map((y) => ({
-        year: y.year, status: y.status, source: y.source, loadedAt: y.loadedAt.toISOString(), loadedBy: y.loadedBy,
-        holidays: count(y.year, 'HOLIDAY'), makeupWorkdays: count(y.year, 'MAKEUP_WORKDAY'),
+        year: y.year,
+        status: y.status,
+        source: y.source,
+        loadedAt: y.loadedAt.toISOString(),
+        loadedBy: y.loadedBy,
+        holidays: count(y.year, 'HOLIDAY'),
+        makeupWorkdays: count(y.year, 'MAKEUP_WORKDAY'),
       })),
     });
   });
@@ -152,9 +191,11 @@ export function calendarRouter(deps: ApiDeps): Router {
       const body = input as Record<string, unknown>;
       if (body.year === undefined) input = { ...body, year };
       else if (body.year !== year) {
-        throw new AppError('VALIDATION_FAILED', `Invalid body: year: ${JSON.stringify(body.year)} differs from the year in the path (${year})`, [
-          { path: 'year', message: `must equal the year in the path (${year})` },
-        ]);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Invalid body: year: ${JSON.stringify(body.year)} differs from the year in the path (${year})`,
+          [{ path: 'year', message: `must equal the year in the path (${year})` }],
+        );
       }
     }
     const loaded = await loadCalendarYear(deps.db, input, admin.login);
@@ -164,12 +205,17 @@ export function calendarRouter(deps: ApiDeps): Router {
     let procedures: { notified: number; error?: string };
     try {
       const { client } = await deps.temporal();
-      const notified = await notifyCalendarChanged(client, deps.db, loaded.year, loaded.loadedAt, (line) => req.log?.info(line));
+      const notified = await notifyCalendarChanged(client, deps.db, loaded.year, loaded.loadedAt, (line) =>
+        req.log?.info(line),
+      );
       procedures = { notified };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       req.log?.warn({ err, year: loaded.year }, 'calendar loaded but running procedures were not (all) notified');
-      procedures = { notified: 0, error: `Running procedures were not (all) told to recompute their deadlines: ${message}. Load the year again to retry.` };
+      procedures = {
+        notified: 0,
+        error: `Running procedures were not (all) told to recompute their deadlines: ${message}. Load the year again to retry.`,
+      };
     }
     res.json({
       year: loaded.year,

@@ -10,15 +10,24 @@ export const paginationQuery = {
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 };
 
-const catalogQuery = z.object({
-  provider: z.string().min(1).max(64).optional(),
-  shareClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_SHARED']).optional(),
-  openClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_OPEN']).optional(),
-  ...paginationQuery,
-}).strict();
+const catalogQuery = z
+  .object({
+    provider: z.string().min(1).max(64).optional(),
+    shareClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_SHARED']).optional(),
+    openClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_OPEN']).optional(),
+    ...paginationQuery,
+  })
+  .strict();
 
 export function catalogRouter(deps: ApiDeps): Router {
-  documented({ method: 'get', path: '/api/catalog', summary: 'Catalog entries (政务信息资源目录), filtered and paginated', tags: ['catalog'], auth: 'required', query: catalogQuery });
+  documented({
+    method: 'get',
+    path: '/api/catalog',
+    summary: 'Catalog entries (政务信息资源目录), filtered and paginated',
+    tags: ['catalog'],
+    auth: 'required',
+    query: catalogQuery,
+  });
   const router = Router();
   router.get('/api/catalog', async (req, res) => {
     requirePrincipal(req);
@@ -27,11 +36,21 @@ export function catalogRouter(deps: ApiDeps): Router {
     const [total, rows] = await Promise.all([
       deps.db.dataResource.count({ where }),
       deps.db.dataResource.findMany({
-        where, orderBy: { code: 'asc' }, skip: (q.page - 1) * q.pageSize, take: q.pageSize,
-        include: { provider: { select: { id: true, name: true } }, disputeMarks: { where: { clearedAt: null }, select: { id: true, note: true, markedAt: true } } },
+        where,
+        orderBy: { code: 'asc' },
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        include: {
+          provider: { select: { id: true, name: true } },
+          disputeMarks: { where: { clearedAt: null }, select: { id: true, note: true, markedAt: true } },
+        },
       }),
     ]);
-    const items = rows.map(({ disputeMarks, catalogId: _catalogId, providerId: _providerId, ...r }) => ({ ...r, disputed: disputeMarks.length > 0, disputeMarks }));
+    const items = rows.map(({ disputeMarks, catalogId: _catalogId, providerId: _providerId, ...r }) => ({
+      ...r,
+      disputed: disputeMarks.length > 0,
+      disputeMarks,
+    }));
     res.json({ items, page: q.page, pageSize: q.pageSize, total });
   });
   return router;

@@ -4,11 +4,20 @@ import { requirePrincipal } from '../auth';
 import { documented } from '../openapi';
 
 export function departmentsRouter(deps: ApiDeps): Router {
-  documented({ method: 'get', path: '/api/departments', summary: 'All departments with their kind', tags: ['catalog'], auth: 'required' });
+  documented({
+    method: 'get',
+    path: '/api/departments',
+    summary: 'All departments with their kind',
+    tags: ['catalog'],
+    auth: 'required',
+  });
   const router = Router();
   router.get('/api/departments', async (req, res) => {
     requirePrincipal(req);
-    const items = await deps.db.department.findMany({ orderBy: { id: 'asc' }, select: { id: true, name: true, kind: true } });
+    const items = await deps.db.department.findMany({
+      orderBy: { id: 'asc' },
+      select: { id: true, name: true, kind: true },
+    });
     res.json({ items });
   });
   return router;

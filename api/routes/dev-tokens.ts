@@ -8,15 +8,31 @@ const body = z.object({ login: z.string().min(1).max(100) }).strict();
 
 /** Development only: a token for a seeded login, so the demo and curl examples need no IdP. */
 export function devTokensRouter(deps: ApiDeps): Router {
-  documented({ method: 'post', path: '/api/dev/tokens', summary: 'Development only: issue a token for a seeded login', tags: ['auth'], auth: 'none', body, responses: { 201: 'Token issued', 403: 'Disabled in production', 404: 'Unknown login' } });
+  documented({
+    method: 'post',
+    path: '/api/dev/tokens',
+    summary: 'Development only: issue a token for a seeded login',
+    tags: ['auth'],
+    auth: 'none',
+    body,
+    responses: { 201: 'Token issued', 403: 'Disabled in production', 404: 'Unknown login' },
+  });
   const router = Router();
   router.post('/api/dev/tokens', async (req, res) => {
-    if (!deps.config.devTokensEnabled) throw new AppError('DEV_TOKENS_DISABLED', 'Development tokens are disabled in production mode');
+    if (!deps.config.devTokensEnabled)
+      throw new AppError('DEV_TOKENS_DISABLED', 'Development tokens are disabled in production mode');
     const { login } = parse(body, req.body, 'body');
     const user = await deps.db.user.findUnique({ where: { login } });
     if (!user || !user.active) throw new AppError('UNKNOWN_LOGIN', `No active user with login "${login}"`);
     const token = await deps.tokens.issue(user.id);
-    res.status(201).json({ token, tokenType: 'Bearer', expiresIn: deps.config.AUTH_TOKEN_TTL, user: { login: user.login, displayName: user.displayName, roles: user.roles, departmentId: user.departmentId } });
+    res
+      .status(201)
+      .json({
+        token,
+        tokenType: 'Bearer',
+        expiresIn: deps.config.AUTH_TOKEN_TTL,
+        user: { login: user.login, displayName: user.displayName, roles: user.roles, departmentId: user.departmentId },
+      });
   });
   return router;
 }

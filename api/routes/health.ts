@@ -7,7 +7,9 @@ async function check(what: () => Promise<unknown>, timeoutMs = 3000): Promise<{ 
   try {
     await Promise.race([
       what(),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
     ]);
     return { ok: true };
   } catch (err) {
@@ -18,7 +20,14 @@ async function check(what: () => Promise<unknown>, timeoutMs = 3000): Promise<{ 
 }
 
 export function healthRouter(deps: ApiDeps): Router {
-  documented({ method: 'get', path: '/healthz', summary: 'Liveness and readiness: Postgres and Temporal', tags: ['ops'], auth: 'none', responses: { 200: 'All dependencies ok', 503: 'A dependency is down' } });
+  documented({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness and readiness: Postgres and Temporal',
+    tags: ['ops'],
+    auth: 'none',
+    responses: { 200: 'All dependencies ok', 503: 'A dependency is down' },
+  });
   const router = Router();
   router.get('/healthz', async (_req, res) => {
     const [postgres, temporal] = await Promise.all([

@@ -19,21 +19,31 @@ import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
 import { waitForStatus } from './open-data';
 
-const submitBody = z.object({
-  idempotencyKey,
-  resourceCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(50)
-    .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
-  purpose: z.string().trim().min(4).max(2000),
-  /** 履职需要: the public-affairs function the unit performs (e.g. 《城市供水条例》 for a water utility). */
-  dutyBasis: z.string().trim().min(4).max(2000),
-  /** 应用场景 */
-  scenario: z.string().trim().min(4).max(4000),
-  /** 安全保障措施 */
-  securityMeasures: z.string().trim().min(4).max(4000),
-  fieldsRequested: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
-  usePeriodDays: z.number().int().min(1).max(DEFAULT_POLICY.maxUsePeriodDays).default(DEFAULT_POLICY.defaultUsePeriodDays),
-  accessMode: z.enum(['INTERFACE', 'DATA_COPY']).default('INTERFACE'),
-}).strict();
+const submitBody = z
+  .object({
+    idempotencyKey,
+    resourceCodes: z
+      .array(z.string().trim().min(1).max(64))
+      .min(1)
+      .max(50)
+      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+    purpose: z.string().trim().min(4).max(2000),
+    /** 履职需要: the public-affairs function the unit performs (e.g. 《城市供水条例》 for a water utility). */
+    dutyBasis: z.string().trim().min(4).max(2000),
+    /** 应用场景 */
+    scenario: z.string().trim().min(4).max(4000),
+    /** 安全保障措施 */
+    securityMeasures: z.string().trim().min(4).max(4000),
+    fieldsRequested: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
+    usePeriodDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(DEFAULT_POLICY.maxUsePeriodDays)
+      .default(DEFAULT_POLICY.defaultUsePeriodDays),
+    accessMode: z.enum(['INTERFACE', 'DATA_COPY']).default('INTERFACE'),
+  })
+  .strict();
 
 const withdrawBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
 const noParam = z.object({ no: z.string().min(1).max(64) });
@@ -41,15 +51,39 @@ const noParam = z.object({ no: z.string().min(1).max(64) });
 function requireNonGovernmentStaff(req: Parameters<typeof requireRole>[0]): Principal {
   const p = requireRole(req, 'DEPT_STAFF');
   if (p.departmentKind !== 'NON_GOVERNMENT') {
-    throw new AppError('PROCEDURE_NOT_ALLOWED', 'Government departments apply for shared data through the share procedures (Art. 22 ¶1–2): use POST /api/applications');
+    throw new AppError(
+      'PROCEDURE_NOT_ALLOWED',
+      'Government departments apply for shared data through the share procedures (Art. 22 ¶1–2): use POST /api/applications',
+    );
   }
   return p;
 }
 
 export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/non-government-applications', summary: 'A non-government unit applies for government data (Art. 22 ¶3)', tags: ['applications'], auth: 'required', body: submitBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 409: 'Idempotency key reused with other content', 422: 'Not a non-government unit, or a resource that cannot be provided', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
-  documented({ method: 'post', path: '/api/non-government-applications/{no}/withdraw', summary: 'Withdraw a non-government application before the agreement is signed', tags: ['applications'], auth: 'required', body: withdrawBody });
+  documented({
+    method: 'post',
+    path: '/api/non-government-applications',
+    summary: 'A non-government unit applies for government data (Art. 22 ¶3)',
+    tags: ['applications'],
+    auth: 'required',
+    body: submitBody,
+    responses: {
+      201: 'Submitted',
+      200: 'Repeat of an earlier submission',
+      409: 'Idempotency key reused with other content',
+      422: 'Not a non-government unit, or a resource that cannot be provided',
+      503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
+    },
+  });
+  documented({
+    method: 'post',
+    path: '/api/non-government-applications/{no}/withdraw',
+    summary: 'Withdraw a non-government application before the agreement is signed',
+    tags: ['applications'],
+    auth: 'required',
+    body: withdrawBody,
+  });
   const router = Router();
 
   router.post('/api/non-government-applications', async (req, res) => {
@@ -58,30 +92,58 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     const applicantKey = `dept:${p.departmentId}`;
     const requestHash = hashRequest(body);
     const { applicationId, created } = await submitOnce({
-      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start: (id) => startApplication(deps, id),
+      db,
+      applicantKey,
+      idempotencyKey: body.idempotencyKey,
+      requestHash,
+      start: (id) => startApplication(deps, id),
       create: async () => {
         const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
         const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
         if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
         const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
         if (notShared.length) {
-          throw new AppError('RESOURCE_NOT_SHAREABLE', `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
-            { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) });
+          throw new AppError(
+            'RESOURCE_NOT_SHAREABLE',
+            `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
+            { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) },
+          );
         }
         const applicationNo = newApplicationNo('FZ');
         const id = newId();
         await db.$transaction([
           db.application.create({
             data: {
-              id, applicationNo, procedure: 'NON_GOVERNMENT_ACCESS', workflowId: `non-government-access/${applicationNo}`, idempotencyKey: body.idempotencyKey, applicantKey,
-              applicantDeptId: p.departmentId, submittedById: p.userId, purpose: body.purpose, legalDuty: body.dutyBasis,
-              fieldsRequested: body.fieldsRequested, usePeriodDays: body.usePeriodDays, accessMode: body.accessMode,
+              id,
+              applicationNo,
+              procedure: 'NON_GOVERNMENT_ACCESS',
+              workflowId: `non-government-access/${applicationNo}`,
+              idempotencyKey: body.idempotencyKey,
+              applicantKey,
+              applicantDeptId: p.departmentId,
+              submittedById: p.userId,
+              purpose: body.purpose,
+              legalDuty: body.dutyBasis,
+              fieldsRequested: body.fieldsRequested,
+              usePeriodDays: body.usePeriodDays,
+              accessMode: body.accessMode,
               details: { requestHash, scenario: body.scenario, securityMeasures: body.securityMeasures },
               resources: { create: resources.map((r) => ({ resourceId: r.id })) },
-              events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '非政务部门申请已提交数据主管部门' }] },
+              events: {
+                create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '非政务部门申请已提交数据主管部门' }],
+              },
             },
           }),
-          db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes } } }),
+          db.auditLog.create({
+            data: {
+              auditKey: `application:${id}:submitted`,
+              actor: p.userId,
+              action: 'APPLICATION_SUBMITTED',
+              entityType: 'Application',
+              entityId: id,
+              details: { applicationNo, resources: body.resourceCodes },
+            },
+          }),
         ]);
         return id;
       },
@@ -99,10 +161,22 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     });
     const details = app.details as { scenario?: string; securityMeasures?: string };
     return {
-      applicationNo: app.applicationNo, procedure: app.procedure, status: app.status, applicantDeptId: app.applicantDeptId,
-      purpose: app.purpose, dutyBasis: app.legalDuty, scenario: details.scenario, securityMeasures: details.securityMeasures,
-      fieldsRequested: app.fieldsRequested, usePeriodDays: app.usePeriodDays, accessMode: app.accessMode, submittedAt: app.submittedAt,
-      decidedAt: app.decidedAt, outcomeReasons: app.outcomeReasons, resources: app.resources.map((r) => r.resource), timeline: app.events,
+      applicationNo: app.applicationNo,
+      procedure: app.procedure,
+      status: app.status,
+      applicantDeptId: app.applicantDeptId,
+      purpose: app.purpose,
+      dutyBasis: app.legalDuty,
+      scenario: details.scenario,
+      securityMeasures: details.securityMeasures,
+      fieldsRequested: app.fieldsRequested,
+      usePeriodDays: app.usePeriodDays,
+      accessMode: app.accessMode,
+      submittedAt: app.submittedAt,
+      decidedAt: app.decidedAt,
+      outcomeReasons: app.outcomeReasons,
+      resources: app.resources.map((r) => r.resource),
+      timeline: app.events,
     };
   }
 
@@ -111,13 +185,22 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     const { no } = parse(noParam, req.params, 'params');
     const body = parse(withdrawBody, req.body, 'body');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
-    if (!app || app.procedure !== 'NON_GOVERNMENT_ACCESS') throw new AppError('NOT_FOUND', `No non-government application ${no}`);
-    if (app.applicantDeptId !== p.departmentId) throw new AppError('FORBIDDEN', `Only the applicant unit may withdraw ${no}`);
+    if (!app || app.procedure !== 'NON_GOVERNMENT_ACCESS')
+      throw new AppError('NOT_FOUND', `No non-government application ${no}`);
+    if (app.applicantDeptId !== p.departmentId)
+      throw new AppError('FORBIDDEN', `Only the applicant unit may withdraw ${no}`);
     const client = await temporalClient(deps);
-    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {
-      args: [{ actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles }, reason: body.reason }],
-      updateId: `${app.id}:withdraw`,
-    }));
+    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
+      c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {
+        args: [
+          {
+            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            reason: body.reason,
+          },
+        ],
+        updateId: `${app.id}:withdraw`,
+      }),
+    );
     await waitForStatus(db, app.id, ['WITHDRAWN']);
     res.json(await view(app.id));
   });

@@ -28,50 +28,93 @@ const SIGNATURES: Record<string, number[]> = {
 };
 
 const kinds = ['ERROR', 'OMISSION', 'TRADE_SECRET', 'PRIVACY'] as const;
-const inlineAttachment = z.object({
-  fileName: z.string().trim().min(1).max(200),
-  mediaType: z.string().trim().min(1).max(100),
-  contentBase64: z.string().min(4).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
-}).strict();
+const inlineAttachment = z
+  .object({
+    fileName: z.string().trim().min(1).max(200),
+    mediaType: z.string().trim().min(1).max(100),
+    contentBase64: z
+      .string()
+      .min(4)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
+  })
+  .strict();
 
-const fileBody = z.object({
-  idempotencyKey: idempotencyKeySchema,
-  resourceCode: z.string().trim().min(1).max(64),
-  kind: z.enum(kinds),
-  recordRef: z.string().trim().min(1).max(500).optional(),
-  facts: z.string().trim().min(4).max(4000),
-  requestedCorrection: z.string().trim().min(2).max(4000),
-  // Inline attachments share the API's 1 MB JSON limit; larger files (≤ 2 MB) go to the upload endpoint.
-  attachments: z.array(inlineAttachment).max(ATTACHMENTS_PER_OBJECTION).default([]),
-}).strict();
+const fileBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    resourceCode: z.string().trim().min(1).max(64),
+    kind: z.enum(kinds),
+    recordRef: z.string().trim().min(1).max(500).optional(),
+    facts: z.string().trim().min(4).max(4000),
+    requestedCorrection: z.string().trim().min(2).max(4000),
+    // Inline attachments share the API's 1 MB JSON limit; larger files (≤ 2 MB) go to the upload endpoint.
+    attachments: z.array(inlineAttachment).max(ATTACHMENTS_PER_OBJECTION).default([]),
+  })
+  .strict();
 
-const listQuery = z.object({
-  resource: z.string().trim().min(1).max(64).optional(),
-  status: z.enum(['SUBMITTED', 'ACCEPTED', 'MARKED', 'FORWARDED', 'DECIDED', 'CORRECTING', 'CLOSED']).optional(),
-  mine: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  ...paginationQuery,
-}).strict();
+const listQuery = z
+  .object({
+    resource: z.string().trim().min(1).max(64).optional(),
+    status: z.enum(['SUBMITTED', 'ACCEPTED', 'MARKED', 'FORWARDED', 'DECIDED', 'CORRECTING', 'CLOSED']).optional(),
+    mine: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    ...paginationQuery,
+  })
+  .strict();
 
 const noParam = z.object({ no: z.string().min(1).max(64) });
 const attachmentParams = z.object({ no: z.string().min(1).max(64), id: z.uuid('attachment id must be a UUID') });
 const uploadQuery = z.object({ fileName: z.string().trim().min(1).max(200) }).strict();
 
-interface CheckedAttachment { fileName: string; mediaType: string; sizeBytes: number; sha256: string; content: Buffer }
+interface CheckedAttachment {
+  fileName: string;
+  mediaType: string;
+  sizeBytes: number;
+  sha256: string;
+  content: Buffer;
+}
 
 function safeFileName(name: string): string {
   // No paths, no control characters: the name is only ever shown and offered as a download name.
   const base = name.split(/[\\/]/).pop() ?? '';
-  return base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200) || 'attachment';
+  return (
+    base
+      .replace(/[\u0000-\u001f\u007f"]/g, '')
+      .trim()
+      .slice(0, 200) || 'attachment'
+  );
 }
 
-export function checkAttachment(fileName: string, mediaType: string, content: Buffer, field: string): CheckedAttachment {
+export function checkAttachment(
+  fileName: string,
+  mediaType: string,
+  content: Buffer,
+  field: string,
+): CheckedAttachment {
   const type = mediaType.split(';')[0].trim().toLowerCase();
   const signature = SIGNATURES[type];
-  if (!signature) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${field}: only PDF, PNG or JPEG files are accepted, not ${type || 'an untyped file'}`);
-  if (content.length === 0) throw new AppError('VALIDATION_FAILED', `Invalid body: ${field}: the file is empty`, [{ path: field, message: 'the file is empty' }]);
-  if (content.length > ATTACHMENT_MAX_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `${field}: a file may have at most ${ATTACHMENT_MAX_BYTES} bytes`);
-  if (!signature.every((byte, i) => content[i] === byte)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${field}: the content is not a ${type} file`);
-  return { fileName: safeFileName(fileName), mediaType: type, sizeBytes: content.length, sha256: createHash('sha256').update(content).digest('hex'), content };
+  if (!signature)
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${field}: only PDF, PNG or JPEG files are accepted, not ${type || 'an untyped file'}`,
+    );
+  if (content.length === 0)
+    throw new AppError('VALIDATION_FAILED', `Invalid body: ${field}: the file is empty`, [
+      { path: field, message: 'the file is empty' },
+    ]);
+  if (content.length > ATTACHMENT_MAX_BYTES)
+    throw new AppError('PAYLOAD_TOO_LARGE', `${field}: a file may have at most ${ATTACHMENT_MAX_BYTES} bytes`);
+  if (!signature.every((byte, i) => content[i] === byte))
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${field}: the content is not a ${type} file`);
+  return {
+    fileName: safeFileName(fileName),
+    mediaType: type,
+    sizeBytes: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    content,
+  };
 }
 
 function newObjectionNo(): string {
@@ -91,31 +134,91 @@ function visibleWhere(p: Principal): Prisma.ObjectionWhereInput {
 
 /** The objector, the authority and the provider see the facts, the evidence and every step. */
 function isParty(p: Principal, o: { objectorUserId: string; resource: { providerId: string } }): boolean {
-  return isAuthority(p) || o.objectorUserId === p.userId || (p.departmentId !== null && p.departmentId === o.resource.providerId);
+  return (
+    isAuthority(p) ||
+    o.objectorUserId === p.userId ||
+    (p.departmentId !== null && p.departmentId === o.resource.providerId)
+  );
 }
 
 export function objectionsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/objections', summary: 'File an objection against a catalog entry (Art. 33); anyone signed in', tags: ['objections'], auth: 'required', body: fileBody, responses: { 201: 'Filed', 200: 'Repeat of an earlier filing', 404: 'Unknown resource', 409: 'Idempotency key reused', 413: 'Attachment too large', 415: 'Attachment type not accepted', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
-  documented({ method: 'get', path: '/api/objections', summary: 'Objections the signed-in user may see (confidential ones only to their parties)', tags: ['objections'], auth: 'required', query: listQuery });
-  documented({ method: 'get', path: '/api/objections/{no}', summary: 'One objection with its progress', tags: ['objections'], auth: 'required', responses: { 200: 'OK', 404: 'Unknown or not visible' } });
-  documented({ method: 'post', path: '/api/objections/{no}/attachments', summary: 'Upload evidence (raw body; Content-Type application/pdf, image/png or image/jpeg; ≤ 2 MB); the objector only', tags: ['objections'], auth: 'required', query: uploadQuery, responses: { 201: 'Stored', 409: 'Objection closed or too many files', 413: 'Too large', 415: 'Type not accepted' } });
-  documented({ method: 'get', path: '/api/objections/{no}/attachments/{id}', summary: 'Download evidence; parties only', tags: ['objections'], auth: 'required', responses: { 200: 'The file', 404: 'Unknown or not visible' } });
+  documented({
+    method: 'post',
+    path: '/api/objections',
+    summary: 'File an objection against a catalog entry (Art. 33); anyone signed in',
+    tags: ['objections'],
+    auth: 'required',
+    body: fileBody,
+    responses: {
+      201: 'Filed',
+      200: 'Repeat of an earlier filing',
+      404: 'Unknown resource',
+      409: 'Idempotency key reused',
+      413: 'Attachment too large',
+      415: 'Attachment type not accepted',
+      503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/objections',
+    summary: 'Objections the signed-in user may see (confidential ones only to their parties)',
+    tags: ['objections'],
+    auth: 'required',
+    query: listQuery,
+  });
+  documented({
+    method: 'get',
+    path: '/api/objections/{no}',
+    summary: 'One objection with its progress',
+    tags: ['objections'],
+    auth: 'required',
+    responses: { 200: 'OK', 404: 'Unknown or not visible' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/objections/{no}/attachments',
+    summary:
+      'Upload evidence (raw body; Content-Type application/pdf, image/png or image/jpeg; ≤ 2 MB); the objector only',
+    tags: ['objections'],
+    auth: 'required',
+    query: uploadQuery,
+    responses: { 201: 'Stored', 409: 'Objection closed or too many files', 413: 'Too large', 415: 'Type not accepted' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/objections/{no}/attachments/{id}',
+    summary: 'Download evidence; parties only',
+    tags: ['objections'],
+    auth: 'required',
+    responses: { 200: 'The file', 404: 'Unknown or not visible' },
+  });
 
   const router = Router();
 
   router.post('/api/objections', async (req, res) => {
     const p = requirePrincipal(req);
-    if (!p.roles.includes('PUBLIC_APPLICANT') && !p.departmentId) throw new AppError('FORBIDDEN', 'Objections are filed by public applicants or department staff');
+    if (!p.roles.includes('PUBLIC_APPLICANT') && !p.departmentId)
+      throw new AppError('FORBIDDEN', 'Objections are filed by public applicants or department staff');
     const body = parse(fileBody, req.body, 'body');
-    const attachments = body.attachments.map((a, i) => checkAttachment(a.fileName, a.mediaType, Buffer.from(a.contentBase64, 'base64'), `attachments[${i}]`));
+    const attachments = body.attachments.map((a, i) =>
+      checkAttachment(a.fileName, a.mediaType, Buffer.from(a.contentBase64, 'base64'), `attachments[${i}]`),
+    );
 
-    const previous = await db.objection.findUnique({ where: { objectorUserId_idempotencyKey: { objectorUserId: p.userId, idempotencyKey: body.idempotencyKey } }, include: { resource: true } });
+    const previous = await db.objection.findUnique({
+      where: { objectorUserId_idempotencyKey: { objectorUserId: p.userId, idempotencyKey: body.idempotencyKey } },
+      include: { resource: true },
+    });
     if (previous) return res.status(200).json(await resumeFiling(previous.id, body));
 
     const resource = await db.dataResource.findUnique({ where: { code: body.resourceCode } });
     if (!resource) throw new AppError('NOT_FOUND', `Unknown data resource ${body.resourceCode}`);
-    if (resource.providerId === p.departmentId) throw new AppError('PROCEDURE_NOT_ALLOWED', `${resource.code} is your own department's entry: correct it through catalog management`);
+    if (resource.providerId === p.departmentId)
+      throw new AppError(
+        'PROCEDURE_NOT_ALLOWED',
+        `${resource.code} is your own department's entry: correct it through catalog management`,
+      );
 
     const objectionNo = newObjectionNo();
     const id = newId();
@@ -124,18 +227,45 @@ export function objectionsRouter(deps: ApiDeps): Router {
       await db.$transaction([
         db.objection.create({
           data: {
-            id, objectionNo, workflowId: `objection/${objectionNo}`, resourceId: resource.id, objectorUserId: p.userId, kind: body.kind,
-            recordRef: body.recordRef, facts: body.facts, requestedCorrection: body.requestedCorrection, confidential,
-            receivedAt: new Date(), idempotencyKey: body.idempotencyKey,
-            attachments: { create: attachments.map((a) => ({ id: newId(), ...a, content: new Uint8Array(a.content) })) },
+            id,
+            objectionNo,
+            workflowId: `objection/${objectionNo}`,
+            resourceId: resource.id,
+            objectorUserId: p.userId,
+            kind: body.kind,
+            recordRef: body.recordRef,
+            facts: body.facts,
+            requestedCorrection: body.requestedCorrection,
+            confidential,
+            receivedAt: new Date(),
+            idempotencyKey: body.idempotencyKey,
+            attachments: {
+              create: attachments.map((a) => ({ id: newId(), ...a, content: new Uint8Array(a.content) })),
+            },
           },
         }),
-        db.auditLog.create({ data: { auditKey: `objection:${id}:filed`, actor: p.userId, action: 'OBJECTION_FILED', entityType: 'Objection', entityId: id, details: { objectionNo, resource: resource.code, kind: body.kind, attachments: attachments.map((a) => a.sha256) } } }),
+        db.auditLog.create({
+          data: {
+            auditKey: `objection:${id}:filed`,
+            actor: p.userId,
+            action: 'OBJECTION_FILED',
+            entityType: 'Objection',
+            entityId: id,
+            details: {
+              objectionNo,
+              resource: resource.code,
+              kind: body.kind,
+              attachments: attachments.map((a) => a.sha256),
+            },
+          },
+        }),
       ]);
     } catch (err) {
       // Two identical filings raced: the loser answers with the winner's objection.
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.objection.findUniqueOrThrow({ where: { objectorUserId_idempotencyKey: { objectorUserId: p.userId, idempotencyKey: body.idempotencyKey } } });
+        const winner = await db.objection.findUniqueOrThrow({
+          where: { objectorUserId_idempotencyKey: { objectorUserId: p.userId, idempotencyKey: body.idempotencyKey } },
+        });
         return res.status(200).json(await resumeFiling(winner.id, body));
       }
       throw err;
@@ -145,8 +275,16 @@ export function objectionsRouter(deps: ApiDeps): Router {
 
     async function resumeFiling(objectionId: string, b: z.infer<typeof fileBody>) {
       const o = await db.objection.findUniqueOrThrow({ where: { id: objectionId }, include: { resource: true } });
-      if (o.resource.code !== b.resourceCode || o.kind !== b.kind || o.facts !== b.facts || o.requestedCorrection !== b.requestedCorrection) {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for objection ${o.objectionNo} with different content`);
+      if (
+        o.resource.code !== b.resourceCode ||
+        o.kind !== b.kind ||
+        o.facts !== b.facts ||
+        o.requestedCorrection !== b.requestedCorrection
+      ) {
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency key was already used for objection ${o.objectionNo} with different content`,
+        );
       }
       await startObjection(deps, o.id);
       return view(p, o.objectionNo);
@@ -154,7 +292,10 @@ export function objectionsRouter(deps: ApiDeps): Router {
   });
 
   async function load(p: Principal, objectionNo: string) {
-    const o = await db.objection.findFirst({ where: { AND: [{ objectionNo }, visibleWhere(p)] }, include: { resource: { include: { provider: { select: { id: true, name: true } } } } } });
+    const o = await db.objection.findFirst({
+      where: { AND: [{ objectionNo }, visibleWhere(p)] },
+      include: { resource: { include: { provider: { select: { id: true, name: true } } } } },
+    });
     // A confidential objection someone may not see does not exist for them.
     if (!o) throw new AppError('NOT_FOUND', `No objection ${objectionNo}`);
     return o;
@@ -163,35 +304,95 @@ export function objectionsRouter(deps: ApiDeps): Router {
   async function view(p: Principal, objectionNo: string) {
     const o = await load(p, objectionNo);
     const base = {
-      objectionNo: o.objectionNo, kind: o.kind, confidential: o.confidential, status: o.status, scope: o.scope,
-      resource: { code: o.resource.code, name: o.resource.name, version: o.resource.version, provider: o.resource.provider },
-      receivedAt: o.receivedAt, forwardedAt: o.forwardedAt, closedAt: o.closedAt, outcome: o.outcome, outcomeReasons: o.outcomeReasons,
+      objectionNo: o.objectionNo,
+      kind: o.kind,
+      confidential: o.confidential,
+      status: o.status,
+      scope: o.scope,
+      resource: {
+        code: o.resource.code,
+        name: o.resource.name,
+        version: o.resource.version,
+        provider: o.resource.provider,
+      },
+      receivedAt: o.receivedAt,
+      forwardedAt: o.forwardedAt,
+      closedAt: o.closedAt,
+      outcome: o.outcome,
+      outcomeReasons: o.outcomeReasons,
       correctedVersion: o.correctedVersion,
-      disputeMark: await db.disputeMark.findUnique({ where: { objectionId: o.id }, select: { note: true, markedAt: true, clearedAt: true } }),
+      disputeMark: await db.disputeMark.findUnique({
+        where: { objectionId: o.id },
+        select: { note: true, markedAt: true, clearedAt: true },
+      }),
     };
     if (!isParty(p, o)) return base;
     const [objector, attachments, steps] = await Promise.all([
       db.user.findUnique({ where: { id: o.objectorUserId }, select: { displayName: true } }),
-      db.attachment.findMany({ where: { objectionId: o.id }, orderBy: { createdAt: 'asc' }, select: { id: true, fileName: true, mediaType: true, sizeBytes: true, sha256: true, createdAt: true } }),
+      db.attachment.findMany({
+        where: { objectionId: o.id },
+        orderBy: { createdAt: 'asc' },
+        select: { id: true, fileName: true, mediaType: true, sizeBytes: true, sha256: true, createdAt: true },
+      }),
       db.task.findMany({
-        where: { workflowId: o.workflowId }, orderBy: { createdAt: 'asc' },
-        select: { step: true, title: true, status: true, candidateDeptId: true, dueAt: true, deadlineProvisional: true, overdue: true, createdAt: true, completedAt: true, decision: true, reasons: true },
+        where: { workflowId: o.workflowId },
+        orderBy: { createdAt: 'asc' },
+        select: {
+          step: true,
+          title: true,
+          status: true,
+          candidateDeptId: true,
+          dueAt: true,
+          deadlineProvisional: true,
+          overdue: true,
+          createdAt: true,
+          completedAt: true,
+          decision: true,
+          reasons: true,
+        },
       }),
     ]);
-    return { ...base, recordRef: o.recordRef, facts: o.facts, requestedCorrection: o.requestedCorrection, objector: objector?.displayName ?? null, mine: o.objectorUserId === p.userId, attachments, steps };
+    return {
+      ...base,
+      recordRef: o.recordRef,
+      facts: o.facts,
+      requestedCorrection: o.requestedCorrection,
+      objector: objector?.displayName ?? null,
+      mine: o.objectorUserId === p.userId,
+      attachments,
+      steps,
+    };
   }
 
   router.get('/api/objections', async (req, res) => {
     const p = requirePrincipal(req);
     const q = parse(listQuery, req.query, 'query');
     const where: Prisma.ObjectionWhereInput = {
-      AND: [visibleWhere(p), q.resource ? { resource: { code: q.resource } } : {}, q.status ? { status: q.status } : {}, q.mine ? { objectorUserId: p.userId } : {}],
+      AND: [
+        visibleWhere(p),
+        q.resource ? { resource: { code: q.resource } } : {},
+        q.status ? { status: q.status } : {},
+        q.mine ? { objectorUserId: p.userId } : {},
+      ],
     };
     const [total, rows] = await Promise.all([
       db.objection.count({ where }),
       db.objection.findMany({
-        where, orderBy: [{ receivedAt: 'desc' }, { id: 'asc' }], skip: (q.page - 1) * q.pageSize, take: q.pageSize,
-        select: { objectionNo: true, kind: true, confidential: true, status: true, receivedAt: true, closedAt: true, outcome: true, objectorUserId: true, resource: { select: { code: true, name: true } } },
+        where,
+        orderBy: [{ receivedAt: 'desc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        select: {
+          objectionNo: true,
+          kind: true,
+          confidential: true,
+          status: true,
+          receivedAt: true,
+          closedAt: true,
+          outcome: true,
+          objectorUserId: true,
+          resource: { select: { code: true, name: true } },
+        },
       }),
     ]);
     const items = rows.map(({ objectorUserId, ...r }) => ({ ...r, mine: objectorUserId === p.userId }));
@@ -205,30 +406,54 @@ export function objectionsRouter(deps: ApiDeps): Router {
   });
 
   const rejectUnsupportedType: express.RequestHandler = (req, _res, next) => {
-    if (!req.principal) return next(new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <token>"'));
+    if (!req.principal)
+      return next(new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <token>"'));
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    next(SIGNATURES[type] ? undefined : new AppError('UNSUPPORTED_MEDIA_TYPE', `Attachments must be sent as application/pdf, image/png or image/jpeg, not ${type || 'an untyped body'}`));
+    next(
+      SIGNATURES[type]
+        ? undefined
+        : new AppError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `Attachments must be sent as application/pdf, image/png or image/jpeg, not ${type || 'an untyped body'}`,
+          ),
+    );
   };
 
-  router.post('/api/objections/:no/attachments', rejectUnsupportedType, express.raw({ type: Object.keys(SIGNATURES), limit: ATTACHMENT_MAX_BYTES }), async (req, res) => {
-    const p = requirePrincipal(req);
-    const { no } = parse(noParam, req.params, 'params');
-    const { fileName } = parse(uploadQuery, req.query, 'query');
-    const o = await load(p, no);
-    if (o.objectorUserId !== p.userId) throw new AppError('FORBIDDEN', 'Only the objector may add evidence');
-    if (o.status === 'CLOSED') throw new AppError('OBJECTION_CLOSED', `Objection ${no} is closed`);
-    const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const a = checkAttachment(fileName, req.headers['content-type'] ?? '', content, 'body');
-    if (await db.attachment.count({ where: { objectionId: o.id } }) >= ATTACHMENTS_PER_OBJECTION) {
-      throw new AppError('CONFLICT', `An objection may have at most ${ATTACHMENTS_PER_OBJECTION} attachments`);
-    }
-    const id = newId();
-    await db.$transaction([
-      db.attachment.create({ data: { id, objectionId: o.id, ...a, content: new Uint8Array(a.content) } }),
-      db.auditLog.create({ data: { auditKey: `objection:${o.id}:attachment:${id}`, actor: p.userId, action: 'OBJECTION_ATTACHMENT_ADDED', entityType: 'Objection', entityId: o.id, details: { attachmentId: id, sha256: a.sha256, sizeBytes: a.sizeBytes } } }),
-    ]);
-    res.status(201).json({ id, fileName: a.fileName, mediaType: a.mediaType, sizeBytes: a.sizeBytes, sha256: a.sha256 });
-  });
+  router.post(
+    '/api/objections/:no/attachments',
+    rejectUnsupportedType,
+    express.raw({ type: Object.keys(SIGNATURES), limit: ATTACHMENT_MAX_BYTES }),
+    async (req, res) => {
+      const p = requirePrincipal(req);
+      const { no } = parse(noParam, req.params, 'params');
+      const { fileName } = parse(uploadQuery, req.query, 'query');
+      const o = await load(p, no);
+      if (o.objectorUserId !== p.userId) throw new AppError('FORBIDDEN', 'Only the objector may add evidence');
+      if (o.status === 'CLOSED') throw new AppError('OBJECTION_CLOSED', `Objection ${no} is closed`);
+      const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const a = checkAttachment(fileName, req.headers['content-type'] ?? '', content, 'body');
+      if ((await db.attachment.count({ where: { objectionId: o.id } })) >= ATTACHMENTS_PER_OBJECTION) {
+        throw new AppError('CONFLICT', `An objection may have at most ${ATTACHMENTS_PER_OBJECTION} attachments`);
+      }
+      const id = newId();
+      await db.$transaction([
+        db.attachment.create({ data: { id, objectionId: o.id, ...a, content: new Uint8Array(a.content) } }),
+        db.auditLog.create({
+          data: {
+            auditKey: `objection:${o.id}:attachment:${id}`,
+            actor: p.userId,
+            action: 'OBJECTION_ATTACHMENT_ADDED',
+            entityType: 'Objection',
+            entityId: o.id,
+            details: { attachmentId: id, sha256: a.sha256, sizeBytes: a.sizeBytes },
+          },
+        }),
+      ]);
+      res
+        .status(201)
+        .json({ id, fileName: a.fileName, mediaType: a.mediaType, sizeBytes: a.sizeBytes, sha256: a.sha256 });
+    },
+  );
 
   router.get('/api/objections/:no/attachments/:id', async (req, res) => {
     const p = requirePrincipal(req);

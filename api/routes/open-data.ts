@@ -37,80 +37,211 @@ export async function waitForStatus(db: Db, applicationId: string, statuses: str
 
 const OPEN_CLASSES = ['UNCONDITIONAL', 'CONDITIONAL'] as const;
 
-const catalogQuery = z.object({
-  q: z.string().trim().min(1).max(100).optional(),
-  provider: z.string().trim().min(1).max(64).optional(),
-  openClass: z.enum(OPEN_CLASSES).optional(),
-  ...paginationQuery,
-}).strict();
+const catalogQuery = z
+  .object({
+    q: z.string().trim().min(1).max(100).optional(),
+    provider: z.string().trim().min(1).max(64).optional(),
+    openClass: z.enum(OPEN_CLASSES).optional(),
+    ...paginationQuery,
+  })
+  .strict();
 
 const codeParam = z.object({ code: z.string().min(1).max(64) });
 const noParam = z.object({ no: z.string().min(1).max(64) });
 const idParam = z.object({ id: z.string().min(1).max(64) });
 
-const applyBody = z.object({
-  idempotencyKey,
-  resourceCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(50)
-    .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
-  /** Art. 27 ¶1–2: 创新发展 / 城市治理 / 社会服务, or research by a university or research institute. */
-  fieldOfUse: z.enum(['INNOVATION', 'CITY_GOVERNANCE', 'SOCIAL_SERVICE', 'RESEARCH']),
-  purpose: z.string().trim().min(4).max(2000),
-  scenario: z.string().trim().min(4).max(4000),
-  /** The data needed: fields of the requested resources. */
-  fieldsRequested: z.array(z.string().trim().min(1).max(100)).min(1).max(200),
-  securityMeasures: z.string().trim().min(4).max(4000),
-  securityPledgeAccepted: z.literal(true, { error: 'the security pledge (安全承诺书) must be accepted' }),
-  /** Commercial development is awarded only through a tender (Art. 27 ¶3), never through this application. */
-  commercialUse: z.boolean(),
-  /** Research only: a statement that the use is limited to non-profit research and education (Art. 27 ¶2). */
-  nonProfitResearch: z.boolean().optional(),
-  usePeriodDays: z.number().int().min(1).max(DEFAULT_POLICY.maxUsePeriodDays).default(DEFAULT_POLICY.defaultUsePeriodDays),
-  accessMode: z.enum(['DOWNLOAD', 'INTERFACE']).default('DOWNLOAD'),
-}).strict();
+const applyBody = z
+  .object({
+    idempotencyKey,
+    resourceCodes: z
+      .array(z.string().trim().min(1).max(64))
+      .min(1)
+      .max(50)
+      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+    /** Art. 27 ¶1–2: 创新发展 / 城市治理 / 社会服务, or research by a university or research institute. */
+    fieldOfUse: z.enum(['INNOVATION', 'CITY_GOVERNANCE', 'SOCIAL_SERVICE', 'RESEARCH']),
+    purpose: z.string().trim().min(4).max(2000),
+    scenario: z.string().trim().min(4).max(4000),
+    /** The data needed: fields of the requested resources. */
+    fieldsRequested: z.array(z.string().trim().min(1).max(100)).min(1).max(200),
+    securityMeasures: z.string().trim().min(4).max(4000),
+    securityPledgeAccepted: z.literal(true, { error: 'the security pledge (安全承诺书) must be accepted' }),
+    /** Commercial development is awarded only through a tender (Art. 27 ¶3), never through this application. */
+    commercialUse: z.boolean(),
+    /** Research only: a statement that the use is limited to non-profit research and education (Art. 27 ¶2). */
+    nonProfitResearch: z.boolean().optional(),
+    usePeriodDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(DEFAULT_POLICY.maxUsePeriodDays)
+      .default(DEFAULT_POLICY.defaultUsePeriodDays),
+    accessMode: z.enum(['DOWNLOAD', 'INTERFACE']).default('DOWNLOAD'),
+  })
+  .strict();
 
 const answerBody = z.object({ accept: z.boolean(), comment: z.string().trim().max(2000).optional() }).strict();
 const revokeBody = z.object({ reasons: z.string().trim().min(4).max(4000) }).strict();
-const useReportBody = z.object({
-  period: z.string().trim().regex(/^\d{4}(-(Q[1-4]|H[12]|\d{2}))?$/, 'a year, half-year, quarter or month such as 2026, 2026-H2, 2026-Q4 or 2026-11'),
-  summary: z.string().trim().min(10).max(8000),
-  securityIncidents: z.string().trim().max(4000).optional(),
-}).strict();
-const authorizationsQuery = z.object({
-  status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(),
-  operator: z.string().trim().min(1).max(64).optional(),
-  ...paginationQuery,
-}).strict();
-const statsQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-}).strict();
+const useReportBody = z
+  .object({
+    period: z
+      .string()
+      .trim()
+      .regex(
+        /^\d{4}(-(Q[1-4]|H[12]|\d{2}))?$/,
+        'a year, half-year, quarter or month such as 2026, 2026-H2, 2026-Q4 or 2026-11',
+      ),
+    summary: z.string().trim().min(10).max(8000),
+    securityIncidents: z.string().trim().max(4000).optional(),
+  })
+  .strict();
+const authorizationsQuery = z
+  .object({
+    status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(),
+    operator: z.string().trim().min(1).max(64).optional(),
+    ...paginationQuery,
+  })
+  .strict();
+const statsQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
 
-function requirePublicApplicant(req: Parameters<typeof requirePrincipal>[0]): Principal & { publicApplicantId: string } {
+function requirePublicApplicant(
+  req: Parameters<typeof requirePrincipal>[0],
+): Principal & { publicApplicantId: string } {
   const p = requirePrincipal(req);
   if (!p.roles.includes('PUBLIC_APPLICANT') || !p.publicApplicantId) {
-    throw new AppError('FORBIDDEN', 'Only registered public applicants (POST /api/public/accounts) may apply for conditionally open data');
+    throw new AppError(
+      'FORBIDDEN',
+      'Only registered public applicants (POST /api/public/accounts) may apply for conditionally open data',
+    );
   }
   return p as Principal & { publicApplicantId: string };
 }
 
-function requireAuthority(req: Parameters<typeof requirePrincipal>[0], ...roles: Array<'AUTHORITY_REVIEWER' | 'SUPERVISOR' | 'ADMIN'>): Principal {
+function requireAuthority(
+  req: Parameters<typeof requirePrincipal>[0],
+  ...roles: Array<'AUTHORITY_REVIEWER' | 'SUPERVISOR' | 'ADMIN'>
+): Principal {
   const p = requireRole(req, ...roles);
-  if (p.departmentKind !== 'AUTHORITY') throw new AppError('FORBIDDEN', 'Only the data authority follows up authorised uses (Art. 27 ¶4)');
+  if (p.departmentKind !== 'AUTHORITY')
+    throw new AppError('FORBIDDEN', 'Only the data authority follows up authorised uses (Art. 27 ¶4)');
   return p;
 }
 
 export function openDataRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'get', path: '/api/open/catalog', summary: 'The open catalogue (UNCONDITIONAL and CONDITIONAL open data), searchable; no sign-in needed', tags: ['open data'], auth: 'optional', query: catalogQuery });
-  documented({ method: 'get', path: '/api/open/resources/{code}/download', summary: 'Fetch open data online (Art. 26); every download is recorded', tags: ['open data'], auth: 'optional', responses: { 200: 'CSV data', 403: 'CONDITIONAL data without an active authorisation', 404: 'Not in the open catalogue' } });
-  documented({ method: 'get', path: '/api/open/downloads/stats', summary: 'Download statistics per resource (data authority)', tags: ['open data'], auth: 'required', query: statsQuery });
-  documented({ method: 'post', path: '/api/open/applications', summary: 'Apply for CONDITIONAL open data (Art. 27 ¶1–2; public applicants)', tags: ['open data'], auth: 'required', body: applyBody, responses: { 201: 'Submitted', 200: 'Repeat of an earlier submission', 401: 'Not signed in', 403: 'Not a public applicant', 409: 'Idempotency key reused with other content', 422: 'Commercial use (tender procedure), research not eligible, or a resource that is not conditionally open', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
-  documented({ method: 'get', path: '/api/open/applications', summary: "The signed-in public applicant's applications", tags: ['open data'], auth: 'required', query: z.object(paginationQuery) });
-  documented({ method: 'get', path: '/api/open/applications/{no}', summary: 'A conditional open application with its agreement, grants, authorisation and timeline', tags: ['open data'], auth: 'required' });
-  documented({ method: 'post', path: '/api/open/applications/{no}/agreement', summary: 'The applicant accepts or declines the open-use agreement', tags: ['open data'], auth: 'required', body: answerBody, responses: { 200: 'Answer accepted', 403: 'Not the applicant', 409: 'No agreement awaiting an answer', 503: 'Procedure did not answer in time; retry' } });
-  documented({ method: 'get', path: '/api/open/authorizations', summary: 'Authorised uses with their use reports (Art. 27 ¶4; data authority)', tags: ['open data'], auth: 'required', query: authorizationsQuery });
-  documented({ method: 'post', path: '/api/open/authorizations/{id}/use-reports', summary: 'The operator reports its use of authorised data, once per period', tags: ['open data'], auth: 'required', body: useReportBody, responses: { 201: 'Recorded', 200: 'Repeat of an earlier report', 409: 'A different report for this period exists' } });
-  documented({ method: 'post', path: '/api/open/authorizations/{id}/revoke', summary: 'The data authority revokes an authorised use with reasons; the applicant is told', tags: ['open data'], auth: 'required', body: revokeBody, responses: { 200: 'Revoked', 409: 'Not active, or ended through its tender', 503: 'Procedure did not answer in time; retry' } });
+  documented({
+    method: 'get',
+    path: '/api/open/catalog',
+    summary: 'The open catalogue (UNCONDITIONAL and CONDITIONAL open data), searchable; no sign-in needed',
+    tags: ['open data'],
+    auth: 'optional',
+    query: catalogQuery,
+  });
+  documented({
+    method: 'get',
+    path: '/api/open/resources/{code}/download',
+    summary: 'Fetch open data online (Art. 26); every download is recorded',
+    tags: ['open data'],
+    auth: 'optional',
+    responses: {
+      200: 'CSV data',
+      403: 'CONDITIONAL data without an active authorisation',
+      404: 'Not in the open catalogue',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/open/downloads/stats',
+    summary: 'Download statistics per resource (data authority)',
+    tags: ['open data'],
+    auth: 'required',
+    query: statsQuery,
+  });
+  documented({
+    method: 'post',
+    path: '/api/open/applications',
+    summary: 'Apply for CONDITIONAL open data (Art. 27 ¶1–2; public applicants)',
+    tags: ['open data'],
+    auth: 'required',
+    body: applyBody,
+    responses: {
+      201: 'Submitted',
+      200: 'Repeat of an earlier submission',
+      401: 'Not signed in',
+      403: 'Not a public applicant',
+      409: 'Idempotency key reused with other content',
+      422: 'Commercial use (tender procedure), research not eligible, or a resource that is not conditionally open',
+      503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/open/applications',
+    summary: "The signed-in public applicant's applications",
+    tags: ['open data'],
+    auth: 'required',
+    query: z.object(paginationQuery),
+  });
+  documented({
+    method: 'get',
+    path: '/api/open/applications/{no}',
+    summary: 'A conditional open application with its agreement, grants, authorisation and timeline',
+    tags: ['open data'],
+    auth: 'required',
+  });
+  documented({
+    method: 'post',
+    path: '/api/open/applications/{no}/agreement',
+    summary: 'The applicant accepts or declines the open-use agreement',
+    tags: ['open data'],
+    auth: 'required',
+    body: answerBody,
+    responses: {
+      200: 'Answer accepted',
+      403: 'Not the applicant',
+      409: 'No agreement awaiting an answer',
+      503: 'Procedure did not answer in time; retry',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/open/authorizations',
+    summary: 'Authorised uses with their use reports (Art. 27 ¶4; data authority)',
+    tags: ['open data'],
+    auth: 'required',
+    query: authorizationsQuery,
+  });
+  documented({
+    method: 'post',
+    path: '/api/open/authorizations/{id}/use-reports',
+    summary: 'The operator reports its use of authorised data, once per period',
+    tags: ['open data'],
+    auth: 'required',
+    body: useReportBody,
+    responses: {
+      201: 'Recorded',
+      200: 'Repeat of an earlier report',
+      409: 'A different report for this period exists',
+    },
+  });
+  documented({
+    method: 'post',
+    path: '/api/open/authorizations/{id}/revoke',
+    summary: 'The data authority revokes an authorised use with reasons; the applicant is told',
+    tags: ['open data'],
+    auth: 'required',
+    body: revokeBody,
+    responses: {
+      200: 'Revoked',
+      409: 'Not active, or ended through its tender',
+      503: 'Procedure did not answer in time; retry',
+    },
+  });
 
   const router = Router();
 
@@ -120,41 +251,87 @@ export function openDataRouter(deps: ApiDeps): Router {
       openClass: q.openClass ?? { in: [...OPEN_CLASSES] },
       catalog: { status: 'PUBLISHED' },
       ...(q.provider ? { providerId: q.provider } : {}),
-      ...(q.q ? { OR: [{ name: { contains: q.q, mode: 'insensitive' } }, { description: { contains: q.q, mode: 'insensitive' } }, { code: { contains: q.q, mode: 'insensitive' } }] } : {}),
+      ...(q.q
+        ? {
+            OR: [
+              { name: { contains: q.q, mode: 'insensitive' } },
+              { description: { contains: q.q, mode: 'insensitive' } },
+              { code: { contains: q.q, mode: 'insensitive' } },
+            ],
+          }
+        : {}),
     };
     const [total, rows] = await Promise.all([
       db.dataResource.count({ where }),
       db.dataResource.findMany({
-        where, orderBy: { code: 'asc' }, skip: (q.page - 1) * q.pageSize, take: q.pageSize,
-        include: { provider: { select: { id: true, name: true } }, disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } } },
+        where,
+        orderBy: { code: 'asc' },
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        include: {
+          provider: { select: { id: true, name: true } },
+          disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } },
+        },
       }),
     ]);
     const items = rows.map((r) => ({
-      code: r.code, name: r.name, description: r.description, provider: r.provider, openClass: r.openClass,
-      openLegalBasis: r.openClass === 'CONDITIONAL' ? r.openLegalBasis : null, fields: r.fields, updateFrequency: r.updateFrequency,
-      updatedAt: r.updatedAt, disputed: r.disputeMarks.length > 0, disputeMarks: r.disputeMarks,
-      access: r.openClass === 'UNCONDITIONAL'
-        ? { kind: 'DOWNLOAD', href: `/api/open/resources/${encodeURIComponent(r.code)}/download` }
-        : { kind: 'APPLY', href: '/api/open/applications' },
+      code: r.code,
+      name: r.name,
+      description: r.description,
+      provider: r.provider,
+      openClass: r.openClass,
+      openLegalBasis: r.openClass === 'CONDITIONAL' ? r.openLegalBasis : null,
+      fields: r.fields,
+      updateFrequency: r.updateFrequency,
+      updatedAt: r.updatedAt,
+      disputed: r.disputeMarks.length > 0,
+      disputeMarks: r.disputeMarks,
+      access:
+        r.openClass === 'UNCONDITIONAL'
+          ? { kind: 'DOWNLOAD', href: `/api/open/resources/${encodeURIComponent(r.code)}/download` }
+          : { kind: 'APPLY', href: '/api/open/applications' },
     }));
     res.json({ items, page: q.page, pageSize: q.pageSize, total });
   });
 
   router.get('/api/open/resources/:code/download', async (req, res) => {
     const { code } = parse(codeParam, req.params, 'params');
-    const resource = await db.dataResource.findUnique({ where: { code }, include: { catalog: true, disputeMarks: { where: { clearedAt: null } } } });
-    if (!resource || resource.openClass === 'NOT_OPEN' || resource.catalog.status !== 'PUBLISHED') throw new AppError('NOT_FOUND', `No open data resource ${code}`);
+    const resource = await db.dataResource.findUnique({
+      where: { code },
+      include: { catalog: true, disputeMarks: { where: { clearedAt: null } } },
+    });
+    if (!resource || resource.openClass === 'NOT_OPEN' || resource.catalog.status !== 'PUBLISHED')
+      throw new AppError('NOT_FOUND', `No open data resource ${code}`);
     const p = req.principal;
     let grantId: string | null = null;
     if (resource.openClass === 'CONDITIONAL') {
-      const grant = p?.publicApplicantId ? await db.accessGrant.findFirst({
-        where: { resourceId: resource.id, granteePublicId: p.publicApplicantId, status: 'ACTIVE', accessMode: 'DOWNLOAD', OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-      }) : null;
-      if (!grant) throw new AppError('FORBIDDEN', `${code} is conditionally open (Art. 27): apply through POST /api/open/applications and accept the open-use agreement first`);
+      const grant = p?.publicApplicantId
+        ? await db.accessGrant.findFirst({
+            where: {
+              resourceId: resource.id,
+              granteePublicId: p.publicApplicantId,
+              status: 'ACTIVE',
+              accessMode: 'DOWNLOAD',
+              OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }],
+            },
+          })
+        : null;
+      if (!grant)
+        throw new AppError(
+          'FORBIDDEN',
+          `${code} is conditionally open (Art. 27): apply through POST /api/open/applications and accept the open-use agreement first`,
+        );
       grantId = grant.id;
     }
     const download = await db.openDataDownload.create({
-      data: { id: newId(), resourceId: resource.id, userId: p?.userId ?? null, publicApplicantId: p?.publicApplicantId ?? null, grantId, requestId: String(req.id) },
+      data: {
+        id: newId(),
+        resourceId: resource.id,
+        userId: p?.userId ?? null,
+        publicApplicantId: p?.publicApplicantId ?? null,
+        grantId,
+        requestId: String(req.id),
+      },
     });
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', `attachment; filename="${encodeURIComponent(resource.code)}.csv"`);
@@ -167,17 +344,27 @@ export function openDataRouter(deps: ApiDeps): Router {
   router.get('/api/open/downloads/stats', async (req, res) => {
     requireAuthority(req, 'AUTHORITY_REVIEWER', 'SUPERVISOR', 'ADMIN');
     const q = parse(statsQuery, req.query, 'query');
-    const where: Prisma.OpenDataDownloadWhereInput = { downloadedAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } };
+    const where: Prisma.OpenDataDownloadWhereInput = {
+      downloadedAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) },
+    };
     const [all, anonymous, resources] = await Promise.all([
       db.openDataDownload.groupBy({ by: ['resourceId'], where, _count: { _all: true } }),
       db.openDataDownload.groupBy({ by: ['resourceId'], where: { ...where, userId: null }, _count: { _all: true } }),
       db.dataResource.findMany({ select: { id: true, code: true, name: true } }),
     ]);
-    const items = all.map((g) => {
-      const r = resources.find((x) => x.id === g.resourceId)!;
-      const anon = anonymous.find((a) => a.resourceId === g.resourceId)?._count._all ?? 0;
-      return { code: r.code, name: r.name, downloads: g._count._all, anonymous: anon, signedIn: g._count._all - anon };
-    }).sort((a, b) => b.downloads - a.downloads || a.code.localeCompare(b.code));
+    const items = all
+      .map((g) => {
+        const r = resources.find((x) => x.id === g.resourceId)!;
+        const anon = anonymous.find((a) => a.resourceId === g.resourceId)?._count._all ?? 0;
+        return {
+          code: r.code,
+          name: r.name,
+          downloads: g._count._all,
+          anonymous: anon,
+          signedIn: g._count._all - anon,
+        };
+      })
+      .sort((a, b) => b.downloads - a.downloads || a.code.localeCompare(b.code));
     res.json({ items });
   });
 
@@ -185,56 +372,108 @@ export function openDataRouter(deps: ApiDeps): Router {
     const p = requirePublicApplicant(req);
     const body = parse(applyBody, req.body, 'body');
     if (body.commercialUse) {
-      throw new AppError('COMMERCIAL_USE_REQUIRES_TENDER', 'Commercial development of conditionally open data is authorised only through public tender or another competitive procedure (Art. 27 ¶3), not through an open-data application',
-        { procedure: 'COMMERCIAL_TENDER', article: 'Art. 27 ¶3' });
+      throw new AppError(
+        'COMMERCIAL_USE_REQUIRES_TENDER',
+        'Commercial development of conditionally open data is authorised only through public tender or another competitive procedure (Art. 27 ¶3), not through an open-data application',
+        { procedure: 'COMMERCIAL_TENDER', article: 'Art. 27 ¶3' },
+      );
     }
     const applicant = await db.publicApplicant.findUniqueOrThrow({ where: { id: p.publicApplicantId } });
     if (body.fieldOfUse === 'RESEARCH') {
       if (applicant.kind !== 'UNIVERSITY' && applicant.kind !== 'RESEARCH_INSTITUTE') {
-        throw new AppError('RESEARCH_USE_NOT_ELIGIBLE', 'Research use of conditionally open data is open to universities and research institutes only (Art. 27 ¶2)', { kind: applicant.kind });
+        throw new AppError(
+          'RESEARCH_USE_NOT_ELIGIBLE',
+          'Research use of conditionally open data is open to universities and research institutes only (Art. 27 ¶2)',
+          { kind: applicant.kind },
+        );
       }
       if (body.nonProfitResearch !== true) {
-        throw new AppError('RESEARCH_USE_NOT_ELIGIBLE', 'Research use is limited to non-profit research and education (Art. 27 ¶2): state nonProfitResearch: true', [{ path: 'nonProfitResearch', message: 'must be true for research use' }]);
+        throw new AppError(
+          'RESEARCH_USE_NOT_ELIGIBLE',
+          'Research use is limited to non-profit research and education (Art. 27 ¶2): state nonProfitResearch: true',
+          [{ path: 'nonProfitResearch', message: 'must be true for research use' }],
+        );
       }
     }
     const applicantKey = `public:${applicant.id}`;
     const requestHash = hashRequest(body);
     const { applicationId, created } = await submitOnce({
-      db, applicantKey, idempotencyKey: body.idempotencyKey, requestHash, start: (id) => startApplication(deps, id),
+      db,
+      applicantKey,
+      idempotencyKey: body.idempotencyKey,
+      requestHash,
+      start: (id) => startApplication(deps, id),
       create: async () => {
-        const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } }, include: { catalog: true } });
+        const resources = await db.dataResource.findMany({
+          where: { code: { in: body.resourceCodes } },
+          include: { catalog: true },
+        });
         // A NOT_OPEN resource is answered like an unknown one as to existence, but says why it cannot be applied for.
         const notOpen = resources.filter((r) => r.openClass === 'NOT_OPEN' || r.catalog.status !== 'PUBLISHED');
         if (notOpen.length) {
-          throw new AppError('RESOURCE_NOT_OPEN', `不予开放 (Art. 24): ${notOpen.map((r) => r.code).join(', ')} cannot be applied for`, { resources: notOpen.map((r) => r.code) });
+          throw new AppError(
+            'RESOURCE_NOT_OPEN',
+            `不予开放 (Art. 24): ${notOpen.map((r) => r.code).join(', ')} cannot be applied for`,
+            { resources: notOpen.map((r) => r.code) },
+          );
         }
         const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
         if (missing.length) throw new AppError('NOT_FOUND', `Unknown open data resource(s): ${missing.join(', ')}`);
         const unconditional = resources.filter((r) => r.openClass === 'UNCONDITIONAL');
         if (unconditional.length) {
-          throw new AppError('RESOURCE_CLASS_MISMATCH', `${unconditional.map((r) => r.code).join(', ')} are unconditionally open: download them online (Art. 26) instead of applying`);
+          throw new AppError(
+            'RESOURCE_CLASS_MISMATCH',
+            `${unconditional.map((r) => r.code).join(', ')} are unconditionally open: download them online (Art. 26) instead of applying`,
+          );
         }
         const unknownFields = body.fieldsRequested.filter((f) => !resources.some((r) => r.fields.includes(f)));
         if (unknownFields.length) {
-          throw new AppError('VALIDATION_FAILED', `Invalid body: fieldsRequested: ${unknownFields.join(', ')} not in the requested resources`, [{ path: 'fieldsRequested', message: `unknown field(s): ${unknownFields.join(', ')}` }]);
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `Invalid body: fieldsRequested: ${unknownFields.join(', ')} not in the requested resources`,
+            [{ path: 'fieldsRequested', message: `unknown field(s): ${unknownFields.join(', ')}` }],
+          );
         }
         const applicationNo = newApplicationNo('KF');
         const id = newId();
         await db.$transaction([
           db.application.create({
             data: {
-              id, applicationNo, procedure: 'CONDITIONAL_OPEN', workflowId: `conditional-open/${applicationNo}`, idempotencyKey: body.idempotencyKey, applicantKey,
-              applicantPublicId: applicant.id, submittedById: p.userId, purpose: body.purpose, fieldsRequested: body.fieldsRequested,
-              usePeriodDays: body.usePeriodDays, accessMode: body.accessMode,
+              id,
+              applicationNo,
+              procedure: 'CONDITIONAL_OPEN',
+              workflowId: `conditional-open/${applicationNo}`,
+              idempotencyKey: body.idempotencyKey,
+              applicantKey,
+              applicantPublicId: applicant.id,
+              submittedById: p.userId,
+              purpose: body.purpose,
+              fieldsRequested: body.fieldsRequested,
+              usePeriodDays: body.usePeriodDays,
+              accessMode: body.accessMode,
               details: {
-                requestHash, fieldOfUse: body.fieldOfUse, scenario: body.scenario, securityMeasures: body.securityMeasures,
-                securityPledgeAccepted: true, commercialUse: false, nonProfitResearch: body.nonProfitResearch ?? false,
+                requestHash,
+                fieldOfUse: body.fieldOfUse,
+                scenario: body.scenario,
+                securityMeasures: body.securityMeasures,
+                securityPledgeAccepted: true,
+                commercialUse: false,
+                nonProfitResearch: body.nonProfitResearch ?? false,
               },
               resources: { create: resources.map((r) => ({ resourceId: r.id })) },
               events: { create: [{ eventKey: 'submitted', kind: 'SUBMITTED', message: '有条件开放申请已提交' }] },
             },
           }),
-          db.auditLog.create({ data: { auditKey: `application:${id}:submitted`, actor: p.userId, action: 'APPLICATION_SUBMITTED', entityType: 'Application', entityId: id, details: { applicationNo, resources: body.resourceCodes, fieldOfUse: body.fieldOfUse } } }),
+          db.auditLog.create({
+            data: {
+              auditKey: `application:${id}:submitted`,
+              actor: p.userId,
+              action: 'APPLICATION_SUBMITTED',
+              entityType: 'Application',
+              entityId: id,
+              details: { applicationNo, resources: body.resourceCodes, fieldOfUse: body.fieldOfUse },
+            },
+          }),
         ]);
         return id;
       },
@@ -247,19 +486,68 @@ export function openDataRouter(deps: ApiDeps): Router {
       where: { id },
       include: {
         resources: { include: { resource: { select: { code: true, name: true, openClass: true, providerId: true } } } },
-        tasks: { orderBy: { createdAt: 'asc' }, select: { step: true, candidateDeptId: true, status: true, dueAt: true, overdue: true, decision: true, reasons: true, completedAt: true } },
-        agreements: { select: { agreementNo: true, kind: true, status: true, terms: true, partyAConfirmedAt: true, partyBConfirmedAt: true, createdAt: true } },
-        grants: { select: { resource: { select: { code: true } }, status: true, accessMode: true, activatedAt: true, expiresAt: true, endReason: true } },
+        tasks: {
+          orderBy: { createdAt: 'asc' },
+          select: {
+            step: true,
+            candidateDeptId: true,
+            status: true,
+            dueAt: true,
+            overdue: true,
+            decision: true,
+            reasons: true,
+            completedAt: true,
+          },
+        },
+        agreements: {
+          select: {
+            agreementNo: true,
+            kind: true,
+            status: true,
+            terms: true,
+            partyAConfirmedAt: true,
+            partyBConfirmedAt: true,
+            createdAt: true,
+          },
+        },
+        grants: {
+          select: {
+            resource: { select: { code: true } },
+            status: true,
+            accessMode: true,
+            activatedAt: true,
+            expiresAt: true,
+            endReason: true,
+          },
+        },
         events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true } },
       },
     });
-    const authorization = await db.authorization.findFirst({ where: { applicationId: id }, include: { useReports: { orderBy: { submittedAt: 'asc' } } } });
-    const { details, idempotencyKey: _key, applicantKey: _ak, workflowId: _wf, events, grants, resources, ...rest } = app;
+    const authorization = await db.authorization.findFirst({
+      where: { applicationId: id },
+      include: { useReports: { orderBy: { submittedAt: 'asc' } } },
+    });
+    const {
+      details,
+      idempotencyKey: _key,
+      applicantKey: _ak,
+      workflowId: _wf,
+      events,
+      grants,
+      resources,
+      ...rest
+    } = app;
     const d = details as Record<string, unknown>;
     return {
-      ...rest, fieldOfUse: d.fieldOfUse, scenario: d.scenario, securityMeasures: d.securityMeasures, nonProfitResearch: d.nonProfitResearch,
-      resources: resources.map((r) => r.resource), grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
-      authorization, timeline: events,
+      ...rest,
+      fieldOfUse: d.fieldOfUse,
+      scenario: d.scenario,
+      securityMeasures: d.securityMeasures,
+      nonProfitResearch: d.nonProfitResearch,
+      resources: resources.map((r) => r.resource),
+      grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
+      authorization,
+      timeline: events,
     };
   }
 
@@ -267,7 +555,8 @@ export function openDataRouter(deps: ApiDeps): Router {
     const p = requirePublicApplicant(req);
     const { no } = parse(noParam, req.params, 'params');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
-    if (!app || app.procedure !== 'CONDITIONAL_OPEN' || app.applicantPublicId !== p.publicApplicantId) throw new AppError('NOT_FOUND', `No conditional open application ${no} of yours`);
+    if (!app || app.procedure !== 'CONDITIONAL_OPEN' || app.applicantPublicId !== p.publicApplicantId)
+      throw new AppError('NOT_FOUND', `No conditional open application ${no} of yours`);
     return { p, app };
   }
 
@@ -278,8 +567,18 @@ export function openDataRouter(deps: ApiDeps): Router {
     const [total, items] = await Promise.all([
       db.application.count({ where }),
       db.application.findMany({
-        where, orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }], skip: (q.page - 1) * q.pageSize, take: q.pageSize,
-        select: { applicationNo: true, status: true, purpose: true, submittedAt: true, decidedAt: true, outcomeReasons: true },
+        where,
+        orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        select: {
+          applicationNo: true,
+          status: true,
+          purpose: true,
+          submittedAt: true,
+          decidedAt: true,
+          outcomeReasons: true,
+        },
       }),
     ]);
     res.json({ items, page: q.page, pageSize: q.pageSize, total });
@@ -295,13 +594,25 @@ export function openDataRouter(deps: ApiDeps): Router {
     const body = parse(answerBody, req.body, 'body');
     const agreement = await db.agreement.findFirst({ where: { applicationId: app.id, kind: 'OPEN_USE' } });
     if (!agreement || agreement.status !== 'PENDING' || app.status !== 'AGREEMENT_PENDING') {
-      throw new AppError('CONFLICT', `Application ${app.applicationNo} has no open-use agreement awaiting an answer (status ${app.status})`);
+      throw new AppError(
+        'CONFLICT',
+        `Application ${app.applicationNo} has no open-use agreement awaiting an answer (status ${app.status})`,
+      );
     }
     const client = await temporalClient(deps);
-    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(app.workflowId).executeUpdate(answerOpenAgreementUpdate, {
-      args: [{ agreementNo: agreement.agreementNo, accept: body.accept, comment: body.comment, actor: { userId: p.userId, login: p.login, publicApplicantId: p.publicApplicantId } }],
-      updateId: `${agreement.id}:answer`,
-    }));
+    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
+      c.workflow.getHandle(app.workflowId).executeUpdate(answerOpenAgreementUpdate, {
+        args: [
+          {
+            agreementNo: agreement.agreementNo,
+            accept: body.accept,
+            comment: body.comment,
+            actor: { userId: p.userId, login: p.login, publicApplicantId: p.publicApplicantId },
+          },
+        ],
+        updateId: `${agreement.id}:answer`,
+      }),
+    );
     await waitForStatus(db, app.id, body.accept ? ['APPROVED'] : ['WITHDRAWN']);
     res.json(await view(app.id));
   });
@@ -312,12 +623,27 @@ export function openDataRouter(deps: ApiDeps): Router {
     const where: Prisma.AuthorizationWhereInput = { status: q.status, operatorId: q.operator };
     const [total, rows] = await Promise.all([
       db.authorization.count({ where }),
-      db.authorization.findMany({ where, orderBy: [{ startsAt: 'desc' }, { id: 'asc' }], skip: (q.page - 1) * q.pageSize, take: q.pageSize, include: { useReports: { orderBy: { submittedAt: 'asc' } } } }),
+      db.authorization.findMany({
+        where,
+        orderBy: [{ startsAt: 'desc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        include: { useReports: { orderBy: { submittedAt: 'asc' } } },
+      }),
     ]);
     const [operators, resources, applications] = await Promise.all([
-      db.publicApplicant.findMany({ where: { id: { in: rows.map((r) => r.operatorId) } }, select: { id: true, name: true, kind: true } }),
-      db.dataResource.findMany({ where: { id: { in: rows.flatMap((r) => r.resourceIds) } }, select: { id: true, code: true, name: true } }),
-      db.application.findMany({ where: { id: { in: rows.map((r) => r.applicationId).filter((x): x is string => !!x) } }, select: { id: true, applicationNo: true } }),
+      db.publicApplicant.findMany({
+        where: { id: { in: rows.map((r) => r.operatorId) } },
+        select: { id: true, name: true, kind: true },
+      }),
+      db.dataResource.findMany({
+        where: { id: { in: rows.flatMap((r) => r.resourceIds) } },
+        select: { id: true, code: true, name: true },
+      }),
+      db.application.findMany({
+        where: { id: { in: rows.map((r) => r.applicationId).filter((x): x is string => !!x) } },
+        select: { id: true, applicationNo: true },
+      }),
     ]);
     const items = rows.map((r) => ({
       ...r,
@@ -334,23 +660,49 @@ export function openDataRouter(deps: ApiDeps): Router {
     const { id } = parse(idParam, req.params, 'params');
     const body = parse(useReportBody, req.body, 'body');
     const authorization = await db.authorization.findUnique({ where: { id } });
-    if (!authorization || authorization.operatorId !== p.publicApplicantId) throw new AppError('NOT_FOUND', `No authorisation ${id} of yours`);
-    if (authorization.tenderId) throw new AppError('CONFLICT', `Authorisation ${id} was awarded by tender: report through its tender follow-up`);
-    const same = (r: { summary: string; securityIncidents: string | null }) => r.summary === body.summary && (r.securityIncidents ?? undefined) === body.securityIncidents;
-    const existing = await db.useReport.findUnique({ where: { authorizationId_period: { authorizationId: id, period: body.period } } });
+    if (!authorization || authorization.operatorId !== p.publicApplicantId)
+      throw new AppError('NOT_FOUND', `No authorisation ${id} of yours`);
+    if (authorization.tenderId)
+      throw new AppError('CONFLICT', `Authorisation ${id} was awarded by tender: report through its tender follow-up`);
+    const same = (r: { summary: string; securityIncidents: string | null }) =>
+      r.summary === body.summary && (r.securityIncidents ?? undefined) === body.securityIncidents;
+    const existing = await db.useReport.findUnique({
+      where: { authorizationId_period: { authorizationId: id, period: body.period } },
+    });
     if (existing) {
-      if (!same(existing)) throw new AppError('CONFLICT', `A different use report for period ${body.period} was already submitted`);
+      if (!same(existing))
+        throw new AppError('CONFLICT', `A different use report for period ${body.period} was already submitted`);
       return res.status(200).json(existing);
     }
     try {
       const [report] = await db.$transaction([
-        db.useReport.create({ data: { id: newId(), authorizationId: id, period: body.period, summary: body.summary, securityIncidents: body.securityIncidents ?? null, submittedById: p.userId } }),
-        db.auditLog.create({ data: { auditKey: `authorization:${id}:use-report:${body.period}`, actor: p.userId, action: 'USE_REPORT_SUBMITTED', entityType: 'Authorization', entityId: id, details: { period: body.period } } }),
+        db.useReport.create({
+          data: {
+            id: newId(),
+            authorizationId: id,
+            period: body.period,
+            summary: body.summary,
+            securityIncidents: body.securityIncidents ?? null,
+            submittedById: p.userId,
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `authorization:${id}:use-report:${body.period}`,
+            actor: p.userId,
+            action: 'USE_REPORT_SUBMITTED',
+            entityType: 'Authorization',
+            entityId: id,
+            details: { period: body.period },
+          },
+        }),
       ]);
       res.status(201).json(report);
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.useReport.findUniqueOrThrow({ where: { authorizationId_period: { authorizationId: id, period: body.period } } });
+        const winner = await db.useReport.findUniqueOrThrow({
+          where: { authorizationId_period: { authorizationId: id, period: body.period } },
+        });
         if (same(winner)) return res.status(200).json(winner);
         throw new AppError('CONFLICT', `A different use report for period ${body.period} was already submitted`);
       }
@@ -364,14 +716,28 @@ export function openDataRouter(deps: ApiDeps): Router {
     const body = parse(revokeBody, req.body, 'body');
     const authorization = await db.authorization.findUnique({ where: { id } });
     if (!authorization) throw new AppError('NOT_FOUND', `No authorisation ${id}`);
-    const app = authorization.applicationId ? await db.application.findUnique({ where: { id: authorization.applicationId } }) : null;
-    if (authorization.tenderId || !app || app.procedure !== 'CONDITIONAL_OPEN') throw new AppError('CONFLICT', `Authorisation ${id} was awarded by tender and is ended through its tender procedure`);
-    if (authorization.status !== 'ACTIVE') throw new AppError('CONFLICT', `Authorisation ${id} is ${authorization.status}`);
+    const app = authorization.applicationId
+      ? await db.application.findUnique({ where: { id: authorization.applicationId } })
+      : null;
+    if (authorization.tenderId || !app || app.procedure !== 'CONDITIONAL_OPEN')
+      throw new AppError(
+        'CONFLICT',
+        `Authorisation ${id} was awarded by tender and is ended through its tender procedure`,
+      );
+    if (authorization.status !== 'ACTIVE')
+      throw new AppError('CONFLICT', `Authorisation ${id} is ${authorization.status}`);
     const client = await temporalClient(deps);
-    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) => c.workflow.getHandle(app.workflowId).executeUpdate(revokeOpenAuthorizationUpdate, {
-      args: [{ reasons: body.reasons, actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles } }],
-      updateId: `${id}:revoke`,
-    }));
+    await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
+      c.workflow.getHandle(app.workflowId).executeUpdate(revokeOpenAuthorizationUpdate, {
+        args: [
+          {
+            reasons: body.reasons,
+            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+          },
+        ],
+        updateId: `${id}:revoke`,
+      }),
+    );
     await waitForStatus(db, app.id, ['REVOKED']);
     res.json(await db.authorization.findUniqueOrThrow({ where: { id }, include: { useReports: true } }));
   });

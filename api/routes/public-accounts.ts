@@ -17,46 +17,107 @@ import { documented } from '../openapi';
 /** 统一社会信用代码 (GB 32100-2015): 18 characters, no I, O, S, V or Z. */
 const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 
-const registerBody = z.object({
-  login: z.string().trim().min(3).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits and . _ - only'),
-  displayName: z.string().trim().min(1).max(100),
-  email: z.email().max(200),
-  kind: z.enum(['CITIZEN', 'LEGAL_PERSON', 'OTHER_ORGANIZATION', 'UNIVERSITY', 'RESEARCH_INSTITUTE']),
-  /** Legal name of the person or organisation. */
-  name: z.string().trim().min(2).max(200),
-  unifiedCreditCode: z.string().trim().toUpperCase().regex(CREDIT_CODE, 'must be an 18-character 统一社会信用代码').optional(),
-}).strict().superRefine((b, ctx) => {
-  if (b.kind === 'CITIZEN' && b.unifiedCreditCode) ctx.addIssue({ code: 'custom', path: ['unifiedCreditCode'], message: 'a citizen has no 统一社会信用代码' });
-  if (b.kind !== 'CITIZEN' && !b.unifiedCreditCode) ctx.addIssue({ code: 'custom', path: ['unifiedCreditCode'], message: `required for ${b.kind}` });
-});
+const registerBody = z
+  .object({
+    login: z
+      .string()
+      .trim()
+      .min(3)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits and . _ - only'),
+    displayName: z.string().trim().min(1).max(100),
+    email: z.email().max(200),
+    kind: z.enum(['CITIZEN', 'LEGAL_PERSON', 'OTHER_ORGANIZATION', 'UNIVERSITY', 'RESEARCH_INSTITUTE']),
+    /** Legal name of the person or organisation. */
+    name: z.string().trim().min(2).max(200),
+    unifiedCreditCode: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(CREDIT_CODE, 'must be an 18-character 统一社会信用代码')
+      .optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.kind === 'CITIZEN' && b.unifiedCreditCode)
+      ctx.addIssue({ code: 'custom', path: ['unifiedCreditCode'], message: 'a citizen has no 统一社会信用代码' });
+    if (b.kind !== 'CITIZEN' && !b.unifiedCreditCode)
+      ctx.addIssue({ code: 'custom', path: ['unifiedCreditCode'], message: `required for ${b.kind}` });
+  });
 
 type RegisterBody = z.infer<typeof registerBody>;
 
 export function publicAccountsRouter(deps: ApiDeps): Router {
   const { db } = deps;
-  documented({ method: 'post', path: '/api/public/accounts', summary: 'Register a public applicant (citizen, legal person, organisation, university, research institute)', tags: ['open data'], auth: 'none', body: registerBody, responses: { 201: 'Registered', 200: 'Repeat of an earlier registration', 409: 'Login or credit code already registered with other details' } });
-  documented({ method: 'get', path: '/api/public/me', summary: 'The signed-in public applicant', tags: ['open data'], auth: 'required' });
+  documented({
+    method: 'post',
+    path: '/api/public/accounts',
+    summary: 'Register a public applicant (citizen, legal person, organisation, university, research institute)',
+    tags: ['open data'],
+    auth: 'none',
+    body: registerBody,
+    responses: {
+      201: 'Registered',
+      200: 'Repeat of an earlier registration',
+      409: 'Login or credit code already registered with other details',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/public/me',
+    summary: 'The signed-in public applicant',
+    tags: ['open data'],
+    auth: 'required',
+  });
   const router = Router();
 
   async function view(userId: string) {
     const u = await db.user.findUniqueOrThrow({ where: { id: userId }, include: { publicApplicant: true } });
     const a = u.publicApplicant!;
     return {
-      login: u.login, displayName: u.displayName, email: u.email, accountType: u.accountType, roles: u.roles,
-      applicant: { id: a.id, kind: a.kind, name: a.name, unifiedCreditCode: a.unifiedCreditCode, contactEmail: a.contactEmail, createdAt: a.createdAt },
+      login: u.login,
+      displayName: u.displayName,
+      email: u.email,
+      accountType: u.accountType,
+      roles: u.roles,
+      applicant: {
+        id: a.id,
+        kind: a.kind,
+        name: a.name,
+        unifiedCreditCode: a.unifiedCreditCode,
+        contactEmail: a.contactEmail,
+        createdAt: a.createdAt,
+      },
     };
   }
 
   /** A repeat with identical content is the same registration; anything else is someone else's. */
   async function existing(body: RegisterBody) {
     const byLogin = await db.user.findUnique({ where: { login: body.login }, include: { publicApplicant: true } });
-    const byCode = body.unifiedCreditCode ? await db.publicApplicant.findUnique({ where: { unifiedCreditCode: body.unifiedCreditCode }, include: { user: true } }) : null;
+    const byCode = body.unifiedCreditCode
+      ? await db.publicApplicant.findUnique({
+          where: { unifiedCreditCode: body.unifiedCreditCode },
+          include: { user: true },
+        })
+      : null;
     if (!byLogin && !byCode) return null;
     const a = byLogin?.publicApplicant;
-    const same = byLogin && a && byLogin.accountType === 'PUBLIC' && byLogin.email === body.email && byLogin.displayName === body.displayName
-      && a.kind === body.kind && a.name === body.name && (a.unifiedCreditCode ?? undefined) === body.unifiedCreditCode && (!byCode || byCode.id === a.id);
+    const same =
+      byLogin &&
+      a &&
+      byLogin.accountType === 'PUBLIC' &&
+      byLogin.email === body.email &&
+      byLogin.displayName === body.displayName &&
+      a.kind === body.kind &&
+      a.name === body.name &&
+      (a.unifiedCreditCode ?? undefined) === body.unifiedCreditCode &&
+      (!byCode || byCode.id === a.id);
     if (same) return byLogin.id;
-    if (byCode && byCode.user?.login !== body.login) throw new AppError('CONFLICT', `统一社会信用代码 ${body.unifiedCreditCode} is already registered to another account`);
+    if (byCode && byCode.user?.login !== body.login)
+      throw new AppError(
+        'CONFLICT',
+        `统一社会信用代码 ${body.unifiedCreditCode} is already registered to another account`,
+      );
     throw new AppError('CONFLICT', `Login "${body.login}" is already registered with other details`);
   }
 
@@ -68,9 +129,36 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
     const userId = newId();
     try {
       await db.$transaction([
-        db.publicApplicant.create({ data: { id: applicantId, kind: body.kind, name: body.name, unifiedCreditCode: body.unifiedCreditCode ?? null, contactEmail: body.email } }),
-        db.user.create({ data: { id: userId, login: body.login, displayName: body.displayName, email: body.email, accountType: 'PUBLIC', roles: ['PUBLIC_APPLICANT'], publicApplicantId: applicantId } }),
-        db.auditLog.create({ data: { auditKey: `public-account:${userId}:registered`, actor: userId, action: 'PUBLIC_APPLICANT_REGISTERED', entityType: 'PublicApplicant', entityId: applicantId, details: { kind: body.kind } } }),
+        db.publicApplicant.create({
+          data: {
+            id: applicantId,
+            kind: body.kind,
+            name: body.name,
+            unifiedCreditCode: body.unifiedCreditCode ?? null,
+            contactEmail: body.email,
+          },
+        }),
+        db.user.create({
+          data: {
+            id: userId,
+            login: body.login,
+            displayName: body.displayName,
+            email: body.email,
+            accountType: 'PUBLIC',
+            roles: ['PUBLIC_APPLICANT'],
+            publicApplicantId: applicantId,
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `public-account:${userId}:registered`,
+            actor: userId,
+            action: 'PUBLIC_APPLICANT_REGISTERED',
+            entityType: 'PublicApplicant',
+            entityId: applicantId,
+            details: { kind: body.kind },
+          },
+        }),
       ]);
     } catch (err) {
       // Two identical registrations raced: the loser answers with the winner's account.

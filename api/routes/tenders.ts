@@ -16,8 +16,14 @@ import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
 import type { TaskActor } from '../../workflows/messages';
 import {
-  amendTenderUpdate, announceTenderUpdate, cancelTenderUpdate, confirmAwardUpdate, openTenderCommentUpdate, BidderActor,
-  raiseTenderObjectionUpdate, submitBidUpdate,
+  amendTenderUpdate,
+  announceTenderUpdate,
+  cancelTenderUpdate,
+  confirmAwardUpdate,
+  openTenderCommentUpdate,
+  BidderActor,
+  raiseTenderObjectionUpdate,
+  submitBidUpdate,
 } from '../../workflows/tender-messages';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -32,86 +38,131 @@ import { paginationQuery } from './catalog';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-const criterionSchema = z.object({
-  key: z.string().trim().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -'),
-  name: text(100),
-  weight: z.number().positive().max(100),
-  kind: z.enum(['SCORED', 'PRICE']).default('SCORED'),
-}).strict();
+const criterionSchema = z
+  .object({
+    key: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -'),
+    name: text(100),
+    weight: z.number().positive().max(100),
+    kind: z.enum(['SCORED', 'PRICE']).default('SCORED'),
+  })
+  .strict();
 
-const createBody = z.object({
-  idempotencyKey: idempotencyKeySchema,
-  title: text(200),
-  resourceCodes: z.array(text(64)).min(1).max(50).refine((c) => new Set(c).size === c.length, 'must not repeat a resource'),
-  scope: text(4000),
-  authorizationModel: text(200),
-  termMonths: z.number().int().min(1).max(120),
-  feeCap: z.number().positive().max(1e12),
-  eligibility: z.object({
-    requireSecurityCapability: z.boolean().default(true),
-    requireNoSeriousViolations: z.boolean().default(true),
-    other: z.array(text(500)).max(50).default([]),
-  }).strict(),
-  criteria: z.array(criterionSchema).min(1).max(20),
-  evaluators: z.array(z.object({ login: text(100), declaredAffiliations: z.array(text(64)).max(50).default([]) }).strict()).min(1).max(25),
-}).strict();
+const createBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    title: text(200),
+    resourceCodes: z
+      .array(text(64))
+      .min(1)
+      .max(50)
+      .refine((c) => new Set(c).size === c.length, 'must not repeat a resource'),
+    scope: text(4000),
+    authorizationModel: text(200),
+    termMonths: z.number().int().min(1).max(120),
+    feeCap: z.number().positive().max(1e12),
+    eligibility: z
+      .object({
+        requireSecurityCapability: z.boolean().default(true),
+        requireNoSeriousViolations: z.boolean().default(true),
+        other: z.array(text(500)).max(50).default([]),
+      })
+      .strict(),
+    criteria: z.array(criterionSchema).min(1).max(20),
+    evaluators: z
+      .array(z.object({ login: text(100), declaredAffiliations: z.array(text(64)).max(50).default([]) }).strict())
+      .min(1)
+      .max(25),
+  })
+  .strict();
 
 const announceBody = z.object({ bidDeadline: z.iso.datetime({ offset: true }).optional() }).strict();
-const amendBody = z.object({
-  reason: text(2000),
-  title: text(200).optional(),
-  scope: text(4000).optional(),
-  authorizationModel: text(200).optional(),
-  eligibilityOther: z.array(text(500)).max(50).optional(),
-  bidDeadline: z.iso.datetime({ offset: true }).optional(),
-}).strict();
+const amendBody = z
+  .object({
+    reason: text(2000),
+    title: text(200).optional(),
+    scope: text(4000).optional(),
+    authorizationModel: text(200).optional(),
+    eligibilityOther: z.array(text(500)).max(50).optional(),
+    bidDeadline: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
 const reasonsBody = z.object({ reasons: text(4000) }).strict();
 const commentBody = z.object({ content: text(4000) }).strict();
-const bidBody = z.object({
-  price: z.number().positive().max(1e12),
-  plan: text(20000),
-  securityMeasures: text(20000),
-  eligibilityDocuments: z.array(text(500)).min(1).max(50),
-  declarations: z.object({ securityCapability: z.boolean(), noSeriousViolations: z.boolean() }).strict(),
-}).strict();
+const bidBody = z
+  .object({
+    price: z.number().positive().max(1e12),
+    plan: text(20000),
+    securityMeasures: text(20000),
+    eligibilityDocuments: z.array(text(500)).min(1).max(50),
+    declarations: z.object({ securityCapability: z.boolean(), noSeriousViolations: z.boolean() }).strict(),
+  })
+  .strict();
 const objectionBody = z.object({ content: text(4000) }).strict();
-const scoresBody = z.object({
-  scores: z.array(z.object({ bidId: text(64), criterion: text(32), score: z.number().min(0).max(100) }).strict()).min(1).max(2000),
-  comment: z.string().trim().max(4000).optional(),
-}).strict();
-const listQuery = z.object({
-  status: z.enum(['DRAFT', 'COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED']).optional(),
-  ...paginationQuery,
-}).strict();
+const scoresBody = z
+  .object({
+    scores: z
+      .array(z.object({ bidId: text(64), criterion: text(32), score: z.number().min(0).max(100) }).strict())
+      .min(1)
+      .max(2000),
+    comment: z.string().trim().max(4000).optional(),
+  })
+  .strict();
+const listQuery = z
+  .object({
+    status: z
+      .enum(['DRAFT', 'COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED'])
+      .optional(),
+    ...paginationQuery,
+  })
+  .strict();
 const noParam = z.object({ no: z.string().min(1).max(80) });
 
 /** What the public sees of a tender: everything but drafts. */
 const PUBLIC_STATUSES = ['COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED'] as const;
 
 export function isAuthority(p: Principal | undefined): boolean {
-  return !!p && p.departmentKind === 'AUTHORITY' && (p.roles.includes('AUTHORITY_REVIEWER') || p.roles.includes('ADMIN'));
+  return (
+    !!p && p.departmentKind === 'AUTHORITY' && (p.roles.includes('AUTHORITY_REVIEWER') || p.roles.includes('ADMIN'))
+  );
 }
 
 export function requireAuthority(req: Request): Principal {
   const p = requirePrincipal(req);
-  if (!isAuthority(p)) throw new AppError('FORBIDDEN', 'Only a reviewer or administrator of the data authority may manage tenders');
+  if (!isAuthority(p))
+    throw new AppError('FORBIDDEN', 'Only a reviewer or administrator of the data authority may manage tenders');
   return p;
 }
 
 /** 法人: bids and objections come from a legal person's account (招标投标法 Art. 25). */
 function requireLegalPerson(req: Request, db: Db): Promise<{ p: Principal; actor: BidderActor }> {
   const p = requirePrincipal(req);
-  if (!p.publicApplicantId) throw new AppError('BIDDER_NOT_ELIGIBLE', 'Only registered public applicants that are legal persons may bid');
+  if (!p.publicApplicantId)
+    throw new AppError('BIDDER_NOT_ELIGIBLE', 'Only registered public applicants that are legal persons may bid');
   return db.publicApplicant.findUniqueOrThrow({ where: { id: p.publicApplicantId } }).then((pa) => {
-    if (pa.kind !== 'LEGAL_PERSON') throw new AppError('BIDDER_NOT_ELIGIBLE', `Only legal persons may bid for a commercial authorisation; ${pa.name} is registered as ${pa.kind}`);
+    if (pa.kind !== 'LEGAL_PERSON')
+      throw new AppError(
+        'BIDDER_NOT_ELIGIBLE',
+        `Only legal persons may bid for a commercial authorisation; ${pa.name} is registered as ${pa.kind}`,
+      );
     return { p, actor: { userId: p.userId, login: p.login, publicApplicantId: pa.id } };
   });
 }
 
-export const staffActor = (p: Principal): TaskActor => ({ userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles });
+export const staffActor = (p: Principal): TaskActor => ({
+  userId: p.userId,
+  login: p.login,
+  departmentId: p.departmentId,
+  roles: p.roles,
+});
 
 export async function policyNow(db: Db): Promise<ProcedurePolicy> {
-  const versions = await db.policyVersion.findMany({ where: { effectiveFrom: { lte: new Date() } }, orderBy: { effectiveFrom: 'asc' } });
+  const versions = await db.policyVersion.findMany({
+    where: { effectiveFrom: { lte: new Date() } },
+    orderBy: { effectiveFrom: 'asc' },
+  });
   return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));
 }
 
@@ -123,27 +174,131 @@ function newTenderNo(): string {
 export function tendersRouter(deps: ApiDeps): Router {
   const { db } = deps;
   const tag = ['tenders'];
-  documented({ method: 'post', path: '/api/tenders', summary: 'Draft a commercial-authorisation tender (implementation plan) and start its procedure', tags: tag, auth: 'required', body: createBody, responses: { 201: 'Drafted', 403: 'Not the data authority', 422: 'A resource is not CONDITIONAL-open', 503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request' } });
-  documented({ method: 'get', path: '/api/tenders', summary: 'Public tender list (drafts only for the authority)', tags: tag, auth: 'optional', query: listQuery });
-  documented({ method: 'get', path: '/api/tenders/{no}', summary: 'Tender detail; bids appear only after opening, never their sealed contents', tags: tag, auth: 'optional' });
-  documented({ method: 'get', path: '/api/tenders/{no}/bids', summary: 'Opened bids with their contents, for the authority and the committee', tags: tag, auth: 'required', responses: { 200: 'OK', 403: 'BIDS_SEALED before opening, or not allowed' } });
-  documented({ method: 'post', path: '/api/tenders/{no}/comment-period', summary: 'Open the public comment period on the plan', tags: tag, auth: 'required' });
-  documented({ method: 'post', path: '/api/tenders/{no}/comments', summary: 'Comment on a plan during its comment period', tags: tag, auth: 'required', body: commentBody });
-  documented({ method: 'post', path: '/api/tenders/{no}/announce', summary: 'Publish the announcement with its bid deadline (at least the policy minimum)', tags: tag, auth: 'required', body: announceBody, responses: { 200: 'Announced', 422: 'BID_WINDOW_TOO_SHORT' } });
-  documented({ method: 'post', path: '/api/tenders/{no}/amend', summary: 'Change the announcement; the bid window is extended as the policy requires', tags: tag, auth: 'required', body: amendBody });
-  documented({ method: 'post', path: '/api/tenders/{no}/cancel', summary: 'Cancel a tender before opening', tags: tag, auth: 'required', body: reasonsBody });
-  documented({ method: 'put', path: '/api/tenders/{no}/bid', summary: 'Submit or replace the signed-in legal person\'s sealed bid before the deadline', tags: tag, auth: 'required', body: bidBody, responses: { 200: 'Accepted (receipt only)', 403: 'BIDDER_NOT_ELIGIBLE', 409: 'BID_DEADLINE_PASSED' } });
-  documented({ method: 'get', path: '/api/tenders/{no}/bid', summary: 'Receipt of the signed-in bidder\'s bid (never its contents before opening)', tags: tag, auth: 'required' });
-  documented({ method: 'post', path: '/api/tenders/{no}/objections', summary: 'A bidder objects to the proposed winner during publicity', tags: tag, auth: 'required', body: objectionBody, responses: { 201: 'Received', 409: 'PUBLICITY_CLOSED' } });
-  documented({ method: 'post', path: '/api/tenders/{no}/agreement/confirm', summary: 'The winner confirms the authorisation agreement', tags: tag, auth: 'required' });
-  documented({ method: 'post', path: '/api/tenders/{no}/scores', summary: 'A committee member submits the score sheet of their inbox task (all valid bids × scored criteria)', tags: tag, auth: 'required', body: scoresBody });
+  documented({
+    method: 'post',
+    path: '/api/tenders',
+    summary: 'Draft a commercial-authorisation tender (implementation plan) and start its procedure',
+    tags: tag,
+    auth: 'required',
+    body: createBody,
+    responses: {
+      201: 'Drafted',
+      403: 'Not the data authority',
+      422: 'A resource is not CONDITIONAL-open',
+      503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/tenders',
+    summary: 'Public tender list (drafts only for the authority)',
+    tags: tag,
+    auth: 'optional',
+    query: listQuery,
+  });
+  documented({
+    method: 'get',
+    path: '/api/tenders/{no}',
+    summary: 'Tender detail; bids appear only after opening, never their sealed contents',
+    tags: tag,
+    auth: 'optional',
+  });
+  documented({
+    method: 'get',
+    path: '/api/tenders/{no}/bids',
+    summary: 'Opened bids with their contents, for the authority and the committee',
+    tags: tag,
+    auth: 'required',
+    responses: { 200: 'OK', 403: 'BIDS_SEALED before opening, or not allowed' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/comment-period',
+    summary: 'Open the public comment period on the plan',
+    tags: tag,
+    auth: 'required',
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/comments',
+    summary: 'Comment on a plan during its comment period',
+    tags: tag,
+    auth: 'required',
+    body: commentBody,
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/announce',
+    summary: 'Publish the announcement with its bid deadline (at least the policy minimum)',
+    tags: tag,
+    auth: 'required',
+    body: announceBody,
+    responses: { 200: 'Announced', 422: 'BID_WINDOW_TOO_SHORT' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/amend',
+    summary: 'Change the announcement; the bid window is extended as the policy requires',
+    tags: tag,
+    auth: 'required',
+    body: amendBody,
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/cancel',
+    summary: 'Cancel a tender before opening',
+    tags: tag,
+    auth: 'required',
+    body: reasonsBody,
+  });
+  documented({
+    method: 'put',
+    path: '/api/tenders/{no}/bid',
+    summary: "Submit or replace the signed-in legal person's sealed bid before the deadline",
+    tags: tag,
+    auth: 'required',
+    body: bidBody,
+    responses: { 200: 'Accepted (receipt only)', 403: 'BIDDER_NOT_ELIGIBLE', 409: 'BID_DEADLINE_PASSED' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/tenders/{no}/bid',
+    summary: "Receipt of the signed-in bidder's bid (never its contents before opening)",
+    tags: tag,
+    auth: 'required',
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/objections',
+    summary: 'A bidder objects to the proposed winner during publicity',
+    tags: tag,
+    auth: 'required',
+    body: objectionBody,
+    responses: { 201: 'Received', 409: 'PUBLICITY_CLOSED' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/agreement/confirm',
+    summary: 'The winner confirms the authorisation agreement',
+    tags: tag,
+    auth: 'required',
+  });
+  documented({
+    method: 'post',
+    path: '/api/tenders/{no}/scores',
+    summary: 'A committee member submits the score sheet of their inbox task (all valid bids × scored criteria)',
+    tags: tag,
+    auth: 'required',
+    body: scoresBody,
+  });
 
   const router = Router();
 
   async function loadTender(req: Request): Promise<Tender> {
     const { no } = parse(noParam, req.params, 'params');
     const tender = await db.tender.findUnique({ where: { tenderNo: no } });
-    if (!tender || (tender.status === 'DRAFT' && !isAuthority(req.principal))) throw new AppError('NOT_FOUND', `No tender ${no}`);
+    if (!tender || (tender.status === 'DRAFT' && !isAuthority(req.principal)))
+      throw new AppError('NOT_FOUND', `No tender ${no}`);
     return tender;
   }
 
@@ -153,20 +308,44 @@ export function tendersRouter(deps: ApiDeps): Router {
   }
 
   async function tenderView(id: string, viewer: Principal | undefined) {
-    const t = await db.tender.findUniqueOrThrow({ where: { id }, include: { bids: { orderBy: [{ rank: 'asc' }, { submittedAt: 'asc' }] }, _count: { select: { comments: true, objections: true } } } });
-    const resources = await db.dataResource.findMany({ where: { id: { in: t.resourceIds } }, select: { code: true, name: true, openClass: true, providerId: true } });
+    const t = await db.tender.findUniqueOrThrow({
+      where: { id },
+      include: {
+        bids: { orderBy: [{ rank: 'asc' }, { submittedAt: 'asc' }] },
+        _count: { select: { comments: true, objections: true } },
+      },
+    });
+    const resources = await db.dataResource.findMany({
+      where: { id: { in: t.resourceIds } },
+      select: { code: true, name: true, openClass: true, providerId: true },
+    });
     const opened = t.openedAt !== null;
-    const names = new Map((await db.publicApplicant.findMany({ where: { id: { in: t.bids.map((b) => b.bidderId) } } })).map((p) => [p.id, p.name]));
+    const names = new Map(
+      (await db.publicApplicant.findMany({ where: { id: { in: t.bids.map((b) => b.bidderId) } } })).map((p) => [
+        p.id,
+        p.name,
+      ]),
+    );
     const ranked = ['PUBLICITY', 'AWARDED'].includes(t.status);
     const { bids, _count, createdById: _c, ...rest } = t;
     return {
-      ...rest, feeCap: Number(t.feeCap), resources, commentCount: _count.comments, objectionCount: isAuthority(viewer) ? _count.objections : undefined,
+      ...rest,
+      feeCap: Number(t.feeCap),
+      resources,
+      commentCount: _count.comments,
+      objectionCount: isAuthority(viewer) ? _count.objections : undefined,
       // Sealed: before opening nothing about the bids is shown, not even how many there are (招标投标法 Art. 22).
       sealed: !opened,
-      bids: opened ? bids.map((b) => ({
-        bidderId: b.bidderId, bidderName: names.get(b.bidderId) ?? b.bidderId, price: Number(b.price), status: b.status, invalidReason: b.invalidReason,
-        ...(ranked ? { score: b.score === null ? null : Number(b.score), rank: b.rank } : {}),
-      })) : null,
+      bids: opened
+        ? bids.map((b) => ({
+            bidderId: b.bidderId,
+            bidderName: names.get(b.bidderId) ?? b.bidderId,
+            price: Number(b.price),
+            status: b.status,
+            invalidReason: b.invalidReason,
+            ...(ranked ? { score: b.score === null ? null : Number(b.score), rank: b.rank } : {}),
+          }))
+        : null,
     };
   }
 
@@ -177,7 +356,11 @@ export function tendersRouter(deps: ApiDeps): Router {
     const key = { createdById_idempotencyKey: { createdById: p.userId, idempotencyKey: body.idempotencyKey } };
     // A repeated POST (the answer was lost, or the workflow start failed) resumes the same draft.
     const resume = async (t: Tender) => {
-      if (t.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency key was already used for tender ${t.tenderNo} with different content`);
+      if (t.requestHash !== requestHash)
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency key was already used for tender ${t.tenderNo} with different content`,
+        );
       await startTender(deps, t.id);
       res.status(200).json(await tenderView(t.id, p));
     };
@@ -185,14 +368,22 @@ export function tendersRouter(deps: ApiDeps): Router {
     if (previous) return resume(previous);
 
     const problems = criteriaProblems(body.criteria);
-    if (problems.length) throw new AppError('VALIDATION_FAILED', `Invalid body: criteria: ${problems.join('; ')}`, problems.map((m) => ({ path: 'criteria', message: m })));
+    if (problems.length)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Invalid body: criteria: ${problems.join('; ')}`,
+        problems.map((m) => ({ path: 'criteria', message: m })),
+      );
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
     if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
     const notConditional = resources.filter((r) => r.openClass !== 'CONDITIONAL');
     if (notConditional.length) {
-      throw new AppError('RESOURCE_CLASS_MISMATCH', `Only CONDITIONAL-open resources can be authorised for commercial use by tender (Art. 27 ¶3): ${notConditional.map((r) => `${r.code} is ${r.openClass}`).join('; ')}`,
-        { resources: notConditional.map((r) => ({ code: r.code, openClass: r.openClass })) });
+      throw new AppError(
+        'RESOURCE_CLASS_MISMATCH',
+        `Only CONDITIONAL-open resources can be authorised for commercial use by tender (Art. 27 ¶3): ${notConditional.map((r) => `${r.code} is ${r.openClass}`).join('; ')}`,
+        { resources: notConditional.map((r) => ({ code: r.code, openClass: r.openClass })) },
+      );
     }
     const policy = await policyNow(db);
     const users = await db.user.findMany({ where: { login: { in: body.evaluators.map((e) => e.login) } } });
@@ -200,9 +391,16 @@ export function tendersRouter(deps: ApiDeps): Router {
       const u = users.find((x) => x.login === e.login);
       return !u || !u.active || u.departmentId !== p.departmentId || !u.roles.includes('EVALUATOR');
     });
-    if (badEvaluators.length) throw new AppError('VALIDATION_FAILED', `Invalid body: evaluators: not evaluators of the data authority: ${badEvaluators.map((e) => e.login).join(', ')}`);
+    if (badEvaluators.length)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Invalid body: evaluators: not evaluators of the data authority: ${badEvaluators.map((e) => e.login).join(', ')}`,
+      );
     if (new Set(users.map((u) => u.id)).size < policy.tenderMinEvaluators) {
-      throw new AppError('VALIDATION_FAILED', `Invalid body: evaluators: the committee needs at least ${policy.tenderMinEvaluators} different members`);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Invalid body: evaluators: the committee needs at least ${policy.tenderMinEvaluators} different members`,
+      );
     }
     const tenderNo = newTenderNo();
     const id = newId();
@@ -211,17 +409,43 @@ export function tendersRouter(deps: ApiDeps): Router {
       [tender] = await db.$transaction([
         db.tender.create({
           data: {
-            id, tenderNo, workflowId: `commercial-tender/${tenderNo}`, title: body.title, resourceIds: resources.map((r) => r.id), scope: body.scope, authorizationModel: body.authorizationModel,
-            termMonths: body.termMonths, feeCap: body.feeCap, eligibility: body.eligibility, criteria: body.criteria, createdById: p.userId,
-            idempotencyKey: body.idempotencyKey, requestHash,
-            evaluators: { create: body.evaluators.map((e) => ({ userId: users.find((u) => u.login === e.login)!.id, declaredAffiliations: e.declaredAffiliations })) },
+            id,
+            tenderNo,
+            workflowId: `commercial-tender/${tenderNo}`,
+            title: body.title,
+            resourceIds: resources.map((r) => r.id),
+            scope: body.scope,
+            authorizationModel: body.authorizationModel,
+            termMonths: body.termMonths,
+            feeCap: body.feeCap,
+            eligibility: body.eligibility,
+            criteria: body.criteria,
+            createdById: p.userId,
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+            evaluators: {
+              create: body.evaluators.map((e) => ({
+                userId: users.find((u) => u.login === e.login)!.id,
+                declaredAffiliations: e.declaredAffiliations,
+              })),
+            },
           },
         }),
-        db.auditLog.create({ data: { auditKey: `tender:${id}:drafted`, actor: p.userId, action: 'TENDER_DRAFTED', entityType: 'Tender', entityId: id, details: { tenderNo, resources: body.resourceCodes } } }),
+        db.auditLog.create({
+          data: {
+            auditKey: `tender:${id}:drafted`,
+            actor: p.userId,
+            action: 'TENDER_DRAFTED',
+            entityType: 'Tender',
+            entityId: id,
+            details: { tenderNo, resources: body.resourceCodes },
+          },
+        }),
       ]);
     } catch (err) {
       // Two identical POSTs raced: the loser answers with the winner's draft.
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return resume(await db.tender.findUniqueOrThrow({ where: key }));
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+        return resume(await db.tender.findUniqueOrThrow({ where: key }));
       throw err;
     }
     await startTender(deps, tender.id);
@@ -231,16 +455,37 @@ export function tendersRouter(deps: ApiDeps): Router {
   router.get('/api/tenders', async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     const statuses = isAuthority(req.principal) ? undefined : [...PUBLIC_STATUSES];
-    if (q.status && statuses && !statuses.includes(q.status as (typeof PUBLIC_STATUSES)[number])) return res.json({ items: [], page: q.page, pageSize: q.pageSize, total: 0 });
+    if (q.status && statuses && !statuses.includes(q.status as (typeof PUBLIC_STATUSES)[number]))
+      return res.json({ items: [], page: q.page, pageSize: q.pageSize, total: 0 });
     const where: Prisma.TenderWhereInput = { status: q.status ?? (statuses ? { in: statuses } : undefined) };
     const [total, rows] = await Promise.all([
       db.tender.count({ where }),
       db.tender.findMany({
-        where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip: (q.page - 1) * q.pageSize, take: q.pageSize,
-        select: { tenderNo: true, round: true, previousTenderId: true, title: true, status: true, termMonths: true, feeCap: true, announcedAt: true, bidDeadline: true, publicityEndsAt: true, awardedAt: true },
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        select: {
+          tenderNo: true,
+          round: true,
+          previousTenderId: true,
+          title: true,
+          status: true,
+          termMonths: true,
+          feeCap: true,
+          announcedAt: true,
+          bidDeadline: true,
+          publicityEndsAt: true,
+          awardedAt: true,
+        },
       }),
     ]);
-    res.json({ items: rows.map((r) => ({ ...r, feeCap: Number(r.feeCap) })), page: q.page, pageSize: q.pageSize, total });
+    res.json({
+      items: rows.map((r) => ({ ...r, feeCap: Number(r.feeCap) })),
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+    });
   });
 
   router.get('/api/tenders/:no', async (req, res) => {
@@ -251,21 +496,50 @@ export function tendersRouter(deps: ApiDeps): Router {
   router.get('/api/tenders/:no/bids', async (req, res) => {
     const p = requirePrincipal(req);
     const tender = await loadTender(req);
-    const member = await db.tenderEvaluator.findUnique({ where: { tenderId_userId: { tenderId: tender.id, userId: p.userId } } });
-    if (!isAuthority(p) && !(member && !member.recused)) throw new AppError('FORBIDDEN', 'Only the data authority and the evaluation committee read opened bids');
-    if (!tender.openedAt) throw new AppError('BIDS_SEALED', `Bids of tender ${tender.tenderNo} are sealed until opening at ${tender.bidDeadline?.toISOString() ?? 'the bid deadline'}`);
+    const member = await db.tenderEvaluator.findUnique({
+      where: { tenderId_userId: { tenderId: tender.id, userId: p.userId } },
+    });
+    if (!isAuthority(p) && !(member && !member.recused))
+      throw new AppError('FORBIDDEN', 'Only the data authority and the evaluation committee read opened bids');
+    if (!tender.openedAt)
+      throw new AppError(
+        'BIDS_SEALED',
+        `Bids of tender ${tender.tenderNo} are sealed until opening at ${tender.bidDeadline?.toISOString() ?? 'the bid deadline'}`,
+      );
     const bids = await db.bid.findMany({ where: { tenderId: tender.id }, orderBy: { submittedAt: 'asc' } });
-    const names = new Map((await db.publicApplicant.findMany({ where: { id: { in: bids.map((b) => b.bidderId) } } })).map((x) => [x.id, x.name]));
+    const names = new Map(
+      (await db.publicApplicant.findMany({ where: { id: { in: bids.map((b) => b.bidderId) } } })).map((x) => [
+        x.id,
+        x.name,
+      ]),
+    );
     res.json({
-      tenderNo: tender.tenderNo, openedAt: tender.openedAt,
-      items: bids.map((b) => ({ id: b.id, bidderId: b.bidderId, bidderName: names.get(b.bidderId), status: b.status, invalidReason: b.invalidReason, price: Number(b.price), version: b.version, submittedAt: b.submittedAt, contents: b.sealedBody, score: b.score === null ? null : Number(b.score), rank: b.rank })),
+      tenderNo: tender.tenderNo,
+      openedAt: tender.openedAt,
+      items: bids.map((b) => ({
+        id: b.id,
+        bidderId: b.bidderId,
+        bidderName: names.get(b.bidderId),
+        status: b.status,
+        invalidReason: b.invalidReason,
+        price: Number(b.price),
+        version: b.version,
+        submittedAt: b.submittedAt,
+        contents: b.sealedBody,
+        score: b.score === null ? null : Number(b.score),
+        rank: b.rank,
+      })),
     });
   });
 
   router.post('/api/tenders/:no/comment-period', async (req, res) => {
     const p = requireAuthority(req);
     const tender = await loadTender(req);
-    const r = await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(openTenderCommentUpdate, { args: [{ actor: staffActor(p) }] }));
+    const r = await send(tender, (c) =>
+      c.workflow
+        .getHandle(tender.workflowId)
+        .executeUpdate(openTenderCommentUpdate, { args: [{ actor: staffActor(p) }] }),
+    );
     res.json({ ...(await tenderView(tender.id, p)), commentEndsAt: new Date(r.commentEndsAtMs) });
   });
 
@@ -273,8 +547,11 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const body = parse(commentBody, req.body, 'body');
     const tender = await loadTender(req);
-    if (tender.status !== 'COMMENT' || !tender.commentEndsAt || tender.commentEndsAt.getTime() <= Date.now()) throw new AppError('CONFLICT', `Tender ${tender.tenderNo} is not open for public comment`);
-    const comment = await db.tenderComment.create({ data: { id: newId(), tenderId: tender.id, authorUserId: p.userId, content: body.content } });
+    if (tender.status !== 'COMMENT' || !tender.commentEndsAt || tender.commentEndsAt.getTime() <= Date.now())
+      throw new AppError('CONFLICT', `Tender ${tender.tenderNo} is not open for public comment`);
+    const comment = await db.tenderComment.create({
+      data: { id: newId(), tenderId: tender.id, authorUserId: p.userId, content: body.content },
+    });
     res.status(201).json({ id: comment.id, createdAt: comment.createdAt });
   });
 
@@ -282,9 +559,13 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requireAuthority(req);
     const body = parse(announceBody, req.body, 'body');
     const tender = await loadTender(req);
-    await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(announceTenderUpdate, {
-      args: [{ actor: staffActor(p), bidDeadlineMs: body.bidDeadline ? new Date(body.bidDeadline).getTime() : undefined }],
-    }));
+    await send(tender, (c) =>
+      c.workflow.getHandle(tender.workflowId).executeUpdate(announceTenderUpdate, {
+        args: [
+          { actor: staffActor(p), bidDeadlineMs: body.bidDeadline ? new Date(body.bidDeadline).getTime() : undefined },
+        ],
+      }),
+    );
     res.json(await tenderView(tender.id, p));
   });
 
@@ -292,9 +573,17 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requireAuthority(req);
     const { reason, bidDeadline, ...changes } = parse(amendBody, req.body, 'body');
     const tender = await loadTender(req);
-    await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(amendTenderUpdate, {
-      args: [{ actor: staffActor(p), reason, changes: { ...changes, bidDeadlineMs: bidDeadline ? new Date(bidDeadline).getTime() : undefined } }],
-    }));
+    await send(tender, (c) =>
+      c.workflow.getHandle(tender.workflowId).executeUpdate(amendTenderUpdate, {
+        args: [
+          {
+            actor: staffActor(p),
+            reason,
+            changes: { ...changes, bidDeadlineMs: bidDeadline ? new Date(bidDeadline).getTime() : undefined },
+          },
+        ],
+      }),
+    );
     res.json(await tenderView(tender.id, p));
   });
 
@@ -302,7 +591,11 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requireAuthority(req);
     const body = parse(reasonsBody, req.body, 'body');
     const tender = await loadTender(req);
-    await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(cancelTenderUpdate, { args: [{ actor: staffActor(p), reasons: body.reasons }] }));
+    await send(tender, (c) =>
+      c.workflow
+        .getHandle(tender.workflowId)
+        .executeUpdate(cancelTenderUpdate, { args: [{ actor: staffActor(p), reasons: body.reasons }] }),
+    );
     res.json(await tenderView(tender.id, p));
   });
 
@@ -311,22 +604,57 @@ export function tendersRouter(deps: ApiDeps): Router {
     const { price, ...contents } = parse(bidBody, req.body, 'body');
     const tender = await loadTender(req);
     // A clear answer without a round trip; the workflow's own check at its durable deadline has the last word.
-    if (['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) || (tender.bidDeadline && tender.bidDeadline.getTime() <= Date.now())) {
-      throw new AppError('BID_DEADLINE_PASSED', `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: bids are no longer accepted`);
+    if (
+      ['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) ||
+      (tender.bidDeadline && tender.bidDeadline.getTime() <= Date.now())
+    ) {
+      throw new AppError(
+        'BID_DEADLINE_PASSED',
+        `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: bids are no longer accepted`,
+      );
     }
-    if (tender.status !== 'ANNOUNCED') throw new AppError('CONFLICT', `Tender ${tender.tenderNo} is not open for bids (status ${tender.status})`);
+    if (tender.status !== 'ANNOUNCED')
+      throw new AppError('CONFLICT', `Tender ${tender.tenderNo} is not open for bids (status ${tender.status})`);
     // The sealed envelope stays in Postgres; only its id travels through the workflow's history.
-    const submission = await db.bidSubmission.create({ data: { id: newId(), tenderId: tender.id, bidderId: actor.publicApplicantId, submittedById: actor.userId, body: contents, price } });
-    const r = await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(submitBidUpdate, { args: [{ actor, submissionId: submission.id }], updateId: submission.id }));
-    res.json({ tenderNo: tender.tenderNo, submissionId: submission.id, version: r.version, acceptedAt: new Date(r.acceptedAtMs), bidDeadline: new Date(r.bidDeadlineMs), sealed: true });
+    const submission = await db.bidSubmission.create({
+      data: {
+        id: newId(),
+        tenderId: tender.id,
+        bidderId: actor.publicApplicantId,
+        submittedById: actor.userId,
+        body: contents,
+        price,
+      },
+    });
+    const r = await send(tender, (c) =>
+      c.workflow
+        .getHandle(tender.workflowId)
+        .executeUpdate(submitBidUpdate, { args: [{ actor, submissionId: submission.id }], updateId: submission.id }),
+    );
+    res.json({
+      tenderNo: tender.tenderNo,
+      submissionId: submission.id,
+      version: r.version,
+      acceptedAt: new Date(r.acceptedAtMs),
+      bidDeadline: new Date(r.bidDeadlineMs),
+      sealed: true,
+    });
   });
 
   router.get('/api/tenders/:no/bid', async (req, res) => {
     const { actor } = await requireLegalPerson(req, db);
     const tender = await loadTender(req);
-    const bid = await db.bid.findUnique({ where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } } });
+    const bid = await db.bid.findUnique({
+      where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } },
+    });
     if (!bid) throw new AppError('NOT_FOUND', `You have no bid in tender ${tender.tenderNo}`);
-    res.json({ tenderNo: tender.tenderNo, version: bid.version, submittedAt: bid.submittedAt, status: bid.status, sealed: tender.openedAt === null });
+    res.json({
+      tenderNo: tender.tenderNo,
+      version: bid.version,
+      submittedAt: bid.submittedAt,
+      status: bid.status,
+      sealed: tender.openedAt === null,
+    });
   });
 
   router.post('/api/tenders/:no/objections', async (req, res) => {
@@ -334,14 +662,28 @@ export function tendersRouter(deps: ApiDeps): Router {
     const body = parse(objectionBody, req.body, 'body');
     const tender = await loadTender(req);
     const objectionId = newId();
-    await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(raiseTenderObjectionUpdate, { args: [{ actor, objectionId, content: body.content }], updateId: objectionId }));
+    await send(tender, (c) =>
+      c.workflow
+        .getHandle(tender.workflowId)
+        .executeUpdate(raiseTenderObjectionUpdate, {
+          args: [{ actor, objectionId, content: body.content }],
+          updateId: objectionId,
+        }),
+    );
     res.status(201).json({ objectionId, tenderNo: tender.tenderNo });
   });
 
   router.post('/api/tenders/:no/agreement/confirm', async (req, res) => {
     const { actor } = await requireLegalPerson(req, db);
     const tender = await loadTender(req);
-    const r = await send(tender, (c) => c.workflow.getHandle(tender.workflowId).executeUpdate(confirmAwardUpdate, { args: [{ actor }], updateId: `confirm-award:${tender.id}:${actor.publicApplicantId}` }));
+    const r = await send(tender, (c) =>
+      c.workflow
+        .getHandle(tender.workflowId)
+        .executeUpdate(confirmAwardUpdate, {
+          args: [{ actor }],
+          updateId: `confirm-award:${tender.id}:${actor.publicApplicantId}`,
+        }),
+    );
     res.json({ agreementNo: r.agreementNo, confirmed: true });
   });
 
@@ -354,9 +696,19 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const body = parse(scoresBody, req.body, 'body');
     const tender = await loadTender(req);
-    const task = await db.task.findFirst({ where: { workflowId: tender.workflowId, step: 'SCORE_BIDS', subjectRef: p.userId } });
-    if (!task) throw new AppError('FORBIDDEN', `You are not a scoring member of the evaluation committee of tender ${tender.tenderNo}`);
-    const outcome = await decideTask(deps, p, task, { decision: 'SUBMIT_SCORES', comment: body.comment, payload: { scores: body.scores } });
+    const task = await db.task.findFirst({
+      where: { workflowId: tender.workflowId, step: 'SCORE_BIDS', subjectRef: p.userId },
+    });
+    if (!task)
+      throw new AppError(
+        'FORBIDDEN',
+        `You are not a scoring member of the evaluation committee of tender ${tender.tenderNo}`,
+      );
+    const outcome = await decideTask(deps, p, task, {
+      decision: 'SUBMIT_SCORES',
+      comment: body.comment,
+      payload: { scores: body.scores },
+    });
     res.status(outcome.status).json(outcome.body);
   });
 

@@ -140,7 +140,10 @@ export function chineseWorkdayYears(opts?: { applyKnownCorrections?: boolean }):
     return {
       year,
       status: 'OFFICIAL' as const,
-      source: opts?.applyKnownCorrections === true ? `${CHINESE_WORKDAY_SOURCE} (with known corrections)` : CHINESE_WORKDAY_SOURCE,
+      source:
+        opts?.applyKnownCorrections === true
+          ? `${CHINESE_WORKDAY_SOURCE} (with known corrections)`
+          : CHINESE_WORKDAY_SOURCE,
       holidays,
       makeupWorkdays,
     };

@@ -1,12 +1,4 @@
-export type {
-  CalendarPolicy,
-  CalendarYear,
-  DayKind,
-  DeadlineResult,
-  IsoDate,
-  NamedDay,
-  YearStatus,
-} from './types';
+export type { CalendarPolicy, CalendarYear, DayKind, DeadlineResult, IsoDate, NamedDay, YearStatus } from './types';
 export { isIsoDate } from './types';
 export { WorkingCalendar, shanghaiDate, startOfShanghaiDay } from './working-calendar';
 export {

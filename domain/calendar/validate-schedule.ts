@@ -38,9 +38,7 @@ export interface ScheduleError {
   message: string;
 }
 
-export type ScheduleValidationResult =
-  | { ok: true; value: CalendarYear }
-  | { ok: false; errors: ScheduleError[] };
+export type ScheduleValidationResult = { ok: true; value: CalendarYear } | { ok: false; errors: ScheduleError[] };
 
 const scheduleSchema = z.strictObject({
   year: z.number().int().min(MIN_SUPPORTED_YEAR).max(MAX_SUPPORTED_YEAR),
@@ -68,7 +66,11 @@ function structuralErrors(issues: ReadonlyArray<z.core.$ZodIssue>): ScheduleErro
     const last = issue.path[issue.path.length - 1];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        errors.push({ path: path === '' ? key : `${path}.${key}`, code: 'UNKNOWN_FIELD', message: `Unknown field '${key}'` });
+        errors.push({
+          path: path === '' ? key : `${path}.${key}`,
+          code: 'UNKNOWN_FIELD',
+          message: `Unknown field '${key}'`,
+        });
       }
     } else if (last === 'year' && issue.path.length === 1 && issue.input !== undefined) {
       errors.push({
@@ -94,7 +96,11 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
   const errors: ScheduleError[] = [];
 
   if (s.source.trim() === '') {
-    errors.push({ path: 'source', code: 'EMPTY_SOURCE', message: 'source must name the notice the schedule comes from' });
+    errors.push({
+      path: 'source',
+      code: 'EMPTY_SOURCE',
+      message: 'source must name the notice the schedule comes from',
+    });
   }
 
   /** Checks one date field; returns its epoch day when it is a real date inside the year. */
@@ -122,7 +128,11 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
     checkName(h.name, `holidays[${i}].name`);
     if (from === undefined || to === undefined) return;
     if (from > to) {
-      errors.push({ path: `holidays[${i}].to`, code: 'RANGE_REVERSED', message: `to (${h.to}) is before from (${h.from})` });
+      errors.push({
+        path: `holidays[${i}].to`,
+        code: 'RANGE_REVERSED',
+        message: `to (${h.to}) is before from (${h.from})`,
+      });
       return;
     }
     if (to - from + 1 > MAX_HOLIDAY_RANGE_DAYS) {
@@ -162,7 +172,11 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
     if (d === undefined) return;
     const earlier = makeupSeen.get(d);
     if (earlier !== undefined) {
-      errors.push({ path, code: 'DUPLICATE_DATE', message: `${m.date} is already listed as makeupWorkdays[${earlier}]` });
+      errors.push({
+        path,
+        code: 'DUPLICATE_DATE',
+        message: `${m.date} is already listed as makeupWorkdays[${earlier}]`,
+      });
       return;
     }
     makeupSeen.set(d, i);

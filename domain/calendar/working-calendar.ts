@@ -16,22 +16,8 @@
  * Lookups are O(1): the constructor precomputes, per day, the cumulative count of working
  * days and, per working-day ordinal, its date. Nothing here walks the calendar day by day.
  */
-import type {
-  CalendarPolicy,
-  CalendarYear,
-  DayKind,
-  DeadlineResult,
-  IsoDate,
-  YearStatus,
-} from './types';
-import {
-  MS_PER_DAY,
-  SHANGHAI_OFFSET_MS,
-  epochDayFromYmd,
-  fromEpochDay,
-  isWeekendEpochDay,
-  toEpochDay,
-} from './types';
+import type { CalendarPolicy, CalendarYear, DayKind, DeadlineResult, IsoDate, YearStatus } from './types';
+import { MS_PER_DAY, SHANGHAI_OFFSET_MS, epochDayFromYmd, fromEpochDay, isWeekendEpochDay, toEpochDay } from './types';
 import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR, deriveProvisionalYear } from './statutory-holidays';
 
 /** Civil date in Asia/Shanghai (fixed UTC+8; China has not observed DST since 1991). */
@@ -142,11 +128,7 @@ export class WorkingCalendar {
     return this.iso(this.nthWorkingDayAfter(toEpochDay(date), n));
   }
 
-  deadline(
-    receivedAt: Date,
-    workingDays: number,
-    opts?: { warningWorkingDaysBefore?: number },
-  ): DeadlineResult {
+  deadline(receivedAt: Date, workingDays: number, opts?: { warningWorkingDaysBefore?: number }): DeadlineResult {
     assertPositiveInteger(workingDays, 'Number of working days');
     const k = opts?.warningWorkingDaysBefore ?? 1;
     assertPositiveInteger(k, 'warningWorkingDaysBefore');
@@ -179,10 +161,7 @@ export class WorkingCalendar {
     return this.cumulative[b - this.base] - this.cumulative[a - this.base];
   }
 
-  days(
-    from: IsoDate,
-    to: IsoDate,
-  ): Array<{ date: IsoDate; kind: DayKind; name?: string; provisional: boolean }> {
+  days(from: IsoDate, to: IsoDate): Array<{ date: IsoDate; kind: DayKind; name?: string; provisional: boolean }> {
     const a = toEpochDay(from);
     const b = toEpochDay(to);
     if (b < a) return [];
@@ -275,8 +254,7 @@ export class WorkingCalendar {
     for (let i = 0; i < size; i++) {
       const k = kinds[i];
       const working =
-        k === KIND_WORKDAY ||
-        (k === KIND_MAKEUP && (this.policy.countMakeupWorkdays || !isWeekendEpochDay(base + i)));
+        k === KIND_WORKDAY || (k === KIND_MAKEUP && (this.policy.countMakeupWorkdays || !isWeekendEpochDay(base + i)));
       if (working) count++;
       cumulative[i] = count;
     }

@@ -12,38 +12,61 @@ export const SCHEMA_PATH = path.join(__dirname, '..', '..', 'prisma', 'schema.pr
 
 export interface SchemaShape {
   tables: string[];
-  columns: string[];     // "table.column type NULL|NOT NULL"
+  columns: string[]; // "table.column type NULL|NOT NULL"
   primaryKeys: string[]; // "table(col,col)"
-  uniques: string[];     // "table(col,col)"
-  indexes: string[];     // "table(col,col)"
-  enums: string[];       // "Enum: A,B,C"
+  uniques: string[]; // "table(col,col)"
+  indexes: string[]; // "table(col,col)"
+  enums: string[]; // "Enum: A,B,C"
   foreignKeys: string[]; // "table(col) -> table(col)"
 }
 
 const SCALAR_TYPES: Record<string, string> = {
-  String: 'text', Int: 'integer', BigInt: 'bigint', Boolean: 'boolean', Float: 'double precision',
-  Json: 'jsonb', Bytes: 'bytea', DateTime: 'timestamp(3) without time zone', Decimal: 'numeric(65,30)',
+  String: 'text',
+  Int: 'integer',
+  BigInt: 'bigint',
+  Boolean: 'boolean',
+  Float: 'double precision',
+  Json: 'jsonb',
+  Bytes: 'bytea',
+  DateTime: 'timestamp(3) without time zone',
+  Decimal: 'numeric(65,30)',
 };
 
 function nativeTypeName(native: unknown, scalar: string): string {
   if (!Array.isArray(native)) return SCALAR_TYPES[scalar] ?? scalar;
   const [name, args] = native as [string, string[]];
   switch (name) {
-    case 'Timestamptz': return `timestamp(${args[0] ?? 6}) with time zone`;
-    case 'Timestamp': return `timestamp(${args[0] ?? 6}) without time zone`;
-    case 'Date': return 'date';
-    case 'Decimal': return `numeric(${args.join(',')})`;
-    case 'VarChar': return args.length ? `character varying(${args[0]})` : 'character varying';
-    case 'Text': return 'text';
-    default: return name.toLowerCase();
+    case 'Timestamptz':
+      return `timestamp(${args[0] ?? 6}) with time zone`;
+    case 'Timestamp':
+      return `timestamp(${args[0] ?? 6}) without time zone`;
+    case 'Date':
+      return 'date';
+    case 'Decimal':
+      return `numeric(${args.join(',')})`;
+    case 'VarChar':
+      return args.length ? `character varying(${args[0]})` : 'character varying';
+    case 'Text':
+      return 'text';
+    default:
+      return name.toLowerCase();
   }
 }
 
 export async function shapeFromSchema(schemaPath = SCHEMA_PATH): Promise<SchemaShape> {
   const { datamodel } = await getDMMF({ datamodel: readFileSync(schemaPath, 'utf8') });
-  const shape: SchemaShape = { tables: [], columns: [], primaryKeys: [], uniques: [], indexes: [], enums: [], foreignKeys: [] };
+  const shape: SchemaShape = {
+    tables: [],
+    columns: [],
+    primaryKeys: [],
+    uniques: [],
+    indexes: [],
+    enums: [],
+    foreignKeys: [],
+  };
   const tableOf = new Map(datamodel.models.map((m) => [m.name, m.dbName ?? m.name]));
-  for (const e of datamodel.enums) shape.enums.push(`${e.dbName ?? e.name}: ${e.values.map((v) => v.dbName ?? v.name).join(',')}`);
+  for (const e of datamodel.enums)
+    shape.enums.push(`${e.dbName ?? e.name}: ${e.values.map((v) => v.dbName ?? v.name).join(',')}`);
   for (const model of datamodel.models) {
     const table = model.dbName ?? model.name;
     shape.tables.push(table);
@@ -53,8 +76,12 @@ export async function shapeFromSchema(schemaPath = SCHEMA_PATH): Promise<SchemaS
         if (f.relationFromFields && f.relationFromFields.length > 0) {
           const target = tableOf.get(f.type)!;
           const targetModel = datamodel.models.find((m) => m.name === f.type)!;
-          const targetCols = (f.relationToFields ?? []).map((n) => targetModel.fields.find((x) => x.name === n)?.dbName ?? n);
-          shape.foreignKeys.push(`${table}(${f.relationFromFields.map((n) => columnOf.get(n)).join(',')}) -> ${target}(${targetCols.join(',')})`);
+          const targetCols = (f.relationToFields ?? []).map(
+            (n) => targetModel.fields.find((x) => x.name === n)?.dbName ?? n,
+          );
+          shape.foreignKeys.push(
+            `${table}(${f.relationFromFields.map((n) => columnOf.get(n)).join(',')}) -> ${target}(${targetCols.join(',')})`,
+          );
         }
         continue;
       }
@@ -82,12 +109,22 @@ export async function shapeFromDatabase(databaseUrl: string): Promise<SchemaShap
   await client.connect();
   try {
     const q = async <T extends object>(sql: string) => (await client.query<T>(sql)).rows;
-    const tables = (await q<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`)).map((r) => r.t);
+    const tables = (
+      await q<{ t: string }>(
+        `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`,
+      )
+    ).map((r) => r.t);
     const columns = await q<{ t: string; c: string; type: string; nullable: boolean }>(`
       SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> '_prisma_migrations'`);
-    const indexes = await q<{ t: string; cols: string; is_unique: boolean; is_primary: boolean; is_constraint: boolean }>(`
+    const indexes = await q<{
+      t: string;
+      cols: string;
+      is_unique: boolean;
+      is_primary: boolean;
+      is_constraint: boolean;
+    }>(`
       SELECT t.relname AS t, string_agg(a.attname, ',' ORDER BY k.ord) AS cols, ix.indisunique AS is_unique, ix.indisprimary AS is_primary, false AS is_constraint
       FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
       CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)

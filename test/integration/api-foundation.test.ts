@@ -32,11 +32,19 @@ describe('API foundation (real Postgres and Temporal)', () => {
   it('lists the seeded catalog for a signed-in user, filtered and paginated', async () => {
     const all = await request(app).get('/api/catalog?pageSize=200').auth(staffToken, { type: 'bearer' }).expect(200);
     // Other test files add resources of their own to the shared database; every seeded one is listed.
-    expect(all.body.items.map((r: { code: string }) => r.code)).toEqual(expect.arrayContaining(resources.map((r) => r.code)));
+    expect(all.body.items.map((r: { code: string }) => r.code)).toEqual(
+      expect.arrayContaining(resources.map((r) => r.code)),
+    );
     expect(all.body.total).toBe(all.body.items.length);
-    const conditional = await request(app).get('/api/catalog?shareClass=CONDITIONAL&provider=gaj').auth(staffToken, { type: 'bearer' }).expect(200);
+    const conditional = await request(app)
+      .get('/api/catalog?shareClass=CONDITIONAL&provider=gaj')
+      .auth(staffToken, { type: 'bearer' })
+      .expect(200);
     expect(conditional.body.items.map((r: { code: string }) => r.code)).toEqual(['GAJ-001', 'GAJ-002']);
-    const page2 = await request(app).get('/api/catalog?pageSize=5&page=2').auth(staffToken, { type: 'bearer' }).expect(200);
+    const page2 = await request(app)
+      .get('/api/catalog?pageSize=5&page=2')
+      .auth(staffToken, { type: 'bearer' })
+      .expect(200);
     expect(page2.body.items).toHaveLength(5);
     expect(page2.body.items[0].code).toBe(all.body.items[5].code);
   });
@@ -52,12 +60,15 @@ describe('API foundation (real Postgres and Temporal)', () => {
   });
 
   it('seeding twice changes nothing', async () => {
-    const count = async () => Promise.all([db.department.count(), db.user.count(), db.dataResource.count(), db.catalog.count()]);
+    const count = async () =>
+      Promise.all([db.department.count(), db.user.count(), db.dataResource.count(), db.catalog.count()]);
     const before = await count();
     const resource = await db.dataResource.findUniqueOrThrow({ where: { code: 'GAJ-001' } });
     await seed(db);
     expect(await count()).toEqual(before);
-    expect((await db.dataResource.findUniqueOrThrow({ where: { code: 'GAJ-001' } })).createdAt).toEqual(resource.createdAt);
+    expect((await db.dataResource.findUniqueOrThrow({ where: { code: 'GAJ-001' } })).createdAt).toEqual(
+      resource.createdAt,
+    );
   });
 
   it('lists departments for any signed-in user', async () => {
@@ -67,21 +78,63 @@ describe('API foundation (real Postgres and Temporal)', () => {
 
   it('serves the OpenAPI document and the docs page', async () => {
     const doc = await request(app).get('/openapi.json').expect(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/healthz', '/api/dev/tokens', '/api/departments', '/api/catalog']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/healthz', '/api/dev/tokens', '/api/departments', '/api/catalog']),
+    );
     await request(app).get('/docs/').expect(200).expect('content-type', /html/);
   });
 
   describe('bad requests get a 4xx with a stable code and a message, never a 500', () => {
     const cases: Array<[string, () => request.Test, number, string]> = [
       ['no token', () => request(app).get('/api/catalog'), 401, 'UNAUTHENTICATED'],
-      ['garbage token', () => request(app).get('/api/catalog').set('authorization', 'Bearer abc.def.ghi'), 401, 'INVALID_TOKEN'],
-      ['not a bearer header', () => request(app).get('/api/departments').set('authorization', 'Basic Zm9vOmJhcg=='), 401, 'INVALID_TOKEN'],
-      ['bad share class', () => request(app).get('/api/catalog?shareClass=SOMETIMES').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
-      ['page 0', () => request(app).get('/api/catalog?page=0').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
-      ['page size too large', () => request(app).get('/api/catalog?pageSize=100000').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
-      ['unknown query parameter', () => request(app).get('/api/catalog?colour=red').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
-      ['repeated query parameter', () => request(app).get('/api/catalog?provider=a&provider=b').auth(staffToken, { type: 'bearer' }), 400, 'VALIDATION_FAILED'],
-      ['malformed JSON', () => request(app).post('/api/dev/tokens').set('content-type', 'application/json').send('{"login":'), 400, 'INVALID_JSON'],
+      [
+        'garbage token',
+        () => request(app).get('/api/catalog').set('authorization', 'Bearer abc.def.ghi'),
+        401,
+        'INVALID_TOKEN',
+      ],
+      [
+        'not a bearer header',
+        () => request(app).get('/api/departments').set('authorization', 'Basic Zm9vOmJhcg=='),
+        401,
+        'INVALID_TOKEN',
+      ],
+      [
+        'bad share class',
+        () => request(app).get('/api/catalog?shareClass=SOMETIMES').auth(staffToken, { type: 'bearer' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'page 0',
+        () => request(app).get('/api/catalog?page=0').auth(staffToken, { type: 'bearer' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'page size too large',
+        () => request(app).get('/api/catalog?pageSize=100000').auth(staffToken, { type: 'bearer' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'unknown query parameter',
+        () => request(app).get('/api/catalog?colour=red').auth(staffToken, { type: 'bearer' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'repeated query parameter',
+        () => request(app).get('/api/catalog?provider=a&provider=b').auth(staffToken, { type: 'bearer' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'malformed JSON',
+        () => request(app).post('/api/dev/tokens').set('content-type', 'application/json').send('{"login":'),
+        400,
+        'INVALID_JSON',
+      ],
       ['missing login', () => request(app).post('/api/dev/tokens').send({}), 400, 'VALIDATION_FAILED'],
       ['login of wrong type', () => request(app).post('/api/dev/tokens').send({ login: 42 }), 400, 'VALIDATION_FAILED'],
       ['unknown login', () => request(app).post('/api/dev/tokens').send({ login: 'nobody' }), 404, 'UNKNOWN_LOGIN'],

@@ -20,7 +20,9 @@ describe('calendar API', () => {
     return token ? r.auth(token, { type: 'bearer' }) : r;
   };
   const put = (year: number | string, body: unknown, token: string | null = admin, on = app) => {
-    const r = request(on).put(`/api/admin/calendar/years/${year}`).send(body as object);
+    const r = request(on)
+      .put(`/api/admin/calendar/years/${year}`)
+      .send(body as object);
     return token ? r.auth(token, { type: 'bearer' }) : r;
   };
   const cleanup = () => db.calendarYear.deleteMany({ where: { year: YEAR } });
@@ -40,7 +42,9 @@ describe('calendar API', () => {
 
   describe('GET /api/calendar/deadline', () => {
     it('acceptance: received Wed 2026-09-30 10:00 Shanghai, 10 working days → end of 2026-10-20 (Oct 1–7 off, makeup Sat Oct 10 counts)', async () => {
-      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays: 10 }).expect(200);
+      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays: 10 }).expect(
+        200,
+      );
       expect(res.body).toEqual({
         from: '2026-09-30T02:00:00.000Z',
         receivedDate: '2026-09-30',
@@ -76,18 +80,39 @@ describe('calendar API', () => {
     });
 
     it('a warning k working days before: the start of the k-th last working day', async () => {
-      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays: 10, warningWorkingDaysBefore: 3 }).expect(200);
+      const res = await get('/api/calendar/deadline', {
+        from: '2026-09-30T10:00:00+08:00',
+        workingDays: 10,
+        warningWorkingDaysBefore: 3,
+      }).expect(200);
       // Last three working days: Oct 16 (Fri), 19, 20 → warning at 00:00 Oct 16.
-      expect(res.body).toMatchObject({ warningAt: '2026-10-15T16:00:00.000Z', warningAtShanghai: '2026-10-16 00:00 (Asia/Shanghai)', warningWorkingDaysBefore: 3 });
+      expect(res.body).toMatchObject({
+        warningAt: '2026-10-15T16:00:00.000Z',
+        warningAtShanghai: '2026-10-16 00:00 (Asia/Shanghai)',
+        warningWorkingDaysBefore: 3,
+      });
     });
 
     it('mid-December 2026 receipt with a deadline in January 2027 is provisional (no 2027 notice yet)', async () => {
-      const years = (await get('/api/calendar/years').expect(200)).body.items as Array<{ year: number; status: string }>;
+      const years = (await get('/api/calendar/years').expect(200)).body.items as Array<{
+        year: number;
+        status: string;
+      }>;
       expect(years.find((y) => y.year === 2027)?.status).toBe('PROVISIONAL');
-      const res = await get('/api/calendar/deadline', { from: '2026-12-15T09:00:00+08:00', workingDays: 15 }).expect(200);
+      const res = await get('/api/calendar/deadline', { from: '2026-12-15T09:00:00+08:00', workingDays: 15 }).expect(
+        200,
+      );
       // Dec 16–18 (3), 21–25 (8), 28–31 (12), Jan 1 2027 元旦 off, Jan 4, 5, 6 (15).
-      expect(res.body).toMatchObject({ dueDate: '2027-01-06', deadlineAt: '2027-01-06T16:00:00.000Z', provisional: true, provisionalYears: [2027] });
-      const inside2026 = await get('/api/calendar/deadline', { from: '2026-12-15T09:00:00+08:00', workingDays: 5 }).expect(200);
+      expect(res.body).toMatchObject({
+        dueDate: '2027-01-06',
+        deadlineAt: '2027-01-06T16:00:00.000Z',
+        provisional: true,
+        provisionalYears: [2027],
+      });
+      const inside2026 = await get('/api/calendar/deadline', {
+        from: '2026-12-15T09:00:00+08:00',
+        workingDays: 5,
+      }).expect(200);
       expect(inside2026.body).toMatchObject({ dueDate: '2026-12-22', provisional: false, provisionalYears: [] });
     });
 
@@ -103,8 +128,16 @@ describe('calendar API', () => {
       ['from not a real date', { from: '2026-02-30T10:00:00+08:00', workingDays: 10 }, 'from'],
       ['from garbage', { from: 'yesterday', workingDays: 10 }, 'from'],
       ['from outside the supported calendar', { from: '1800-01-01T00:00:00Z', workingDays: 10 }, 'from'],
-      ['warning beyond the period', { from: '2026-09-30T10:00:00+08:00', workingDays: 3, warningWorkingDaysBefore: 4 }, 'warningWorkingDaysBefore'],
-      ['warning 0', { from: '2026-09-30T10:00:00+08:00', workingDays: 3, warningWorkingDaysBefore: 0 }, 'warningWorkingDaysBefore'],
+      [
+        'warning beyond the period',
+        { from: '2026-09-30T10:00:00+08:00', workingDays: 3, warningWorkingDaysBefore: 4 },
+        'warningWorkingDaysBefore',
+      ],
+      [
+        'warning 0',
+        { from: '2026-09-30T10:00:00+08:00', workingDays: 3, warningWorkingDaysBefore: 0 },
+        'warningWorkingDaysBefore',
+      ],
       ['unknown query parameter', { from: '2026-09-30T10:00:00+08:00', workingDays: 10, tz: 'UTC' }, 'tz'],
     ])('%s → 400 VALIDATION_FAILED (query %j) naming %s', async (_what, query, field) => {
       const res = await get('/api/calendar/deadline', query).expect(400);
@@ -113,12 +146,19 @@ describe('calendar API', () => {
     });
 
     it('a repeated parameter is rejected, not guessed', async () => {
-      const res = await request(app).get('/api/calendar/deadline?from=2026-09-30T02:00:00Z&workingDays=1&workingDays=2').auth(staff, { type: 'bearer' }).expect(400);
+      const res = await request(app)
+        .get('/api/calendar/deadline?from=2026-09-30T02:00:00Z&workingDays=1&workingDays=2')
+        .auth(staff, { type: 'bearer' })
+        .expect(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     });
 
     it('needs a signed-in user', async () => {
-      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays: 10 }, null).expect(401);
+      const res = await get(
+        '/api/calendar/deadline',
+        { from: '2026-09-30T10:00:00+08:00', workingDays: 10 },
+        null,
+      ).expect(401);
       expect(res.body.error.code).toBe('UNAUTHENTICATED');
     });
   });
@@ -127,11 +167,19 @@ describe('calendar API', () => {
     it('lists National Day 2026 with kinds and names', async () => {
       const res = await get('/api/calendar/days', { from: '2026-10-01', to: '2026-10-10' }).expect(200);
       const items = res.body.items as Array<{ date: string; kind: string; name?: string; provisional: boolean }>;
-      expect(items.map((d) => d.date)).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10'].map((d) => `2026-10-${d}`));
-      for (const d of items.slice(0, 7)) expect(d).toMatchObject({ kind: 'HOLIDAY', name: expect.stringContaining('国庆'), provisional: false });
+      expect(items.map((d) => d.date)).toEqual(
+        ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10'].map((d) => `2026-10-${d}`),
+      );
+      for (const d of items.slice(0, 7))
+        expect(d).toMatchObject({ kind: 'HOLIDAY', name: expect.stringContaining('国庆'), provisional: false });
       expect(items[7]).toEqual({ date: '2026-10-08', kind: 'WORKDAY', provisional: false });
       expect(items[8]).toEqual({ date: '2026-10-09', kind: 'WORKDAY', provisional: false });
-      expect(items[9]).toMatchObject({ date: '2026-10-10', kind: 'MAKEUP_WORKDAY', name: expect.any(String), provisional: false });
+      expect(items[9]).toMatchObject({
+        date: '2026-10-10',
+        kind: 'MAKEUP_WORKDAY',
+        name: expect.any(String),
+        provisional: false,
+      });
     });
 
     it('marks days of a provisional year, with the statutory holidays derived by law', async () => {
@@ -146,8 +194,12 @@ describe('calendar API', () => {
     });
 
     it('accepts a full leap year (366 days) and a single day', async () => {
-      expect((await get('/api/calendar/days', { from: '2028-01-01', to: '2028-12-31' }).expect(200)).body.items).toHaveLength(366);
-      expect((await get('/api/calendar/days', { from: '2026-10-10', to: '2026-10-10' }).expect(200)).body.items).toHaveLength(1);
+      expect(
+        (await get('/api/calendar/days', { from: '2028-01-01', to: '2028-12-31' }).expect(200)).body.items,
+      ).toHaveLength(366);
+      expect(
+        (await get('/api/calendar/days', { from: '2026-10-10', to: '2026-10-10' }).expect(200)).body.items,
+      ).toHaveLength(1);
     });
 
     it.each<[string, Record<string, string>, string]>([
@@ -171,7 +223,12 @@ describe('calendar API', () => {
       const res = await get('/api/calendar/years').expect(200);
       type Row = { year: number; holidays: number; makeupWorkdays: number };
       const byYear = new Map((res.body.items as Row[]).map((y) => [y.year, y]));
-      expect(byYear.get(2026)).toMatchObject({ status: 'OFFICIAL', source: expect.stringContaining('chinese-workday@'), loadedBy: 'seed', loadedAt: expect.any(String) });
+      expect(byYear.get(2026)).toMatchObject({
+        status: 'OFFICIAL',
+        source: expect.stringContaining('chinese-workday@'),
+        loadedBy: 'seed',
+        loadedAt: expect.any(String),
+      });
       expect(byYear.get(2026)!.holidays).toBeGreaterThan(20);
       expect(byYear.get(2026)!.makeupWorkdays).toBeGreaterThan(3);
       expect(byYear.get(2027)).toMatchObject({ status: 'PROVISIONAL', loadedBy: 'seed', makeupWorkdays: 0 });
@@ -188,7 +245,8 @@ describe('calendar API', () => {
       ],
       makeupWorkdays: [{ date: '2093-03-07', name: '测试调休上班' }],
     };
-    const deadline2093 = () => get('/api/calendar/deadline', { from: '2093-03-02T10:00:00+08:00', workingDays: 3 }).expect(200);
+    const deadline2093 = () =>
+      get('/api/calendar/deadline', { from: '2093-03-02T10:00:00+08:00', workingDays: 3 }).expect(200);
 
     it('is for ADMIN only', async () => {
       const res = await put(YEAR, notice, staff).expect(403);
@@ -200,24 +258,39 @@ describe('calendar API', () => {
     it('rejects an invalid schedule with 422 INVALID_CALENDAR listing every problem, and stores nothing', async () => {
       const res = await put(YEAR, {
         source: '',
-        holidays: [{ from: '2093-03-03', to: '2093-03-01', name: '倒序' }, { from: '2094-01-01', to: '2094-01-01', name: '元旦' }],
+        holidays: [
+          { from: '2093-03-03', to: '2093-03-01', name: '倒序' },
+          { from: '2094-01-01', to: '2094-01-01', name: '元旦' },
+        ],
         makeupWorkdays: [{ date: '2093-03-02', name: '周一' }],
       }).expect(422);
       expect(res.body.error.code).toBe('INVALID_CALENDAR');
-      const codes = (res.body.error.details as Array<{ path: string; code: string; message: string }>).map((d) => `${d.path}:${d.code}`);
-      expect(codes).toEqual(expect.arrayContaining([
-        'source:EMPTY_SOURCE', 'holidays[0].to:RANGE_REVERSED', 'holidays[1].from:DATE_OUTSIDE_YEAR', 'makeupWorkdays[0].date:MAKEUP_NOT_WEEKEND',
-      ]));
+      const codes = (res.body.error.details as Array<{ path: string; code: string; message: string }>).map(
+        (d) => `${d.path}:${d.code}`,
+      );
+      expect(codes).toEqual(
+        expect.arrayContaining([
+          'source:EMPTY_SOURCE',
+          'holidays[0].to:RANGE_REVERSED',
+          'holidays[1].from:DATE_OUTSIDE_YEAR',
+          'makeupWorkdays[0].date:MAKEUP_NOT_WEEKEND',
+        ]),
+      );
       expect(res.body.error.message).toContain('source');
       const structural = await put(YEAR, { source: 'x', holidays: 'none', colour: 'red' }).expect(422);
-      expect((structural.body.error.details as Array<{ path: string }>).map((d) => d.path)).toEqual(expect.arrayContaining(['holidays', 'makeupWorkdays', 'colour']));
+      expect((structural.body.error.details as Array<{ path: string }>).map((d) => d.path)).toEqual(
+        expect.arrayContaining(['holidays', 'makeupWorkdays', 'colour']),
+      );
       expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
       expect(await db.auditLog.count({ where: { entityType: 'CalendarYear', entityId: String(YEAR) } })).toBe(0);
     });
 
     it('rejects a body year that differs from the path, and a bad path year, with 400', async () => {
       const mismatch = await put(YEAR, { ...notice, year: 2094 }).expect(400);
-      expect(mismatch.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('year') });
+      expect(mismatch.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('year'),
+      });
       expect((await put('20x3', notice).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
       expect((await put('1800', notice).expect(400)).body.error.code).toBe('VALIDATION_FAILED');
       expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
@@ -230,8 +303,14 @@ describe('calendar API', () => {
 
       const res = await put(YEAR, notice).expect(200);
       expect(res.body).toEqual({
-        year: YEAR, status: 'OFFICIAL', source: '测试通知 2093', loadedAt: expect.any(String),
-        holidays: 3, makeupWorkdays: 1, previous: null, procedures: { notified: 0 },
+        year: YEAR,
+        status: 'OFFICIAL',
+        source: '测试通知 2093',
+        loadedAt: expect.any(String),
+        holidays: 3,
+        makeupWorkdays: 1,
+        previous: null,
+        procedures: { notified: 0 },
       });
 
       const days = await get('/api/calendar/days', { from: '2093-03-02', to: '2093-03-08' }).expect(200);
@@ -245,35 +324,67 @@ describe('calendar API', () => {
         { date: '2093-03-08', kind: 'WEEKEND', provisional: false },
       ]);
       // Thu 5, Fri 6, makeup Sat 7.
-      expect((await deadline2093()).body).toMatchObject({ dueDate: '2093-03-07', deadlineAt: '2093-03-07T16:00:00.000Z', provisional: false, provisionalYears: [] });
+      expect((await deadline2093()).body).toMatchObject({
+        dueDate: '2093-03-07',
+        deadlineAt: '2093-03-07T16:00:00.000Z',
+        provisional: false,
+        provisionalYears: [],
+      });
 
-      const audit = await db.auditLog.findUniqueOrThrow({ where: { auditKey: `calendar:${YEAR}:${res.body.loadedAt}` } });
+      const audit = await db.auditLog.findUniqueOrThrow({
+        where: { auditKey: `calendar:${YEAR}:${res.body.loadedAt}` },
+      });
       expect(audit).toMatchObject({ actor: 'dsj.admin', action: 'CALENDAR_YEAR_LOADED', entityId: String(YEAR) });
 
-      const reload = await put(YEAR, { ...notice, year: YEAR, status: 'PROVISIONAL', source: '测试通知 2093 (修订)', makeupWorkdays: [] }).expect(200);
+      const reload = await put(YEAR, {
+        ...notice,
+        year: YEAR,
+        status: 'PROVISIONAL',
+        source: '测试通知 2093 (修订)',
+        makeupWorkdays: [],
+      }).expect(200);
       expect(reload.body).toMatchObject({
-        status: 'PROVISIONAL', makeupWorkdays: 0,
+        status: 'PROVISIONAL',
+        makeupWorkdays: 0,
         previous: { status: 'OFFICIAL', source: '测试通知 2093', loadedBy: 'dsj.admin', loadedAt: res.body.loadedAt },
         procedures: { notified: 0 },
       });
       // Without the makeup Saturday: Thu 5, Fri 6, Mon 9; provisional again by the operator's choice.
-      expect((await deadline2093()).body).toMatchObject({ dueDate: '2093-03-09', provisional: true, provisionalYears: [2093] });
+      expect((await deadline2093()).body).toMatchObject({
+        dueDate: '2093-03-09',
+        provisional: true,
+        provisionalYears: [2093],
+      });
       const years = (await get('/api/calendar/years').expect(200)).body.items as Array<{ year: number }>;
-      expect(years.find((y) => y.year === YEAR)).toMatchObject({ status: 'PROVISIONAL', source: '测试通知 2093 (修订)', loadedBy: 'dsj.admin', holidays: 3, makeupWorkdays: 0 });
+      expect(years.find((y) => y.year === YEAR)).toMatchObject({
+        status: 'PROVISIONAL',
+        source: '测试通知 2093 (修订)',
+        loadedBy: 'dsj.admin',
+        holidays: 3,
+        makeupWorkdays: 0,
+      });
     });
 
     it('keeps the load and says so when Temporal cannot be reached', async () => {
       const { app: noTemporal } = testApp(db, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
       const res = await put(YEAR, notice, admin, noTemporal).expect(200);
       expect(res.body.procedures).toEqual({ notified: 0, error: expect.stringContaining('not (all) told') });
-      expect(await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } })).toMatchObject({ status: 'OFFICIAL', source: '测试通知 2093' });
+      expect(await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } })).toMatchObject({
+        status: 'OFFICIAL',
+        source: '测试通知 2093',
+      });
     });
   });
 
   it('documents the calendar endpoints in the OpenAPI document', async () => {
     const doc = await request(app).get('/openapi.json').expect(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining([
-      '/api/calendar/deadline', '/api/calendar/days', '/api/calendar/years', '/api/admin/calendar/years/{year}',
-    ]));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/calendar/deadline',
+        '/api/calendar/days',
+        '/api/calendar/years',
+        '/api/admin/calendar/years/{year}',
+      ]),
+    );
   });
 });

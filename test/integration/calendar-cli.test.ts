@@ -15,7 +15,11 @@ const YEAR = 2094;
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function runCli(args: string[], env: Record<string, string | undefined>): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -24,8 +28,12 @@ function runCli(args: string[], env: Record<string, string | undefined>): Promis
     const child = spawn(TSX, [path.join(ROOT, 'scripts', 'calendar-load.ts'), ...args], { cwd: ROOT, env: childEnv });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -69,17 +77,22 @@ describe('npm run calendar:load (child process)', () => {
     const bad = file('bad.json', {
       ...notice,
       holidays: [...notice.holidays, { from: '2094-10-05', to: '2094-10-08', name: '重叠' }],
-      makeupWorkdays: [{ date: '2094-10-11', name: '周一' }, { date: '2095-01-02', name: '明年' }],
+      makeupWorkdays: [
+        { date: '2094-10-11', name: '周一' },
+        { date: '2095-01-02', name: '明年' },
+      ],
     });
     const run = await runCli(['--file', bad], env());
     expect(run.code).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines[0]).toContain('not a valid schedule');
-    expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^holidays\[2\]: holidays\[2\] \(重叠\) overlaps holidays\[1\]/),
-      'makeupWorkdays[0].date: 2094-10-11 is a weekday, not a Saturday or Sunday',
-      'makeupWorkdays[1].date: 2095-01-02 is not in 2094',
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^holidays\[2\]: holidays\[2\] \(重叠\) overlaps holidays\[1\]/),
+        'makeupWorkdays[0].date: 2094-10-11 is a weekday, not a Saturday or Sunday',
+        'makeupWorkdays[1].date: 2095-01-02 is not in 2094',
+      ]),
+    );
     expect(run.stdout).toBe('');
     expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
   });
@@ -88,7 +101,11 @@ describe('npm run calendar:load (child process)', () => {
     ['no --file', () => [], /--file is required/],
     ['an unknown option', () => ['--file', 'x.json', '--force'], /Unknown option '--force'/],
     ['a missing file', () => ['--file', path.join(dir, 'missing.json')], /cannot read .*missing\.json/],
-    ['a file that is not JSON', () => ['--file', file('garbage.json', '{ year: 2094,')], /cannot read .*garbage\.json as JSON/],
+    [
+      'a file that is not JSON',
+      () => ['--file', file('garbage.json', '{ year: 2094,')],
+      /cannot read .*garbage\.json as JSON/,
+    ],
   ])('exits 2 on %s', async (_what, args, message) => {
     const run = await runCli(args(), env());
     expect(run.code).toBe(2);
@@ -100,31 +117,52 @@ describe('npm run calendar:load (child process)', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
-    expect(run.stdout).toContain(`${YEAR} loaded as OFFICIAL from "CLI test notice 2094" by ops.zhang: 10 holiday(s), 1 makeup workday(s); new year`);
+    expect(run.stdout).toContain(
+      `${YEAR} loaded as OFFICIAL from "CLI test notice 2094" by ops.zhang: 10 holiday(s), 1 makeup workday(s); new year`,
+    );
     expect(run.stdout).toContain('NOT notified (TEMPORAL_ADDRESS not set)');
 
     const [stored] = (await readCalendarYears(db)).filter((y) => y.year === YEAR);
     expect(stored).toMatchObject({ status: 'OFFICIAL', source: 'CLI test notice 2094' });
     expect(stored.holidays.map((h) => h.date)).toEqual([
-      '2094-01-01', '2094-01-02', '2094-01-03',
-      '2094-10-01', '2094-10-02', '2094-10-03', '2094-10-04', '2094-10-05', '2094-10-06', '2094-10-07',
+      '2094-01-01',
+      '2094-01-02',
+      '2094-01-03',
+      '2094-10-01',
+      '2094-10-02',
+      '2094-10-03',
+      '2094-10-04',
+      '2094-10-05',
+      '2094-10-06',
+      '2094-10-07',
     ]);
     expect(stored.makeupWorkdays).toEqual([{ date: '2094-10-09', name: '国庆节调休上班' }]);
     const row = await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } });
     expect(row.loadedBy).toBe('ops.zhang');
-    expect(await db.auditLog.count({ where: { auditKey: `calendar:${YEAR}:${row.loadedAt.toISOString()}`, actor: 'ops.zhang' } })).toBe(1);
+    expect(
+      await db.auditLog.count({
+        where: { auditKey: `calendar:${YEAR}:${row.loadedAt.toISOString()}`, actor: 'ops.zhang' },
+      }),
+    ).toBe(1);
   });
 
   it('with TEMPORAL_ADDRESS, notifies the running procedures and says how many; a reload names what it replaced', async () => {
-    const run = await runCli(['--file', file('ok2.json', { ...notice, source: 'CLI test notice 2094 (修订)' })], { ...env(), TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS });
+    const run = await runCli(['--file', file('ok2.json', { ...notice, source: 'CLI test notice 2094 (修订)' })], {
+      ...env(),
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('replaced OFFICIAL (CLI test notice 2094)');
     expect(run.stdout).toMatch(/; \d+ running procedure\(s\) notified/);
-    expect((await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } })).source).toBe('CLI test notice 2094 (修订)');
+    expect((await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } })).source).toBe(
+      'CLI test notice 2094 (修订)',
+    );
   });
 
   it('the example file in calendars/ is a valid schedule and says it is no official notice', () => {
-    const example: unknown = JSON.parse(readFileSync(path.join(ROOT, 'calendars', '2027.provisional-example.json'), 'utf8'));
+    const example: unknown = JSON.parse(
+      readFileSync(path.join(ROOT, 'calendars', '2027.provisional-example.json'), 'utf8'),
+    );
     const result = validateSchedule(example);
     expect(result.ok).toBe(true);
     if (result.ok) {

@@ -111,11 +111,20 @@ describe('calendar store (real Postgres)', () => {
     it('never overwrites a year that is already stored (e.g. an official notice an operator loaded)', async () => {
       const loaded = await loadCalendarYear(db, body(schedule(2091)), 'operator.test');
       const before = await snapshot(2091);
-      const inserted = await insertMissingCalendarYears(db, [deriveProvisionalYear(2091), deriveProvisionalYear(2092)], 'seed');
+      const inserted = await insertMissingCalendarYears(
+        db,
+        [deriveProvisionalYear(2091), deriveProvisionalYear(2092)],
+        'seed',
+      );
       expect(inserted).toEqual([2092]);
       const after = await snapshot(2091);
       expect(after.year).toEqual(before.year);
-      expect(after.year).toMatchObject({ status: 'OFFICIAL', source: 'test notice 2091', loadedBy: 'operator.test', loadedAt: loaded.loadedAt });
+      expect(after.year).toMatchObject({
+        status: 'OFFICIAL',
+        source: 'test notice 2091',
+        loadedBy: 'operator.test',
+        loadedAt: loaded.loadedAt,
+      });
       expect(after.days).toEqual(before.days);
       const [y2092] = (await readCalendarYears(db)).filter((y) => y.year === 2092);
       expect(y2092).toEqual(deriveProvisionalYear(2092));
@@ -124,7 +133,10 @@ describe('calendar store (real Postgres)', () => {
 
     it('hands each missing year to exactly one of two concurrent seeders', async () => {
       const years = [deriveProvisionalYear(2092)];
-      const results = await Promise.all([insertMissingCalendarYears(db, years, 'seed'), insertMissingCalendarYears(db, years, 'seed')]);
+      const results = await Promise.all([
+        insertMissingCalendarYears(db, years, 'seed'),
+        insertMissingCalendarYears(db, years, 'seed'),
+      ]);
       expect(results.flat()).toEqual([2092]);
       expect(await db.calendarDay.count({ where: { year: 2092 } })).toBe(years[0].holidays.length);
       await db.calendarYear.delete({ where: { year: 2092 } });
@@ -220,12 +232,16 @@ describe('calendar store (real Postgres)', () => {
       expect(appError.code).toBe('INVALID_CALENDAR');
       expect(appError.status).toBe(422);
       const details = appError.details as Array<{ path: string; code: string }>;
-      expect(details.map((d) => d.code)).toEqual(expect.arrayContaining(['OVERLAPPING_HOLIDAYS', 'DATE_OUTSIDE_YEAR', 'MAKEUP_NOT_WEEKEND']));
+      expect(details.map((d) => d.code)).toEqual(
+        expect.arrayContaining(['OVERLAPPING_HOLIDAYS', 'DATE_OUTSIDE_YEAR', 'MAKEUP_NOT_WEEKEND']),
+      );
       expect(appError.message).toContain(details[0].path);
       expect(await snapshot(2091)).toEqual(before);
 
       await expect(loadCalendarYear(db, null, 'operator.test')).rejects.toMatchObject({ code: 'INVALID_CALENDAR' });
-      await expect(loadCalendarYear(db, { ...bad, holidays: 'none' }, 'operator.test')).rejects.toMatchObject({ code: 'INVALID_CALENDAR' });
+      await expect(loadCalendarYear(db, { ...bad, holidays: 'none' }, 'operator.test')).rejects.toMatchObject({
+        code: 'INVALID_CALENDAR',
+      });
       expect(await snapshot(2091)).toEqual(before);
     });
 
@@ -234,18 +250,46 @@ describe('calendar store (real Postgres)', () => {
       const next = { ...body(schedule(2091)), source: 'test notice 2091 (revised)', makeupWorkdays: [] };
       const result = await loadCalendarYear(db, next, 'dsj.admin');
       expect(result).toMatchObject({
-        year: 2091, status: 'OFFICIAL', source: 'test notice 2091 (revised)', holidays: 3, makeupWorkdays: 0,
-        previous: { status: 'OFFICIAL', source: 'test notice 2091', loadedBy: before.year!.loadedBy, loadedAt: before.year!.loadedAt.toISOString() },
+        year: 2091,
+        status: 'OFFICIAL',
+        source: 'test notice 2091 (revised)',
+        holidays: 3,
+        makeupWorkdays: 0,
+        previous: {
+          status: 'OFFICIAL',
+          source: 'test notice 2091',
+          loadedBy: before.year!.loadedBy,
+          loadedAt: before.year!.loadedAt.toISOString(),
+        },
       });
       const after = await snapshot(2091);
       expect(after.days.map((d) => d.kind)).toEqual(['HOLIDAY', 'HOLIDAY', 'HOLIDAY']);
-      expect(after.year).toMatchObject({ source: 'test notice 2091 (revised)', loadedBy: 'dsj.admin', loadedAt: result.loadedAt });
+      expect(after.year).toMatchObject({
+        source: 'test notice 2091 (revised)',
+        loadedBy: 'dsj.admin',
+        loadedAt: result.loadedAt,
+      });
       expect(after.audits).toBe(before.audits + 1);
-      const audit = await db.auditLog.findUniqueOrThrow({ where: { auditKey: `calendar:2091:${result.loadedAt.toISOString()}` } });
-      expect(audit).toMatchObject({ actor: 'dsj.admin', action: 'CALENDAR_YEAR_LOADED', entityType: 'CalendarYear', entityId: '2091' });
+      const audit = await db.auditLog.findUniqueOrThrow({
+        where: { auditKey: `calendar:2091:${result.loadedAt.toISOString()}` },
+      });
+      expect(audit).toMatchObject({
+        actor: 'dsj.admin',
+        action: 'CALENDAR_YEAR_LOADED',
+        entityType: 'CalendarYear',
+        entityId: '2091',
+      });
       expect(audit.details).toEqual({
-        status: 'OFFICIAL', source: 'test notice 2091 (revised)', holidays: 3, makeupWorkdays: 0,
-        previous: { status: 'OFFICIAL', source: 'test notice 2091', loadedBy: before.year!.loadedBy, loadedAt: before.year!.loadedAt.toISOString() },
+        status: 'OFFICIAL',
+        source: 'test notice 2091 (revised)',
+        holidays: 3,
+        makeupWorkdays: 0,
+        previous: {
+          status: 'OFFICIAL',
+          source: 'test notice 2091',
+          loadedBy: before.year!.loadedBy,
+          loadedAt: before.year!.loadedAt.toISOString(),
+        },
       });
     });
 
@@ -276,14 +320,21 @@ describe('calendar store (real Postgres)', () => {
       client = temporal.client;
     });
     afterAll(async () => {
-      for (const id of started) await client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      for (const id of started)
+        await client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined);
       await temporal.connection.close();
     });
 
     /** A running workflow nobody executes (no worker on its queue): it still records signals. */
     async function startProbe(): Promise<string> {
       const id = `calendar-store-test/${randomUUID()}`;
-      await client.workflow.start('calendarSignalProbe', { taskQueue: `calendar-test-no-worker-${randomUUID()}`, workflowId: id });
+      await client.workflow.start('calendarSignalProbe', {
+        taskQueue: `calendar-test-no-worker-${randomUUID()}`,
+        workflowId: id,
+      });
       started.push(id);
       return id;
     }
@@ -299,9 +350,16 @@ describe('calendar store (real Postgres)', () => {
       n++;
       await db.task.create({
         data: {
-          id: `calendar-store-test-${randomUUID()}`, taskKey: `calendar-store-test:${workflowId}:${n}`, workflowId,
-          procedure: 'OBJECTION', step: 'TEST', status, candidateDeptId: 'gaj', candidateRole: 'PROVIDER_REVIEWER',
-          title: 'calendar test task', dueAt,
+          id: `calendar-store-test-${randomUUID()}`,
+          taskKey: `calendar-store-test:${workflowId}:${n}`,
+          workflowId,
+          procedure: 'OBJECTION',
+          step: 'TEST',
+          status,
+          candidateDeptId: 'gaj',
+          candidateRole: 'PROVIDER_REVIEWER',
+          title: 'calendar test task',
+          dueAt,
         },
       });
     }

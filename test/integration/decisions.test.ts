@@ -22,14 +22,21 @@ describe('deciding inbox tasks exactly once (real Postgres, Temporal dev server,
 
   async function submitAndFindProviderTask(): Promise<{ no: string; taskId: string }> {
     const submitted = await post('rsj.staff', '/api/applications', {
-      idempotencyKey: `key-${uniqueSuffix()}`, resourceCodes: ['GAJ-001'], purpose: '核验社会保险待遇领取人员户籍状态',
-      legalDuty: '《社会保险法》第八十一条', fieldsRequested: ['姓名'], usePeriodDays: 90, accessMode: 'INTERFACE',
+      idempotencyKey: `key-${uniqueSuffix()}`,
+      resourceCodes: ['GAJ-001'],
+      purpose: '核验社会保险待遇领取人员户籍状态',
+      legalDuty: '《社会保险法》第八十一条',
+      fieldsRequested: ['姓名'],
+      usePeriodDays: 90,
+      accessMode: 'INTERFACE',
     });
     expect(submitted.status).toBe(201);
     const no: string = submitted.body.applicationNo;
     const task = await eventually(async () => {
       const res = await get('gaj.reviewer', '/api/inbox?step=PROVIDER_REPLY&limit=100');
-      return res.body.items.find((t: { application: { applicationNo: string } | null }) => t.application?.applicationNo === no) as { id: string } | undefined;
+      return res.body.items.find(
+        (t: { application: { applicationNo: string } | null }) => t.application?.applicationNo === no,
+      ) as { id: string } | undefined;
     }, `the provider task of ${no}`);
     return { no, taskId: task.id };
   }
@@ -62,23 +69,38 @@ describe('deciding inbox tasks exactly once (real Postgres, Temporal dev server,
     expect(listed.body.items.find((t: { id: string }) => t.id === taskId).pendingDecision.decision).toBe('AGREE');
 
     // A different decision while AGREE is pending is refused and never applied.
-    const other = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'REFUSE', reasons: '不符合共享条件' });
+    const other = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, {
+      decision: 'REFUSE',
+      reasons: '不符合共享条件',
+    });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('TASK_ALREADY_DECIDED');
     expect(other.body.error.details).toEqual({ decision: 'AGREE', pending: true });
     // The same decision again is still pending, not a second decision.
-    expect((await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'AGREE', comment: '同意' })).status).toBe(202);
+    expect(
+      (await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'AGREE', comment: '同意' })).status,
+    ).toBe(202);
 
     worker = await startTestWorker(db, { taskQueue });
-    const decided = await eventually(async () => {
-      const t = await db.task.findUniqueOrThrow({ where: { id: taskId } });
-      return t.status === 'DONE' && t;
-    }, 'the pending decision to be applied', 60_000);
+    const decided = await eventually(
+      async () => {
+        const t = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+        return t.status === 'DONE' && t;
+      },
+      'the pending decision to be applied',
+      60_000,
+    );
     expect(decided.decision).toBe('AGREE');
     expect(decided.completedById).toBe('u-gaj.reviewer');
     expect(decided.pendingDecision).toBeNull();
-    expect(await db.auditLog.count({ where: { entityType: 'Task', entityId: taskId, action: 'TASK_DECIDED' } })).toBe(1);
-    await eventually(async () => (await db.application.findUniqueOrThrow({ where: { applicationNo: no } })).status === 'AUTHORITY_REVIEW', 'the case to reach the authority');
+    expect(await db.auditLog.count({ where: { entityType: 'Task', entityId: taskId, action: 'TASK_DECIDED' } })).toBe(
+      1,
+    );
+    await eventually(
+      async () =>
+        (await db.application.findUniqueOrThrow({ where: { applicationNo: no } })).status === 'AUTHORITY_REVIEW',
+      'the case to reach the authority',
+    );
 
     // Retrying after the lost answer gets the answer, and the same one every time.
     const answer = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'AGREE', comment: '同意' });
@@ -88,17 +110,31 @@ describe('deciding inbox tasks exactly once (real Postgres, Temporal dev server,
     const repeat = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'AGREE', comment: '同意' });
     expect(repeat.status).toBe(200);
     expect(repeat.body).toEqual(answer.body);
-    const late = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'REFUSE', reasons: '不符合共享条件' });
+    const late = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, {
+      decision: 'REFUSE',
+      reasons: '不符合共享条件',
+    });
     expect(late.status).toBe(409);
-    expect(late.body.error).toMatchObject({ code: 'TASK_ALREADY_DECIDED', details: { decision: 'AGREE', pending: false } });
+    expect(late.body.error).toMatchObject({
+      code: 'TASK_ALREADY_DECIDED',
+      details: { decision: 'AGREE', pending: false },
+    });
   });
 
   it('a decision that never reached Temporal is pending and is sent again by the API until it is applied', async () => {
     const { no, taskId } = await submitAndFindProviderTask();
     // An API whose Temporal is unreachable still records the decision, as pending.
-    const cut = testApp(db, { TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_ADDRESS: '127.0.0.1:1', UPDATE_TIMEOUT_MS: '1500' });
-    const token = (await request(cut.app).post('/api/dev/tokens').send({ login: 'gaj.reviewer' }).expect(201)).body.token;
-    const pending = await request(cut.app).post(`/api/tasks/${taskId}/complete`).auth(token, { type: 'bearer' }).send({ decision: 'AGREE' });
+    const cut = testApp(db, {
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      UPDATE_TIMEOUT_MS: '1500',
+    });
+    const token = (await request(cut.app).post('/api/dev/tokens').send({ login: 'gaj.reviewer' }).expect(201)).body
+      .token;
+    const pending = await request(cut.app)
+      .post(`/api/tasks/${taskId}/complete`)
+      .auth(token, { type: 'bearer' })
+      .send({ decision: 'AGREE' });
     expect(pending.status).toBe(202);
     expect((await db.task.findUniqueOrThrow({ where: { id: taskId } })).status).toBe('OPEN');
 

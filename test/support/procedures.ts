@@ -28,12 +28,18 @@ export function officialCalendar(): WorkingCalendar {
 export class ProcedureHarness {
   calendar: WorkingCalendar = officialCalendar();
   /** What activities get under a procedure policy with countMakeupWorkdays = false. */
-  noMakeupCalendar: WorkingCalendar = new WorkingCalendar(chineseWorkdayYears({ applyKnownCorrections: true }), { countMakeupWorkdays: false });
+  noMakeupCalendar: WorkingCalendar = new WorkingCalendar(chineseWorkdayYears({ applyKnownCorrections: true }), {
+    countMakeupWorkdays: false,
+  });
   taskQueue = `tq-${uniqueSuffix()}`;
   private worker?: Worker;
   private running?: Promise<void>;
 
-  constructor(readonly env: TestWorkflowEnvironment, readonly db: Db, readonly bundle: WorkflowBundleWithSourceMap) {}
+  constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly db: Db,
+    readonly bundle: WorkflowBundleWithSourceMap,
+  ) {}
 
   static bundle(): Promise<WorkflowBundleWithSourceMap> {
     return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silentLogger });
@@ -46,9 +52,15 @@ export class ProcedureHarness {
    */
   async startWorker(opts: { replayEveryTask?: boolean } = {}): Promise<void> {
     this.worker = await Worker.create({
-      connection: this.env.nativeConnection, taskQueue: this.taskQueue, workflowBundle: this.bundle,
+      connection: this.env.nativeConnection,
+      taskQueue: this.taskQueue,
+      workflowBundle: this.bundle,
       ...(opts.replayEveryTask ? { maxCachedWorkflows: 0 } : {}),
-      activities: createActivities({ db: this.db, logger: createLogger('test', 'silent'), calendar: async (policy) => (policy?.countMakeupWorkdays === false ? this.noMakeupCalendar : this.calendar) }),
+      activities: createActivities({
+        db: this.db,
+        logger: createLogger('test', 'silent'),
+        calendar: async (policy) => (policy?.countMakeupWorkdays === false ? this.noMakeupCalendar : this.calendar),
+      }),
     });
     this.running = this.worker.run();
   }
@@ -80,32 +92,65 @@ export class ProcedureHarness {
   }
 
   /** An application row as the API would write it (the API test covers the HTTP side). */
-  async application(procedure: 'CONDITIONAL_SHARE' | 'UNCONDITIONAL_SHARE', applicantDeptId: string, resourceCodes: string[]) {
+  async application(
+    procedure: 'CONDITIONAL_SHARE' | 'UNCONDITIONAL_SHARE',
+    applicantDeptId: string,
+    resourceCodes: string[],
+  ) {
     const applicationNo = `T-${uniqueSuffix()}`;
     const id = newId();
     const resources = await this.db.dataResource.findMany({ where: { code: { in: resourceCodes } } });
     await this.db.application.create({
       data: {
-        id, applicationNo, procedure, workflowId: `${procedure.toLowerCase().replace('_', '-')}/${applicationNo}`,
-        idempotencyKey: applicationNo, applicantKey: `dept:${applicantDeptId}`, applicantDeptId,
-        submittedById: `u-${applicantDeptId}.staff`, purpose: '核验低保对象家庭经济状况', legalDuty: '《社会救助暂行办法》第十一条',
-        fieldsRequested: ['姓名'], usePeriodDays: 30, accessMode: 'INTERFACE',
+        id,
+        applicationNo,
+        procedure,
+        workflowId: `${procedure.toLowerCase().replace('_', '-')}/${applicationNo}`,
+        idempotencyKey: applicationNo,
+        applicantKey: `dept:${applicantDeptId}`,
+        applicantDeptId,
+        submittedById: `u-${applicantDeptId}.staff`,
+        purpose: '核验低保对象家庭经济状况',
+        legalDuty: '《社会救助暂行办法》第十一条',
+        fieldsRequested: ['姓名'],
+        usePeriodDays: 30,
+        accessMode: 'INTERFACE',
         resources: { create: resources.map((r) => ({ resourceId: r.id })) },
       },
     });
-    return { id, applicationNo, workflowId: `${procedure.toLowerCase().replace('_', '-')}/${applicationNo}`, providerDeptIds: [...new Set(resources.map((r) => r.providerId))] };
+    return {
+      id,
+      applicationNo,
+      workflowId: `${procedure.toLowerCase().replace('_', '-')}/${applicationNo}`,
+      providerDeptIds: [...new Set(resources.map((r) => r.providerId))],
+    };
   }
 
   /** The open task of a step, once the workflow has created it. */
   openTask(workflowId: string, step: string, candidateDeptId?: string) {
-    return eventually(async () => (await this.db.task.findFirst({
-      where: { workflowId, step, status: { in: ['OPEN', 'CLAIMED'] }, ...(candidateDeptId ? { candidateDeptId } : {}) },
-      orderBy: { createdAt: 'desc' },
-    })) ?? undefined, `an open ${step} task in ${workflowId}`);
+    return eventually(
+      async () =>
+        (await this.db.task.findFirst({
+          where: {
+            workflowId,
+            step,
+            status: { in: ['OPEN', 'CLAIMED'] },
+            ...(candidateDeptId ? { candidateDeptId } : {}),
+          },
+          orderBy: { createdAt: 'desc' },
+        })) ?? undefined,
+      `an open ${step} task in ${workflowId}`,
+    );
   }
 
   /** Sends a decision on the step's open task as the API does: the Update id is the task id (and round). */
-  async decide(workflowId: string, step: string, login: string, decision: string, extra: { reasons?: string; comment?: string; deptId?: string; updateId?: string } = {}): Promise<CompleteTaskResult> {
+  async decide(
+    workflowId: string,
+    step: string,
+    login: string,
+    decision: string,
+    extra: { reasons?: string; comment?: string; deptId?: string; updateId?: string } = {},
+  ): Promise<CompleteTaskResult> {
     const actor = await this.actor(login);
     const task = await this.openTask(workflowId, step, extra.deptId ?? actor.departmentId ?? undefined);
     return this.env.client.workflow.getHandle(workflowId).executeUpdate(completeTaskUpdate, {
@@ -113,7 +158,6 @@ export class ProcedureHarness {
       updateId: extra.updateId ?? decisionUpdateId(task.id, task.decisionRound),
     });
   }
-
 }
 
 export interface ProcedureSuite {
@@ -127,7 +171,11 @@ export interface ProcedureSuite {
 
 type TestClient = TestWorkflowEnvironment['client'];
 const { EventType } = temporal.api.enums.v1;
-const WORKFLOW_TASK_CLOSED = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]);
+const WORKFLOW_TASK_CLOSED = new Set([
+  EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+]);
 
 /**
  * Whether a workflow has ended or has neither a workflow task nor an activity outstanding, and
@@ -141,13 +189,23 @@ async function quietness(client: TestClient, workflowId: string): Promise<{ quie
   const children = (d.raw.pendingChildren ?? []).map((c) => c.workflowId!).filter(Boolean);
   if ((d.raw.pendingActivities?.length ?? 0) > 0) return { quiet: false, children };
   const events = (await handle.fetchHistory()).events ?? [];
-  const lastTaskEvent = [...events].reverse().find((e) => e.eventType != null && e.eventType >= EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && e.eventType <= EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+  const lastTaskEvent = [...events]
+    .reverse()
+    .find(
+      (e) =>
+        e.eventType != null &&
+        e.eventType >= EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED &&
+        e.eventType <= EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    );
   return { quiet: !lastTaskEvent || WORKFLOW_TASK_CLOSED.has(lastTaskEvent.eventType!), children };
 }
 
 /** Waits until the workflow has no workflow task or activity outstanding (e.g. its first task is done). */
 export async function settled(client: TestClient, workflowId: string): Promise<void> {
-  await eventually(async () => (await quietness(client, workflowId)).quiet, `${workflowId} to finish its outstanding work`);
+  await eventually(
+    async () => (await quietness(client, workflowId)).quiet,
+    `${workflowId} to finish its outstanding work`,
+  );
 }
 
 /**
@@ -169,10 +227,17 @@ export async function endQuietly(client: TestClient, workflowIds: string[]): Pro
       pending.forEach((c) => all.add(c));
     }
     if (!busy) {
-      for (const id of all) await client.workflow.getHandle(id).terminate('test finished').catch(() => undefined);
+      for (const id of all)
+        await client.workflow
+          .getHandle(id)
+          .terminate('test finished')
+          .catch(() => undefined);
       return;
     }
-    if (Date.now() > until) throw new Error(`${busy} still has a workflow task or activity outstanding after 30 s; terminating it would stop the time-skipping clock`);
+    if (Date.now() > until)
+      throw new Error(
+        `${busy} still has a workflow task or activity outstanding after 30 s; terminating it would stop the time-skipping clock`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -190,11 +255,22 @@ export function procedureSuite(): ProcedureSuite {
   let h: ProcedureHarness | undefined;
   const started: string[] = [];
   const suite: ProcedureSuite = {
-    get env() { return env!; },
-    get db() { return db!; },
-    get h() { return h!; },
-    track(handle) { started.push(handle.workflowId); return handle; },
-    trackId(workflowId) { started.push(workflowId); },
+    get env() {
+      return env!;
+    },
+    get db() {
+      return db!;
+    },
+    get h() {
+      return h!;
+    },
+    track(handle) {
+      started.push(handle.workflowId);
+      return handle;
+    },
+    trackId(workflowId) {
+      started.push(workflowId);
+    },
   };
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), ProcedureHarness.bundle()]);
@@ -224,16 +300,23 @@ export async function rejection(p: Promise<unknown>): Promise<string | undefined
   try {
     await p;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure)
+      return err.cause.type ?? undefined;
     throw err;
   }
   return undefined;
 }
 
 /** `npm run record:histories` keeps finished procedures' histories as replay fixtures (see replay.test.ts). */
-export async function recordHistory(name: string, handle: { workflowId: string; fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }): Promise<void> {
+export async function recordHistory(
+  name: string,
+  handle: { workflowId: string; fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> },
+): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
   // The workflow id is kept too: procedures derive child workflow ids from it.
   const history: unknown = JSON.parse(historyToJSON(await handle.fetchHistory()));
-  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history }));
+  writeFileSync(
+    path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`),
+    JSON.stringify({ workflowId: handle.workflowId, history }),
+  );
 }

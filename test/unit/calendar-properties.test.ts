@@ -62,9 +62,7 @@ const boundaryArb = fc
   .map(([y, off]) => iso(Date.UTC(y, 0, 1) + off * DAY));
 const anyDateArb = fc.oneof(dateArb, boundaryArb);
 const nArb = fc.integer({ min: 1, max: 600 });
-const instantArb = fc
-  .integer({ min: Date.UTC(2010, 0, 1), max: Date.UTC(2031, 0, 1) })
-  .map((t) => new Date(t));
+const instantArb = fc.integer({ min: Date.UTC(2010, 0, 1), max: Date.UTC(2031, 0, 1) }).map((t) => new Date(t));
 
 describe('working-day arithmetic properties', () => {
   it('addWorkingDays equals a naive day-by-day walk (default policy)', () => {

@@ -58,7 +58,12 @@ describe('chinese-workday source', () => {
 
   it('keeps festival names and classifies day kinds', () => {
     expect(cal.dayKind('2026-10-01')).toEqual({ kind: 'HOLIDAY', name: '国庆节', year: 2026, status: 'OFFICIAL' });
-    expect(cal.dayKind('2026-10-10')).toEqual({ kind: 'MAKEUP_WORKDAY', name: '补国庆节', year: 2026, status: 'OFFICIAL' });
+    expect(cal.dayKind('2026-10-10')).toEqual({
+      kind: 'MAKEUP_WORKDAY',
+      name: '补国庆节',
+      year: 2026,
+      status: 'OFFICIAL',
+    });
     expect(cal.dayKind('2026-10-11')).toEqual({ kind: 'WEEKEND', year: 2026, status: 'OFFICIAL' });
     expect(cal.dayKind('2026-10-12')).toEqual({ kind: 'WORKDAY', year: 2026, status: 'OFFICIAL' });
     expect(cal.dayKind('2027-01-01')).toEqual({ kind: 'HOLIDAY', name: '元旦', year: 2027, status: 'PROVISIONAL' });
@@ -72,7 +77,10 @@ describe('chinese-workday source', () => {
     const corrected = new WorkingCalendar(chineseWorkdayYears({ applyKnownCorrections: true }));
     for (const issue of CHINESE_WORKDAY_KNOWN_ISSUES) {
       expect([issue.date, cw.isWorkday(issue.date) ? 'WORKDAY' : 'DAY_OFF']).toEqual([issue.date, issue.packageSays]);
-      expect([issue.date, corrected.isWorkingDay(issue.date) ? 'WORKDAY' : 'DAY_OFF']).toEqual([issue.date, issue.officialIs]);
+      expect([issue.date, corrected.isWorkingDay(issue.date) ? 'WORKDAY' : 'DAY_OFF']).toEqual([
+        issue.date,
+        issue.officialIs,
+      ]);
     }
     // Days not in the list are untouched by the corrections.
     expect(corrected.isWorkingDay('2012-09-29')).toBe(true);
@@ -200,7 +208,9 @@ describe('hand-computed deadlines', () => {
       '2026-02-24T16:00:00.000Z',
     );
     // A warning never precedes the first counted working day (Oct 8).
-    expect(cal.deadline(d, 2, { warningWorkingDaysBefore: 5 }).warningAt.toISOString()).toBe('2026-10-07T16:00:00.000Z');
+    expect(cal.deadline(d, 2, { warningWorkingDaysBefore: 5 }).warningAt.toISOString()).toBe(
+      '2026-10-07T16:00:00.000Z',
+    );
     expect(() => cal.deadline(d, 10, { warningWorkingDaysBefore: 0 })).toThrow(RangeError);
   });
 

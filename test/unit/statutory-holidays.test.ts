@@ -12,30 +12,48 @@ const nameOf = (year: number, date: string): string | undefined =>
 const CORE: Record<number, string[]> = {
   2025: [
     '2025-01-01',
-    '2025-01-28', '2025-01-29', '2025-01-30', '2025-01-31', // 除夕 (腊月廿九) .. 初三
+    '2025-01-28',
+    '2025-01-29',
+    '2025-01-30',
+    '2025-01-31', // 除夕 (腊月廿九) .. 初三
     '2025-04-04', // 清明
-    '2025-05-01', '2025-05-02',
+    '2025-05-01',
+    '2025-05-02',
     '2025-05-31', // 端午
     '2025-10-06', // 中秋
-    '2025-10-01', '2025-10-02', '2025-10-03',
+    '2025-10-01',
+    '2025-10-02',
+    '2025-10-03',
   ],
   2026: [
     '2026-01-01',
-    '2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', // 除夕 (腊月廿九) .. 初三
+    '2026-02-16',
+    '2026-02-17',
+    '2026-02-18',
+    '2026-02-19', // 除夕 (腊月廿九) .. 初三
     '2026-04-05', // 清明
-    '2026-05-01', '2026-05-02',
+    '2026-05-01',
+    '2026-05-02',
     '2026-06-19', // 端午
     '2026-09-25', // 中秋
-    '2026-10-01', '2026-10-02', '2026-10-03',
+    '2026-10-01',
+    '2026-10-02',
+    '2026-10-03',
   ],
   2024: [
     '2024-01-01',
-    '2024-02-09', '2024-02-10', '2024-02-11', '2024-02-12', // 除夕 (腊月三十) .. 初三
+    '2024-02-09',
+    '2024-02-10',
+    '2024-02-11',
+    '2024-02-12', // 除夕 (腊月三十) .. 初三
     '2024-04-04',
-    '2024-05-01', '2024-05-02',
+    '2024-05-01',
+    '2024-05-02',
     '2024-06-10',
     '2024-09-17',
-    '2024-10-01', '2024-10-02', '2024-10-03',
+    '2024-10-01',
+    '2024-10-02',
+    '2024-10-03',
   ],
 };
 
@@ -117,11 +135,17 @@ describe('deriveProvisionalYear', () => {
 
   it('puts 除夕 on the day before 正月初一 whether the 12th month has 29 or 30 days', () => {
     for (let year = 2000; year <= 2100; year++) {
-      const spring = deriveProvisionalYear(year).holidays.filter((h) => h.name === '春节').map((h) => h.date);
+      const spring = deriveProvisionalYear(year)
+        .holidays.filter((h) => h.name === '春节')
+        .map((h) => h.date);
       const firstDay = Lunar.fromYmd(year, 1, 1).getSolar().toYmd();
       expect(spring.length).toBe(4);
       expect(spring[1]).toBe(firstDay);
-      const eve = Solar.fromYmd(Number(spring[0].slice(0, 4)), Number(spring[0].slice(5, 7)), Number(spring[0].slice(8))).getLunar();
+      const eve = Solar.fromYmd(
+        Number(spring[0].slice(0, 4)),
+        Number(spring[0].slice(5, 7)),
+        Number(spring[0].slice(8)),
+      ).getLunar();
       expect([year, eve.getMonth(), eve.getDay() >= 29]).toEqual([year, 12, true]);
     }
   });
@@ -144,7 +168,11 @@ describe('deriveProvisionalYear', () => {
     expect(nameOf(2020, '2020-10-01')).toBe('中秋节、国庆节');
     // Oct 1..3 2020 are Thu, Fri, Sat: 4 entitlements, 2 weekdays => Mon 5 and Tue 6.
     expect(holidayDates(2020).filter((d) => d >= '2020-10-01')).toEqual([
-      '2020-10-01', '2020-10-02', '2020-10-03', '2020-10-05', '2020-10-06',
+      '2020-10-01',
+      '2020-10-02',
+      '2020-10-03',
+      '2020-10-05',
+      '2020-10-06',
     ]);
   });
 

@@ -1,5 +1,12 @@
 import { criteriaProblems, rankBids, scoreSheetProblems, TenderCriterion } from '../../domain/tender-ranking';
-import { addShanghaiMonths, bidInvalidReasons, parsePolicyPeriod, periodMs, recusals, reportSchedule } from '../../domain/tender-rules';
+import {
+  addShanghaiMonths,
+  bidInvalidReasons,
+  parsePolicyPeriod,
+  periodMs,
+  recusals,
+  reportSchedule,
+} from '../../domain/tender-rules';
 
 const criteria: TenderCriterion[] = [
   { key: 'plan', name: '方案', weight: 40, kind: 'SCORED' },
@@ -10,18 +17,33 @@ const criteria: TenderCriterion[] = [
 describe('tender criteria and score sheets', () => {
   it('accepts weights that add up to 100 with at least one scored criterion', () => {
     expect(criteriaProblems(criteria)).toEqual([]);
-    expect(criteriaProblems([{ key: 'plan', name: '方案', weight: 60, kind: 'SCORED' }])).toEqual(['the weights add up to 60, not 100']);
-    expect(criteriaProblems([{ key: 'price', name: '报价', weight: 100, kind: 'PRICE' }])).toContain('at least one SCORED criterion');
-    expect(criteriaProblems([...criteria.slice(0, 2), { key: 'plan', name: 'x', weight: 20, kind: 'SCORED' }])).toContain('criterion plan appears twice');
+    expect(criteriaProblems([{ key: 'plan', name: '方案', weight: 60, kind: 'SCORED' }])).toEqual([
+      'the weights add up to 60, not 100',
+    ]);
+    expect(criteriaProblems([{ key: 'price', name: '报价', weight: 100, kind: 'PRICE' }])).toContain(
+      'at least one SCORED criterion',
+    );
+    expect(
+      criteriaProblems([...criteria.slice(0, 2), { key: 'plan', name: 'x', weight: 20, kind: 'SCORED' }]),
+    ).toContain('criterion plan appears twice');
   });
 
   it('wants every valid bid scored on every scored criterion exactly once, from 0 to 100', () => {
-    const full = ['b1', 'b2'].flatMap((bidId) => [{ bidId, criterion: 'plan', score: 80 }, { bidId, criterion: 'security', score: 70 }]);
+    const full = ['b1', 'b2'].flatMap((bidId) => [
+      { bidId, criterion: 'plan', score: 80 },
+      { bidId, criterion: 'security', score: 70 },
+    ]);
     expect(scoreSheetProblems(full, ['b1', 'b2'], criteria)).toEqual([]);
     expect(scoreSheetProblems(full.slice(1), ['b1', 'b2'], criteria)).toEqual(['bid b1 is not scored on plan']);
-    expect(scoreSheetProblems([...full, { bidId: 'b1', criterion: 'plan', score: 1 }], ['b1', 'b2'], criteria)).toEqual(['bid b1 is scored twice on plan']);
-    expect(scoreSheetProblems([...full, { bidId: 'b1', criterion: 'price', score: 1 }], ['b1', 'b2'], criteria)).toEqual(['price is not a scored criterion']);
-    expect(scoreSheetProblems([...full.slice(1), { bidId: 'b1', criterion: 'plan', score: 101 }], ['b1', 'b2'], criteria)).toEqual(['score of bid b1 on plan must be a number from 0 to 100']);
+    expect(scoreSheetProblems([...full, { bidId: 'b1', criterion: 'plan', score: 1 }], ['b1', 'b2'], criteria)).toEqual(
+      ['bid b1 is scored twice on plan'],
+    );
+    expect(
+      scoreSheetProblems([...full, { bidId: 'b1', criterion: 'price', score: 1 }], ['b1', 'b2'], criteria),
+    ).toEqual(['price is not a scored criterion']);
+    expect(
+      scoreSheetProblems([...full.slice(1), { bidId: 'b1', criterion: 'plan', score: 101 }], ['b1', 'b2'], criteria),
+    ).toEqual(['score of bid b1 on plan must be a number from 0 to 100']);
     expect(scoreSheetProblems(full, ['b1'], criteria)).toContain('bid b2 is not a valid bid of this tender');
   });
 });
@@ -33,23 +55,48 @@ describe('ranking', () => {
     { bidId: 'c', bidderId: 'pa-c', price: 320, submittedAtMs: 1 },
   ];
   const sheet = (evaluatorUserId: string, q: Record<string, number>) => ({
-    evaluatorUserId, entries: Object.entries(q).flatMap(([bidId, s]) => [{ bidId, criterion: 'plan', score: s }, { bidId, criterion: 'security', score: s }]),
+    evaluatorUserId,
+    entries: Object.entries(q).flatMap(([bidId, s]) => [
+      { bidId, criterion: 'plan', score: s },
+      { bidId, criterion: 'security', score: s },
+    ]),
   });
 
   it('averages the evaluators per criterion, computes the price score from the lowest price, and weights the total', () => {
-    const ranked = rankBids(bids, criteria, [sheet('e1', { a: 90, b: 80, c: 70 }), sheet('e2', { a: 90, b: 80, c: 70 }), sheet('e3', { a: 90, b: 80, c: 70 })]);
-    expect(ranked.map((r) => [r.bidId, r.rank])).toEqual([['a', 1], ['b', 2], ['c', 3]]);
+    const ranked = rankBids(bids, criteria, [
+      sheet('e1', { a: 90, b: 80, c: 70 }),
+      sheet('e2', { a: 90, b: 80, c: 70 }),
+      sheet('e3', { a: 90, b: 80, c: 70 }),
+    ]);
+    expect(ranked.map((r) => [r.bidId, r.rank])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
     expect(ranked[0].total).toBeCloseTo(36 + 36 + (280 / 300) * 20, 3);
     expect(ranked[1].byCriterion).toEqual({ plan: 80, security: 80, price: 100 });
-    const split = rankBids(bids, criteria, [sheet('e1', { a: 100, b: 80, c: 70 }), sheet('e2', { a: 60, b: 80, c: 70 })]);
+    const split = rankBids(bids, criteria, [
+      sheet('e1', { a: 100, b: 80, c: 70 }),
+      sheet('e2', { a: 60, b: 80, c: 70 }),
+    ]);
     expect(split.find((r) => r.bidId === 'a')!.byCriterion.plan).toBe(80);
   });
 
   it('breaks ties by the lower price, then the earlier submission', () => {
-    const scoredOnly: TenderCriterion[] = [{ key: 'plan', name: '方案', weight: 50, kind: 'SCORED' }, { key: 'security', name: '安全', weight: 50, kind: 'SCORED' }];
+    const scoredOnly: TenderCriterion[] = [
+      { key: 'plan', name: '方案', weight: 50, kind: 'SCORED' },
+      { key: 'security', name: '安全', weight: 50, kind: 'SCORED' },
+    ];
     const tie = rankBids(bids, scoredOnly, [sheet('e1', { a: 80, b: 80, c: 80 })]);
     expect(tie.map((r) => r.bidId)).toEqual(['b', 'a', 'c']);
-    const samePrice = rankBids([{ ...bids[0], price: 1 }, { ...bids[2], price: 1 }], scoredOnly, [sheet('e1', { a: 80, c: 80 })]);
+    const samePrice = rankBids(
+      [
+        { ...bids[0], price: 1 },
+        { ...bids[2], price: 1 },
+      ],
+      scoredOnly,
+      [sheet('e1', { a: 80, c: 80 })],
+    );
     expect(samePrice.map((r) => r.bidId)).toEqual(['c', 'a']);
   });
 });
@@ -66,15 +113,28 @@ describe('tender rules', () => {
   });
 
   it('invalidates a bid over the fee cap or without a required declaration', () => {
-    const tender = { feeCap: 500, eligibility: { requireSecurityCapability: true, requireNoSeriousViolations: false, other: [] } };
-    expect(bidInvalidReasons({ price: 500, declarations: { securityCapability: true, noSeriousViolations: false } }, tender)).toEqual([]);
-    expect(bidInvalidReasons({ price: 501, declarations: { securityCapability: false, noSeriousViolations: true } }, tender)).toHaveLength(2);
+    const tender = {
+      feeCap: 500,
+      eligibility: { requireSecurityCapability: true, requireNoSeriousViolations: false, other: [] },
+    };
+    expect(
+      bidInvalidReasons({ price: 500, declarations: { securityCapability: true, noSeriousViolations: false } }, tender),
+    ).toEqual([]);
+    expect(
+      bidInvalidReasons({ price: 501, declarations: { securityCapability: false, noSeriousViolations: true } }, tender),
+    ).toHaveLength(2);
   });
 
   it('recuses an evaluator whose declared affiliation is a bidder', () => {
     const out = recusals(
-      [{ userId: 'e1', declaredAffiliations: ['91371500ma3c000002 '] }, { userId: 'e2', declaredAffiliations: ['X'] }],
-      [{ bidderId: 'pa-huarui', creditCode: '91371500MA3C000002' }, { bidderId: 'pa-zhang', creditCode: null }],
+      [
+        { userId: 'e1', declaredAffiliations: ['91371500ma3c000002 '] },
+        { userId: 'e2', declaredAffiliations: ['X'] },
+      ],
+      [
+        { bidderId: 'pa-huarui', creditCode: '91371500MA3C000002' },
+        { bidderId: 'pa-zhang', creditCode: null },
+      ],
     );
     expect(out).toEqual([{ userId: 'e1', bidderIds: ['pa-huarui'] }]);
   });
@@ -92,7 +152,9 @@ describe('tender rules', () => {
     const duties = reportSchedule({ startsAt, endsAt, periodMonths: 3, disclosureDueMonth: 3 });
     const periodic = duties.filter((d) => d.kind === 'PERIODIC');
     expect(periodic.map((d) => [d.periodNo, d.periodEnd.toISOString()])).toEqual([
-      [1, '2027-02-26T02:00:00.000Z'], [2, '2027-05-26T02:00:00.000Z'], [3, endsAt.toISOString()],
+      [1, '2027-02-26T02:00:00.000Z'],
+      [2, '2027-05-26T02:00:00.000Z'],
+      [3, endsAt.toISOString()],
     ]);
     const yearly = duties.filter((d) => d.kind === 'YEARLY');
     expect(yearly.map((d) => [d.periodNo, d.opensAt.toISOString(), d.dueAt!.toISOString()])).toEqual([
@@ -100,6 +162,8 @@ describe('tender rules', () => {
       [2027, '2027-12-31T16:00:00.000Z', '2028-03-31T16:00:00.000Z'],
     ]);
     expect(yearly[0].periodStart).toEqual(startsAt);
-    expect(duties.map((d) => d.opensAt.getTime())).toEqual([...duties.map((d) => d.opensAt.getTime())].sort((a, b) => a - b));
+    expect(duties.map((d) => d.opensAt.getTime())).toEqual(
+      [...duties.map((d) => d.opensAt.getTime())].sort((a, b) => a - b),
+    );
   });
 });

@@ -18,7 +18,12 @@ const refusal = (cause: Error) => () => Promise.reject(new WorkflowUpdateFailedE
 
 describe('executeBounded maps what the workflow answered', () => {
   it('a typed rejection becomes the AppError of its code, with its details', async () => {
-    const cause = ApplicationFailure.create({ type: 'TASK_ALREADY_DECIDED', message: 'Task t is already decided: AGREE', nonRetryable: true, details: [{ decision: 'AGREE' }] });
+    const cause = ApplicationFailure.create({
+      type: 'TASK_ALREADY_DECIDED',
+      message: 'Task t is already decided: AGREE',
+      nonRetryable: true,
+      details: [{ decision: 'AGREE' }],
+    });
     const err = await executeBounded(client, 1000, refusal(cause)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'TASK_ALREADY_DECIDED', status: 409, details: { decision: 'AGREE' } });
@@ -27,9 +32,20 @@ describe('executeBounded maps what the workflow answered', () => {
   it('an unknown failure type is a 500 with its cause logged, not a 409', async () => {
     const cause = ApplicationFailure.create({ type: 'SomethingUnexpected', message: 'boom in the handler' });
     const lines: string[] = [];
-    const logger = pino({ level: 'error' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const app = express();
-    app.use((req, _res, next) => { (req as unknown as { log: typeof logger }).log = logger; next(); });
+    app.use((req, _res, next) => {
+      (req as unknown as { log: typeof logger }).log = logger;
+      next();
+    });
     app.post('/x', async (_req, _res, next) => {
       await executeBounded(client, 1000, refusal(cause)).catch(next);
     });
@@ -42,10 +58,11 @@ describe('executeBounded maps what the workflow answered', () => {
 
   it('an abort at the bound is WORKFLOW_TIMEOUT (503)', async () => {
     const slow: Client = {
-      withAbortSignal: (signal: AbortSignal, run: () => Promise<unknown>) => new Promise((_r, reject) => {
-        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
-        void run;
-      }),
+      withAbortSignal: (signal: AbortSignal, run: () => Promise<unknown>) =>
+        new Promise((_r, reject) => {
+          signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+          void run;
+        }),
     } as unknown as Client;
     const err = await executeBounded(slow, 50, () => new Promise(() => undefined)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'WORKFLOW_TIMEOUT', status: 503 });

@@ -44,13 +44,20 @@ describe('validateSchedule', () => {
       { date: '2027-02-05', name: '春节' },
     ]);
     expect(r.value.makeupWorkdays.map((m) => m.date)).toEqual([
-      '2027-02-20', '2027-04-25', '2027-05-08', '2027-09-26', '2027-10-09',
+      '2027-02-20',
+      '2027-04-25',
+      '2027-05-08',
+      '2027-09-26',
+      '2027-10-09',
     ]);
     const cal = new WorkingCalendar([r.value]);
     expect(cal.yearStatus(2027)).toBe('OFFICIAL');
     expect(cal.isWorkingDay('2027-10-09')).toBe(true);
     expect(cal.isWorkingDay('2027-10-07')).toBe(false);
-    expect(validateSchedule({ ...valid2027(), status: 'PROVISIONAL' })).toMatchObject({ ok: true, value: { status: 'PROVISIONAL' } });
+    expect(validateSchedule({ ...valid2027(), status: 'PROVISIONAL' })).toMatchObject({
+      ok: true,
+      value: { status: 'PROVISIONAL' },
+    });
   });
 
   it('REQUIRED, INVALID_TYPE, UNKNOWN_FIELD, INVALID_YEAR, INVALID_STATUS', () => {
@@ -58,7 +65,9 @@ describe('validateSchedule', () => {
     expect(codes(errorsOf({ ...valid2027(), holidays: 'none' }))).toEqual([['holidays', 'INVALID_TYPE']]);
     expect(codes(errorsOf({ ...valid2027(), makeupWorkday: [] }))).toEqual([['makeupWorkday', 'UNKNOWN_FIELD']]);
     const v = valid2027();
-    expect(codes(errorsOf({ ...v, holidays: [{ ...v.holidays[0], note: 'x' }] }))).toEqual([['holidays[0].note', 'UNKNOWN_FIELD']]);
+    expect(codes(errorsOf({ ...v, holidays: [{ ...v.holidays[0], note: 'x' }] }))).toEqual([
+      ['holidays[0].note', 'UNKNOWN_FIELD'],
+    ]);
     expect(codes(errorsOf({ ...valid2027(), year: 2027.5 }))).toEqual([['year', 'INVALID_YEAR']]);
     expect(codes(errorsOf({ ...valid2027(), year: 1700 }))).toEqual([['year', 'INVALID_YEAR']]);
     expect(codes(errorsOf({ ...valid2027(), status: 'DRAFT' }))).toEqual([['status', 'INVALID_STATUS']]);

@@ -21,19 +21,31 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
   async function start(resourceCodes: string[], applicant = 'pa-zhang', fieldOfUse = 'SOCIAL_SERVICE') {
     const app = await openApplication(db, applicant, resourceCodes, fieldOfUse);
     const input: ConditionalOpenInput = {
-      applicationId: app.id, applicationNo: app.applicationNo, applicantPublicId: applicant, authorityDeptId: 'dsj',
-      providerDeptIds: app.providerDeptIds, usePeriodDays: 200,
+      applicationId: app.id,
+      applicationNo: app.applicationNo,
+      applicantPublicId: applicant,
+      authorityDeptId: 'dsj',
+      providerDeptIds: app.providerDeptIds,
+      usePeriodDays: 200,
     };
-    const handle = await env.client.workflow.start(conditionalOpenWorkflow, { workflowId: app.workflowId, taskQueue: h.taskQueue, args: [input] });
+    const handle = await env.client.workflow.start(conditionalOpenWorkflow, {
+      workflowId: app.workflowId,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
     suite.track(handle);
     return { ...app, handle };
   }
 
   const decide = (...args: Parameters<ProcedureHarness['decide']>) => h.decide(...args);
   const status = async (id: string) => (await db.application.findUniqueOrThrow({ where: { id } })).status;
-  const statusBecomes = (id: string, expected: string) => eventually(async () => (await status(id)) === expected, `application status ${expected}`);
+  const statusBecomes = (id: string, expected: string) =>
+    eventually(async () => (await status(id)) === expected, `application status ${expected}`);
   const mailsTo = (recipient: string, template: string, applicationNo: string) =>
-    db.notification.findMany({ where: { recipient, template, data: { path: ['applicationNo'], equals: applicationNo } }, orderBy: { createdAt: 'asc' } });
+    db.notification.findMany({
+      where: { recipient, template, data: { path: ['applicationNo'], equals: applicationNo } },
+      orderBy: { createdAt: 'asc' },
+    });
 
   it('agreed, accepted and authorised: grants to the citizen with an expiry, use reports asked for each period, then it expires', async () => {
     const app = await start(['WJW-004']);
@@ -44,13 +56,24 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     const agreement = await db.agreement.findFirstOrThrow({ where: { applicationId: app.id } });
     expect(agreement).toMatchObject({ kind: 'OPEN_USE', status: 'PENDING', partyA: 'dsj', partyB: 'pa-zhang' });
     expect(agreement.terms).toContain('不得用于商业开发');
-    const offer = await eventually(async () => (await mailsTo(ZHANG, 'open-agreement', app.applicationNo))[0], 'the agreement mail to the citizen');
+    const offer = await eventually(
+      async () => (await mailsTo(ZHANG, 'open-agreement', app.applicationNo))[0],
+      'the agreement mail to the citizen',
+    );
     expect((offer.data as { terms: string }).terms).toBe(agreement.terms);
 
-    expect(await answerAgreement(db, app.handle, app.id, 'citizen.zhang', true)).toMatchObject({ accepted: true, agreementNo: agreement.agreementNo });
+    expect(await answerAgreement(db, app.handle, app.id, 'citizen.zhang', true)).toMatchObject({
+      accepted: true,
+      agreementNo: agreement.agreementNo,
+    });
     await statusBecomes(app.id, 'APPROVED');
     const grant = await db.accessGrant.findFirstOrThrow({ where: { applicationId: app.id } });
-    expect(grant).toMatchObject({ status: 'ACTIVE', granteePublicId: 'pa-zhang', granteeDeptId: null, accessMode: 'DOWNLOAD' });
+    expect(grant).toMatchObject({
+      status: 'ACTIVE',
+      granteePublicId: 'pa-zhang',
+      granteeDeptId: null,
+      accessMode: 'DOWNLOAD',
+    });
     const authorization = await db.authorization.findFirstOrThrow({ where: { applicationId: app.id } });
     expect(authorization).toMatchObject({ status: 'ACTIVE', operatorId: 'pa-zhang', resourceIds: [grant.resourceId] });
     expect(authorization.endsAt.getTime()).toBe(grant.expiresAt!.getTime());
@@ -64,15 +87,21 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     expect(await mailsTo(ZHANG, 'open-use-report-due', app.applicationNo)).toHaveLength(2);
     expect((await db.authorization.findUniqueOrThrow({ where: { id: authorization.id } })).status).toBe('EXPIRED');
     expect((await db.accessGrant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe('EXPIRED');
-    const kinds = (await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } })).map((e) => e.kind);
+    const kinds = (await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } })).map(
+      (e) => e.kind,
+    );
     expect(kinds).toEqual(['PROVIDER_REVIEW', 'AGREEMENT_PENDING', 'APPROVED', 'EXPIRED']);
     // Every mail the citizen gets renders (templates are strict: a missing variable would stop it in the outbox).
     const templates = new MailTemplates();
-    const mine = await db.notification.findMany({ where: { recipient: ZHANG, data: { path: ['applicationNo'], equals: app.applicationNo } } });
-    expect(new Set(mine.map((n) => n.template))).toEqual(new Set(['open-agreement', 'open-authorized', 'open-use-report-due']));
-    for (const n of mine) expect(templates.render(n.template, n.data as Record<string, unknown>).text).toContain(app.applicationNo);
+    const mine = await db.notification.findMany({
+      where: { recipient: ZHANG, data: { path: ['applicationNo'], equals: app.applicationNo } },
+    });
+    expect(new Set(mine.map((n) => n.template))).toEqual(
+      new Set(['open-agreement', 'open-authorized', 'open-use-report-due']),
+    );
+    for (const n of mine)
+      expect(templates.render(n.template, n.data as Record<string, unknown>).text).toContain(app.applicationNo);
   });
-
 
   it('survives worker restarts before the provider decides and while the agreement waits for the citizen', async () => {
     await h.restartWorker([]);
@@ -94,17 +123,24 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
   });
   it('refused by the provider: reasons are mandatory and reach the applicant by mail', async () => {
     const app = await start(['ZRZY-004']);
-    await expect(decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'zrzyj.reviewer', 'REFUSE')).rejects.toThrow(WorkflowUpdateFailedError);
-    await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'zrzyj.reviewer', 'REFUSE', { reasons: '大比例尺测绘成果涉及地理信息安全' });
+    await expect(decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'zrzyj.reviewer', 'REFUSE')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'zrzyj.reviewer', 'REFUSE', {
+      reasons: '大比例尺测绘成果涉及地理信息安全',
+    });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
-    expect(await db.application.findUniqueOrThrow({ where: { id: app.id } })).toMatchObject({ status: 'REFUSED', outcomeReasons: 'zrzyj：大比例尺测绘成果涉及地理信息安全' });
+    expect(await db.application.findUniqueOrThrow({ where: { id: app.id } })).toMatchObject({
+      status: 'REFUSED',
+      outcomeReasons: 'zrzyj：大比例尺测绘成果涉及地理信息安全',
+    });
     const mail = await mailsTo(ZHANG, 'decision', app.applicationNo);
     expect(mail).toHaveLength(1);
     expect((mail[0].data as { reasons: string }).reasons).toContain('地理信息安全');
     expect(await db.accessGrant.count({ where: { applicationId: app.id } })).toBe(0);
   });
 
-  it('two providers, one refuses: only the agreeing provider\'s data is offered and authorised', async () => {
+  it("two providers, one refuses: only the agreeing provider's data is offered and authorised", async () => {
     const app = await start(['SCJG-004', 'YBJ-003'], 'pa-hengxin', 'INNOVATION');
     await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'ybj.reviewer', 'REFUSE', { reasons: '基金数据暂不开放' });
     await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'scjgj.reviewer', 'AGREE');
@@ -117,18 +153,32 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
   it('only the applicant may answer the agreement: another applicant and a staff member are rejected', async () => {
     const app = await start(['RSJ-003']);
     await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'rsj.reviewer', 'AGREE');
-    await expect(answerAgreement(db, app.handle, app.id, 'company.hengxin', true)).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(answerAgreement(db, app.handle, app.id, 'dsj.reviewer', true)).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(answerAgreement(db, app.handle, app.id, 'citizen.zhang', true, 'KF-OTHER-KF')).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(answerAgreement(db, app.handle, app.id, 'company.hengxin', true)).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await expect(answerAgreement(db, app.handle, app.id, 'dsj.reviewer', true)).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await expect(answerAgreement(db, app.handle, app.id, 'citizen.zhang', true, 'KF-OTHER-KF')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
     expect(await status(app.id)).toBe('AGREEMENT_PENDING');
     await answerAgreement(db, app.handle, app.id, 'citizen.zhang', true);
     await statusBecomes(app.id, 'APPROVED');
     // A second answer finds nothing to answer.
     const zhang = await db.user.findUniqueOrThrow({ where: { login: 'citizen.zhang' } });
     const agreement = await db.agreement.findFirstOrThrow({ where: { applicationId: app.id } });
-    await expect(app.handle.executeUpdate(answerOpenAgreementUpdate, {
-      args: [{ agreementNo: agreement.agreementNo, accept: false, actor: { userId: zhang.id, login: zhang.login, publicApplicantId: zhang.publicApplicantId } }],
-    })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      app.handle.executeUpdate(answerOpenAgreementUpdate, {
+        args: [
+          {
+            agreementNo: agreement.agreementNo,
+            accept: false,
+            actor: { userId: zhang.id, login: zhang.login, publicApplicantId: zhang.publicApplicantId },
+          },
+        ],
+      }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
   });
 
   it('declined by the applicant: the agreement is cancelled and nothing is authorised', async () => {
@@ -147,7 +197,10 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'wjw.reviewer', 'AGREE');
     await statusBecomes(app.id, 'AGREEMENT_PENDING');
     expect(await app.handle.result()).toEqual({ outcome: 'AGREEMENT_LAPSED' });
-    expect(await db.application.findUniqueOrThrow({ where: { id: app.id } })).toMatchObject({ status: 'WITHDRAWN', outcomeReasons: '申请人未在期限内接受开放利用协议，申请终止' });
+    expect(await db.application.findUniqueOrThrow({ where: { id: app.id } })).toMatchObject({
+      status: 'WITHDRAWN',
+      outcomeReasons: '申请人未在期限内接受开放利用协议，申请终止',
+    });
     expect(await db.authorization.count({ where: { applicationId: app.id } })).toBe(0);
     expect((await db.agreement.findFirstOrThrow({ where: { applicationId: app.id } })).status).toBe('CANCELLED');
     expect(await mailsTo(ZHANG, 'decision', app.applicationNo)).toHaveLength(1);
@@ -159,30 +212,60 @@ describe('conditional open (Art. 27 ¶1–2) on the time-skipping server with re
     await answerAgreement(db, app.handle, app.id, 'citizen.zhang', true);
     await statusBecomes(app.id, 'APPROVED');
     // Skip time only once the workflow waits in its use period (the same workflow task sets the deadline attribute and the timer).
-    const { endsAt } = await eventually(() => db.authorization.findFirst({ where: { applicationId: app.id } }), 'the authorisation');
-    await eventually(async () => (await app.handle.describe()).typedSearchAttributes.get(SA.DeadlineAt)?.getTime() === endsAt.getTime(), 'the use period to begin');
+    const { endsAt } = await eventually(
+      () => db.authorization.findFirst({ where: { applicationId: app.id } }),
+      'the authorisation',
+    );
+    await eventually(
+      async () =>
+        (await app.handle.describe()).typedSearchAttributes.get(SA.DeadlineAt)?.getTime() === endsAt.getTime(),
+      'the use period to begin',
+    );
     await env.sleep('100 days');
-    await eventually(async () => (await mailsTo(ZHANG, 'open-use-report-due', app.applicationNo)).length === 1, 'the first use-report request');
-    await expect(app.handle.executeUpdate(revokeOpenAuthorizationUpdate, { args: [{ reasons: '越权', actor: await h.actor('wjw.reviewer') }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(app.handle.executeUpdate(revokeOpenAuthorizationUpdate, { args: [{ reasons: ' ', actor: await h.actor('dsj.reviewer') }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await app.handle.executeUpdate(revokeOpenAuthorizationUpdate, { args: [{ reasons: '未按协议报告开发利用情况', actor: await h.actor('dsj.reviewer') }] });
+    await eventually(
+      async () => (await mailsTo(ZHANG, 'open-use-report-due', app.applicationNo)).length === 1,
+      'the first use-report request',
+    );
+    await expect(
+      app.handle.executeUpdate(revokeOpenAuthorizationUpdate, {
+        args: [{ reasons: '越权', actor: await h.actor('wjw.reviewer') }],
+      }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      app.handle.executeUpdate(revokeOpenAuthorizationUpdate, {
+        args: [{ reasons: ' ', actor: await h.actor('dsj.reviewer') }],
+      }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await app.handle.executeUpdate(revokeOpenAuthorizationUpdate, {
+      args: [{ reasons: '未按协议报告开发利用情况', actor: await h.actor('dsj.reviewer') }],
+    });
     expect(await app.handle.result()).toEqual({ outcome: 'REVOKED' });
     await recordHistory('conditional-open-revoked', app.handle);
     const authorization = await db.authorization.findFirstOrThrow({ where: { applicationId: app.id } });
     expect(authorization).toMatchObject({ status: 'REVOKED', endedReason: '未按协议报告开发利用情况' });
     expect(authorization.revokedAt).not.toBeNull();
     expect((await db.accessGrant.findFirstOrThrow({ where: { applicationId: app.id } })).status).toBe('REVOKED');
-    expect(await db.application.findUniqueOrThrow({ where: { id: app.id } })).toMatchObject({ status: 'REVOKED', outcomeReasons: '未按协议报告开发利用情况' });
+    expect(await db.application.findUniqueOrThrow({ where: { id: app.id } })).toMatchObject({
+      status: 'REVOKED',
+      outcomeReasons: '未按协议报告开发利用情况',
+    });
     const mail = await mailsTo(ZHANG, 'open-revoked', app.applicationNo);
-    expect(new MailTemplates().render('open-revoked', mail[0].data as Record<string, unknown>).text).toContain('未按协议报告开发利用情况');
+    expect(new MailTemplates().render('open-revoked', mail[0].data as Record<string, unknown>).text).toContain(
+      '未按协议报告开发利用情况',
+    );
   });
 
   it('provider silent past the policy deadline: overdue and escalated, never agreed by silence; a late decision still counts', async () => {
     const app = await start(['RSJ-003']);
     const task = await h.openTask(app.workflowId, 'OPEN_PROVIDER_DECISION', 'rsj');
     await env.sleep('35 days');
-    await eventually(async () => (await db.task.findUniqueOrThrow({ where: { id: task.id } })).overdue, 'the provider decision to become overdue');
-    expect((await db.auditLog.findMany({ where: { entityId: task.id } })).map((a) => a.action)).toEqual(expect.arrayContaining(['TASK_OVERDUE', 'TASK_ESCALATED']));
+    await eventually(
+      async () => (await db.task.findUniqueOrThrow({ where: { id: task.id } })).overdue,
+      'the provider decision to become overdue',
+    );
+    expect((await db.auditLog.findMany({ where: { entityId: task.id } })).map((a) => a.action)).toEqual(
+      expect.arrayContaining(['TASK_OVERDUE', 'TASK_ESCALATED']),
+    );
     expect(await status(app.id)).toBe('PROVIDER_REVIEW');
     expect(await db.agreement.count({ where: { applicationId: app.id } })).toBe(0);
     await decide(app.workflowId, 'OPEN_PROVIDER_DECISION', 'rsj.reviewer', 'REFUSE', { reasons: '迟到的答复' });

@@ -8,7 +8,6 @@ import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
 
-
 describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
   let env: TestWorkflowEnvironment;
@@ -19,10 +18,18 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
   async function start(resourceCodes = ['GAJ-001'], applicant = 'rsj') {
     const app = await h.application('CONDITIONAL_SHARE', applicant, resourceCodes);
     const input: ConditionalShareInput = {
-      applicationId: app.id, applicationNo: app.applicationNo, applicantDeptId: applicant, authorityDeptId: 'dsj',
-      providerDeptIds: app.providerDeptIds, usePeriodDays: 30,
+      applicationId: app.id,
+      applicationNo: app.applicationNo,
+      applicantDeptId: applicant,
+      authorityDeptId: 'dsj',
+      providerDeptIds: app.providerDeptIds,
+      usePeriodDays: 30,
     };
-    const handle = await env.client.workflow.start(conditionalShareWorkflow, { workflowId: app.workflowId, taskQueue: h.taskQueue, args: [input] });
+    const handle = await env.client.workflow.start(conditionalShareWorkflow, {
+      workflowId: app.workflowId,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
     suite.track(handle);
     return { ...app, handle };
   }
@@ -32,14 +39,19 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
   const statusBecomes = (id: string, expected: string) =>
     eventually(async () => (await status(id)) === expected, `application status ${expected}`).then(() => expected);
   const mails = (template: string, applicationNo: string) =>
-    db.notification.findMany({ where: { template, OR: [{ data: { path: ['applicationNo'], equals: applicationNo } }] } });
+    db.notification.findMany({
+      where: { template, OR: [{ data: { path: ['applicationNo'], equals: applicationNo } }] },
+    });
 
   it('approved: provider agrees, authority approves, both confirm the agreement, the grant is active, then expires by itself', async () => {
     const app = await start(['GAJ-001']);
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
     await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'APPROVE', { comment: '符合法定职责' });
     expect(await statusBecomes(app.id, 'AGREEMENT_PENDING')).toBe('AGREEMENT_PENDING');
-    const grant = await eventually(() => db.accessGrant.findFirst({ where: { applicationId: app.id } }), 'the pending grant');
+    const grant = await eventually(
+      () => db.accessGrant.findFirst({ where: { applicationId: app.id } }),
+      'the pending grant',
+    );
     expect(grant.status).toBe('PENDING_AGREEMENT');
     await h.decide(app.workflowId, 'AGREEMENT_CONFIRM', 'gaj.reviewer', 'CONFIRM');
     await h.decide(app.workflowId, 'AGREEMENT_CONFIRM', 'rsj.staff', 'CONFIRM');
@@ -53,15 +65,25 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     expect(await app.handle.result()).toEqual({ outcome: 'APPROVED_AND_EXPIRED' });
     expect((await db.accessGrant.findFirstOrThrow({ where: { applicationId: app.id } })).status).toBe('EXPIRED');
     expect(await status(app.id)).toBe('EXPIRED');
-    expect(await db.notification.count({ where: { dedupeKey: { startsWith: `${app.workflowId}:grant-expiring:` } } })).toBeGreaterThan(0);
+    expect(
+      await db.notification.count({ where: { dedupeKey: { startsWith: `${app.workflowId}:grant-expiring:` } } }),
+    ).toBeGreaterThan(0);
     const timeline = await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } });
-    expect(timeline.map((e) => e.kind)).toEqual(['PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'AGREEMENT_PENDING', 'APPROVED', 'EXPIRED']);
+    expect(timeline.map((e) => e.kind)).toEqual([
+      'PROVIDER_REVIEW',
+      'AUTHORITY_REVIEW',
+      'AGREEMENT_PENDING',
+      'APPROVED',
+      'EXPIRED',
+    ]);
     await recordHistory('conditional-share-approved-expired', app.handle);
   });
 
   it('refused by the provider: reasons are mandatory and reach the applicant', async () => {
     const app = await start(['RSJ-001'], 'gaj');
-    await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE')).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE', { reasons: '申请用途超出法定职责范围' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
     const row = await db.application.findUniqueOrThrow({ where: { id: app.id } });
@@ -76,7 +98,9 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'zrzyj.reviewer', 'AGREE');
     await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '未说明法定职责依据' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
-    expect((await db.application.findUniqueOrThrow({ where: { id: app.id } })).outcomeReasons).toBe('未说明法定职责依据');
+    expect((await db.application.findUniqueOrThrow({ where: { id: app.id } })).outcomeReasons).toBe(
+      '未说明法定职责依据',
+    );
     expect(await db.accessGrant.count({ where: { applicationId: app.id } })).toBe(0);
   });
 
@@ -87,7 +111,9 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     const round2 = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
     expect(round2.allowedDecisions).toEqual(['AGREE', 'REFUSE']);
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
-    await expect(h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'RETURN', { reasons: 'again' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'RETURN', { reasons: 'again' }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
     await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '复议后仍不符合条件' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
     expect(await db.task.count({ where: { workflowId: app.workflowId, step: 'AUTHORITY_REVIEW' } })).toBe(2);
@@ -96,7 +122,9 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
   it('supplement requested and answered: the provider clock stops, and the deadline moves by the pause', async () => {
     const app = await start(['WJW-002'], 'ybj');
     const before = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'wjw');
-    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REQUEST_SUPPLEMENT', { reasons: '请补充法定职责依据文件' });
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REQUEST_SUPPLEMENT', {
+      reasons: '请补充法定职责依据文件',
+    });
     expect(await statusBecomes(app.id, 'SUPPLEMENT_REQUESTED')).toBe('SUPPLEMENT_REQUESTED');
     expect((await db.task.findUniqueOrThrow({ where: { id: before.id } })).pausedAt).not.toBeNull();
     await env.sleep('7 days');
@@ -108,12 +136,21 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     expect(after.dueAt!.getTime()).toBeGreaterThan(before.dueAt!.getTime());
     // dueAt is 24:00 of the due day, i.e. 00:00 of the next: compare the due days themselves.
     const lastInstantOf = (due: Date) => new Date(due.getTime() - 1);
-    expect(h.calendar.workingDaysBetween(lastInstantOf(before.dueAt!), lastInstantOf(after.dueAt!))).toBe(after.pausedWorkingDays);
+    expect(h.calendar.workingDaysBetween(lastInstantOf(before.dueAt!), lastInstantOf(after.dueAt!))).toBe(
+      after.pausedWorkingDays,
+    );
     // Supplement may be requested only once.
-    await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REQUEST_SUPPLEMENT', { reasons: 'again', updateId: 'second-request' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REQUEST_SUPPLEMENT', {
+        reasons: 'again',
+        updateId: 'second-request',
+      }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REFUSE', { reasons: '不符合条件' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
-    const kinds = (await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } })).map((e) => e.kind);
+    const kinds = (await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } })).map(
+      (e) => e.kind,
+    );
     expect(kinds).toEqual(['PROVIDER_REVIEW', 'SUPPLEMENT_REQUESTED', 'PROVIDER_REVIEW', 'REFUSED']);
     await recordHistory('conditional-share-supplement-refused', app.handle);
   });
@@ -122,14 +159,20 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     const app = await start(['GAJ-001', 'RSJ-001'], 'wjw');
     await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
     await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'rsj');
-    await expect(app.handle.executeUpdate(withdrawUpdate, { args: [{ actor: await h.actor('gaj.staff'), reason: 'x' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await app.handle.executeUpdate(withdrawUpdate, { args: [{ actor: await h.actor('wjw.staff'), reason: '需求已变更' }] });
+    await expect(
+      app.handle.executeUpdate(withdrawUpdate, { args: [{ actor: await h.actor('gaj.staff'), reason: 'x' }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await app.handle.executeUpdate(withdrawUpdate, {
+      args: [{ actor: await h.actor('wjw.staff'), reason: '需求已变更' }],
+    });
     expect(await app.handle.result()).toEqual({ outcome: 'WITHDRAWN' });
     const tasks = await db.task.findMany({ where: { workflowId: app.workflowId } });
     expect(tasks.map((t) => t.status)).toEqual(['CANCELLED', 'CANCELLED']);
     expect(await status(app.id)).toBe('WITHDRAWN');
     await recordHistory('conditional-share-withdrawn', app.handle);
-    expect((await mails('withdrawn', app.applicationNo)).map((m) => m.recipient)).toEqual(expect.arrayContaining(['gaj.reviewer@liaocheng.example', 'rsj.reviewer@liaocheng.example']));
+    expect((await mails('withdrawn', app.applicationNo)).map((m) => m.recipient)).toEqual(
+      expect.arrayContaining(['gaj.reviewer@liaocheng.example', 'rsj.reviewer@liaocheng.example']),
+    );
   });
 
   it('one provider task per provider, in parallel; resources of a refusing provider are not granted', async () => {
@@ -154,11 +197,17 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     expect(overdue.status).toBe('OPEN');
     const desc = await app.handle.describe();
     expect(desc.typedSearchAttributes.get(SA.Overdue)).toBe(true);
-    const reminders = await db.notification.findMany({ where: { dedupeKey: { startsWith: `task:${task.id}:overdue:` } } });
+    const reminders = await db.notification.findMany({
+      where: { dedupeKey: { startsWith: `task:${task.id}:overdue:` } },
+    });
     expect(new Set(reminders.map((r) => r.dedupeKey.split(':')[3])).size).toBeGreaterThanOrEqual(2);
-    expect(reminders.map((r) => r.recipient)).toEqual(expect.arrayContaining(['dsj.supervisor@liaocheng.example', 'ybj.head@liaocheng.example']));
+    expect(reminders.map((r) => r.recipient)).toEqual(
+      expect.arrayContaining(['dsj.supervisor@liaocheng.example', 'ybj.head@liaocheng.example']),
+    );
     const audit = await db.auditLog.findMany({ where: { entityId: task.id } });
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['TASK_CREATED', 'TASK_WARNING', 'TASK_OVERDUE', 'TASK_ESCALATED']));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['TASK_CREATED', 'TASK_WARNING', 'TASK_OVERDUE', 'TASK_ESCALATED']),
+    );
     expect(await status(app.id)).toBe('PROVIDER_REVIEW');
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'ybj.reviewer', 'REFUSE', { reasons: '迟到的答复' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
@@ -177,7 +226,9 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
   it('rejects a decision from a reviewer of another department', async () => {
     const app = await start(['GAJ-001'], 'rsj');
     await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
-    await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'AGREE', { deptId: 'gaj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'AGREE', { deptId: 'gaj' }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
     await app.handle.terminate('test done');
   });
 
@@ -185,11 +236,17 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     // A case received in mid-December 2026 has its deadline in (provisional) January 2027.
     const app = await start(['GAJ-002'], 'scjgj');
     const task = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
-    const dueYear = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(task.dueAt!));
+    const dueYear = Number(
+      new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(task.dueAt!),
+    );
     // The operator declares the whole working week around the deadline a holiday.
     const base = h.calendar;
-    const dueDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(task.dueAt!.getTime() - 1));
-    const existing = chineseWorkdayYears({ applyKnownCorrections: true }).find((y) => y.year === dueYear) ?? deriveProvisionalYear(dueYear);
+    const dueDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(
+      new Date(task.dueAt!.getTime() - 1),
+    );
+    const existing =
+      chineseWorkdayYears({ applyKnownCorrections: true }).find((y) => y.year === dueYear) ??
+      deriveProvisionalYear(dueYear);
     const extra = base.days(dueDate, dueDate).map((d) => ({ date: d.date, name: '测试假日' }));
     h.calendar = new WorkingCalendar([
       ...chineseWorkdayYears({ applyKnownCorrections: true }).filter((y) => y.year !== dueYear),

@@ -14,10 +14,22 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   let h: ProcedureHarness;
   beforeEach(() => ({ env, db, h } = suite));
 
-  async function file(resource: TestResource, opts: { kind?: 'ERROR' | 'PRIVACY'; objector?: string; receivedAtMs?: number } = {}) {
-    const receivedAtMs = opts.receivedAtMs ?? await env.currentTimeMs();
-    const { input, workflowId } = await objectionRow(db, { resource, objectorLogin: opts.objector ?? 'citizen.zhang', receivedAtMs, kind: opts.kind });
-    const handle = await env.client.workflow.start(objectionWorkflow, { workflowId, taskQueue: h.taskQueue, args: [input] });
+  async function file(
+    resource: TestResource,
+    opts: { kind?: 'ERROR' | 'PRIVACY'; objector?: string; receivedAtMs?: number } = {},
+  ) {
+    const receivedAtMs = opts.receivedAtMs ?? (await env.currentTimeMs());
+    const { input, workflowId } = await objectionRow(db, {
+      resource,
+      objectorLogin: opts.objector ?? 'citizen.zhang',
+      receivedAtMs,
+      kind: opts.kind,
+    });
+    const handle = await env.client.workflow.start(objectionWorkflow, {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
     suite.track(handle);
     return { ...input, workflowId, handle };
   }
@@ -26,7 +38,12 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
   /** What GET /api/catalog shows: the active marks of the resource. */
   const activeMarks = (resourceId: string) => db.disputeMark.findMany({ where: { resourceId, clearedAt: null } });
   const mailsTo = async (objectionNo: string, recipient: string) =>
-    (await db.notification.findMany({ where: { dedupeKey: { startsWith: `objection:${objectionNo}:` }, recipient }, orderBy: { createdAt: 'asc' } })).map((n) => n.template);
+    (
+      await db.notification.findMany({
+        where: { dedupeKey: { startsWith: `objection:${objectionNo}:` }, recipient },
+        orderBy: { createdAt: 'asc' },
+      })
+    ).map((n) => n.template);
 
   it('filed on Friday 3 April 2026 before 清明 (Sat 4 – Mon 6 April): hand-checked deadlines from receipt, and the provider counts from the forward', async () => {
     // The receipt instant is an input of the procedure, so a past filing gives fixed, hand-checkable
@@ -43,9 +60,13 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect(mark.warningAt!.toISOString()).toBe('2026-04-06T16:00:00.000Z');
     expect(mark.deadlineProvisional).toBe(false);
     await h.decide(own.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    expect((await h.openTask(own.workflowId, 'DETERMINE_SCOPE', 'dsj')).dueAt!.toISOString()).toBe('2026-04-08T16:00:00.000Z');
+    expect((await h.openTask(own.workflowId, 'DETERMINE_SCOPE', 'dsj')).dueAt!.toISOString()).toBe(
+      '2026-04-08T16:00:00.000Z',
+    );
     await h.decide(own.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
-    expect((await h.openTask(own.workflowId, 'AUTHORITY_DECISION', 'dsj')).dueAt!.toISOString()).toBe('2026-04-13T16:00:00.000Z');
+    expect((await h.openTask(own.workflowId, 'AUTHORITY_DECISION', 'dsj')).dueAt!.toISOString()).toBe(
+      '2026-04-13T16:00:00.000Z',
+    );
 
     // The provider's 5 working days count from the forward instant, not from the receipt.
     await h.decide(forwarded.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
@@ -60,27 +81,55 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     const resource = await testResource(db);
     const o = await file(resource);
     await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
-    const marks = await eventually(async () => (await activeMarks(resource.id)).length > 0 && activeMarks(resource.id), 'the dispute mark');
+    const marks = await eventually(
+      async () => (await activeMarks(resource.id)).length > 0 && activeMarks(resource.id),
+      'the dispute mark',
+    );
     expect(marks[0].note).toContain(o.objectionNo);
     expect((await objection(o.objectionId)).status).toBe('MARKED');
 
     await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
     // Reasons are mandatory: the objector is told the outcome with reasons.
-    await expect(h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT')).rejects.toThrow(WorkflowUpdateFailedError);
-    await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '经核实，该地址与登记原始材料一致' });
+    await expect(h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', {
+      reasons: '经核实，该地址与登记原始材料一致',
+    });
     expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
 
     const row = await objection(o.objectionId);
-    expect(row).toMatchObject({ status: 'CLOSED', scope: 'AUTHORITY', outcome: 'REJECTED', outcomeReasons: '经核实，该地址与登记原始材料一致', forwardedAt: null });
+    expect(row).toMatchObject({
+      status: 'CLOSED',
+      scope: 'AUTHORITY',
+      outcome: 'REJECTED',
+      outcomeReasons: '经核实，该地址与登记原始材料一致',
+      forwardedAt: null,
+    });
     expect(row.disputeMark?.clearedAt).not.toBeNull();
     expect(await activeMarks(resource.id)).toHaveLength(0);
     expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(1);
-    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual(['objection-received', 'objection-outcome']);
+    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual([
+      'objection-received',
+      'objection-outcome',
+    ]);
     const outcome = (await renderQueuedMail(db, [`objection:${o.objectionNo}:outcome`]))[0];
     expect(outcome.subject).toContain('不予更正');
     expect(outcome.text).toContain('经核实，该地址与登记原始材料一致');
-    const audit = (await db.auditLog.findMany({ where: { entityType: 'Objection', entityId: o.objectionId }, orderBy: { id: 'asc' } })).map((a) => a.action);
-    expect(audit).toEqual(['OBJECTION_ACCEPTED', 'DISPUTE_MARK_PLACED', 'OBJECTION_SCOPE_DETERMINED', 'OBJECTION_DECIDED', 'OBJECTION_CLOSED', 'DISPUTE_MARK_CLEARED']);
+    const audit = (
+      await db.auditLog.findMany({
+        where: { entityType: 'Objection', entityId: o.objectionId },
+        orderBy: { id: 'asc' },
+      })
+    ).map((a) => a.action);
+    expect(audit).toEqual([
+      'OBJECTION_ACCEPTED',
+      'DISPUTE_MARK_PLACED',
+      'OBJECTION_SCOPE_DETERMINED',
+      'OBJECTION_DECIDED',
+      'OBJECTION_CLOSED',
+      'DISPUTE_MARK_CLEARED',
+    ]);
   });
 
   it('own scope, corrected: the owner corrects, the catalog version goes up once and grant holders are told', async () => {
@@ -89,9 +138,13 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     const o = await file(resource, { objector: 'rsj.staff' });
     await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
     await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
-    await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'CORRECT', { reasons: '原始登记材料显示确有错误' });
+    await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'CORRECT', {
+      reasons: '原始登记材料显示确有错误',
+    });
     // The correction is the data owner's task, not the authority's.
-    await expect(h.decide(o.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED', { deptId: 'scjgj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      h.decide(o.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED', { deptId: 'scjgj' }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
     await h.decide(o.workflowId, 'CORRECTION', 'scjgj.staff', 'CORRECTED', { comment: '已更正第3行地址' });
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
 
@@ -100,8 +153,15 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
     expect(await activeMarks(resource.id)).toHaveLength(0);
     // The grant holder saw the mark and then the correction; the objector the decision and the outcome.
-    expect(await mailsTo(o.objectionNo, 'wjw.staff@liaocheng.example')).toEqual(['objection-marked', 'objection-corrected']);
-    expect(await mailsTo(o.objectionNo, 'rsj.staff@liaocheng.example')).toEqual(['objection-received', 'objection-decision', 'objection-outcome']);
+    expect(await mailsTo(o.objectionNo, 'wjw.staff@liaocheng.example')).toEqual([
+      'objection-marked',
+      'objection-corrected',
+    ]);
+    expect(await mailsTo(o.objectionNo, 'rsj.staff@liaocheng.example')).toEqual([
+      'objection-received',
+      'objection-decision',
+      'objection-outcome',
+    ]);
     const rendered = await renderQueuedMail(db, [`objection:${o.objectionNo}:`]);
     expect(rendered.find((m) => m.template === 'objection-corrected')?.text).toContain('版本更新为 2');
   });
@@ -118,19 +178,42 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     // The provider's 5 working days count from the forward instant.
     expect(providerTask.deadlineFrom?.getTime()).toBe(forwarded.forwardedAt!.getTime());
     expect(providerTask.dueAt!.getTime()).toBe(h.calendar.deadline(forwarded.forwardedAt!, 5).deadlineAt.getTime());
-    expect(await db.notification.count({ where: { dedupeKey: `objection:${o.objectionNo}:forwarded:zrzyj.reviewer@liaocheng.example` } })).toBe(1);
+    expect(
+      await db.notification.count({
+        where: { dedupeKey: `objection:${o.objectionNo}:forwarded:zrzyj.reviewer@liaocheng.example` },
+      }),
+    ).toBe(1);
 
-    await h.decide(o.workflowId, 'PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', { reasons: '核对不动产登记簿，地址录入有误' });
-    await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM', { comment: '提供部门将于5个工作日内完成更正' });
+    await h.decide(o.workflowId, 'PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', {
+      reasons: '核对不动产登记簿，地址录入有误',
+    });
+    await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM', {
+      comment: '提供部门将于5个工作日内完成更正',
+    });
     await h.decide(o.workflowId, 'CORRECTION', 'zrzyj.staff', 'CORRECTED', { comment: '已更正' });
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
     await recordHistory('objection-provider-corrected', o.handle);
     expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
     expect(await activeMarks(resource.id)).toHaveLength(0);
-    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual(['objection-received', 'objection-decision', 'objection-outcome']);
-    expect(await mailsTo(o.objectionNo, 'gaj.staff@liaocheng.example')).toEqual(['objection-marked', 'objection-corrected']);
-    const steps = (await db.task.findMany({ where: { workflowId: o.workflowId }, orderBy: { createdAt: 'asc' } })).map((t) => [t.step, t.status]);
-    expect(steps).toEqual([['MARK_DISPUTED', 'DONE'], ['DETERMINE_SCOPE', 'DONE'], ['PROVIDER_DECISION', 'DONE'], ['INFORM_OBJECTOR', 'DONE'], ['CORRECTION', 'DONE']]);
+    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual([
+      'objection-received',
+      'objection-decision',
+      'objection-outcome',
+    ]);
+    expect(await mailsTo(o.objectionNo, 'gaj.staff@liaocheng.example')).toEqual([
+      'objection-marked',
+      'objection-corrected',
+    ]);
+    const steps = (await db.task.findMany({ where: { workflowId: o.workflowId }, orderBy: { createdAt: 'asc' } })).map(
+      (t) => [t.step, t.status],
+    );
+    expect(steps).toEqual([
+      ['MARK_DISPUTED', 'DONE'],
+      ['DETERMINE_SCOPE', 'DONE'],
+      ['PROVIDER_DECISION', 'DONE'],
+      ['INFORM_OBJECTOR', 'DONE'],
+      ['CORRECTION', 'DONE'],
+    ]);
   });
 
   it('survives a worker restart before every step: forwarded, decided, informed and corrected once each', async () => {
@@ -138,8 +221,11 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     const resource = await testResource(db, 'zrzyj');
     const o = await file(resource);
     const steps: Array<[string, string, string, { reasons?: string }?]> = [
-      ['MARK_DISPUTED', 'dsj.reviewer', 'MARK'], ['DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD'],
-      ['PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', { reasons: '地址录入有误' }], ['INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM'], ['CORRECTION', 'zrzyj.staff', 'CORRECTED'],
+      ['MARK_DISPUTED', 'dsj.reviewer', 'MARK'],
+      ['DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD'],
+      ['PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', { reasons: '地址录入有误' }],
+      ['INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM'],
+      ['CORRECTION', 'zrzyj.staff', 'CORRECTED'],
     ];
     for (const [step, login, decision, extra] of steps) {
       await h.openTask(o.workflowId, step);
@@ -151,10 +237,14 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect(tasks.map((t) => [t.step, t.status])).toEqual(steps.map(([step]) => [step, 'DONE']));
     expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).version).toBe(2);
     expect(await activeMarks(resource.id)).toHaveLength(0);
-    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual(['objection-received', 'objection-decision', 'objection-outcome']);
+    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual([
+      'objection-received',
+      'objection-decision',
+      'objection-outcome',
+    ]);
   });
 
-  it('provider scope, rejected: the objector is told the provider\'s reasons, nothing is corrected', async () => {
+  it("provider scope, rejected: the objector is told the provider's reasons, nothing is corrected", async () => {
     const resource = await testResource(db, 'rsj');
     const o = await file(resource, { kind: 'PRIVACY' });
     await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
@@ -163,17 +253,35 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect(mark.note).toContain('详情不予公开');
     expect(mark.note).not.toContain('地址');
     await h.decide(o.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'FORWARD');
-    await expect(h.decide(o.workflowId, 'PROVIDER_DECISION', 'gaj.reviewer', 'REJECT', { reasons: 'x', deptId: 'rsj' })).rejects.toThrow(WorkflowUpdateFailedError);
-    await h.decide(o.workflowId, 'PROVIDER_DECISION', 'rsj.reviewer', 'REJECT', { reasons: '该记录不含异议人个人信息' });
+    await expect(
+      h.decide(o.workflowId, 'PROVIDER_DECISION', 'gaj.reviewer', 'REJECT', { reasons: 'x', deptId: 'rsj' }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.decide(o.workflowId, 'PROVIDER_DECISION', 'rsj.reviewer', 'REJECT', {
+      reasons: '该记录不含异议人个人信息',
+    });
     await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
     expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
-    expect(await objection(o.objectionId)).toMatchObject({ status: 'CLOSED', outcome: 'REJECTED', outcomeReasons: '该记录不含异议人个人信息', correctedAt: null });
+    expect(await objection(o.objectionId)).toMatchObject({
+      status: 'CLOSED',
+      outcome: 'REJECTED',
+      outcomeReasons: '该记录不含异议人个人信息',
+      correctedAt: null,
+    });
     expect(await activeMarks(resource.id)).toHaveLength(0);
     expect(await db.task.count({ where: { workflowId: o.workflowId, step: 'CORRECTION' } })).toBe(0);
   });
 
   /** Leaves the open task of `step` untouched for `days`; it must become overdue and escalated, never decided by silence. */
-  async function missDeadline(o: { workflowId: string; handle: { describe(): Promise<{ typedSearchAttributes: { get(k: typeof SA.Overdue): boolean | undefined } }> } }, step: string, deptId: string, days: number, openedInTime = true) {
+  async function missDeadline(
+    o: {
+      workflowId: string;
+      handle: { describe(): Promise<{ typedSearchAttributes: { get(k: typeof SA.Overdue): boolean | undefined } }> };
+    },
+    step: string,
+    deptId: string,
+    days: number,
+    openedInTime = true,
+  ) {
     const t = await h.openTask(o.workflowId, step, deptId);
     await env.sleep(`${days} days`);
     const actions = await eventually(async () => {
@@ -181,11 +289,17 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
       return a.includes('TASK_ESCALATED') && a;
     }, `${step} to be escalated`);
     // A step opened after its deadline (counted from receipt) is escalated at its first overdue round.
-    expect(actions).toEqual(expect.arrayContaining(openedInTime ? ['TASK_CREATED', 'TASK_OVERDUE', 'TASK_ESCALATED'] : ['TASK_CREATED', 'TASK_ESCALATED']));
+    expect(actions).toEqual(
+      expect.arrayContaining(
+        openedInTime ? ['TASK_CREATED', 'TASK_OVERDUE', 'TASK_ESCALATED'] : ['TASK_CREATED', 'TASK_ESCALATED'],
+      ),
+    );
     const row = await db.task.findUniqueOrThrow({ where: { id: t.id } });
     expect(row).toMatchObject({ status: 'OPEN', overdue: true });
     expect((await o.handle.describe()).typedSearchAttributes.get(SA.Overdue)).toBe(true);
-    const escalation = await db.notification.findMany({ where: { dedupeKey: { startsWith: `task:${t.id}:overdue:` } } });
+    const escalation = await db.notification.findMany({
+      where: { dedupeKey: { startsWith: `task:${t.id}:overdue:` } },
+    });
     expect(escalation.map((n) => n.recipient)).toEqual(expect.arrayContaining(['dsj.supervisor@liaocheng.example']));
     return row;
   }
@@ -219,7 +333,7 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     expect(await activeMarks(resource.id)).toHaveLength(0);
   });
 
-  it('own scope with the authority\'s decision deadline missed: overdue from 5 working days after receipt, escalated, decided late', async () => {
+  it("own scope with the authority's decision deadline missed: overdue from 5 working days after receipt, escalated, decided late", async () => {
     const resource = await testResource(db, 'ybj');
     const o = await file(resource);
     await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
@@ -230,5 +344,4 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'REJECT', { reasons: '逾期作出：不予更正' });
     expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
   });
-
 });

@@ -13,14 +13,19 @@ const fixtures = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json'));
 
 describe('recorded procedure histories replay on the current workflow code', () => {
   let bundle: WorkflowBundleWithSourceMap;
-  beforeAll(async () => { bundle = await ProcedureHarness.bundle(); });
+  beforeAll(async () => {
+    bundle = await ProcedureHarness.bundle();
+  });
 
   it('has recorded histories to replay', () => {
     expect(fixtures.length).toBeGreaterThan(0);
   });
 
   it.each(fixtures)('%s', async (file) => {
-    const { workflowId, history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
+    const { workflowId, history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as {
+      workflowId: string;
+      history: unknown;
+    };
     await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
   });
 });

@@ -18,14 +18,25 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
   beforeEach(() => ({ env, db, h } = suite));
 
   async function report(resourceIds: string[], suspendGrants: boolean, responsibleDeptId = 'gaj') {
-    const { input, workflowId } = await incidentRow(db, { resourceIds, reporterLogin: `${responsibleDeptId}.staff`, responsibleDeptId, reportedAtMs: await env.currentTimeMs(), suspendGrants });
-    const handle = await env.client.workflow.start(securityIncidentWorkflow, { workflowId, taskQueue: h.taskQueue, args: [input] });
+    const { input, workflowId } = await incidentRow(db, {
+      resourceIds,
+      reporterLogin: `${responsibleDeptId}.staff`,
+      responsibleDeptId,
+      reportedAtMs: await env.currentTimeMs(),
+      suspendGrants,
+    });
+    const handle = await env.client.workflow.start(securityIncidentWorkflow, {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
     suite.track(handle);
     return { ...input, workflowId, handle };
   }
   const grantStatus = async (id: string) => (await db.accessGrant.findUniqueOrThrow({ where: { id } })).status;
   const incident = (id: string) => db.securityIncident.findUniqueOrThrow({ where: { id } });
-  const taskAudit = async (taskId: string) => (await db.auditLog.findMany({ where: { entityType: 'Task', entityId: taskId } })).map((a) => a.action);
+  const taskAudit = async (taskId: string) =>
+    (await db.auditLog.findMany({ where: { entityType: 'Task', entityId: taskId } })).map((a) => a.action);
 
   it('a leak with grants suspended: remediation, users told, report to the cyberspace administration, closed by the authority, grants restored', async () => {
     const resource = await testResource(db, 'gaj', 'NOT_OPEN');
@@ -33,12 +44,16 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     const b = await activeGrant(db, resource.id, 'wjw');
     const i = await report([resource.id], true);
 
-    await eventually(async () => (await grantStatus(a.grantId)) === 'SUSPENDED' && (await grantStatus(b.grantId)) === 'SUSPENDED', 'the grants to be suspended');
+    await eventually(
+      async () => (await grantStatus(a.grantId)) === 'SUSPENDED' && (await grantStatus(b.grantId)) === 'SUSPENDED',
+      'the grants to be suspended',
+    );
     const remediate = await h.openTask(i.workflowId, 'REMEDIATE', 'gaj');
     const notifyUsers = await h.openTask(i.workflowId, 'NOTIFY_USERS', 'gaj');
     const cyberspace = await h.openTask(i.workflowId, 'REPORT_CYBERSPACE', 'gaj');
     // Hour deadlines from the task's creation (policy: 4 h, 24 h, 1 h), shown in the inbox.
-    const due = async (id: string) => eventually(async () => (await db.task.findUniqueOrThrow({ where: { id } })).dueAt, 'the hour deadline');
+    const due = async (id: string) =>
+      eventually(async () => (await db.task.findUniqueOrThrow({ where: { id } })).dueAt, 'the hour deadline');
     expect((await due(remediate.id)).getTime() - remediate.createdAt.getTime()).toBe(4 * HOUR);
     expect((await due(notifyUsers.id)).getTime() - notifyUsers.createdAt.getTime()).toBe(24 * HOUR);
     expect((await due(cyberspace.id)).getTime() - cyberspace.createdAt.getTime()).toBe(1 * HOUR);
@@ -46,10 +61,16 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect(reported.authorityReportedAt).not.toBeNull();
 
     // The record of each measure is mandatory.
-    await expect(h.decide(i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED')).rejects.toThrow(WorkflowUpdateFailedError);
-    await h.decide(i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED', { reasons: '已通过网信办事件报告平台报告，回执号 WX-2026-0042' });
+    await expect(h.decide(i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await h.decide(i.workflowId, 'REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED', {
+      reasons: '已通过网信办事件报告平台报告，回执号 WX-2026-0042',
+    });
     await h.decide(i.workflowId, 'REMEDIATE', 'gaj.staff', 'REMEDIATED', { reasons: '已封禁异常账号并重置接口密钥' });
-    await h.decide(i.workflowId, 'NOTIFY_USERS', 'gaj.staff', 'USERS_NOTIFIED', { reasons: '已短信告知受影响的1,204名群众' });
+    await h.decide(i.workflowId, 'NOTIFY_USERS', 'gaj.staff', 'USERS_NOTIFIED', {
+      reasons: '已短信告知受影响的1,204名群众',
+    });
     const remediated = await eventually(async () => {
       const row = await incident(i.incidentId);
       return row.status === 'REMEDIATED' && row;
@@ -59,7 +80,9 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     // Still suspended until the authority closes it.
     expect(await grantStatus(a.grantId)).toBe('SUSPENDED');
 
-    await expect(h.decide(i.workflowId, 'CLOSE_INCIDENT', 'gaj.staff', 'CLOSE', { reasons: 'x', deptId: 'dsj' })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      h.decide(i.workflowId, 'CLOSE_INCIDENT', 'gaj.staff', 'CLOSE', { reasons: 'x', deptId: 'dsj' }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
     await h.decide(i.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '补救措施有效，风险已消除' });
     expect(await i.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
     await recordHistory('security-incident-closed', i.handle);
@@ -67,15 +90,41 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect(await grantStatus(b.grantId)).toBe('ACTIVE');
     expect(await incident(i.incidentId)).toMatchObject({ status: 'CLOSED', conclusion: '补救措施有效，风险已消除' });
 
-    const audit = (await db.auditLog.findMany({ where: { entityType: 'SecurityIncident', entityId: i.incidentId }, orderBy: { id: 'asc' } })).map((x) => x.action);
-    expect(audit).toEqual(['INCIDENT_REPORTED', 'INCIDENT_GRANTS_SUSPENDED', 'INCIDENT_REPORT_CYBERSPACE', 'INCIDENT_REMEDIATE', 'INCIDENT_NOTIFY_USERS', 'INCIDENT_CLOSED']);
+    const audit = (
+      await db.auditLog.findMany({
+        where: { entityType: 'SecurityIncident', entityId: i.incidentId },
+        orderBy: { id: 'asc' },
+      })
+    ).map((x) => x.action);
+    expect(audit).toEqual([
+      'INCIDENT_REPORTED',
+      'INCIDENT_GRANTS_SUSPENDED',
+      'INCIDENT_REPORT_CYBERSPACE',
+      'INCIDENT_REMEDIATE',
+      'INCIDENT_NOTIFY_USERS',
+      'INCIDENT_CLOSED',
+    ]);
     const mail = await renderQueuedMail(db, [`incident:${i.incidentNo}:`]);
     const to = (template: string) => mail.filter((m) => m.template === template).map((m) => m.recipient);
-    expect(to('incident-reported')).toEqual(expect.arrayContaining(['dsj.reviewer@liaocheng.example', 'gaj.head@liaocheng.example', 'dsj.supervisor@liaocheng.example']));
-    expect(to('incident-grants-suspended')).toEqual(expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']));
-    expect(to('incident-users-notice')).toEqual(expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']));
-    expect(to('incident-grants-restored')).toEqual(expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']));
-    expect(to('incident-closed')).toEqual(expect.arrayContaining(['gaj.staff@liaocheng.example', 'dsj.reviewer@liaocheng.example']));
+    expect(to('incident-reported')).toEqual(
+      expect.arrayContaining([
+        'dsj.reviewer@liaocheng.example',
+        'gaj.head@liaocheng.example',
+        'dsj.supervisor@liaocheng.example',
+      ]),
+    );
+    expect(to('incident-grants-suspended')).toEqual(
+      expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']),
+    );
+    expect(to('incident-users-notice')).toEqual(
+      expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']),
+    );
+    expect(to('incident-grants-restored')).toEqual(
+      expect.arrayContaining(['rsj.staff@liaocheng.example', 'wjw.staff@liaocheng.example']),
+    );
+    expect(to('incident-closed')).toEqual(
+      expect.arrayContaining(['gaj.staff@liaocheng.example', 'dsj.reviewer@liaocheng.example']),
+    );
   });
 
   it('hour deadlines missed: the 1-hour report goes overdue and is escalated, the 4-hour remediation is warned then overdue, nothing is done by silence', async () => {
@@ -95,11 +144,24 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect(remediateActions).toEqual(expect.arrayContaining(['TASK_WARNING', 'TASK_OVERDUE']));
     expect(remediateActions).not.toContain('TASK_ESCALATED');
     expect(await taskAudit(notifyUsers.id)).not.toContain('TASK_OVERDUE');
-    expect(await db.task.findUniqueOrThrow({ where: { id: cyberspace.id } })).toMatchObject({ status: 'OPEN', overdue: true });
+    expect(await db.task.findUniqueOrThrow({ where: { id: cyberspace.id } })).toMatchObject({
+      status: 'OPEN',
+      overdue: true,
+    });
     expect((await i.handle.describe()).typedSearchAttributes.get(SA.Overdue)).toBe(true);
-    const escalation = await db.notification.findMany({ where: { dedupeKey: { startsWith: `task:${cyberspace.id}:hours:escalation` } } });
-    expect(escalation.map((n) => n.recipient)).toEqual(expect.arrayContaining(['ybj.head@liaocheng.example', 'dsj.supervisor@liaocheng.example', 'dsj.reviewer@liaocheng.example']));
-    expect((await renderQueuedMail(db, [`task:${cyberspace.id}:hours:`])).map((m) => m.subject).join()).toContain('督办');
+    const escalation = await db.notification.findMany({
+      where: { dedupeKey: { startsWith: `task:${cyberspace.id}:hours:escalation` } },
+    });
+    expect(escalation.map((n) => n.recipient)).toEqual(
+      expect.arrayContaining([
+        'ybj.head@liaocheng.example',
+        'dsj.supervisor@liaocheng.example',
+        'dsj.reviewer@liaocheng.example',
+      ]),
+    );
+    expect((await renderQueuedMail(db, [`task:${cyberspace.id}:hours:`])).map((m) => m.subject).join()).toContain(
+      '督办',
+    );
     expect(await incident(i.incidentId)).toMatchObject({ status: 'REPORTED', cyberspaceReportedAt: null });
 
     // A late report is still recorded, with its real time.
@@ -113,18 +175,35 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     const g = await activeGrant(db, resource.id, 'zrzyj');
     const first = await report([resource.id], false, 'scjgj');
     const second = await report([resource.id], true, 'scjgj');
-    await eventually(async () => (await grantStatus(g.grantId)) === 'SUSPENDED', 'the second incident to suspend the grant');
-    await expect(first.handle.executeUpdate(suspendIncidentGrantsUpdate, { args: [{ actor: await h.actor('scjgj.staff') }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    expect(await first.handle.executeUpdate(suspendIncidentGrantsUpdate, { args: [{ actor: await h.actor('dsj.reviewer') }] })).toEqual({ suspended: 1, stage: 'REMEDIATION' });
+    await eventually(
+      async () => (await grantStatus(g.grantId)) === 'SUSPENDED',
+      'the second incident to suspend the grant',
+    );
+    await expect(
+      first.handle.executeUpdate(suspendIncidentGrantsUpdate, { args: [{ actor: await h.actor('scjgj.staff') }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    expect(
+      await first.handle.executeUpdate(suspendIncidentGrantsUpdate, {
+        args: [{ actor: await h.actor('dsj.reviewer') }],
+      }),
+    ).toEqual({ suspended: 1, stage: 'REMEDIATION' });
 
-    for (const [step, decision] of [['REMEDIATE', 'REMEDIATED'], ['NOTIFY_USERS', 'USERS_NOTIFIED'], ['REPORT_CYBERSPACE', 'REPORTED']]) {
+    for (const [step, decision] of [
+      ['REMEDIATE', 'REMEDIATED'],
+      ['NOTIFY_USERS', 'USERS_NOTIFIED'],
+      ['REPORT_CYBERSPACE', 'REPORTED'],
+    ]) {
       await h.decide(second.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
     }
     await h.decide(second.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
     expect(await second.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
     expect(await grantStatus(g.grantId)).toBe('SUSPENDED');
 
-    for (const [step, decision] of [['REMEDIATE', 'REMEDIATED'], ['NOTIFY_USERS', 'USERS_NOTIFIED'], ['REPORT_CYBERSPACE', 'REPORTED']]) {
+    for (const [step, decision] of [
+      ['REMEDIATE', 'REMEDIATED'],
+      ['NOTIFY_USERS', 'USERS_NOTIFIED'],
+      ['REPORT_CYBERSPACE', 'REPORTED'],
+    ]) {
       await h.decide(first.workflowId, step, 'scjgj.staff', decision, { reasons: '已处置' });
     }
     await h.decide(first.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });

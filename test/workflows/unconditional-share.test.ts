@@ -11,7 +11,10 @@ describe('unconditional share workflow (time-skipping server, fake activities)',
   let bundle: WorkflowBundleWithSourceMap;
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
   });
   afterAll(() => env?.teardown());
 
@@ -19,18 +22,33 @@ describe('unconditional share workflow (time-skipping server, fake activities)',
     const calls: { notify: NotifyInput[]; audit: AuditEntry[]; grant: string[] } = { notify: [], audit: [], grant: [] };
     const taskQueue = `tq-${uniqueSuffix()}`;
     const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
       activities: {
         async grantUnconditionalAccess({ applicationId }: { applicationId: string }) {
           calls.grant.push(applicationId);
-          return { applicationNo: 'A-1', granteeName: '市人社局', applicantRecipients: [{ email: 'a@x', name: 'a' }], providerRecipients: [{ email: 'p@x', name: 'p' }], resources: [{ code: 'SCJG-001', name: '企业登记基本信息', provider: '市市场监管局' }] };
+          return {
+            applicationNo: 'A-1',
+            granteeName: '市人社局',
+            applicantRecipients: [{ email: 'a@x', name: 'a' }],
+            providerRecipients: [{ email: 'p@x', name: 'p' }],
+            resources: [{ code: 'SCJG-001', name: '企业登记基本信息', provider: '市市场监管局' }],
+          };
         },
-        async recordAudit(e: AuditEntry) { calls.audit.push(e); },
-        async notify(n: NotifyInput) { calls.notify.push(n); return n.recipients.length; },
+        async recordAudit(e: AuditEntry) {
+          calls.audit.push(e);
+        },
+        async notify(n: NotifyInput) {
+          calls.notify.push(n);
+          return n.recipients.length;
+        },
       },
     });
     const handle = await env.client.workflow.start(unconditionalShareWorkflow, {
-      workflowId: `unconditional-share/A-${uniqueSuffix()}`, taskQueue, args: [{ applicationId: 'app-1', applicationNo: 'A-1', actorUserId: 'u-1' }],
+      workflowId: `unconditional-share/A-${uniqueSuffix()}`,
+      taskQueue,
+      args: [{ applicationId: 'app-1', applicationNo: 'A-1', actorUserId: 'u-1' }],
     });
     const result = await worker.runUntil(handle.result());
     expect(result).toEqual({ status: 'APPROVED' });

@@ -12,18 +12,31 @@ const version = (file: string) => require.resolve(`./versioning/${file}`);
 
 describe('changing workflow code with patched()', () => {
   let env: TestWorkflowEnvironment;
-  beforeAll(async () => { env = await createTimeSkippingEnv(); });
-  afterAll(async () => { await env?.teardown(); });
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
 
   async function run(file: string): Promise<{ notices: string[]; history: unknown }> {
     const notices: string[] = [];
     const taskQueue = `versioning-${uniqueSuffix()}`;
     const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowsPath: version(file),
-      activities: { notice: async (text: string) => { notices.push(text); } },
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: version(file),
+      activities: {
+        notice: async (text: string) => {
+          notices.push(text);
+        },
+      },
     });
     const history = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('noticeWorkflow', { workflowId: `notice-${uniqueSuffix()}`, taskQueue });
+      const handle = await env.client.workflow.start('noticeWorkflow', {
+        workflowId: `notice-${uniqueSuffix()}`,
+        taskQueue,
+      });
       await handle.result();
       return handle.fetchHistory();
     });
@@ -33,8 +46,12 @@ describe('changing workflow code with patched()', () => {
   it('a case recorded on version 1 replays on the patched version 2, not on an unguarded one; new cases take the new step', async () => {
     const v1 = await run('notice-v1.ts');
     expect(v1.notices).toEqual(['received', 'decided']);
-    await expect(Worker.runReplayHistory({ workflowsPath: version('notice-v2-patched.ts') }, v1.history)).resolves.toBeUndefined();
-    await expect(Worker.runReplayHistory({ workflowsPath: version('notice-v2-unguarded.ts') }, v1.history)).rejects.toThrow(DeterminismViolationError);
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: version('notice-v2-patched.ts') }, v1.history),
+    ).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: version('notice-v2-unguarded.ts') }, v1.history),
+    ).rejects.toThrow(DeterminismViolationError);
     expect((await run('notice-v2-patched.ts')).notices).toEqual(['received', 'acknowledged', 'decided']);
   });
 });

@@ -52,7 +52,10 @@ export class MovableDeadline {
       }
       if (this.passed()) return 'due';
       const seen = this.version;
-      const woken = () => until() || this.version !== seen || (this.options.recompute !== undefined && calendarVersion() !== this.calendarSeen);
+      const woken = () =>
+        until() ||
+        this.version !== seen ||
+        (this.options.recompute !== undefined && calendarVersion() !== this.calendarSeen);
       if (this.dueAtMs === null) await condition(woken);
       else await condition(woken, Math.max(1, this.dueAtMs - Date.now()));
     }

@@ -3,5 +3,10 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { ErrorCode } from '../../domain/error-codes';
 
 export function reject(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
-  throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: details ? [details] : undefined });
+  throw ApplicationFailure.create({
+    type: code,
+    message,
+    nonRetryable: true,
+    details: details ? [details] : undefined,
+  });
 }

@@ -17,7 +17,6 @@ import { currentStatus } from './procedure';
 import { reject } from './reject';
 import { settle } from './settle';
 
-
 export type TaskSpec = Omit<OpenTaskInput, 'taskId' | 'workflowId' | 'warningWorkingDaysBefore'> & {
   /** Decisions that must carry reasons (Art. 21: a refusal must cite a basis). */
   reasonsRequiredFor?: string[];
@@ -59,7 +58,10 @@ export class TaskRuntime {
 
   private readonly calendarPolicy: { countMakeupWorkdays: boolean };
 
-  constructor(private readonly policy: ProcedurePolicy, private readonly stage: () => string) {
+  constructor(
+    private readonly policy: ProcedurePolicy,
+    private readonly stage: () => string,
+  ) {
     this.calendarPolicy = { countMakeupWorkdays: policy.countMakeupWorkdays };
     listenForCalendarChanges();
     setHandler(completeTaskUpdate, (input) => this.complete(input), { validator: (input) => this.validate(input) });
@@ -69,18 +71,30 @@ export class TaskRuntime {
   private validate(input: CompleteTaskInput): void {
     const task = this.tasks.get(input.taskId);
     if (task?.decidedBy && !task.paused) {
-      reject('TASK_ALREADY_DECIDED', `Task ${input.taskId} is already decided: ${task.decidedBy.decision}`, { decision: task.decidedBy.decision });
+      reject('TASK_ALREADY_DECIDED', `Task ${input.taskId} is already decided: ${task.decidedBy.decision}`, {
+        decision: task.decidedBy.decision,
+      });
     }
     if (!task || task.closed) reject('TASK_NOT_OPEN', `Task ${input.taskId} is not open in this procedure`);
-    if (task.paused) reject('TASK_NOT_OPEN', `Task ${input.taskId} is paused until the applicant supplements the application`);
+    if (task.paused)
+      reject('TASK_NOT_OPEN', `Task ${input.taskId} is paused until the applicant supplements the application`);
     if (!task.allowedDecisions.includes(input.decision)) {
-      reject('DECISION_NOT_ALLOWED', `Decision ${input.decision} is not allowed at step ${task.spec.step}; allowed: ${task.allowedDecisions.join(', ')}`);
+      reject(
+        'DECISION_NOT_ALLOWED',
+        `Decision ${input.decision} is not allowed at step ${task.spec.step}; allowed: ${task.allowedDecisions.join(', ')}`,
+      );
     }
     if ((task.spec.reasonsRequiredFor ?? []).includes(input.decision) && !input.reasons?.trim()) {
       reject('REASONS_REQUIRED', `Decision ${input.decision} needs reasons`);
     }
-    if (input.actor.departmentId !== task.spec.candidateDeptId || !input.actor.roles.includes(task.spec.candidateRole)) {
-      reject('FORBIDDEN', `Only ${task.spec.candidateRole} of department ${task.spec.candidateDeptId} may decide this task`);
+    if (
+      input.actor.departmentId !== task.spec.candidateDeptId ||
+      !input.actor.roles.includes(task.spec.candidateRole)
+    ) {
+      reject(
+        'FORBIDDEN',
+        `Only ${task.spec.candidateRole} of department ${task.spec.candidateDeptId} may decide this task`,
+      );
     }
     task.validate?.(input);
   }
@@ -96,7 +110,13 @@ export class TaskRuntime {
     await condition(() => task.opened);
     const pauses = (task.spec.pausingDecisions ?? []).includes(input.decision);
     if (!pauses) {
-      await acts.recordTaskDecision({ taskId: task.taskId, decision: input.decision, reasons: input.reasons, comment: input.comment, actorUserId: input.actor.userId });
+      await acts.recordTaskDecision({
+        taskId: task.taskId,
+        decision: input.decision,
+        reasons: input.reasons,
+        comment: input.comment,
+        actorUserId: input.actor.userId,
+      });
       task.closed = true;
     } else {
       await acts.pauseTask({ taskId: task.taskId, reason: input.reasons ?? input.decision });
@@ -109,23 +129,43 @@ export class TaskRuntime {
     if (pauses) task.decidedBy = undefined;
     const open = this.openTasks();
     return {
-      taskId: input.taskId, decision: input.decision, stage: this.stage(), status: currentStatus(),
-      openedTasks: open.filter((t) => !before.has(t.taskId)).map(taskRef), openTasks: open.map(taskRef),
+      taskId: input.taskId,
+      decision: input.decision,
+      stage: this.stage(),
+      status: currentStatus(),
+      openedTasks: open.filter((t) => !before.has(t.taskId)).map(taskRef),
+      openTasks: open.map(taskRef),
     };
   }
 
   async open(spec: TaskSpec, options: { validate?: (input: CompleteTaskInput) => void } = {}): Promise<OpenTask> {
     // The workflow chooses the id (deterministically), so it knows the task before the row exists.
     const task: OpenTask = {
-      spec, taskId: uuid4(), allowedDecisions: [...spec.allowedDecisions], dueAtMs: null, warningAtMs: null, provisional: false,
-      warned: false, overdue: false, overdueRound: 0, nextReminderAtMs: null, paused: false, opened: false, awaited: false,
-      closed: false, decisions: [], validate: options.validate,
+      spec,
+      taskId: uuid4(),
+      allowedDecisions: [...spec.allowedDecisions],
+      dueAtMs: null,
+      warningAtMs: null,
+      provisional: false,
+      warned: false,
+      overdue: false,
+      overdueRound: 0,
+      nextReminderAtMs: null,
+      paused: false,
+      opened: false,
+      awaited: false,
+      closed: false,
+      decisions: [],
+      validate: options.validate,
       clock: new MovableDeadline(null, { recompute: () => this.recompute(task) }),
     };
     this.tasks.set(task.taskId, task);
     const timing = await acts.openTask({
-      ...spec, taskId: task.taskId, workflowId: workflowInfo().workflowId,
-      warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy,
+      ...spec,
+      taskId: task.taskId,
+      workflowId: workflowInfo().workflowId,
+      warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore,
+      calendarPolicy: this.calendarPolicy,
     });
     this.apply(task, timing);
     task.opened = true;
@@ -155,7 +195,10 @@ export class TaskRuntime {
       const paused = task.paused;
       // While paused (补正) the clock stands still; resuming moves the deadline.
       task.clock.move(paused ? null : this.nextTimerAt(task));
-      const woke = await this.awaiting(task, task.clock.wait(() => task.decisions.length > 0 || task.paused !== paused));
+      const woke = await this.awaiting(
+        task,
+        task.clock.wait(() => task.decisions.length > 0 || task.paused !== paused),
+      );
       if (woke === 'due') await this.fireDueTimers(task);
     }
   }
@@ -163,7 +206,14 @@ export class TaskRuntime {
   /** A calendar change: the deadline from the task's start, counted on the new calendar. */
   private async recompute(task: OpenTask): Promise<number | null> {
     if (task.paused) return null;
-    this.apply(task, await acts.recomputeTaskDeadline({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy }));
+    this.apply(
+      task,
+      await acts.recomputeTaskDeadline({
+        taskId: task.taskId,
+        warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore,
+        calendarPolicy: this.calendarPolicy,
+      }),
+    );
     this.publish();
     return this.nextTimerAt(task);
   }
@@ -180,7 +230,8 @@ export class TaskRuntime {
   private nextTimerAt(task: OpenTask): number | null {
     if (task.dueAtMs === null) return null;
     if (!task.overdue) {
-      if (!task.warned && task.warningAtMs !== null && task.warningAtMs < task.dueAtMs) return Math.min(task.warningAtMs, task.dueAtMs);
+      if (!task.warned && task.warningAtMs !== null && task.warningAtMs < task.dueAtMs)
+        return Math.min(task.warningAtMs, task.dueAtMs);
       return task.dueAtMs;
     }
     return task.nextReminderAtMs;
@@ -188,7 +239,11 @@ export class TaskRuntime {
 
   private async fireDueTimers(task: OpenTask): Promise<void> {
     const now = Date.now();
-    const event = { taskId: task.taskId, applicationNo: task.spec.applicationNo, procedureName: task.spec.procedureName };
+    const event = {
+      taskId: task.taskId,
+      applicationNo: task.spec.applicationNo,
+      procedureName: task.spec.procedureName,
+    };
     if (task.dueAtMs === null) return;
     if (!task.warned && task.warningAtMs !== null && now >= task.warningAtMs && now < task.dueAtMs) {
       await acts.sendTaskWarning(event);
@@ -197,9 +252,18 @@ export class TaskRuntime {
     if (now >= task.dueAtMs && (task.nextReminderAtMs === null || now >= task.nextReminderAtMs)) {
       task.overdue = true;
       task.warned = true;
-      await acts.sendTaskOverdue({ ...event, round: task.overdueRound, escalateAfterOverdueWorkingDays: this.policy.escalateAfterOverdueWorkingDays, calendarPolicy: this.calendarPolicy });
+      await acts.sendTaskOverdue({
+        ...event,
+        round: task.overdueRound,
+        escalateAfterOverdueWorkingDays: this.policy.escalateAfterOverdueWorkingDays,
+        calendarPolicy: this.calendarPolicy,
+      });
       task.overdueRound += 1;
-      task.nextReminderAtMs = await acts.nextWorkingDayStart({ afterMs: now, workingDays: this.policy.overdueReminderEveryWorkingDays, calendarPolicy: this.calendarPolicy });
+      task.nextReminderAtMs = await acts.nextWorkingDayStart({
+        afterMs: now,
+        workingDays: this.policy.overdueReminderEveryWorkingDays,
+        calendarPolicy: this.calendarPolicy,
+      });
       this.publish();
     }
   }
@@ -213,7 +277,14 @@ export class TaskRuntime {
 
   /** Resumes a paused task; its deadline moves by the working days the clock stood still. */
   async resume(task: OpenTask): Promise<void> {
-    this.apply(task, await acts.resumeTask({ taskId: task.taskId, warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore, calendarPolicy: this.calendarPolicy }));
+    this.apply(
+      task,
+      await acts.resumeTask({
+        taskId: task.taskId,
+        warningWorkingDaysBefore: this.policy.warningWorkingDaysBefore,
+        calendarPolicy: this.calendarPolicy,
+      }),
+    );
     task.overdue = task.dueAtMs !== null && Date.now() >= task.dueAtMs;
     task.paused = false;
     this.publish();
@@ -233,12 +304,20 @@ export class TaskRuntime {
   publish(): void {
     const open = this.openTasks().filter((t) => !t.paused);
     const deadlines = open.map((t) => t.dueAtMs).filter((d): d is number => d !== null);
-    const updates: Parameters<typeof upsertSearchAttributes>[0] = [{ key: SA.Overdue, value: open.some((t) => t.overdue) }];
+    const updates: Parameters<typeof upsertSearchAttributes>[0] = [
+      { key: SA.Overdue, value: open.some((t) => t.overdue) },
+    ];
     if (deadlines.length > 0) updates.push({ key: SA.DeadlineAt, value: new Date(Math.min(...deadlines)) });
     upsertSearchAttributes(updates);
   }
 }
 
 function taskRef(t: OpenTask): TaskRef {
-  return { taskId: t.taskId, step: t.spec.step, candidateDeptId: t.spec.candidateDeptId, candidateRole: t.spec.candidateRole, dueAtMs: t.dueAtMs };
+  return {
+    taskId: t.taskId,
+    step: t.spec.step,
+    candidateDeptId: t.spec.candidateDeptId,
+    candidateRole: t.spec.candidateRole,
+    dueAtMs: t.dueAtMs,
+  };
 }
