@@ -115,11 +115,5 @@ module.exports = tseslint.config(
   ...Array.from({ length: WORKFLOW_MAX_DEPTH + 1 }, (_, depth) =>
     workflowBlock(`workflows/${'*/'.repeat(depth)}*.ts`, depth),
   ),
-  // TEMPORARY, until the owners of these files fix the finding (then delete the entry):
-  // api/routes/objections.ts strips control characters on purpose and wants an inline
-  // `// eslint-disable-next-line no-control-regex -- <why>`; bench/calendar.bench.ts has a `let`
-  // that should be `const`. Warnings keep them visible without failing CI meanwhile.
-  { files: ['api/routes/objections.ts'], rules: { 'no-control-regex': 'warn' } },
-  { files: ['bench/calendar.bench.ts'], rules: { 'prefer-const': 'warn' } },
   prettier,
 );

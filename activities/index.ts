@@ -3,11 +3,11 @@ import { auditActivities } from './audit';
 import type { ActivityDeps } from './deps';
 import { grantActivities } from './grants';
 import { inboxActivities } from './inbox';
-import { incidentActivities } from './incidents';
+import { incidentActivities } from './security-incident';
 import { notificationActivities } from './notifications';
 import { tenderActivities } from './tenders';
-import { objectionActivities } from './objections';
-import { openDataActivities } from './open-data';
+import { objectionActivities } from './objection';
+import { openDataActivities } from './conditional-open';
 
 /** All activities, built from their dependencies. Workflows type their proxies from this. */
 export function createActivities(deps: ActivityDeps) {

@@ -12,14 +12,14 @@ import { catalogRouter } from './routes/catalog';
 import { departmentsRouter } from './routes/departments';
 import { devTokensRouter } from './routes/dev-tokens';
 import { healthRouter } from './routes/health';
-import { incidentsRouter } from './routes/incidents';
-import { objectionsRouter } from './routes/objections';
-import { nonGovernmentApplicationsRouter } from './routes/non-government-applications';
-import { openDataRouter } from './routes/open-data';
+import { incidentsRouter } from './routes/security-incident';
+import { objectionsRouter } from './routes/objection';
+import { nonGovernmentApplicationsRouter } from './routes/non-government-access';
+import { openDataRouter } from './routes/conditional-open';
 import { publicAccountsRouter } from './routes/public-accounts';
 import { tasksRouter } from './routes/tasks';
-import { authorizationsRouter } from './routes/authorizations';
-import { tendersRouter } from './routes/tenders';
+import { authorizationsRouter } from './routes/authorization-followup';
+import { tendersRouter } from './routes/tender';
 
 /** Builds the Express app without listening, so tests drive it with supertest. */
 export function createApp(deps: ApiDeps): Express {

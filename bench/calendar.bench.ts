@@ -24,7 +24,7 @@ function random(): number {
 }
 
 const heapBefore = process.memoryUsage().heapUsed;
-let t = performance.now();
+const t = performance.now();
 const official = chineseWorkdayYears();
 const cal = new WorkingCalendar(official);
 log(

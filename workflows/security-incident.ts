@@ -19,7 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { HourAlert, IncidentStep } from '../activities/incidents';
+import type { HourAlert, IncidentStep } from '../activities/security-incident';
 import type { ProcedurePolicy } from '../domain/policy';
 import { MovableDeadline } from './kit/deadline';
 import { TaskRuntime } from './kit/tasks';

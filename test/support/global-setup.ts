@@ -20,7 +20,6 @@ import {
 } from '../../scripts/lib/services';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __testServices: { services: Service[]; dir: string } | undefined;
 }
 

@@ -17,7 +17,7 @@ import { startApplication } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
-import { waitForStatus } from './open-data';
+import { waitForStatus } from './conditional-open';
 
 const submitBody = z
   .object({

@@ -7,7 +7,7 @@ import type { IncidentKind } from '../generated/prisma/client';
 import { activityNow, ActivityDeps } from './deps';
 import { shanghaiText } from './inbox';
 import { notificationActivities } from './notifications';
-import { grantHolders } from './objections';
+import { grantHolders } from './objection';
 import { escalationRecipients, usersWithRole } from './recipients';
 
 export const INCIDENT_KIND_TEXT: Record<IncidentKind, string> = {

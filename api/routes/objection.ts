@@ -81,6 +81,7 @@ function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   return (
     base
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
       .replace(/[\u0000-\u001f\u007f"]/g, '')
       .trim()
       .slice(0, 200) || 'attachment'

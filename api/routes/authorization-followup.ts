@@ -15,7 +15,7 @@ import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { paginationQuery } from './catalog';
-import { isAuthority, requireAuthority, staffActor } from './tenders';
+import { isAuthority, requireAuthority, staffActor } from './tender';
 
 const listQuery = z
   .object({ status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(), ...paginationQuery })
