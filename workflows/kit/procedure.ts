@@ -3,7 +3,13 @@
  * attribute for supervisors, details in the Web UI, the application's status and timeline), and
  * withdrawal by the applicant.
  */
-import { CancellationScope, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { PartyNotice, StatusChange } from '../../activities/applications';
 import { withdrawUpdate } from '../messages';
 import { SA } from '../search-attributes';
@@ -26,7 +32,12 @@ export function noteStatus(status: string): void {
   lastStatus = status;
 }
 
-export interface StageExtra { reasons?: string; final?: boolean; data?: Record<string, unknown>; eventKey?: string }
+export interface StageExtra {
+  reasons?: string;
+  final?: boolean;
+  data?: Record<string, unknown>;
+  eventKey?: string;
+}
 
 export async function recordStage(
   procedureName: string,
@@ -40,47 +51,72 @@ export async function recordStage(
   lastStatus = status;
   setCurrentDetails(`**${procedureName} ${app.applicationNo}** — stage \`${stage}\`: ${message}`);
   await acts.setApplicationStatus({
-    applicationId: app.applicationId, status, eventKey: extra.eventKey ?? `stage:${stage}`, message,
-    reasons: extra.reasons, final: extra.final, data: extra.data,
+    applicationId: app.applicationId,
+    status,
+    eventKey: extra.eventKey ?? `stage:${stage}`,
+    message,
+    reasons: extra.reasons,
+    final: extra.final,
+    data: extra.data,
   });
 }
 
-export interface Withdrawal { actorUserId: string; reason?: string }
+export interface Withdrawal {
+  actorUserId: string;
+  reason?: string;
+}
 
 /**
  * The applicant's staff may withdraw while the procedure is in one of `withdrawableStages`: the
  * main scope is cancelled and the procedure cleans up. Returns what was withdrawn, if anything.
  */
 export function acceptWithdrawal(opts: {
-  applicantDeptId: string; withdrawableStages: string[]; stage: () => string; scope: CancellationScope;
+  applicantDeptId: string;
+  withdrawableStages: string[];
+  stage: () => string;
+  scope: CancellationScope;
 }): () => Withdrawal | undefined {
   let withdrawal: Withdrawal | undefined;
-  setHandler(withdrawUpdate, async (w) => {
-    withdrawal = { actorUserId: w.actor.userId, reason: w.reason };
-    opts.scope.cancel();
-    await settle();
-    return { stage: opts.stage(), status: currentStatus() };
-  }, {
-    validator: (w) => {
-      if (w.actor.departmentId !== opts.applicantDeptId || !w.actor.roles.includes('DEPT_STAFF')) {
-        reject('FORBIDDEN', "Only the applicant's staff may withdraw the application");
-      }
-      if (withdrawal || !opts.withdrawableStages.includes(opts.stage())) {
-        reject('CONFLICT', `The application can no longer be withdrawn (stage ${opts.stage()})`);
-      }
+  setHandler(
+    withdrawUpdate,
+    async (w) => {
+      withdrawal = { actorUserId: w.actor.userId, reason: w.reason };
+      opts.scope.cancel();
+      await settle();
+      return { stage: opts.stage(), status: currentStatus() };
     },
-  });
+    {
+      validator: (w) => {
+        if (w.actor.departmentId !== opts.applicantDeptId || !w.actor.roles.includes('DEPT_STAFF')) {
+          reject('FORBIDDEN', "Only the applicant's staff may withdraw the application");
+        }
+        if (withdrawal || !opts.withdrawableStages.includes(opts.stage())) {
+          reject('CONFLICT', `The application can no longer be withdrawn (stage ${opts.stage()})`);
+        }
+      },
+    },
+  );
   return () => withdrawal;
 }
 
-type Enter<S extends string> = (stage: S, status: StatusChange['status'], message: string, extra?: StageExtra) => Promise<void>;
+type Enter<S extends string> = (
+  stage: S,
+  status: StatusChange['status'],
+  message: string,
+  extra?: StageExtra,
+) => Promise<void>;
 
 /**
  * A withdrawn procedure ends cleanly: nothing open can be decided any more, open tasks are
  * cancelled, grants not yet in use are revoked, and everyone involved is told.
  */
 export async function endWithdrawn(w: {
-  closeTasks: () => void; workflowId: string; applicationId: string; enter: Enter<'WITHDRAWN'>; message: string; reason?: string;
+  closeTasks: () => void;
+  workflowId: string;
+  applicationId: string;
+  enter: Enter<'WITHDRAWN'>;
+  message: string;
+  reason?: string;
   notice: Omit<PartyNotice, 'template'>;
 }): Promise<void> {
   w.closeTasks();
@@ -95,19 +131,39 @@ export async function endWithdrawn(w: {
  * is reminded a policy number of working days before and may apply again.
  */
 export async function useGrantsUntilExpiry(u: {
-  applicationId: string; expiresAtMs: number; enter: Enter<'IN_USE' | 'EXPIRED'>; mailKey: (event: string) => string; inUseMessage: string;
-  granted: Pick<PartyNotice, 'departmentIds' | 'roles'>; applicantDeptId: string; expiringTitle: string; reminderWorkingDays: number;
+  applicationId: string;
+  expiresAtMs: number;
+  enter: Enter<'IN_USE' | 'EXPIRED'>;
+  mailKey: (event: string) => string;
+  inUseMessage: string;
+  granted: Pick<PartyNotice, 'departmentIds' | 'roles'>;
+  applicantDeptId: string;
+  expiringTitle: string;
+  reminderWorkingDays: number;
 }): Promise<void> {
   const { applicationId, expiresAtMs } = u;
   await acts.activateGrants({ applicationId });
   await u.enter('IN_USE', 'APPROVED', u.inUseMessage, { final: true });
-  await acts.notifyParties({ eventKey: u.mailKey('granted'), template: 'grant', ...u.granted, applicationId, data: { expiresAtMs } });
-  upsertSearchAttributes([{ key: SA.DeadlineAt, value: new Date(expiresAtMs) }, { key: SA.Overdue, value: false }]);
+  await acts.notifyParties({
+    eventKey: u.mailKey('granted'),
+    template: 'grant',
+    ...u.granted,
+    applicationId,
+    data: { expiresAtMs },
+  });
+  upsertSearchAttributes([
+    { key: SA.DeadlineAt, value: new Date(expiresAtMs) },
+    { key: SA.Overdue, value: false },
+  ]);
   const remindAtMs = await acts.expiryReminderAt({ expiresAtMs, workingDays: u.reminderWorkingDays });
   if (remindAtMs > Date.now()) await condition(() => false, Math.max(1, remindAtMs - Date.now()));
   await acts.notifyParties({
-    eventKey: u.mailKey('grant-expiring'), template: 'reminder', departmentIds: [u.applicantDeptId], roles: ['DEPT_STAFF'],
-    applicationId, data: { taskTitle: u.expiringTitle, dueAtMs: expiresAtMs },
+    eventKey: u.mailKey('grant-expiring'),
+    template: 'reminder',
+    departmentIds: [u.applicantDeptId],
+    roles: ['DEPT_STAFF'],
+    applicationId,
+    data: { taskTitle: u.expiringTitle, dueAtMs: expiresAtMs },
   });
   if (expiresAtMs > Date.now()) await condition(() => false, Math.max(1, expiresAtMs - Date.now()));
   await acts.endGrants({ applicationId, status: 'EXPIRED', reason: '使用期限届满' });
