@@ -5,7 +5,7 @@ import { grantActivities } from './grants';
 import { inboxActivities } from './inbox';
 import { incidentActivities } from './security-incident';
 import { notificationActivities } from './notifications';
-import { tenderActivities } from './tenders';
+import { tenderActivities } from './tender';
 import { objectionActivities } from './objection';
 import { openDataActivities } from './conditional-open';
 

@@ -26,7 +26,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReportDutyRef } from '../activities/tenders';
+import type { ReportDutyRef } from '../activities/tender';
 import type { ProcedurePolicy } from '../domain/policy';
 import { activitiesInFlight } from './kit/activities';
 import { MovableDeadline } from './kit/deadline';
@@ -174,6 +174,7 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
       periodMonths: policy.useReportPeriodMonths,
       dueWorkingDays: policy.useReportDueWorkingDays,
       disclosureDueMonth: policy.yearlyDisclosureDueMonth,
+      calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
     }));
   const running: Array<Promise<void>> = [];
   let reportsRunning = 0;
@@ -460,7 +461,11 @@ export async function useReportWorkflow(input: UseReportInput): Promise<UseRepor
         authorityDeptId: input.authorityDeptId,
       });
       clock.move(
-        await acts.nextWorkingDayStart({ afterMs: Date.now(), workingDays: policy.useReportReminderEveryWorkingDays }),
+        await acts.nextWorkingDayStart({
+          afterMs: Date.now(),
+          workingDays: policy.useReportReminderEveryWorkingDays,
+          calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
+        }),
       );
     }
     stage = 'REVIEW';

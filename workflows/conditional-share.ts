@@ -253,6 +253,7 @@ export async function conditionalShareWorkflow(
       applicantDeptId: input.applicantDeptId,
       expiringTitle: '共享访问权限即将到期，如需继续使用请申请续期',
       reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
+      calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
     });
   }
   tasks.closeAll();

@@ -237,6 +237,7 @@ export async function nonGovernmentAccessWorkflow(
       applicantDeptId: input.applicantDeptId,
       expiringTitle: '政务数据访问权限即将到期，如需继续使用请重新申请',
       reminderWorkingDays: policy.grantExpiryReminderWorkingDays,
+      calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
     });
   }
   tasks.closeAll();

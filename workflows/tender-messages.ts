@@ -13,8 +13,12 @@ export type { BidderActor } from './messages';
 
 /** A signed-in public applicant acting for a legal person (统一社会信用代码 holder). */
 
-export interface OpenCommentInput { actor: TaskActor }
-export const openTenderCommentUpdate = defineUpdate<{ commentEndsAtMs: number }, [OpenCommentInput]>('openTenderComment');
+export interface OpenCommentInput {
+  actor: TaskActor;
+}
+export const openTenderCommentUpdate = defineUpdate<{ commentEndsAtMs: number }, [OpenCommentInput]>(
+  'openTenderComment',
+);
 
 export interface AnnounceInput {
   actor: TaskActor;
@@ -31,27 +35,64 @@ export interface TenderChanges {
   /** A later deadline the authority wants anyway; never earlier than what the change requires. */
   bidDeadlineMs?: number;
 }
-export interface AmendInput { actor: TaskActor; reason: string; changes: TenderChanges }
-export const amendTenderUpdate = defineUpdate<{ bidDeadlineMs: number; announcementVersion: number }, [AmendInput]>('amendTender');
+export interface AmendInput {
+  actor: TaskActor;
+  reason: string;
+  changes: TenderChanges;
+}
+export const amendTenderUpdate = defineUpdate<{ bidDeadlineMs: number; announcementVersion: number }, [AmendInput]>(
+  'amendTender',
+);
 
-export interface CancelTenderInput { actor: TaskActor; reasons: string }
+export interface CancelTenderInput {
+  actor: TaskActor;
+  reasons: string;
+}
 export const cancelTenderUpdate = defineUpdate<{ stage: string }, [CancelTenderInput]>('cancelTender');
 
 /** Only ids travel: the sealed envelope stays in Postgres (BidSubmission), not in the history. */
-export interface SubmitBidInput { actor: BidderActor; submissionId: string }
-export interface SubmitBidResult { bidId: string; version: number; acceptedAtMs: number; bidDeadlineMs: number }
+export interface SubmitBidInput {
+  actor: BidderActor;
+  submissionId: string;
+}
+export interface SubmitBidResult {
+  bidId: string;
+  version: number;
+  acceptedAtMs: number;
+  bidDeadlineMs: number;
+}
 export const submitBidUpdate = defineUpdate<SubmitBidResult, [SubmitBidInput]>('submitBid');
 
-export interface TenderObjectionInput { actor: BidderActor; objectionId: string; content: string }
-export const raiseTenderObjectionUpdate = defineUpdate<{ objectionId: string }, [TenderObjectionInput]>('raiseTenderObjection');
+export interface TenderObjectionInput {
+  actor: BidderActor;
+  objectionId: string;
+  content: string;
+}
+export const raiseTenderObjectionUpdate = defineUpdate<{ objectionId: string }, [TenderObjectionInput]>(
+  'raiseTenderObjection',
+);
 
-export interface ConfirmAwardInput { actor: BidderActor }
+export interface ConfirmAwardInput {
+  actor: BidderActor;
+}
 export const confirmAwardUpdate = defineUpdate<{ agreementNo: string }, [ConfirmAwardInput]>('confirmAward');
 
 /** The authority suspends, reinstates or revokes an authorisation (with reasons). */
 export type AuthorizationAction = 'SUSPEND' | 'REINSTATE' | 'REVOKE';
-export interface ChangeAuthorizationInput { actor: TaskActor; action: AuthorizationAction; reasons: string }
-export const changeAuthorizationUpdate = defineUpdate<{ status: string }, [ChangeAuthorizationInput]>('changeAuthorization');
+export interface ChangeAuthorizationInput {
+  actor: TaskActor;
+  action: AuthorizationAction;
+  reasons: string;
+}
+export const changeAuthorizationUpdate = defineUpdate<{ status: string }, [ChangeAuthorizationInput]>(
+  'changeAuthorization',
+);
 
-export interface SubmitUseReportInput { actor: BidderActor; summary: string; securityIncidents?: string }
-export const submitUseReportUpdate = defineUpdate<{ reportId: string; late: boolean }, [SubmitUseReportInput]>('submitUseReport');
+export interface SubmitUseReportInput {
+  actor: BidderActor;
+  summary: string;
+  securityIncidents?: string;
+}
+export const submitUseReportUpdate = defineUpdate<{ reportId: string; late: boolean }, [SubmitUseReportInput]>(
+  'submitUseReport',
+);

@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CalendarPolicyInput } from '../activities/deps';
-import type { OpeningResult, RankingRow } from '../activities/tenders';
+import type { OpeningResult, RankingRow } from '../activities/tender';
 import type { ProcedurePolicy } from '../domain/policy';
 import { scoreSheetProblems, ScoreEntry, TenderCriterion } from '../domain/tender-ranking';
 import type { authorizationFollowUpWorkflow } from './authorization-followup';

@@ -25,14 +25,12 @@ export function devTokensRouter(deps: ApiDeps): Router {
     const user = await deps.db.user.findUnique({ where: { login } });
     if (!user || !user.active) throw new AppError('UNKNOWN_LOGIN', `No active user with login "${login}"`);
     const token = await deps.tokens.issue(user.id);
-    res
-      .status(201)
-      .json({
-        token,
-        tokenType: 'Bearer',
-        expiresIn: deps.config.AUTH_TOKEN_TTL,
-        user: { login: user.login, displayName: user.displayName, roles: user.roles, departmentId: user.departmentId },
-      });
+    res.status(201).json({
+      token,
+      tokenType: 'Bearer',
+      expiresIn: deps.config.AUTH_TOKEN_TTL,
+      user: { login: user.login, displayName: user.displayName, roles: user.roles, departmentId: user.departmentId },
+    });
   });
   return router;
 }

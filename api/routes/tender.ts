@@ -663,12 +663,10 @@ export function tendersRouter(deps: ApiDeps): Router {
     const tender = await loadTender(req);
     const objectionId = newId();
     await send(tender, (c) =>
-      c.workflow
-        .getHandle(tender.workflowId)
-        .executeUpdate(raiseTenderObjectionUpdate, {
-          args: [{ actor, objectionId, content: body.content }],
-          updateId: objectionId,
-        }),
+      c.workflow.getHandle(tender.workflowId).executeUpdate(raiseTenderObjectionUpdate, {
+        args: [{ actor, objectionId, content: body.content }],
+        updateId: objectionId,
+      }),
     );
     res.status(201).json({ objectionId, tenderNo: tender.tenderNo });
   });
@@ -677,12 +675,10 @@ export function tendersRouter(deps: ApiDeps): Router {
     const { actor } = await requireLegalPerson(req, db);
     const tender = await loadTender(req);
     const r = await send(tender, (c) =>
-      c.workflow
-        .getHandle(tender.workflowId)
-        .executeUpdate(confirmAwardUpdate, {
-          args: [{ actor }],
-          updateId: `confirm-award:${tender.id}:${actor.publicApplicantId}`,
-        }),
+      c.workflow.getHandle(tender.workflowId).executeUpdate(confirmAwardUpdate, {
+        args: [{ actor }],
+        updateId: `confirm-award:${tender.id}:${actor.publicApplicantId}`,
+      }),
     );
     res.json({ agreementNo: r.agreementNo, confirmed: true });
   });

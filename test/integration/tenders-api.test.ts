@@ -26,33 +26,64 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
   const tokens = new Map<string, string>();
 
   async function as(login: string): Promise<string> {
-    if (!tokens.has(login)) tokens.set(login, (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
+    if (!tokens.has(login))
+      tokens.set(login, (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
     return tokens.get(login)!;
   }
-  const get = async (login: string, url: string) => request(app).get(url).auth(await as(login), { type: 'bearer' });
-  const post = async (login: string, url: string, body: object = {}) => request(app).post(url).auth(await as(login), { type: 'bearer' }).send(body);
-  const put = async (login: string, url: string, body: object = {}) => request(app).put(url).auth(await as(login), { type: 'bearer' }).send(body);
+  const get = async (login: string, url: string) =>
+    request(app)
+      .get(url)
+      .auth(await as(login), { type: 'bearer' });
+  const post = async (login: string, url: string, body: object = {}) =>
+    request(app)
+      .post(url)
+      .auth(await as(login), { type: 'bearer' })
+      .send(body);
+  const put = async (login: string, url: string, body: object = {}) =>
+    request(app)
+      .put(url)
+      .auth(await as(login), { type: 'bearer' })
+      .send(body);
 
   async function deliverMail(prefixes: string[]) {
     const transport = createTransport(process.env.SMTP_URL!);
     for (const dedupeKeyPrefix of prefixes) {
-      while (await dispatchOutboxOnce({ db, transport, templates: new MailTemplates(), from: 'system <no-reply@liaocheng.example>', logger: createLogger('test', 'silent'), batchSize: 200, dedupeKeyPrefix }) > 0);
+      while (
+        (await dispatchOutboxOnce({
+          db,
+          transport,
+          templates: new MailTemplates(),
+          from: 'system <no-reply@liaocheng.example>',
+          logger: createLogger('test', 'silent'),
+          batchSize: 200,
+          dedupeKeyPrefix,
+        })) > 0
+      );
     }
     transport.close();
   }
 
   const plan = (overrides: object = {}) => ({
-    idempotencyKey: `tender-${uniqueSuffix()}`, title: '企业经营与测绘成果数据商业开发授权', resourceCodes: ['SCJG-004', 'ZRZY-004'], scope: '企业年报经营数据、测绘地理信息成果的商业开发利用',
-    authorizationModel: '整体授权', termMonths: 24, feeCap: 500000,
+    idempotencyKey: `tender-${uniqueSuffix()}`,
+    title: '企业经营与测绘成果数据商业开发授权',
+    resourceCodes: ['SCJG-004', 'ZRZY-004'],
+    scope: '企业年报经营数据、测绘地理信息成果的商业开发利用',
+    authorizationModel: '整体授权',
+    termMonths: 24,
+    feeCap: 500000,
     eligibility: { requireSecurityCapability: true, requireNoSeriousViolations: true, other: ['依法设立的企业法人'] },
-    criteria: TENDER_CRITERIA, evaluators: EVALUATORS.map((login) => ({ login, declaredAffiliations: [] })), ...overrides,
+    criteria: TENDER_CRITERIA,
+    evaluators: EVALUATORS.map((login) => ({ login, declaredAffiliations: [] })),
+    ...overrides,
   });
 
   beforeAll(async () => {
     db = testDb();
     await db.policyVersion.create({
       data: {
-        id: policyId, effectiveFrom: new Date(Date.now() - 2000), description: 'test only: tender periods in seconds for a real-time API test',
+        id: policyId,
+        effectiveFrom: new Date(Date.now() - 2000),
+        description: 'test only: tender periods in seconds for a real-time API test',
         values: { tenderMinBidWindow: '8 seconds', tenderPublicityPeriod: '3 seconds' },
       },
     });
@@ -74,7 +105,11 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(notOpen.status).toBe(422);
     expect((await post('gaj.reviewer', '/api/tenders', plan())).status).toBe(403);
     expect((await post('company.hengxin', '/api/tenders', plan())).status).toBe(403);
-    const weights = await post('dsj.reviewer', '/api/tenders', plan({ criteria: [{ key: 'plan', name: '方案', weight: 50, kind: 'SCORED' }] }));
+    const weights = await post(
+      'dsj.reviewer',
+      '/api/tenders',
+      plan({ criteria: [{ key: 'plan', name: '方案', weight: 50, kind: 'SCORED' }] }),
+    );
     expect(weights.status).toBe(400);
     expect(weights.body.error.message).toContain('not 100');
   });
@@ -106,21 +141,32 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(created.body.status).toBe('DRAFT');
     expect((await request(app).get(`/api/tenders/${no}`)).status).toBe(404);
 
-    const tooSoon = await post('dsj.reviewer', `/api/tenders/${no}/announce`, { bidDeadline: new Date(Date.now() + 2000).toISOString() });
+    const tooSoon = await post('dsj.reviewer', `/api/tenders/${no}/announce`, {
+      bidDeadline: new Date(Date.now() + 2000).toISOString(),
+    });
     expect(tooSoon.status).toBe(422);
     expect(tooSoon.body.error.code).toBe('BID_WINDOW_TOO_SHORT');
     const deadline = new Date(Date.now() + 14_000);
-    const announced = await post('dsj.reviewer', `/api/tenders/${no}/announce`, { bidDeadline: deadline.toISOString() });
+    const announced = await post('dsj.reviewer', `/api/tenders/${no}/announce`, {
+      bidDeadline: deadline.toISOString(),
+    });
     expect(announced.status).toBe(200);
     expect(announced.body.status).toBe('ANNOUNCED');
     const list = await request(app).get('/api/tenders?status=ANNOUNCED&pageSize=200').expect(200);
-    expect(list.body.items.find((t: { tenderNo: string }) => t.tenderNo === no).bidDeadline).toBe(deadline.toISOString());
+    expect(list.body.items.find((t: { tenderNo: string }) => t.tenderNo === no).bidDeadline).toBe(
+      deadline.toISOString(),
+    );
 
     // Only legal persons bid; each may replace its bid until the deadline.
     const university = await put('university.lcu', `/api/tenders/${no}/bid`, bidBody(300000));
     expect(university.status).toBe(403);
     expect(university.body.error.code).toBe('BIDDER_NOT_ELIGIBLE');
-    for (const [login, price] of [[BIDDERS.hengxin, 320000], [BIDDERS.huarui, 280000], [BIDDERS.zhiyun, 320000], [BIDDERS.hengxin, 300000]] as const) {
+    for (const [login, price] of [
+      [BIDDERS.hengxin, 320000],
+      [BIDDERS.huarui, 280000],
+      [BIDDERS.zhiyun, 320000],
+      [BIDDERS.hengxin, 300000],
+    ] as const) {
       const res = await put(login, `/api/tenders/${no}/bid`, bidBody(price));
       expect(res.status).toBe(200);
       expect(res.body.sealed).toBe(true);
@@ -147,15 +193,22 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(late.body.error.message).toContain('deadline');
 
     // Opening by the workflow's timer; the committee now reads the bids.
-    await eventually(async () => (await request(app).get(`/api/tenders/${no}`)).body.status === 'EVALUATION', 'the opening');
+    await eventually(
+      async () => (await request(app).get(`/api/tenders/${no}`)).body.status === 'EVALUATION',
+      'the opening',
+    );
     const opened = await get('dsj.evaluator1', `/api/tenders/${no}/bids`);
     expect(opened.status).toBe(200);
     expect(opened.body.items).toHaveLength(3);
     expect(opened.body.items.every((b: { status: string }) => b.status === 'VALID')).toBe(true);
     expect(JSON.stringify(opened.body)).toContain(SECRET_PLAN);
-    const bidIdOf = (login: string) => opened.body.items.find((b: { bidderId: string }) => b.bidderId === `pa-${login.split('.')[1]}`).id;
+    const bidIdOf = (login: string) =>
+      opened.body.items.find((b: { bidderId: string }) => b.bidderId === `pa-${login.split('.')[1]}`).id;
     const quality: Record<string, number> = { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 };
-    const sheet = Object.entries(quality).flatMap(([login, q]) => [{ bidId: bidIdOf(login), criterion: 'plan', score: q }, { bidId: bidIdOf(login), criterion: 'security', score: q }]);
+    const sheet = Object.entries(quality).flatMap(([login, q]) => [
+      { bidId: bidIdOf(login), criterion: 'plan', score: q },
+      { bidId: bidIdOf(login), criterion: 'security', score: q },
+    ]);
 
     // The scoring tasks are in the evaluators' inbox; a sheet must cover every bid and criterion.
     const inbox = await eventually(async () => {
@@ -163,12 +216,17 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       const mine = res.body.items.filter((t: { subjectRef: string; title: string }) => t.title.includes(no));
       return mine.length === 3 && mine;
     }, 'three scoring tasks in the inbox');
-    expect(inbox.map((t: { subjectRef: string }) => t.subjectRef).sort()).toEqual(['u-dsj.evaluator1', 'u-dsj.evaluator2', 'u-dsj.evaluator3']);
+    expect(inbox.map((t: { subjectRef: string }) => t.subjectRef).sort()).toEqual([
+      'u-dsj.evaluator1',
+      'u-dsj.evaluator2',
+      'u-dsj.evaluator3',
+    ]);
     const partial = await post('dsj.evaluator1', `/api/tenders/${no}/scores`, { scores: sheet.slice(0, 2) });
     expect(partial.status).toBe(400);
     expect(partial.body.error.code).toBe('VALIDATION_FAILED');
     expect((await post('dsj.reviewer', `/api/tenders/${no}/scores`, { scores: sheet })).status).toBe(403);
-    for (const login of EVALUATORS) expect((await post(login, `/api/tenders/${no}/scores`, { scores: sheet })).status).toBe(200);
+    for (const login of EVALUATORS)
+      expect((await post(login, `/api/tenders/${no}/scores`, { scores: sheet })).status).toBe(200);
 
     // Publicity of the ranking, then award after the (test-short) publicity period.
     const published = await eventually(async () => {
@@ -184,8 +242,16 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect((await post(BIDDERS.huarui, `/api/tenders/${no}/agreement/confirm`)).status).toBe(403);
     const confirmed = await post(BIDDERS.hengxin, `/api/tenders/${no}/agreement/confirm`);
     expect(confirmed.status).toBe(200);
-    const agreementTask = await eventually(async () => (await get('dsj.reviewer', '/api/inbox?step=AGREEMENT_CONFIRM&limit=100')).body.items.find((t: { title: string }) => t.title.includes(no)), 'the agreement task');
-    expect((await post('dsj.reviewer', `/api/tasks/${agreementTask.id}/complete`, { decision: 'CONFIRM' })).status).toBe(200);
+    const agreementTask = await eventually(
+      async () =>
+        (await get('dsj.reviewer', '/api/inbox?step=AGREEMENT_CONFIRM&limit=100')).body.items.find(
+          (t: { title: string }) => t.title.includes(no),
+        ),
+      'the agreement task',
+    );
+    expect(
+      (await post('dsj.reviewer', `/api/tasks/${agreementTask.id}/complete`, { decision: 'CONFIRM' })).status,
+    ).toBe(200);
 
     const authorizationNo = `SQ-${no}`;
     // The follow-up workflow plans the report duties right after the authorisation exists: wait for both.
@@ -193,7 +259,12 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       const res = await get('dsj.reviewer', `/api/authorizations/${authorizationNo}`);
       return res.status === 200 && res.body.reports.some((r: { kind: string }) => r.kind === 'PERIODIC') && res.body;
     }, 'the authorisation and its report plan');
-    expect(auth).toMatchObject({ status: 'ACTIVE', operator: { id: 'pa-hengxin' }, feeCap: 500000, tender: { tenderNo: no } });
+    expect(auth).toMatchObject({
+      status: 'ACTIVE',
+      operator: { id: 'pa-hengxin' },
+      feeCap: 500000,
+      tender: { tenderNo: no },
+    });
     expect(auth.resources.map((r: { code: string }) => r.code).sort()).toEqual(['SCJG-004', 'ZRZY-004']);
     expect(auth.reports.filter((r: { kind: string }) => r.kind === 'PERIODIC')).toHaveLength(8);
     const register = await request(app).get('/api/authorizations/register').expect(200);
@@ -206,17 +277,31 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     await deliverMail([`tender:${tender.id}`, 'bid:', `authorization:${auth.id}`]);
     const mails = await eventually(async () => {
       const all = (await receivedMail()).filter((m) => m.subject.includes(no));
-      return all.some((m) => m.subject.includes('中标通知')) && all.filter((m) => m.subject.includes('招标结果')).length === 2 && all;
+      return (
+        all.some((m) => m.subject.includes('中标通知')) &&
+        all.filter((m) => m.subject.includes('招标结果')).length === 2 &&
+        all
+      );
     }, 'award and result mail');
-    const to = (subject: string) => mails.filter((m) => m.subject.includes(subject)).flatMap((m) => m.to.map((t) => t.address)).sort();
+    const to = (subject: string) =>
+      mails
+        .filter((m) => m.subject.includes(subject))
+        .flatMap((m) => m.to.map((t) => t.address))
+        .sort();
     expect(to('中标通知')).toEqual(['bid@hengxin.liaocheng.example']);
     expect(to('招标结果')).toEqual(['bid@huarui.liaocheng.example', 'bid@zhiyun.liaocheng.example']);
-    expect(to('中标候选人公示')).toEqual(['bid@hengxin.liaocheng.example', 'bid@huarui.liaocheng.example', 'bid@zhiyun.liaocheng.example']);
+    expect(to('中标候选人公示')).toEqual([
+      'bid@hengxin.liaocheng.example',
+      'bid@huarui.liaocheng.example',
+      'bid@zhiyun.liaocheng.example',
+    ]);
     expect(to('投标回执').length).toBe(4);
     expect(mails.find((m) => m.subject.includes('中标通知'))!.text).toContain(`${no}-XY`);
 
     // The follow-up runs on the dev server until its term; end it with the authority's revocation.
-    const revoked = await post('dsj.reviewer', `/api/authorizations/${authorizationNo}/revoke`, { reasons: '测试结束：撤销授权' });
+    const revoked = await post('dsj.reviewer', `/api/authorizations/${authorizationNo}/revoke`, {
+      reasons: '测试结束：撤销授权',
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.body.status).toBe('REVOKED');
   });

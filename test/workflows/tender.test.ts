@@ -235,11 +235,9 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await env.sleep('93 days');
     const r1 = await report(1);
     expect(r1.status).toBe('DUE');
-    const filed1 = await env.client.workflow
-      .getHandle(r1.workflowId!)
-      .executeUpdate(submitUseReportUpdate, {
-        args: [{ actor: operator, summary: '第一季度：服务金融机构 12 家，未发生安全事件' }],
-      });
+    const filed1 = await env.client.workflow.getHandle(r1.workflowId!).executeUpdate(submitUseReportUpdate, {
+      args: [{ actor: operator, summary: '第一季度：服务金融机构 12 家，未发生安全事件' }],
+    });
     expect(filed1.late).toBe(false);
     await decideTask(db, env.client, r1.workflowId!, 'REVIEW_USE_REPORT', 'dsj.reviewer', 'ACCEPT');
 

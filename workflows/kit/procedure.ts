@@ -145,6 +145,8 @@ export async function useGrantsUntilExpiry(u: {
   applicantDeptId: string;
   expiringTitle: string;
   reminderWorkingDays: number;
+  /** The procedure policy's calendar switch (e.g. whether 调休 makeup days count). */
+  calendarPolicy: { countMakeupWorkdays: boolean };
 }): Promise<void> {
   const { applicationId, expiresAtMs } = u;
   await acts.activateGrants({ applicationId });
@@ -160,7 +162,8 @@ export async function useGrantsUntilExpiry(u: {
     { key: SA.DeadlineAt, value: new Date(expiresAtMs) },
     { key: SA.Overdue, value: false },
   ]);
-  const remindAt = () => acts.expiryReminderAt({ expiresAtMs, workingDays: u.reminderWorkingDays });
+  const remindAt = () =>
+    acts.expiryReminderAt({ expiresAtMs, workingDays: u.reminderWorkingDays, calendarPolicy: u.calendarPolicy });
   // Working days before the expiry: a calendar change counts them again.
   await new MovableDeadline(await remindAt(), { recompute: remindAt }).wait();
   await acts.notifyParties({
