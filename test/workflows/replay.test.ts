@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import * as workflows from '../../workflows';
 import { ProcedureHarness } from '../support/procedures';
 
 export const HISTORY_DIR = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -17,8 +18,18 @@ describe('recorded procedure histories replay on the current workflow code', () 
     bundle = await ProcedureHarness.bundle();
   });
 
-  it('has recorded histories to replay', () => {
-    expect(fixtures.length).toBeGreaterThan(0);
+  it('has a recorded history of every workflow the worker registers', () => {
+    const recorded = new Set(
+      fixtures.map((file) => {
+        const { history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as {
+          history: {
+            events: Array<{ workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }>;
+          };
+        };
+        return history.events[0].workflowExecutionStartedEventAttributes?.workflowType?.name;
+      }),
+    );
+    expect(Object.keys(workflows).filter((name) => !recorded.has(name))).toEqual([]);
   });
 
   it.each(fixtures)('%s', async (file) => {
