@@ -5,6 +5,14 @@ import swaggerUi from 'swagger-ui-express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
+import {
+  docsSecurityHeaders,
+  noStoreForCredentials,
+  securityHeaders,
+  tokenRateLimit,
+  writeRateLimit,
+} from './kit/limits';
+import { pathHygiene, textHygiene } from './kit/text-hygiene';
 import { openApiDocument } from './openapi';
 import { calendarRouter } from './routes/calendar';
 import { applicationsRouter } from './routes/applications';
@@ -20,6 +28,8 @@ import { publicAccountsRouter } from './routes/public-accounts';
 import { tasksRouter } from './routes/tasks';
 import { authorizationsRouter } from './routes/authorization-followup';
 import { tendersRouter } from './routes/tender';
+
+const TOKEN_PATH = '/api/dev/tokens';
 
 /** Builds the Express app without listening, so tests drive it with supertest. */
 export function createApp(deps: ApiDeps): Express {
@@ -38,10 +48,18 @@ export function createApp(deps: ApiDeps): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
+  app.use(securityHeaders());
+  app.use(noStoreForCredentials(TOKEN_PATH));
+  // Before anything reads the path: a malformed escape is INVALID_PATH, not the router's URIError.
+  app.use(pathHygiene());
   app.use(express.json({ limit: '1mb' }));
+  // One text check for every endpoint, before any handler can store what it refuses.
+  app.use(textHygiene());
   app.use(healthRouter(deps));
+  app.use(tokenRateLimit(deps.config, TOKEN_PATH));
   app.use(devTokensRouter(deps));
   app.use(authenticate(deps.db, deps.tokens));
+  app.use(writeRateLimit(deps.config));
   app.use(departmentsRouter(deps));
   app.use(catalogRouter(deps));
   app.use(applicationsRouter(deps));
@@ -53,11 +71,19 @@ export function createApp(deps: ApiDeps): Express {
   app.use(objectionsRouter(deps), incidentsRouter(deps));
   app.use(tendersRouter(deps), authorizationsRouter(deps));
 
-  const document = openApiDocument();
-  app.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: '政务数据审批系统 API' }));
+  // Off in production unless API_DOCS=true: the interactive console is for development and review.
+  if (deps.config.API_DOCS !== undefined ? deps.config.API_DOCS === 'true' : deps.config.NODE_ENV !== 'production') {
+    const document = openApiDocument();
+    app.get('/openapi.json', (_req, res) => {
+      res.json(document);
+    });
+    app.use(
+      '/docs',
+      docsSecurityHeaders(),
+      swaggerUi.serve,
+      swaggerUi.setup(document, { customSiteTitle: '政务数据审批系统 API' }),
+    );
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler());

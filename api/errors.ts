@@ -62,6 +62,12 @@ export function errorHandler(): ErrorRequestHandler {
       appError = new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
     } else if (err instanceof Error && (err as BodyParserError).type === 'charset.unsupported') {
       appError = new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset');
+    } else if (err instanceof Error && (err as BodyParserError).type === 'encoding.unsupported') {
+      appError = new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding');
+    } else if (err instanceof URIError) {
+      // The router decodes path parameters itself and throws this on a malformed percent-escape;
+      // api/kit/text-hygiene's pathHygiene refuses such paths first, this is the fallback.
+      appError = new AppError('INVALID_PATH', 'The path has a malformed percent-encoding');
     } else {
       req.log?.error({ err }, 'unhandled error');
       appError = new AppError('INTERNAL', 'Internal error; the request id identifies it in the logs');

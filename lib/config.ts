@@ -3,6 +3,7 @@ import { z } from 'zod';
 /** Empty strings count as missing: a blank line in an .env file must not switch a service off. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -22,6 +23,12 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: optionalUrl,
   UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  // API boundary (api/app.ts): requests per minute and client before a 429 RATE_LIMITED; 0 = no limit.
+  // Token issuance is counted per IP address, writes (POST/PUT/PATCH/DELETE) per signed-in user or IP.
+  RATE_LIMIT_TOKENS_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(20)),
+  RATE_LIMIT_WRITES_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(120)),
+  // Swagger UI at /docs and the document at /openapi.json; unset: served except in production.
+  API_DOCS: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
 });
 
 /** Every environment variable the API and worker read (docker-compose must wire the required ones). */

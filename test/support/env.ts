@@ -22,6 +22,9 @@ export function testApp(db: Db, overrides: Record<string, string> = {}) {
   const config = loadConfig({
     ...process.env,
     AUTH_TOKEN_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+    // Test files write fast from one address; a test of the limits sets its own (api-boundary.test.ts).
+    RATE_LIMIT_TOKENS_PER_MINUTE: '0',
+    RATE_LIMIT_WRITES_PER_MINUTE: '0',
     ...overrides,
   });
   const tokens = new TokenService(config.AUTH_TOKEN_SECRET!, config.AUTH_TOKEN_TTL);
