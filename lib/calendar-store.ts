@@ -210,12 +210,23 @@ export interface CalendarLoadResult {
 }
 
 /**
- * Validates a year's schedule (validateSchedule) and, in one transaction, replaces that
- * year's days, upserts its row and writes an audit row. Invalid input throws
+ * Validates a year's schedule (validateSchedule, including the statutory days of
+ * 全国年节及纪念日放假办法 for years from 2025) and, in one transaction, replaces that year's
+ * days, upserts its row and writes an audit row. Invalid input throws
  * AppError('INVALID_CALENDAR') listing every problem, and writes nothing. Loads of the same
  * year are serialised by a transaction-scoped advisory lock.
+ *
+ * The audit row names who loaded what: `actor` (the signed-in login, or 'cli:<os user>'),
+ * the year (entityId), status, source, the day counts and the version it replaced; `via`
+ * says through which door (e.g. 'api', or 'cli:<os user>' when the CLI was given --actor, so
+ * that a claimed login still shows the account that ran the command).
  */
-export async function loadCalendarYear(db: Db, input: unknown, actor: string): Promise<CalendarLoadResult> {
+export async function loadCalendarYear(
+  db: Db,
+  input: unknown,
+  actor: string,
+  opts: { via?: string } = {},
+): Promise<CalendarLoadResult> {
   const checked = validateSchedule(input);
   if (!checked.ok) {
     const [first] = checked.errors;
@@ -265,6 +276,7 @@ export async function loadCalendarYear(db: Db, input: unknown, actor: string): P
           holidays: result.holidays,
           makeupWorkdays: result.makeupWorkdays,
           previous,
+          ...(opts.via === undefined ? {} : { via: opts.via }),
         },
       },
     });

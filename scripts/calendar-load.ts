@@ -6,6 +6,10 @@
  * Environment: DATABASE_URL (required); TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (optional —
  * without TEMPORAL_ADDRESS the procedures are not notified and the summary says so).
  *
+ * The load is audited under --actor (default 'cli:<os user>'); the audit row also records the
+ * OS account that ran the command. A schedule that drops a statutory day of
+ * 全国年节及纪念日放假办法 (years from 2025) is invalid input like any other.
+ *
  * Exit codes: 0 loaded (and notified, if TEMPORAL_ADDRESS is set); 2 bad arguments or invalid
  * input (each problem on its own line, "path: message", on stderr; nothing written); 1 any
  * other failure, including "loaded, but the running procedures could not all be notified"
@@ -43,7 +47,8 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.file) fail(2, [`${NAME}: --file is required`, USAGE]);
-  const actor = values.actor?.trim() || `cli:${os.userInfo().username}`;
+  const osUser = `cli:${os.userInfo().username}`;
+  const actor = values.actor?.trim() || osUser;
 
   let input: unknown;
   try {
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
   if (!databaseUrl) fail(2, [`${NAME}: DATABASE_URL must be set`]);
   const db = createDb(databaseUrl);
   try {
-    const loaded = await loadCalendarYear(db, input, actor);
+    const loaded = await loadCalendarYear(db, input, actor, { via: osUser });
     const previous = loaded.previous ? `replaced ${loaded.previous.status} (${loaded.previous.source})` : 'new year';
     let procedures: string;
     const address = process.env.TEMPORAL_ADDRESS;

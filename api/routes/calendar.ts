@@ -198,7 +198,7 @@ export function calendarRouter(deps: ApiDeps): Router {
         );
       }
     }
-    const loaded = await loadCalendarYear(deps.db, input, admin.login);
+    const loaded = await loadCalendarYear(deps.db, input, admin.login, { via: 'api' });
     req.log?.info({ year: loaded.year, status: loaded.status, actor: admin.login }, 'calendar year loaded');
 
     // The load stands whatever happens next; the answer says whether the procedures were told.

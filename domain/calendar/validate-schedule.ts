@@ -8,12 +8,20 @@ import { z } from 'zod';
 import type { CalendarYear, NamedDay } from './types';
 import { fromEpochDay, isWeekendEpochDay, toEpochDay, tryParseIsoDate } from './types';
 import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR } from './statutory-holidays';
+import { STATUTORY_RULE_FIRST_YEAR, statutoryProblems } from './statutory-check';
 
 /**
  * The longest block a notice has ever scheduled is 9 days (春节 2026), or 10 counting the
  * 2020 epidemic extension; anything longer is almost certainly a typing error.
  */
 export const MAX_HOLIDAY_RANGE_DAYS = 10;
+
+/**
+ * Most makeup workdays (调休上班日) one year may have. The notices since 2011 had 5–8, and 12 in
+ * 2013 (the most ever); more than that is far more likely a typing error (or a pasted list of
+ * every weekend) than a notice, and each one silently shortens every running deadline.
+ */
+export const MAX_MAKEUP_WORKDAYS_PER_YEAR = 12;
 
 export type ScheduleErrorCode =
   | 'REQUIRED'
@@ -30,12 +38,19 @@ export type ScheduleErrorCode =
   | 'OVERLAPPING_HOLIDAYS'
   | 'DUPLICATE_DATE'
   | 'MAKEUP_NOT_WEEKEND'
-  | 'MAKEUP_IS_HOLIDAY';
+  | 'MAKEUP_IS_HOLIDAY'
+  | 'TOO_MANY_MAKEUP_WORKDAYS'
+  | 'STATUTORY_HOLIDAY_MISSING'
+  | 'STATUTORY_HOLIDAY_NOT_COMPENSATED';
 
 export interface ScheduleError {
   path: string;
   code: ScheduleErrorCode;
   message: string;
+  /** The day concerned (statutory problems: the first day of the entitlement or break). */
+  date?: string;
+  /** The festival of 全国年节及纪念日放假办法 concerned, e.g. '春节'. */
+  entitlement?: string;
 }
 
 export type ScheduleValidationResult = { ok: true; value: CalendarYear } | { ok: false; errors: ScheduleError[] };
@@ -191,6 +206,20 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
     }
     makeups.push({ date: m.date, name: m.name });
   });
+
+  if (makeups.length > MAX_MAKEUP_WORKDAYS_PER_YEAR) {
+    errors.push({
+      path: 'makeupWorkdays',
+      code: 'TOO_MANY_MAKEUP_WORKDAYS',
+      message: `${makeups.length} makeup workdays, more than ${MAX_MAKEUP_WORKDAYS_PER_YEAR} in a year (never more than 12 since 2011)`,
+    });
+  }
+
+  // Whether the statutory days are all there is judged on a schedule whose entries are all
+  // well-formed: a mistyped range would otherwise also show up as "missing" holidays.
+  if (errors.length === 0 && s.year >= STATUTORY_RULE_FIRST_YEAR) {
+    errors.push(...statutoryProblems(s.year, new Set(holidayNames.keys()), makeupSeen));
+  }
 
   if (errors.length > 0) return { ok: false, errors };
 

@@ -1,9 +1,13 @@
 /**
  * Calendar API over HTTP (supertest) against the real Postgres and Temporal dev server.
- * Writes only the test year 2093 (removed again); audit rows are append-only and stay.
+ * Writes only the test year 2093 (removed again) and one task row of its own (removed again);
+ * audit rows are append-only and stay.
  */
 import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { deriveProvisionalYear } from '../../domain/calendar';
 import { seedCalendar } from '../../lib/calendar-store';
+import { connectTemporal } from '../../lib/temporal';
 import type { Db } from '../../lib/db';
 import { testApp, testDb } from '../support/env';
 
@@ -236,15 +240,16 @@ describe('calendar API', () => {
   });
 
   describe('PUT /api/admin/calendar/years/:year', () => {
-    // 2093-03-02 is a Monday; 2093-03-07 a Saturday.
+    // 2093-03-02 is a Monday; 2093-03-07 a Saturday. The statutory days of 全国年节及纪念日放假办法
+    // (with Art. 6 compensation) as deriveProvisionalYear has them, since a load must keep them;
+    // none of them is in early March.
+    const statutory = deriveProvisionalYear(YEAR).holidays.map((h) => ({ from: h.date, to: h.date, name: h.name }));
     const notice = {
       source: '测试通知 2093',
-      holidays: [
-        { from: '2093-01-01', to: '2093-01-01', name: '元旦' },
-        { from: '2093-03-03', to: '2093-03-04', name: '测试假日' },
-      ],
+      holidays: [...statutory, { from: '2093-03-03', to: '2093-03-04', name: '测试假日' }],
       makeupWorkdays: [{ date: '2093-03-07', name: '测试调休上班' }],
     };
+    const noticeHolidays = statutory.length + 2;
     const deadline2093 = () =>
       get('/api/calendar/deadline', { from: '2093-03-02T10:00:00+08:00', workingDays: 3 }).expect(200);
 
@@ -307,7 +312,7 @@ describe('calendar API', () => {
         status: 'OFFICIAL',
         source: '测试通知 2093',
         loadedAt: expect.any(String),
-        holidays: 3,
+        holidays: noticeHolidays,
         makeupWorkdays: 1,
         previous: null,
         procedures: { notified: 0 },
@@ -334,7 +339,20 @@ describe('calendar API', () => {
       const audit = await db.auditLog.findUniqueOrThrow({
         where: { auditKey: `calendar:${YEAR}:${res.body.loadedAt}` },
       });
-      expect(audit).toMatchObject({ actor: 'dsj.admin', action: 'CALENDAR_YEAR_LOADED', entityId: String(YEAR) });
+      expect(audit).toMatchObject({
+        actor: 'dsj.admin',
+        action: 'CALENDAR_YEAR_LOADED',
+        entityType: 'CalendarYear',
+        entityId: String(YEAR),
+        details: {
+          status: 'OFFICIAL',
+          source: '测试通知 2093',
+          holidays: noticeHolidays,
+          makeupWorkdays: 1,
+          via: 'api',
+          previous: null,
+        },
+      });
 
       const reload = await put(YEAR, {
         ...notice,
@@ -360,9 +378,73 @@ describe('calendar API', () => {
         status: 'PROVISIONAL',
         source: '测试通知 2093 (修订)',
         loadedBy: 'dsj.admin',
-        holidays: 3,
+        holidays: noticeHolidays,
         makeupWorkdays: 0,
       });
+    });
+
+    it('refuses a year that drops the statutory holidays (放假办法 Art. 2, 6): 422 listing each, nothing stored, no procedure signalled', async () => {
+      await cleanup();
+      // A running procedure with an open deadline in 2093, so that a load would signal it.
+      const temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');
+      const workflowId = `calendar-api-test-probe-${randomUUID()}`;
+      try {
+        await temporal.client.workflow.start('calendarSignalProbe', {
+          taskQueue: `calendar-api-test-no-worker-${randomUUID()}`,
+          workflowId,
+        });
+        await db.task.create({
+          data: {
+            id: `calendar-api-test-${randomUUID()}`,
+            taskKey: `calendar-api-test:${workflowId}`,
+            workflowId,
+            procedure: 'OBJECTION',
+            step: 'TEST',
+            status: 'OPEN',
+            candidateDeptId: 'gaj',
+            candidateRole: 'PROVIDER_REVIEWER',
+            title: 'calendar API test task',
+            dueAt: new Date('2093-06-30T16:00:00Z'),
+          },
+        });
+        const signals = async () => {
+          const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+          return (history.events ?? []).filter(
+            (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'calendarChanged',
+          ).length;
+        };
+        const audits = () => db.auditLog.count({ where: { entityType: 'CalendarYear', entityId: String(YEAR) } });
+        const auditsBefore = await audits();
+
+        const res = await put(YEAR, { source: '测试通知 2093 (假日漏了)', holidays: [], makeupWorkdays: [] }).expect(
+          422,
+        );
+        expect(res.body.error.code).toBe('INVALID_CALENDAR');
+        const details = res.body.error.details as Array<{ code: string; date: string; entitlement: string }>;
+        const missing = details.filter((d) => d.code === 'STATUTORY_HOLIDAY_MISSING').map((d) => d.entitlement);
+        // Every festival of Art. 2 is named (those on a weekend as uncompensated instead).
+        const named = new Set(details.map((d) => d.entitlement));
+        for (const f of ['元旦', '春节', '清明节', '劳动节', '端午节', '中秋节', '国庆节']) expect(named).toContain(f);
+        expect(missing.length).toBeGreaterThan(0);
+        expect(details.every((d) => /^2093-\d{2}-\d{2}$/.test(d.date))).toBe(true);
+        expect(res.body.error.message).toContain('statutory');
+        expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
+        expect(await audits()).toBe(auditsBefore);
+        expect(await signals()).toBe(0);
+
+        // The same with the statutory days kept is loaded and does reach the procedure.
+        const ok = await put(YEAR, notice).expect(200);
+        expect(ok.body.procedures.notified).toBeGreaterThanOrEqual(1);
+        expect(await signals()).toBe(1);
+      } finally {
+        await db.task.deleteMany({ where: { taskKey: `calendar-api-test:${workflowId}` } });
+        await temporal.client.workflow
+          .getHandle(workflowId)
+          .terminate('test over')
+          .catch(() => undefined);
+        await temporal.connection.close();
+        await cleanup();
+      }
     });
 
     it('keeps the load and says so when Temporal cannot be reached', async () => {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { validateSchedule } from '../../domain/calendar';
+import { deriveProvisionalYear, validateSchedule } from '../../domain/calendar';
 import { readCalendarYears, seedCalendar } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { testDb } from '../support/env';
@@ -39,14 +39,14 @@ function runCli(args: string[], env: Record<string, string | undefined>): Promis
   });
 }
 
-// 2094-01-01 is a Friday; 2094-01-09 a Saturday; 2094-10-01 a Friday.
+// 2094-10-01 is a Friday, 2094-10-09 a Saturday. The holidays are the statutory days of
+// 全国年节及纪念日放假办法 with their Art. 6 compensation, as deriveProvisionalYear has them (a load
+// that drops one is refused).
+const statutory = deriveProvisionalYear(YEAR).holidays;
 const notice = {
   year: YEAR,
   source: 'CLI test notice 2094',
-  holidays: [
-    { from: '2094-01-01', to: '2094-01-03', name: '元旦' },
-    { from: '2094-10-01', to: '2094-10-07', name: '国庆节' },
-  ],
+  holidays: statutory.map((h) => ({ from: h.date, to: h.date, name: h.name })),
   makeupWorkdays: [{ date: '2094-10-09', name: '国庆节调休上班' }],
 };
 
@@ -76,7 +76,7 @@ describe('npm run calendar:load (child process)', () => {
   it('rejects an invalid file with exit 2, one problem per line, and loads nothing', async () => {
     const bad = file('bad.json', {
       ...notice,
-      holidays: [...notice.holidays, { from: '2094-10-05', to: '2094-10-08', name: '重叠' }],
+      holidays: [...notice.holidays, { from: '2094-10-01', to: '2094-10-02', name: '重叠' }],
       makeupWorkdays: [
         { date: '2094-10-11', name: '周一' },
         { date: '2095-01-02', name: '明年' },
@@ -88,7 +88,7 @@ describe('npm run calendar:load (child process)', () => {
     expect(lines[0]).toContain('not a valid schedule');
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^holidays\[2\]: holidays\[2\] \(重叠\) overlaps holidays\[1\]/),
+        expect.stringMatching(/^holidays\[\d+\]: holidays\[\d+\] \(重叠\) overlaps holidays\[\d+\] \(国庆节\)/),
         'makeupWorkdays[0].date: 2094-10-11 is a weekday, not a Saturday or Sunday',
         'makeupWorkdays[1].date: 2095-01-02 is not in 2094',
       ]),
@@ -118,32 +118,49 @@ describe('npm run calendar:load (child process)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(run.stdout).toContain(
-      `${YEAR} loaded as OFFICIAL from "CLI test notice 2094" by ops.zhang: 10 holiday(s), 1 makeup workday(s); new year`,
+      `${YEAR} loaded as OFFICIAL from "CLI test notice 2094" by ops.zhang: ${statutory.length} holiday(s), 1 makeup workday(s); new year`,
     );
     expect(run.stdout).toContain('NOT notified (TEMPORAL_ADDRESS not set)');
 
     const [stored] = (await readCalendarYears(db)).filter((y) => y.year === YEAR);
     expect(stored).toMatchObject({ status: 'OFFICIAL', source: 'CLI test notice 2094' });
-    expect(stored.holidays.map((h) => h.date)).toEqual([
-      '2094-01-01',
-      '2094-01-02',
-      '2094-01-03',
-      '2094-10-01',
-      '2094-10-02',
-      '2094-10-03',
-      '2094-10-04',
-      '2094-10-05',
-      '2094-10-06',
-      '2094-10-07',
-    ]);
+    expect(stored.holidays).toEqual(statutory);
     expect(stored.makeupWorkdays).toEqual([{ date: '2094-10-09', name: '国庆节调休上班' }]);
     const row = await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } });
     expect(row.loadedBy).toBe('ops.zhang');
-    expect(
-      await db.auditLog.count({
-        where: { auditKey: `calendar:${YEAR}:${row.loadedAt.toISOString()}`, actor: 'ops.zhang' },
-      }),
-    ).toBe(1);
+    const audit = await db.auditLog.findUniqueOrThrow({
+      where: { auditKey: `calendar:${YEAR}:${row.loadedAt.toISOString()}` },
+    });
+    // Who loaded what: the claimed login, the OS account that ran the command, year, status, counts.
+    expect(audit).toMatchObject({
+      actor: 'ops.zhang',
+      action: 'CALENDAR_YEAR_LOADED',
+      entityId: String(YEAR),
+      details: {
+        status: 'OFFICIAL',
+        source: 'CLI test notice 2094',
+        holidays: statutory.length,
+        makeupWorkdays: 1,
+        via: `cli:${os.userInfo().username}`,
+        previous: null,
+      },
+    });
+  });
+
+  it('refuses a year without its statutory holidays (放假办法 Art. 2, 6), one problem per line, exit 2', async () => {
+    const before = await db.calendarYear.findUnique({ where: { year: YEAR } });
+    const run = await runCli(['--file', file('empty.json', { ...notice, holidays: [], makeupWorkdays: [] })], env());
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines[0]).toContain('not a valid schedule');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^holidays: 2094-01-01 \(元旦, Jan 1\) is a statutory day off/),
+        expect.stringMatching(/^holidays: the break 2094-10-02\.\.2094-10-03 \(国庆节\).*Art\. 6/),
+      ]),
+    );
+    expect(run.stdout).toBe('');
+    expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toEqual(before);
   });
 
   it('with TEMPORAL_ADDRESS, notifies the running procedures and says how many; a reload names what it replaced', async () => {
