@@ -29,10 +29,33 @@ const configSchema = z.object({
   RATE_LIMIT_WRITES_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(120)),
   // Swagger UI at /docs and the document at /openapi.json; unset: served except in production.
   API_DOCS: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
+  // Bounds on waits for Postgres and SMTP, so a dead or stuck dependency fails a request or a mail
+  // within a known time instead of hanging it.
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+  // Mail outbox: tries per mail before it is FAILED, how long a claimed mail stays reserved for
+  // the dispatcher that claimed it (must exceed a send bounded by SMTP_TIMEOUT_MS), sending slots.
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120000),
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 /** Every environment variable the API and worker read (docker-compose must wire the required ones). */
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
+
+/**
+ * One setting parsed on its own (with its default), for code that runs without a loaded config,
+ * e.g. createDb called by the seed or by tests. Throws a ConfigError naming the key if it is bad.
+ */
+export function settingFromEnv<K extends keyof typeof configSchema.shape>(
+  key: K,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<(typeof configSchema.shape)[K]> {
+  const parsed = configSchema.shape[key].safeParse(env[key]);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${key}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data as z.infer<(typeof configSchema.shape)[K]>;
+}
 
 export type AppConfig = z.infer<typeof configSchema> & {
   devTokensEnabled: boolean;
