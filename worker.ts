@@ -50,10 +50,13 @@ async function main() {
     },
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
-  const db = createDb(requireSetting(config, 'DATABASE_URL'));
+  const db = createDb(requireSetting(config, 'DATABASE_URL'), {
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+  });
   const templates = new MailTemplates();
   const calendarCache = new CalendarCache();
-  const transport = createTransport(requireSetting(config, 'SMTP_URL'));
+  const transport = createTransport(requireSetting(config, 'SMTP_URL'), config.SMTP_TIMEOUT_MS);
   const connection = await NativeConnection.connect({ address: requireSetting(config, 'TEMPORAL_ADDRESS') });
   const worker = await Worker.create({
     connection,
@@ -63,7 +66,16 @@ async function main() {
     activities: createActivities({ db, logger, calendar: (policy) => calendarCache.get(db, policy) }),
     shutdownGraceTime: '10 seconds',
   });
-  const stopOutbox = startOutboxDispatcher({ db, transport, templates, from: config.MAIL_FROM, logger });
+  const stopOutbox = startOutboxDispatcher({
+    db,
+    transport,
+    templates,
+    from: config.MAIL_FROM,
+    logger,
+    concurrency: config.OUTBOX_CONCURRENCY,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    leaseMs: config.OUTBOX_LEASE_MS,
+  });
   logger.info(
     {
       taskQueue: config.TEMPORAL_TASK_QUEUE,

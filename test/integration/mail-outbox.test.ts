@@ -1,8 +1,12 @@
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
-import { createLogger } from '../../lib/logger';
+import { createLogger, type Logger } from '../../lib/logger';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../activities';
 import { notificationActivities } from '../../activities/notifications';
-import type { Db } from '../../lib/db';
+import { createDb, type Db } from '../../lib/db';
 import { eventually, receivedMail, testDb, uniqueSuffix } from '../support/env';
 
 describe('notification outbox with a real SMTP server (MailDev)', () => {
@@ -109,10 +113,130 @@ describe('notification outbox with a real SMTP server (MailDev)', () => {
     live.close();
   });
 
+  it('ends a mail that keeps failing as FAILED after the bounded tries, logged at error level', async () => {
+    const to = `failing-${uniqueSuffix()}@liaocheng.example`;
+    const { notify } = notificationActivities({ db, logger });
+    await notify({
+      eventKey: `failing:${to}`,
+      template: 'decision',
+      recipients: [{ email: to, name: '测试' }],
+      data: decisionData,
+    });
+    const errors: unknown[] = [];
+    const spy = { warn: () => undefined, error: (fields: unknown) => errors.push(fields) } as unknown as Logger;
+    const dead = createTransport('smtp://127.0.0.1:1');
+    const round = () =>
+      dispatchOutboxOnce({
+        db,
+        transport: dead,
+        templates,
+        from: 'x <a@liaocheng.example>',
+        logger: spy,
+        maxAttempts: 3,
+        retryBaseMs: 0, // due again at once, so the test needs no clock
+        dedupeKeyPrefix: `failing:${to}`,
+      });
+    for (let i = 0; i < 6; i += 1) await round();
+    const row = await db.notification.findFirstOrThrow({ where: { recipient: to } });
+    expect(row).toMatchObject({ status: 'FAILED', attempts: 3, leaseUntil: null });
+    expect(row.lastError).toMatch(/ECONNREFUSED|connect/i);
+    expect(row.failedAt).toBeInstanceOf(Date);
+    expect(errors).toEqual([expect.objectContaining({ notificationId: row.id, attempts: 3 })]);
+    dead.close();
+  });
+
+  it('fails a mail whose dispatcher died during its last try once the lease has expired', async () => {
+    const to = `abandoned-${uniqueSuffix()}@liaocheng.example`;
+    const { notify } = notificationActivities({ db, logger });
+    await notify({
+      eventKey: `abandoned:${to}`,
+      template: 'decision',
+      recipients: [{ email: to, name: '测试' }],
+      data: decisionData,
+    });
+    const row = await db.notification.findFirstOrThrow({ where: { recipient: to } });
+    // As a dispatcher leaves it when killed after claiming the third of three tries.
+    await db.notification.update({
+      where: { id: row.id },
+      data: { attempts: 3, leaseUntil: new Date(Date.now() + 60_000) },
+    });
+    const live = createTransport(process.env.SMTP_URL!);
+    const round = () =>
+      dispatchOutboxOnce({
+        db,
+        transport: live,
+        templates,
+        from: 'x <a@liaocheng.example>',
+        logger,
+        maxAttempts: 3,
+        dedupeKeyPrefix: `abandoned:${to}`,
+      });
+    await round();
+    // Still leased: nobody touches it.
+    expect((await db.notification.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('PENDING');
+    await db.notification.update({ where: { id: row.id }, data: { leaseUntil: new Date(Date.now() - 1000) } });
+    expect(await round()).toBe(0);
+    expect(await db.notification.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({
+      status: 'FAILED',
+      attempts: 3,
+    });
+    live.close();
+  });
+
   it('compiles every template in strict mode and fails loudly on a missing value', () => {
     expect(templates.names()).toEqual(
       expect.arrayContaining(['task-assigned', 'reminder', 'overdue', 'decision', 'grant', 'agreement', 'withdrawn']),
     );
     expect(() => templates.render('decision', { recipientName: 'x' })).toThrow();
+  });
+});
+
+describe('bounded waits on Postgres and SMTP', () => {
+  it('cancels a statement that runs longer than the statement timeout', async () => {
+    const db = createDb(process.env.DATABASE_URL!, { statementTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      await expect(db.$queryRaw`SELECT pg_sleep(5)`).rejects.toThrow(/statement timeout|canceling statement/i);
+      expect(Date.now() - started).toBeLessThan(2000);
+      // The connection is usable afterwards: only the statement was cancelled.
+      expect(await db.$queryRaw<Array<{ one: number }>>`SELECT 1 AS one`).toEqual([{ one: 1 }]);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  it('gives up on an SMTP server that accepts the connection but never greets', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as { port: number };
+    const transport = createTransport(`smtp://127.0.0.1:${port}`, 300);
+    try {
+      const started = Date.now();
+      await expect(
+        transport.sendMail({ from: 'a@liaocheng.example', to: 'b@liaocheng.example', subject: 's', text: 't' }),
+      ).rejects.toThrow(/greeting|timeout/i);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      transport.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+});
+
+describe('bounded retries of activities', () => {
+  it('makes a missing row a non-retryable NOT_FOUND failure', async () => {
+    const db = createDb(process.env.DATABASE_URL!);
+    try {
+      const acts = createActivities({ db, logger: createLogger('test', 'silent') });
+      const err = await acts
+        .recomputeTaskDeadline({ taskId: `missing-${uniqueSuffix()}`, warningWorkingDaysBefore: 1 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'NOT_FOUND', nonRetryable: true });
+    } finally {
+      await db.$disconnect();
+    }
   });
 });
