@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Prisma } from '../generated/prisma/client';
 import type { WorkingCalendar } from '../domain/calendar';
 
 export interface CalendarPolicyInput {
@@ -30,4 +31,40 @@ export function activityNow(): Date {
   } catch {
     return new Date();
   }
+}
+
+/** The ApplicationFailure type of a row an activity needs that does not exist. */
+export const NOT_FOUND_FAILURE = 'NOT_FOUND';
+
+/**
+ * A row an activity reads by id is there or it never will be (ids come from the workflow, and
+ * rows are not deleted), so Prisma's "not found" (P2025, from findUniqueOrThrow and the like)
+ * becomes a non-retryable failure the workflow sees at once, instead of a retry loop. Every other
+ * error is left as it is, retried under the proxy's bounded policy.
+ */
+export function notFoundIsFinal(err: unknown): unknown {
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025')
+    return ApplicationFailure.create({
+      type: NOT_FOUND_FAILURE,
+      message: err.message.split('\n').filter(Boolean).pop() ?? 'Record not found',
+      nonRetryable: true,
+      cause: err,
+    });
+  return err;
+}
+
+type AsyncFunction = (...args: never[]) => Promise<unknown>;
+
+/** Wraps every activity of a set with `notFoundIsFinal`; names and types are unchanged. */
+export function withFinalNotFound<T extends Record<string, AsyncFunction>>(activities: T): T {
+  const wrapped: Record<string, AsyncFunction> = {};
+  for (const [name, run] of Object.entries(activities))
+    wrapped[name] = async (...args) => {
+      try {
+        return await run(...args);
+      } catch (err) {
+        throw notFoundIsFinal(err);
+      }
+    };
+  return wrapped as T;
 }

@@ -1,6 +1,6 @@
 import { applicationActivities } from './applications';
 import { auditActivities } from './audit';
-import type { ActivityDeps } from './deps';
+import { type ActivityDeps, withFinalNotFound } from './deps';
 import { grantActivities } from './grants';
 import { inboxActivities } from './inbox';
 import { incidentActivities } from './security-incident';
@@ -9,9 +9,12 @@ import { tenderActivities } from './tender';
 import { objectionActivities } from './objection';
 import { openDataActivities } from './conditional-open';
 
-/** All activities, built from their dependencies. Workflows type their proxies from this. */
+/**
+ * All activities, built from their dependencies. Workflows type their proxies from this. A "not
+ * found" from any of them is final (non-retryable), see `withFinalNotFound`.
+ */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withFinalNotFound({
     ...auditActivities(deps),
     ...notificationActivities(deps),
     ...grantActivities(deps),
@@ -21,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...objectionActivities(deps),
     ...incidentActivities(deps),
     ...openDataActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -6,9 +6,20 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
+/**
+ * Bounded retries: 30 tries with the backoff below span about 25 minutes, long enough to ride
+ * out a Postgres restart or a deploy, and then the failure reaches the workflow instead of being
+ * retried forever. A missing row (NOT_FOUND, see activities/deps.ts) is never retried.
+ */
 const proxied = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 30,
+    nonRetryableErrorTypes: ['NOT_FOUND'],
+  },
 });
 
 // Module state is per workflow execution: the SDK gives every workflow its own module cache.
