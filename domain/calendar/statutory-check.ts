@@ -69,13 +69,11 @@ export function statutoryProblems(
     const date = fromEpochDay(d);
     const makeup = makeups.get(d);
     for (const name of names) {
+      const what = `${date} (${name}, ${WHAT[name] ?? name}) is a statutory day off (放假办法 Art. 2)`;
       errors.push({
         path: makeup === undefined ? 'holidays' : `makeupWorkdays[${makeup}].date`,
         code: 'STATUTORY_HOLIDAY_MISSING',
-        message:
-          makeup === undefined
-            ? `${date} (${name}, ${WHAT[name] ?? name}) is a statutory day off (放假办法 Art. 2) but not listed as a holiday`
-            : `${date} (${name}, ${WHAT[name] ?? name}) is a statutory day off (放假办法 Art. 2), not a makeup workday`,
+        message: makeup === undefined ? `${what} but not listed as a holiday` : `${what}, not a makeup workday`,
         date,
         entitlement: name,
       });

@@ -211,7 +211,9 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
     errors.push({
       path: 'makeupWorkdays',
       code: 'TOO_MANY_MAKEUP_WORKDAYS',
-      message: `${makeups.length} makeup workdays, more than ${MAX_MAKEUP_WORKDAYS_PER_YEAR} in a year (never more than 12 since 2011)`,
+      message:
+        `${makeups.length} makeup workdays, more than ${MAX_MAKEUP_WORKDAYS_PER_YEAR} in a year ` +
+        '(no notice since 2011 had more than 12)',
     });
   }
 

@@ -383,7 +383,7 @@ describe('calendar API', () => {
       });
     });
 
-    it('refuses a year that drops the statutory holidays (放假办法 Art. 2, 6): 422 listing each, nothing stored, no procedure signalled', async () => {
+    it('refuses a year without its statutory holidays (放假办法 Art. 2, 6): 422 listing each; no write, no signal', async () => {
       await cleanup();
       // A running procedure with an open deadline in 2093, so that a load would signal it.
       const temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');

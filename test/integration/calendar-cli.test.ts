@@ -118,7 +118,8 @@ describe('npm run calendar:load (child process)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(run.stdout).toContain(
-      `${YEAR} loaded as OFFICIAL from "CLI test notice 2094" by ops.zhang: ${statutory.length} holiday(s), 1 makeup workday(s); new year`,
+      `${YEAR} loaded as OFFICIAL from "CLI test notice 2094" by ops.zhang: ` +
+        `${statutory.length} holiday(s), 1 makeup workday(s); new year`,
     );
     expect(run.stdout).toContain('NOT notified (TEMPORAL_ADDRESS not set)');
 
