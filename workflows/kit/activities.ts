@@ -7,8 +7,9 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
 /**
- * Bounded retries: 30 tries with the backoff below span about 25 minutes, long enough to ride
- * out a Postgres restart or a deploy, and then the failure reaches the workflow instead of being
+ * Bounded retries: 1,500 tries with the backoff below span about a day, long enough to ride out
+ * a Postgres or SMTP outage over a night or a weekend's maintenance window without losing a case,
+ * and then the failure reaches the workflow (visible as a failed procedure) instead of being
  * retried forever. A missing row (NOT_FOUND, see activities/deps.ts) is never retried.
  */
 const proxied = proxyActivities<Activities>({
@@ -17,7 +18,7 @@ const proxied = proxyActivities<Activities>({
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    maximumAttempts: 30,
+    maximumAttempts: 1500,
     nonRetryableErrorTypes: ['NOT_FOUND'],
   },
 });
