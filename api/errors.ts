@@ -51,6 +51,24 @@ interface BodyParserError extends Error {
   status?: number;
 }
 
+/** Prisma codes of an unreachable or timed-out database (P1001 reach, P1008 timeout, P1017 closed, P2024 pool). */
+const DATABASE_DOWN_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** Postgres SQLSTATEs: 57014 statement cancelled (statement_timeout), 57P01–57P03 shutdown, 08xxx connection. */
+const DATABASE_DOWN_SQLSTATE = /^(57014|57P0[123]|08\w{3})$/;
+
+/** Whether an error means the database is slow or gone, as opposed to a bad query. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { code?: unknown; kind?: unknown } } };
+  };
+  if (typeof e.code === 'string' && DATABASE_DOWN_CODES.has(e.code)) return true;
+  const cause = e.meta?.driverAdapterError?.cause;
+  if (cause && typeof cause.code === 'string' && DATABASE_DOWN_SQLSTATE.test(cause.code)) return true;
+  return cause?.kind === 'DatabaseNotReachable' || cause?.kind === 'SocketTimeout';
+}
+
 export function errorHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let appError: AppError;
@@ -64,6 +82,9 @@ export function errorHandler(): ErrorRequestHandler {
       appError = new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset');
     } else if (err instanceof Error && (err as BodyParserError).type === 'encoding.unsupported') {
       appError = new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding');
+    } else if (isDatabaseUnavailable(err)) {
+      // statement_timeout (DB_STATEMENT_TIMEOUT_MS) or no connection: a retryable 503, not a defect.
+      appError = new AppError('DATABASE_UNAVAILABLE', 'The database did not answer in time; retry the same request');
     } else if (err instanceof URIError) {
       // The router decodes path parameters itself and throws this on a malformed percent-escape;
       // api/kit/text-hygiene's pathHygiene refuses such paths first, this is the fallback.

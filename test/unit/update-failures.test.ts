@@ -11,6 +11,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { executeBounded } from '../../api/kit/updates';
 import { AppError, errorHandler } from '../../api/errors';
+import { Prisma } from '../../generated/prisma/client';
 
 /** A client that runs the call at once; the call fails the way the SDK reports a refusal. */
 const client = { withAbortSignal: (_signal: AbortSignal, run: () => Promise<unknown>) => run() } as unknown as Client;
@@ -66,5 +67,42 @@ describe('executeBounded maps what the workflow answered', () => {
     } as unknown as Client;
     const err = await executeBounded(slow, 50, () => new Promise(() => undefined)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'WORKFLOW_TIMEOUT', status: 503 });
+  });
+});
+
+describe('the error handler and a slow or absent database', () => {
+  const appThrowing = (err: Error) => {
+    const app = express();
+    app.get('/x', () => {
+      throw err;
+    });
+    app.use(errorHandler());
+    return app;
+  };
+
+  it('a statement cancelled by statement_timeout is a retryable 503 DATABASE_UNAVAILABLE', async () => {
+    // The shape Prisma 7 with adapter-pg reports (seen against Postgres with a 100 ms bound).
+    const err = new Prisma.PrismaClientKnownRequestError('Raw query failed. Code: `57014`.', {
+      code: 'P2010',
+      clientVersion: '7',
+      meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '57014' } } },
+    });
+    const res = await request(appThrowing(err)).get('/x');
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it('an unreachable database is 503, another query failure stays a logged 500', async () => {
+    const down = new Prisma.PrismaClientKnownRequestError("Can't reach database server", {
+      code: 'P1001',
+      clientVersion: '7',
+    });
+    expect((await request(appThrowing(down)).get('/x')).status).toBe(503);
+    const bad = new Prisma.PrismaClientKnownRequestError('Raw query failed. Code: `42601`.', {
+      code: 'P2010',
+      clientVersion: '7',
+      meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '42601' } } },
+    });
+    expect((await request(appThrowing(bad)).get('/x')).status).toBe(500);
   });
 });
