@@ -66,7 +66,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof e.code === 'string' && DATABASE_DOWN_CODES.has(e.code)) return true;
   const cause = e.meta?.driverAdapterError?.cause;
   if (cause && typeof cause.code === 'string' && DATABASE_DOWN_SQLSTATE.test(cause.code)) return true;
-  return cause?.kind === 'DatabaseNotReachable' || cause?.kind === 'SocketTimeout';
+  if (cause?.kind === 'DatabaseNotReachable' || cause?.kind === 'SocketTimeout') return true;
+  // node-postgres's own words when its pool gives up (DB_CONNECT_TIMEOUT_MS) or a connection drops.
+  return /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|Connection terminated unexpectedly)/.test(
+    e.message,
+  );
 }
 
 export function errorHandler(): ErrorRequestHandler {
