@@ -2,10 +2,12 @@
  * `npm start`: the whole system on one machine. With DATABASE_URL, TEMPORAL_ADDRESS and
  * SMTP_URL unset it runs an embedded Postgres, the Temporal dev server (Web UI on 8233) and
  * MailDev, all keeping state in .data/; any of the three that is set is used instead.
- * Then it migrates, seeds, and runs the worker and the API. Ctrl-C stops everything; the next
- * start resumes with the same data and the same running workflows.
+ * Then it migrates, seeds, and runs the worker and the API under supervision (scripts/lib/
+ * supervise.ts): a worker or API that exits is restarted with back-off and a log line, while the
+ * services keep running. Ctrl-C (or SIGTERM, SIGHUP) stops everything — the worker and the API
+ * first, then the services — and nothing is restarted while stopping. The next start resumes
+ * with the same data and the same running workflows. A failure to start is one line, no stack.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { migrate } from '../lib/migrator';
 import { createDb } from '../lib/db';
@@ -20,10 +22,11 @@ import {
   startMailDev,
   startTemporalDevServer,
 } from './lib/services';
+import { supervise, Supervised } from './lib/supervise';
 
 const log = (line: string) => console.log(`[start] ${line}`);
 const services: Service[] = [];
-const children: ChildProcess[] = [];
+const children: Supervised[] = [];
 let stopping = false;
 
 function envPort(name: string, fallback: number): number {
@@ -34,38 +37,41 @@ function envPort(name: string, fallback: number): number {
 async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
-  log('stopping…');
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-          c.once('exit', () => {
-            clearTimeout(t);
-            resolve();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
+  // Nothing started yet (a failed start-up): the reason was the one line to print.
+  const quiet = services.length === 0 && children.length === 0;
+  if (!quiet) log('stopping…');
+  // The worker and the API first (they use the services), each SIGTERM then SIGKILL after 15 s.
+  await Promise.all(children.map((c) => c.stop()));
   for (const s of [...services].reverse()) {
     await s.stop().catch((err: Error) => log(`stopping ${s.name}: ${err.message}`));
   }
-  log('stopped');
+  if (!quiet) log('stopped');
   process.exit(code);
 }
 
 function runChild(name: string, script: string, env: NodeJS.ProcessEnv) {
+  if (stopping) return; // Ctrl-C during start-up: start nothing new
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [script], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  children.push(child);
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      log(`${name} exited (${signal ?? code}); stopping the stack`);
-      void stopAll(1);
-    }
-  });
+  children.push(
+    supervise({
+      name,
+      command: tsx,
+      args: [script],
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      // Own process group: Ctrl-C reaches only this process, which stops the children in order
+      // (otherwise they die of the terminal's SIGINT first and look like crashes).
+      detached: true,
+      log,
+    }),
+  );
+}
+
+/** One line for any failure: the first line of the message, no stack trace. */
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
 }
 
 async function main() {
@@ -73,6 +79,17 @@ async function main() {
   // signal is handled, so none kills it halfway through stopping its children.
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // A closed terminal: the detached children would not get its SIGHUP, so stop them here.
+  process.on('SIGHUP', () => void stopAll(0));
+  // E.g. a library's unhandled spawn error: one line and an orderly stop instead of a stack trace.
+  process.on('uncaughtException', (err) => {
+    console.error(`[start] ${oneLine(err)}`);
+    void stopAll(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    console.error(`[start] ${oneLine(err)}`);
+    void stopAll(1);
+  });
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
 
   const port = env.PORT ?? '3000';
@@ -148,13 +165,13 @@ async function main() {
       '',
       '  Demo token (development only):',
       `    curl -s -X POST localhost:${port}/api/dev/tokens -H 'content-type: application/json' -d '{"login":"gaj.staff"}'`,
-      '  Seeded logins are listed in README.md. Ctrl-C stops everything.',
+      '  Seeded logins are listed in README.md. A crashed worker or API is restarted; Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
 }
 
-main().catch(async (err: Error) => {
-  console.error(`[start] ${err.message}`);
+main().catch(async (err: unknown) => {
+  console.error(`[start] cannot start: ${oneLine(err)}`);
   await stopAll(1);
 });

