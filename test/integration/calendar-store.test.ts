@@ -29,7 +29,11 @@ import { testDb } from '../support/env';
 
 const TEST_YEARS = [2091, 2092, 2095];
 
-/** A valid official schedule for a test year (Jan 1 and a weekday block, one makeup Saturday). */
+/**
+ * A valid official schedule for a test year: the statutory days of 全国年节及纪念日放假办法 as
+ * deriveProvisionalYear has them (a load must keep them), plus a weekday block in the first week
+ * of March (holidays[1]) and one makeup Saturday.
+ */
 function schedule(year: number, extra: Partial<{ source: string; status: 'OFFICIAL' | 'PROVISIONAL' }> = {}) {
   // Find the first Monday of March and the Saturday of that week.
   let d = new Date(Date.UTC(year, 2, 1));
@@ -39,14 +43,17 @@ function schedule(year: number, extra: Partial<{ source: string; status: 'OFFICI
     year,
     source: `test notice ${year}`,
     ...extra,
-    holidays: [
-      { from: `${year}-01-01`, to: `${year}-01-01`, name: '元旦' },
-      { from: iso(1), to: iso(2), name: '测试假日' }, // Tuesday–Wednesday
-    ],
+    holidays: [statutory(year)[0], { from: iso(1), to: iso(2), name: '测试假日' }, ...statutory(year).slice(1)],
     makeupWorkdays: [{ date: iso(5), name: '测试调休上班' }], // Saturday
     monday: iso(0),
   };
 }
+/** Holidays of the provisional year as single-day ranges; [0] is 元旦 (Jan 1). */
+function statutory(year: number) {
+  return deriveProvisionalYear(year).holidays.map((h) => ({ from: h.date, to: h.date, name: h.name }));
+}
+/** Number of holidays schedule(year) stores: the statutory days and the two-day test block. */
+const scheduleHolidays = (year: number) => statutory(year).length + 2;
 const body = (s: ReturnType<typeof schedule>) => {
   const { monday: _monday, ...rest } = s;
   return rest;
@@ -253,7 +260,7 @@ describe('calendar store (real Postgres)', () => {
         year: 2091,
         status: 'OFFICIAL',
         source: 'test notice 2091 (revised)',
-        holidays: 3,
+        holidays: scheduleHolidays(2091),
         makeupWorkdays: 0,
         previous: {
           status: 'OFFICIAL',
@@ -263,7 +270,7 @@ describe('calendar store (real Postgres)', () => {
         },
       });
       const after = await snapshot(2091);
-      expect(after.days.map((d) => d.kind)).toEqual(['HOLIDAY', 'HOLIDAY', 'HOLIDAY']);
+      expect(after.days.map((d) => d.kind)).toEqual(Array(scheduleHolidays(2091)).fill('HOLIDAY'));
       expect(after.year).toMatchObject({
         source: 'test notice 2091 (revised)',
         loadedBy: 'dsj.admin',
@@ -282,7 +289,7 @@ describe('calendar store (real Postgres)', () => {
       expect(audit.details).toEqual({
         status: 'OFFICIAL',
         source: 'test notice 2091 (revised)',
-        holidays: 3,
+        holidays: scheduleHolidays(2091),
         makeupWorkdays: 0,
         previous: {
           status: 'OFFICIAL',

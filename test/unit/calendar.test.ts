@@ -8,6 +8,7 @@ import {
   WorkingCalendar,
   chineseWorkdayCoveredYears,
   chineseWorkdayYears,
+  deriveProvisionalYear,
   shanghaiDate,
   startOfShanghaiDay,
   validateSchedule,
@@ -179,6 +180,10 @@ describe('hand-computed deadlines', () => {
       holidays: [
         { from: '2027-01-01', to: '2027-01-03', name: '元旦' },
         { from: '2027-02-05', to: '2027-02-12', name: '春节' },
+        // The rest of the statutory days (a load must keep them, 放假办法 Art. 2 and 6).
+        ...deriveProvisionalYear(2027)
+          .holidays.filter((h) => h.date > '2027-02-12')
+          .map((h) => ({ from: h.date, to: h.date, name: h.name })),
       ],
       makeupWorkdays: [{ date: '2027-02-20', name: '补春节' }],
     });
