@@ -180,21 +180,20 @@ async function repeatOfDecided(deps: Deps, task: Task, request: DecisionRequest)
 }
 
 async function send(deps: Deps, task: Task, decision: PendingDecision): Promise<DecisionOutcome> {
-  const client = await temporalClient(deps).catch((err: unknown) => {
-    if (err instanceof AppError) return err;
-    throw err;
-  });
-  if (client instanceof AppError) return pendingAnswer(deps, task.id);
   let result: CompleteTaskResult;
   try {
-    result = await sendUpdate(client, deps.config.UPDATE_TIMEOUT_MS, task, decision);
+    result = await sendUpdate(await temporalClient(deps), deps.config.UPDATE_TIMEOUT_MS, task, decision);
   } catch (err) {
-    if (err instanceof AppError && (err.code === 'WORKFLOW_TIMEOUT' || err.code === 'SERVICE_UNAVAILABLE'))
-      return pendingAnswer(deps, task.id);
+    if (notConfirmed(err)) return pendingAnswer(deps, task.id);
     await release(deps, task.id, decision);
     throw err;
   }
   return { status: 200, body: await storeAnswer(deps, task.id, result) };
+}
+
+/** Temporal was unreachable or did not answer in time: the decision may still be applied, so it stays pending. */
+function notConfirmed(err: unknown): boolean {
+  return err instanceof AppError && (err.code === 'WORKFLOW_TIMEOUT' || err.code === 'SERVICE_UNAVAILABLE');
 }
 
 function sendUpdate(client: Client, timeoutMs: number, task: Task, d: PendingDecision): Promise<CompleteTaskResult> {
@@ -293,7 +292,7 @@ export async function resendPendingDecisions(deps: Deps, olderThanMs: number): P
       await storeAnswer(deps, task.id, await sendUpdate(client, deps.config.UPDATE_TIMEOUT_MS, task, decision));
       applied.push(task.id);
     } catch (err) {
-      if (err instanceof AppError && (err.code === 'WORKFLOW_TIMEOUT' || err.code === 'SERVICE_UNAVAILABLE')) continue;
+      if (notConfirmed(err)) continue;
       await release(deps, task.id, decision);
       await deps.db.auditLog.createMany({
         data: [

@@ -303,7 +303,7 @@ export function tendersRouter(deps: ApiDeps): Router {
   }
 
   /** Sends an Update to the tender's workflow; it answers once it has carried the command through. */
-  async function send<T>(_tender: Tender, run: (c: Client) => Promise<T>): Promise<T> {
+  async function send<T>(run: (c: Client) => Promise<T>): Promise<T> {
     return executeBounded(await temporalClient(deps), deps.config.UPDATE_TIMEOUT_MS, run);
   }
 
@@ -535,7 +535,7 @@ export function tendersRouter(deps: ApiDeps): Router {
   router.post('/api/tenders/:no/comment-period', async (req, res) => {
     const p = requireAuthority(req);
     const tender = await loadTender(req);
-    const r = await send(tender, (c) =>
+    const r = await send((c) =>
       c.workflow
         .getHandle(tender.workflowId)
         .executeUpdate(openTenderCommentUpdate, { args: [{ actor: staffActor(p) }] }),
@@ -559,7 +559,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requireAuthority(req);
     const body = parse(announceBody, req.body, 'body');
     const tender = await loadTender(req);
-    await send(tender, (c) =>
+    await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(announceTenderUpdate, {
         args: [
           { actor: staffActor(p), bidDeadlineMs: body.bidDeadline ? new Date(body.bidDeadline).getTime() : undefined },
@@ -573,7 +573,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requireAuthority(req);
     const { reason, bidDeadline, ...changes } = parse(amendBody, req.body, 'body');
     const tender = await loadTender(req);
-    await send(tender, (c) =>
+    await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(amendTenderUpdate, {
         args: [
           {
@@ -591,7 +591,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     const p = requireAuthority(req);
     const body = parse(reasonsBody, req.body, 'body');
     const tender = await loadTender(req);
-    await send(tender, (c) =>
+    await send((c) =>
       c.workflow
         .getHandle(tender.workflowId)
         .executeUpdate(cancelTenderUpdate, { args: [{ actor: staffActor(p), reasons: body.reasons }] }),
@@ -626,7 +626,7 @@ export function tendersRouter(deps: ApiDeps): Router {
         price,
       },
     });
-    const r = await send(tender, (c) =>
+    const r = await send((c) =>
       c.workflow
         .getHandle(tender.workflowId)
         .executeUpdate(submitBidUpdate, { args: [{ actor, submissionId: submission.id }], updateId: submission.id }),
@@ -662,7 +662,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     const body = parse(objectionBody, req.body, 'body');
     const tender = await loadTender(req);
     const objectionId = newId();
-    await send(tender, (c) =>
+    await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(raiseTenderObjectionUpdate, {
         args: [{ actor, objectionId, content: body.content }],
         updateId: objectionId,
@@ -674,7 +674,7 @@ export function tendersRouter(deps: ApiDeps): Router {
   router.post('/api/tenders/:no/agreement/confirm', async (req, res) => {
     const { actor } = await requireLegalPerson(req, db);
     const tender = await loadTender(req);
-    const r = await send(tender, (c) =>
+    const r = await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(confirmAwardUpdate, {
         args: [{ actor }],
         updateId: `confirm-award:${tender.id}:${actor.publicApplicantId}`,
