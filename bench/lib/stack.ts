@@ -1,0 +1,136 @@
+/**
+ * The local stack for a benchmark run: embedded Postgres, Temporal dev server and MailDev in a
+ * throw-away directory, migrated and seeded, with the worker and the API as child processes
+ * started the way `npm start` starts them. Everything is stopped again by `stop()`.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from '../../lib/migrator';
+import { createDb, Db } from '../../lib/db';
+import { seed } from '../../prisma/seed';
+import {
+  DATA_DIR,
+  freePort,
+  localSecret,
+  ROOT,
+  Service,
+  startEmbeddedPostgres,
+  startMailDev,
+  startTemporalDevServer,
+  waitForPort,
+} from '../../scripts/lib/services';
+
+export interface Stack {
+  api: string;
+  env: NodeJS.ProcessEnv;
+  db: Db;
+  workerPid: () => number | undefined;
+  restartWorker: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/** Resident memory of a process and all its descendants (tsx runs node in a child), in bytes. */
+export function treeRss(pid: number): number {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [p, pp] of parents) if (pp === tree[i]) tree.push(p);
+  let total = 0;
+  for (const p of tree) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) total += Number(m[1]) * 1024;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total;
+}
+
+function child(name: string, script: string, env: NodeJS.ProcessEnv, log: (l: string) => void): ChildProcess {
+  const proc = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [script], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    for (const l of d.toString().split('\n')) if (l.trim()) log(`[${name}] ${l}`);
+  });
+  return proc;
+}
+
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startStack(log: (l: string) => void, extraEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
+  const dir = path.join(DATA_DIR, `bench-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  const services: Service[] = [];
+  const [pgPort, temporalPort, smtpPort, webPort, apiPort] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  );
+  const quietLog = () => undefined;
+  const [pg, temporal, mail] = await Promise.all([
+    startEmbeddedPostgres({
+      dir: path.join(dir, 'postgres'),
+      port: pgPort,
+      database: 'govdata_bench',
+      log: quietLog,
+      quiet: true,
+    }),
+    startTemporalDevServer({ port: temporalPort, log: quietLog, quiet: true }),
+    startMailDev({ smtpPort, webPort, log: quietLog, quiet: true }),
+  ]);
+  services.push(pg, temporal, mail);
+  log(`services up: Postgres :${pgPort}, Temporal :${temporalPort}, MailDev :${smtpPort}`);
+  await migrate(pg.url);
+  const db = createDb(pg.url);
+  await seed(db, () => undefined);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    PORT: String(apiPort),
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: temporal.url,
+    SMTP_URL: mail.url,
+    AUTH_TOKEN_SECRET: localSecret('bench-token-secret', dir),
+    RATE_LIMIT_TOKENS_PER_MINUTE: '0',
+    RATE_LIMIT_WRITES_PER_MINUTE: '0',
+    ...extraEnv,
+  };
+  let worker = child('worker', 'worker.ts', env, log);
+  const api = child('api', 'server.ts', env, log);
+  await waitForPort(apiPort, 'the API', 120_000);
+  log(`worker and API started (API :${apiPort})`);
+  return {
+    api: `http://127.0.0.1:${apiPort}`,
+    env,
+    db,
+    workerPid: () => worker.pid,
+    restartWorker: async () => {
+      await stopChild(worker);
+      worker = child('worker', 'worker.ts', env, log);
+    },
+    stop: async () => {
+      await Promise.all([stopChild(worker), stopChild(api)]);
+      await db.$disconnect();
+      for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,424 @@
+/**
+ * `npm run bench`: speed and memory of the whole stack on this machine, each figure beside a
+ * baseline measured in the same run (bare Temporal, or the API's health check), so the ratio
+ * says how much the application adds. Not a test: nothing here passes or fails on a figure.
+ *
+ *   npm run bench                       # every scenario at the sizes of issue 14
+ *   npm run bench -- --quick            # small sizes, for trying it out (about two minutes)
+ *   npm run bench -- --inbox=1000,10000 --procedures=1000 --cases=100
+ *
+ * Prints progress lines and a Markdown table; writes the figures as JSON to
+ * bench/results/<timestamp>.json (and bench/results/latest.json).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { baselineActivities, firstRun } from './baseline/activities';
+import { poke, stop as stopUpdatable } from './baseline/workflows';
+import { run, Stats, summarise, until } from './lib/load';
+import { startStack, Stack, treeRss } from './lib/stack';
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v ?? 'true'] as const;
+  }),
+);
+const quick = args.get('quick') === 'true';
+const list = (name: string, fallback: number[]) => (args.has(name) ? args.get(name)!.split(',').map(Number) : fallback);
+const INBOX_SIZES = list('inbox', quick ? [1000, 10000] : [1000, 10000, 100000]);
+const PROCEDURE_SIZES = list('procedures', quick ? [500] : [1000, 10000]);
+const CASES = Number(args.get('cases') ?? (quick ? 50 : 200));
+const CONCURRENCY = Number(args.get('concurrency') ?? 10);
+const PAGE_REQUESTS = Number(args.get('page-requests') ?? (quick ? 200 : 500));
+
+const started = Date.now();
+const log = (line: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+const MiB = 1024 * 1024;
+
+interface Row {
+  scenario: string;
+  figure: string;
+  value: number;
+  baseline?: string;
+  baselineValue?: number;
+  /** value / baseline, oriented so that 1 means "as good as the baseline" for rates. */
+  ratio?: number;
+  unit: string;
+}
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+
+function add(row: Row) {
+  rows.push(row);
+  const base = row.baseline ? ` (baseline ${row.baseline}: ${fmt(row.baselineValue!)}, ratio ${fmt(row.ratio!)})` : '';
+  log(`${row.scenario}: ${row.figure} ${fmt(row.value)} ${row.unit}${base}`);
+}
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n >= 100 ? n.toFixed(0) : n.toFixed(2));
+
+// ---------------------------------------------------------------------------------------------
+let stack: Stack;
+// The API's answers are read by field name only; their shapes are the API's business.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Answer = { status: number; body: any };
+const tokens = new Map<string, string>();
+
+async function call(login: string | null, method: string, url: string, body?: unknown): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (login) headers.authorization = `Bearer ${await token(login)}`;
+  const res = await fetch(stack.api + url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+async function token(login: string): Promise<string> {
+  if (!tokens.has(login)) {
+    const res = await fetch(`${stack.api}/api/dev/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login }),
+    });
+    if (res.status !== 201) throw new Error(`token for ${login}: ${res.status}`);
+    tokens.set(login, ((await res.json()) as { token: string }).token);
+  }
+  return tokens.get(login)!;
+}
+async function expectStatus(p: Promise<Answer>, ...ok: number[]) {
+  const res = await p;
+  if (!ok.includes(res.status)) throw new Error(`unexpected ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+let seq = 0;
+const submission = () => ({
+  idempotencyKey: `bench-${process.pid}-${++seq}`,
+  resourceCodes: ['GAJ-001'],
+  purpose: '核验社会保险待遇领取人员户籍状态（性能测试）',
+  legalDuty: '《社会保险法》第八十一条',
+  fieldsRequested: ['姓名', '公民身份号码'],
+  usePeriodDays: 90,
+  accessMode: 'INTERFACE',
+});
+
+/** Starts `count` conditional shares over the API; returns application numbers and answer times. */
+async function submitCases(count: number, label: string): Promise<{ stats: Stats; answered: Map<string, number> }> {
+  const answered = new Map<string, number>();
+  const stats = await run(
+    count,
+    CONCURRENCY,
+    async () => {
+      const body = await expectStatus(call('rsj.staff', 'POST', '/api/applications', submission()), 201);
+      answered.set(body.applicationNo as string, Date.now());
+    },
+    (done) => log(`${label}: ${done}/${count} submitted`),
+  );
+  return { stats, answered };
+}
+
+async function tasksFor(numbers: string[], step: string) {
+  const out = new Map<string, { id: string; createdAt: Date }>();
+  for (let i = 0; i < numbers.length; i += 1000) {
+    const part = await stack.db.task.findMany({
+      where: { step, application: { applicationNo: { in: numbers.slice(i, i + 1000) } } },
+      select: { id: true, createdAt: true, application: { select: { applicationNo: true } } },
+    });
+    for (const t of part) out.set(t.application!.applicationNo, t);
+  }
+  return out;
+}
+
+/** Waits until every case has a task of `step`; returns latency from `answered` to its creation. */
+async function visibleAfter(answered: Map<string, number>, step: string) {
+  const numbers = [...answered.keys()];
+  let found = new Map<string, { id: string; createdAt: Date }>();
+  await until(`${step} tasks of ${numbers.length} cases`, async () => {
+    found = await tasksFor(numbers, step);
+    return found.size === numbers.length;
+  });
+  const lat = numbers.map((no) => Math.max(0, found.get(no)!.createdAt.getTime() - answered.get(no)!));
+  return { tasks: found, stats: summarise(lat, 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+async function main() {
+  log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`,
+  );
+  log(`sizes: cases ${CASES}, concurrency ${CONCURRENCY}, procedures ${PROCEDURE_SIZES}, inbox ${INBOX_SIZES}`);
+  stack = await startStack(log);
+  const workerRss = () => treeRss(stack.workerPid()!);
+  await new Promise((r) => setTimeout(r, 5000)); // the worker bundles its workflows at start
+  add({ scenario: 'worker memory', figure: 'RSS, 0 open procedures', value: workerRss() / MiB, unit: 'MiB' });
+
+  // Baseline worker for bare workflows, in this process, on its own task queue.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const connection = await NativeConnection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
+  const baseWorker = await Worker.create({
+    connection,
+    taskQueue: 'bench-baseline',
+    workflowsPath: require.resolve('./baseline/workflows'),
+    activities: baselineActivities,
+  });
+  const baseRun = baseWorker.run();
+  const client = new Client({ connection: await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! }) });
+
+  // Health check: the floor of any API request on this machine.
+  const health = await run(Math.max(1000, PAGE_REQUESTS * 2), CONCURRENCY, async () => {
+    await expectStatus(call(null, 'GET', '/healthz'), 200);
+  });
+  raw.healthz = health;
+  add({ scenario: 'API floor', figure: 'GET /healthz rate', value: health.perSecond, unit: 'req/s' });
+  add({ scenario: 'API floor', figure: 'GET /healthz p99', value: health.p99Ms, unit: 'ms' });
+
+  // Starts.
+  const bareStartAt = new Map<string, number>();
+  const bareStart = await run(CASES, CONCURRENCY, async (i) => {
+    const id = `bench-one-${process.pid}-${i}`;
+    await client.workflow.start('oneActivity', { taskQueue: 'bench-baseline', workflowId: id, args: [id] });
+    bareStartAt.set(id, Date.now());
+  });
+  await until('bare workflows to run their activity', async () => firstRun.size >= CASES);
+  const bareFirst = summarise(
+    [...bareStartAt].map(([id, t]) => Math.max(0, firstRun.get(id)! - t)),
+    1,
+  );
+  log('starting procedures over the API');
+  const starts = await submitCases(CASES, 'starts');
+  const firstTask = await visibleAfter(starts.answered, 'PROVIDER_REPLY');
+  raw.starts = { bare: bareStart, procedure: starts.stats, firstTask: firstTask.stats, bareFirstActivity: bareFirst };
+  add({
+    scenario: 'start (conditional share)',
+    figure: 'rate',
+    value: starts.stats.perSecond,
+    baseline: 'bare workflow start',
+    baselineValue: bareStart.perSecond,
+    ratio: starts.stats.perSecond / bareStart.perSecond,
+    unit: '/s',
+  });
+  add({ scenario: 'start (conditional share)', figure: 'POST p99', value: starts.stats.p99Ms, unit: 'ms' });
+  add({
+    scenario: 'start (conditional share)',
+    figure: 'first inbox task after the answer, p99',
+    value: firstTask.stats.p99Ms,
+    baseline: 'bare start → first activity p99',
+    baselineValue: bareFirst.p99Ms,
+    ratio: bareFirst.p99Ms > 0 ? firstTask.stats.p99Ms / bareFirst.p99Ms : Number.NaN,
+    unit: 'ms',
+  });
+
+  // Decisions.
+  const updIds = Array.from({ length: CASES }, (_, i) => `bench-upd-${process.pid}-${i}`);
+  for (const id of updIds) await client.workflow.start('updatable', { taskQueue: 'bench-baseline', workflowId: id });
+  const bareUpdate = await run(CASES, CONCURRENCY, async (i) => {
+    await client.workflow.getHandle(updIds[i]).executeUpdate(poke, { args: [i] });
+  });
+  const replyTasks = firstTask.tasks;
+  const numbers = [...starts.answered.keys()];
+  const decidedAt = new Map<string, number>();
+  const decisions = await run(
+    numbers.length,
+    CONCURRENCY,
+    async (i) => {
+      const no = numbers[i];
+      await expectStatus(
+        call('gaj.reviewer', 'POST', `/api/tasks/${replyTasks.get(no)!.id}/complete`, {
+          decision: 'AGREE',
+          comment: '同意共享',
+        }),
+        200,
+      );
+      decidedAt.set(no, Date.now());
+    },
+    (done) => log(`decisions: ${done}/${numbers.length}`),
+  );
+  const nextTask = await visibleAfter(decidedAt, 'AUTHORITY_REVIEW');
+  raw.decisions = { bare: bareUpdate, procedure: decisions, nextTask: nextTask.stats };
+  add({
+    scenario: 'decision (provider agrees)',
+    figure: 'rate',
+    value: decisions.perSecond,
+    baseline: 'bare Update + activity',
+    baselineValue: bareUpdate.perSecond,
+    ratio: decisions.perSecond / bareUpdate.perSecond,
+    unit: '/s',
+  });
+  add({
+    scenario: 'decision (provider agrees)',
+    figure: 'p99',
+    value: decisions.p99Ms,
+    baseline: 'bare Update p99',
+    baselineValue: bareUpdate.p99Ms,
+    ratio: decisions.p99Ms / bareUpdate.p99Ms,
+    unit: 'ms',
+  });
+  add({
+    scenario: 'decision (provider agrees)',
+    figure: 'next task visible after the answer, p99',
+    value: nextTask.stats.p99Ms,
+    unit: 'ms',
+  });
+  await Promise.all(updIds.map((id) => client.workflow.getHandle(id).executeUpdate(stopUpdatable)));
+
+  // History of one case driven to approval, waiting for expiry.
+  const sample = numbers[0];
+  const workflowId = `conditional-share/${sample}`;
+  const historyLength = async () => (await client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
+  const atSecondTask = await historyLength();
+  await expectStatus(
+    call('dsj.reviewer', 'POST', `/api/tasks/${nextTask.tasks.get(sample)!.id}/complete`, {
+      decision: 'APPROVE',
+      comment: '同意',
+    }),
+    200,
+  );
+  const confirms = await (async () => {
+    let found: { id: string; candidateRole: string }[] = [];
+    await until('agreement confirmation tasks', async () => {
+      found = await stack.db.task.findMany({
+        where: { step: 'AGREEMENT_CONFIRM', status: 'OPEN', application: { applicationNo: sample } },
+        select: { id: true, candidateRole: true },
+      });
+      return found.length === 2;
+    });
+    return found;
+  })();
+  for (const t of confirms) {
+    const login = t.candidateRole === 'PROVIDER_REVIEWER' ? 'gaj.reviewer' : 'rsj.staff';
+    await expectStatus(call(login, 'POST', `/api/tasks/${t.id}/complete`, { decision: 'CONFIRM' }), 200);
+  }
+  await until(
+    'the grant',
+    async () => (await stack.db.application.findFirst({ where: { applicationNo: sample } }))?.status === 'APPROVED',
+  );
+  await until('a quiet workflow', async () => {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return d.raw.pendingActivities?.length === 0;
+  });
+  const approved = await historyLength();
+  raw.history = { atAuthorityReview: atSecondTask, approvedWaitingForExpiry: approved };
+  add({
+    scenario: 'history',
+    figure: 'conditional share, events until authority review',
+    value: atSecondTask,
+    unit: 'events',
+  });
+  add({
+    scenario: 'history',
+    figure: 'conditional share, events approved and waiting for expiry',
+    value: approved,
+    unit: 'events',
+  });
+
+  // Worker memory with open procedures (each waits on a provider-reply deadline timer).
+  let open = CASES;
+  for (const size of PROCEDURE_SIZES) {
+    if (size > open) {
+      await submitCases(size - open, `open procedures to ${size}`);
+      open = size;
+    }
+    await until(
+      `${size} first tasks`,
+      async () => (await stack.db.task.count({ where: { step: 'PROVIDER_REPLY' } })) >= size,
+      1_800_000,
+      1000,
+    );
+    add({ scenario: 'worker memory', figure: `RSS, ${size} open procedures`, value: workerRss() / MiB, unit: 'MiB' });
+  }
+
+  // Inbox pages over synthetic tasks for one reviewer group (zrzyj reviewers).
+  const zrzyj = 'zrzyj';
+  let inserted = 0;
+  for (const size of INBOX_SIZES) {
+    await stack.db.$executeRawUnsafe(
+      `INSERT INTO task (id, task_key, workflow_id, procedure, step, status, candidate_dept_id, candidate_role,
+         allowed_decisions, title, due_at, created_at)
+       SELECT gen_random_uuid()::text, 'bench:' || g, 'bench/' || g, 'CONDITIONAL_SHARE'::"Procedure", 'PROVIDER_REPLY',
+         (CASE WHEN g % 10 = 0 THEN 'DONE' ELSE 'OPEN' END)::"TaskStatus", $1, 'PROVIDER_REVIEWER'::"Role", ARRAY['AGREE','REFUSE'],
+         '性能测试任务 ' || g, now() + (g % 9973) * interval '1 minute', now()
+       FROM generate_series($2::int, $3::int) AS g`,
+      zrzyj,
+      inserted + 1,
+      size,
+    );
+    inserted = size;
+    await stack.db.$executeRawUnsafe('ANALYZE task');
+    const first = await run(PAGE_REQUESTS, CONCURRENCY, async () => {
+      await expectStatus(call('zrzyj.reviewer', 'GET', '/api/inbox?limit=20'), 200);
+    });
+    // A deep page: the cursor of a task half-way down the due order.
+    const middle = await stack.db.task.findMany({
+      where: { candidateDeptId: zrzyj, status: 'OPEN' },
+      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+      skip: Math.floor(size * 0.45),
+      take: 1,
+      select: { id: true },
+    });
+    const deep = await run(PAGE_REQUESTS, CONCURRENCY, async () => {
+      await expectStatus(call('zrzyj.reviewer', 'GET', `/api/inbox?limit=20&cursor=${middle[0].id}`), 200);
+    });
+    raw[`inbox-${size}`] = { first, deep };
+    for (const [figure, s] of [
+      ['first page', first],
+      ['deep page', deep],
+    ] as const) {
+      add({
+        scenario: `inbox, ${size} tasks in the group`,
+        figure: `${figure} p99`,
+        value: s.p99Ms,
+        baseline: 'healthz p99',
+        baselineValue: health.p99Ms,
+        ratio: s.p99Ms / health.p99Ms,
+        unit: 'ms',
+      });
+      add({
+        scenario: `inbox, ${size} tasks in the group`,
+        figure: `${figure} rate`,
+        value: s.perSecond,
+        unit: 'req/s',
+      });
+    }
+  }
+
+  baseWorker.shutdown();
+  await baseRun;
+  await connection.close();
+}
+
+function table(): string {
+  const lines = ['| scenario | figure | value | baseline | ratio |', '|---|---|---|---|---|'];
+  for (const r of rows)
+    lines.push(
+      `| ${r.scenario} | ${r.figure} | ${fmt(r.value)} ${r.unit} | ${r.baseline ? `${r.baseline}: ${fmt(r.baselineValue!)}` : ''} | ${r.ratio === undefined ? '' : fmt(r.ratio)} |`,
+    );
+  return lines.join('\n');
+}
+
+main()
+  .then(async () => {
+    await stack.stop();
+    const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`;
+    const dir = path.join(__dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    const result = {
+      at: new Date().toISOString(),
+      machine,
+      sizes: { CASES, CONCURRENCY, PROCEDURE_SIZES, INBOX_SIZES },
+      rows,
+      raw,
+    };
+    const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(result, null, 2));
+    writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(result, null, 2));
+    console.log(`\n${machine}\n\n${table()}\n\nresults: ${path.relative(process.cwd(), file)}`);
+    process.exit(0);
+  })
+  .catch(async (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    await stack?.stop().catch(() => undefined);
+    process.exit(1);
+  });
