@@ -65,6 +65,7 @@ async function main() {
     ...code,
     activities: createActivities({ db, logger, calendar: (policy) => calendarCache.get(db, policy) }),
     shutdownGraceTime: '10 seconds',
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   const stopOutbox = startOutboxDispatcher({
     db,
@@ -79,6 +80,7 @@ async function main() {
   logger.info(
     {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       namespace: config.TEMPORAL_NAMESPACE,
       workflows: 'workflowBundle' in code ? code.workflowBundle.codePath : 'bundled at start',
     },

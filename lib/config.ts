@@ -39,6 +39,10 @@ const configSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120000),
   OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Worker: how many workflow executions stay in memory between their steps. The rest are
+  // replayed from history when they next have work, so memory stays bounded however many
+  // procedures are open (each cached one costs roughly 0.1–0.2 MiB).
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
 });
 
 /** Every environment variable the API and worker read (docker-compose must wire the required ones). */
