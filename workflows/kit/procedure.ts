@@ -11,6 +11,7 @@ import { acts } from './activities';
 import { MovableDeadline } from './deadline';
 import { reject } from './reject';
 import { settle } from './settle';
+import { withCarriedProcedure } from './search';
 
 export { acts } from './activities';
 
@@ -42,7 +43,7 @@ export async function recordStage(
   message: string,
   extra: StageExtra = {},
 ): Promise<void> {
-  upsertSearchAttributes([{ key: SA.Stage, value: stage }]);
+  upsertSearchAttributes(withCarriedProcedure([{ key: SA.Stage, value: stage }]));
   lastStatus = status;
   setCurrentDetails(`**${procedureName} ${app.applicationNo}** — stage \`${stage}\`: ${message}`);
   await acts.setApplicationStatus({

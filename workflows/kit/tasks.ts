@@ -10,11 +10,13 @@ import type { OpenTaskInput, TaskTiming } from '../../activities/inbox';
 import type { ProcedurePolicy } from '../../domain/policy';
 import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
 import { SA } from '../search-attributes';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { acts } from './activities';
 import { listenForCalendarChanges } from './calendar';
 import { MovableDeadline } from './deadline';
 import { currentStatus } from './procedure';
 import { reject } from './reject';
+import { withCarriedProcedure } from './search';
 import { settle } from './settle';
 
 export type TaskSpec = Omit<OpenTaskInput, 'taskId' | 'workflowId' | 'warningWorkingDaysBefore'> & {
@@ -304,11 +306,12 @@ export class TaskRuntime {
   publish(): void {
     const open = this.openTasks().filter((t) => !t.paused);
     const deadlines = open.map((t) => t.dueAtMs).filter((d): d is number => d !== null);
-    const updates: Parameters<typeof upsertSearchAttributes>[0] = [
+    const updates: SearchAttributeUpdatePair[] = [
       { key: SA.Overdue, value: open.some((t) => t.overdue) },
+      { key: SA.ActingDepts, value: [...new Set(open.map((t) => t.spec.candidateDeptId))].sort() },
     ];
     if (deadlines.length > 0) updates.push({ key: SA.DeadlineAt, value: new Date(Math.min(...deadlines)) });
-    upsertSearchAttributes(updates);
+    upsertSearchAttributes(withCarriedProcedure(updates));
   }
 }
 
