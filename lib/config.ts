@@ -21,6 +21,8 @@ const configSchema = z.object({
     .regex(/^\d+[smhd]$/)
     .default('12h'),
   PUBLIC_BASE_URL: optionalUrl,
+  // The Temporal Web UI, for links from the supervision API to a case's workflow (none when unset).
+  TEMPORAL_UI_URL: optionalUrl,
   UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   // API boundary (api/app.ts): requests per minute and client before a 429 RATE_LIMITED; 0 = no limit.

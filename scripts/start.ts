@@ -130,6 +130,7 @@ async function main() {
     services.push(t);
     env.TEMPORAL_ADDRESS = t.url;
     temporalUi = `http://localhost:${uiPort}`;
+    env.TEMPORAL_UI_URL ||= temporalUi;
   }
   let mailUi: string | undefined;
   if (!env.SMTP_URL) {
