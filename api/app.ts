@@ -29,6 +29,7 @@ import { tasksRouter } from './routes/tasks';
 import { authorizationsRouter } from './routes/authorization-followup';
 import { tendersRouter } from './routes/tender';
 import { supervisionRouter } from './routes/supervision';
+import { evaluationRouter } from './routes/evaluation';
 
 const TOKEN_PATH = '/api/dev/tokens';
 
@@ -71,7 +72,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(publicAccountsRouter(deps));
   app.use(objectionsRouter(deps), incidentsRouter(deps));
   app.use(tendersRouter(deps), authorizationsRouter(deps));
-  app.use(supervisionRouter(deps));
+  app.use(supervisionRouter(deps), evaluationRouter(deps));
 
   // Off in production unless API_DOCS=true: the interactive console is for development and review.
   if (deps.config.API_DOCS !== undefined ? deps.config.API_DOCS === 'true' : deps.config.NODE_ENV !== 'production') {

@@ -1,0 +1,88 @@
+/**
+ * Department evaluation (Art. 6) over HTTP: JSON, CSV or XLSX for a month or a year. Supervisors
+ * and the data authority read every department; a department head reads its own.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { parsePeriod } from '../../domain/evaluation';
+import { CalendarCache } from '../../lib/calendar-store';
+import { evaluateDepartment, evaluationCsv, evaluationXlsx } from '../../lib/evaluation';
+import { newId } from '../../lib/ids';
+import { requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { AppError, parse } from '../errors';
+import { documented } from '../openapi';
+
+const evaluationQuery = z
+  .object({
+    period: z.string().regex(/^\d{4}(-(0[1-9]|1[0-2]))?$/, 'period is a month (2026-11) or a year (2026)'),
+    department: z.string().trim().min(1).max(64).optional(),
+    format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+  })
+  .strict();
+
+export function evaluationRouter(deps: ApiDeps): Router {
+  const { db } = deps;
+  const calendars = new CalendarCache({ minCheckIntervalMs: 60_000 });
+  documented({
+    method: 'get',
+    path: '/api/evaluation',
+    summary:
+      'Department evaluation for a month or a year (Art. 6): cases received and handled, on-time rate and handling time per step, overdue and escalated steps, objections, share answers, downloads. JSON, CSV or XLSX',
+    tags: ['supervision'],
+    auth: 'required',
+    query: evaluationQuery,
+    responses: {
+      200: 'The figures (one department, or every department for supervisors when none is named)',
+      403: "Not a supervisor, the authority or the department's head",
+      404: 'Unknown department',
+    },
+  });
+  const router = Router();
+  router.get('/api/evaluation', async (req, res) => {
+    const p = requireRole(req, 'SUPERVISOR', 'AUTHORITY_REVIEWER', 'DEPT_HEAD');
+    const q = parse(evaluationQuery, req.query, 'query');
+    const period = parsePeriod(q.period);
+    if (!period)
+      throw new AppError('VALIDATION_FAILED', `period ${q.period} is outside the supported years`, [
+        { path: 'query.period', message: 'year 2000–2199' },
+      ]);
+    const overseer = p.roles.includes('SUPERVISOR') || p.roles.includes('AUTHORITY_REVIEWER');
+    const wanted = q.department ?? (overseer ? undefined : (p.departmentId ?? undefined));
+    if (!overseer && wanted !== p.departmentId)
+      throw new AppError('FORBIDDEN', `A department head reads the evaluation of department ${p.departmentId} only`);
+    const departments = await db.department.findMany({
+      where: wanted ? { id: wanted } : { kind: { in: ['GOVERNMENT', 'AUTHORITY'] } },
+      orderBy: { id: 'asc' },
+      select: { id: true },
+    });
+    if (wanted && departments.length === 0) throw new AppError('NOT_FOUND', `No department ${wanted}`);
+    const evaluations = [];
+    for (const d of departments) evaluations.push(await evaluateDepartment(db, calendars, d.id, period));
+    if (q.format !== 'json') {
+      // An export leaves the system: who took which figures is audited.
+      await db.auditLog.create({
+        data: {
+          auditKey: `export:${newId()}`,
+          actor: p.userId,
+          action: 'EVALUATION_EXPORTED',
+          entityType: 'Evaluation',
+          entityId: `${period.label}:${wanted ?? 'all'}`,
+          details: { format: q.format },
+        },
+      });
+    }
+    const name = `evaluation-${period.label}-${wanted ?? 'all'}`;
+    if (q.format === 'csv') {
+      res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(evaluationCsv(evaluations));
+    } else if (q.format === 'xlsx') {
+      res
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .attachment(`${name}.xlsx`)
+        .send(await evaluationXlsx(evaluations));
+    } else {
+      res.json({ items: evaluations });
+    }
+  });
+  return router;
+}
