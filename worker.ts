@@ -9,6 +9,8 @@ import { createDb } from './lib/db';
 import { createLogger } from './lib/logger';
 import { createTransport, MailTemplates } from './lib/mailer';
 import { startOutboxDispatcher } from './lib/outbox';
+import { ensureEvaluationSchedule } from './lib/schedules';
+import { Client, Connection } from '@temporalio/client';
 
 /**
  * Where the workflow code comes from. WORKFLOW_BUNDLE_PATH (set by the Dockerfile) names the bundle
@@ -67,6 +69,13 @@ async function main() {
     shutdownGraceTime: '10 seconds',
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
+  if (config.SCHEDULES === 'on') {
+    const clientConnection = await Connection.connect({ address: requireSetting(config, 'TEMPORAL_ADDRESS') });
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const schedule = await ensureEvaluationSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    logger.info({ schedule }, 'monthly evaluation report schedule');
+    await clientConnection.close();
+  }
   const stopOutbox = startOutboxDispatcher({
     db,
     transport,

@@ -44,6 +44,8 @@ const configSchema = z.object({
   // Worker: how many workflow executions stay in memory between their steps. The rest are
   // replayed from history when they next have work, so memory stays bounded however many
   // procedures are open (each cached one costs roughly 0.1–0.2 MiB).
+  // Temporal Schedules the worker creates when missing (the monthly evaluation report).
+  SCHEDULES: z.enum(['on', 'off']).default('on'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
 });
 

@@ -6,12 +6,12 @@
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { evaluate, Evaluation, Period } from '../domain/evaluation';
-import { CalendarCache } from './calendar-store';
+import type { WorkingCalendar } from '../domain/calendar';
 import type { Db } from './db';
 
 export async function evaluateDepartment(
   db: Db,
-  calendars: CalendarCache,
+  calendarNow: () => Promise<WorkingCalendar>,
   departmentId: string,
   period: Period,
   now = new Date(),
@@ -52,7 +52,7 @@ export async function evaluateDepartment(
     db.openDataDownload.count({
       where: { resource: { providerId: departmentId }, downloadedAt: { gte: period.from, lt: period.to } },
     }),
-    calendars.get(db),
+    calendarNow(),
   ]);
   const escalated = new Set(escalations.map((e) => e.entity_id));
   return evaluate({

@@ -7,3 +7,4 @@ export { objectionWorkflow } from './objection';
 export { securityIncidentWorkflow } from './security-incident';
 export { commercialTenderWorkflow } from './tender';
 export { authorizationFollowUpWorkflow, useReportWorkflow } from './authorization-followup';
+export { evaluationReportWorkflow } from './evaluation-report';

@@ -58,7 +58,7 @@ export function evaluationRouter(deps: ApiDeps): Router {
     });
     if (wanted && departments.length === 0) throw new AppError('NOT_FOUND', `No department ${wanted}`);
     const evaluations = [];
-    for (const d of departments) evaluations.push(await evaluateDepartment(db, calendars, d.id, period));
+    for (const d of departments) evaluations.push(await evaluateDepartment(db, () => calendars.get(db), d.id, period));
     if (q.format !== 'json') {
       // An export leaves the system: who took which figures is audited.
       await db.auditLog.create({
