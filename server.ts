@@ -1,6 +1,7 @@
 /** API entry point: `npm run server` (npm start runs it for you with the embedded stack). */
 import { createApp } from './api/app';
 import { TokenService } from './api/auth';
+import { OidcService } from './api/oidc';
 import { startReconciler } from './api/kit/starters';
 import { loadConfig, requireSetting } from './lib/config';
 import { createDb } from './lib/db';
@@ -12,8 +13,15 @@ async function main() {
   const logger = createLogger('api', config.LOG_LEVEL);
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
   const temporal = lazyTemporal(requireSetting(config, 'TEMPORAL_ADDRESS'), config.TEMPORAL_NAMESPACE);
-  const tokens = new TokenService(requireSetting(config, 'AUTH_TOKEN_SECRET'), config.AUTH_TOKEN_TTL);
-  const app = createApp({ config, db, logger, tokens, temporal });
+  const tokens = new TokenService(
+    requireSetting(config, 'AUTH_TOKEN_SECRET'),
+    config.AUTH_TOKEN_TTL,
+    config.maxTokenLifetimeSeconds,
+  );
+  // In production sign-in is the identity provider's (development tokens are off there).
+  if (config.NODE_ENV === 'production') requireSetting(config, 'OIDC_ISSUER');
+  const oidc = config.OIDC_ISSUER ? new OidcService(config, db, logger) : null;
+  const app = createApp({ config, db, logger, tokens, oidc, temporal });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
   const stopReconciler = startReconciler({ db, config, temporal }, logger);
 

@@ -18,6 +18,7 @@ import { calendarRouter } from './routes/calendar';
 import { applicationsRouter } from './routes/applications';
 import { catalogRouter } from './routes/catalog';
 import { departmentsRouter } from './routes/departments';
+import { authRouter } from './routes/auth';
 import { devTokensRouter } from './routes/dev-tokens';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/security-incident';
@@ -31,7 +32,8 @@ import { tendersRouter } from './routes/tender';
 import { supervisionRouter } from './routes/supervision';
 import { evaluationRouter } from './routes/evaluation';
 
-const TOKEN_PATH = '/api/dev/tokens';
+/** Where credentials are handed out: rate limited per IP, never cached. */
+const TOKEN_PATHS = ['/api/dev/tokens', '/api/auth/login', '/api/auth/callback'];
 
 /** Builds the Express app without listening, so tests drive it with supertest. */
 export function createApp(deps: ApiDeps): Express {
@@ -51,16 +53,17 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(securityHeaders());
-  app.use(noStoreForCredentials(TOKEN_PATH));
+  app.use(noStoreForCredentials(TOKEN_PATHS));
   // Before anything reads the path: a malformed escape is INVALID_PATH, not the router's URIError.
   app.use(pathHygiene());
   app.use(express.json({ limit: '1mb' }));
   // One text check for every endpoint, before any handler can store what it refuses.
   app.use(textHygiene());
   app.use(healthRouter(deps));
-  app.use(tokenRateLimit(deps.config, TOKEN_PATH));
+  app.use(tokenRateLimit(deps.config, TOKEN_PATHS));
   app.use(devTokensRouter(deps));
-  app.use(authenticate(deps.db, deps.tokens));
+  app.use(authenticate(deps));
+  app.use(authRouter(deps));
   app.use(writeRateLimit(deps.config));
   app.use(departmentsRouter(deps));
   app.use(catalogRouter(deps));

@@ -1,12 +1,22 @@
 /**
- * Bearer tokens are HS256 JWTs (jose) naming a user; roles and department are read from the
- * database on each request so that a revoked role takes effect at once.
+ * Who is calling. A request carries one credential:
+ * - `Authorization: Bearer <token>`: the API's own token (HS256, issuer `gov-data-approval`: a
+ *   development token or a browser session's), or an access token of the city's identity provider
+ *   (a JWT whose `iss` is OIDC_ISSUER, checked against the provider's JWKS in api/oidc.ts);
+ * - or the browser session cookie set by the OpenID Connect sign-in (api/routes/auth.ts), which
+ *   holds the API's own token.
+ * Every token needs `sub`, `jti`, `iat` and `exp` and may live at most AUTH_MAX_TOKEN_LIFETIME;
+ * a signed-out token (its `jti` in the revoked_token table) is refused until it expires. Roles and
+ * department are read from the database on each request, so a revoked role takes effect at once.
  */
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import { durationSeconds } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Role } from '../generated/prisma/client';
 import { AppError } from './errors';
+import type { OidcService } from './oidc';
 
 export interface Principal {
   userId: string;
@@ -20,20 +30,61 @@ export interface Principal {
   publicApplicantId: string | null;
 }
 
+/** The token a request was accepted with: what sign-out revokes. */
+export interface Credential {
+  jti: string;
+  /** Seconds since the epoch. */
+  exp: number;
+  source: 'app' | 'oidc';
+  via: 'header' | 'cookie';
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
     principal?: Principal;
+    credential?: Credential;
   }
 }
 
 const ISSUER = 'gov-data-approval';
+/** The browser session cookie (api/routes/auth.ts sets it). */
+export const SESSION_COOKIE = 'gd_session';
+/** Writes authenticated by the cookie must carry this header, which no cross-site form can send. */
+export const CSRF_HEADER = 'x-requested-with';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Clock difference tolerated between the identity provider and this server. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
 
+/** A token refused for a reason that may be told to the caller (never the token itself). */
+export class TokenRejected extends Error {}
+
+/**
+ * The lifetime rules every accepted token follows, on top of jose's checks of `exp` (not past)
+ * and `iat`: it may live at most `maxSeconds` from issue, and cannot be issued in the future.
+ */
+export function checkLifetime(payload: JWTPayload, maxSeconds: number, nowSeconds = Date.now() / 1000): void {
+  const { exp, iat } = payload;
+  if (typeof exp !== 'number' || typeof iat !== 'number') throw new TokenRejected('token must carry exp and iat');
+  if (exp - iat > maxSeconds)
+    throw new TokenRejected(`token lives ${exp - iat} s, longer than AUTH_MAX_TOKEN_LIFETIME (${maxSeconds} s)`);
+  if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new TokenRejected('token is issued in the future');
+}
+
+/** jose's reason for a refusal (expired, bad signature, wrong audience, …); anything else is not a refusal. */
+export function rejection(err: unknown): TokenRejected | null {
+  if (err instanceof TokenRejected) return err;
+  if (err instanceof joseErrors.JOSEError) return new TokenRejected(err.message);
+  return null;
+}
+
+/** The API's own tokens: development tokens and browser sessions. */
 export class TokenService {
   private readonly key: Uint8Array;
 
   constructor(
     secret: string,
     private readonly ttl: string,
+    private readonly maxLifetimeSeconds = durationSeconds(ttl),
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -43,15 +94,45 @@ export class TokenService {
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuer(ISSUER)
+      .setJti(randomUUID())
       .setIssuedAt()
       .setExpirationTime(this.ttl)
       .sign(this.key);
   }
 
-  async verify(token: string): Promise<string> {
-    const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-    if (!payload.sub) throw new Error('token has no subject');
-    return payload.sub;
+  async verify(token: string): Promise<{ userId: string; jti: string; exp: number }> {
+    const { payload } = await jwtVerify(token, this.key, {
+      issuer: ISSUER,
+      algorithms: ['HS256'],
+      requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+    });
+    checkLifetime(payload, this.maxLifetimeSeconds);
+    return { userId: payload.sub!, jti: payload.jti!, exp: payload.exp! };
+  }
+
+  /** A short-lived signed value for the browser (the sign-in state cookie); `purpose` keeps it apart from tokens. */
+  seal(purpose: string, claims: Record<string, string>, ttl: string): Promise<string> {
+    return new SignJWT({ ...claims, purpose })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(purpose)
+      .setIssuedAt()
+      .setExpirationTime(ttl)
+      .sign(this.key);
+  }
+
+  /** The claims of a value sealed for `purpose`, or null when it is forged, expired or for another purpose. */
+  async unseal(purpose: string, sealed: string): Promise<Record<string, unknown> | null> {
+    try {
+      const { payload } = await jwtVerify(sealed, this.key, {
+        issuer: ISSUER,
+        audience: purpose,
+        algorithms: ['HS256'],
+      });
+      return payload.purpose === purpose ? payload : null;
+    } catch {
+      return null;
+    }
   }
 }
 
@@ -71,23 +152,87 @@ export async function loadPrincipal(db: Db, userId: string): Promise<Principal |
   };
 }
 
-/** Attaches req.principal when a valid bearer token is present; rejects a malformed one. */
-export function authenticate(db: Db, tokens: TokenService): RequestHandler {
-  return async (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.headers.authorization;
-    if (!header) return next();
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) return next(new AppError('INVALID_TOKEN', 'Authorization header must be "Bearer <token>"'));
-    let userId: string;
-    try {
-      userId = await tokens.verify(match[1]);
-    } catch {
-      return next(new AppError('INVALID_TOKEN', 'Bearer token is invalid or expired'));
+/** One cookie of the request's Cookie header (no parser dependency for one cookie). */
+export function requestCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
     }
-    const principal = await loadPrincipal(db, userId);
-    if (!principal) return next(new AppError('INVALID_TOKEN', 'Bearer token names an unknown or inactive user'));
-    req.principal = principal;
-    next();
+  }
+  return undefined;
+}
+
+interface AuthDeps {
+  db: Db;
+  tokens: TokenService;
+  oidc: OidcService | null;
+}
+
+function invalid(reason: string): AppError {
+  return new AppError('INVALID_TOKEN', `Bearer token is invalid or expired: ${reason}`);
+}
+
+/**
+ * Attaches req.principal and req.credential when a valid credential is present; refuses a bad
+ * one. Nothing is written for a refused request: the user row of an identity provider's token is
+ * created or updated only after the token passed every check.
+ */
+export function authenticate({ db, tokens, oidc }: AuthDeps): RequestHandler {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      const header = req.headers.authorization;
+      let token: string | undefined;
+      let via: Credential['via'] = 'header';
+      if (header !== undefined) {
+        const match = /^Bearer\s+(\S+)$/i.exec(header);
+        if (!match) throw new AppError('INVALID_TOKEN', 'Authorization header must be "Bearer <token>"');
+        token = match[1];
+      } else {
+        token = requestCookie(req, SESSION_COOKIE);
+        via = 'cookie';
+      }
+      if (!token) return next();
+      if (via === 'cookie' && !SAFE_METHODS.has(req.method) && !req.headers[CSRF_HEADER]) {
+        throw new AppError(
+          'CSRF_HEADER_REQUIRED',
+          `A ${req.method} signed in by the session cookie must send the header "X-Requested-With"`,
+        );
+      }
+
+      let issuer: unknown;
+      try {
+        issuer = decodeJwt(token).iss;
+      } catch {
+        throw invalid('not a JWT');
+      }
+      const fromProvider = via === 'header' && oidc !== null && issuer === oidc.issuer;
+      if (!fromProvider && issuer !== ISSUER) throw invalid('the issuer (iss) is not one this API accepts');
+      let verified: { jti: string; exp: number; userId?: string; claims?: JWTPayload };
+      try {
+        verified = fromProvider ? await oidc.verifyAccessToken(token) : await tokens.verify(token);
+      } catch (err) {
+        const refused = rejection(err);
+        if (refused) throw invalid(refused.message);
+        throw err;
+      }
+      const revoked = await db.revokedToken.findUnique({ where: { jti: verified.jti } });
+      if (revoked) throw invalid('token has been signed out');
+
+      const principal = verified.claims
+        ? await oidc!.principalFor(verified.claims)
+        : await loadPrincipal(db, verified.userId!);
+      if (!principal) throw new AppError('INVALID_TOKEN', 'Bearer token names an unknown or inactive user');
+      req.principal = principal;
+      req.credential = { jti: verified.jti, exp: verified.exp, source: fromProvider ? 'oidc' : 'app', via };
+      next();
+    } catch (err) {
+      next(err);
+    }
   };
 }
 

@@ -4,6 +4,14 @@ import { z } from 'zod';
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+/** A duration as jose writes it: a number followed by s, m, h or d. */
+const duration = z.string().regex(/^\d+[smhd]$/, 'must be a number followed by s, m, h or d, e.g. 12h');
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+/** Seconds of a duration such as `12h` (validated by the schema). */
+export function durationSeconds(value: string): number {
+  return Number(value.slice(0, -1)) * UNIT_SECONDS[value.slice(-1) as keyof typeof UNIT_SECONDS];
+}
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -16,10 +24,42 @@ const configSchema = z.object({
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().min(3).default('政务数据审批系统 <no-reply@data.liaocheng.example>'),
   AUTH_TOKEN_SECRET: optionalString,
-  AUTH_TOKEN_TTL: z
-    .string()
-    .regex(/^\d+[smhd]$/)
-    .default('12h'),
+  AUTH_TOKEN_TTL: z.preprocess(emptyToUndefined, duration.default('12h')),
+  // The longest lifetime (exp - iat) of any bearer token the API accepts, its own or the identity
+  // provider's; a token without exp or iat, or living longer, is refused.
+  AUTH_MAX_TOKEN_LIFETIME: z.preprocess(emptyToUndefined, duration.default('12h')),
+  // Sign-in through the city's identity provider by OpenID Connect (api/oidc.ts). Issuer and
+  // audience let API clients send the provider's JWT access tokens; client id, secret and redirect
+  // URI add the browser sign-in (authorization code with PKCE). The secret comes from the
+  // environment only.
+  OIDC_ISSUER: optionalUrl,
+  OIDC_AUDIENCE: optionalString,
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_REDIRECT_URI: optionalUrl,
+  OIDC_SCOPES: z.preprocess(emptyToUndefined, z.string().min(1).default('openid profile email')),
+  OIDC_ALGORITHMS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(
+        /^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$/,
+        'must be a comma-separated list such as RS256,ES256',
+      )
+      .default('RS256'),
+  ),
+  // Claim names of the mapping from the provider's tokens to the user table (README "Sign-in").
+  OIDC_LOGIN_CLAIM: z.preprocess(emptyToUndefined, z.string().min(1).default('preferred_username')),
+  OIDC_DEPARTMENT_CLAIM: z.preprocess(emptyToUndefined, z.string().min(1).default('department')),
+  OIDC_ROLES_CLAIM: z.preprocess(emptyToUndefined, z.string().min(1).default('roles')),
+  // Where the browser goes after signing in: a path on this site (never another site).
+  OIDC_POST_LOGIN_REDIRECT: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path on this site, e.g. /')
+      .default('/'),
+  ),
   PUBLIC_BASE_URL: optionalUrl,
   // The Temporal Web UI, for links from the supervision API to a case's workflow (none when unset).
   TEMPORAL_UI_URL: optionalUrl,
@@ -67,6 +107,10 @@ export function settingFromEnv<K extends keyof typeof configSchema.shape>(
 
 export type AppConfig = z.infer<typeof configSchema> & {
   devTokensEnabled: boolean;
+  /** AUTH_MAX_TOKEN_LIFETIME in seconds. */
+  maxTokenLifetimeSeconds: number;
+  /** Whether the browser sign-in (GET /api/auth/login) is configured. */
+  oidcBrowserEnabled: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -84,7 +128,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'Invalid configuration: AUTH_TOKEN_SECRET must be set (at least 32 characters) in production',
     );
   }
-  return { ...cfg, devTokensEnabled: cfg.NODE_ENV !== 'production' };
+  const maxTokenLifetimeSeconds = durationSeconds(cfg.AUTH_MAX_TOKEN_LIFETIME);
+  if (durationSeconds(cfg.AUTH_TOKEN_TTL) > maxTokenLifetimeSeconds) {
+    throw new ConfigError('Invalid configuration: AUTH_TOKEN_TTL must not exceed AUTH_MAX_TOKEN_LIFETIME');
+  }
+  if (!cfg.OIDC_ISSUER !== !cfg.OIDC_AUDIENCE) {
+    throw new ConfigError('Invalid configuration: OIDC_ISSUER and OIDC_AUDIENCE must be set together');
+  }
+  const browser = [cfg.OIDC_CLIENT_ID, cfg.OIDC_CLIENT_SECRET, cfg.OIDC_REDIRECT_URI];
+  if (browser.some(Boolean) && (!browser.every(Boolean) || !cfg.OIDC_ISSUER)) {
+    throw new ConfigError(
+      'Invalid configuration: the browser sign-in needs all of OIDC_ISSUER, OIDC_AUDIENCE, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_REDIRECT_URI',
+    );
+  }
+  return {
+    ...cfg,
+    devTokensEnabled: cfg.NODE_ENV !== 'production',
+    maxTokenLifetimeSeconds,
+    oidcBrowserEnabled: browser.every(Boolean),
+  };
 }
 
 export function requireSetting<K extends keyof AppConfig>(cfg: AppConfig, key: K): NonNullable<AppConfig[K]> {

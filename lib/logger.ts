@@ -8,6 +8,8 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
     redact: {
       paths: [
         'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
         'authorization',
         'token',
         'password',

@@ -62,9 +62,11 @@ export function docsSecurityHeaders(): RequestHandler {
  * answer is a credential: no cache (browser, proxy) may keep either. Set before the handlers, so
  * error answers get it too.
  */
-export function noStoreForCredentials(tokenPath: string): RequestHandler {
+export function noStoreForCredentials(tokenPaths: readonly string[]): RequestHandler {
+  const paths = new Set(tokenPaths);
   return (req, res, next) => {
-    if (req.headers.authorization !== undefined || req.path === tokenPath) res.setHeader('Cache-Control', 'no-store');
+    if (req.headers.authorization !== undefined || req.headers.cookie !== undefined || paths.has(req.path))
+      res.setHeader('Cache-Control', 'no-store');
     next();
   };
 }
@@ -103,11 +105,18 @@ function limiter(limit: number, what: string, key: (req: Request) => string, ski
 
 const pass: RequestHandler = (_req, _res, next) => next();
 
-/** Token issuance, counted per client IP (before sign-in there is nothing else to count by). 0 = off. */
-export function tokenRateLimit(config: Pick<AppConfig, 'RATE_LIMIT_TOKENS_PER_MINUTE'>, path: string): RequestHandler {
+/**
+ * Token issuance (development tokens, the browser sign-in's redirect and callback), counted per
+ * client IP (before sign-in there is nothing else to count by). 0 = off.
+ */
+export function tokenRateLimit(
+  config: Pick<AppConfig, 'RATE_LIMIT_TOKENS_PER_MINUTE'>,
+  tokenPaths: readonly string[],
+): RequestHandler {
   const limit = config.RATE_LIMIT_TOKENS_PER_MINUTE;
   if (limit === 0) return pass;
-  return limiter(limit, 'token requests', clientIp, (req) => !(req.method === 'POST' && req.path === path));
+  const paths = new Set(tokenPaths);
+  return limiter(limit, 'token requests', clientIp, (req) => !paths.has(req.path));
 }
 
 /** Writes (POST/PUT/PATCH/DELETE), counted per signed-in user, otherwise per IP. Runs after authenticate. 0 = off. */

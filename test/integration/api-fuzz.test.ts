@@ -54,6 +54,13 @@ const LOGINS = [
   'university.lcu',
 ] as const;
 
+/**
+ * Operations whose valid request has no input, so no generated request is invalid: sign-out takes
+ * no body and would revoke the token of the login it is sent as (test/integration/oidc.test.ts
+ * covers it).
+ */
+const UNFUZZABLE = new Set(['post /api/auth/logout']);
+
 /** What must be refused; each is refused wherever in a string it stands. */
 const BAD = [
   '\u0000',
@@ -171,13 +178,15 @@ describe('fuzzing every operation of /openapi.json (real Postgres and Temporal)'
     ({ app } = testApp(db, { TEMPORAL_TASK_QUEUE: `fuzz-${uniqueSuffix()}` }));
     const doc = (await request(app).get('/openapi.json').expect(200)).body as OpenApi;
     operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, op]) => ({
-        method: method as Method,
-        path,
-        pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
-        queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-        bodyProps: Object.keys(op.requestBody?.content['application/json'].schema.properties ?? {}),
-      })),
+      Object.entries(methods)
+        .filter(([method]) => !UNFUZZABLE.has(`${method} ${path}`))
+        .map(([method, op]) => ({
+          method: method as Method,
+          path,
+          pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
+          queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+          bodyProps: Object.keys(op.requestBody?.content['application/json'].schema.properties ?? {}),
+        })),
     );
     for (const login of LOGINS)
       tokens.set(login, (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);

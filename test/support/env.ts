@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TokenService } from '../../api/auth';
+import { OidcService } from '../../api/oidc';
 import { createApp } from '../../api/app';
 import { loadConfig } from '../../lib/config';
 import { createDb, Db } from '../../lib/db';
@@ -27,9 +28,11 @@ export function testApp(db: Db, overrides: Record<string, string> = {}) {
     RATE_LIMIT_WRITES_PER_MINUTE: '0',
     ...overrides,
   });
-  const tokens = new TokenService(config.AUTH_TOKEN_SECRET!, config.AUTH_TOKEN_TTL);
+  const tokens = new TokenService(config.AUTH_TOKEN_SECRET!, config.AUTH_TOKEN_TTL, config.maxTokenLifetimeSeconds);
   const temporal = lazyTemporal(config.TEMPORAL_ADDRESS ?? '127.0.0.1:1', config.TEMPORAL_NAMESPACE);
-  const app = createApp({ config, db, logger: createLogger('test', 'silent'), tokens, temporal });
+  const logger = createLogger('test', 'silent');
+  const oidc = config.OIDC_ISSUER ? new OidcService(config, db, logger) : null;
+  const app = createApp({ config, db, logger, tokens, oidc, temporal });
   return { app, tokens, config, temporal };
 }
 

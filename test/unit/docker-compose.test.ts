@@ -28,8 +28,18 @@ const SERVICE = {
   api: 'api',
 } as const;
 const APP_SERVICES = [SERVICE.api, SERVICE.worker] as const;
-const REQUIRED_APP_SETTINGS = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'AUTH_TOKEN_SECRET'];
-const SECRET_VARIABLES = ['POSTGRES_PASSWORD', 'AUTH_TOKEN_SECRET'];
+const REQUIRED_APP_SETTINGS = [
+  'DATABASE_URL',
+  'TEMPORAL_ADDRESS',
+  'SMTP_URL',
+  'AUTH_TOKEN_SECRET',
+  'OIDC_ISSUER',
+  'OIDC_AUDIENCE',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_REDIRECT_URI',
+];
+const SECRET_VARIABLES = ['POSTGRES_PASSWORD', 'AUTH_TOKEN_SECRET', 'OIDC_CLIENT_SECRET'];
 
 /**
  * Variables an app container may receive although lib/config.ts does not read them: each is
@@ -43,6 +53,11 @@ const RUNTIME_VARIABLES_ALLOWLIST = [
 const FAKE_ENV: Record<string, string> = {
   POSTGRES_PASSWORD: 'fake-postgres-password',
   AUTH_TOKEN_SECRET: 'fake-token-secret-fake-token-secret-0123',
+  OIDC_ISSUER: 'https://idp.fake.example',
+  OIDC_AUDIENCE: 'https://api.fake.example',
+  OIDC_CLIENT_ID: 'fake-client',
+  OIDC_CLIENT_SECRET: 'fake-oidc-client-secret',
+  OIDC_REDIRECT_URI: 'https://app.fake.example/api/auth/callback',
 };
 
 type Env = Record<string, string | undefined>;
