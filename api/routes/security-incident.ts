@@ -48,7 +48,14 @@ const reportBody = z
       .datetime({ offset: true })
       .refine((v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_MS, 'must not be in the future')
       .optional(),
-    suspendGrants: z.boolean().default(false),
+    suspendGrants: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Ask for the affected resources' grants to be suspended: at once where the reporter is the provider or the " +
+          'authority, otherwise the provider decides (DECIDE_SUSPENSION task). The answer keeps what was asked; ' +
+          'grantsSuspended says what holds',
+      ),
     // The authority may report an incident at another department, which then owes the measures.
     responsibleDeptId: z.string().trim().min(1).max(64).optional(),
   })
@@ -62,7 +69,10 @@ const listQuery = z
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(64) });
 const suspendBody = z
-  .object({ reason: z.string().trim().max(2000).optional(), grantIds: grantIdsSchema.optional() })
+  .object({
+    reason: z.string().trim().max(2000).optional(),
+    grantIds: grantIdsSchema.optional().describe('Only these grants (ids from GET /api/incidents/{no} grants)'),
+  })
   .strict();
 const suspensionDecisionBody = z
   .object({
