@@ -65,7 +65,12 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...code,
-    activities: createActivities({ db, logger, calendar: (policy) => calendarCache.get(db, policy) }),
+    activities: createActivities({
+      db,
+      logger,
+      calendar: (policy) => calendarCache.get(db, policy),
+      cyberspaceReportTo: config.CYBERSPACE_REPORT_EMAIL,
+    }),
     shutdownGraceTime: '10 seconds',
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });

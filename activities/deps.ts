@@ -18,6 +18,8 @@ export interface ActivityDeps {
    */
   calendar?: (policy?: CalendarPolicyInput) => Promise<WorkingCalendar>;
   now?: () => Date;
+  /** Art. 32 ¶2: the 网信部门 contact incident reports are sent to (CYBERSPACE_REPORT_EMAIL). */
+  cyberspaceReportTo?: string;
 }
 
 /**

@@ -29,6 +29,12 @@ export interface OpenTaskInput {
    * Art. 33 "从收到异议材料之日起": a step opened later still ends N working days after receipt.
    */
   countFromMs?: number;
+  /**
+   * A limit in HOURS from the task's creation (incident steps, Art. 32): stored on the row and
+   * shown in the assignment mail, but timed by the procedure itself, not by the task framework
+   * (which counts working days only), so the framework sees no deadline on such a task.
+   */
+  hours?: { dueInHours: number; warningHoursBefore: number };
   warningWorkingDaysBefore: number;
   calendarPolicy?: CalendarPolicyInput;
   procedureName: string;
@@ -59,6 +65,19 @@ export function shanghaiText(d: Date | null | undefined): string {
   return d ? `${SHANGHAI.format(d)}（北京时间）` : '无';
 }
 
+const HOUR_MS = 3_600_000;
+
+/** An hour limit from `from`: the warning only if it falls after the start. */
+export function hourDeadline(
+  from: Date,
+  hours: number,
+  warningHoursBefore: number,
+): { deadlineAt: Date; warningAt: Date | null; provisional: false } {
+  const deadlineAt = new Date(from.getTime() + hours * HOUR_MS);
+  const warningMs = deadlineAt.getTime() - warningHoursBefore * HOUR_MS;
+  return { deadlineAt, warningAt: warningMs > from.getTime() ? new Date(warningMs) : null, provisional: false };
+}
+
 export function inboxActivities(deps: ActivityDeps) {
   const { db } = deps;
   const now = deps.now ?? activityNow;
@@ -70,14 +89,17 @@ export function inboxActivities(deps: ActivityDeps) {
 
   function timing(task: {
     id: string;
+    workingDays: number | null;
     dueAt: Date | null;
     warningAt: Date | null;
     deadlineProvisional: boolean;
   }): TaskTiming {
+    // A task without working days has no deadline the framework runs (an hour limit is the procedure's).
+    const framework = task.workingDays !== null;
     return {
       taskId: task.id,
-      dueAtMs: task.dueAt?.getTime() ?? null,
-      warningAtMs: task.warningAt?.getTime() ?? null,
+      dueAtMs: framework ? (task.dueAt?.getTime() ?? null) : null,
+      warningAtMs: framework ? (task.warningAt?.getTime() ?? null) : null,
       provisional: task.deadlineProvisional,
     };
   }
@@ -122,7 +144,9 @@ export function inboxActivities(deps: ActivityDeps) {
             input.warningWorkingDaysBefore,
             input.calendarPolicy,
           )
-        : null;
+        : input.hours
+          ? hourDeadline(createdAt, input.hours.dueInHours, input.hours.warningHoursBefore)
+          : null;
       const task = await db.task.upsert({
         where: { taskKey: input.taskKey },
         update: {},

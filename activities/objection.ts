@@ -20,11 +20,26 @@ export const OBJECTION_KIND_TEXT: Record<ObjectionKind, string> = {
   PRIVACY: '侵犯个人隐私',
 };
 
-/** What the public sees on a disputed resource: never the facts of a confidential objection. */
-export function disputeMarkNote(kind: ObjectionKind, objectionNo: string, confidential: boolean): string {
+const DECISION_STATE = {
+  PENDING: '正在核实处理',
+  CORRECT: '已决定更正，正在更正数据',
+  REJECT: '经核实决定不予更正',
+} as const;
+
+/**
+ * What the public sees on a disputed resource: where the objection stands (being verified, or
+ * the decision as soon as it is taken), never the facts of a confidential objection.
+ */
+export function disputeMarkNote(
+  kind: ObjectionKind,
+  objectionNo: string,
+  confidential: boolean,
+  decision: keyof typeof DECISION_STATE = 'PENDING',
+): string {
+  const state = DECISION_STATE[decision];
   return confidential
-    ? `存在异议（${objectionNo}），正在核实处理；涉及商业秘密或个人隐私，详情不予公开`
-    : `存在异议（${objectionNo}）：${OBJECTION_KIND_TEXT[kind]}，正在核实处理`;
+    ? `存在异议（${objectionNo}），${state}；涉及商业秘密或个人隐私，详情不予公开`
+    : `存在异议（${objectionNo}）：${OBJECTION_KIND_TEXT[kind]}，${state}`;
 }
 
 /** Everyone holding an ACTIVE grant on the resource: department staff, or the public grantee's account. */
@@ -183,6 +198,12 @@ export function objectionActivities(deps: ActivityDeps) {
       const to: ObjectionStatus = input.decision === 'CORRECT' ? 'CORRECTING' : 'DECIDED';
       await advance(input.objectionId, ['SUBMITTED', 'ACCEPTED', 'MARKED', 'FORWARDED'], to, {
         outcomeReasons: input.reasons,
+      });
+      // Art. 33 ¶2: the public mark shows the decision at once, not only when the mark is cleared.
+      const o = await load(input.objectionId);
+      await db.disputeMark.updateMany({
+        where: { objectionId: o.id, clearedAt: null },
+        data: { note: disputeMarkNote(o.kind, o.objectionNo, o.confidential, input.decision) },
       });
       await audit(`objection:${input.objectionId}:decided`, input.actorUserId, 'OBJECTION_DECIDED', input.objectionId, {
         decision: input.decision,

@@ -5,6 +5,7 @@
  */
 import type { IncidentKind } from '../generated/prisma/client';
 import { activityNow, ActivityDeps } from './deps';
+import type { Recipient } from './notifications';
 import { shanghaiText } from './inbox';
 import { notificationActivities } from './notifications';
 import { grantHolders } from './objection';
@@ -18,6 +19,17 @@ export const INCIDENT_KIND_TEXT: Record<IncidentKind, string> = {
 };
 
 export type IncidentStep = 'REMEDIATE' | 'NOTIFY_USERS' | 'REPORT_CYBERSPACE';
+
+/**
+ * Who decides a suspension of the grants on which resources (Art. 32 with Art. 13: the data's
+ * owner or the data authority): one group per provider of the affected resources; `immediate`
+ * when the reporter is that provider or the authority, otherwise the provider decides in a task.
+ */
+export interface SuspensionGroup {
+  providerDeptId: string;
+  resourceIds: string[];
+  immediate: boolean;
+}
 export type HourAlert = 'WARNING' | 'OVERDUE' | 'ESCALATION';
 
 const HOUR_MS = 3_600_000;
@@ -56,10 +68,31 @@ export function incidentActivities(deps: ActivityDeps) {
       incidentNo: i.incidentNo,
       kindText: INCIDENT_KIND_TEXT[i.kind],
       responsibleDept: dept?.name ?? i.responsibleDeptId,
-      resources: resources.map((r) => ({ code: r.code, name: r.name })),
+      resources: resources.map((r) => ({ id: r.id, code: r.code, name: r.name })),
       reportedAt: shanghaiText(i.reportedAt),
     };
   }
+
+  /** Department staff holding the grants, or the public grantee's account. */
+  async function holdersOf(grantIds: string[]): Promise<Recipient[]> {
+    const grants = await db.accessGrant.findMany({
+      where: { id: { in: grantIds } },
+      include: { granteePublic: { include: { user: true } } },
+    });
+    const deptIds = [...new Set(grants.map((g) => g.granteeDeptId).filter((d): d is string => d !== null))];
+    const staff = (await Promise.all(deptIds.map((d) => usersWithRole(db, d, ['DEPT_STAFF'])))).flat();
+    const publics = grants
+      .filter((g) => g.granteePublic)
+      .map((g) => ({
+        email: g.granteePublic!.user?.email ?? g.granteePublic!.contactEmail,
+        name: g.granteePublic!.user?.displayName ?? g.granteePublic!.name,
+      }));
+    return [...staff, ...publics];
+  }
+
+  const cyberspaceContact = (): string | undefined =>
+    // The worker passes the configured contact; test workers built without it read the environment.
+    'cyberspaceReportTo' in deps ? deps.cyberspaceReportTo : process.env.CYBERSPACE_REPORT_EMAIL || undefined;
 
   async function authorityStaff() {
     const authority = await db.department.findFirst({ where: { kind: 'AUTHORITY' } });
@@ -93,53 +126,204 @@ export function incidentActivities(deps: ActivityDeps) {
       });
     },
 
+    /** Who decides a suspension on which resources: the provider of each, at once if it (or the authority) reported. */
+    async planIncidentSuspension(input: { incidentId: string }): Promise<{ groups: SuspensionGroup[] }> {
+      const i = await load(input.incidentId);
+      const [resources, reporterDept] = await Promise.all([
+        db.dataResource.findMany({ where: { id: { in: i.resourceIds } }, orderBy: { code: 'asc' } }),
+        i.reporterDeptId ? db.department.findUnique({ where: { id: i.reporterDeptId } }) : null,
+      ]);
+      const groups = new Map<string, SuspensionGroup>();
+      for (const r of resources) {
+        const g = groups.get(r.providerId) ?? {
+          providerDeptId: r.providerId,
+          resourceIds: [],
+          immediate: reporterDept?.kind === 'AUTHORITY' || reporterDept?.id === r.providerId,
+        };
+        g.resourceIds.push(r.id);
+        groups.set(r.providerId, g);
+      }
+      return { groups: [...groups.values()] };
+    },
+
     /**
-     * Suspends the grants on the affected resources until the incident is closed. A grant
-     * already suspended by another open incident is covered by this one too, so it stays
-     * suspended until the last of them closes.
+     * Suspends grants on the affected resources until the incident is closed. A grant already
+     * suspended by another open incident is covered by this one too, so it stays suspended until
+     * the last of them closes. With a `key` (one per decision) the suspension is limited to
+     * `resourceIds` and, if named, to `grantIds`, and answers how many grants this decision
+     * covers; without one (histories from before) it covers every grant on the incident's
+     * resources and answers the incident's total.
      */
-    async suspendIncidentGrants(input: { incidentId: string; actorUserId: string }): Promise<{ suspended: number }> {
+    async suspendIncidentGrants(input: {
+      incidentId: string;
+      actorUserId: string;
+      key?: string;
+      resourceIds?: string[];
+      grantIds?: string[];
+    }): Promise<{ suspended: number }> {
       const i = await load(input.incidentId);
       const at = now();
+      const resourceIds = input.resourceIds
+        ? input.resourceIds.filter((r) => i.resourceIds.includes(r))
+        : i.resourceIds;
       const grants = await db.accessGrant.findMany({
         where: {
-          resourceId: { in: i.resourceIds },
+          resourceId: { in: resourceIds },
+          ...(input.grantIds ? { id: { in: input.grantIds } } : {}),
           OR: [{ status: 'ACTIVE' }, { status: 'SUSPENDED', incidentSuspensions: { some: { releasedAt: null } } }],
         },
       });
+      const ids = grants.map((g) => g.id);
       await db.$transaction([
         db.incidentGrantSuspension.createMany({
-          data: grants.map((g) => ({ incidentId: i.id, grantId: g.id, suspendedAt: at })),
+          data: ids.map((grantId) => ({ incidentId: i.id, grantId, suspendedAt: at })),
           skipDuplicates: true,
         }),
         db.accessGrant.updateMany({
-          where: { id: { in: grants.map((g) => g.id) }, status: 'ACTIVE' },
+          where: { id: { in: ids }, status: 'ACTIVE' },
           data: { status: 'SUSPENDED' },
         }),
         db.securityIncident.update({ where: { id: i.id }, data: { suspendGrants: true } }),
       ]);
-      const held = await db.incidentGrantSuspension.findMany({ where: { incidentId: i.id } });
-      await audit(`incident:${i.id}:grants-suspended`, input.actorUserId, 'INCIDENT_GRANTS_SUSPENDED', i.id, {
-        grantIds: held.map((h) => h.grantId),
+      if (!input.key) {
+        const held = await db.incidentGrantSuspension.findMany({ where: { incidentId: i.id } });
+        await audit(`incident:${i.id}:grants-suspended`, input.actorUserId, 'INCIDENT_GRANTS_SUSPENDED', i.id, {
+          grantIds: held.map((h) => h.grantId),
+        });
+        await notify({
+          eventKey: `incident:${i.incidentNo}:grants-suspended`,
+          template: 'incident-grants-suspended',
+          recipients: await grantHolders(db, i.resourceIds, ['SUSPENDED']),
+          data: await common(i),
+        });
+        return { suspended: held.length };
+      }
+      // A retry finds its grants suspended already (by this incident): the same rows, the same answer.
+      const covered = await db.incidentGrantSuspension.findMany({
+        where: { incidentId: i.id, grantId: { in: ids } },
+        select: { grantId: true },
       });
+      const coveredIds = covered.map((c) => c.grantId).sort();
+      await audit(
+        `incident:${i.id}:grants-suspended:${input.key}`,
+        input.actorUserId,
+        'INCIDENT_GRANTS_SUSPENDED',
+        i.id,
+        {
+          grantIds: coveredIds,
+          resourceIds,
+          named: input.grantIds ?? null,
+        },
+      );
+      if (coveredIds.length > 0) {
+        const c = await common(i);
+        await notify({
+          eventKey: `incident:${i.incidentNo}:grants-suspended:${input.key}`,
+          template: 'incident-grants-suspended',
+          recipients: await holdersOf(coveredIds),
+          data: { ...c, resources: c.resources.filter((r) => grants.some((g) => g.resourceId === r.id)) },
+        });
+      }
+      return { suspended: coveredIds.length };
+    },
+
+    /** A provider decided not to suspend (or not all): recorded with its reasons. */
+    async recordSuspensionDecision(input: {
+      incidentId: string;
+      providerDeptId: string;
+      decision: 'SUSPEND' | 'NO_SUSPENSION';
+      reasons: string;
+      actorUserId: string;
+    }): Promise<void> {
+      await audit(
+        `incident:${input.incidentId}:suspension-decision:${input.providerDeptId}`,
+        input.actorUserId,
+        'INCIDENT_SUSPENSION_DECIDED',
+        input.incidentId,
+        { providerDeptId: input.providerDeptId, decision: input.decision, reasons: input.reasons },
+      );
+    },
+
+    /**
+     * Art. 32 ¶2 "及时向…网信部门报告": the platform sends the report to the configured 网信
+     * contact itself and records when and to whom (then no department task is needed). Without a
+     * configured contact it sends nothing and the department reports.
+     */
+    async reportIncidentToCyberspace(input: { incidentId: string }): Promise<{ sent: boolean }> {
+      const to = cyberspaceContact();
+      if (!to) return { sent: false };
+      const i = await load(input.incidentId);
+      const eventKey = `incident:${i.incidentNo}:cyberspace-report`;
       await notify({
-        eventKey: `incident:${i.incidentNo}:grants-suspended`,
-        template: 'incident-grants-suspended',
-        recipients: await grantHolders(db, i.resourceIds, ['SUSPENDED']),
-        data: await common(i),
+        eventKey,
+        template: 'incident-cyberspace-report',
+        recipients: [{ email: to, name: '网信部门' }],
+        data: {
+          ...(await common(i)),
+          description: i.description,
+          affectedUsers: i.affectedUsers ?? '',
+          occurredAt: i.occurredAt ? shanghaiText(i.occurredAt) : '不详',
+        },
       });
-      return { suspended: held.length };
+      await db.securityIncident.updateMany({
+        where: { id: i.id, cyberspaceReportedAt: null },
+        data: {
+          cyberspaceReportedAt: now(),
+          cyberspaceReportTo: to,
+          cyberspaceReportRef: `平台已发送至 ${to}（${eventKey}）`,
+        },
+      });
+      const after = await load(i.id);
+      await audit(`incident:${i.id}:cyberspace-report-sent`, 'system', 'INCIDENT_REPORT_CYBERSPACE_SENT', i.id, {
+        to,
+        at: after.cyberspaceReportedAt,
+      });
+      return { sent: true };
+    },
+
+    /** A citizen's or company's report the authority found to be no incident: closed with reasons, the reporter told. */
+    async dismissIncident(input: { incidentId: string; reasons: string; actorUserId: string }): Promise<void> {
+      const at = now();
+      await db.securityIncident.updateMany({
+        where: { id: input.incidentId, status: { not: 'CLOSED' } },
+        data: { status: 'CLOSED', closedAt: at, conclusion: `经核实不属于数据安全事件：${input.reasons}` },
+      });
+      const i = await load(input.incidentId);
+      await audit(`incident:${i.id}:dismissed`, input.actorUserId, 'INCIDENT_DISMISSED', i.id, {
+        reasons: input.reasons,
+        closedAt: i.closedAt,
+      });
+      const reporter = await db.user.findUnique({ where: { id: i.reporterUserId } });
+      await notify({
+        eventKey: `incident:${i.incidentNo}:closed`,
+        template: 'incident-closed',
+        recipients: reporter ? [{ email: reporter.email, name: reporter.displayName }] : [],
+        data: { ...(await common(i)), conclusion: i.conclusion ?? '', closedAt: shanghaiText(i.closedAt) },
+      });
     },
 
     /** Art. 32 ¶2 "告知用户": everyone using the affected resources hears of the incident from the platform. */
     async notifyIncidentUsers(input: { incidentId: string }): Promise<number> {
       const i = await load(input.incidentId);
-      return notify({
+      const recipients = await grantHolders(db, i.resourceIds, ['ACTIVE', 'SUSPENDED']);
+      const held = await db.incidentGrantSuspension.count({ where: { incidentId: i.id, releasedAt: null } });
+      await notify({
         eventKey: `incident:${i.incidentNo}:users`,
         template: 'incident-users-notice',
-        recipients: await grantHolders(db, i.resourceIds, ['ACTIVE', 'SUSPENDED']),
-        data: { ...(await common(i)), suspended: i.suspendGrants },
+        recipients,
+        data: { ...(await common(i)), suspended: held > 0 },
       });
+      // Recorded once: when the platform told the users it knows, and how many.
+      await db.securityIncident.updateMany({
+        where: { id: i.id, usersNoticeSentAt: null },
+        data: { usersNoticeSentAt: now(), usersNoticeCount: recipients.length },
+      });
+      const after = await load(i.id);
+      await audit(`incident:${i.id}:users-notice-sent`, 'system', 'INCIDENT_USERS_NOTICE_SENT', i.id, {
+        at: after.usersNoticeSentAt,
+        recipients: after.usersNoticeCount,
+      });
+      return recipients.length;
     },
 
     /**
@@ -268,7 +452,7 @@ export function incidentActivities(deps: ActivityDeps) {
         restoredGrantIds: restoredIds,
       });
       const c = await common(i);
-      if (i.suspendGrants) {
+      if ((await db.incidentGrantSuspension.count({ where: { incidentId: i.id } })) > 0) {
         await notify({
           eventKey: `incident:${i.incidentNo}:grants-restored`,
           template: 'incident-grants-restored',

@@ -45,6 +45,13 @@ export interface ProcedurePolicy {
   incidentWarningHoursBefore: number;
   /** Escalation of an overdue incident step to the head and the supervisors (hours after the deadline). */
   incidentEscalateAfterOverdueHours: number;
+  /**
+   * Not fixed by the regulation: a suspension of grants asked for by someone who is neither the
+   * resource's provider nor the data authority waits for the provider's decision this many hours.
+   */
+  incidentSuspensionDecisionHours: number;
+  /** Not fixed by the regulation: the authority triages a citizen's or company's report within this many hours. */
+  incidentTriageHours: number;
   /** Not fixed by the regulation: the authority reviews the measures and closes the incident. */
   incidentCloseReviewWorkingDays: number;
   /** Yellow warning at the start of the k-th last working day before a deadline. */
@@ -119,6 +126,8 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   incidentWarningHoursBefore: 1,
   incidentEscalateAfterOverdueHours: 2,
   incidentCloseReviewWorkingDays: 5,
+  incidentSuspensionDecisionHours: 2,
+  incidentTriageHours: 24,
   warningWorkingDaysBefore: 1,
   escalateAfterOverdueWorkingDays: 5,
   overdueReminderEveryWorkingDays: 1,

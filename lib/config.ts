@@ -63,6 +63,9 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: optionalUrl,
   // The Temporal Web UI, for links from the supervision API to a case's workflow (none when unset).
   TEMPORAL_UI_URL: optionalUrl,
+  // Art. 32 ¶2: the 网信部门 contact the platform sends each incident report to itself; unset, the
+  // responsible department reports and records it (an inbox task with a 1-hour limit).
+  CYBERSPACE_REPORT_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
   UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   // API boundary (api/app.ts): requests per minute and client before a 429 RATE_LIMITED; 0 = no limit.

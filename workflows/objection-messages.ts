@@ -28,16 +28,27 @@ export interface SecurityIncidentInput {
   authorityDeptId: string;
   reporterUserId: string;
   reportedAtMs: number;
-  /** Suspend the grants on the affected resources at once, until the incident is closed. */
+  /**
+   * The reporter asks for the grants on the affected resources to be suspended until the
+   * incident is closed: at once where the reporter is the resource's provider or the data
+   * authority, otherwise as a decision task for the provider (Art. 13: the data's owner decides).
+   */
   suspendGrants: boolean;
+  /** Reported by a citizen or company: the data authority triages it before anything else. */
+  triage?: boolean;
 }
 
 export interface SuspendGrantsInput {
   actor: TaskActor;
   reason?: string;
+  /** Only these grants (on the incident's resources); absent = every grant on them. */
+  grantIds?: string[];
 }
 
-/** The data authority suspends the grants on the affected resources of a running incident. */
+/**
+ * The data authority (any affected resource) or a resource's provider (its own resources)
+ * suspends grants of a running incident; answers how many grants this suspension covers.
+ */
 export const suspendIncidentGrantsUpdate = defineUpdate<{ suspended: number; stage: string }, [SuspendGrantsInput]>(
   'suspendIncidentGrants',
 );

@@ -5,7 +5,9 @@
  *  (二) the provider's: it forwards within 2 working days of receipt, the provider decides
  *       within 5 working days of the forward and reports, the authority tells the objector
  *       promptly (policy deadline).
- * A decision to correct opens a correction task for the data's owner; once done, the catalog
+ * A decision to correct opens a correction task for whoever decided it (the authority in its own
+ * scope since `objection-own-scope-correction-by-authority`, the provider after a forward; the
+ * dispute mark shows the decision from the moment it is taken); once done, the catalog
  * entry's version goes up and grant holders are told. Closing clears the mark and tells the
  * objector the outcome with reasons. Every step is an inbox task with a working-day deadline
  * (warning, overdue, escalation from the framework); the deadlines the article counts "from
@@ -14,6 +16,7 @@
 import {
   allHandlersFinished,
   condition,
+  patched,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
@@ -169,13 +172,19 @@ export async function objectionWorkflow(input: ObjectionInput): Promise<{ outcom
   }
 
   if (correct) {
-    enter('CORRECTION', '数据提供部门更正数据，更正后目录条目版本更新并通知使用方');
+    // Case (一) is the authority's scope: it corrects (histories from before gave it to the provider).
+    const authorityCorrects = !providerScope && patched('objection-own-scope-correction-by-authority');
+    enter(
+      'CORRECTION',
+      authorityCorrects
+        ? '数据主管部门更正数据，更正后目录条目版本更新并通知使用方'
+        : '数据提供部门更正数据，更正后目录条目版本更新并通知使用方',
+    );
     const corrected = await step({
       key: 'correction',
       step: 'CORRECTION',
       title: `更正异议数据：${ref}`,
-      candidateDeptId: input.providerDeptId,
-      candidateRole: 'DEPT_STAFF',
+      ...(authorityCorrects ? authority : { candidateDeptId: input.providerDeptId, candidateRole: 'DEPT_STAFF' }),
       allowedDecisions: ['CORRECTED'],
       workingDays: policy.objectionCorrectionWorkingDays,
     });

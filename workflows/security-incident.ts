@@ -10,34 +10,57 @@
  * working-day deadline and this workflow runs their clock itself — an activity stores
  * dueAt = creation + hours on the task row (the inbox shows it), and durable timers here fire
  * the warning, the overdue alert and the escalation. No deadline decides anything by itself.
+ *
+ * Since `incident-owner-decides-suspension` (older histories keep the old path): suspending
+ * grants is decided by each affected resource's provider or the data authority (Art. 13) — at
+ * once when the reporter is one of them, otherwise in an hour-limited task for the provider,
+ * whose decision may name the grants; the authority and the provider can also suspend named
+ * grants at any time until closing. The platform itself sends the report to the configured 网信
+ * contact (then the department's report task is not opened) and its notice to the users it
+ * knows; a citizen's or company's report is first triaged by the authority.
  */
 import {
   allHandlersFinished,
   condition,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { HourAlert, IncidentStep } from '../activities/security-incident';
+import type { HourAlert, IncidentStep, SuspensionGroup } from '../activities/security-incident';
+import type { Role } from '../generated/prisma/client';
 import type { ProcedurePolicy } from '../domain/policy';
 import { MovableDeadline } from './kit/deadline';
 import { TaskRuntime } from './kit/tasks';
 import type { CompleteTaskInput } from './messages';
-import { SecurityIncidentInput, suspendIncidentGrantsUpdate } from './objection-messages';
+import { SecurityIncidentInput, SuspendGrantsInput, suspendIncidentGrantsUpdate } from './objection-messages';
 import { SA } from './search-attributes';
 import { acts } from './kit/procedure';
 import { reject } from './kit/reject';
 import { answered } from './kit/settle';
 
-export type IncidentStage = 'REPORTED' | 'REMEDIATION' | 'REVIEW' | 'CLOSED';
+export type IncidentStage = 'REPORTED' | 'TRIAGE' | 'REMEDIATION' | 'REVIEW' | 'CLOSED';
 
 const PROCEDURE_NAME = '数据安全事件处置';
 const HOUR_MS = 3_600_000;
+/** Owners decide suspensions, the platform reports and notifies itself, public reports are triaged. */
+export const INCIDENT_OWNER_DECIDES = 'incident-owner-decides-suspension';
+
+/** `payload.grantIds` of a suspension decision: absent, or a non-empty list of grant ids. */
+function namedGrants(input: { decision: string; payload?: Record<string, unknown>; grantIds?: unknown }) {
+  const ids = input.grantIds ?? input.payload?.grantIds;
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || ids.some((x) => typeof x !== 'string' || !x))
+    reject('VALIDATION_FAILED', 'grantIds must be a non-empty list of grant ids (at most 500)');
+  return [...new Set(ids as string[])].sort();
+}
 
 export async function securityIncidentWorkflow(
   input: SecurityIncidentInput,
-): Promise<{ outcome: 'CLOSED'; suspendedGrants: boolean }> {
+): Promise<{ outcome: 'CLOSED' | 'DISMISSED'; suspendedGrants: boolean }> {
+  // Decided before the first command, so a history from before the change replays its own path.
+  const ownersDecide = patched(INCIDENT_OWNER_DECIDES);
   const wfId = workflowInfo().workflowId;
   let stage: IncidentStage = 'REPORTED';
   const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: input.reportedAtMs });
@@ -45,6 +68,11 @@ export async function securityIncidentWorkflow(
   let suspension: Promise<{ suspended: number }> | undefined;
   const hourDeadlines = new Map<string, number>();
   const overdueHourTasks = new Set<string>();
+  // New path: who decides suspensions where, the suspensions under way, and whether any held.
+  let groups: SuspensionGroup[] | undefined;
+  let closing = false;
+  let suspending = 0;
+  let suspendedAny = false;
 
   const enter = (next: IncidentStage, message: string) => {
     stage = next;
@@ -69,47 +97,104 @@ export async function securityIncidentWorkflow(
     upsertSearchAttributes(updates);
   };
 
+  /** Before the change: one suspension of every grant on the affected resources. */
   const suspendOnce = (actorUserId: string) => {
     suspension ??= acts.suspendIncidentGrants({ incidentId: input.incidentId, actorUserId });
     return suspension;
   };
 
+  /** One owner's decision to suspend (some) grants; closing waits for those under way. */
+  async function suspend(args: { key: string; actorUserId: string; resourceIds?: string[]; grantIds?: string[] }) {
+    suspending += 1;
+    try {
+      const r = await acts.suspendIncidentGrants({ incidentId: input.incidentId, ...args });
+      if (r.suspended > 0) suspendedAny = true;
+      return r;
+    } finally {
+      suspending -= 1;
+    }
+  }
+
+  const isAuthority = (actor: SuspendGrantsInput['actor']) =>
+    actor.departmentId === input.authorityDeptId && actor.roles.includes('AUTHORITY_REVIEWER');
+
   setHandler(
     suspendIncidentGrantsUpdate,
     answered(async (u) => {
-      const { suspended } = await suspendOnce(u.actor.userId);
+      if (!ownersDecide) {
+        const { suspended } = await suspendOnce(u.actor.userId);
+        return { suspended, stage };
+      }
+      const grantIds = namedGrants({ decision: 'SUSPEND', grantIds: u.grantIds });
+      // The authority: every affected resource; a provider: its own.
+      const resourceIds = isAuthority(u.actor)
+        ? undefined
+        : (groups ?? []).filter((g) => g.providerDeptId === u.actor.departmentId).flatMap((g) => g.resourceIds);
+      const { suspended } = await suspend({
+        key: `update:${u.actor.userId}:${grantIds?.join(',') ?? 'all'}`,
+        actorUserId: u.actor.userId,
+        resourceIds,
+        grantIds,
+      });
       return { suspended, stage };
     }),
     {
       validator: (u) => {
-        if (u.actor.departmentId !== input.authorityDeptId || !u.actor.roles.includes('AUTHORITY_REVIEWER')) {
-          reject('FORBIDDEN', 'Only the data authority may suspend grants during an incident');
+        const provider =
+          ownersDecide &&
+          u.actor.roles.includes('PROVIDER_REVIEWER') &&
+          (groups ?? []).some((g) => g.providerDeptId === u.actor.departmentId);
+        if (!isAuthority(u.actor) && !provider) {
+          reject(
+            'FORBIDDEN',
+            ownersDecide
+              ? "Only the data authority or an affected resource's provider may suspend grants during an incident"
+              : 'Only the data authority may suspend grants during an incident',
+          );
         }
-        if (stage === 'CLOSED') reject('CONFLICT', 'The incident is closed');
+        if (stage === 'CLOSED' || closing)
+          reject(ownersDecide ? 'INCIDENT_CLOSED' : 'CONFLICT', 'The incident is closed');
+        if (ownersDecide) namedGrants({ decision: 'SUSPEND', grantIds: u.grantIds });
       },
     },
   );
 
-  /** One measure Art. 32 demands, as an inbox task with an hour deadline the workflow times itself. */
-  async function hourStep(step: IncidentStep, title: string, decisionName: string, hours: number): Promise<void> {
-    const task = await tasks.open({
-      taskKey: `${wfId}:${step.toLowerCase()}`,
-      procedure: 'SECURITY_INCIDENT',
-      step,
-      title: `${title}（${input.incidentNo}，限${hours}小时内）`,
-      subjectRef: input.incidentId,
-      candidateDeptId: input.responsibleDeptId,
-      candidateRole: 'DEPT_STAFF',
-      // The reasons field carries the record: measures taken, how users were told, the report's reference.
-      allowedDecisions: [decisionName],
-      reasonsRequiredFor: [decisionName],
-      workingDays: null,
-      procedureName: PROCEDURE_NAME,
-      applicationNo: input.incidentNo,
-    });
+  interface HourTaskSpec {
+    key: string;
+    step: string;
+    title: string;
+    hours: number;
+    candidateDeptId: string;
+    candidateRole: Role;
+    allowedDecisions: string[];
+    reasonsRequiredFor: string[];
+    validate?: (d: CompleteTaskInput) => void;
+  }
+
+  /** An inbox task with an hour deadline the workflow times itself; answers its decision. */
+  async function hourTask(spec: HourTaskSpec): Promise<CompleteTaskInput> {
+    const task = await tasks.open(
+      {
+        taskKey: `${wfId}:${spec.key}`,
+        procedure: 'SECURITY_INCIDENT',
+        step: spec.step,
+        title: spec.title,
+        subjectRef: input.incidentId,
+        candidateDeptId: spec.candidateDeptId,
+        candidateRole: spec.candidateRole,
+        allowedDecisions: spec.allowedDecisions,
+        reasonsRequiredFor: spec.reasonsRequiredFor,
+        workingDays: null,
+        // Stored on the row at creation, so the assignment mail shows the limit.
+        hours: { dueInHours: spec.hours, warningHoursBefore: policy.incidentWarningHoursBefore },
+        procedureName: PROCEDURE_NAME,
+        applicationNo: input.incidentNo,
+      },
+      { validate: spec.validate },
+    );
     const clock = await acts.startHourDeadline({
       taskId: task.taskId,
-      hours,
+      hours: spec.hours,
       warningHoursBefore: policy.incidentWarningHoursBefore,
     });
     hourDeadlines.set(task.taskId, clock.dueAtMs);
@@ -129,7 +214,7 @@ export async function securityIncidentWorkflow(
     const limit = new MovableDeadline(null);
     for (const [alert, atMs] of alerts) {
       limit.move(atMs);
-      if ((await limit.wait(() => decided !== undefined)) === 'done') break;
+      if ((await limit.wait(() => decided !== undefined || closing)) === 'done') break;
       await acts.hourTaskAlert({ taskId: task.taskId, alert, incidentNo: input.incidentNo });
       if (alert !== 'WARNING') overdueHourTasks.add(task.taskId);
       publishHours();
@@ -138,6 +223,21 @@ export async function securityIncidentWorkflow(
     hourDeadlines.delete(task.taskId);
     overdueHourTasks.delete(task.taskId);
     publishHours();
+    return d;
+  }
+
+  /** One measure Art. 32 demands, for the responsible department; the reasons field carries the record. */
+  async function hourStep(step: IncidentStep, title: string, decisionName: string, hours: number): Promise<void> {
+    const d = await hourTask({
+      key: step.toLowerCase(),
+      step,
+      title: `${title}（${input.incidentNo}，限${hours}小时内）`,
+      hours,
+      candidateDeptId: input.responsibleDeptId,
+      candidateRole: 'DEPT_STAFF',
+      allowedDecisions: [decisionName],
+      reasonsRequiredFor: [decisionName],
+    });
     await acts.recordIncidentStep({
       incidentId: input.incidentId,
       step,
@@ -146,15 +246,102 @@ export async function securityIncidentWorkflow(
     });
   }
 
+  /** The provider decides whether to suspend grants on its resources (and which), within hours. */
+  async function providerDecides(g: SuspensionGroup): Promise<void> {
+    const hours = policy.incidentSuspensionDecisionHours;
+    const d = await hourTask({
+      key: `suspension:${g.providerDeptId}`,
+      step: 'DECIDE_SUSPENSION',
+      title: `决定是否暂停相关数据访问权限（${input.incidentNo}，限${hours}小时内）`,
+      hours,
+      candidateDeptId: g.providerDeptId,
+      candidateRole: 'PROVIDER_REVIEWER',
+      allowedDecisions: ['SUSPEND', 'NO_SUSPENSION'],
+      reasonsRequiredFor: ['NO_SUSPENSION'],
+      validate: (x) => {
+        const named = namedGrants(x);
+        if (named && x.decision !== 'SUSPEND') reject('VALIDATION_FAILED', 'grantIds go with the decision SUSPEND');
+      },
+    });
+    // Closed meanwhile: nothing is suspended any more.
+    if (closing) return;
+    suspending += 1;
+    try {
+      await acts.recordSuspensionDecision({
+        incidentId: input.incidentId,
+        providerDeptId: g.providerDeptId,
+        decision: d.decision === 'SUSPEND' ? 'SUSPEND' : 'NO_SUSPENSION',
+        reasons: d.reasons ?? '',
+        actorUserId: d.actor.userId,
+      });
+      if (d.decision === 'SUSPEND')
+        await suspend({
+          key: `task:${d.taskId}`,
+          actorUserId: d.actor.userId,
+          resourceIds: g.resourceIds,
+          grantIds: namedGrants(d),
+        });
+    } finally {
+      suspending -= 1;
+    }
+  }
+
   await acts.recordIncidentReported({ incidentId: input.incidentId });
-  if (input.suspendGrants) await suspendOnce(input.reporterUserId);
-  await acts.notifyIncidentUsers({ incidentId: input.incidentId });
+  let cyberspaceSent = false;
+  if (!ownersDecide) {
+    if (input.suspendGrants) await suspendOnce(input.reporterUserId);
+    await acts.notifyIncidentUsers({ incidentId: input.incidentId });
+  } else {
+    groups = (await acts.planIncidentSuspension({ incidentId: input.incidentId })).groups;
+    if (input.triage) {
+      enter('TRIAGE', '公众报告的疑似数据安全事件，由数据主管部门核实');
+      const hours = policy.incidentTriageHours;
+      const triage = await hourTask({
+        key: 'triage',
+        step: 'TRIAGE_REPORT',
+        title: `核实公众报告的疑似数据安全事件（${input.incidentNo}，限${hours}小时内）`,
+        hours,
+        candidateDeptId: input.authorityDeptId,
+        candidateRole: 'AUTHORITY_REVIEWER',
+        allowedDecisions: ['CONFIRM', 'DISMISS'],
+        reasonsRequiredFor: ['DISMISS'],
+      });
+      if (triage.decision === 'DISMISS') {
+        closing = true;
+        enter('CLOSED', '经核实不属于数据安全事件，已结案');
+        await acts.dismissIncident({
+          incidentId: input.incidentId,
+          reasons: triage.reasons ?? '',
+          actorUserId: triage.actor.userId,
+        });
+        tasks.closeAll();
+        publishHours();
+        await condition(allHandlersFinished);
+        return { outcome: 'DISMISSED', suspendedGrants: false };
+      }
+    }
+    if (input.suspendGrants) {
+      for (const g of groups.filter((x) => x.immediate)) {
+        await suspend({
+          key: `reporter:${g.providerDeptId}`,
+          actorUserId: input.reporterUserId,
+          resourceIds: g.resourceIds,
+        });
+      }
+      // Asked for by someone who does not own the data: each provider decides, beside the measures.
+      for (const g of groups.filter((x) => !x.immediate)) void providerDecides(g);
+    }
+    await acts.notifyIncidentUsers({ incidentId: input.incidentId });
+    cyberspaceSent = (await acts.reportIncidentToCyberspace({ incidentId: input.incidentId })).sent;
+  }
 
   enter('REMEDIATION', '立即采取补救措施、告知用户并向网信部门报告');
   await Promise.all([
     hourStep('REMEDIATE', '立即采取补救措施', 'REMEDIATED', policy.incidentRemediationHours),
     hourStep('NOTIFY_USERS', '告知受影响的用户', 'USERS_NOTIFIED', policy.incidentNotifyUsersHours),
-    hourStep('REPORT_CYBERSPACE', '向网信部门报告', 'REPORTED', policy.incidentCyberspaceReportHours),
+    ...(cyberspaceSent
+      ? []
+      : [hourStep('REPORT_CYBERSPACE', '向网信部门报告', 'REPORTED', policy.incidentCyberspaceReportHours)]),
   ]);
 
   enter('REVIEW', '数据主管部门审核处置情况并结案');
@@ -172,17 +359,27 @@ export async function securityIncidentWorkflow(
     procedureName: PROCEDURE_NAME,
     applicationNo: input.incidentNo,
   });
-  const closing = await tasks.decision(review);
-  // A suspension the authority asked for while closing must finish before the grants are restored.
-  if (suspension) await suspension;
+  const closingDecision = await tasks.decision(review);
+  if (ownersDecide) {
+    // No more suspensions; those under way finish before the grants are restored, and a
+    // provider's decision task still open is cancelled (its limit no longer runs).
+    closing = true;
+    const undecided = tasks.openTasks().some((t) => t.spec.step === 'DECIDE_SUSPENSION');
+    tasks.closeAll();
+    await condition(() => suspending === 0);
+    if (undecided) await acts.cancelOpenTasks({ workflowId: wfId, reason: '事件已结案，无需再决定暂停' });
+  } else if (suspension) {
+    // A suspension the authority asked for while closing must finish before the grants are restored.
+    await suspension;
+  }
   enter('CLOSED', '已结案，暂停的访问权限已恢复');
   await acts.closeIncident({
     incidentId: input.incidentId,
-    conclusion: closing.reasons ?? '',
-    actorUserId: closing.actor.userId,
+    conclusion: closingDecision.reasons ?? '',
+    actorUserId: closingDecision.actor.userId,
   });
   tasks.closeAll();
   publishHours();
   await condition(allHandlersFinished);
-  return { outcome: 'CLOSED', suspendedGrants: suspension !== undefined };
+  return { outcome: 'CLOSED', suspendedGrants: ownersDecide ? suspendedAny : suspension !== undefined };
 }

@@ -295,6 +295,8 @@ const securityIncident: Starter = {
         reporterUserId: i.reporterUserId,
         reportedAtMs: i.reportedAt.getTime(),
         suspendGrants: i.suspendGrants,
+        // Reported by a citizen or company: the authority triages it first.
+        ...(i.reporterDeptId === null ? { triage: true } : {}),
       },
     });
     await deps.db.securityIncident.updateMany({

@@ -1,9 +1,14 @@
 /**
  * Security incidents (Art. 32 ¶2): a department or the data authority reports a leak, damage,
- * loss or risk; the report is recorded with its time and starts the incident procedure. The
- * department's measures and the authority's closing are inbox tasks (generic task API); the
- * authority may suspend the grants on the affected resources while it runs.
+ * loss or risk — and a citizen or company a suspected leak, which the authority triages; the
+ * report is recorded with its time and starts the incident procedure. The department's
+ * measures and the authority's closing are inbox tasks (generic task API). Suspending grants
+ * is decided by each affected resource's provider or by the data authority (Art. 13): a
+ * reporter who is neither only asks, and the provider decides in an hour-limited task
+ * (`suspension-decision`, which may name the grants); the authority and the providers may
+ * suspend named grants while the incident runs.
  */
+import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
@@ -13,11 +18,19 @@ import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
+import { decideTask } from '../kit/decisions';
 import { startIncident } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { idempotencyKeySchema } from '../submissions';
 import { paginationQuery } from './catalog';
+
+const CLOCK_SKEW_MS = 60_000;
+const grantIdsSchema = z
+  .array(z.string().trim().min(1).max(64))
+  .min(1)
+  .max(500)
+  .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a grant');
 
 const reportBody = z
   .object({
@@ -30,8 +43,19 @@ const reportBody = z
       .max(50)
       .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
     affectedUsers: z.string().trim().max(2000).optional(),
-    occurredAt: z.iso.datetime({ offset: true }).optional(),
-    suspendGrants: z.boolean().default(false),
+    // When it happened: not in the future (a minute's clock difference is tolerated).
+    occurredAt: z.iso
+      .datetime({ offset: true })
+      .refine((v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_MS, 'must not be in the future')
+      .optional(),
+    suspendGrants: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Ask for the affected resources' grants to be suspended: at once where the reporter is the provider or the " +
+          'authority, otherwise the provider decides (DECIDE_SUSPENSION task). The answer keeps what was asked; ' +
+          'grantsSuspended says what holds',
+      ),
     // The authority may report an incident at another department, which then owes the measures.
     responsibleDeptId: z.string().trim().min(1).max(64).optional(),
   })
@@ -44,14 +68,41 @@ const listQuery = z
   })
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(64) });
-const suspendBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
+const suspendBody = z
+  .object({
+    reason: z.string().trim().max(2000).optional(),
+    grantIds: grantIdsSchema.optional().describe('Only these grants (ids from GET /api/incidents/{no} grants)'),
+  })
+  .strict();
+const suspensionDecisionBody = z
+  .object({
+    decision: z.enum(['SUSPEND', 'NO_SUSPENSION']),
+    grantIds: grantIdsSchema.optional(),
+    reasons: z.string().trim().max(4000).optional(),
+  })
+  .strict()
+  .refine((b) => !b.grantIds || b.decision === 'SUSPEND', {
+    message: 'grantIds go with the decision SUSPEND',
+    path: ['grantIds'],
+  });
 
 const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
 
-function visibleWhere(p: Principal): Prisma.SecurityIncidentWhereInput {
+/**
+ * The authority sees every incident; a department those it reported, owes or whose data it
+ * provides (it decides suspensions on them); a citizen or company the ones it reported.
+ */
+async function visibleWhere(db: ApiDeps['db'], p: Principal): Promise<Prisma.SecurityIncidentWhereInput> {
   if (isAuthority(p)) return {};
-  if (!p.departmentId) return { id: '' };
-  return { OR: [{ responsibleDeptId: p.departmentId }, { reporterDeptId: p.departmentId }] };
+  if (!p.departmentId) return { reporterUserId: p.userId };
+  const own = await db.dataResource.findMany({ where: { providerId: p.departmentId }, select: { id: true } });
+  return {
+    OR: [
+      { responsibleDeptId: p.departmentId },
+      { reporterDeptId: p.departmentId },
+      { resourceIds: { hasSome: own.map((r) => r.id) } },
+    ],
+  };
 }
 
 function newIncidentNo(): string {
@@ -64,13 +115,19 @@ export function incidentsRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/incidents',
-    summary: 'Report a data security incident (Art. 32 ¶2); department staff or the data authority',
+    summary:
+      'Report a data security incident (Art. 32 ¶2): department staff or the data authority; a citizen or company ' +
+      '(PUBLIC_APPLICANT) reports a suspected leak, which the authority triages first. suspendGrants suspends at once ' +
+      "only where the reporter is the resource's provider or the authority; otherwise each provider gets a " +
+      'DECIDE_SUSPENSION task (hour limit) and the grants stay ACTIVE until it decides',
     tags: ['incidents'],
     auth: 'required',
     body: reportBody,
     responses: {
       201: 'Reported',
       200: 'Repeat of an earlier report',
+      400: 'VALIDATION_FAILED (e.g. occurredAt in the future)',
+      403: 'FORBIDDEN: not a department, the authority or a public applicant; responsibleDeptId set by a non-authority',
       404: 'Unknown resource or department',
       409: 'Idempotency key reused',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
@@ -79,7 +136,9 @@ export function incidentsRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/incidents',
-    summary: "Incidents of the signed-in user's department (the authority sees all)",
+    summary:
+      "Incidents the signed-in user's department reported, owes or whose data it provides; a public reporter's own; " +
+      'the authority sees all',
     tags: ['incidents'],
     auth: 'required',
     query: listQuery,
@@ -94,24 +153,56 @@ export function incidentsRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/incidents/{no}/suspend-grants',
-    summary: 'Suspend the grants on the affected resources until the incident is closed; the data authority only',
+    summary:
+      'Suspend grants on the affected resources until the incident is closed: the data authority (any affected ' +
+      'resource) or the PROVIDER_REVIEWER of an affected resource (its own); grantIds names the grants, absent = ' +
+      'every grant on those resources. Answers how many grants this suspension covers',
     tags: ['incidents'],
     auth: 'required',
     body: suspendBody,
-    responses: { 200: 'Suspended', 409: 'Incident closed' },
+    responses: {
+      200: '{"suspended": N, "stage": …}',
+      403: "FORBIDDEN: neither the authority nor an affected resource's provider",
+      404: 'Unknown incident',
+      409: 'INCIDENT_CLOSED: nothing is suspended',
+      422: 'UNKNOWN_GRANT: a named grant is not on a resource of this incident the caller may decide on',
+    },
+  });
+  documented({
+    method: 'post',
+    path: '/api/incidents/{no}/suspension-decision',
+    summary:
+      "The provider decides its DECIDE_SUSPENSION task (opened when a reporter who is neither the resource's " +
+      'provider nor the authority asked for a suspension): SUSPEND, optionally only the named grantIds, or ' +
+      'NO_SUSPENSION with reasons',
+    tags: ['incidents'],
+    auth: 'required',
+    body: suspensionDecisionBody,
+    responses: {
+      200: 'Decided (the task decision answer)',
+      202: 'DECISION_PENDING',
+      403: 'FORBIDDEN: no suspension decision of your department on this incident',
+      404: 'Unknown incident',
+      409: 'TASK_NOT_OPEN / TASK_ALREADY_DECIDED / INCIDENT_CLOSED',
+      422: 'UNKNOWN_GRANT, REASONS_REQUIRED',
+    },
   });
 
   const router = Router();
 
   router.post('/api/incidents', async (req, res) => {
-    const p = requireRole(req, 'DEPT_STAFF', 'AUTHORITY_REVIEWER');
-    if (!p.departmentId) throw new AppError('FORBIDDEN', 'Incidents are reported by a department');
+    const p = requireRole(req, 'DEPT_STAFF', 'AUTHORITY_REVIEWER', 'PUBLIC_APPLICANT');
+    const publicReporter = !p.departmentId;
+    if (publicReporter && !p.roles.includes('PUBLIC_APPLICANT'))
+      throw new AppError(
+        'FORBIDDEN',
+        'Incidents are reported by a department, the data authority or a public applicant',
+      );
     const body = parse(reportBody, req.body, 'body');
-    const responsibleDeptId = body.responsibleDeptId ?? p.departmentId;
-    if (responsibleDeptId !== p.departmentId && !isAuthority(p))
+    if (body.responsibleDeptId && body.responsibleDeptId !== p.departmentId && !isAuthority(p))
       throw new AppError('FORBIDDEN', 'Only the data authority may report an incident at another department');
-    if (!(await db.department.findUnique({ where: { id: responsibleDeptId } })))
-      throw new AppError('NOT_FOUND', `Unknown department ${responsibleDeptId}`);
+    if (body.responsibleDeptId && !(await db.department.findUnique({ where: { id: body.responsibleDeptId } })))
+      throw new AppError('NOT_FOUND', `Unknown department ${body.responsibleDeptId}`);
 
     const previous = await db.securityIncident.findUnique({
       where: { reporterUserId_idempotencyKey: { reporterUserId: p.userId, idempotencyKey: body.idempotencyKey } },
@@ -126,9 +217,14 @@ export function incidentsRouter(deps: ApiDeps): Router {
       await startIncident(deps, previous.id);
       return res.status(200).json(await view(p, previous.incidentNo));
     }
-    const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
+    const resources = await db.dataResource.findMany({
+      where: { code: { in: body.resourceCodes } },
+      orderBy: { code: 'asc' },
+    });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
     if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+    // A public report: the provider of the (first) affected resource owes the measures once the authority confirms it.
+    const responsibleDeptId = body.responsibleDeptId ?? p.departmentId ?? resources[0].providerId;
 
     const incidentNo = newIncidentNo();
     const id = newId();
@@ -159,7 +255,13 @@ export function incidentsRouter(deps: ApiDeps): Router {
           action: 'INCIDENT_FILED',
           entityType: 'SecurityIncident',
           entityId: id,
-          details: { incidentNo, kind: body.kind, resources: body.resourceCodes, suspendGrants: body.suspendGrants },
+          details: {
+            incidentNo,
+            kind: body.kind,
+            resources: body.resourceCodes,
+            suspendGrants: body.suspendGrants,
+            publicReport: publicReporter,
+          },
         },
       }),
     ]);
@@ -168,12 +270,25 @@ export function incidentsRouter(deps: ApiDeps): Router {
   });
 
   async function view(p: Principal, incidentNo: string) {
-    const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, visibleWhere(p)] } });
+    const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, await visibleWhere(db, p)] } });
     if (!i) throw new AppError('NOT_FOUND', `No incident ${incidentNo}`);
+    if (!p.departmentId) {
+      // A citizen or company follows its report; the handling inside the administration is not theirs to read.
+      return {
+        incidentNo: i.incidentNo,
+        kind: i.kind,
+        status: i.status,
+        description: i.description,
+        occurredAt: i.occurredAt,
+        reportedAt: i.reportedAt,
+        closedAt: i.closedAt,
+        conclusion: i.conclusion,
+      };
+    }
     const [resources, steps, suspensions, audit] = await Promise.all([
       db.dataResource.findMany({
         where: { id: { in: i.resourceIds } },
-        select: { code: true, name: true, providerId: true },
+        select: { id: true, code: true, name: true, providerId: true },
       }),
       db.task.findMany({
         where: { workflowId: i.workflowId },
@@ -206,14 +321,39 @@ export function incidentsRouter(deps: ApiDeps): Router {
         select: { at: true, actor: true, action: true, details: true },
       }),
     ]);
+    // The grants a suspension could name: to the authority all, to a provider those on its resources.
+    const decidable = resources.filter((r) => isAuthority(p) || r.providerId === p.departmentId);
+    const grants = decidable.length
+      ? await db.accessGrant.findMany({
+          where: { resourceId: { in: i.resourceIds.filter((id) => decidable.some((r) => r.id === id)) } },
+          orderBy: { id: 'asc' },
+          select: {
+            id: true,
+            status: true,
+            granteeDeptId: true,
+            granteePublicId: true,
+            resource: { select: { code: true } },
+          },
+        })
+      : [];
     const { id: _id, idempotencyKey: _key, resourceIds: _ids, ...rest } = i;
-    return { ...rest, resources, steps, suspensions, audit };
+    return {
+      ...rest,
+      resources: resources.map(({ id: _r, ...r }) => r),
+      steps,
+      suspensions,
+      grantsSuspended: suspensions.filter((x) => x.releasedAt === null).length,
+      grants: grants.map(({ resource, ...g }) => ({ ...g, resourceCode: resource.code })),
+      audit,
+    };
   }
 
   router.get('/api/incidents', async (req, res) => {
     const p = requirePrincipal(req);
     const q = parse(listQuery, req.query, 'query');
-    const where: Prisma.SecurityIncidentWhereInput = { AND: [visibleWhere(p), q.status ? { status: q.status } : {}] };
+    const where: Prisma.SecurityIncidentWhereInput = {
+      AND: [await visibleWhere(db, p), q.status ? { status: q.status } : {}],
+    };
     const [total, items] = await Promise.all([
       db.securityIncident.count({ where }),
       db.securityIncident.findMany({
@@ -242,12 +382,45 @@ export function incidentsRouter(deps: ApiDeps): Router {
     res.json(await view(p, no));
   });
 
-  router.post('/api/incidents/:no/suspend-grants', async (req, res) => {
-    const p = requireRole(req, 'AUTHORITY_REVIEWER');
-    const { no } = parse(noParam, req.params, 'params');
-    const body = parse(suspendBody, req.body, 'body');
+  /** The incident and the resources of it on which `p` decides suspensions (all for the authority). */
+  async function decidableResources(p: Principal, no: string) {
     const i = await db.securityIncident.findUnique({ where: { incidentNo: no } });
     if (!i) throw new AppError('NOT_FOUND', `No incident ${no}`);
+    const resources = await db.dataResource.findMany({ where: { id: { in: i.resourceIds } } });
+    const mine = isAuthority(p) ? resources : resources.filter((r) => r.providerId === p.departmentId);
+    if (mine.length === 0)
+      throw new AppError(
+        'FORBIDDEN',
+        `Only the data authority or the provider of a resource of incident ${no} decides suspensions on it`,
+      );
+    if (i.status === 'CLOSED')
+      throw new AppError('INCIDENT_CLOSED', `Incident ${no} is closed: its grants are no longer suspended`);
+    return { incident: i, resourceIds: mine.map((r) => r.id) };
+  }
+
+  /** Named grants must be on resources the caller decides on; 422 UNKNOWN_GRANT names the others. */
+  async function checkGrants(no: string, resourceIds: string[], grantIds: string[] | undefined) {
+    if (!grantIds) return;
+    const found = await db.accessGrant.findMany({
+      where: { id: { in: grantIds }, resourceId: { in: resourceIds } },
+      select: { id: true },
+    });
+    const unknown = grantIds.filter((g) => !found.some((f) => f.id === g));
+    if (unknown.length)
+      throw new AppError(
+        'UNKNOWN_GRANT',
+        `Not a grant on a resource of incident ${no} you decide on: ${unknown.join(', ')}`,
+        unknown.map((g) => ({ path: 'body.grantIds', message: g })),
+      );
+  }
+
+  router.post('/api/incidents/:no/suspend-grants', async (req, res) => {
+    const p = requireRole(req, 'AUTHORITY_REVIEWER', 'PROVIDER_REVIEWER');
+    const { no } = parse(noParam, req.params, 'params');
+    const body = parse(suspendBody, req.body, 'body');
+    const { incident: i, resourceIds } = await decidableResources(p, no);
+    await checkGrants(no, resourceIds, body.grantIds);
+    const grantKey = body.grantIds ? [...body.grantIds].sort().join(',') : 'all';
     const client = await temporalClient(deps);
     const result = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
       c.workflow.getHandle(i.workflowId).executeUpdate(suspendIncidentGrantsUpdate, {
@@ -255,12 +428,32 @@ export function incidentsRouter(deps: ApiDeps): Router {
           {
             actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
             reason: body.reason,
+            grantIds: body.grantIds,
           },
         ],
-        updateId: `${i.id}:suspend-grants`,
+        // One suspension per caller and set of grants: a repeat gets the same answer, another set is a new one.
+        updateId: `${i.id}:suspend-grants:${createHash('sha256').update(`${p.userId}|${grantKey}`).digest('hex').slice(0, 32)}`,
       }),
     );
     res.json(result);
+  });
+
+  router.post('/api/incidents/:no/suspension-decision', async (req, res) => {
+    const p = requireRole(req, 'PROVIDER_REVIEWER');
+    const { no } = parse(noParam, req.params, 'params');
+    const body = parse(suspensionDecisionBody, req.body, 'body');
+    const { incident: i, resourceIds } = await decidableResources(p, no);
+    const task = await db.task.findFirst({
+      where: { workflowId: i.workflowId, step: 'DECIDE_SUSPENSION', candidateDeptId: p.departmentId ?? '' },
+    });
+    if (!task) throw new AppError('FORBIDDEN', `Incident ${no} has no suspension decision for your department`);
+    await checkGrants(no, resourceIds, body.grantIds);
+    const outcome = await decideTask(deps, p, task, {
+      decision: body.decision,
+      reasons: body.reasons,
+      ...(body.grantIds ? { payload: { grantIds: body.grantIds } } : {}),
+    });
+    res.status(outcome.status).json(outcome.body);
   });
 
   return router;

@@ -361,6 +361,65 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     expect(await db.objection.count({ where: { resourceId: resource.id } })).toBe(before);
   });
 
+  it("the authority's own scope (case 一): the mark shows the decision at once, the correction task is the authority's", async () => {
+    const resource = await testResource(db, 'zrzyj', 'UNCONDITIONAL');
+    const filed = await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(objection(resource))
+      .expect(201);
+    const no: string = filed.body.objectionNo;
+    expect((await complete('dsj.reviewer', no, 'MARK_DISPUTED', 'MARK')).status).toBe(200);
+    expect((await complete('dsj.reviewer', no, 'DETERMINE_SCOPE', 'OWN_SCOPE')).status).toBe(200);
+    await eventually(
+      async () => (await catalogEntry(resource)).disputeMarks[0]?.note.includes('正在核实处理'),
+      'the mark while the objection is verified',
+    );
+    expect(
+      (await complete('dsj.reviewer', no, 'AUTHORITY_DECISION', 'CORRECT', { reasons: '登记材料显示确有错误' })).status,
+    ).toBe(200);
+    // Point 20: the public mark says what was decided while the correction is under way.
+    const marked = await eventually(async () => {
+      const e = await openCatalogEntry(resource);
+      return e?.disputeMarks[0]?.note.includes('已决定更正') && e;
+    }, 'the mark to show the decision');
+    expect(marked.disputeMarks[0].note).not.toContain('正在核实处理');
+    // Point 21: the correction is the authority's task, not the provider's staff's.
+    const correction = await eventually(
+      () => db.task.findFirst({ where: { workflowId: `objection/${no}`, step: 'CORRECTION', status: 'OPEN' } }),
+      'the correction task',
+    );
+    expect(correction).toMatchObject({ candidateDeptId: 'dsj', candidateRole: 'AUTHORITY_REVIEWER' });
+    expect((await complete('zrzyj.staff', no, 'CORRECTION', 'CORRECTED')).status).toBe(403);
+    expect((await complete('dsj.reviewer', no, 'CORRECTION', 'CORRECTED', { comment: '已更正' })).status).toBe(200);
+    await eventually(async () => (await catalogEntry(resource)).version === 2 && true, 'the corrected entry');
+  });
+
+  it("provider scope, refused: the mark shows the provider's decision before the objector is informed", async () => {
+    const resource = await testResource(db, 'zrzyj', 'UNCONDITIONAL');
+    const filed = await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(objection(resource))
+      .expect(201);
+    const no: string = filed.body.objectionNo;
+    expect((await complete('dsj.reviewer', no, 'MARK_DISPUTED', 'MARK')).status).toBe(200);
+    expect((await complete('dsj.reviewer', no, 'DETERMINE_SCOPE', 'FORWARD')).status).toBe(200);
+    expect(
+      (await complete('zrzyj.reviewer', no, 'PROVIDER_DECISION', 'REJECT', { reasons: '登记信息与证书一致' })).status,
+    ).toBe(200);
+    const e = await eventually(async () => {
+      const x = await catalogEntry(resource);
+      return x.disputeMarks[0]?.note.includes('决定不予更正') && x;
+    }, 'the mark to show the refusal');
+    expect(e.disputeMarks[0].note).not.toContain('正在核实处理');
+    const shown = await request(app)
+      .get(`/api/objections/${no}`)
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    expect(shown.body.disputeMark.note).toContain('决定不予更正');
+  });
+
   it('a department reports a leak with grants suspended; the authority sees it, the department does its steps, closing restores the grants', async () => {
     const resource = await testResource(db, 'gaj', 'NOT_OPEN');
     const grant = await activeGrant(db, resource.id, 'ybj');

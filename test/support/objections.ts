@@ -128,6 +128,7 @@ export async function incidentRow(
     suspendGrants: boolean;
   },
 ): Promise<{ input: SecurityIncidentInput; workflowId: string }> {
+  // A public applicant (no department) reports for the authority to triage.
   const incidentNo = `AQ-T-${uniqueSuffix().toUpperCase()}`;
   const id = newId();
   const reporter = await db.user.findUniqueOrThrow({ where: { login: opts.reporterLogin } });
@@ -141,7 +142,7 @@ export async function incidentRow(
       description: '接口调用日志显示存在异常批量查询',
       resourceIds: opts.resourceIds,
       reporterUserId: reporter.id,
-      reporterDeptId: reporter.departmentId!,
+      reporterDeptId: reporter.departmentId,
       responsibleDeptId: opts.responsibleDeptId,
       suspendGrants: opts.suspendGrants,
       idempotencyKey: incidentNo,
@@ -158,6 +159,7 @@ export async function incidentRow(
       reporterUserId: reporter.id,
       reportedAtMs: opts.reportedAtMs,
       suspendGrants: opts.suspendGrants,
+      ...(reporter.departmentId === null ? { triage: true } : {}),
     },
   };
 }

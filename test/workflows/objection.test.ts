@@ -132,7 +132,7 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     ]);
   });
 
-  it('own scope, corrected: the owner corrects, the catalog version goes up once and grant holders are told', async () => {
+  it('own scope, corrected: the mark shows the decision at once, the authority corrects, the catalog version goes up once and grant holders are told', async () => {
     const resource = await testResource(db, 'scjgj');
     await activeGrant(db, resource.id, 'wjw');
     const o = await file(resource, { objector: 'rsj.staff' });
@@ -141,12 +141,21 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     await h.decide(o.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'CORRECT', {
       reasons: '原始登记材料显示确有错误',
     });
-    // The correction is the data owner's task, not the authority's.
-    await expect(
-      h.decide(o.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED', { deptId: 'scjgj' }),
-    ).rejects.toThrow(WorkflowUpdateFailedError);
-    await h.decide(o.workflowId, 'CORRECTION', 'scjgj.staff', 'CORRECTED', { comment: '已更正第3行地址' });
+    // The public mark says what was decided, before the correction is done.
+    const note = await eventually(async () => {
+      const n = (await activeMarks(resource.id))[0].note;
+      return n.includes('已决定更正') && n;
+    }, 'the mark to show the decision');
+    expect(note).not.toContain('正在核实处理');
+    // Case (一) is the authority's own scope: it corrects, not the provider's staff.
+    const correction = await h.openTask(o.workflowId, 'CORRECTION', 'dsj');
+    expect(correction.candidateRole).toBe('AUTHORITY_REVIEWER');
+    await expect(h.decide(o.workflowId, 'CORRECTION', 'scjgj.staff', 'CORRECTED', { deptId: 'dsj' })).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await h.decide(o.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED', { comment: '已更正第3行地址' });
     expect(await o.handle.result()).toEqual({ outcome: 'CORRECTED' });
+    await recordHistory('objection-own-scope-corrected', o.handle);
 
     const row = await objection(o.objectionId);
     expect(row).toMatchObject({ status: 'CLOSED', outcome: 'CORRECTED', correctedVersion: 2 });
@@ -187,6 +196,11 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     await h.decide(o.workflowId, 'PROVIDER_DECISION', 'zrzyj.reviewer', 'CORRECT', {
       reasons: '核对不动产登记簿，地址录入有误',
     });
+    // The decision shows on the public mark at once, before the authority informs the objector.
+    await eventually(
+      async () => (await activeMarks(resource.id))[0].note.includes('已决定更正'),
+      'the mark to show the decision',
+    );
     await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM', {
       comment: '提供部门将于5个工作日内完成更正',
     });
@@ -259,6 +273,13 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     await h.decide(o.workflowId, 'PROVIDER_DECISION', 'rsj.reviewer', 'REJECT', {
       reasons: '该记录不含异议人个人信息',
     });
+    // Until the objector is informed the mark shows the decision, still without the facts.
+    const decided = await eventually(async () => {
+      const m = (await activeMarks(resource.id))[0];
+      return m.note.includes('决定不予更正') && m;
+    }, 'the mark to show the decision');
+    expect(decided.note).toContain('详情不予公开');
+    expect(decided.note).not.toContain('正在核实处理');
     await h.decide(o.workflowId, 'INFORM_OBJECTOR', 'dsj.reviewer', 'INFORM');
     expect(await o.handle.result()).toEqual({ outcome: 'REJECTED' });
     expect(await objection(o.objectionId)).toMatchObject({

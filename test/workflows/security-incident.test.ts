@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Db } from '../../lib/db';
+import { completeTaskUpdate } from '../../workflows/messages';
 import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
 import { SA } from '../../workflows/search-attributes';
 import { securityIncidentWorkflow } from '../../workflows/security-incident';
@@ -17,10 +18,15 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
   let h: ProcedureHarness;
   beforeEach(() => ({ env, db, h } = suite));
 
-  async function report(resourceIds: string[], suspendGrants: boolean, responsibleDeptId = 'gaj') {
+  async function report(
+    resourceIds: string[],
+    suspendGrants: boolean,
+    responsibleDeptId = 'gaj',
+    reporterLogin = `${responsibleDeptId}.staff`,
+  ) {
     const { input, workflowId } = await incidentRow(db, {
       resourceIds,
-      reporterLogin: `${responsibleDeptId}.staff`,
+      reporterLogin,
       responsibleDeptId,
       reportedAtMs: await env.currentTimeMs(),
       suspendGrants,
@@ -35,6 +41,11 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
   }
   const grantStatus = async (id: string) => (await db.accessGrant.findUniqueOrThrow({ where: { id } })).status;
   const incident = (id: string) => db.securityIncident.findUniqueOrThrow({ where: { id } });
+  const assignedMail = async (taskId: string) =>
+    (await eventually(async () => (await renderQueuedMail(db, [`task:${taskId}:assigned`]))[0], 'the task mail')).text;
+  afterEach(() => {
+    delete process.env.CYBERSPACE_REPORT_EMAIL;
+  });
   const taskAudit = async (taskId: string) =>
     (await db.auditLog.findMany({ where: { entityType: 'Task', entityId: taskId } })).map((a) => a.action);
 
@@ -57,6 +68,12 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect((await due(remediate.id)).getTime() - remediate.createdAt.getTime()).toBe(4 * HOUR);
     expect((await due(notifyUsers.id)).getTime() - notifyUsers.createdAt.getTime()).toBe(24 * HOUR);
     expect((await due(cyberspace.id)).getTime() - cyberspace.createdAt.getTime()).toBe(1 * HOUR);
+    // The assignment mails show the hour limits (they said "办理期限：无").
+    for (const t of [remediate, notifyUsers, cyberspace]) {
+      const text = await assignedMail(t.id);
+      expect(text).not.toContain('办理期限：无');
+      expect(text).toMatch(/办理期限：\d{4}/);
+    }
     const reported = await incident(i.incidentId);
     expect(reported.authorityReportedAt).not.toBeNull();
 
@@ -99,6 +116,7 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     expect(audit).toEqual([
       'INCIDENT_REPORTED',
       'INCIDENT_GRANTS_SUSPENDED',
+      'INCIDENT_USERS_NOTICE_SENT',
       'INCIDENT_REPORT_CYBERSPACE',
       'INCIDENT_REMEDIATE',
       'INCIDENT_NOTIFY_USERS',
@@ -209,5 +227,120 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     await h.decide(first.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
     expect(await first.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
     expect(await grantStatus(g.grantId)).toBe('ACTIVE');
+  });
+
+  it('a suspension asked for by a non-owner is not applied: the provider decides within hours and only the named grants are suspended; the platform reports to 网信 itself', async () => {
+    process.env.CYBERSPACE_REPORT_EMAIL = 'report@cac.liaocheng.example';
+    const resource = await testResource(db, 'gaj', 'NOT_OPEN');
+    const a = await activeGrant(db, resource.id, 'rsj');
+    const b = await activeGrant(db, resource.id, 'wjw');
+    // The escalation of issue 12: 自来水公司 (NON_GOVERNMENT) asks to suspend 市公安局's grants.
+    const i = await report([resource.id], true, 'water');
+
+    const decide = await h.openTask(i.workflowId, 'DECIDE_SUSPENSION', 'gaj');
+    expect(decide.candidateRole).toBe('PROVIDER_REVIEWER');
+    const dueAt = await eventually(
+      async () => (await db.task.findUniqueOrThrow({ where: { id: decide.id } })).dueAt,
+      'the decision deadline',
+    );
+    expect(dueAt.getTime() - decide.createdAt.getTime()).toBe(2 * HOUR);
+    expect(await assignedMail(decide.id)).toMatch(/办理期限：\d{4}/);
+    // Nothing was suspended on the reporter's word.
+    expect(await grantStatus(a.grantId)).toBe('ACTIVE');
+    expect(await grantStatus(b.grantId)).toBe('ACTIVE');
+    expect(await db.incidentGrantSuspension.count({ where: { incidentId: i.incidentId } })).toBe(0);
+    // The reporter cannot suspend through the Update either.
+    await expect(
+      i.handle.executeUpdate(suspendIncidentGrantsUpdate, { args: [{ actor: await h.actor('water.staff') }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+
+    // The platform sent the report to the configured 网信 contact and recorded it: no department task for it.
+    const sent = await eventually(async () => {
+      const row = await incident(i.incidentId);
+      return row.cyberspaceReportTo !== null && row;
+    }, 'the platform report');
+    expect(sent.cyberspaceReportTo).toBe('report@cac.liaocheng.example');
+    expect(sent.cyberspaceReportedAt).not.toBeNull();
+    expect(sent.usersNoticeSentAt).not.toBeNull();
+    expect(sent.usersNoticeCount).toBeGreaterThanOrEqual(2);
+    const cac = await renderQueuedMail(db, [`incident:${i.incidentNo}:cyberspace-report`]);
+    expect(cac.map((m) => m.recipient)).toEqual(['report@cac.liaocheng.example']);
+    expect(cac[0].text).toContain(resource.code);
+    await h.openTask(i.workflowId, 'REMEDIATE', 'water');
+    expect(await db.task.count({ where: { workflowId: i.workflowId, step: 'REPORT_CYBERSPACE' } })).toBe(0);
+
+    // The provider suspends one named grant only; a grant id of another resource is refused.
+    const gaj = await h.actor('gaj.reviewer');
+    await expect(
+      i.handle.executeUpdate(completeTaskUpdate, {
+        args: [{ taskId: decide.id, decision: 'SUSPEND', payload: { grantIds: [] }, actor: gaj }],
+      }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await i.handle.executeUpdate(completeTaskUpdate, {
+      args: [{ taskId: decide.id, decision: 'SUSPEND', payload: { grantIds: [a.grantId] }, actor: gaj }],
+    });
+    await eventually(async () => (await grantStatus(a.grantId)) === 'SUSPENDED', 'the named grant to be suspended');
+    expect(await grantStatus(b.grantId)).toBe('ACTIVE');
+
+    for (const [step, decision] of [
+      ['REMEDIATE', 'REMEDIATED'],
+      ['NOTIFY_USERS', 'USERS_NOTIFIED'],
+    ]) {
+      await h.decide(i.workflowId, step, 'water.staff', decision, { reasons: '已处置' });
+    }
+    await h.decide(i.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '已处置完毕' });
+    expect(await i.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
+    await recordHistory('security-incident-owner-decides-suspension', i.handle);
+    expect(await grantStatus(a.grantId)).toBe('ACTIVE');
+    const actions = (
+      await db.auditLog.findMany({ where: { entityType: 'SecurityIncident', entityId: i.incidentId } })
+    ).map((x) => x.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'INCIDENT_REPORT_CYBERSPACE_SENT',
+        'INCIDENT_USERS_NOTICE_SENT',
+        'INCIDENT_SUSPENSION_DECIDED',
+        'INCIDENT_GRANTS_SUSPENDED',
+      ]),
+    );
+  });
+
+  it('a provider that does not decide in time is reminded and escalated; closing cancels its open decision and suspends nothing', async () => {
+    const resource = await testResource(db, 'zrzyj', 'NOT_OPEN');
+    const g = await activeGrant(db, resource.id, 'rsj');
+    const i = await report([resource.id], true, 'wjw');
+    const decide = await h.openTask(i.workflowId, 'DECIDE_SUSPENSION', 'zrzyj');
+    await env.sleep('5 hours');
+    await eventually(async () => (await taskAudit(decide.id)).includes('TASK_ESCALATED'), 'the escalation');
+    expect(await grantStatus(g.grantId)).toBe('ACTIVE');
+    for (const [step, decision] of [
+      ['REMEDIATE', 'REMEDIATED'],
+      ['NOTIFY_USERS', 'USERS_NOTIFIED'],
+      ['REPORT_CYBERSPACE', 'REPORTED'],
+    ]) {
+      await h.decide(i.workflowId, step, 'wjw.staff', decision, { reasons: '已处置' });
+    }
+    await h.decide(i.workflowId, 'CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', { reasons: '误报，已核实' });
+    expect(await i.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: false });
+    expect(await db.task.findUniqueOrThrow({ where: { id: decide.id } })).toMatchObject({ status: 'CANCELLED' });
+    expect(await grantStatus(g.grantId)).toBe('ACTIVE');
+  });
+
+  it("a citizen's report is triaged by the authority: dismissed, it closes with the reasons told to the citizen", async () => {
+    const resource = await testResource(db, 'rsj', 'NOT_OPEN');
+    const i = await report([resource.id], false, 'rsj', 'citizen.zhang');
+    const triage = await h.openTask(i.workflowId, 'TRIAGE_REPORT', 'dsj');
+    expect(triage.candidateRole).toBe('AUTHORITY_REVIEWER');
+    expect(await db.task.count({ where: { workflowId: i.workflowId, step: 'REMEDIATE' } })).toBe(0);
+    await expect(h.decide(i.workflowId, 'TRIAGE_REPORT', 'dsj.reviewer', 'DISMISS')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await h.decide(i.workflowId, 'TRIAGE_REPORT', 'dsj.reviewer', 'DISMISS', { reasons: '所述网页与本市政务数据无关' });
+    expect(await i.handle.result()).toEqual({ outcome: 'DISMISSED', suspendedGrants: false });
+    await recordHistory('security-incident-public-report-dismissed', i.handle);
+    expect(await incident(i.incidentId)).toMatchObject({ status: 'CLOSED' });
+    const mail = await renderQueuedMail(db, [`incident:${i.incidentNo}:closed`]);
+    expect(mail.map((m) => m.recipient)).toEqual(['citizen.zhang@liaocheng.example']);
+    expect(mail[0].text).toContain('所述网页与本市政务数据无关');
   });
 });
