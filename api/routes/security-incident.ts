@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
-import { Principal, requirePrincipal, requireRole } from '../auth';
+import { Access, authorizeSignedIn, incidentScope } from '../access';
+import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -47,12 +48,6 @@ const noParam = z.object({ no: z.string().min(1).max(64) });
 const suspendBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
 
 const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
-
-function visibleWhere(p: Principal): Prisma.SecurityIncidentWhereInput {
-  if (isAuthority(p)) return {};
-  if (!p.departmentId) return { id: '' };
-  return { OR: [{ responsibleDeptId: p.departmentId }, { reporterDeptId: p.departmentId }] };
-}
 
 function newIncidentNo(): string {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
@@ -124,7 +119,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
         );
       }
       await startIncident(deps, previous.id);
-      return res.status(200).json(await view(p, previous.incidentNo));
+      return res.status(200).json(await view(authorizeSignedIn(req, 'incidents'), previous.incidentNo));
     }
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
@@ -164,12 +159,14 @@ export function incidentsRouter(deps: ApiDeps): Router {
       }),
     ]);
     await startIncident(deps, id);
-    res.status(201).json(await view(p, incidentNo));
+    res.status(201).json(await view(authorizeSignedIn(req, 'incidents'), incidentNo));
   });
 
-  async function view(p: Principal, incidentNo: string) {
-    const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, visibleWhere(p)] } });
+  async function view(a: Access, incidentNo: string) {
+    const scope = await incidentScope(db, a);
+    const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, scope.where] } });
     if (!i) throw new AppError('NOT_FOUND', `No incident ${incidentNo}`);
+    const full = (await db.securityIncident.count({ where: { AND: [{ id: i.id }, scope.full] } })) > 0;
     const [resources, steps, suspensions, audit] = await Promise.all([
       db.dataResource.findMany({
         where: { id: { in: i.resourceIds } },
@@ -207,13 +204,26 @@ export function incidentsRouter(deps: ApiDeps): Router {
       }),
     ]);
     const { id: _id, idempotencyKey: _key, resourceIds: _ids, ...rest } = i;
+    if (!full) {
+      // A supervisor's view (督办): the procedure's facts and deadlines; no description, affected
+      // users, reasons or audit details.
+      const { description: _d, affectedUsers: _u, reporterUserId: _r, ...meta } = rest;
+      return {
+        ...meta,
+        resources,
+        steps: steps.map(({ reasons: _reasons, ...s }) => s),
+        suspensions: suspensions.map(({ grant: _g, ...s }) => s),
+        view: 'metadata',
+      };
+    }
     return { ...rest, resources, steps, suspensions, audit };
   }
 
   router.get('/api/incidents', async (req, res) => {
-    const p = requirePrincipal(req);
+    const a = authorizeSignedIn(req, 'incidents');
     const q = parse(listQuery, req.query, 'query');
-    const where: Prisma.SecurityIncidentWhereInput = { AND: [visibleWhere(p), q.status ? { status: q.status } : {}] };
+    const scope = await incidentScope(db, a);
+    const where: Prisma.SecurityIncidentWhereInput = { AND: [scope.where, q.status ? { status: q.status } : {}] };
     const [total, items] = await Promise.all([
       db.securityIncident.count({ where }),
       db.securityIncident.findMany({
@@ -237,9 +247,9 @@ export function incidentsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/incidents/:no', async (req, res) => {
-    const p = requirePrincipal(req);
+    const a = authorizeSignedIn(req, 'incidents');
     const { no } = parse(noParam, req.params, 'params');
-    res.json(await view(p, no));
+    res.json(await view(a, no));
   });
 
   router.post('/api/incidents/:no/suspend-grants', async (req, res) => {
