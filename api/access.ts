@@ -348,6 +348,14 @@ export function authorizeSignedIn(req: Request, key: AccessKey): Access & { p: P
 }
 
 const NONE = { id: { in: [] as string[] } };
+const ALL = {};
+
+/** Any of the scopes' conditions; `ALL` among them is everything (Prisma's `OR: [{}]` matches nothing). */
+function anyOf<W extends object>(parts: Array<W | null>): W {
+  const present = parts.filter((x): x is W => x !== null);
+  if (present.some((x) => x === ALL)) return ALL as W;
+  return (present.length ? { OR: present } : NONE) as W;
+}
 
 /** Tasks the principal's department and roles are candidates for. */
 function taskOf(p: Principal): Prisma.TaskWhereInput {
@@ -377,7 +385,7 @@ export function applicationScope(a: Access): {
   const p = a.p;
   const part = (scope: Scope): Prisma.ApplicationWhereInput | null => {
     if (!a.scopes.has(scope) || !p) return null;
-    if (scope === 'all') return {};
+    if (scope === 'all') return ALL;
     if (!p.departmentId) return null;
     if (scope === 'ownDepartment') return { applicantDeptId: p.departmentId };
     if (scope === 'provider') return { resources: { some: { resource: { providerId: p.departmentId } } } };
@@ -385,12 +393,7 @@ export function applicationScope(a: Access): {
     return null;
   };
   const scopes = [...a.scopes];
-  const any = scopes.map(part).filter((x): x is Prisma.ApplicationWhereInput => x !== null);
-  const full = scopes
-    .filter((s) => a.full(s))
-    .map(part)
-    .filter((x): x is Prisma.ApplicationWhereInput => x !== null);
-  return { where: any.length ? { OR: any } : NONE, full: full.length ? { OR: full } : NONE };
+  return { where: anyOf(scopes.map(part)), full: anyOf(scopes.filter((s) => a.full(s)).map(part)) };
 }
 
 /** Objections within the principal's scopes; `full`: those whose facts and evidence it sees. */
@@ -402,7 +405,7 @@ export async function objectionScope(
   const assigned = a.scopes.has('assigned') && p ? await assignedWorkflows(db, p, 'OBJECTION') : [];
   const part = (scope: Scope): Prisma.ObjectionWhereInput | null => {
     if (!a.scopes.has(scope) || !p) return null;
-    if (scope === 'all') return {};
+    if (scope === 'all') return ALL;
     if (scope === 'nonConfidential') return { confidential: false };
     if (scope === 'own') return { objectorUserId: p.userId };
     // A task of the objection: the provider once the authority has forwarded it to them.
@@ -410,12 +413,7 @@ export async function objectionScope(
     return null;
   };
   const scopes = [...a.scopes];
-  const any = scopes.map(part).filter((x): x is Prisma.ObjectionWhereInput => x !== null);
-  const full = scopes
-    .filter((s) => a.full(s))
-    .map(part)
-    .filter((x): x is Prisma.ObjectionWhereInput => x !== null);
-  return { where: any.length ? { OR: any } : NONE, full: full.length ? { OR: full } : NONE };
+  return { where: anyOf(scopes.map(part)), full: anyOf(scopes.filter((s) => a.full(s)).map(part)) };
 }
 
 /** Incidents within the principal's scopes (provider: of an affected resource). */
@@ -427,7 +425,7 @@ export async function incidentScope(
   const parts = new Map<Scope, Prisma.SecurityIncidentWhereInput>();
   for (const scope of a.scopes) {
     if (!p) continue;
-    if (scope === 'all') parts.set(scope, {});
+    if (scope === 'all') parts.set(scope, ALL);
     else if (!p.departmentId) continue;
     else if (scope === 'ownDepartment')
       parts.set(scope, { OR: [{ responsibleDeptId: p.departmentId }, { reporterDeptId: p.departmentId }] });
@@ -437,9 +435,10 @@ export async function incidentScope(
     } else if (scope === 'assigned')
       parts.set(scope, { workflowId: { in: await assignedWorkflows(db, p, 'SECURITY_INCIDENT') } });
   }
-  const any = [...parts.values()];
-  const full = [...parts.entries()].filter(([s]) => a.full(s)).map(([, w]) => w);
-  return { where: any.length ? { OR: any } : NONE, full: full.length ? { OR: full } : NONE };
+  return {
+    where: anyOf([...parts.values()]),
+    full: anyOf([...parts.entries()].filter(([s]) => a.full(s)).map(([, w]) => w)),
+  };
 }
 
 /** Every operation of the matrix, "METHOD /path", for the test and the README. */

@@ -95,8 +95,8 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   /** Authorisations within the caller's grants: the authority all, an operator its own, a provider those on its data. */
   async function visibleWhere(req: Request): Promise<Prisma.AuthorizationWhereInput> {
     const a = authorizeSignedIn(req, 'authorizations');
+    if (a.scopes.has('all')) return {};
     const or: Prisma.AuthorizationWhereInput[] = [];
-    if (a.scopes.has('all')) or.push({});
     if (a.scopes.has('own') && a.p.publicApplicantId) or.push({ operatorId: a.p.publicApplicantId });
     if (a.scopes.has('provider') && a.p.departmentId) {
       const provided = await db.dataResource.findMany({
