@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { newId } from '../../lib/ids';
 import { withdrawUpdate } from '../../workflows/messages';
-import { Principal, requirePrincipal, requireRole } from '../auth';
+import type { Prisma } from '../../generated/prisma/client';
+import { applicationScope, authorizeSignedIn } from '../access';
+import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -97,7 +99,8 @@ export function applicationsRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/applications',
-    summary: "The signed-in department's applications",
+    summary:
+      "Applications the caller may read (README access matrix): its department's, those on its resources, those it has a task of; supervisors see metadata only",
     tags: ['applications'],
     auth: 'required',
     query: listQuery,
@@ -281,30 +284,30 @@ export function applicationsRouter(deps: ApiDeps): Router {
     };
   }
 
-  /** Applicant department, the providers of its resources, the authority and supervisors may read it. */
-  function canRead(
-    p: Principal,
-    app: { applicantDeptId: string | null; resources: Array<{ resource: { providerId: string } }> },
-  ): boolean {
-    if (p.roles.includes('SUPERVISOR') || p.departmentKind === 'AUTHORITY') return true;
-    if (!p.departmentId) return false;
-    return (
-      app.applicantDeptId === p.departmentId || app.resources.some((r) => r.resource.providerId === p.departmentId)
-    );
+  /** What a supervisor sees (督办): the procedure's facts and deadlines, no purpose, reasons, parties or data. */
+  function metadataView(view: Awaited<ReturnType<typeof applicationView>>) {
+    return {
+      applicationNo: view.applicationNo,
+      procedure: view.procedure,
+      status: view.status,
+      applicantDept: view.applicantDept,
+      submittedAt: view.submittedAt,
+      decidedAt: view.decidedAt,
+      resources: view.resources.map((r) => ({ code: r.code, name: r.name, providerId: r.providerId })),
+      tasks: view.tasks.map(({ reasons: _r, ...t }) => t),
+      timeline: view.timeline.map((e) => ({ kind: e.kind, at: e.at })),
+      view: 'metadata' as const,
+    };
   }
 
+  // Every application the caller's grants reach (ACCESS_MATRIX.applications): its department's own,
+  // those on its resources, those it holds a task of; the authority's reviewers all; supervisors all, as metadata.
   router.get('/api/applications', async (req, res) => {
-    const p = requirePrincipal(req);
-    if (!p.departmentId) throw new AppError('FORBIDDEN', 'Only department accounts have share applications');
+    const a = authorizeSignedIn(req, 'applications');
     const q = parse(listQuery, req.query, 'query');
-    const where = {
-      applicantDeptId: p.departmentId,
-      status: q.status,
-      procedure: {
-        in: ['UNCONDITIONAL_SHARE', 'CONDITIONAL_SHARE'] as ('UNCONDITIONAL_SHARE' | 'CONDITIONAL_SHARE')[],
-      },
-    };
-    const [total, items] = await Promise.all([
+    const scope = applicationScope(a);
+    const where: Prisma.ApplicationWhereInput = { AND: [scope.where, q.status ? { status: q.status } : {}] };
+    const [total, rows] = await Promise.all([
       db.application.count({ where }),
       db.application.findMany({
         where,
@@ -312,6 +315,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
         skip: (q.page - 1) * q.pageSize,
         take: q.pageSize,
         select: {
+          id: true,
           applicationNo: true,
           procedure: true,
           status: true,
@@ -322,29 +326,40 @@ export function applicationsRouter(deps: ApiDeps): Router {
         },
       }),
     ]);
+    const full = new Set(
+      (
+        await db.application.findMany({
+          where: { AND: [scope.full, { id: { in: rows.map((r) => r.id) } }] },
+          select: { id: true },
+        })
+      ).map((r) => r.id),
+    );
+    const items = rows.map(({ id, purpose, outcomeReasons, ...r }) =>
+      full.has(id) ? { ...r, purpose, outcomeReasons } : { ...r, view: 'metadata' as const },
+    );
     res.json({ items, page: q.page, pageSize: q.pageSize, total });
   });
 
   router.get('/api/applications/:no', async (req, res) => {
-    const p = requirePrincipal(req);
+    const a = authorizeSignedIn(req, 'applications');
     const { no } = parse(noParam, req.params, 'params');
-    const app = await db.application.findUnique({
-      where: { applicationNo: no },
-      include: { resources: { include: { resource: { select: { providerId: true } } } } },
-    });
+    const scope = applicationScope(a);
+    const app = await db.application.findFirst({ where: { AND: [{ applicationNo: no }, scope.where] } });
+    // An application outside the caller's scopes does not exist for them.
     if (!app) throw new AppError('NOT_FOUND', `No application ${no}`);
-    if (!canRead(p, app)) throw new AppError('FORBIDDEN', `Application ${no} belongs to another department`);
-    res.json(await applicationView(app.id));
+    const full = await db.application.count({ where: { AND: [{ id: app.id }, scope.full] } });
+    const view = await applicationView(app.id);
+    res.json(full ? view : metadataView(view));
   });
 
   router.post('/api/applications/:no/withdraw', async (req, res) => {
     const p = requireRole(req, 'DEPT_STAFF');
     const { no } = parse(noParam, req.params, 'params');
-    const body = parse(withdrawBody, req.body, 'body');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
     if (!app) throw new AppError('NOT_FOUND', `No application ${no}`);
     if (app.applicantDeptId !== p.departmentId)
       throw new AppError('FORBIDDEN', `Only the applicant department may withdraw ${no}`);
+    const body = parse(withdrawBody, req.body, 'body');
     if (app.procedure !== 'CONDITIONAL_SHARE')
       throw new AppError('CONFLICT', `Application ${no} has no open procedure to withdraw`);
     if (['APPROVED', 'REFUSED', 'WITHDRAWN', 'EXPIRED'].includes(app.status))

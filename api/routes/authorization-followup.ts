@@ -8,6 +8,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import { changeAuthorizationUpdate, submitUseReportUpdate } from '../../workflows/tender-messages';
+import { authorizeSignedIn } from '../access';
 import { requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
@@ -15,7 +16,7 @@ import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { paginationQuery } from './catalog';
-import { isAuthority, requireAuthority, staffActor } from './tender';
+import { requireAuthority, staffActor } from './tender';
 
 const listQuery = z
   .object({ status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(), ...paginationQuery })
@@ -57,7 +58,8 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/authorizations',
-    summary: 'Authorisations awarded by tender with their report duties (authority: all; operator: its own)',
+    summary:
+      'Authorisations awarded by tender with their report duties (authority: all; operator: its own; provider: those on its data)',
     tags: tag,
     auth: 'required',
     query: listQuery,
@@ -90,12 +92,29 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   }
   const router = Router();
 
+  /** Authorisations within the caller's grants: the authority all, an operator its own, a provider those on its data. */
+  async function visibleWhere(req: Request): Promise<Prisma.AuthorizationWhereInput> {
+    const a = authorizeSignedIn(req, 'authorizations');
+    if (a.scopes.has('all')) return {};
+    const or: Prisma.AuthorizationWhereInput[] = [];
+    if (a.scopes.has('own') && a.p.publicApplicantId) or.push({ operatorId: a.p.publicApplicantId });
+    if (a.scopes.has('provider') && a.p.departmentId) {
+      const provided = await db.dataResource.findMany({
+        where: { providerId: a.p.departmentId },
+        select: { id: true },
+      });
+      or.push({ resourceIds: { hasSome: provided.map((r) => r.id) } });
+    }
+    return { OR: or };
+  }
+
   async function loadVisible(req: Request) {
     const p = requirePrincipal(req);
     const { no } = parse(noParam, req.params, 'params');
-    const auth = await db.authorization.findUnique({ where: { authorizationNo: no } });
-    if (!auth || (!isAuthority(p) && p.publicApplicantId !== auth.operatorId))
-      throw new AppError('NOT_FOUND', `No authorisation ${no}`);
+    const auth = await db.authorization.findFirst({
+      where: { AND: [{ authorizationNo: no }, await visibleWhere(req)] },
+    });
+    if (!auth) throw new AppError('NOT_FOUND', `No authorisation ${no}`);
     return { p, auth };
   }
 
@@ -147,14 +166,10 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/authorizations', async (req, res) => {
-    const p = requirePrincipal(req);
+    const visible = await visibleWhere(req);
     const q = parse(listQuery, req.query, 'query');
-    if (!isAuthority(p) && !p.publicApplicantId)
-      throw new AppError('FORBIDDEN', 'Only the data authority and operators see authorisations');
     const where: Prisma.AuthorizationWhereInput = {
-      authorizationNo: { not: null },
-      status: q.status,
-      ...(isAuthority(p) ? {} : { operatorId: p.publicApplicantId! }),
+      AND: [visible, { authorizationNo: { not: null }, status: q.status }],
     };
     const [total, rows] = await Promise.all([
       db.authorization.count({ where }),
@@ -177,10 +192,10 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   router.post('/api/authorizations/:no/reports/:reportId', async (req, res) => {
     const p = requirePrincipal(req);
     const { no, reportId } = parse(reportParams, req.params, 'params');
-    const body = parse(reportBody, req.body, 'body');
     const auth = await db.authorization.findUnique({ where: { authorizationNo: no } });
     if (!auth || p.publicApplicantId !== auth.operatorId)
       throw new AppError('FORBIDDEN', 'Only the authorised operator files its reports');
+    const body = parse(reportBody, req.body, 'body');
     const report = await db.authorizationReport.findFirst({ where: { id: reportId, authorizationId: auth.id } });
     if (!report) throw new AppError('NOT_FOUND', `No report ${reportId} for authorisation ${no}`);
     if (!report.workflowId || report.status === 'SCHEDULED')

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { requirePrincipal } from '../auth';
+import { authorize } from '../access';
 import { parse } from '../errors';
 import { documented } from '../openapi';
 
@@ -23,14 +23,15 @@ export function catalogRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/catalog',
-    summary: 'Catalog entries (政务信息资源目录), filtered and paginated',
+    summary: 'Catalog entries (政务信息资源目录), filtered and paginated; department accounts only',
     tags: ['catalog'],
     auth: 'required',
     query: catalogQuery,
   });
   const router = Router();
   router.get('/api/catalog', async (req, res) => {
-    requirePrincipal(req);
+    // Department accounts only: the public sees the open catalogue (GET /api/open/catalog).
+    authorize(req, 'catalog');
     const q = parse(catalogQuery, req.query, 'query');
     const where = { providerId: q.provider, shareClass: q.shareClass, openClass: q.openClass };
     const [total, rows] = await Promise.all([

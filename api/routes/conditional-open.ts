@@ -658,10 +658,10 @@ export function openDataRouter(deps: ApiDeps): Router {
   router.post('/api/open/authorizations/:id/use-reports', async (req, res) => {
     const p = requirePublicApplicant(req);
     const { id } = parse(idParam, req.params, 'params');
-    const body = parse(useReportBody, req.body, 'body');
     const authorization = await db.authorization.findUnique({ where: { id } });
     if (!authorization || authorization.operatorId !== p.publicApplicantId)
       throw new AppError('NOT_FOUND', `No authorisation ${id} of yours`);
+    const body = parse(useReportBody, req.body, 'body');
     if (authorization.tenderId)
       throw new AppError('CONFLICT', `Authorisation ${id} was awarded by tender: report through its tender follow-up`);
     const same = (r: { summary: string; securityIncidents: string | null }) =>

@@ -183,12 +183,12 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
   router.post('/api/non-government-applications/:no/withdraw', async (req, res) => {
     const p = requireNonGovernmentStaff(req);
     const { no } = parse(noParam, req.params, 'params');
-    const body = parse(withdrawBody, req.body, 'body');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
     if (!app || app.procedure !== 'NON_GOVERNMENT_ACCESS')
       throw new AppError('NOT_FOUND', `No non-government application ${no}`);
     if (app.applicantDeptId !== p.departmentId)
       throw new AppError('FORBIDDEN', `Only the applicant unit may withdraw ${no}`);
+    const body = parse(withdrawBody, req.body, 'body');
     const client = await temporalClient(deps);
     await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
       c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {

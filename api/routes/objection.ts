@@ -1,8 +1,9 @@
 /**
  * Objections (异议, Art. 33): anyone signed in — a public applicant or a department — files an
  * objection against a catalog entry, attaches evidence, and follows its progress under the
- * objection number. Trade-secret and privacy objections are visible only to the objector,
- * the data authority and the provider (个人信息保护法), never in listings for anyone else.
+ * objection number. Facts and evidence are read only by the objector, the authority's reviewers and
+ * a department holding a task of it (the provider it is forwarded to); trade-secret and privacy
+ * objections are not even listed for anyone else but supervisors, who see metadata (api/access.ts).
  * The steps themselves are inbox tasks decided through the generic task API.
  */
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
+import { Access, authorizeSignedIn, objectionScope } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
@@ -123,25 +125,6 @@ function newObjectionNo(): string {
   return `YY-${day}-${newId().slice(0, 8).toUpperCase()}`;
 }
 
-const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
-
-/** What the principal may list: everything for the authority; otherwise public ones, their own, and those about their data. */
-function visibleWhere(p: Principal): Prisma.ObjectionWhereInput {
-  if (isAuthority(p)) return {};
-  const or: Prisma.ObjectionWhereInput[] = [{ confidential: false }, { objectorUserId: p.userId }];
-  if (p.departmentId) or.push({ resource: { providerId: p.departmentId } });
-  return { OR: or };
-}
-
-/** The objector, the authority and the provider see the facts, the evidence and every step. */
-function isParty(p: Principal, o: { objectorUserId: string; resource: { providerId: string } }): boolean {
-  return (
-    isAuthority(p) ||
-    o.objectorUserId === p.userId ||
-    (p.departmentId !== null && p.departmentId === o.resource.providerId)
-  );
-}
-
 export function objectionsRouter(deps: ApiDeps): Router {
   const { db } = deps;
   documented({
@@ -199,6 +182,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/api/objections', async (req, res) => {
+    const a = authorizeSignedIn(req, 'objections');
     const p = requirePrincipal(req);
     if (!p.roles.includes('PUBLIC_APPLICANT') && !p.departmentId)
       throw new AppError('FORBIDDEN', 'Objections are filed by public applicants or department staff');
@@ -272,7 +256,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
       throw err;
     }
     await startObjection(deps, id);
-    res.status(201).json(await view(p, objectionNo));
+    res.status(201).json(await view(a, objectionNo));
 
     async function resumeFiling(objectionId: string, b: z.infer<typeof fileBody>) {
       const o = await db.objection.findUniqueOrThrow({ where: { id: objectionId }, include: { resource: true } });
@@ -288,22 +272,26 @@ export function objectionsRouter(deps: ApiDeps): Router {
         );
       }
       await startObjection(deps, o.id);
-      return view(p, o.objectionNo);
+      return view(a, o.objectionNo);
     }
   });
 
-  async function load(p: Principal, objectionNo: string) {
+  /** The objection if the caller's grants reach it, and whether they show its facts and evidence. */
+  async function load(a: Access, objectionNo: string) {
+    const scope = await objectionScope(db, a);
     const o = await db.objection.findFirst({
-      where: { AND: [{ objectionNo }, visibleWhere(p)] },
+      where: { AND: [{ objectionNo }, scope.where] },
       include: { resource: { include: { provider: { select: { id: true, name: true } } } } },
     });
     // A confidential objection someone may not see does not exist for them.
     if (!o) throw new AppError('NOT_FOUND', `No objection ${objectionNo}`);
-    return o;
+    const evidence = (await db.objection.count({ where: { AND: [{ id: o.id }, scope.full] } })) > 0;
+    return { ...o, evidence };
   }
 
-  async function view(p: Principal, objectionNo: string) {
-    const o = await load(p, objectionNo);
+  async function view(a: Access & { p: Principal }, objectionNo: string) {
+    const p = a.p;
+    const o = await load(a, objectionNo);
     const base = {
       objectionNo: o.objectionNo,
       kind: o.kind,
@@ -327,7 +315,8 @@ export function objectionsRouter(deps: ApiDeps): Router {
         select: { note: true, markedAt: true, clearedAt: true },
       }),
     };
-    if (!isParty(p, o)) return base;
+    // Metadata only (the public's view of an ordinary objection, a supervisor's of any): no reasons either.
+    if (!o.evidence) return o.confidential ? { ...base, outcomeReasons: undefined, view: 'metadata' } : base;
     const [objector, attachments, steps] = await Promise.all([
       db.user.findUnique({ where: { id: o.objectorUserId }, select: { displayName: true } }),
       db.attachment.findMany({
@@ -366,11 +355,12 @@ export function objectionsRouter(deps: ApiDeps): Router {
   }
 
   router.get('/api/objections', async (req, res) => {
-    const p = requirePrincipal(req);
+    const a = authorizeSignedIn(req, 'objections');
+    const p = a.p;
     const q = parse(listQuery, req.query, 'query');
     const where: Prisma.ObjectionWhereInput = {
       AND: [
-        visibleWhere(p),
+        (await objectionScope(db, a)).where,
         q.resource ? { resource: { code: q.resource } } : {},
         q.status ? { status: q.status } : {},
         q.mine ? { objectorUserId: p.userId } : {},
@@ -401,9 +391,9 @@ export function objectionsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/objections/:no', async (req, res) => {
-    const p = requirePrincipal(req);
+    const a = authorizeSignedIn(req, 'objections');
     const { no } = parse(noParam, req.params, 'params');
-    res.json(await view(p, no));
+    res.json(await view(a, no));
   });
 
   const rejectUnsupportedType: express.RequestHandler = (req, _res, next) => {
@@ -425,11 +415,11 @@ export function objectionsRouter(deps: ApiDeps): Router {
     rejectUnsupportedType,
     express.raw({ type: Object.keys(SIGNATURES), limit: ATTACHMENT_MAX_BYTES }),
     async (req, res) => {
-      const p = requirePrincipal(req);
+      const { p } = authorizeSignedIn(req, 'objectionAttach');
       const { no } = parse(noParam, req.params, 'params');
-      const { fileName } = parse(uploadQuery, req.query, 'query');
-      const o = await load(p, no);
+      const o = await load(authorizeSignedIn(req, 'objections'), no);
       if (o.objectorUserId !== p.userId) throw new AppError('FORBIDDEN', 'Only the objector may add evidence');
+      const { fileName } = parse(uploadQuery, req.query, 'query');
       if (o.status === 'CLOSED') throw new AppError('OBJECTION_CLOSED', `Objection ${no} is closed`);
       const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const a = checkAttachment(fileName, req.headers['content-type'] ?? '', content, 'body');
@@ -457,10 +447,10 @@ export function objectionsRouter(deps: ApiDeps): Router {
   );
 
   router.get('/api/objections/:no/attachments/:id', async (req, res) => {
-    const p = requirePrincipal(req);
+    authorizeSignedIn(req, 'objectionEvidence');
     const { no, id } = parse(attachmentParams, req.params, 'params');
-    const o = await load(p, no);
-    const a = isParty(p, o) ? await db.attachment.findFirst({ where: { id, objectionId: o.id } }) : null;
+    const o = await load(authorizeSignedIn(req, 'objections'), no);
+    const a = o.evidence ? await db.attachment.findFirst({ where: { id, objectionId: o.id } }) : null;
     if (!a) throw new AppError('NOT_FOUND', `No attachment ${id} on objection ${no}`);
     res.setHeader('Content-Type', a.mediaType);
     res.setHeader('X-Content-Type-Options', 'nosniff');

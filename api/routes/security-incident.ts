@@ -14,7 +14,8 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
-import { Principal, requirePrincipal, requireRole } from '../auth';
+import { Access, authorizeSignedIn, incidentScope } from '../access';
+import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -87,23 +88,6 @@ const suspensionDecisionBody = z
   });
 
 const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
-
-/**
- * The authority sees every incident; a department those it reported, owes or whose data it
- * provides (it decides suspensions on them); a citizen or company the ones it reported.
- */
-async function visibleWhere(db: ApiDeps['db'], p: Principal): Promise<Prisma.SecurityIncidentWhereInput> {
-  if (isAuthority(p)) return {};
-  if (!p.departmentId) return { reporterUserId: p.userId };
-  const own = await db.dataResource.findMany({ where: { providerId: p.departmentId }, select: { id: true } });
-  return {
-    OR: [
-      { responsibleDeptId: p.departmentId },
-      { reporterDeptId: p.departmentId },
-      { resourceIds: { hasSome: own.map((r) => r.id) } },
-    ],
-  };
-}
 
 function newIncidentNo(): string {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
@@ -215,7 +199,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
         );
       }
       await startIncident(deps, previous.id);
-      return res.status(200).json(await view(p, previous.incidentNo));
+      return res.status(200).json(await view(authorizeSignedIn(req, 'incidents'), previous.incidentNo));
     }
     const resources = await db.dataResource.findMany({
       where: { code: { in: body.resourceCodes } },
@@ -266,12 +250,14 @@ export function incidentsRouter(deps: ApiDeps): Router {
       }),
     ]);
     await startIncident(deps, id);
-    res.status(201).json(await view(p, incidentNo));
+    res.status(201).json(await view(authorizeSignedIn(req, 'incidents'), incidentNo));
   });
 
-  async function view(p: Principal, incidentNo: string) {
-    const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, await visibleWhere(db, p)] } });
+  async function view(a: Access, incidentNo: string) {
+    const scope = await incidentScope(db, a);
+    const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, scope.where] } });
     if (!i) throw new AppError('NOT_FOUND', `No incident ${incidentNo}`);
+    const p = a.p!;
     if (!p.departmentId) {
       // A citizen or company follows its report; the handling inside the administration is not theirs to read.
       return {
@@ -285,6 +271,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
         conclusion: i.conclusion,
       };
     }
+    const full = (await db.securityIncident.count({ where: { AND: [{ id: i.id }, scope.full] } })) > 0;
     const [resources, steps, suspensions, audit] = await Promise.all([
       db.dataResource.findMany({
         where: { id: { in: i.resourceIds } },
@@ -337,6 +324,19 @@ export function incidentsRouter(deps: ApiDeps): Router {
         })
       : [];
     const { id: _id, idempotencyKey: _key, resourceIds: _ids, ...rest } = i;
+    if (!full) {
+      // A supervisor's view (督办): the procedure's facts and deadlines; no description, affected
+      // users, reasons or audit details.
+      const { description: _d, affectedUsers: _u, reporterUserId: _r, ...meta } = rest;
+      return {
+        ...meta,
+        resources: resources.map(({ id: _r, ...r }) => r),
+        steps: steps.map(({ reasons: _reasons, ...s }) => s),
+        suspensions: suspensions.map(({ grant: _g, ...s }) => s),
+        grantsSuspended: suspensions.filter((x) => x.releasedAt === null).length,
+        view: 'metadata',
+      };
+    }
     return {
       ...rest,
       resources: resources.map(({ id: _r, ...r }) => r),
@@ -349,11 +349,10 @@ export function incidentsRouter(deps: ApiDeps): Router {
   }
 
   router.get('/api/incidents', async (req, res) => {
-    const p = requirePrincipal(req);
+    const a = authorizeSignedIn(req, 'incidents');
     const q = parse(listQuery, req.query, 'query');
-    const where: Prisma.SecurityIncidentWhereInput = {
-      AND: [await visibleWhere(db, p), q.status ? { status: q.status } : {}],
-    };
+    const scope = await incidentScope(db, a);
+    const where: Prisma.SecurityIncidentWhereInput = { AND: [scope.where, q.status ? { status: q.status } : {}] };
     const [total, items] = await Promise.all([
       db.securityIncident.count({ where }),
       db.securityIncident.findMany({
@@ -377,9 +376,9 @@ export function incidentsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/incidents/:no', async (req, res) => {
-    const p = requirePrincipal(req);
+    const a = authorizeSignedIn(req, 'incidents');
     const { no } = parse(noParam, req.params, 'params');
-    res.json(await view(p, no));
+    res.json(await view(a, no));
   });
 
   /** The incident and the resources of it on which `p` decides suspensions (all for the authority). */

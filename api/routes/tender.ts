@@ -690,7 +690,6 @@ export function tendersRouter(deps: ApiDeps): Router {
    */
   router.post('/api/tenders/:no/scores', async (req, res) => {
     const p = requirePrincipal(req);
-    const body = parse(scoresBody, req.body, 'body');
     const tender = await loadTender(req);
     const task = await db.task.findFirst({
       where: { workflowId: tender.workflowId, step: 'SCORE_BIDS', subjectRef: p.userId },
@@ -700,6 +699,7 @@ export function tendersRouter(deps: ApiDeps): Router {
         'FORBIDDEN',
         `You are not a scoring member of the evaluation committee of tender ${tender.tenderNo}`,
       );
+    const body = parse(scoresBody, req.body, 'body');
     const outcome = await decideTask(deps, p, task, {
       decision: 'SUBMIT_SCORES',
       comment: body.comment,

@@ -118,6 +118,17 @@ describe('non-government access API (Art. 22 ¶3) with real Postgres, Temporal a
           .send({ decision: 'APPROVE' })
       ).status,
     ).toBe(403);
+    // The municipal government opens the application it decides (issue 13 point 3); the unit lists its own (point 4).
+    const decided = await request(app)
+      .get(`/api/applications/${no}`)
+      .auth(tokens['szf.reviewer'], as('szf.reviewer'))
+      .expect(200);
+    expect(decided.body).toMatchObject({ applicationNo: no, procedure: 'NON_GOVERNMENT_ACCESS' });
+    const own = await request(app)
+      .get('/api/applications?pageSize=200')
+      .auth(tokens['water.staff'], as('water.staff'))
+      .expect(200);
+    expect(own.body.items.map((a: { applicationNo: string }) => a.applicationNo)).toContain(no);
     expect((await complete('szf.reviewer', no, 'GOVERNMENT_DECISION', 'APPROVE', { comment: '同意' })).status).toBe(
       200,
     );
