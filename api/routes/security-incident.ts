@@ -416,8 +416,9 @@ export function incidentsRouter(deps: ApiDeps): Router {
   router.post('/api/incidents/:no/suspend-grants', async (req, res) => {
     const p = requireRole(req, 'AUTHORITY_REVIEWER', 'PROVIDER_REVIEWER');
     const { no } = parse(noParam, req.params, 'params');
-    const body = parse(suspendBody, req.body, 'body');
+    // Who decides comes before the body: a caller outside it learns nothing from a 400.
     const { incident: i, resourceIds } = await decidableResources(p, no);
+    const body = parse(suspendBody, req.body, 'body');
     await checkGrants(no, resourceIds, body.grantIds);
     const grantKey = body.grantIds ? [...body.grantIds].sort().join(',') : 'all';
     const client = await temporalClient(deps);
@@ -440,8 +441,8 @@ export function incidentsRouter(deps: ApiDeps): Router {
   router.post('/api/incidents/:no/suspension-decision', async (req, res) => {
     const p = requireRole(req, 'PROVIDER_REVIEWER');
     const { no } = parse(noParam, req.params, 'params');
-    const body = parse(suspensionDecisionBody, req.body, 'body');
     const { incident: i, resourceIds } = await decidableResources(p, no);
+    const body = parse(suspensionDecisionBody, req.body, 'body');
     const task = await db.task.findFirst({
       where: { workflowId: i.workflowId, step: 'DECIDE_SUSPENSION', candidateDeptId: p.departmentId ?? '' },
     });
