@@ -13,6 +13,7 @@ import { newId } from '../../lib/ids';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
+import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 import { startObjection } from '../kit/starters';
 import { idempotencyKeySchema } from '../submissions';
@@ -403,7 +404,16 @@ export function objectionsRouter(deps: ApiDeps): Router {
   router.get('/api/objections/:no', async (req, res) => {
     const p = requirePrincipal(req);
     const { no } = parse(noParam, req.params, 'params');
-    res.json(await view(p, no));
+    const v = await view(p, no);
+    // A party's view holds the objector's facts and record reference (personal data: the Why of #12).
+    if ('facts' in v) {
+      const { id } = await db.objection.findUniqueOrThrow({ where: { objectionNo: no }, select: { id: true } });
+      await auditPersonalDataRead(db, req, 'Objection', id, {
+        objectionNo: no,
+        fields: ['recordRef', 'facts', 'requestedCorrection', 'objector', 'attachments'],
+      });
+    }
+    res.json(v);
   });
 
   const rejectUnsupportedType: express.RequestHandler = (req, _res, next) => {
@@ -462,6 +472,12 @@ export function objectionsRouter(deps: ApiDeps): Router {
     const o = await load(p, no);
     const a = isParty(p, o) ? await db.attachment.findFirst({ where: { id, objectionId: o.id } }) : null;
     if (!a) throw new AppError('NOT_FOUND', `No attachment ${id} on objection ${no}`);
+    await auditPersonalDataRead(db, req, 'Attachment', a.id, {
+      objectionNo: no,
+      download: true,
+      sha256: a.sha256,
+      sizeBytes: a.sizeBytes,
+    });
     res.setHeader('Content-Type', a.mediaType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.fileName)}`);
