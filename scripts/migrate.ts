@@ -12,7 +12,9 @@ async function main() {
   // The owner role (MIGRATION_DATABASE_URL); DATABASE_URL where there is no role split.
   const databaseUrl = process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL;
   if (!databaseUrl) {
-    console.error('db:migrate: MIGRATION_DATABASE_URL (or DATABASE_URL) must be set (npm start sets it for the embedded Postgres)');
+    console.error(
+      'db:migrate: MIGRATION_DATABASE_URL (or DATABASE_URL) must be set (npm start sets it for the embedded Postgres)',
+    );
     process.exit(2);
   }
   const usePrismaCli =
