@@ -11,11 +11,15 @@
  * - a refused request (401, 403), a read of personal data and an export are in the trail.
  */
 import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { verifyAuditChain } from '../../lib/audit-chain';
-import type { Db } from '../../lib/db';
+import { createDb, type Db } from '../../lib/db';
+import { provisionRoles } from '../../lib/db-roles';
+import { migrate, MIGRATIONS_DIR } from '../../lib/migrator';
 import { testApp, testDb, uniqueSuffix } from '../support/env';
 import { signedIn } from '../support/http';
 
@@ -397,6 +401,70 @@ describe('the audit trail', () => {
         `/api/audit?action=AUDIT_READ&actor=${await userId('dsj.auditor')}&limit=1`,
       );
       expect(res.body.items[0]).toMatchObject({ details: { filters: { entityId: `nothing-${suffix}` }, returned: 0 } });
+    });
+  });
+
+  describe('an installation from before the split', () => {
+    it('is taken over: the owner gets every object, the migration chains the old audit rows', async () => {
+      const name = `upgrade_${suffix}`;
+      await asSuperuser.query(`CREATE DATABASE "${name}"`);
+      const at = (url: string) => {
+        const u = new URL(url);
+        u.pathname = `/${name}`;
+        return u.toString();
+      };
+      // As npm start did before #12: every migration up to the audit chain, as the superuser.
+      const before = mkdtempSync(path.join(tmpdir(), 'migrations-'));
+      try {
+        for (const m of readdirSync(MIGRATIONS_DIR).filter((n) => /^\d{14}_/.test(n) && n < '20261201130000'))
+          cpSync(path.join(MIGRATIONS_DIR, m), path.join(before, m), { recursive: true });
+        await migrate(at(process.env.TEST_ADMIN_DATABASE_URL!), { dir: before });
+      } finally {
+        rmSync(before, { recursive: true, force: true });
+      }
+      const old = await connect(at(process.env.TEST_ADMIN_DATABASE_URL!));
+      try {
+        for (const i of [1, 2, 3])
+          await old.query(
+            `INSERT INTO audit_log (audit_key, at, actor, action, entity_type, entity_id, details)
+             VALUES ($1, $2, 'u1', 'OLD', 'Test', 'x', $3)`,
+            [`old-${i}`, `2026-11-2${i}T08:00:00.12${i}Z`, JSON.stringify({ i, note: '旧记录' })],
+          );
+        // The role split, then the rest of the migrations as the owner.
+        await provisionRoles(at(process.env.TEST_ADMIN_DATABASE_URL!), {
+          ownerRole: new URL(process.env.MIGRATION_DATABASE_URL!).username,
+          ownerPassword: '',
+          appRole: new URL(process.env.DATABASE_URL!).username,
+          appPassword: '',
+        });
+        const applied = await migrate(at(process.env.MIGRATION_DATABASE_URL!));
+        expect(applied.applied).toContain('20261201130000_audit_chain');
+        const { rows } = await old.query(
+          `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+           WHERE ns.nspname = 'public' AND c.relkind IN ('r', 'S') AND pg_get_userbyid(c.relowner) <> $1`,
+          [new URL(process.env.MIGRATION_DATABASE_URL!).username],
+        );
+        expect(rows[0].n).toBe(0);
+      } finally {
+        await old.end();
+      }
+      const upgraded = createDb(at(process.env.DATABASE_URL!));
+      try {
+        const rows = await upgraded.auditLog.findMany({ orderBy: { seq: 'asc' } });
+        expect(rows.map((r) => [r.seq, r.auditKey, r.at.toISOString()])).toEqual([
+          [1n, 'old-1', '2026-11-21T08:00:00.121Z'],
+          [2n, 'old-2', '2026-11-22T08:00:00.122Z'],
+          [3n, 'old-3', '2026-11-23T08:00:00.123Z'],
+        ]);
+        expect(await verifyAuditChain(upgraded)).toMatchObject({ ok: true, rowsChecked: 3 });
+        await upgraded.auditLog.create({
+          data: { auditKey: 'new-1', actor: 'u1', action: 'NEW', entityType: 'Test', entityId: 'x' },
+        });
+        expect(await verifyAuditChain(upgraded)).toMatchObject({ ok: true, rowsChecked: 4 });
+        await expect(upgraded.$executeRawUnsafe('TRUNCATE audit_log')).rejects.toThrow(/permission denied/);
+      } finally {
+        await upgraded.$disconnect();
+      }
     });
   });
 });
