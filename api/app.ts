@@ -16,6 +16,7 @@ import { pathHygiene, textHygiene } from './kit/text-hygiene';
 import { openApiDocument } from './openapi';
 import { calendarRouter } from './routes/calendar';
 import { applicationsRouter } from './routes/applications';
+import { auditRouter } from './routes/audit';
 import { catalogRouter } from './routes/catalog';
 import { departmentsRouter } from './routes/departments';
 import { authRouter } from './routes/auth';
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(objectionsRouter(deps), incidentsRouter(deps));
   app.use(tendersRouter(deps), authorizationsRouter(deps));
   app.use(supervisionRouter(deps), evaluationRouter(deps));
+  app.use(auditRouter(deps));
 
   // Off in production unless API_DOCS=true: the interactive console is for development and review.
   if (deps.config.API_DOCS !== undefined ? deps.config.API_DOCS === 'true' : deps.config.NODE_ENV !== 'production') {
@@ -92,6 +94,6 @@ export function createApp(deps: ApiDeps): Express {
   }
 
   app.use(notFoundHandler);
-  app.use(errorHandler());
+  app.use(errorHandler(deps.db));
   return app;
 }

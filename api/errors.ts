@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { ERROR_STATUS, ErrorCode } from '../domain/error-codes';
+import type { Db } from '../lib/db';
+import { auditDenied } from './kit/audit';
 
 export interface FieldProblem {
   path: string;
@@ -73,8 +75,13 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
-export function errorHandler(): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
+/**
+ * The one place every refused request passes: with a database, a 401 or 403 is recorded in the
+ * audit trail (actor if known, method, path, status, code) before it is answered. A record that
+ * cannot be written is logged at error level and the refusal is answered all the same.
+ */
+export function errorHandler(db?: Db): ErrorRequestHandler {
+  return async (err: unknown, req, res, _next) => {
     let appError: AppError;
     if (err instanceof AppError) {
       appError = err;
@@ -99,6 +106,11 @@ export function errorHandler(): ErrorRequestHandler {
     }
     if (appError.status >= 500 && appError.code !== 'INTERNAL')
       req.log?.warn({ code: appError.code }, appError.message);
+    if (db && (appError.status === 401 || appError.status === 403)) {
+      await auditDenied(db, req, appError.status, appError.code).catch((auditErr: unknown) =>
+        req.log?.error({ err: auditErr }, 'could not record the refused request in the audit trail'),
+      );
+    }
     res.status(appError.status).json({
       error: { code: appError.code, message: appError.message, details: appError.details, requestId: req.id },
     });

@@ -18,6 +18,9 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalUrl,
+  // The owner role that migrations and the seed run as (scripts/migrate.ts, prisma/seed.ts,
+  // npm start); the API and the worker never use it.
+  MIGRATION_DATABASE_URL: optionalUrl,
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('gov-data'),

@@ -40,6 +40,21 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
 
+// Default privileges (prisma/roles.sql) grant every new table to the app role; the record of
+// migrations is the owner's alone, so every other role keeps at most SELECT on it.
+const PROTECT_MIGRATIONS_TABLE = `
+DO $$
+DECLARE g RECORD;
+BEGIN
+  FOR g IN SELECT DISTINCT a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+           WHERE c.oid = '"_prisma_migrations"'::regclass AND a.grantee <> c.relowner AND a.privilege_type <> 'SELECT'
+  LOOP
+    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "_prisma_migrations" FROM %s',
+      CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END);
+  END LOOP;
+END;
+$$`;
+
 // Any constant works; it only has to be the same for every migrator process.
 const MIGRATION_LOCK_KEY = 72707369;
 
@@ -62,6 +77,7 @@ export async function migrate(
     // Two processes starting at once (API and worker) must not both apply a migration.
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(CREATE_MIGRATIONS_TABLE);
+    await client.query(PROTECT_MIGRATIONS_TABLE);
     const { rows } = await client.query<{
       migration_name: string;
       checksum: string;

@@ -99,6 +99,8 @@ export const users: SeedUser[] = [
   },
   { login: 'dsj.head', displayName: '大数据局局长 赵敏', departmentId: 'dsj', roles: ['DEPT_HEAD'] },
   { login: 'dsj.supervisor', displayName: '督办员 孙磊', departmentId: 'dsj', roles: ['SUPERVISOR'] },
+  // Reads and verifies the audit trail (GET /api/audit, /api/audit/verify) and nothing else.
+  { login: 'dsj.auditor', displayName: '安全审计员 冯洁', departmentId: 'dsj', roles: ['AUDITOR'] },
   { login: 'dsj.evaluator1', displayName: '评审专家 周一', departmentId: 'dsj', roles: ['EVALUATOR'] },
   { login: 'dsj.evaluator2', displayName: '评审专家 吴二', departmentId: 'dsj', roles: ['EVALUATOR'] },
   { login: 'dsj.evaluator3', displayName: '评审专家 郑三', departmentId: 'dsj', roles: ['EVALUATOR'] },

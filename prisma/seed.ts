@@ -72,9 +72,10 @@ export async function seed(db: Db, log: (line: string) => void = () => undefined
 }
 
 if (require.main === module) {
-  const url = process.env.DATABASE_URL;
+  // A deployment step like migrating: as the owner role where there is one.
+  const url = process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL;
   if (!url) {
-    console.error('db:seed: DATABASE_URL must be set');
+    console.error('db:seed: MIGRATION_DATABASE_URL or DATABASE_URL must be set');
     process.exit(2);
   }
   const db = createDb(url);

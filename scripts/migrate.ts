@@ -1,16 +1,20 @@
 /**
  * `npm run db:migrate`: `prisma migrate deploy` where the Prisma schema engine exists
  * (PRISMA_SCHEMA_ENGINE_BINARY names a real engine, or MIGRATOR=prisma), otherwise the
- * built-in migrator that keeps the same `_prisma_migrations` records.
+ * built-in migrator that keeps the same `_prisma_migrations` records. Connects as the owner role
+ * (MIGRATION_DATABASE_URL), or as DATABASE_URL where no owner is configured.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { migrate } from '../lib/migrator';
 
 async function main() {
-  const databaseUrl = process.env.DATABASE_URL;
+  // The owner role (MIGRATION_DATABASE_URL); DATABASE_URL where there is no role split.
+  const databaseUrl = process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL;
   if (!databaseUrl) {
-    console.error('db:migrate: DATABASE_URL must be set (npm start sets it for the embedded Postgres)');
+    console.error(
+      'db:migrate: MIGRATION_DATABASE_URL (or DATABASE_URL) must be set (npm start sets it for the embedded Postgres)',
+    );
     process.exit(2);
   }
   const usePrismaCli =

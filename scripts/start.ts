@@ -114,7 +114,9 @@ async function main() {
       quiet: true,
     });
     services.push(pg);
-    env.DATABASE_URL = pg.url;
+    // The API and the worker connect as the app role; migrations and the seed run as the owner.
+    env.DATABASE_URL = pg.appUrl;
+    env.MIGRATION_DATABASE_URL = pg.ownerUrl;
     log(`Postgres (embedded) on 127.0.0.1:${envPort('EMBEDDED_PG_PORT', 54320)}`);
   }
   let temporalUi: string | undefined;
@@ -146,14 +148,20 @@ async function main() {
   }
   env.AUTH_TOKEN_SECRET ||= localSecret('auth-token-secret');
 
-  const result = await migrate(env.DATABASE_URL, { log });
+  const migrationUrl = env.MIGRATION_DATABASE_URL || env.DATABASE_URL;
+  if (!env.MIGRATION_DATABASE_URL)
+    log('MIGRATION_DATABASE_URL is not set: migrating as the DATABASE_URL role (no owner/app split)');
+  const result = await migrate(migrationUrl, { log });
   log(`database migrated (${result.applied.length} new, ${result.alreadyApplied.length} already applied)`);
-  const db = createDb(env.DATABASE_URL);
+  const db = createDb(migrationUrl);
   await seed(db, log);
   await db.$disconnect();
 
-  runChild('worker', 'worker.ts', env);
-  runChild('api', 'server.ts', env);
+  // The owner's credentials stay here: the worker and the API get the app role only.
+  const childEnv = { ...env };
+  delete childEnv.MIGRATION_DATABASE_URL;
+  runChild('worker', 'worker.ts', childEnv);
+  runChild('api', 'server.ts', childEnv);
   console.log(
     [
       '',

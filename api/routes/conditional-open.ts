@@ -19,6 +19,7 @@ import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
+import { auditExport } from '../kit/audit';
 import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
@@ -333,6 +334,7 @@ export function openDataRouter(deps: ApiDeps): Router {
         requestId: String(req.id),
       },
     });
+    await auditExport(db, req, 'DataResource', resource.id, { code: resource.code, downloadId: download.id, grantId });
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', `attachment; filename="${encodeURIComponent(resource.code)}.csv"`);
     res.setHeader('x-download-id', download.id);

@@ -15,6 +15,7 @@ import { Access, authorizeSignedIn, objectionScope } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
+import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 import { startObjection } from '../kit/starters';
 import { idempotencyKeySchema } from '../submissions';
@@ -393,7 +394,16 @@ export function objectionsRouter(deps: ApiDeps): Router {
   router.get('/api/objections/:no', async (req, res) => {
     const a = authorizeSignedIn(req, 'objections');
     const { no } = parse(noParam, req.params, 'params');
-    res.json(await view(a, no));
+    const v = await view(a, no);
+    // A party's view holds the objector's facts and record reference (personal data: the Why of #12).
+    if ('facts' in v) {
+      const { id } = await db.objection.findUniqueOrThrow({ where: { objectionNo: no }, select: { id: true } });
+      await auditPersonalDataRead(db, req, 'Objection', id, {
+        objectionNo: no,
+        fields: ['recordRef', 'facts', 'requestedCorrection', 'objector', 'attachments'],
+      });
+    }
+    res.json(v);
   });
 
   const rejectUnsupportedType: express.RequestHandler = (req, _res, next) => {
@@ -452,6 +462,12 @@ export function objectionsRouter(deps: ApiDeps): Router {
     const o = await load(authorizeSignedIn(req, 'objections'), no);
     const a = o.evidence ? await db.attachment.findFirst({ where: { id, objectionId: o.id } }) : null;
     if (!a) throw new AppError('NOT_FOUND', `No attachment ${id} on objection ${no}`);
+    await auditPersonalDataRead(db, req, 'Attachment', a.id, {
+      objectionNo: no,
+      download: true,
+      sha256: a.sha256,
+      sizeBytes: a.sizeBytes,
+    });
     res.setHeader('Content-Type', a.mediaType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.fileName)}`);

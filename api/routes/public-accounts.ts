@@ -12,6 +12,7 @@ import { newId } from '../../lib/ids';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
+import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 
 /** 统一社会信用代码 (GB 32100-2015): 18 characters, no I, O, S, V or Z. */
@@ -174,7 +175,11 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
   router.get('/api/public/me', async (req, res) => {
     const p = requireRole(req, 'PUBLIC_APPLICANT');
     if (!p.publicApplicantId) throw new AppError('FORBIDDEN', 'This account is not a public applicant');
-    res.json(await view(p.userId));
+    const account = await view(p.userId);
+    await auditPersonalDataRead(db, req, 'PublicApplicant', p.publicApplicantId, {
+      fields: ['name', 'email', 'unifiedCreditCode', 'contactEmail'],
+    });
+    res.json(account);
   });
 
   return router;

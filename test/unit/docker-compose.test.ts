@@ -23,6 +23,7 @@ const SERVICE = {
   temporalSetup: 'temporal-setup',
   temporalUi: 'temporal-ui',
   mail: 'maildev',
+  dbRoles: 'db-roles',
   migrate: 'migrate',
   worker: 'worker',
   api: 'api',
@@ -39,7 +40,13 @@ const REQUIRED_APP_SETTINGS = [
   'OIDC_CLIENT_SECRET',
   'OIDC_REDIRECT_URI',
 ];
-const SECRET_VARIABLES = ['POSTGRES_PASSWORD', 'AUTH_TOKEN_SECRET', 'OIDC_CLIENT_SECRET'];
+const SECRET_VARIABLES = [
+  'POSTGRES_PASSWORD',
+  'GOVDATA_OWNER_PASSWORD',
+  'GOVDATA_APP_PASSWORD',
+  'AUTH_TOKEN_SECRET',
+  'OIDC_CLIENT_SECRET',
+];
 
 /**
  * Variables an app container may receive although lib/config.ts does not read them: each is
@@ -52,6 +59,8 @@ const RUNTIME_VARIABLES_ALLOWLIST = [
 /** What the operator's `.env` would hold; values are obviously fake. */
 const FAKE_ENV: Record<string, string> = {
   POSTGRES_PASSWORD: 'fake-postgres-password',
+  GOVDATA_OWNER_PASSWORD: 'fake-owner-password',
+  GOVDATA_APP_PASSWORD: 'fake-app-password',
   AUTH_TOKEN_SECRET: 'fake-token-secret-fake-token-secret-0123',
   OIDC_ISSUER: 'https://idp.fake.example',
   OIDC_AUDIENCE: 'https://api.fake.example',
@@ -69,6 +78,7 @@ interface Service {
   environment?: Record<string, unknown> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   ports?: Array<string | { target?: number; published?: string | number }>;
+  volumes?: string[];
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -202,7 +212,8 @@ describe('docker-compose.yml', () => {
   it('points the app at the stack: Postgres, Temporal and SMTP by service name', () => {
     const postgresDb = environment(service(resolved, SERVICE.postgres)).POSTGRES_DB;
     for (const name of [...APP_SERVICES, SERVICE.migrate]) {
-      const db = new URL(environment(service(resolved, name)).DATABASE_URL);
+      const env = environment(service(resolved, name));
+      const db = new URL(name === SERVICE.migrate ? env.MIGRATION_DATABASE_URL : env.DATABASE_URL);
       expect({ name, host: db.hostname, port: db.port || '5432', database: db.pathname.slice(1) }).toEqual({
         name,
         host: SERVICE.postgres,
@@ -297,12 +308,14 @@ describe('docker-compose.yml', () => {
   it('contains no secret: passwords and the token key are required ${VAR:?...} references', () => {
     const appEnv = environment(service(raw, SERVICE.api));
     expect(appEnv.AUTH_TOKEN_SECRET).toMatch(/^\$\{AUTH_TOKEN_SECRET:\?[^}]+\}$/);
-    for (const name of [...APP_SERVICES, SERVICE.migrate]) {
-      const db = new URL(environment(service(resolved, name)).DATABASE_URL);
-      expect({ name, password: decodeURIComponent(db.password) }).toEqual({
-        name,
-        password: FAKE_ENV.POSTGRES_PASSWORD,
-      });
+    // Connection strings take their passwords from the operator's .env (the role split is below).
+    for (const [name, key, secret] of [
+      [SERVICE.api, 'DATABASE_URL', 'GOVDATA_APP_PASSWORD'],
+      [SERVICE.worker, 'DATABASE_URL', 'GOVDATA_APP_PASSWORD'],
+      [SERVICE.migrate, 'MIGRATION_DATABASE_URL', 'GOVDATA_OWNER_PASSWORD'],
+    ] as const) {
+      const db = new URL(environment(service(resolved, name))[key]);
+      expect({ name, password: decodeURIComponent(db.password) }).toEqual({ name, password: FAKE_ENV[secret] });
     }
     for (const [name, svc] of Object.entries(raw.services)) {
       for (const [key, value] of Object.entries(environment(svc))) {
@@ -316,6 +329,60 @@ describe('docker-compose.yml', () => {
     }
     const text = readFileSync(COMPOSE_FILE, 'utf8');
     for (const fake of Object.values(FAKE_ENV)) expect(text).not.toContain(fake);
+  });
+
+  it('splits the database roles: the app connects as the app role, migrations run as the owner, only db-roles is superuser', () => {
+    const superuser = environment(service(resolved, SERVICE.postgres)).POSTGRES_USER;
+    const migrateEnv = environment(service(resolved, SERVICE.migrate));
+    const owner = new URL(migrateEnv.MIGRATION_DATABASE_URL);
+    expect({ user: owner.username, password: decodeURIComponent(owner.password) }).toEqual({
+      user: 'govdata_owner',
+      password: FAKE_ENV.GOVDATA_OWNER_PASSWORD,
+    });
+    expect(migrateEnv.DATABASE_URL).toBeUndefined();
+    for (const name of APP_SERVICES) {
+      const env = environment(service(resolved, name));
+      const app = new URL(env.DATABASE_URL);
+      expect({ name, user: app.username, password: decodeURIComponent(app.password) }).toEqual({
+        name,
+        user: 'govdata_app',
+        password: FAKE_ENV.GOVDATA_APP_PASSWORD,
+      });
+      // The app's processes hold neither the owner's nor the superuser's credentials.
+      expect({ name, values: Object.values(env).filter((v) => /fake-(postgres|owner)-password/.test(v)) }).toEqual({
+        name,
+        values: [],
+      });
+    }
+    expect(new Set([owner.username, 'govdata_app', superuser]).size).toBe(3);
+    // db-roles runs prisma/roles.sql as the superuser before the migrations, with the same role names.
+    const roles = service(resolved, SERVICE.dbRoles);
+    const rolesEnv = environment(roles);
+    expect(rolesEnv).toMatchObject({
+      PGHOST: SERVICE.postgres,
+      PGDATABASE: environment(service(resolved, SERVICE.postgres)).POSTGRES_DB,
+      PGUSER: superuser,
+      PGPASSWORD: FAKE_ENV.POSTGRES_PASSWORD,
+      GOVDATA_OWNER_ROLE: owner.username,
+      GOVDATA_OWNER_PASSWORD: FAKE_ENV.GOVDATA_OWNER_PASSWORD,
+      GOVDATA_APP_ROLE: 'govdata_app',
+      GOVDATA_APP_PASSWORD: FAKE_ENV.GOVDATA_APP_PASSWORD,
+    });
+    const mounted = (roles.volumes ?? []).map((v) => v.split(':'));
+    for (const file of ['prisma/roles.sql', 'docker/db-roles.psql']) {
+      const mount = mounted.find(([host]) => path.resolve(ROOT, host) === path.join(ROOT, file));
+      expect({ file, mounted: Boolean(mount) }).toEqual({ file, mounted: true });
+      expect(readFileSync(path.join(ROOT, file), 'utf8').length).toBeGreaterThan(0);
+    }
+    const psql = readFileSync(path.join(ROOT, 'docker', 'db-roles.psql'), 'utf8');
+    expect(psql).toMatch(/\\ir roles\.sql/);
+    for (const v of ['GOVDATA_OWNER_ROLE', 'GOVDATA_OWNER_PASSWORD', 'GOVDATA_APP_ROLE', 'GOVDATA_APP_PASSWORD'])
+      expect(psql).toMatch(new RegExp(`^\\\\getenv \\w+ ${v}$`, 'm'));
+    expect(commandText(roles)).toMatch(/psql[\s\S]*\/roles\/db-roles\.psql/);
+    expect(dependencies(roles)).toMatchObject({ [SERVICE.postgres]: 'service_healthy' });
+    expect(dependencies(service(raw, SERVICE.migrate))).toMatchObject({
+      [SERVICE.dbRoles]: 'service_completed_successfully',
+    });
   });
 
   it.each(SECRET_VARIABLES)('refuses to start without %s', (secret) => {
