@@ -15,7 +15,7 @@ async function main() {
   const tokens = new TokenService(requireSetting(config, 'AUTH_TOKEN_SECRET'), config.AUTH_TOKEN_TTL);
   const app = createApp({ config, db, logger, tokens, temporal });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
-  const stopReconciler = startReconciler({ db, config, temporal }, logger);
+  const stopReconciler = startReconciler({ db, config, temporal }, logger, { everyMs: config.RECONCILE_INTERVAL_MS });
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'API shutting down');
