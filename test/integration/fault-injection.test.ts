@@ -4,8 +4,9 @@
  * queue of their own. A conditional share (Art. 22 ¶2) and a non-government access (Art. 22 ¶3)
  * are driven over HTTP while both processes are killed with SIGKILL at chosen points and started
  * again:
- *   - the API right after a submission is stored, before it answers (once the client repeats the
- *     request, once the API's reconciler has to start the case);
+ *   - the API with a case it answered 503 START_PENDING (Temporal did not answer it): the next
+ *     API's reconciler starts the case;
+ *   - the API right after a submission is stored, before it answers: the client repeats it;
  *   - the worker in the middle of an activity: the inbox row of a task is written, its audit row
  *     and mail are not yet (pinned by holding a lock on audit_log while the kill lands);
  *   - the API while a decision it answered 202 DECISION_PENDING (the worker was down) is pending;
@@ -35,6 +36,7 @@ import {
   apiReady,
   type AppProcess,
   poll,
+  silentServer,
   startAppProcess,
   workerReady,
 } from '../support/processes';
@@ -55,6 +57,7 @@ describe('kill -9 of the worker and the API during a conditional share and a non
   let api: AppProcess | undefined;
   let worker: AppProcess | undefined;
   let lock: PgClient | undefined;
+  let silent: Awaited<ReturnType<typeof silentServer>> | undefined;
   const all: AppProcess[] = [];
   const workflowIds: string[] = [];
   let workerKills = 0;
@@ -106,6 +109,7 @@ describe('kill -9 of the worker and the API during a conditional share and a non
   afterAll(async () => {
     await Promise.all(all.map((p) => p.kill9().catch(() => undefined)));
     await lock?.end().catch(() => undefined);
+    await silent?.close();
     if (workflowIds.length) {
       // Nothing of these cases may stay open for later files (reconcilers, calendar signals).
       await db.task.updateMany({
@@ -181,22 +185,26 @@ describe('kill -9 of the worker and the API during a conditional share and a non
     const facts: string[] = [];
 
     await startWorker('worker-1');
-    await startApi('api-1');
+    // The first API talks to a Temporal that never answers (the worker to the real one).
+    silent = await silentServer();
+    api = startAppProcess('api-1', 'server.ts', { ...env, TEMPORAL_ADDRESS: silent.address });
+    all.push(api);
+    await apiReady(api, baseUrl, { healthy: false });
     for (const login of ['rsj.staff', 'gaj.reviewer', 'dsj.reviewer', 'scjgj.reviewer', 'szf.reviewer', 'water.staff'])
       await http.as(login);
 
-    // 1. The API dies right after the non-government application is stored. The client does not
-    //    repeat it: the next API's reconciler starts the case (or confirms a start that got through).
-    const ngPost = noAnswer(http.post('water.staff', '/api/non-government-applications', ngBody));
-    const ng = await poll(() => stored('dept:water', ngBody.idempotencyKey), 'the stored non-government case', {
-      everyMs: 5,
-      procs: procs(),
-    });
-    await api!.kill9();
+    // 1. The non-government application is stored while the API cannot reach Temporal: 503
+    //    START_PENDING, no workflow. The API dies with the case pending; the client does not
+    //    repeat the request, so the next API's reconciler must start it.
+    const ngPost = await http.post('water.staff', '/api/non-government-applications', ngBody);
+    expect(ngPost.status).toBe(503);
+    // START_PENDING once the start bound passes (SERVICE_UNAVAILABLE if the connection gave up first).
+    expect(['START_PENDING', 'SERVICE_UNAVAILABLE']).toContain(ngPost.body.error?.code);
+    facts.push(`non-government submission: 503 ${ngPost.body.error?.code}`);
+    const ng = (await stored('dept:water', ngBody.idempotencyKey))!;
+    expect(ng.workflowStartedAt).toBeNull();
     workflowIds.push(ng.workflowId);
-    const startedBeforeKill =
-      (await db.application.findUniqueOrThrow({ where: { id: ng.id } })).workflowStartedAt !== null;
-    facts.push(`non-government submission: ${await ngPost}, start confirmed before the kill: ${startedBeforeKill}`);
+    await api!.kill9();
     await startApi('api-2');
     const opinions = await Promise.all(['dsj', 'gaj', 'scjgj'].map((d) => theTask(ng.workflowId, 'OPINION', d)));
 

@@ -4,6 +4,7 @@
  * outlive a kill), output kept for failure messages, and a bounded wait for each to be ready.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -83,19 +84,27 @@ export async function poll<T>(
   }
 }
 
-/** The API's readiness: /healthz answers 200 (Postgres and Temporal reachable). */
-export async function apiReady(api: AppProcess, baseUrl: string, timeoutMs = 90_000): Promise<void> {
+/**
+ * The API's readiness: /healthz answers 200 (Postgres and Temporal reachable), or with `healthy:
+ * false` answers at all (an API started against a Temporal it cannot reach).
+ */
+export async function apiReady(
+  api: AppProcess,
+  baseUrl: string,
+  opts: { healthy?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
   await poll(
     async () => {
       if (!api.alive()) throw new Error(`${api.name} exited:\n${api.output().slice(-4000)}`);
       try {
-        return (await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(5_000) })).status === 200;
+        const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(10_000) });
+        return opts.healthy === false || res.status === 200;
       } catch {
         return false;
       }
     },
     `${api.name} to answer /healthz`,
-    { timeoutMs, procs: [api] },
+    { timeoutMs: opts.timeoutMs ?? 90_000, procs: [api] },
   );
 }
 
@@ -114,6 +123,28 @@ export async function workerReady(worker: AppProcess, timeoutMs = 90_000): Promi
 export interface Answer {
   status: number;
   body: Record<string, unknown> & { error?: { code: string; message: string } };
+}
+
+/**
+ * A Temporal that accepts connections and never answers: a start through it is not confirmed
+ * within START_TIMEOUT_MS (503 START_PENDING) and never reaches a real server.
+ */
+export async function silentServer(): Promise<{ address: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** JSON requests to a running API as seeded users; tokens (signed with a fixed secret) outlive restarts. */
