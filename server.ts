@@ -23,7 +23,7 @@ async function main() {
   const oidc = config.OIDC_ISSUER ? new OidcService(config, db, logger) : null;
   const app = createApp({ config, db, logger, tokens, oidc, temporal });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
-  const stopReconciler = startReconciler({ db, config, temporal }, logger);
+  const stopReconciler = startReconciler({ db, config, temporal }, logger, { everyMs: config.RECONCILE_INTERVAL_MS });
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'API shutting down');

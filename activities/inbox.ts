@@ -130,59 +130,66 @@ export function inboxActivities(deps: ActivityDeps) {
     });
   }
 
-  return {
-    async openTask(input: OpenTaskInput): Promise<TaskTiming> {
-      const existing = await db.task.findUnique({ where: { taskKey: input.taskKey } });
-      if (existing) return timing(existing);
-      const createdAt = now();
-      const deadlineFrom = input.countFromMs !== undefined ? new Date(input.countFromMs) : null;
-      const d = input.workingDays
-        ? await deadlineFor(
-            deadlineFrom ?? createdAt,
-            input.workingDays,
-            0,
-            input.warningWorkingDaysBefore,
-            input.calendarPolicy,
-          )
-        : input.hours
-          ? hourDeadline(createdAt, input.hours.dueInHours, input.hours.warningHoursBefore)
-          : null;
-      const task = await db.task.upsert({
-        where: { taskKey: input.taskKey },
-        update: {},
-        create: {
-          id: input.taskId,
-          taskKey: input.taskKey,
-          workflowId: input.workflowId,
-          procedure: input.procedure,
-          step: input.step,
-          title: input.title,
-          applicationId: input.applicationId,
-          subjectRef: input.subjectRef,
-          candidateDeptId: input.candidateDeptId,
-          candidateRole: input.candidateRole,
-          allowedDecisions: input.allowedDecisions,
-          workingDays: input.workingDays,
-          dueAt: d?.deadlineAt ?? null,
-          warningAt: d?.warningAt ?? null,
-          deadlineProvisional: d?.provisional ?? false,
-          createdAt,
-          deadlineFrom,
-        },
-      });
-      await audit(`task:${task.id}:created`, 'system', 'TASK_CREATED', task.id, {
+  async function createTask(input: OpenTaskInput) {
+    const createdAt = now();
+    const deadlineFrom = input.countFromMs !== undefined ? new Date(input.countFromMs) : null;
+    const d = input.workingDays
+      ? await deadlineFor(
+          deadlineFrom ?? createdAt,
+          input.workingDays,
+          0,
+          input.warningWorkingDaysBefore,
+          input.calendarPolicy,
+        )
+      : input.hours
+        ? hourDeadline(createdAt, input.hours.dueInHours, input.hours.warningHoursBefore)
+        : null;
+    return db.task.upsert({
+      where: { taskKey: input.taskKey },
+      update: {},
+      create: {
+        id: input.taskId,
+        taskKey: input.taskKey,
+        workflowId: input.workflowId,
+        procedure: input.procedure,
         step: input.step,
+        title: input.title,
+        applicationId: input.applicationId,
+        subjectRef: input.subjectRef,
         candidateDeptId: input.candidateDeptId,
         candidateRole: input.candidateRole,
+        allowedDecisions: input.allowedDecisions,
+        workingDays: input.workingDays,
+        dueAt: d?.deadlineAt ?? null,
+        warningAt: d?.warningAt ?? null,
+        deadlineProvisional: d?.provisional ?? false,
+        createdAt,
+        deadlineFrom,
+      },
+    });
+  }
+
+  return {
+    /**
+     * The inbox row, its audit row and the mail to the candidates, each written once. A retry
+     * after a crash between them finds the row and still writes what is missing (the audit row
+     * and the outbox rows are keyed by the task), so nothing is lost and nothing doubled.
+     */
+    async openTask(input: OpenTaskInput): Promise<TaskTiming> {
+      const task = (await db.task.findUnique({ where: { taskKey: input.taskKey } })) ?? (await createTask(input));
+      await audit(`task:${task.id}:created`, 'system', 'TASK_CREATED', task.id, {
+        step: task.step,
+        candidateDeptId: task.candidateDeptId,
+        candidateRole: task.candidateRole,
         dueAt: task.dueAt,
       });
       await notify({
         eventKey: `task:${task.id}:assigned`,
         template: 'task-assigned',
-        recipients: await usersWithRole(db, input.candidateDeptId, [input.candidateRole]),
+        recipients: await usersWithRole(db, task.candidateDeptId, [task.candidateRole]),
         data: {
           procedureName: input.procedureName,
-          taskTitle: input.title,
+          taskTitle: task.title,
           applicationNo: input.applicationNo,
           dueAt: shanghaiText(task.dueAt),
           warningAt: shanghaiText(task.warningAt),

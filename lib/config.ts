@@ -71,6 +71,8 @@ const configSchema = z.object({
   CYBERSPACE_REPORT_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
   UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  // How often the API's reconciler starts stored cases with no workflow and resends pending decisions.
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60000),
   // API boundary (api/app.ts): requests per minute and client before a 429 RATE_LIMITED; 0 = no limit.
   // Token issuance is counted per IP address, writes (POST/PUT/PATCH/DELETE) per signed-in user or IP.
   RATE_LIMIT_TOKENS_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(20)),
