@@ -18,7 +18,8 @@ const cursorText = z
   .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from a nextCursor of this list')
   .transform((c, ctx) => {
     const id = Buffer.from(c, 'base64url').toString('utf8');
-    if (!id || Buffer.from(id, 'utf8').toString('base64url') !== c) {
+    // Row ids are printable ASCII (UUIDs, codes); anything else (a NUL, say) never came from nextCursor.
+    if (!/^[\x21-\x7e]{1,128}$/.test(id) || Buffer.from(id, 'utf8').toString('base64url') !== c) {
       ctx.addIssue({ code: 'custom', message: 'not a cursor from a nextCursor of this list' });
       return z.NEVER;
     }
