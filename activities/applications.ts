@@ -1,4 +1,5 @@
 /** Applications, their timeline, grants and agreements: the query model the procedures update. */
+import { ApplicationFailure } from '@temporalio/activity';
 import { addDays } from 'date-fns';
 import type { ApplicationStatus, Role } from '../generated/prisma/client';
 import { mergePolicy, ProcedurePolicy } from '../domain/policy';
@@ -197,6 +198,38 @@ export function applicationActivities(deps: ActivityDeps) {
     },
 
     /** Start of the N-th working day before the grant's expiry: when the applicant is reminded. */
+    /**
+     * A deadline for the case as a whole (Art. 22 ¶3: opinions and the report within ten working
+     * days of receipt), kept on the application so its answer shows it. Idempotent: the first
+     * value stands, later calls return it.
+     */
+    async recordCaseDeadline(input: {
+      applicationId: string;
+      fromMs: number;
+      workingDays: number;
+      covers: string;
+      calendarPolicy?: CalendarPolicyInput;
+    }): Promise<{ deadlineAtMs: number; provisional: boolean }> {
+      const app = await db.application.findUniqueOrThrow({ where: { id: input.applicationId } });
+      const details = app.details as Record<string, unknown>;
+      const stored = details.caseDeadline as { dueAt: string; provisional: boolean } | undefined;
+      if (stored) return { deadlineAtMs: new Date(stored.dueAt).getTime(), provisional: stored.provisional };
+      if (!deps.calendar) throw ApplicationFailure.nonRetryable('No working-day calendar configured for activities');
+      const d = (await deps.calendar(input.calendarPolicy)).deadline(new Date(input.fromMs), input.workingDays);
+      const caseDeadline = {
+        dueAt: d.deadlineAt.toISOString(),
+        countedFrom: new Date(input.fromMs).toISOString(),
+        workingDays: input.workingDays,
+        covers: input.covers,
+        provisional: d.provisional,
+      };
+      await db.application.update({
+        where: { id: input.applicationId },
+        data: { details: { ...details, caseDeadline } },
+      });
+      return { deadlineAtMs: d.deadlineAt.getTime(), provisional: d.provisional };
+    },
+
     async expiryReminderAt(input: {
       expiresAtMs: number;
       workingDays: number;

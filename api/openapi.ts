@@ -3,6 +3,7 @@
  * documentation cannot drift from the checks.
  */
 import { z } from 'zod';
+import { ERROR_STATUS, ErrorCode } from '../domain/error-codes';
 
 export interface OperationDoc {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -13,6 +14,46 @@ export interface OperationDoc {
   query?: z.ZodObject;
   body?: z.ZodType;
   responses?: Record<string, string>;
+  /**
+   * The error codes the operation can answer with besides the ones every operation can
+   * (COMMON_ERRORS); each becomes part of the documented response of its HTTP status.
+   */
+  errors?: ErrorCode[];
+  /** The body of the operation's success answers (2xx other than 202). */
+  response?: z.ZodType;
+}
+
+/** What any operation can answer: bad input at the boundary, an overloaded or failing server. */
+const COMMON_ERRORS: ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'INVALID_TEXT',
+  'INVALID_PATH',
+  'DATABASE_UNAVAILABLE',
+  'INTERNAL',
+];
+const BODY_ERRORS: ErrorCode[] = ['INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'];
+const AUTH_ERRORS: ErrorCode[] = ['UNAUTHENTICATED', 'INVALID_TOKEN'];
+
+const STATUS_TEXT: Record<string, string> = {
+  '400': 'Invalid input',
+  '401': 'Not signed in, or the token is invalid',
+  '403': 'Not allowed',
+  '404': 'Not found',
+  '409': 'Conflict with the current state',
+  '413': 'Body too large',
+  '415': 'Unsupported media type',
+  '422': 'Not allowed by the rules of the procedure',
+  '429': 'Too many requests',
+  '500': 'Internal error',
+  '503': 'A service did not answer in time; retry',
+};
+
+/** Every error code an operation can answer with: its own and the common ones. */
+export function operationErrors(op: OperationDoc): ErrorCode[] {
+  const codes = new Set<ErrorCode>([...COMMON_ERRORS, ...(op.errors ?? [])]);
+  if (op.body) for (const c of BODY_ERRORS) codes.add(c);
+  if (op.auth === 'required' || op.auth === 'optional') for (const c of AUTH_ERRORS) codes.add(c);
+  return [...codes];
 }
 
 const operations: OperationDoc[] = [];
@@ -42,20 +83,41 @@ export function openApiDocument(): Record<string, unknown> {
       }
     }
     const responses: Record<string, unknown> = {};
-    for (const [status, description] of Object.entries(op.responses ?? { 200: 'OK' })) {
-      responses[status] = status.startsWith('2')
-        ? { description }
-        : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    const success = op.response ? { content: { 'application/json': { schema: jsonSchema(op.response) } } } : {};
+    const documentedStatuses = Object.entries(op.responses ?? {});
+    if (!documentedStatuses.some(([status]) => status.startsWith('2'))) documentedStatuses.unshift(['200', 'OK']);
+    for (const [status, description] of documentedStatuses) {
+      if (status.startsWith('2')) responses[status] = status === '202' ? { description } : { description, ...success };
     }
-    responses['400'] ??= {
-      description: 'Invalid input',
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-    };
-    if (op.auth === 'required')
-      responses['401'] ??= {
-        description: 'Not signed in',
+    const byStatus = new Map<string, ErrorCode[]>();
+    for (const code of operationErrors(op)) {
+      const status = String(ERROR_STATUS[code]);
+      byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+    }
+    for (const [status, codes] of [...byStatus].sort(([a], [b]) => a.localeCompare(b))) {
+      const description = op.responses?.[status] ?? STATUS_TEXT[status] ?? 'Error';
+      responses[status] = {
+        description: `${description} (${codes.join(', ')})`,
+        'x-error-codes': codes,
+        content: {
+          'application/json': {
+            schema: {
+              allOf: [
+                { $ref: '#/components/schemas/Error' },
+                { properties: { error: { properties: { code: { enum: codes } } } } },
+              ],
+            },
+          },
+        },
+      };
+    }
+    // Statuses a router documents without naming their codes (yet).
+    for (const [status, description] of Object.entries(op.responses ?? {})) {
+      responses[status] ??= {
+        description,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       };
+    }
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: op.tags,

@@ -68,3 +68,20 @@ export async function submitOnce(s: Submission): Promise<{ applicationId: string
   await s.start(id);
   return { applicationId: id, created: true };
 }
+
+/**
+ * Resource codes a submission names that are not in the catalogue: a bad request body (422
+ * UNKNOWN_RESOURCE with the codes), not a missing URL (404).
+ */
+export function unknownResources(requested: string[], found: Array<{ code: string }>, what = 'data resource'): void {
+  const missing = requested.filter((c) => !found.some((r) => r.code === c));
+  if (missing.length) {
+    throw new AppError('UNKNOWN_RESOURCE', `Unknown ${what}(s): ${missing.join(', ')}`, {
+      codes: missing,
+      problems: missing.map((code) => ({
+        path: `resourceCodes[${requested.indexOf(code)}]`,
+        message: `unknown ${what} ${code}`,
+      })),
+    });
+  }
+}

@@ -11,13 +11,13 @@ export interface ProcedurePolicy {
   authorityReviewWorkingDays: number;
   /** Not fixed by the regulation: each party confirms the share agreement. */
   agreementConfirmWorkingDays: number;
-  /** Art. 22 ¶3: the authority and providers give opinions within 10 working days. */
+  /** Art. 22 ¶3: the case deadline, from receipt, for the opinions of authority and providers and the report to the government. */
   nonGovernmentOpinionWorkingDays: number;
   /** Not fixed by the regulation: the municipal government's decision. */
   governmentDecisionWorkingDays: number;
   /** Not fixed by the regulation: the provider's answer to a conditional-open application. */
   openProviderDecisionWorkingDays: number;
-  /** Not fixed by the regulation: the authority compiles the opinions and reports to the municipal government (Art. 22 ¶3). */
+  /** Not fixed by the regulation: the working days kept for the report inside the case deadline (Art. 22 ¶3); opinions are due this many days before it. */
   nonGovernmentReportWorkingDays: number;
   /** Not fixed by the regulation: a public applicant accepts the open-use agreement, or the application lapses. */
   openAgreementAcceptWorkingDays: number;

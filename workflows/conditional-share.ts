@@ -2,8 +2,19 @@
  * 有条件共享申请 (Art. 22 ¶2): provider reply within 10 working days → data-authority review →
  * feedback → access grant, active only once the share agreement is confirmed by both
  * departments → expiry. One provider task per provider department, in parallel.
+ *
+ * Every reply, a refusal as much as an agreement, is reviewed by the authority before the
+ * applicant hears of it ("经市政务数据主管部门审议后反馈"): the authority upholds a refusal or
+ * sends it back to the providers for reconsideration with reasons (Art. 21: 共享为原则，不共享为例外).
  */
-import { allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { OpenTask, TaskRuntime } from './kit/tasks';
 import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './kit/procedure';
@@ -24,6 +35,12 @@ export type Stage =
   'PROVIDER_REVIEW' | 'SUPPLEMENT' | 'AUTHORITY_REVIEW' | 'AGREEMENT' | 'IN_USE' | 'REFUSED' | 'WITHDRAWN' | 'EXPIRED';
 
 const PROCEDURE_NAME = '有条件共享申请';
+
+/**
+ * Cases started before this change ended at once on a refusal by every provider, and a return
+ * went back to the agreeing providers only; their histories keep that path.
+ */
+export const REFUSALS_REVIEWED_PATCH = 'conditional-share-refusals-reviewed';
 
 interface ProviderReply {
   providerDeptId: string;
@@ -111,18 +128,28 @@ export async function conditionalShareWorkflow(
     }
   }
 
+  /**
+   * The authority's 审议 of the replies. With no provider agreeing there is nothing to approve:
+   * it upholds the refusal (REFUSE) or, the first time, returns it for reconsideration.
+   */
   async function authorityReview(
     returnAllowed: boolean,
+    anyAgreed: boolean,
   ): Promise<{ decision: string; reasons?: string; comment?: string }> {
+    const allowed = [...(anyAgreed ? ['APPROVE'] : []), 'REFUSE', ...(returnAllowed ? ['RETURN'] : [])];
     const task = await tasks.open({
       taskKey: `${wfId}:authority-review:${returnAllowed ? 1 : 2}`,
       procedure: 'CONDITIONAL_SHARE',
       step: 'AUTHORITY_REVIEW',
-      title: '审议有条件共享申请',
+      title: anyAgreed
+        ? '审议有条件共享申请'
+        : returnAllowed
+          ? '审议提供部门不予共享的答复（维持不予共享，或退回提供部门复议）'
+          : '审议提供部门复议后不予共享的答复',
       applicationId: input.applicationId,
       candidateDeptId: input.authorityDeptId,
       candidateRole: 'AUTHORITY_REVIEWER',
-      allowedDecisions: returnAllowed ? ['APPROVE', 'REFUSE', 'RETURN'] : ['APPROVE', 'REFUSE'],
+      allowedDecisions: allowed,
       reasonsRequiredFor: ['REFUSE', 'RETURN'],
       workingDays: policy.authorityReviewWorkingDays,
       procedureName: PROCEDURE_NAME,
@@ -146,30 +173,46 @@ export async function conditionalShareWorkflow(
   async function procedure(): Promise<Result> {
     await enter('PROVIDER_REVIEW', 'PROVIDER_REVIEW', '等待提供部门答复');
     let replies = await Promise.all(input.providerDeptIds.map((p) => providerReply(p, 1)));
-    let agreed = replies.filter((r) => r.decision === 'AGREE').map((r) => r.providerDeptId);
+    const agreeing = () => replies.filter((r) => r.decision === 'AGREE').map((r) => r.providerDeptId);
+    let agreed = agreeing();
     const refusals = () =>
       replies
         .filter((r) => r.decision === 'REFUSE')
         .map((r) => `${r.providerDeptId}：${r.reasons}`)
         .join('；');
-    if (agreed.length === 0) return refuse(refusals(), '提供部门');
+    const tally = () => `同意 ${agreed.length}，不予共享 ${replies.length - agreed.length}`;
+    if (agreed.length === 0 && !patched(REFUSALS_REVIEWED_PATCH)) return refuse(refusals(), '提供部门');
 
-    await enter('AUTHORITY_REVIEW', 'AUTHORITY_REVIEW', '等待数据主管部门审议');
-    let review = await authorityReview(true);
+    await enter('AUTHORITY_REVIEW', 'AUTHORITY_REVIEW', `提供部门已答复（${tally()}），等待数据主管部门审议`, {
+      data: { replies },
+    });
+    let review = await authorityReview(true, agreed.length > 0);
     if (review.decision === 'RETURN') {
-      // Returned once to the providers for reconsideration; the second review cannot return again.
+      // Returned once for reconsideration; the second review cannot return again.
+      const returnedTo = patched(REFUSALS_REVIEWED_PATCH) ? input.providerDeptIds : agreed;
       await enter('PROVIDER_REVIEW', 'PROVIDER_REVIEW', `数据主管部门退回提供部门复议：${review.reasons}`, {
         eventKey: 'returned',
+        data: { returnReasons: review.reasons, returnedTo: patched(REFUSALS_REVIEWED_PATCH) ? 'ALL' : 'AGREED' },
       });
-      replies = await Promise.all(agreed.map((p) => providerReply(p, 2, review.reasons)));
-      agreed = replies.filter((r) => r.decision === 'AGREE').map((r) => r.providerDeptId);
-      if (agreed.length === 0) return refuse(refusals(), '提供部门复议后');
-      await enter('AUTHORITY_REVIEW', 'AUTHORITY_REVIEW', '等待数据主管部门再次审议', {
-        eventKey: 'authority-review:2',
-      });
-      review = await authorityReview(false);
+      replies = await Promise.all(returnedTo.map((p) => providerReply(p, 2, review.reasons)));
+      agreed = agreeing();
+      if (agreed.length === 0 && !patched(REFUSALS_REVIEWED_PATCH)) return refuse(refusals(), '提供部门复议后');
+      await enter(
+        'AUTHORITY_REVIEW',
+        'AUTHORITY_REVIEW',
+        `提供部门复议后已答复（${tally()}），等待数据主管部门再次审议`,
+        {
+          eventKey: 'authority-review:2',
+          data: { replies },
+        },
+      );
+      review = await authorityReview(false, agreed.length > 0);
     }
-    if (review.decision === 'REFUSE') return refuse(review.reasons ?? '', '数据主管部门');
+    if (review.decision === 'REFUSE') {
+      if (agreed.length > 0) return refuse(review.reasons ?? '', '数据主管部门');
+      // The authority upholds the providers' refusal: the applicant gets both reasons.
+      return refuse(`${refusals()}；数据主管部门审议意见：${review.reasons ?? ''}`, '经数据主管部门审议，提供部门');
+    }
 
     await enter('AGREEMENT', 'AGREEMENT_PENDING', '审议通过，待双方确认共享协议');
     const partial = agreed.length < input.providerDeptIds.length ? `（部分资源不予共享：${refusals()}）` : '';

@@ -4,8 +4,19 @@
  * within 10 working days → the authority compiles them and reports to the municipal government
  * → the government decides → feedback to the applicant → if approved, an access grant with an
  * expiry that becomes usable once the authority and the applicant have signed the agreement.
+ *
+ * "十个工作日内提出意见并报市人民政府确定" is one case-level deadline, counted from receipt: the
+ * opinions are due early enough to leave the report its working days, and the report is due at
+ * the case deadline itself, however late the last opinion came.
  */
-import { allHandlersFinished, CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
 import { TaskRuntime } from './kit/tasks';
 import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './kit/procedure';
@@ -20,6 +31,8 @@ export interface NonGovernmentAccessInput {
   governmentDeptId: string;
   providerDeptIds: string[];
   usePeriodDays: number;
+  /** When the authority received the application (epoch ms); the case deadline counts from it. */
+  receivedAtMs?: number;
 }
 
 export type NonGovernmentOutcome = 'APPROVED_AND_EXPIRED' | 'REFUSED' | 'WITHDRAWN';
@@ -28,6 +41,9 @@ export type NonGovernmentStage =
   'OPINIONS' | 'REPORT' | 'GOVERNMENT_DECISION' | 'AGREEMENT' | 'IN_USE' | 'REFUSED' | 'WITHDRAWN' | 'EXPIRED';
 
 const PROCEDURE_NAME = '非政务部门使用政务数据申请';
+
+/** Cases started before the case-level deadline keep their step deadlines (opinions 10, report 3 more). */
+export const CASE_DEADLINE_PATCH = 'non-government-case-deadline';
 
 export interface Opinion {
   deptId: string;
@@ -46,6 +62,26 @@ export async function nonGovernmentAccessWorkflow(
   const main = new CancellationScope();
   // The authority gives its own opinion; a resource it provides itself needs no second task.
   const providers = input.providerDeptIds.filter((d) => d !== input.authorityDeptId);
+  const receivedAtMs = input.receivedAtMs ?? workflowInfo().startTime.getTime();
+  const caseDeadline = patched(CASE_DEADLINE_PATCH)
+    ? await acts.recordCaseDeadline({
+        applicationId: input.applicationId,
+        fromMs: receivedAtMs,
+        workingDays: policy.nonGovernmentOpinionWorkingDays,
+        covers: 'OPINIONS_AND_REPORT',
+        calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
+      })
+    : undefined;
+  // Inside the case deadline: the opinions leave the report its working days.
+  const opinionTiming = caseDeadline
+    ? {
+        workingDays: Math.max(1, policy.nonGovernmentOpinionWorkingDays - policy.nonGovernmentReportWorkingDays),
+        countFromMs: receivedAtMs,
+      }
+    : { workingDays: policy.nonGovernmentOpinionWorkingDays };
+  const reportTiming = caseDeadline
+    ? { workingDays: policy.nonGovernmentOpinionWorkingDays, countFromMs: receivedAtMs }
+    : { workingDays: policy.nonGovernmentReportWorkingDays };
 
   const withdrawn = acceptWithdrawal({
     applicantDeptId: input.applicantDeptId,
@@ -87,7 +123,7 @@ export async function nonGovernmentAccessWorkflow(
       candidateRole: isAuthority ? 'AUTHORITY_REVIEWER' : 'PROVIDER_REVIEWER',
       allowedDecisions: ['SUPPORT', 'OPPOSE'],
       reasonsRequiredFor: ['OPPOSE'],
-      workingDays: policy.nonGovernmentOpinionWorkingDays,
+      ...opinionTiming,
       procedureName: PROCEDURE_NAME,
       applicationNo: input.applicationNo,
     });
@@ -128,7 +164,7 @@ export async function nonGovernmentAccessWorkflow(
       candidateRole: 'AUTHORITY_REVIEWER',
       allowedDecisions: ['RECOMMEND_APPROVE', 'RECOMMEND_REFUSE'],
       reasonsRequiredFor: ['RECOMMEND_REFUSE'],
-      workingDays: policy.nonGovernmentReportWorkingDays,
+      ...reportTiming,
       procedureName: PROCEDURE_NAME,
       applicationNo: input.applicationNo,
     });

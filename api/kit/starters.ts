@@ -148,6 +148,7 @@ const nonGovernmentAccess = applicationStarter('NON_GOVERNMENT_ACCESS', async (d
       governmentDeptId: government.id,
       providerDeptIds: providerDeptsOf(app),
       usePeriodDays: app.usePeriodDays ?? DEFAULT_POLICY.defaultUsePeriodDays,
+      receivedAtMs: app.submittedAt.getTime(),
     },
   });
 });

@@ -12,13 +12,14 @@ import type { Prisma } from '../../generated/prisma/client';
 import { applicationScope, authorizeSignedIn } from '../access';
 import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
+import type { ErrorCode } from '../../domain/error-codes';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { startApplication } from '../kit/starters';
 import { executeBounded } from '../kit/updates';
-import { hashRequest, idempotencyKeySchema, newApplicationNo, submitOnce } from '../submissions';
-import { paginationQuery } from './catalog';
+import { hashRequest, idempotencyKeySchema, newApplicationNo, submitOnce, unknownResources } from '../submissions';
+import { pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
 const submitBody = z
   .object({
@@ -57,7 +58,7 @@ const listQuery = z
         'EXPIRED',
       ])
       .optional(),
-    ...paginationQuery,
+    ...pageQuery,
   })
   .strict();
 
@@ -79,6 +80,176 @@ function requireGovernmentStaff(req: Parameters<typeof requireRole>[0]): Princip
   return p;
 }
 
+/** The case-level deadline some procedures have (Art. 22 ¶3: opinions and report within ten working days). */
+export interface CaseDeadline {
+  dueAt: string;
+  countedFrom: string;
+  workingDays: number;
+  covers: string;
+  provisional: boolean;
+}
+
+/**
+ * What the applicant submitted, beyond the common columns: the use scenario and security
+ * measures (Art. 22 ¶3, Art. 27), the field of use and the research statement (Art. 27 ¶2).
+ * Whoever decides sees all of it (task detail and application answer alike).
+ */
+export function applicationParticulars(app: { procedure: string; legalDuty: string | null; details: unknown }) {
+  const d = (app.details ?? {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof d[key] === 'string' ? (d[key] as string) : null);
+  const flag = (key: string) => (typeof d[key] === 'boolean' ? (d[key] as boolean) : null);
+  return {
+    ...(app.procedure === 'NON_GOVERNMENT_ACCESS' ? { dutyBasis: app.legalDuty } : {}),
+    scenario: text('scenario'),
+    securityMeasures: text('securityMeasures'),
+    ...(app.procedure === 'CONDITIONAL_OPEN'
+      ? {
+          fieldOfUse: text('fieldOfUse'),
+          nonProfitResearch: flag('nonProfitResearch'),
+          securityPledgeAccepted: flag('securityPledgeAccepted'),
+          commercialUse: flag('commercialUse'),
+        }
+      : {}),
+    caseDeadline: (d.caseDeadline as CaseDeadline | undefined) ?? null,
+  };
+}
+
+/**
+ * One application as a whole, for every procedure: what was applied for and why (with the
+ * particulars above), the resources, every task with its decision, reasons and answer (a 补正 is
+ * a task's comment), grants, agreements, the case deadline and the timeline.
+ */
+export async function applicationDetail(db: ApiDeps['db'], id: string) {
+  const app = await db.application.findUniqueOrThrow({
+    where: { id },
+    include: {
+      applicantDept: { select: { id: true, name: true } },
+      applicantPublic: { select: { id: true, name: true, kind: true } },
+      resources: {
+        include: {
+          resource: {
+            select: {
+              code: true,
+              name: true,
+              shareClass: true,
+              openClass: true,
+              shareLegalBasis: true,
+              openLegalBasis: true,
+              fields: true,
+              providerId: true,
+              disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } },
+            },
+          },
+        },
+      },
+      tasks: {
+        orderBy: { createdAt: 'asc' },
+        select: {
+          id: true,
+          step: true,
+          title: true,
+          status: true,
+          candidateDeptId: true,
+          dueAt: true,
+          warningAt: true,
+          deadlineProvisional: true,
+          overdue: true,
+          pausedAt: true,
+          pausedWorkingDays: true,
+          decision: true,
+          reasons: true,
+          comment: true,
+          completedAt: true,
+        },
+      },
+      grants: { select: { resource: { select: { code: true } }, status: true, expiresAt: true, activatedAt: true } },
+      agreements: {
+        select: {
+          agreementNo: true,
+          kind: true,
+          status: true,
+          partyA: true,
+          partyB: true,
+          terms: true,
+          partyAConfirmedAt: true,
+          partyBConfirmedAt: true,
+        },
+      },
+      events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true, data: true } },
+    },
+  });
+  const {
+    details: _details,
+    idempotencyKey: _key,
+    applicantKey: _ak,
+    applicantPublic,
+    events,
+    resources,
+    grants,
+    ...rest
+  } = app;
+  return {
+    ...rest,
+    ...(applicantPublic ? { applicantPublic } : {}),
+    ...applicationParticulars(app),
+    resources: resources.map(({ resource: { disputeMarks, ...r } }) => ({
+      ...r,
+      disputed: disputeMarks.length > 0,
+      disputeMarks,
+    })),
+    grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
+    timeline: events,
+  };
+}
+
+const caseDeadlineSchema = z
+  .object({
+    dueAt: z.iso.datetime().describe('The end of the last working day (24:00 Beijing time)'),
+    countedFrom: z.iso.datetime().describe('Receipt of the application'),
+    workingDays: z.number().int(),
+    covers: z.string().describe('OPINIONS_AND_REPORT (Art. 22 ¶3)'),
+    provisional: z.boolean(),
+  })
+  .nullable()
+  .describe('The case-level deadline, for procedures that have one (non-government access); else null');
+
+/** The documented shape of `applicationDetail` (for /docs; the handlers build the value). */
+export const applicationDetailSchema = z
+  .object({
+    applicationNo: z.string(),
+    procedure: z.enum(['UNCONDITIONAL_SHARE', 'CONDITIONAL_SHARE', 'NON_GOVERNMENT_ACCESS', 'CONDITIONAL_OPEN']),
+    status: z.string(),
+    purpose: z.string(),
+    legalDuty: z.string().nullable(),
+    dutyBasis: z.string().nullable().optional().describe('Non-government access: 履职需要'),
+    scenario: z.string().nullable().describe('应用场景 (non-government access, conditional open)'),
+    securityMeasures: z.string().nullable().describe('安全保障措施'),
+    fieldOfUse: z.string().nullable().optional().describe('Conditional open: field of use (Art. 27)'),
+    nonProfitResearch: z.boolean().nullable().optional().describe('Conditional open: research statement'),
+    fieldsRequested: z.array(z.string()),
+    caseDeadline: caseDeadlineSchema,
+    resources: z.array(z.object({ code: z.string(), name: z.string(), providerId: z.string() }).loose()),
+    tasks: z.array(z.object({ id: z.string(), step: z.string(), status: z.string() }).loose()),
+    grants: z.array(z.object({ resourceCode: z.string(), status: z.string() }).loose()),
+    agreements: z.array(z.object({ agreementNo: z.string(), status: z.string() }).loose()),
+    timeline: z.array(z.object({ kind: z.string(), message: z.string(), at: z.iso.datetime() }).loose()),
+  })
+  .loose();
+
+/** Errors a submission can answer with (the workflow's start included). */
+export const SUBMISSION_ERRORS: ErrorCode[] = [
+  'FORBIDDEN',
+  'PROCEDURE_NOT_ALLOWED',
+  'IDEMPOTENCY_KEY_REUSED',
+  'UNKNOWN_RESOURCE',
+  'RESOURCE_NOT_SHAREABLE',
+  'START_PENDING',
+  'SERVICE_UNAVAILABLE',
+];
+
+/** Errors of an Update sent to a procedure: its own refusals, and a workflow that does not answer in time. */
+export const UPDATE_ERRORS: ErrorCode[] = ['FORBIDDEN', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE'];
+
 export function applicationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
   documented({
@@ -88,11 +259,13 @@ export function applicationsRouter(deps: ApiDeps): Router {
     tags: ['applications'],
     auth: 'required',
     body: submitBody,
+    response: applicationDetailSchema,
+    errors: [...SUBMISSION_ERRORS, 'RESOURCE_CLASS_MISMATCH'],
     responses: {
       201: 'Submitted',
       200: 'Repeat of an earlier submission',
       409: 'Idempotency key reused with other content',
-      422: 'Resource cannot be applied for',
+      422: 'A resource code unknown (UNKNOWN_RESOURCE, details.codes), or a resource that cannot be applied for',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -100,17 +273,26 @@ export function applicationsRouter(deps: ApiDeps): Router {
     method: 'get',
     path: '/api/applications',
     summary:
-      "Applications the caller may read (README access matrix): its department's, those on its resources, those it has a task of; supervisors see metadata only",
+      "Applications the caller may read (README access matrix): its department's, those on its resources, those it has a task of; supervisors see metadata only; newest first, in pages of cursor/limit",
     tags: ['applications'],
     auth: 'required',
     query: listQuery,
+    errors: ['FORBIDDEN'],
+    response: pageSchema(
+      z
+        .object({ applicationNo: z.string(), procedure: z.string(), status: z.string(), submittedAt: z.string() })
+        .loose(),
+    ),
   });
   documented({
     method: 'get',
     path: '/api/applications/{no}',
-    summary: 'One application with resources, tasks, grants, agreements and timeline',
+    summary:
+      'One application of any procedure, complete: scenario, security measures, field of use, resources, tasks with decisions, grants, agreements, case deadline, timeline',
     tags: ['applications'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: applicationDetailSchema,
   });
   documented({
     method: 'post',
@@ -119,6 +301,8 @@ export function applicationsRouter(deps: ApiDeps): Router {
     tags: ['applications'],
     auth: 'required',
     body: withdrawBody,
+    errors: [...UPDATE_ERRORS, 'NOT_FOUND'],
+    response: applicationDetailSchema,
     responses: { 200: 'Withdrawn', 409: 'No longer open' },
   });
 
@@ -150,8 +334,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
       where: { code: { in: body.resourceCodes } },
       include: { provider: true },
     });
-    const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
-    if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+    unknownResources(body.resourceCodes, resources);
     const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
     if (notShared.length) {
       throw new AppError(
@@ -219,70 +402,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
     return id;
   }
 
-  async function applicationView(id: string) {
-    const app = await db.application.findUniqueOrThrow({
-      where: { id },
-      include: {
-        applicantDept: { select: { id: true, name: true } },
-        resources: {
-          include: {
-            resource: {
-              select: {
-                code: true,
-                name: true,
-                shareClass: true,
-                providerId: true,
-                disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } },
-              },
-            },
-          },
-        },
-        tasks: {
-          orderBy: { createdAt: 'asc' },
-          select: {
-            id: true,
-            step: true,
-            title: true,
-            status: true,
-            candidateDeptId: true,
-            dueAt: true,
-            warningAt: true,
-            deadlineProvisional: true,
-            overdue: true,
-            pausedAt: true,
-            pausedWorkingDays: true,
-            decision: true,
-            reasons: true,
-            completedAt: true,
-          },
-        },
-        grants: { select: { resource: { select: { code: true } }, status: true, expiresAt: true, activatedAt: true } },
-        agreements: {
-          select: {
-            agreementNo: true,
-            kind: true,
-            status: true,
-            partyA: true,
-            partyB: true,
-            partyAConfirmedAt: true,
-            partyBConfirmedAt: true,
-          },
-        },
-        events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true, data: true } },
-      },
-    });
-    const { details: _details, idempotencyKey: _key, applicantKey: _ak, events, resources, grants, ...rest } = app;
-    return {
-      ...rest,
-      resources: resources.map(({ resource: { disputeMarks, ...r } }) => ({
-        ...r,
-        disputed: disputeMarks.length > 0,
-        disputeMarks,
-      })),
-      grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
-      timeline: events,
-    };
-  }
+  const applicationView = (id: string) => applicationDetail(db, id);
 
   /** What a supervisor sees (督办): the procedure's facts and deadlines, no purpose, reasons, parties or data. */
   function metadataView(view: Awaited<ReturnType<typeof applicationView>>) {
@@ -307,25 +427,21 @@ export function applicationsRouter(deps: ApiDeps): Router {
     const q = parse(listQuery, req.query, 'query');
     const scope = applicationScope(a);
     const where: Prisma.ApplicationWhereInput = { AND: [scope.where, q.status ? { status: q.status } : {}] };
-    const [total, rows] = await Promise.all([
-      db.application.count({ where }),
-      db.application.findMany({
-        where,
-        orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        select: {
-          id: true,
-          applicationNo: true,
-          procedure: true,
-          status: true,
-          purpose: true,
-          submittedAt: true,
-          decidedAt: true,
-          outcomeReasons: true,
-        },
-      }),
-    ]);
+    const rows = await db.application.findMany({
+      where,
+      orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      select: {
+        id: true,
+        applicationNo: true,
+        procedure: true,
+        status: true,
+        purpose: true,
+        submittedAt: true,
+        decidedAt: true,
+        outcomeReasons: true,
+      },
+    });
     const full = new Set(
       (
         await db.application.findMany({
@@ -334,10 +450,11 @@ export function applicationsRouter(deps: ApiDeps): Router {
         })
       ).map((r) => r.id),
     );
-    const items = rows.map(({ id, purpose, outcomeReasons, ...r }) =>
-      full.has(id) ? { ...r, purpose, outcomeReasons } : { ...r, view: 'metadata' as const },
+    res.json(
+      toPage(q, rows, ({ id, purpose, outcomeReasons, ...r }) =>
+        full.has(id) ? { ...r, purpose, outcomeReasons } : { ...r, view: 'metadata' as const },
+      ),
     );
-    res.json({ items, page: q.page, pageSize: q.pageSize, total });
   });
 
   router.get('/api/applications/:no', async (req, res) => {

@@ -4,7 +4,12 @@ import type { ApiDeps } from '../deps';
 import { authorize } from '../access';
 import { parse } from '../errors';
 import { documented } from '../openapi';
+import { pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
+/**
+ * @deprecated Offset paging, still used by the routers not yet moved to `api/kit/paging.ts`
+ * (cursor/limit keyset, the one scheme of every list).
+ */
 export const paginationQuery = {
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
@@ -15,7 +20,7 @@ const catalogQuery = z
     provider: z.string().min(1).max(64).optional(),
     shareClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_SHARED']).optional(),
     openClass: z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_OPEN']).optional(),
-    ...paginationQuery,
+    ...pageQuery,
   })
   .strict();
 
@@ -23,10 +28,11 @@ export function catalogRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/catalog',
-    summary: 'Catalog entries (政务信息资源目录), filtered and paginated; department accounts only',
+    summary: 'Catalog entries (政务信息资源目录), filtered, in pages of cursor/limit; department accounts only',
     tags: ['catalog'],
     auth: 'required',
     query: catalogQuery,
+    response: pageSchema(z.object({ code: z.string(), name: z.string(), disputed: z.boolean() }).loose()),
   });
   const router = Router();
   router.get('/api/catalog', async (req, res) => {
@@ -34,25 +40,22 @@ export function catalogRouter(deps: ApiDeps): Router {
     authorize(req, 'catalog');
     const q = parse(catalogQuery, req.query, 'query');
     const where = { providerId: q.provider, shareClass: q.shareClass, openClass: q.openClass };
-    const [total, rows] = await Promise.all([
-      deps.db.dataResource.count({ where }),
-      deps.db.dataResource.findMany({
-        where,
-        orderBy: { code: 'asc' },
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        include: {
-          provider: { select: { id: true, name: true } },
-          disputeMarks: { where: { clearedAt: null }, select: { id: true, note: true, markedAt: true } },
-        },
-      }),
-    ]);
-    const items = rows.map(({ disputeMarks, catalogId: _catalogId, providerId: _providerId, ...r }) => ({
-      ...r,
-      disputed: disputeMarks.length > 0,
-      disputeMarks,
-    }));
-    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+    const rows = await deps.db.dataResource.findMany({
+      where,
+      orderBy: [{ code: 'asc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      include: {
+        provider: { select: { id: true, name: true } },
+        disputeMarks: { where: { clearedAt: null }, select: { id: true, note: true, markedAt: true } },
+      },
+    });
+    res.json(
+      toPage(q, rows, ({ disputeMarks, catalogId: _catalogId, providerId: _providerId, ...r }) => ({
+        ...r,
+        disputed: disputeMarks.length > 0,
+        disputeMarks,
+      })),
+    );
   });
   return router;
 }

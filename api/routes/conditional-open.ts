@@ -24,8 +24,14 @@ import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
-import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
-import { paginationQuery } from './catalog';
+import {
+  hashRequest,
+  idempotencyKeySchema as idempotencyKey,
+  newApplicationNo,
+  submitOnce,
+  unknownResources,
+} from '../submissions';
+import { pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
 /** The workflow records the outcome right after accepting an Update; wait briefly for the query model. */
 export async function waitForStatus(db: Db, applicationId: string, statuses: string[]): Promise<void> {
@@ -38,12 +44,32 @@ export async function waitForStatus(db: Db, applicationId: string, statuses: str
 
 const OPEN_CLASSES = ['UNCONDITIONAL', 'CONDITIONAL'] as const;
 
+/** The documented shape of a conditional open application (the handlers build the value). */
+const openApplicationSchema = z
+  .object({
+    applicationNo: z.string(),
+    status: z.string(),
+    fieldOfUse: z.string(),
+    scenario: z.string(),
+    securityMeasures: z.string(),
+    nonProfitResearch: z.boolean(),
+    agreementAcceptBy: z.iso
+      .datetime()
+      .nullable()
+      .describe('While an open-use agreement awaits the answer: the end of the last day to accept it'),
+    agreements: z.array(
+      z.object({ agreementNo: z.string(), status: z.string(), acceptBy: z.iso.datetime().nullable() }).loose(),
+    ),
+    timeline: z.array(z.object({ kind: z.string(), message: z.string(), at: z.iso.datetime() }).loose()),
+  })
+  .loose();
+
 const catalogQuery = z
   .object({
     q: z.string().trim().min(1).max(100).optional(),
     provider: z.string().trim().min(1).max(64).optional(),
     openClass: z.enum(OPEN_CLASSES).optional(),
-    ...paginationQuery,
+    ...pageQuery,
   })
   .strict();
 
@@ -100,7 +126,7 @@ const authorizationsQuery = z
   .object({
     status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(),
     operator: z.string().trim().min(1).max(64).optional(),
-    ...paginationQuery,
+    ...pageQuery,
   })
   .strict();
 const statsQuery = z
@@ -142,6 +168,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'optional',
     query: catalogQuery,
+    response: pageSchema(z.object({ code: z.string(), name: z.string(), openClass: z.string() }).loose()),
   });
   documented({
     method: 'get',
@@ -149,6 +176,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     summary: 'Fetch open data online (Art. 26); every download is recorded',
     tags: ['open data'],
     auth: 'optional',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
     responses: {
       200: 'CSV data',
       403: 'CONDITIONAL data without an active authorisation',
@@ -162,6 +190,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'required',
     query: statsQuery,
+    errors: ['FORBIDDEN'],
   });
   documented({
     method: 'post',
@@ -170,13 +199,24 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'required',
     body: applyBody,
+    response: openApplicationSchema,
+    errors: [
+      'FORBIDDEN',
+      'COMMERCIAL_USE_REQUIRES_TENDER',
+      'RESEARCH_USE_NOT_ELIGIBLE',
+      'IDEMPOTENCY_KEY_REUSED',
+      'RESOURCE_NOT_OPEN',
+      'UNKNOWN_RESOURCE',
+      'RESOURCE_CLASS_MISMATCH',
+      'START_PENDING',
+      'SERVICE_UNAVAILABLE',
+    ],
     responses: {
       201: 'Submitted',
       200: 'Repeat of an earlier submission',
-      401: 'Not signed in',
       403: 'Not a public applicant',
       409: 'Idempotency key reused with other content',
-      422: 'Commercial use (tender procedure), research not eligible, or a resource that is not conditionally open',
+      422: 'Commercial use (COMMERCIAL_USE_REQUIRES_TENDER: details.tenders.href is the public tender list), research not eligible, a resource code unknown (UNKNOWN_RESOURCE, details.codes), or a resource that is not conditionally open',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -186,14 +226,19 @@ export function openDataRouter(deps: ApiDeps): Router {
     summary: "The signed-in public applicant's applications",
     tags: ['open data'],
     auth: 'required',
-    query: z.object(paginationQuery),
+    query: z.object(pageQuery),
+    errors: ['FORBIDDEN'],
+    response: pageSchema(z.object({ applicationNo: z.string(), status: z.string() }).loose()),
   });
   documented({
     method: 'get',
     path: '/api/open/applications/{no}',
-    summary: 'A conditional open application with its agreement, grants, authorisation and timeline',
+    summary:
+      'A conditional open application with its agreement (and the deadline to accept it), grants, authorisation and timeline',
     tags: ['open data'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: openApplicationSchema,
   });
   documented({
     method: 'post',
@@ -202,6 +247,8 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'required',
     body: answerBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE'],
+    response: openApplicationSchema,
     responses: {
       200: 'Answer accepted',
       403: 'Not the applicant',
@@ -216,6 +263,10 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'required',
     query: authorizationsQuery,
+    errors: ['FORBIDDEN'],
+    response: pageSchema(
+      z.object({ id: z.string(), status: z.string(), applicationNo: z.string().nullable() }).loose(),
+    ),
   });
   documented({
     method: 'post',
@@ -224,6 +275,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'required',
     body: useReportBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
     responses: {
       201: 'Recorded',
       200: 'Repeat of an earlier report',
@@ -237,6 +289,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'required',
     body: revokeBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'REASONS_REQUIRED', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE'],
     responses: {
       200: 'Revoked',
       409: 'Not active, or ended through its tender',
@@ -262,20 +315,16 @@ export function openDataRouter(deps: ApiDeps): Router {
           }
         : {}),
     };
-    const [total, rows] = await Promise.all([
-      db.dataResource.count({ where }),
-      db.dataResource.findMany({
-        where,
-        orderBy: { code: 'asc' },
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        include: {
-          provider: { select: { id: true, name: true } },
-          disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } },
-        },
-      }),
-    ]);
-    const items = rows.map((r) => ({
+    const rows = await db.dataResource.findMany({
+      where,
+      orderBy: [{ code: 'asc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      include: {
+        provider: { select: { id: true, name: true } },
+        disputeMarks: { where: { clearedAt: null }, select: { note: true, markedAt: true } },
+      },
+    });
+    const page = toPage(q, rows, (r) => ({
       code: r.code,
       name: r.name,
       description: r.description,
@@ -292,7 +341,7 @@ export function openDataRouter(deps: ApiDeps): Router {
           ? { kind: 'DOWNLOAD', href: `/api/open/resources/${encodeURIComponent(r.code)}/download` }
           : { kind: 'APPLY', href: '/api/open/applications' },
     }));
-    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+    res.json(page);
   });
 
   router.get('/api/open/resources/:code/download', async (req, res) => {
@@ -374,10 +423,15 @@ export function openDataRouter(deps: ApiDeps): Router {
     const p = requirePublicApplicant(req);
     const body = parse(applyBody, req.body, 'body');
     if (body.commercialUse) {
+      // Point the applicant to where it can take part: the public list of tenders.
       throw new AppError(
         'COMMERCIAL_USE_REQUIRES_TENDER',
-        'Commercial development of conditionally open data is authorised only through public tender or another competitive procedure (Art. 27 ¶3), not through an open-data application',
-        { procedure: 'COMMERCIAL_TENDER', article: 'Art. 27 ¶3' },
+        'Commercial development of conditionally open data is authorised only through public tender or another competitive procedure (Art. 27 ¶3), not through an open-data application: see the public tender list at GET /api/tenders',
+        {
+          procedure: 'COMMERCIAL_TENDER',
+          article: 'Art. 27 ¶3',
+          tenders: { href: '/api/tenders', method: 'GET', auth: 'none' },
+        },
       );
     }
     const applicant = await db.publicApplicant.findUniqueOrThrow({ where: { id: p.publicApplicantId } });
@@ -419,8 +473,7 @@ export function openDataRouter(deps: ApiDeps): Router {
             { resources: notOpen.map((r) => r.code) },
           );
         }
-        const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
-        if (missing.length) throw new AppError('NOT_FOUND', `Unknown open data resource(s): ${missing.join(', ')}`);
+        unknownResources(body.resourceCodes, resources, 'open data resource');
         const unconditional = resources.filter((r) => r.openClass === 'UNCONDITIONAL');
         if (unconditional.length) {
           throw new AppError(
@@ -522,7 +575,7 @@ export function openDataRouter(deps: ApiDeps): Router {
             endReason: true,
           },
         },
-        events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true } },
+        events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true, data: true } },
       },
     });
     const authorization = await db.authorization.findFirst({
@@ -540,8 +593,22 @@ export function openDataRouter(deps: ApiDeps): Router {
       ...rest
     } = app;
     const d = details as Record<string, unknown>;
+    // The workflow records the deadline to accept each open-use agreement on entering the agreement stage.
+    const acceptByOf = (agreementNo: string) => {
+      const ms = events
+        .map((e) => e.data as { agreementNo?: string; acceptByMs?: number } | null)
+        .find((x) => x?.agreementNo === agreementNo && typeof x.acceptByMs === 'number')?.acceptByMs;
+      return ms === undefined ? null : new Date(ms).toISOString();
+    };
+    const agreements = rest.agreements.map((a) => ({
+      ...a,
+      acceptBy: a.kind === 'OPEN_USE' ? acceptByOf(a.agreementNo) : null,
+    }));
+    const pending = agreements.find((a) => a.kind === 'OPEN_USE' && a.status === 'PENDING');
     return {
       ...rest,
+      agreements,
+      agreementAcceptBy: pending?.acceptBy ?? null,
       fieldOfUse: d.fieldOfUse,
       scenario: d.scenario,
       securityMeasures: d.securityMeasures,
@@ -549,7 +616,7 @@ export function openDataRouter(deps: ApiDeps): Router {
       resources: resources.map((r) => r.resource),
       grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
       authorization,
-      timeline: events,
+      timeline: events.map(({ data: _data, ...e }) => e),
     };
   }
 
@@ -564,26 +631,23 @@ export function openDataRouter(deps: ApiDeps): Router {
 
   router.get('/api/open/applications', async (req, res) => {
     const p = requirePublicApplicant(req);
-    const q = parse(z.object(paginationQuery).strict(), req.query, 'query');
+    const q = parse(z.object(pageQuery).strict(), req.query, 'query');
     const where = { applicantPublicId: p.publicApplicantId, procedure: 'CONDITIONAL_OPEN' as const };
-    const [total, items] = await Promise.all([
-      db.application.count({ where }),
-      db.application.findMany({
-        where,
-        orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        select: {
-          applicationNo: true,
-          status: true,
-          purpose: true,
-          submittedAt: true,
-          decidedAt: true,
-          outcomeReasons: true,
-        },
-      }),
-    ]);
-    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+    const rows = await db.application.findMany({
+      where,
+      orderBy: [{ submittedAt: 'desc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      select: {
+        id: true,
+        applicationNo: true,
+        status: true,
+        purpose: true,
+        submittedAt: true,
+        decidedAt: true,
+        outcomeReasons: true,
+      },
+    });
+    res.json(toPage(q, rows, ({ id: _id, ...item }) => item));
   });
 
   router.get('/api/open/applications/:no', async (req, res) => {
@@ -623,16 +687,13 @@ export function openDataRouter(deps: ApiDeps): Router {
     requireAuthority(req, 'AUTHORITY_REVIEWER', 'SUPERVISOR', 'ADMIN');
     const q = parse(authorizationsQuery, req.query, 'query');
     const where: Prisma.AuthorizationWhereInput = { status: q.status, operatorId: q.operator };
-    const [total, rows] = await Promise.all([
-      db.authorization.count({ where }),
-      db.authorization.findMany({
-        where,
-        orderBy: [{ startsAt: 'desc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        include: { useReports: { orderBy: { submittedAt: 'asc' } } },
-      }),
-    ]);
+    const fetched = await db.authorization.findMany({
+      where,
+      orderBy: [{ startsAt: 'desc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      include: { useReports: { orderBy: { submittedAt: 'asc' } } },
+    });
+    const { items: rows, nextCursor } = toPage(q, fetched);
     const [operators, resources, applications] = await Promise.all([
       db.publicApplicant.findMany({
         where: { id: { in: rows.map((r) => r.operatorId) } },
@@ -654,7 +715,7 @@ export function openDataRouter(deps: ApiDeps): Router {
       resources: r.resourceIds.map((id) => resources.find((x) => x.id === id)).filter(Boolean),
       lastReportAt: r.useReports.at(-1)?.submittedAt ?? null,
     }));
-    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+    res.json({ items, nextCursor });
   });
 
   router.post('/api/open/authorizations/:id/use-reports', async (req, res) => {

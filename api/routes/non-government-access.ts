@@ -16,7 +16,14 @@ import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
-import { hashRequest, idempotencyKeySchema as idempotencyKey, newApplicationNo, submitOnce } from '../submissions';
+import {
+  hashRequest,
+  idempotencyKeySchema as idempotencyKey,
+  newApplicationNo,
+  submitOnce,
+  unknownResources,
+} from '../submissions';
+import { applicationDetail, applicationDetailSchema, SUBMISSION_ERRORS, UPDATE_ERRORS } from './applications';
 import { waitForStatus } from './conditional-open';
 
 const submitBody = z
@@ -68,11 +75,13 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     tags: ['applications'],
     auth: 'required',
     body: submitBody,
+    response: applicationDetailSchema,
+    errors: SUBMISSION_ERRORS,
     responses: {
-      201: 'Submitted',
+      201: 'Submitted (the same answer as GET /api/applications/{no}, case deadline included)',
       200: 'Repeat of an earlier submission',
       409: 'Idempotency key reused with other content',
-      422: 'Not a non-government unit, or a resource that cannot be provided',
+      422: 'Not a non-government unit, a resource code unknown (UNKNOWN_RESOURCE, details.codes), or a resource that cannot be provided',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -83,6 +92,8 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     tags: ['applications'],
     auth: 'required',
     body: withdrawBody,
+    errors: [...UPDATE_ERRORS, 'NOT_FOUND', 'PROCEDURE_NOT_ALLOWED'],
+    response: applicationDetailSchema,
   });
   const router = Router();
 
@@ -99,8 +110,7 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
       start: (id) => startApplication(deps, id),
       create: async () => {
         const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
-        const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
-        if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+        unknownResources(body.resourceCodes, resources);
         const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
         if (notShared.length) {
           throw new AppError(
@@ -151,34 +161,8 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     res.status(created ? 201 : 200).json(await view(applicationId));
   });
 
-  async function view(id: string) {
-    const app = await db.application.findUniqueOrThrow({
-      where: { id },
-      include: {
-        resources: { include: { resource: { select: { code: true, name: true, providerId: true } } } },
-        events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true } },
-      },
-    });
-    const details = app.details as { scenario?: string; securityMeasures?: string };
-    return {
-      applicationNo: app.applicationNo,
-      procedure: app.procedure,
-      status: app.status,
-      applicantDeptId: app.applicantDeptId,
-      purpose: app.purpose,
-      dutyBasis: app.legalDuty,
-      scenario: details.scenario,
-      securityMeasures: details.securityMeasures,
-      fieldsRequested: app.fieldsRequested,
-      usePeriodDays: app.usePeriodDays,
-      accessMode: app.accessMode,
-      submittedAt: app.submittedAt,
-      decidedAt: app.decidedAt,
-      outcomeReasons: app.outcomeReasons,
-      resources: app.resources.map((r) => r.resource),
-      timeline: app.events,
-    };
-  }
+  // The same answer as GET /api/applications/{no}: the whole application, scenario and security measures included.
+  const view = (id: string) => applicationDetail(db, id);
 
   router.post('/api/non-government-applications/:no/withdraw', async (req, res) => {
     const p = requireNonGovernmentStaff(req);

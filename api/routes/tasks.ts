@@ -12,6 +12,8 @@ import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { decideTask, taskSummary } from '../kit/decisions';
+import { applicationDetail, applicationDetailSchema } from './applications';
+import { pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
 const inboxQuery = z
   .object({
@@ -29,14 +31,15 @@ const inboxQuery = z
       ])
       .optional(),
     step: z.string().trim().min(1).max(64).optional(),
+    /** The case number (application, objection, incident or tender no.) the tasks belong to. */
+    caseNo: z.string().trim().min(1).max(80).optional().describe('Only the tasks of this case number'),
     overdue: z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')
       .optional(),
     dueBefore: z.iso.datetime({ offset: true }).optional(),
     sort: z.enum(['due', 'created']).default('due'),
-    cursor: z.uuid().optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    ...pageQuery,
   })
   .strict();
 
@@ -58,17 +61,36 @@ export function tasksRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/inbox',
-    summary: "Tasks for the signed-in reviewer's department and role",
+    summary:
+      "Tasks for the signed-in reviewer's department and role, filtered (caseNo: one case's tasks), in pages of cursor/limit",
     tags: ['inbox'],
     auth: 'required',
     query: inboxQuery,
+    response: pageSchema(z.object({ id: z.string(), step: z.string(), status: z.string() }).loose()),
   });
   documented({
     method: 'get',
     path: '/api/tasks/{id}',
-    summary: 'A task with its application, resources and full history',
+    summary:
+      'A task with the complete case it is about (application: as GET /api/applications/{no}; objection: with its attachments) and its full history',
     tags: ['inbox'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: z
+      .object({
+        id: z.string(),
+        step: z.string(),
+        application: applicationDetailSchema.optional(),
+        objection: z
+          .object({
+            objectionNo: z.string(),
+            attachments: z.array(z.object({ id: z.string(), fileName: z.string(), href: z.string() }).loose()),
+          })
+          .loose()
+          .optional(),
+        history: z.array(z.object({ action: z.string() }).loose()),
+      })
+      .loose(),
     responses: { 200: 'OK', 403: 'Not your task', 404: 'Unknown task' },
   });
   documented({
@@ -77,6 +99,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     summary: 'Claim a task (hidden from the rest of the group)',
     tags: ['inbox'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'TASK_CLAIMED_BY_OTHER', 'TASK_NOT_OPEN'],
     responses: { 200: 'Claimed', 409: 'Claimed by someone else or not open' },
   });
   documented({
@@ -85,6 +108,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     summary: 'Give a claimed task back to the group',
     tags: ['inbox'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
     responses: { 200: 'Unclaimed', 409: 'Not claimed by you' },
   });
   documented({
@@ -94,6 +118,18 @@ export function tasksRouter(deps: ApiDeps): Router {
     tags: ['inbox'],
     auth: 'required',
     body: completeBody,
+    errors: [
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'CONFLICT',
+      'TASK_NOT_OPEN',
+      'TASK_CLAIMED_BY_OTHER',
+      'TASK_ALREADY_DECIDED',
+      'DECISION_NOT_ALLOWED',
+      'REASONS_REQUIRED',
+      'WORKFLOW_TIMEOUT',
+      'SERVICE_UNAVAILABLE',
+    ],
     responses: {
       200: 'Decided (a repeat of the same decision gets the same answer)',
       202: 'DECISION_PENDING: recorded, the procedure has not confirmed it yet; it is applied as sent',
@@ -133,26 +169,57 @@ export function tasksRouter(deps: ApiDeps): Router {
         q.step ? { step: q.step } : {},
         q.overdue !== undefined ? { overdue: q.overdue } : {},
         q.dueBefore ? { dueAt: { lt: new Date(q.dueBefore) } } : {},
+        // Every procedure's workflow id ends in its case number (`objection/YY…`, `commercial-tender/ZB…`).
+        q.caseNo
+          ? { OR: [{ application: { applicationNo: q.caseNo } }, { workflowId: { endsWith: `/${q.caseNo}` } }] }
+          : {},
       ],
     };
     const orderBy: Prisma.TaskOrderByWithRelationInput[] =
       q.sort === 'due'
         ? [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }]
         : [{ createdAt: 'asc' }, { id: 'asc' }];
-    const rows = await db.task.findMany({
-      where,
-      orderBy,
-      take: q.limit + 1,
-      select: taskSummary,
-      ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
-    });
-    const items = rows.slice(0, q.limit);
-    res.json({ items, nextCursor: rows.length > q.limit ? items[items.length - 1].id : null });
+    const rows = await db.task.findMany({ where, orderBy, select: taskSummary, ...pageArgs(q) });
+    res.json(toPage(q, rows));
   });
+
+  /**
+   * The case a task is about, as a whole: whoever decides sees everything they judge. An
+   * application task carries the complete application (scenario, security measures, field of use,
+   * research statement, every earlier decision); an objection task the objection with its
+   * attachments.
+   */
+  async function subjectOf(task: { applicationId: string | null; procedure: string; subjectRef: string | null }) {
+    if (task.applicationId) return { application: await applicationDetail(db, task.applicationId) };
+    if (task.procedure === 'OBJECTION' && task.subjectRef) {
+      const objection = await db.objection.findUnique({
+        where: { id: task.subjectRef },
+        include: {
+          resource: { select: { code: true, name: true, providerId: true } },
+          attachments: {
+            orderBy: { createdAt: 'asc' },
+            select: { id: true, fileName: true, mediaType: true, sizeBytes: true, sha256: true, createdAt: true },
+          },
+        },
+      });
+      if (!objection) return {};
+      const { idempotencyKey: _key, workflowId: _wf, ...rest } = objection;
+      return {
+        objection: {
+          ...rest,
+          attachments: objection.attachments.map((a) => ({
+            ...a,
+            href: `/api/objections/${encodeURIComponent(objection.objectionNo)}/attachments/${a.id}`,
+          })),
+        },
+      };
+    }
+    return {};
+  }
 
   router.get('/api/tasks/:id', async (req, res) => {
     const { task } = await loadTask(req);
-    const [full, audit] = await Promise.all([
+    const [full, audit, subject] = await Promise.all([
       db.task.findUniqueOrThrow({
         where: { id: task.id },
         select: {
@@ -161,35 +228,6 @@ export function tasksRouter(deps: ApiDeps): Router {
           comment: true,
           completedById: true,
           workflowId: true,
-          application: {
-            select: {
-              applicationNo: true,
-              procedure: true,
-              status: true,
-              purpose: true,
-              legalDuty: true,
-              fieldsRequested: true,
-              usePeriodDays: true,
-              accessMode: true,
-              submittedAt: true,
-              applicantDept: { select: { id: true, name: true } },
-              resources: {
-                select: {
-                  resource: {
-                    select: {
-                      code: true,
-                      name: true,
-                      shareClass: true,
-                      openClass: true,
-                      shareLegalBasis: true,
-                      providerId: true,
-                    },
-                  },
-                },
-              },
-              events: { orderBy: { id: 'asc' }, select: { kind: true, message: true, at: true, data: true } },
-            },
-          },
         },
       }),
       db.auditLog.findMany({
@@ -197,8 +235,9 @@ export function tasksRouter(deps: ApiDeps): Router {
         orderBy: { id: 'asc' },
         select: { at: true, actor: true, action: true, details: true },
       }),
+      subjectOf(task),
     ]);
-    res.json({ ...full, history: audit });
+    res.json({ ...full, ...subject, history: audit });
   });
 
   router.post('/api/tasks/:id/claim', async (req, res) => {

@@ -3,6 +3,7 @@ import type { Db } from '../../lib/db';
 import { resources } from '../../prisma/seed-data';
 import { seed } from '../../prisma/seed';
 import { testApp, testDb } from '../support/env';
+import { allPages } from '../support/pages';
 
 describe('API foundation (real Postgres and Temporal)', () => {
   let db: Db;
@@ -29,24 +30,23 @@ describe('API foundation (real Postgres and Temporal)', () => {
     expect(res.body.checks.postgres.ok).toBe(true);
   });
 
-  it('lists the seeded catalog for a signed-in user, filtered and paginated', async () => {
-    const all = await request(app).get('/api/catalog?pageSize=200').auth(staffToken, { type: 'bearer' }).expect(200);
+  it('lists the seeded catalog for a signed-in user, filtered and paged with cursor/limit', async () => {
+    const list = (query: string) =>
+      request(app).get(`/api/catalog?${query}`).auth(staffToken, { type: 'bearer' }).expect(200);
+    const all = await allPages<{ code: string }>(list);
     // Other test files add resources of their own to the shared database; every seeded one is listed.
-    expect(all.body.items.map((r: { code: string }) => r.code)).toEqual(
-      expect.arrayContaining(resources.map((r) => r.code)),
-    );
-    expect(all.body.total).toBe(all.body.items.length);
+    expect(all.map((r) => r.code)).toEqual(expect.arrayContaining(resources.map((r) => r.code)));
+    expect(new Set(all.map((r) => r.code)).size).toBe(all.length);
     const conditional = await request(app)
       .get('/api/catalog?shareClass=CONDITIONAL&provider=gaj')
       .auth(staffToken, { type: 'bearer' })
       .expect(200);
     expect(conditional.body.items.map((r: { code: string }) => r.code)).toEqual(['GAJ-001', 'GAJ-002']);
-    const page2 = await request(app)
-      .get('/api/catalog?pageSize=5&page=2')
-      .auth(staffToken, { type: 'bearer' })
-      .expect(200);
-    expect(page2.body.items).toHaveLength(5);
-    expect(page2.body.items[0].code).toBe(all.body.items[5].code);
+    const page1 = await list('limit=5');
+    expect(page1.body.items).toHaveLength(5);
+    expect(page1.body.nextCursor).toEqual(expect.any(String));
+    const page2 = await list(`limit=5&cursor=${page1.body.nextCursor}`);
+    expect(page2.body.items.map((r: { code: string }) => r.code)).toEqual(all.slice(5, 10).map((r) => r.code));
   });
 
   it('covers every share class and open class, with a legal basis wherever the class is not UNCONDITIONAL', async () => {
@@ -106,14 +106,26 @@ describe('API foundation (real Postgres and Temporal)', () => {
         'VALIDATION_FAILED',
       ],
       [
-        'page 0',
-        () => request(app).get('/api/catalog?page=0').auth(staffToken, { type: 'bearer' }),
+        'limit 0',
+        () => request(app).get('/api/catalog?limit=0').auth(staffToken, { type: 'bearer' }),
         400,
         'VALIDATION_FAILED',
       ],
       [
-        'page size too large',
-        () => request(app).get('/api/catalog?pageSize=100000').auth(staffToken, { type: 'bearer' }),
+        'limit too large',
+        () => request(app).get('/api/catalog?limit=100000').auth(staffToken, { type: 'bearer' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'a cursor not from this list',
+        () => request(app).get('/api/catalog?cursor=%2Fnot%2Ba%2Bcursor').auth(staffToken, { type: 'bearer' }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'the offset paging of old (one scheme everywhere: cursor/limit)',
+        () => request(app).get('/api/catalog?page=2&pageSize=5').auth(staffToken, { type: 'bearer' }),
         400,
         'VALIDATION_FAILED',
       ],

@@ -100,16 +100,86 @@ describe('non-government access API (Art. 22 ¶3) with real Postgres, Temporal a
       .expect(409);
     expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
 
+    // The case deadline (Art. 22 ¶3): ten working days from receipt for the opinions and the report.
+    const deadlineOf = async (workingDays: number) =>
+      (
+        await request(app)
+          .get(
+            `/api/calendar/deadline?from=${encodeURIComponent(submitted.body.submittedAt)}&workingDays=${workingDays}`,
+          )
+          .auth(tokens['water.staff'], as('water.staff'))
+          .expect(200)
+      ).body.deadlineAt as string;
+    const withDeadline = await eventually(async () => {
+      const res = await request(app).get(`/api/applications/${no}`).auth(tokens['water.staff'], as('water.staff'));
+      // 503 says "retry" (a busy database under the shared test load); anything else but 200 is a failure.
+      if (res.status === 503) return undefined;
+      if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.caseDeadline && res.body;
+    }, 'the case deadline in the answer');
+    expect(withDeadline.caseDeadline).toEqual({
+      dueAt: await deadlineOf(10),
+      countedFrom: submitted.body.submittedAt,
+      workingDays: 10,
+      covers: 'OPINIONS_AND_REPORT',
+      provisional: expect.any(Boolean),
+    });
+    // GET /api/applications/{no} shows what the unit submitted, the scenario and security measures included.
+    expect(withDeadline).toMatchObject({
+      scenario: body.scenario,
+      securityMeasures: body.securityMeasures,
+      dutyBasis: body.dutyBasis,
+    });
+    // The opinions are due early enough to leave the report its days inside the case deadline.
+    const opinionTasks = await eventually(async () => {
+      const rows = await db.task.findMany({ where: { workflowId: `non-government-access/${no}`, step: 'OPINION' } });
+      return rows.length === 3 && rows;
+    }, 'the three opinion tasks');
+    const opinionDue = await deadlineOf(7);
+    expect(opinionTasks.map((t) => t.dueAt?.toISOString())).toEqual([opinionDue, opinionDue, opinionDue]);
+    // The provider judging the application sees all of it in the task.
+    const gajTask = opinionTasks.find((t) => t.candidateDeptId === 'gaj')!;
+    const gajDetail = await request(app)
+      .get(`/api/tasks/${gajTask.id}`)
+      .auth(tokens['gaj.reviewer'], as('gaj.reviewer'))
+      .expect(200);
+    expect(gajDetail.body.application).toMatchObject({
+      applicationNo: no,
+      scenario: body.scenario,
+      securityMeasures: body.securityMeasures,
+      caseDeadline: withDeadline.caseDeadline,
+    });
+
     expect((await complete('gaj.reviewer', no, 'OPINION', 'SUPPORT', { comment: '仅限核验' })).status).toBe(200);
     expect((await complete('scjgj.reviewer', no, 'OPINION', 'SUPPORT')).status).toBe(200);
     expect((await complete('dsj.reviewer', no, 'OPINION', 'SUPPORT')).status).toBe(200);
     expect((await complete('dsj.reviewer', no, 'REPORT', 'RECOMMEND_APPROVE', { comment: '建议同意' })).status).toBe(
       200,
     );
-    // The government's task is for the municipal government only.
-    const govTask = await db.task.findFirstOrThrow({
-      where: { workflowId: `non-government-access/${no}`, step: 'GOVERNMENT_DECISION' },
+    const reportTask = await db.task.findFirstOrThrow({
+      where: { workflowId: `non-government-access/${no}`, step: 'REPORT' },
     });
+    expect(reportTask.dueAt?.toISOString()).toBe(withDeadline.caseDeadline.dueAt);
+    // The government's task is for the municipal government only.
+    const govTask = await eventually(
+      () => db.task.findFirst({ where: { workflowId: `non-government-access/${no}`, step: 'GOVERNMENT_DECISION' } }),
+      'the government task',
+    );
+    // The municipal government decides on the whole application: scenario, security measures, the opinions.
+    const govDetail = await request(app)
+      .get(`/api/tasks/${govTask.id}`)
+      .auth(tokens['szf.reviewer'], as('szf.reviewer'))
+      .expect(200);
+    expect(govDetail.body.application).toMatchObject({
+      scenario: body.scenario,
+      securityMeasures: body.securityMeasures,
+      dutyBasis: body.dutyBasis,
+    });
+    expect(
+      govDetail.body.application.tasks
+        .filter((t: { step: string }) => t.step === 'OPINION')
+        .map((t: { decision: string }) => t.decision),
+    ).toEqual(['SUPPORT', 'SUPPORT', 'SUPPORT']);
     expect(
       (
         await request(app)
@@ -228,6 +298,13 @@ describe('non-government access API (Art. 22 ¶3) with real Postgres, Temporal a
       .send(submission({ resourceCodes: ['GAJ-004'] }))
       .expect(422);
     expect(secret.body.error.code).toBe('RESOURCE_NOT_SHAREABLE');
+    const unknown = await request(app)
+      .post('/api/non-government-applications')
+      .auth(tokens['water.staff'], as('water.staff'))
+      .send(submission({ resourceCodes: ['GAJ-001', 'NOPE-7', 'NOPE-8'] }))
+      .expect(422);
+    expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_RESOURCE', details: { codes: ['NOPE-7', 'NOPE-8'] } });
+    expect(unknown.body.error.message).toContain('NOPE-7');
     expect(await db.application.count({ where: { applicantDeptId: 'water' } })).toBe(before);
   });
 });

@@ -75,7 +75,7 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
 
   const catalogEntry = async (resource: TestResource) => {
     const res = await request(app)
-      .get(`/api/catalog?provider=${resource.providerId}&pageSize=200`)
+      .get(`/api/catalog?provider=${resource.providerId}&limit=100`)
       .auth(...as('rsj.staff'))
       .expect(200);
     return res.body.items.find((r: { code: string }) => r.code === resource.code) as {

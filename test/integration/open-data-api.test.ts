@@ -7,6 +7,7 @@ import { dispatchOutboxOnce } from '../../lib/outbox';
 import { resources as seedResources } from '../../prisma/seed-data';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
 import { startTestWorker, TestWorker } from '../support/worker';
+import { allPages } from '../support/pages';
 
 interface CatalogItem {
   code: string;
@@ -60,11 +61,10 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
 
   describe('the open catalogue', () => {
     it('is listed to an anonymous user, with UNCONDITIONAL and CONDITIONAL resources only, never NOT_OPEN', async () => {
-      const res = await request(app).get('/api/open/catalog?pageSize=200').expect(200);
-      const items: CatalogItem[] = res.body.items;
+      const items = await allPages<CatalogItem>((q) => request(app).get(`/api/open/catalog?${q}`).expect(200));
       // Other test files may add resources to the shared database: every seeded open one is listed, no NOT_OPEN one is.
       expect(items.map((i) => i.code)).toEqual(expect.arrayContaining(openCodes));
-      expect(res.body.total).toBe(items.length);
+      expect(new Set(items.map((i) => i.code)).size).toBe(items.length);
       for (const code of notOpenCodes) expect(items.map((i) => i.code)).not.toContain(code);
       const notOpenInDb = await db.dataResource.count({ where: { openClass: 'NOT_OPEN' } });
       expect(notOpenInDb).toBeGreaterThan(0);
@@ -80,7 +80,7 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
       );
     });
 
-    it('is searchable by keyword and provider, and paginated', async () => {
+    it('is searchable by keyword and provider, and paged with cursor/limit like every list', async () => {
       const insurance = await request(app)
         .get(`/api/open/catalog?q=${encodeURIComponent('医保')}`)
         .expect(200);
@@ -94,11 +94,16 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
       expect(gaj.body.items.every((i: CatalogItem) => i.provider.id === 'gaj')).toBe(true);
       expect(gaj.body.items.map((i: CatalogItem) => i.code)).toContain('GAJ-003');
       expect(gaj.body.items.map((i: CatalogItem) => i.code)).not.toContain('GAJ-001');
-      const all = (await request(app).get('/api/open/catalog?pageSize=200').expect(200)).body.items.map(
-        (i: CatalogItem) => i.code,
+      const all = (await allPages<CatalogItem>((q) => request(app).get(`/api/open/catalog?${q}`).expect(200))).map(
+        (i) => i.code,
       );
-      const page2 = await request(app).get('/api/open/catalog?pageSize=3&page=2').expect(200);
+      const page1 = await request(app).get('/api/open/catalog?limit=3').expect(200);
+      const page2 = await request(app).get(`/api/open/catalog?limit=3&cursor=${page1.body.nextCursor}`).expect(200);
       expect(page2.body.items.map((i: CatalogItem) => i.code)).toEqual(all.slice(3, 6));
+      expect(page2.body).not.toHaveProperty('total');
+      expect((await request(app).get('/api/open/catalog?pageSize=3').expect(400)).body.error.code).toBe(
+        'VALIDATION_FAILED',
+      );
     });
 
     it('shows an active dispute mark, and no longer once it is cleared', async () => {
@@ -293,6 +298,19 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
         details: { procedure: 'COMMERCIAL_TENDER' },
       });
       expect(commercial.body.error.message).toContain('tender');
+      // It points to the public tender list, which anyone can open.
+      expect(commercial.body.error.details.tenders).toEqual({ href: '/api/tenders', method: 'GET', auth: 'none' });
+      expect(commercial.body.error.message).toContain('GET /api/tenders');
+      expect((await request(app).get(commercial.body.error.details.tenders.href).expect(200)).body.items).toEqual(
+        expect.any(Array),
+      );
+      // An unknown resource code is a bad body (422 naming the codes), not a missing URL.
+      const unknown = await request(app)
+        .post('/api/open/applications')
+        .auth(...(await bearer('citizen.zhang')))
+        .send(application({ resourceCodes: ['WJW-004', 'NOPE-9'] }))
+        .expect(422);
+      expect(unknown.body.error).toMatchObject({ code: 'UNKNOWN_RESOURCE', details: { codes: ['NOPE-9'] } });
       const citizenResearch = await request(app)
         .post('/api/open/applications')
         .auth(...(await bearer('citizen.zhang')))
@@ -357,17 +375,32 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
         ).status,
       ).toBe(404);
 
-      // The provider agrees in its inbox (generic task API).
+      // The provider finds the case in its inbox by its number (generic task API).
       const task = await eventually(async () => {
         const res = await request(app)
-          .get('/api/inbox?procedure=CONDITIONAL_OPEN&limit=100')
+          .get(`/api/inbox?caseNo=${no}`)
           .auth(...(await bearer('wjw.reviewer')))
           .expect(200);
-        return res.body.items.find(
-          (t: { application: { applicationNo: string } | null }) => t.application?.applicationNo === no,
-        ) as { id: string; step: string } | undefined;
+        return res.body.items[0] as { id: string; step: string; application: { applicationNo: string } } | undefined;
       }, 'the provider task');
       expect(task.step).toBe('OPEN_PROVIDER_DECISION');
+      expect(task.application.applicationNo).toBe(no);
+      // The provider judges what was applied for: field of use, scenario, security measures, research flag.
+      const detail = await request(app)
+        .get(`/api/tasks/${task.id}`)
+        .auth(...(await bearer('wjw.reviewer')))
+        .expect(200);
+      expect(detail.body.application).toMatchObject({
+        applicationNo: no,
+        fieldOfUse: 'SOCIAL_SERVICE',
+        scenario: body.scenario,
+        securityMeasures: body.securityMeasures,
+        nonProfitResearch: false,
+        securityPledgeAccepted: true,
+        fieldsRequested: body.fieldsRequested,
+        applicantPublic: { name: '王芳', kind: 'CITIZEN' },
+        resources: [expect.objectContaining({ code: 'WJW-004' })],
+      });
       await eventually(async () => {
         const res = await request(app)
           .post(`/api/tasks/${task.id}/complete`)
@@ -384,6 +417,14 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
         return res.body.status === 'AGREEMENT_PENDING' && res.body;
       }, 'the agreement offer');
       expect(offered.agreements[0]).toMatchObject({ kind: 'OPEN_USE', status: 'PENDING' });
+      // The deadline to accept is in the answer, not only in the mail: the one the procedure waits for.
+      const waitsFor = await db.timelineEvent.findFirstOrThrow({
+        where: { application: { applicationNo: no }, kind: 'AGREEMENT_PENDING' },
+      });
+      const acceptByMs = (waitsFor.data as { acceptByMs: number }).acceptByMs;
+      expect(offered.agreementAcceptBy).toBe(new Date(acceptByMs).toISOString());
+      expect(offered.agreements[0].acceptBy).toBe(offered.agreementAcceptBy);
+      expect(new Date(offered.agreementAcceptBy).getTime()).toBeGreaterThan(Date.now());
       expect(offered.agreements[0].terms).toContain('不得用于商业开发');
       // Only the applicant answers.
       expect(
@@ -448,17 +489,22 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
       ).toBe(404);
 
       // The authority lists authorisations with their reports, then revokes this one with reasons.
-      const list = await request(app)
-        .get('/api/open/authorizations?status=ACTIVE&pageSize=200')
-        .auth(...(await bearer('dsj.reviewer')))
-        .expect(200);
-      const listed = list.body.items.find((a: { id: string }) => a.id === authorizationId);
+      const authority = await bearer('dsj.reviewer');
+      const listedAll = await allPages<{ id: string; useReports: Array<{ period: string }> }>(
+        (q) =>
+          request(app)
+            .get(`/api/open/authorizations?${q}`)
+            .auth(...authority)
+            .expect(200),
+        'status=ACTIVE',
+      );
+      const listed = listedAll.find((a) => a.id === authorizationId);
       expect(listed).toMatchObject({
         applicationNo: no,
         operator: { name: '王芳', kind: 'CITIZEN' },
         resources: [expect.objectContaining({ code: 'WJW-004' })],
       });
-      expect(listed.useReports.map((r: { period: string }) => r.period)).toEqual(['2026-Q4']);
+      expect(listed!.useReports.map((r: { period: string }) => r.period)).toEqual(['2026-Q4']);
       expect(
         (
           await request(app)

@@ -39,11 +39,14 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
 
   async function inboxTask(login: string, applicationNo: string, step: string) {
     return eventually(async () => {
-      const res = await get(login, `/api/inbox?step=${step}&limit=100`);
+      const res = await get(login, `/api/inbox?step=${step}&caseNo=${applicationNo}`);
       expect(res.status).toBe(200);
-      return res.body.items.find(
-        (t: { application: { applicationNo: string } | null }) => t.application?.applicationNo === applicationNo,
-      );
+      expect(
+        res.body.items.every(
+          (t: { application: { applicationNo: string } }) => t.application.applicationNo === applicationNo,
+        ),
+      ).toBe(true);
+      return res.body.items[0];
     }, `${step} task for ${applicationNo} in ${login}'s inbox`);
   }
 
@@ -113,7 +116,14 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
 
     const detail = await get('gaj.reviewer', `/api/tasks/${task.id}`);
     expect(detail.status).toBe(200);
-    expect(detail.body.application.resources[0].resource.code).toBe('GAJ-001');
+    expect(detail.body.application).toMatchObject({
+      applicationNo: no,
+      purpose: body.purpose,
+      legalDuty: body.legalDuty,
+      fieldsRequested: body.fieldsRequested,
+      caseDeadline: null,
+      resources: [expect.objectContaining({ code: 'GAJ-001', providerId: 'gaj' })],
+    });
     expect(detail.body.history.map((h: { action: string }) => h.action)).toContain('TASK_CREATED');
 
     // A refusal without reasons is rejected before anything is recorded.
@@ -200,6 +210,96 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['TASK_CREATED', 'TASK_CLAIMED', 'TASK_DECIDED']),
     );
+  });
+
+  it("a provider's refusal goes to the authority's review before the applicant hears of it: returned for reconsideration, refused again, upheld, then mailed (Art. 22 ¶2)", async () => {
+    const submitted = await post('wjw.staff', '/api/applications', submission({ resourceCodes: ['GAJ-002'] }));
+    expect(submitted.status).toBe(201);
+    const no: string = submitted.body.applicationNo;
+    const reply = await inboxTask('gaj.reviewer', no, 'PROVIDER_REPLY');
+    const refused = await post('gaj.reviewer', `/api/tasks/${reply.id}/complete`, {
+      decision: 'REFUSE',
+      reasons: '涉及个人隐私',
+    });
+    expect(refused.status).toBe(200);
+    expect(refused.body.status).toBe('AUTHORITY_REVIEW');
+    expect(refused.body.openedTasks.map((t: { step: string }) => t.step)).toEqual(['AUTHORITY_REVIEW']);
+    // Nothing reaches the applicant yet.
+    await deliverMail(`conditional-share/${no}:`);
+    expect((await receivedMail()).filter((m) => m.subject.includes(no) && m.subject.includes('办理结果'))).toEqual([]);
+
+    // The inbox filtered by case number shows this case's tasks only.
+    const caseTasks = await get('dsj.reviewer', `/api/inbox?caseNo=${no}`);
+    expect(caseTasks.body.items.map((t: { step: string }) => t.step)).toEqual(['AUTHORITY_REVIEW']);
+    const review = caseTasks.body.items[0];
+    expect(review.allowedDecisions).toEqual(['REFUSE', 'RETURN']);
+    // The reviewer sees the provider's reply with its reasons on the case.
+    const reviewDetail = await get('dsj.reviewer', `/api/tasks/${review.id}`);
+    expect(reviewDetail.body.application.tasks).toEqual([
+      expect.objectContaining({ step: 'PROVIDER_REPLY', decision: 'REFUSE', reasons: '涉及个人隐私' }),
+      expect.objectContaining({ step: 'AUTHORITY_REVIEW', status: 'OPEN' }),
+    ]);
+    expect((await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, { decision: 'APPROVE' })).status).toBe(422);
+    const returned = await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, {
+      decision: 'RETURN',
+      reasons: '共享为原则：请说明不予共享的法律依据',
+    });
+    expect(returned.status).toBe(200);
+    expect(returned.body.openedTasks).toEqual([
+      expect.objectContaining({ step: 'PROVIDER_REPLY', candidateDeptId: 'gaj' }),
+    ]);
+
+    const again = await inboxTask('gaj.reviewer', no, 'PROVIDER_REPLY');
+    expect(again.title).toContain('共享为原则');
+    await post('gaj.reviewer', `/api/tasks/${again.id}/complete`, {
+      decision: 'REFUSE',
+      reasons: '《居民身份证法》第六条',
+    });
+    const second = await inboxTask('dsj.reviewer', no, 'AUTHORITY_REVIEW');
+    expect(second.allowedDecisions).toEqual(['REFUSE']);
+    await post('dsj.reviewer', `/api/tasks/${second.id}/complete`, {
+      decision: 'REFUSE',
+      reasons: '依据充分，维持不予共享',
+    });
+
+    const ended = await eventually(async () => {
+      const res = await get('wjw.staff', `/api/applications/${no}`);
+      return res.body.status === 'REFUSED' && res.body;
+    }, 'the refusal');
+    expect(ended.outcomeReasons).toContain('《居民身份证法》第六条');
+    expect(ended.outcomeReasons).toContain('依据充分，维持不予共享');
+    expect(ended.timeline.map((e: { kind: string }) => e.kind)).toEqual([
+      'SUBMITTED',
+      'PROVIDER_REVIEW',
+      'AUTHORITY_REVIEW',
+      'PROVIDER_REVIEW',
+      'AUTHORITY_REVIEW',
+      'REFUSED',
+    ]);
+    await deliverMail(`conditional-share/${no}:`);
+    const mail = await eventually(
+      async () =>
+        (await receivedMail()).find(
+          (m) => m.to.some((t) => t.address === 'wjw.staff@liaocheng.example') && m.subject.includes(no),
+        ),
+      'the refusal mail, after the review',
+    );
+    expect(mail.text).toContain('依据充分，维持不予共享');
+  });
+
+  it("the department's applications are paged with cursor/limit like every list", async () => {
+    for (let i = 0; i < 3; i++) expect((await post('scjgj.staff', '/api/applications', submission())).status).toBe(201);
+    const first = await get('scjgj.staff', '/api/applications?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body).not.toHaveProperty('total');
+    const rest = await get('scjgj.staff', `/api/applications?limit=100&cursor=${first.body.nextCursor}`);
+    const all = await get('scjgj.staff', '/api/applications?limit=100');
+    expect([...first.body.items, ...rest.body.items].map((a: { applicationNo: string }) => a.applicationNo)).toEqual(
+      all.body.items.map((a: { applicationNo: string }) => a.applicationNo),
+    );
+    expect((await get('scjgj.staff', '/api/applications?page=1')).status).toBe(400);
+    expect((await get('scjgj.staff', '/api/inbox?pageSize=5')).status).toBe(400);
   });
 
   it('a claimed task is hidden from the rest of the group and only its claimer can complete it', async () => {
@@ -314,7 +414,7 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
       'RESOURCE_NOT_SHAREABLE',
       /WJW-003.*医疗机构病历管理规定/,
     ],
-    ['unknown resource', 'gaj.staff', { resourceCodes: ['NOPE-1'] }, 404, 'NOT_FOUND', /NOPE-1/],
+    ['unknown resource', 'gaj.staff', { resourceCodes: ['GAJ-001', 'NOPE-1'] }, 422, 'UNKNOWN_RESOURCE', /NOPE-1/],
     [
       'mixed classes',
       'gaj.staff',

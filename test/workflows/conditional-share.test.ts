@@ -79,18 +79,54 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     await recordHistory('conditional-share-approved-expired', app.handle);
   });
 
-  it('refused by the provider: reasons are mandatory and reach the applicant', async () => {
+  it('refused by the provider: reasons are mandatory, the authority reviews the refusal and upholds it, and only then is the applicant told', async () => {
     const app = await start(['RSJ-001'], 'gaj');
     await expect(h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE')).rejects.toThrow(
       WorkflowUpdateFailedError,
     );
-    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE', { reasons: '申请用途超出法定职责范围' });
+    const after = await h.decide(app.workflowId, 'PROVIDER_REPLY', 'rsj.reviewer', 'REFUSE', {
+      reasons: '申请用途超出法定职责范围',
+    });
+    // Art. 22 ¶2: the refusal goes to the authority's review (审议) before any feedback.
+    expect(after.openedTasks.map((t) => t.step)).toEqual(['AUTHORITY_REVIEW']);
+    const review = await h.openTask(app.workflowId, 'AUTHORITY_REVIEW', 'dsj');
+    expect(review.allowedDecisions).toEqual(['REFUSE', 'RETURN']);
+    expect(await status(app.id)).toBe('AUTHORITY_REVIEW');
+    expect(await mails('decision', app.applicationNo)).toHaveLength(0);
+    await expect(h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'APPROVE')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '维持提供部门意见' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
     const row = await db.application.findUniqueOrThrow({ where: { id: app.id } });
     expect(row.status).toBe('REFUSED');
     expect(row.outcomeReasons).toContain('申请用途超出法定职责范围');
+    expect(row.outcomeReasons).toContain('维持提供部门意见');
     const decision = await mails('decision', app.applicationNo);
     expect(decision.map((m) => m.recipient)).toContain('gaj.staff@liaocheng.example');
+    const timeline = await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } });
+    expect(timeline.map((e) => e.kind)).toEqual(['PROVIDER_REVIEW', 'AUTHORITY_REVIEW', 'REFUSED']);
+  });
+
+  it('a refusal sent back by the authority with reasons: the provider reconsiders and agrees, and the share goes ahead (Art. 21)', async () => {
+    const app = await start(['SCJG-004'], 'wjw');
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'scjgj.reviewer', 'REFUSE', { reasons: '字段涉及商业秘密' });
+    await expect(h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'RETURN')).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'RETURN', {
+      reasons: '共享为原则，不共享为例外：请说明不予共享的法律依据或同意共享',
+    });
+    const round2 = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'scjgj');
+    expect(round2.title).toContain('共享为原则');
+    expect(round2.allowedDecisions).toEqual(['AGREE', 'REFUSE']);
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'scjgj.reviewer', 'AGREE', { comment: '复议后同意' });
+    const second = await h.openTask(app.workflowId, 'AUTHORITY_REVIEW', 'dsj');
+    expect(second.allowedDecisions).toEqual(['APPROVE', 'REFUSE']);
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'APPROVE');
+    expect(await statusBecomes(app.id, 'AGREEMENT_PENDING')).toBe('AGREEMENT_PENDING');
+    expect((await db.accessGrant.findMany({ where: { applicationId: app.id } })).length).toBe(1);
+    await app.handle.terminate('test done');
   });
 
   it('refused by the data authority after the provider agreed', async () => {
@@ -147,11 +183,18 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
       }),
     ).rejects.toThrow(WorkflowUpdateFailedError);
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'wjw.reviewer', 'REFUSE', { reasons: '不符合条件' });
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '维持' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
     const kinds = (await db.timelineEvent.findMany({ where: { applicationId: app.id }, orderBy: { id: 'asc' } })).map(
       (e) => e.kind,
     );
-    expect(kinds).toEqual(['PROVIDER_REVIEW', 'SUPPLEMENT_REQUESTED', 'PROVIDER_REVIEW', 'REFUSED']);
+    expect(kinds).toEqual([
+      'PROVIDER_REVIEW',
+      'SUPPLEMENT_REQUESTED',
+      'PROVIDER_REVIEW',
+      'AUTHORITY_REVIEW',
+      'REFUSED',
+    ]);
     await recordHistory('conditional-share-supplement-refused', app.handle);
   });
 
@@ -210,6 +253,7 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     );
     expect(await status(app.id)).toBe('PROVIDER_REVIEW');
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'ybj.reviewer', 'REFUSE', { reasons: '迟到的答复' });
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '维持' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
   });
 
@@ -219,8 +263,9 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
     await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'scjgj');
     await h.restartWorker([app.workflowId]);
     await h.decide(app.workflowId, 'PROVIDER_REPLY', 'scjgj.reviewer', 'REFUSE', { reasons: '重启后答复' });
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '维持' });
     expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
-    expect(await db.task.count({ where: { workflowId: app.workflowId } })).toBe(1);
+    expect(await db.task.count({ where: { workflowId: app.workflowId } })).toBe(2);
   });
 
   it('rejects a decision from a reviewer of another department', async () => {

@@ -56,12 +56,26 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
       'gaj:PROVIDER_REVIEWER',
       'scjgj:PROVIDER_REVIEWER',
     ]);
-    expect(new Set(opinions.map((t) => t.workingDays))).toEqual(new Set([10]));
+    // One case deadline, ten working days from receipt, for the opinions and the report (Art. 22 ¶3):
+    // the opinions are due 3 working days before it, so the report fits inside it.
+    const receivedAt = (await app.handle.describe()).startTime;
+    const caseDue = h.calendar.deadline(receivedAt, 10).deadlineAt;
+    const stored = await eventually(async () => {
+      const row = await db.application.findUniqueOrThrow({ where: { id: app.id } });
+      return (row.details as { caseDeadline?: { dueAt: string; workingDays: number } }).caseDeadline;
+    }, 'the case deadline on the application');
+    expect(stored).toMatchObject({ dueAt: caseDue.toISOString(), workingDays: 10, covers: 'OPINIONS_AND_REPORT' });
+    expect(new Set(opinions.map((t) => t.workingDays))).toEqual(new Set([7]));
+    expect(new Set(opinions.map((t) => t.dueAt?.toISOString()))).toEqual(
+      new Set([h.calendar.deadline(receivedAt, 7).deadlineAt.toISOString()]),
+    );
 
     await decide(app.workflowId, 'OPINION', 'gaj.reviewer', 'SUPPORT', { comment: '限核验用途' });
     await decide(app.workflowId, 'OPINION', 'scjgj.reviewer', 'SUPPORT');
     await decide(app.workflowId, 'OPINION', 'dsj.reviewer', 'SUPPORT');
     await statusBecomes(app.id, 'AUTHORITY_REVIEW');
+    const reportTask = await h.openTask(app.workflowId, 'REPORT', 'dsj');
+    expect(reportTask.dueAt).toEqual(caseDue);
     await decide(app.workflowId, 'REPORT', 'dsj.reviewer', 'RECOMMEND_APPROVE', { comment: '三方意见一致，建议同意' });
     await statusBecomes(app.id, 'GOVERNMENT_DECISION');
     const govTask = await h.openTask(app.workflowId, 'GOVERNMENT_DECISION', 'szf');
@@ -207,7 +221,15 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
 
     await decide(app.workflowId, 'OPINION', 'ybj.reviewer', 'SUPPORT', { comment: '迟到的意见' });
     await statusBecomes(app.id, 'AUTHORITY_REVIEW');
-    expect((await h.openTask(app.workflowId, 'REPORT', 'dsj')).status).toBe('OPEN');
+    // Late opinions do not buy the report its own days: it is due at the case deadline, already past.
+    const receivedAt = (await app.handle.describe()).startTime;
+    const report = await h.openTask(app.workflowId, 'REPORT', 'dsj');
+    expect(report.status).toBe('OPEN');
+    expect(report.dueAt).toEqual(h.calendar.deadline(receivedAt, 10).deadlineAt);
+    await eventually(
+      async () => (await db.task.findUniqueOrThrow({ where: { id: report.id } })).overdue,
+      'the report to be overdue at once',
+    );
   });
 
   it('withdrawn by the applicant unit while the government decides: open tasks are cancelled and everyone involved is told', async () => {
