@@ -32,6 +32,7 @@ export function catalogRouter(deps: ApiDeps): Router {
     tags: ['catalog'],
     auth: 'required',
     query: catalogQuery,
+    errors: ['FORBIDDEN'],
     response: pageSchema(z.object({ code: z.string(), name: z.string(), disputed: z.boolean() }).loose()),
   });
   const router = Router();
