@@ -73,6 +73,13 @@ export interface NextRoundRef {
   round: number;
 }
 
+function deadlineChangeText(previousMs: number | undefined, nextMs: number): string {
+  const next = shanghaiText(new Date(nextMs));
+  if (previousMs === undefined || previousMs === nextMs) return `投标截止时间不变，仍为 ${next}。`;
+  const verb = nextMs > previousMs ? '延长' : '提前';
+  return `投标截止时间由 ${shanghaiText(new Date(previousMs))} ${verb}至 ${next}。`;
+}
+
 export const tenderWorkflowId = (tenderNo: string) => `commercial-tender/${tenderNo}`;
 export const followUpWorkflowId = (authorizationNo: string) => `authorization-followup/${authorizationNo}`;
 
@@ -124,9 +131,14 @@ export function tenderActivities(deps: ActivityDeps) {
     return db.tender.findUniqueOrThrow({ where: { id: tenderId } });
   }
 
+  /** Bidders whose bid stands (a withdrawn bid's bidder is no longer a party, 招标投标法 Art. 29). */
   async function bidderIdsOf(tenderId: string): Promise<string[]> {
     return (
-      await db.bid.findMany({ where: { tenderId }, select: { bidderId: true }, orderBy: { bidderId: 'asc' } })
+      await db.bid.findMany({
+        where: { tenderId, status: { not: 'WITHDRAWN' } },
+        select: { bidderId: true },
+        orderBy: { bidderId: 'asc' },
+      })
     ).map((b) => b.bidderId);
   }
 
@@ -211,6 +223,8 @@ export function tenderActivities(deps: ActivityDeps) {
     async amendTender(input: {
       tenderId: string;
       version: number;
+      /** The deadline before the change (absent in histories from before it was passed). */
+      previousBidDeadlineMs?: number;
       bidDeadlineMs: number;
       reason: string;
       actorUserId: string;
@@ -247,7 +261,8 @@ export function tenderActivities(deps: ActivityDeps) {
           tenderNo: tender.tenderNo,
           title: input.changes.title ?? tender.title,
           headline: '招标公告已变更',
-          message: `招标公告已变更（${input.reason}），投标截止时间为 ${shanghaiText(new Date(input.bidDeadlineMs))}。截止前您可以替换已递交的投标文件。`,
+          // What the change did to the deadline, in so many words: the reason is the authority's text, not a fact.
+          message: `招标公告已变更，变更理由：${input.reason}。${deadlineChangeText(input.previousBidDeadlineMs, input.bidDeadlineMs)}截止前您可以替换或撤回已递交的投标文件。`,
         },
       });
     },
@@ -347,9 +362,51 @@ export function tenderActivities(deps: ActivityDeps) {
           version: bid.version,
           receivedAt: shanghaiText(acceptedAt),
           bidDeadline: shanghaiText(tender.bidDeadline),
+          overFeeCap: Number(sub.price) > Number(tender.feeCap),
+          feeCap: Number(tender.feeCap),
+          price: Number(sub.price),
         },
       });
       return { bidId: bid.id, version: bid.version };
+    },
+
+    /**
+     * 招标投标法 Art. 29: the bidder withdrew the envelope it last submitted before the deadline.
+     * Idempotent: only that envelope's bid changes, once; a later envelope makes it a bid again.
+     */
+    async withdrawBid(input: {
+      tenderId: string;
+      bidderId: string;
+      submissionId: string;
+      withdrawnById: string;
+      withdrawnAtMs: number;
+    }): Promise<{ withdrawn: boolean }> {
+      const r = await db.bid.updateMany({
+        where: {
+          tenderId: input.tenderId,
+          bidderId: input.bidderId,
+          submissionId: input.submissionId,
+          status: { not: 'WITHDRAWN' },
+        },
+        data: { status: 'WITHDRAWN' },
+      });
+      const tender = await tenderOf(input.tenderId);
+      await audit(`bid:${input.submissionId}:withdrawn`, input.withdrawnById, 'BID_WITHDRAWN', 'Tender', tender.id, {
+        bidderId: input.bidderId,
+        withdrawnAt: new Date(input.withdrawnAtMs),
+      });
+      await notify({
+        eventKey: `bid:${input.submissionId}:withdrawn`,
+        template: 'tender-notice',
+        recipients: await applicants([input.bidderId]),
+        data: {
+          tenderNo: tender.tenderNo,
+          title: tender.title,
+          headline: '投标已撤回',
+          message: `您的投标文件已于 ${shanghaiText(new Date(input.withdrawnAtMs))} 撤回，不参加开标。投标截止（${shanghaiText(tender.bidDeadline)}）前您可以重新递交。`,
+        },
+      });
+      return { withdrawn: r.count > 0 };
     },
 
     /**
@@ -359,7 +416,11 @@ export function tenderActivities(deps: ActivityDeps) {
     async openBids(input: { tenderId: string }): Promise<OpeningResult> {
       const tender = await db.tender.findUniqueOrThrow({
         where: { id: input.tenderId },
-        include: { bids: { orderBy: { submittedAt: 'asc' } }, evaluators: { orderBy: { userId: 'asc' } } },
+        include: {
+          // A withdrawn bid is not opened (招标投标法 Art. 29).
+          bids: { where: { status: { not: 'WITHDRAWN' } }, orderBy: { submittedAt: 'asc' } },
+          evaluators: { orderBy: { userId: 'asc' } },
+        },
       });
       const eligibility = tender.eligibility as unknown as TenderEligibility;
       const feeCap = Number(tender.feeCap);
@@ -626,6 +687,8 @@ export function tenderActivities(deps: ActivityDeps) {
       submittedById: string;
       content: string;
       authorityDeptId: string;
+      /** Absent in histories from before objections to the documents: RESULT. */
+      kind?: 'DOCUMENTS' | 'RESULT';
     }): Promise<void> {
       await db.tenderObjection.createMany({
         data: [
@@ -634,6 +697,7 @@ export function tenderActivities(deps: ActivityDeps) {
             tenderId: input.tenderId,
             bidderId: input.bidderId,
             submittedById: input.submittedById,
+            kind: input.kind ?? 'RESULT',
             content: input.content,
             submittedAt: now(),
           },
@@ -680,7 +744,10 @@ export function tenderActivities(deps: ActivityDeps) {
           tenderNo: o.tender.tenderNo,
           title: o.tender.title,
           headline: input.decision === 'UPHOLD' ? '异议成立' : '异议不成立',
-          message: `您对中标候选人提出的异议${input.decision === 'UPHOLD' ? '成立，中标候选人将依排名顺延并重新公示' : '经审查不成立'}。答复：${input.answer}`,
+          message:
+            o.kind === 'DOCUMENTS'
+              ? `您对招标文件提出的异议${input.decision === 'UPHOLD' ? '成立，招标文件将依法修改并公告' : '经审查不成立'}。答复：${input.answer}`
+              : `您对中标候选人提出的异议${input.decision === 'UPHOLD' ? '成立，中标候选人将依排名顺延并重新公示' : '经审查不成立'}。答复：${input.answer}`,
         },
       });
     },

@@ -77,8 +77,16 @@ export interface ProcedurePolicy {
   tenderWinnerConfirmPeriod: string;
   /** Fewer valid bids than this at opening and the tender fails (招标投标法 Art. 28: three). */
   tenderMinValidBids: number;
-  /** Smallest evaluation committee after recusals. */
+  /**
+   * 招标投标法 Art. 37: the evaluation committee has at least five members, an odd number, drawn
+   * from the authority's evaluator pool; after recusals it is topped up to this size and to an odd number.
+   */
   tenderMinEvaluators: number;
+  /**
+   * 招标投标法实施条例 Art. 22: an objection to the tender documents is raised at least this long
+   * before the bid deadline (10 days); the bid opening waits until every such objection is answered.
+   */
+  tenderDocumentObjectionCutoff: string;
   /** Each evaluator scores every valid bid within this many working days. */
   tenderEvaluationWorkingDays: number;
   /** The authority answers an objection during publicity (实施条例 Art. 54: 3 days). */
@@ -132,7 +140,8 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   tenderPublicityPeriod: '3 working days',
   tenderWinnerConfirmPeriod: '30 days',
   tenderMinValidBids: 3,
-  tenderMinEvaluators: 3,
+  tenderMinEvaluators: 5,
+  tenderDocumentObjectionCutoff: '10 days',
   tenderEvaluationWorkingDays: 5,
   tenderObjectionAnswerWorkingDays: 3,
   tenderRerunDecisionWorkingDays: 10,

@@ -21,6 +21,7 @@ import {
   openTenderCommentUpdate,
   raiseTenderObjectionUpdate,
   submitBidUpdate,
+  withdrawBidUpdate,
 } from './tender-messages';
 import { TenderProcedure } from './tender-state';
 
@@ -106,6 +107,11 @@ function acceptCommands(t: TenderProcedure): void {
     submitBidUpdate,
     answered((u) => t.submitBid(u)),
     { validator: (u) => t.checkBid(u) },
+  );
+  setHandler(
+    withdrawBidUpdate,
+    answered((u) => t.withdrawBid(u)),
+    { validator: (u) => t.checkWithdraw(u) },
   );
   setHandler(
     raiseTenderObjectionUpdate,

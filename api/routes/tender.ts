@@ -24,6 +24,7 @@ import {
   BidderActor,
   raiseTenderObjectionUpdate,
   submitBidUpdate,
+  withdrawBidUpdate,
 } from '../../workflows/tender-messages';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -119,6 +120,7 @@ const listQuery = z
   })
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(80) });
+const commentsQuery = z.object({ ...paginationQuery }).strict();
 
 /** What the public sees of a tender: everything but drafts. */
 const PUBLIC_STATUSES = ['COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED'] as const;
@@ -166,6 +168,21 @@ export async function policyNow(db: Db): Promise<ProcedurePolicy> {
   return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));
 }
 
+/** Flagged at submission: a price over the cap makes the bid invalid at opening (domain/tender-rules bidInvalidReasons). */
+function overFeeCap(price: number, tender: Tender) {
+  const cap = Number(tender.feeCap);
+  if (price <= cap) return { overFeeCap: false, warnings: [] };
+  return {
+    overFeeCap: true,
+    warnings: [
+      {
+        code: 'OVER_FEE_CAP',
+        message: `报价 ${price} 超过收费上限 ${cap}：开标时该投标将被认定为无效 (the price exceeds the fee cap; the bid will be invalid at opening)`,
+      },
+    ],
+  };
+}
+
 function newTenderNo(): string {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
   return `ZB-${day}-${newId().slice(0, 8).toUpperCase()}`;
@@ -184,7 +201,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
-      422: 'A resource is not CONDITIONAL-open',
+      422: 'RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (the committee is not an odd number of at least five members of the evaluator pool, 招标投标法 Art. 37)',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -225,6 +242,16 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: commentBody,
+    responses: { 201: 'Received', 409: 'CONFLICT: not in the comment period' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/tenders/{no}/comments',
+    summary: 'Public comments on the implementation plan (content and time; the author only for the authority)',
+    tags: tag,
+    auth: 'optional',
+    query: commentsQuery,
+    responses: { 200: 'OK', 404: 'NOT_FOUND' },
   });
   documented({
     method: 'post',
@@ -238,10 +265,18 @@ export function tendersRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/tenders/{no}/amend',
-    summary: 'Change the announcement; the bid window is extended as the policy requires',
+    summary:
+      'Change the announcement. Without bidDeadline a change less than the policy minimum (15 days, 招标投标法 Art. 23) ' +
+      'before the deadline extends it; a named bidDeadline (later or earlier) must leave that minimum after the change ' +
+      'and the minimum window (20 days, Art. 24) after the announcement. Bidders are mailed what changed.',
     tags: tag,
     auth: 'required',
     body: amendBody,
+    responses: {
+      200: 'Changed',
+      409: 'CONFLICT: not in the bid window',
+      422: 'BID_DEADLINE_TOO_EARLY (less than the minimum after the change), BID_WINDOW_TOO_SHORT (under the window from the announcement), REASONS_REQUIRED',
+    },
   });
   documented({
     method: 'post',
@@ -258,7 +293,25 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: bidBody,
-    responses: { 200: 'Accepted (receipt only)', 403: 'BIDDER_NOT_ELIGIBLE', 409: 'BID_DEADLINE_PASSED' },
+    responses: {
+      200: 'Accepted (receipt only); overFeeCap and warnings when the price exceeds the fee cap (the bid will be invalid at opening)',
+      403: 'BIDDER_NOT_ELIGIBLE',
+      409: 'BID_DEADLINE_PASSED',
+    },
+  });
+  documented({
+    method: 'delete',
+    path: '/api/tenders/{no}/bid',
+    summary:
+      "Withdraw the signed-in legal person's bid before the deadline (招标投标法 Art. 29); it is not opened and does not count",
+    tags: tag,
+    auth: 'required',
+    responses: {
+      200: 'Withdrawn',
+      403: 'BIDDER_NOT_ELIGIBLE',
+      404: 'NOT_FOUND: no standing bid',
+      409: 'BID_DEADLINE_PASSED',
+    },
   });
   documented({
     method: 'get',
@@ -270,11 +323,17 @@ export function tendersRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/tenders/{no}/objections',
-    summary: 'A bidder objects to the proposed winner during publicity',
+    summary:
+      'An objection: during the bid window any legal person objects to the tender documents (until the policy cut-off, ' +
+      '10 days before the deadline, 实施条例 Art. 22; the opening waits for the answer); during publicity a bidder objects to the proposed winner',
     tags: tag,
     auth: 'required',
     body: objectionBody,
-    responses: { 201: 'Received', 409: 'PUBLICITY_CLOSED' },
+    responses: {
+      201: 'Received (kind DOCUMENTS or RESULT)',
+      403: 'BIDDER_NOT_ELIGIBLE, or FORBIDDEN (not a bidder, for the result)',
+      409: 'PUBLICITY_CLOSED (neither window open), OBJECTION_CLOSED (past the documents cut-off)',
+    },
   });
   documented({
     method: 'post',
@@ -307,18 +366,26 @@ export function tendersRouter(deps: ApiDeps): Router {
     return executeBounded(await temporalClient(deps), deps.config.UPDATE_TIMEOUT_MS, run);
   }
 
+  /**
+   * The tender as the public reads it: only the fields listed here (never the idempotency key, the
+   * request hash, the workflow id or internal ids); the authority also sees its counts and the
+   * workflow id it supervises in the Temporal UI.
+   */
   async function tenderView(id: string, viewer: Principal | undefined) {
     const t = await db.tender.findUniqueOrThrow({
       where: { id },
       include: {
-        bids: { orderBy: [{ rank: 'asc' }, { submittedAt: 'asc' }] },
+        bids: { where: { status: { not: 'WITHDRAWN' } }, orderBy: [{ rank: 'asc' }, { submittedAt: 'asc' }] },
         _count: { select: { comments: true, objections: true } },
       },
     });
     const resources = await db.dataResource.findMany({
       where: { id: { in: t.resourceIds } },
-      select: { code: true, name: true, openClass: true, providerId: true },
+      select: { code: true, name: true, openClass: true },
     });
+    const previous = t.previousTenderId
+      ? await db.tender.findUnique({ where: { id: t.previousTenderId }, select: { tenderNo: true } })
+      : null;
     const opened = t.openedAt !== null;
     const names = new Map(
       (await db.publicApplicant.findMany({ where: { id: { in: t.bids.map((b) => b.bidderId) } } })).map((p) => [
@@ -327,19 +394,39 @@ export function tendersRouter(deps: ApiDeps): Router {
       ]),
     );
     const ranked = ['PUBLICITY', 'AWARDED'].includes(t.status);
-    const { bids, _count, createdById: _c, ...rest } = t;
+    const authority = isAuthority(viewer);
+    const proposed = t.proposedBidId ? t.bids.find((b) => b.id === t.proposedBidId) : undefined;
     return {
-      ...rest,
-      feeCap: Number(t.feeCap),
+      tenderNo: t.tenderNo,
+      round: t.round,
+      previousTenderNo: previous?.tenderNo ?? null,
+      title: t.title,
+      status: t.status,
       resources,
-      commentCount: _count.comments,
-      objectionCount: isAuthority(viewer) ? _count.objections : undefined,
+      scope: t.scope,
+      authorizationModel: t.authorizationModel,
+      termMonths: t.termMonths,
+      feeCap: Number(t.feeCap),
+      eligibility: t.eligibility,
+      criteria: t.criteria,
+      createdAt: t.createdAt,
+      commentEndsAt: t.commentEndsAt,
+      announcedAt: t.announcedAt,
+      announcementVersion: t.announcementVersion,
+      bidDeadline: t.bidDeadline,
+      openedAt: t.openedAt,
+      publicityEndsAt: t.publicityEndsAt,
+      proposedWinner: proposed && ranked ? (names.get(proposed.bidderId) ?? null) : null,
+      awardedAt: t.awardedAt,
+      closedAt: t.closedAt,
+      outcomeReasons: t.outcomeReasons,
+      commentCount: t._count.comments,
+      ...(authority ? { objectionCount: t._count.objections, workflowId: t.workflowId } : {}),
       // Sealed: before opening nothing about the bids is shown, not even how many there are (招标投标法 Art. 22).
       sealed: !opened,
       bids: opened
-        ? bids.map((b) => ({
-            bidderId: b.bidderId,
-            bidderName: names.get(b.bidderId) ?? b.bidderId,
+        ? t.bids.map((b) => ({
+            bidderName: names.get(b.bidderId) ?? '',
             price: Number(b.price),
             status: b.status,
             invalidReason: b.invalidReason,
@@ -393,13 +480,18 @@ export function tendersRouter(deps: ApiDeps): Router {
     });
     if (badEvaluators.length)
       throw new AppError(
-        'VALIDATION_FAILED',
-        `Invalid body: evaluators: not evaluators of the data authority: ${badEvaluators.map((e) => e.login).join(', ')}`,
+        'COMMITTEE_INVALID',
+        `evaluators: not in the evaluator pool of the data authority: ${badEvaluators.map((e) => e.login).join(', ')}`,
+        { notInPool: badEvaluators.map((e) => e.login) },
       );
-    if (new Set(users.map((u) => u.id)).size < policy.tenderMinEvaluators) {
+    // 招标投标法 Art. 37: five or more members, an odd number.
+    const size = new Set(body.evaluators.map((e) => e.login)).size;
+    if (size !== body.evaluators.length || size < policy.tenderMinEvaluators || size % 2 === 0) {
       throw new AppError(
-        'VALIDATION_FAILED',
-        `Invalid body: evaluators: the committee needs at least ${policy.tenderMinEvaluators} different members`,
+        'COMMITTEE_INVALID',
+        `evaluators: the committee needs an odd number of at least ${policy.tenderMinEvaluators} different members ` +
+          `of the evaluator pool (招标投标法 Art. 37); ${body.evaluators.length} named, ${size} different`,
+        { members: body.evaluators.length, different: size, min: policy.tenderMinEvaluators },
       );
     }
     const tenderNo = newTenderNo();
@@ -480,8 +572,18 @@ export function tendersRouter(deps: ApiDeps): Router {
         },
       }),
     ]);
+    const previousIds = rows.map((r) => r.previousTenderId).filter((x): x is string => !!x);
+    const previousNos = new Map(
+      (await db.tender.findMany({ where: { id: { in: previousIds } }, select: { id: true, tenderNo: true } })).map(
+        (x) => [x.id, x.tenderNo],
+      ),
+    );
     res.json({
-      items: rows.map((r) => ({ ...r, feeCap: Number(r.feeCap) })),
+      items: rows.map(({ previousTenderId, ...r }) => ({
+        ...r,
+        previousTenderNo: previousTenderId ? (previousNos.get(previousTenderId) ?? null) : null,
+        feeCap: Number(r.feeCap),
+      })),
       page: q.page,
       pageSize: q.pageSize,
       total,
@@ -553,6 +655,46 @@ export function tendersRouter(deps: ApiDeps): Router {
       data: { id: newId(), tenderId: tender.id, authorUserId: p.userId, content: body.content },
     });
     res.status(201).json({ id: comment.id, createdAt: comment.createdAt });
+  });
+
+  /** The comments are public, like the plan they are about; the authority also sees who wrote each. */
+  router.get('/api/tenders/:no/comments', async (req, res) => {
+    const q = parse(commentsQuery, req.query, 'query');
+    const tender = await loadTender(req);
+    const authority = isAuthority(req.principal);
+    const where = { tenderId: tender.id };
+    const [total, rows] = await Promise.all([
+      db.tenderComment.count({ where }),
+      db.tenderComment.findMany({
+        where,
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+      }),
+    ]);
+    const authors = authority
+      ? new Map(
+          (
+            await db.user.findMany({
+              where: { id: { in: rows.map((r) => r.authorUserId) } },
+              select: { id: true, login: true, displayName: true },
+            })
+          ).map((u) => [u.id, u]),
+        )
+      : undefined;
+    res.json({
+      tenderNo: tender.tenderNo,
+      commentEndsAt: tender.commentEndsAt,
+      items: rows.map((r) => ({
+        id: r.id,
+        content: r.content,
+        createdAt: r.createdAt,
+        ...(authors ? { author: authors.get(r.authorUserId)?.displayName ?? r.authorUserId } : {}),
+      })),
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+    });
   });
 
   router.post('/api/tenders/:no/announce', async (req, res) => {
@@ -638,6 +780,40 @@ export function tendersRouter(deps: ApiDeps): Router {
       acceptedAt: new Date(r.acceptedAtMs),
       bidDeadline: new Date(r.bidDeadlineMs),
       sealed: true,
+      ...overFeeCap(price, tender),
+    });
+  });
+
+  /** 招标投标法 Art. 29: withdrawn before the deadline, the bid is not opened and does not count. */
+  router.delete('/api/tenders/:no/bid', async (req, res) => {
+    const { actor } = await requireLegalPerson(req, db);
+    const tender = await loadTender(req);
+    if (
+      ['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) ||
+      (tender.bidDeadline && tender.bidDeadline.getTime() <= Date.now())
+    ) {
+      throw new AppError(
+        'BID_DEADLINE_PASSED',
+        `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: a bid can no longer be withdrawn`,
+      );
+    }
+    const bid = await db.bid.findUnique({
+      where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } },
+    });
+    if (!bid || bid.status === 'WITHDRAWN' || !bid.submissionId)
+      throw new AppError('NOT_FOUND', `You have no bid to withdraw in tender ${tender.tenderNo}`);
+    // One Update per envelope: repeating the request gets the same answer, a later bid can be withdrawn again.
+    const r = await send((c) =>
+      c.workflow.getHandle(tender.workflowId).executeUpdate(withdrawBidUpdate, {
+        args: [{ actor, submissionId: bid.submissionId! }],
+        updateId: `withdraw-bid:${bid.submissionId}`,
+      }),
+    );
+    res.json({
+      tenderNo: tender.tenderNo,
+      withdrawn: true,
+      withdrawnAt: new Date(r.withdrawnAtMs),
+      bidDeadline: new Date(r.bidDeadlineMs),
     });
   });
 
@@ -654,6 +830,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       submittedAt: bid.submittedAt,
       status: bid.status,
       sealed: tender.openedAt === null,
+      ...(bid.status === 'WITHDRAWN' ? {} : overFeeCap(Number(bid.price), tender)),
     });
   });
 
@@ -662,13 +839,13 @@ export function tendersRouter(deps: ApiDeps): Router {
     const body = parse(objectionBody, req.body, 'body');
     const tender = await loadTender(req);
     const objectionId = newId();
-    await send((c) =>
+    const r = await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(raiseTenderObjectionUpdate, {
         args: [{ actor, objectionId, content: body.content }],
         updateId: objectionId,
       }),
     );
-    res.status(201).json({ objectionId, tenderNo: tender.tenderNo });
+    res.status(201).json({ objectionId, tenderNo: tender.tenderNo, kind: r.kind ?? 'RESULT' });
   });
 
   router.post('/api/tenders/:no/agreement/confirm', async (req, res) => {
