@@ -15,9 +15,11 @@ import {
   parsePolicyPeriod,
   periodMs,
   recusals,
+  ReportDuty,
   reportSchedule,
   TenderEligibility,
 } from '../domain/tender-rules';
+import { mergePolicy, ProcedurePolicy } from '../domain/policy';
 import { newId } from '../lib/ids';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { shanghaiText } from './inbox';
@@ -71,6 +73,24 @@ export interface NextRoundRef {
   tenderNo: string;
   workflowId: string;
   round: number;
+}
+
+/** A drill's reporting periods: fixed lengths from the start to the end of the (drill-length) term. */
+function drillReportSchedule(startsAt: Date, endsAt: Date, periodMs: number): ReportDuty[] {
+  const duties: ReportDuty[] = [];
+  for (let n = 1, start = startsAt.getTime(); start < endsAt.getTime() && n <= 1200; n++) {
+    const end = Math.min(startsAt.getTime() + n * periodMs, endsAt.getTime());
+    duties.push({
+      kind: 'PERIODIC',
+      periodNo: n,
+      periodStart: new Date(start),
+      periodEnd: new Date(end),
+      opensAt: new Date(end),
+      dueAt: null,
+    });
+    start = end;
+  }
+  return duties;
 }
 
 function deadlineChangeText(previousMs: number | undefined, nextMs: number): string {
@@ -142,7 +162,39 @@ export function tenderActivities(deps: ActivityDeps) {
     ).map((b) => b.bidderId);
   }
 
+  /** One month of a drill's term ("2 minutes"), in ms; undefined for calendar months. */
+  function drillMonthMs(text?: string): number | undefined {
+    if (!text) return undefined;
+    const ms = periodMs(parsePolicyPeriod(text));
+    if (ms === null)
+      throw ApplicationFailure.nonRetryable(`drillMonth "${text}" must be a fixed length`, 'INVALID_POLICY');
+    return ms;
+  }
+
   return {
+    /**
+     * The policy of a drill (演练) case: the real policy in force now with the drill version's values
+     * over it (periods in minutes allowed). Refused for a version that is not marked as a drill.
+     */
+    async loadDrillPolicy(input: { policyVersionId: string }): Promise<ProcedurePolicy> {
+      const drill = await db.policyVersion.findUnique({ where: { id: input.policyVersionId } });
+      if (!drill?.drill)
+        throw ApplicationFailure.nonRetryable(
+          `${input.policyVersionId} is not a drill policy version`,
+          'INVALID_POLICY',
+        );
+      const versions = await db.policyVersion.findMany({
+        where: { effectiveFrom: { lte: now() }, drill: false },
+        orderBy: { effectiveFrom: 'asc' },
+      });
+      return mergePolicy(
+        [...versions.map((v) => v.values as Record<string, unknown>), drill.values as Record<string, unknown>],
+        {
+          drill: true,
+        },
+      );
+    },
+
     /** The end of a policy period ("20 days", "3 working days", …) counted from an instant. */
     async tenderPeriodEnd(input: {
       fromMs: number;
@@ -810,6 +862,8 @@ export function tenderActivities(deps: ActivityDeps) {
       tenderId: string;
       agreementId: string;
       authorityDeptId: string;
+      /** A drill's month ("2 minutes"): the term lasts termMonths of them. */
+      drillMonth?: string;
     }): Promise<AuthorizationRef> {
       const tender = await tenderOf(input.tenderId);
       const bid = await db.bid.findUniqueOrThrow({ where: { id: tender.proposedBidId! } });
@@ -828,7 +882,9 @@ export function tenderActivities(deps: ActivityDeps) {
             resourceIds: tender.resourceIds,
             scope: tender.scope,
             startsAt,
-            endsAt: addShanghaiMonths(startsAt, tender.termMonths),
+            endsAt: drillMonthMs(input.drillMonth)
+              ? new Date(startsAt.getTime() + tender.termMonths * drillMonthMs(input.drillMonth)!)
+              : addShanghaiMonths(startsAt, tender.termMonths),
             feeCap: tender.feeCap,
           },
         });
@@ -887,6 +943,7 @@ export function tenderActivities(deps: ActivityDeps) {
               eligibility: old.eligibility as object,
               criteria: old.criteria as object,
               authorizationModel: old.authorizationModel,
+              drillPolicyId: old.drillPolicyId,
               createdById: input.actorUserId,
             },
           });
@@ -913,14 +970,19 @@ export function tenderActivities(deps: ActivityDeps) {
       dueWorkingDays: number;
       disclosureDueMonth: number;
       calendarPolicy?: CalendarPolicyInput;
+      /** A drill's month ("2 minutes"): periods of periodMonths of them, no yearly disclosure. */
+      drillMonth?: string;
     }): Promise<ReportDutyRef[]> {
       const auth = await db.authorization.findUniqueOrThrow({ where: { id: input.authorizationId } });
-      const duties = reportSchedule({
-        startsAt: auth.startsAt,
-        endsAt: auth.endsAt,
-        periodMonths: input.periodMonths,
-        disclosureDueMonth: input.disclosureDueMonth,
-      });
+      const monthMs = drillMonthMs(input.drillMonth);
+      const duties = monthMs
+        ? drillReportSchedule(auth.startsAt, auth.endsAt, input.periodMonths * monthMs)
+        : reportSchedule({
+            startsAt: auth.startsAt,
+            endsAt: auth.endsAt,
+            periodMonths: input.periodMonths,
+            disclosureDueMonth: input.disclosureDueMonth,
+          });
       const cal = await calendar(input.calendarPolicy);
       const rows: Prisma.AuthorizationReportCreateManyInput[] = duties.map((d) => ({
         id: newId(),

@@ -103,6 +103,11 @@ export interface ProcedurePolicy {
   useReportReviewWorkingDays: number;
   /** The yearly disclosure for year Y is due by the end of this month of year Y+1 (default March). */
   yearlyDisclosureDueMonth: number;
+  /**
+   * Drill (演练) only: how long one month of an authorisation's term and reporting periods lasts
+   * ("2 minutes"); empty = calendar months. A drill runs its follow-up in minutes this way.
+   */
+  drillMonth: string;
 }
 
 export const DEFAULT_POLICY: ProcedurePolicy = {
@@ -150,14 +155,25 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   useReportReminderEveryWorkingDays: 3,
   useReportReviewWorkingDays: 10,
   yearlyDisclosureDueMonth: 3,
+  drillMonth: '',
 };
 
-/** Later versions override earlier ones key by key; unknown keys and wrong types are ignored. */
-export function mergePolicy(versions: Array<Record<string, unknown>>): ProcedurePolicy {
+/** A period shorter than a day ("8 seconds", "10 minutes", "2 hours"): a drill policy's, never a real one's. */
+export function isDrillPeriod(value: unknown): boolean {
+  return typeof value === 'string' && /^\s*\d+\s+(hours?|minutes?|seconds?)\s*$/i.test(value);
+}
+
+/**
+ * Later versions override earlier ones key by key; unknown keys and wrong types are ignored. Only
+ * with `drill` (a drill case's own drill version, see README "Drills (演练)") may a period be shorter than
+ * a day or `drillMonth` be set: in a real policy such values are ignored.
+ */
+export function mergePolicy(versions: Array<Record<string, unknown>>, opts: { drill?: boolean } = {}): ProcedurePolicy {
   const merged: ProcedurePolicy = { ...DEFAULT_POLICY };
   for (const values of versions) {
     for (const key of Object.keys(DEFAULT_POLICY) as Array<keyof ProcedurePolicy>) {
       const v = values[key];
+      if (!opts.drill && (key === 'drillMonth' || isDrillPeriod(v))) continue;
       if (typeof v === typeof DEFAULT_POLICY[key] && (typeof v !== 'number' || (Number.isInteger(v) && v > 0))) {
         (merged as unknown as Record<string, unknown>)[key] = v;
       }

@@ -39,6 +39,8 @@ const configSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120000),
   OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Drills (演练): a tender may run under a drill policy version (periods in minutes) only where this is true.
+  DRILLS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
 });
 
 /** Every environment variable the API and worker read (docker-compose must wire the required ones). */

@@ -102,7 +102,9 @@ export class TenderProcedure {
       { key: SA.ApplicationNo, value: input.tenderNo },
     ]);
     this.enter('DRAFT', '数据主管部门编制实施方案');
-    this.policyLoaded = acts.loadPolicy({ atMs: Date.now() });
+    this.policyLoaded = input.drillPolicyId
+      ? acts.loadDrillPolicy({ policyVersionId: input.drillPolicyId })
+      : acts.loadPolicy({ atMs: Date.now() });
   }
 
   get stage(): Stage {
@@ -486,6 +488,7 @@ export class TenderProcedure {
       tenderId: input.tenderId,
       agreementId: award.agreementId,
       authorityDeptId: input.authorityDeptId,
+      ...(input.drillPolicyId && this.policy.drillMonth ? { drillMonth: this.policy.drillMonth } : {}),
     });
     this.enter('AWARDED', `授权 ${authorization.authorizationNo} 已登记，进入跟踪管理`);
     await startChild<typeof authorizationFollowUpWorkflow>('authorizationFollowUpWorkflow', {
@@ -500,6 +503,7 @@ export class TenderProcedure {
           authorityDeptId: input.authorityDeptId,
           startsAtMs: authorization.startsAtMs,
           endsAtMs: authorization.endsAtMs,
+          ...(input.drillPolicyId ? { drillPolicyId: input.drillPolicyId } : {}),
         },
       ],
     });
@@ -550,7 +554,13 @@ export class TenderProcedure {
       workflowId: next.workflowId,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [
-        { tenderId: next.tenderId, tenderNo: next.tenderNo, authorityDeptId: input.authorityDeptId, round: next.round },
+        {
+          tenderId: next.tenderId,
+          tenderNo: next.tenderNo,
+          authorityDeptId: input.authorityDeptId,
+          round: next.round,
+          ...(input.drillPolicyId ? { drillPolicyId: input.drillPolicyId } : {}),
+        },
       ],
     });
     return { outcome: 'FAILED', nextRoundWorkflowId: next.workflowId };
@@ -805,8 +815,9 @@ export class TenderProcedure {
   }
 
   private show(message: string): void {
+    const drill = this.input.drillPolicyId ? '【演练】' : '';
     setCurrentDetails(
-      `**${PROCEDURE_NAME} ${this.input.tenderNo}**（第${this.input.round}轮） — stage \`${this.stage}\`: ${message}`,
+      `${drill}**${PROCEDURE_NAME} ${this.input.tenderNo}**（第${this.input.round}轮） — stage \`${this.stage}\`: ${message}`,
     );
   }
 }

@@ -30,6 +30,8 @@ export interface TenderInput {
   tenderNo: string;
   authorityDeptId: string;
   round: number;
+  /** A drill (演练): the drill PolicyVersion it runs under instead of the policy in force. */
+  drillPolicyId?: string;
 }
 
 export type TenderOutcome = 'AWARDED' | 'FAILED' | 'CANCELLED';

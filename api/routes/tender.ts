@@ -10,7 +10,8 @@ import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { Prisma, type Tender } from '../../generated/prisma/client';
-import { mergePolicy, ProcedurePolicy } from '../../domain/policy';
+import { DEFAULT_POLICY, isDrillPeriod, mergePolicy, ProcedurePolicy } from '../../domain/policy';
+import { parsePolicyPeriod, periodMs } from '../../domain/tender-rules';
 import { criteriaProblems } from '../../domain/tender-ranking';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
@@ -26,7 +27,7 @@ import {
   submitBidUpdate,
   withdrawBidUpdate,
 } from '../../workflows/tender-messages';
-import { Principal, requirePrincipal } from '../auth';
+import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -76,6 +77,8 @@ const createBody = z
       .array(z.object({ login: text(100), declaredAffiliations: z.array(text(64)).max(50).default([]) }).strict())
       .min(1)
       .max(25),
+    /** A drill (演练): the id of a drill PolicyVersion; only where the deployment enables drills. */
+    drillPolicyVersionId: text(80).optional(),
   })
   .strict();
 
@@ -120,6 +123,33 @@ const listQuery = z
   })
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(80) });
+const drillPolicyParam = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,63}$/, 'lower-case letters, digits and -'),
+});
+const drillPolicyBody = z
+  .object({ description: text(500), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) })
+  .strict();
+
+/** What is wrong with a drill policy's values: unknown keys, wrong types, periods that do not parse. */
+function drillPolicyProblems(values: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, v] of Object.entries(values)) {
+    const def = (DEFAULT_POLICY as unknown as Record<string, unknown>)[key];
+    if (def === undefined) problems.push(`${key}: not a policy value`);
+    else if (typeof v !== typeof def) problems.push(`${key}: must be a ${typeof def}`);
+    else if (typeof v === 'number' && !(Number.isInteger(v) && v > 0)) problems.push(`${key}: a positive integer`);
+    else if (typeof v === 'string') {
+      try {
+        const period = parsePolicyPeriod(v);
+        if (key === 'drillMonth' && periodMs(period) === null)
+          problems.push(`${key}: a fixed length such as "2 minutes"`);
+      } catch (err) {
+        problems.push(`${key}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return problems;
+}
 const commentsQuery = z.object({ ...paginationQuery }).strict();
 
 /** What the public sees of a tender: everything but drafts. */
@@ -160,12 +190,15 @@ export const staffActor = (p: Principal): TaskActor => ({
   roles: p.roles,
 });
 
-export async function policyNow(db: Db): Promise<ProcedurePolicy> {
+export async function policyNow(db: Db, drillPolicyId?: string): Promise<ProcedurePolicy> {
   const versions = await db.policyVersion.findMany({
-    where: { effectiveFrom: { lte: new Date() } },
+    where: { effectiveFrom: { lte: new Date() }, drill: false },
     orderBy: { effectiveFrom: 'asc' },
   });
-  return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));
+  const values = versions.map((v) => v.values as Record<string, unknown>);
+  if (!drillPolicyId) return mergePolicy(values);
+  const drill = await db.policyVersion.findUniqueOrThrow({ where: { id: drillPolicyId } });
+  return mergePolicy([...values, drill.values as Record<string, unknown>], { drill: true });
 }
 
 /** Flagged at submission: a price over the cap makes the bid invalid at opening (domain/tender-rules bidInvalidReasons). */
@@ -201,7 +234,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
-      422: 'RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (the committee is not an odd number of at least five members of the evaluator pool, 招标投标法 Art. 37)',
+      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (the committee is not an odd number of at least five members of the evaluator pool, 招标投标法 Art. 37)',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -351,7 +384,64 @@ export function tendersRouter(deps: ApiDeps): Router {
     body: scoresBody,
   });
 
+  documented({
+    method: 'put',
+    path: '/api/admin/drill-policies/{id}',
+    summary:
+      'Create or replace a drill (演练) policy version (ADMIN): periods may be in minutes or seconds; never in force for real cases, only for tenders drafted with its id',
+    tags: tag,
+    auth: 'required',
+    body: drillPolicyBody,
+    responses: {
+      200: 'Stored',
+      403: 'FORBIDDEN: not an administrator',
+      409: 'CONFLICT: the id names a real policy version',
+      422: 'DRILLS_DISABLED: the deployment does not enable drills',
+    },
+  });
+
   const router = Router();
+
+  router.put('/api/admin/drill-policies/:id', async (req, res) => {
+    const admin = requireRole(req, 'ADMIN');
+    const { id } = parse(drillPolicyParam, req.params, 'params');
+    const body = parse(drillPolicyBody, req.body, 'body');
+    if (deps.config.DRILLS_ENABLED !== 'true')
+      throw new AppError('DRILLS_DISABLED', 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)');
+    const problems = drillPolicyProblems(body.values);
+    if (problems.length)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Invalid body: values: ${problems.join('; ')}`,
+        problems.map((m) => ({ path: 'values', message: m })),
+      );
+    const existing = await db.policyVersion.findUnique({ where: { id } });
+    if (existing && !existing.drill) throw new AppError('CONFLICT', `${id} is a real policy version, not a drill`);
+    const description = body.description.includes('演练') ? body.description : `演练：${body.description}`;
+    const stored = existing
+      ? await db.policyVersion.update({ where: { id }, data: { description, values: body.values } })
+      : await db.policyVersion.create({
+          // Drill versions are never in force by date; the unique effective instant is only the creation time.
+          data: { id, description, values: body.values, drill: true, effectiveFrom: new Date() },
+        });
+    await db.auditLog.create({
+      data: {
+        auditKey: `drill-policy:${id}:${Date.now()}:${newId()}`,
+        actor: admin.userId,
+        action: 'DRILL_POLICY_STORED',
+        entityType: 'PolicyVersion',
+        entityId: id,
+        details: { values: body.values },
+      },
+    });
+    res.json({
+      id: stored.id,
+      drill: true,
+      description: stored.description,
+      values: stored.values,
+      shortPeriods: Object.keys(body.values).filter((k) => isDrillPeriod(body.values[k])),
+    });
+  });
 
   async function loadTender(req: Request): Promise<Tender> {
     const { no } = parse(noParam, req.params, 'params');
@@ -398,6 +488,8 @@ export function tendersRouter(deps: ApiDeps): Router {
     const proposed = t.proposedBidId ? t.bids.find((b) => b.id === t.proposedBidId) : undefined;
     return {
       tenderNo: t.tenderNo,
+      drill: t.drillPolicyId !== null,
+      ...(t.drillPolicyId ? { notice: '演练：本招标为培训与验收演练，不产生真实授权效力' } : {}),
       round: t.round,
       previousTenderNo: previous?.tenderNo ?? null,
       title: t.title,
@@ -472,7 +564,19 @@ export function tendersRouter(deps: ApiDeps): Router {
         { resources: notConditional.map((r) => ({ code: r.code, openClass: r.openClass })) },
       );
     }
-    const policy = await policyNow(db);
+    if (body.drillPolicyVersionId !== undefined) {
+      if (deps.config.DRILLS_ENABLED !== 'true')
+        throw new AppError('DRILLS_DISABLED', 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)');
+      const version = await db.policyVersion.findUnique({ where: { id: body.drillPolicyVersionId } });
+      if (!version?.drill)
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Invalid body: drillPolicyVersionId: ${body.drillPolicyVersionId} is not a drill policy version`,
+          [{ path: 'drillPolicyVersionId', message: 'not a drill policy version' }],
+        );
+    }
+    const drill = body.drillPolicyVersionId !== undefined;
+    const policy = await policyNow(db, body.drillPolicyVersionId);
     const users = await db.user.findMany({ where: { login: { in: body.evaluators.map((e) => e.login) } } });
     const badEvaluators = body.evaluators.filter((e) => {
       const u = users.find((x) => x.login === e.login);
@@ -494,7 +598,8 @@ export function tendersRouter(deps: ApiDeps): Router {
         { members: body.evaluators.length, different: size, min: policy.tenderMinEvaluators },
       );
     }
-    const tenderNo = newTenderNo();
+    // A drill says so in its number (pages, mails, task titles, the ApplicationNo search attribute) and title.
+    const tenderNo = drill ? `演练-${newTenderNo()}` : newTenderNo();
     const id = newId();
     let tender: Tender;
     try {
@@ -504,7 +609,8 @@ export function tendersRouter(deps: ApiDeps): Router {
             id,
             tenderNo,
             workflowId: `commercial-tender/${tenderNo}`,
-            title: body.title,
+            title: drill && !body.title.startsWith('【演练】') ? `【演练】${body.title}` : body.title,
+            drillPolicyId: body.drillPolicyVersionId ?? null,
             resourceIds: resources.map((r) => r.id),
             scope: body.scope,
             authorizationModel: body.authorizationModel,
@@ -561,6 +667,7 @@ export function tendersRouter(deps: ApiDeps): Router {
           tenderNo: true,
           round: true,
           previousTenderId: true,
+          drillPolicyId: true,
           title: true,
           status: true,
           termMonths: true,
@@ -579,8 +686,9 @@ export function tendersRouter(deps: ApiDeps): Router {
       ),
     );
     res.json({
-      items: rows.map(({ previousTenderId, ...r }) => ({
+      items: rows.map(({ previousTenderId, drillPolicyId, ...r }) => ({
         ...r,
+        drill: drillPolicyId !== null,
         previousTenderNo: previousTenderId ? (previousNos.get(previousTenderId) ?? null) : null,
         feeCap: Number(r.feeCap),
       })),

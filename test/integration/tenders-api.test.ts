@@ -1,9 +1,9 @@
 /**
  * The commercial tender end to end over HTTP with real Postgres, the Temporal dev server, a real
- * worker and MailDev. On the dev server time is real, so this file inserts a test-only policy
- * version (PolicyVersion, effective now) that shortens the minimum bid window and the publicity
- * period to seconds — the way policy changes without code — and removes it afterwards. The
- * tender itself states an explicit bid deadline, validated against that minimum.
+ * worker and MailDev. On the dev server time is real, so the tenders of this file are drills (演练,
+ * issue 13 point 19): they run under a drill policy version this file inserts (periods in seconds,
+ * a month of the authorisation's term lasting 10 seconds) on an API with DRILLS_ENABLED, and it is
+ * removed afterwards. A tender states an explicit bid deadline, validated against that minimum.
  */
 import request from 'supertest';
 import type { Express } from 'express';
@@ -112,6 +112,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     eligibility: { requireSecurityCapability: true, requireNoSeriousViolations: true, other: ['依法设立的企业法人'] },
     criteria: TENDER_CRITERIA,
     evaluators: EVALUATORS.map((login) => ({ login, declaredAffiliations: [] })),
+    drillPolicyVersionId: policyId,
     ...overrides,
   });
 
@@ -121,16 +122,18 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       data: {
         id: policyId,
         effectiveFrom: new Date(Date.now() - 2000),
-        description: 'test only: tender periods in seconds for a real-time API test',
+        description: '演练（测试）：招标各期间以秒计，授权期限每月 10 秒',
+        drill: true,
         values: {
           tenderMinBidWindow: '8 seconds',
           tenderPublicityPeriod: '3 seconds',
           tenderDocumentObjectionCutoff: '4 seconds',
+          drillMonth: '10 seconds',
         },
       },
     });
     worker = await startTestWorker(db);
-    ({ app, temporal } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
+    ({ app, temporal } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue, DRILLS_ENABLED: 'true' }));
   });
   afterAll(async () => {
     await db?.policyVersion.deleteMany({ where: { id: policyId } });
@@ -177,11 +180,15 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(missingKey.body.error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('three companies bid, sealed until opening; a late bid is refused; evaluators score; the winner is published, confirms and is authorised', async () => {
+  it('19. a drill (演练) runs from announcement to authorisation and the first follow-up report on the dev server: three companies bid, sealed until opening; a late bid is refused; evaluators score; the winner is published, confirms and is authorised; the operator reports and the authority accepts', async () => {
     const created = await post('dsj.reviewer', '/api/tenders', plan());
     expect(created.status).toBe(201);
     const no: string = created.body.tenderNo;
     expect(created.body.status).toBe('DRAFT');
+    // A drill says so in its number (pages, mails, task titles, search attributes), title and answers.
+    expect(no.startsWith('演练-ZB-')).toBe(true);
+    expect(created.body).toMatchObject({ drill: true, title: expect.stringMatching(/^【演练】/) });
+    expect(created.body.notice).toContain('演练');
     expect((await request(app).get(`/api/tenders/${no}`)).status).toBe(404);
 
     const tooSoon = await post('dsj.reviewer', `/api/tenders/${no}/announce`, {
@@ -352,6 +359,49 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     ]);
     expect(to('投标回执').length).toBe(4);
     expect(mails.find((m) => m.subject.includes('中标通知'))!.text).toContain(`${no}-XY`);
+
+    // The drill's term is 24 months of 10 seconds: the first report opens 30 seconds after the registration.
+    expect(new Date(auth.endsAt).getTime() - new Date(auth.startsAt).getTime()).toBe(24 * 10_000);
+    expect(auth.reports.some((r: { kind: string }) => r.kind === 'YEARLY')).toBe(false);
+    const first = auth.reports.find(
+      (r: { kind: string; periodNo: number }) => r.kind === 'PERIODIC' && r.periodNo === 1,
+    );
+    await eventually(
+      async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: first.id } })).status === 'DUE',
+      'the first report due',
+      60_000,
+    );
+    const filed = await post(
+      BIDDERS.hengxin,
+      `/api/authorizations/${encodeURIComponent(authorizationNo)}/reports/${first.id}`,
+      {
+        summary: '演练：第一期数据利用情况报告',
+      },
+    );
+    expect(filed.status).toBe(200);
+    const review = await eventually(
+      async () =>
+        (await get('dsj.reviewer', '/api/inbox?step=REVIEW_USE_REPORT&limit=100')).body.items.find(
+          (t: { applicationNo?: string; title: string }) =>
+            t.title.includes(authorizationNo) || t.applicationNo === authorizationNo,
+        ),
+      'the review task of the first report',
+    );
+    expect((await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, { decision: 'ACCEPT' })).status).toBe(200);
+    await eventually(
+      async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: first.id } })).status === 'ACCEPTED',
+      'the first report accepted',
+    );
+
+    // Every search attribute that names the case, and every mail about it, says 演练.
+    const { client } = await temporal();
+    for (const workflowId of [`commercial-tender/${no}`, `authorization-followup/${authorizationNo}`]) {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      expect(d.typedSearchAttributes.get(SA.ApplicationNo)).toContain('演练');
+    }
+    const drillMails = (await receivedMail()).filter((m) => m.text.includes(no));
+    expect(drillMails.length).toBeGreaterThan(5);
+    expect(drillMails.filter((m) => !m.subject.includes('演练')).map((m) => m.subject)).toEqual([]);
 
     // The follow-up runs on the dev server until its term; end it with the authority's revocation.
     const revoked = await post('dsj.reviewer', `/api/authorizations/${authorizationNo}/revoke`, {
@@ -579,5 +629,86 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect((await put(BIDDERS.hengxin, `/api/tenders/${no}/bid`, bidBody(400000))).body.overFeeCap).toBe(false);
     expect(await db.tenderEvaluator.count({ where: { tenderId: tender.id } })).toBe(7);
     expect((await post('dsj.reviewer', `/api/tenders/${no}/cancel`, { reasons: '测试结束' })).status).toBe(200);
+  });
+
+  it('19. drills need the deployment to enable them and a drill policy version; a real policy cannot shorten periods to seconds, and a real tender never says 演练', async () => {
+    const { app: noDrills } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue });
+    const refused = await request(noDrills)
+      .post('/api/tenders')
+      .auth(await as('dsj.reviewer'), { type: 'bearer' })
+      .send(plan());
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('DRILLS_DISABLED');
+    // A drill policy version through the admin endpoint: refused where drills are off, checked where they are on.
+    const drillId = `drill-${uniqueSuffix()}`;
+    const drillValues = {
+      tenderMinBidWindow: '10 minutes',
+      tenderPublicityPeriod: '5 minutes',
+      drillMonth: '1 minute',
+    };
+    const off = await request(noDrills)
+      .put(`/api/admin/drill-policies/${drillId}`)
+      .auth(await as('dsj.admin'), { type: 'bearer' })
+      .send({ description: '验收演练', values: drillValues });
+    expect(off.status).toBe(422);
+    expect(off.body.error.code).toBe('DRILLS_DISABLED');
+    expect(await db.policyVersion.count({ where: { id: drillId } })).toBe(0);
+    expect(
+      (
+        await put('dsj.reviewer', `/api/admin/drill-policies/${drillId}`, {
+          description: '验收演练',
+          values: drillValues,
+        })
+      ).status,
+    ).toBe(403);
+    const bad = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
+      description: '验收演练',
+      values: { tenderMinBidWindow: 'soon', noSuchKey: 1 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('noSuchKey');
+    const stored = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
+      description: '验收演练',
+      values: drillValues,
+    });
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ drill: true, description: expect.stringContaining('演练') });
+    const viaEndpoint = await post('dsj.reviewer', '/api/tenders', plan({ drillPolicyVersionId: drillId }));
+    expect(viaEndpoint.status).toBe(201);
+    expect(viaEndpoint.body.tenderNo).toMatch(/^演练-/);
+    expect(
+      (await post('dsj.reviewer', `/api/tenders/${viaEndpoint.body.tenderNo}/cancel`, { reasons: '测试结束' })).status,
+    ).toBe(200);
+    const realPolicyId = `test-real-${newId()}`;
+    await db.policyVersion.create({
+      data: {
+        id: realPolicyId,
+        effectiveFrom: new Date(Date.now() - 1000),
+        description: 'test only: a real policy version that tries a bid window in seconds',
+        values: { tenderMinBidWindow: '8 seconds' },
+      },
+    });
+    try {
+      const notDrill = await post('dsj.reviewer', '/api/tenders', plan({ drillPolicyVersionId: realPolicyId }));
+      expect(notDrill.status).toBe(400);
+      expect(notDrill.body.error.code).toBe('VALIDATION_FAILED');
+      const real = await post('dsj.reviewer', '/api/tenders', plan({ drillPolicyVersionId: undefined }));
+      expect(real.status).toBe(201);
+      expect(real.body).toMatchObject({ drill: false });
+      expect(real.body.tenderNo).not.toContain('演练');
+      expect(real.body.title).not.toContain('演练');
+      // The seconds of a real policy version are ignored: the 20 days of 招标投标法 Art. 24 stand.
+      const tooSoon = await post('dsj.reviewer', `/api/tenders/${real.body.tenderNo}/announce`, {
+        bidDeadline: new Date(Date.now() + 60_000).toISOString(),
+      });
+      expect(tooSoon.status).toBe(422);
+      expect(tooSoon.body.error.code).toBe('BID_WINDOW_TOO_SHORT');
+      expect(tooSoon.body.error.message).toContain('20 days');
+      expect(
+        (await post('dsj.reviewer', `/api/tenders/${real.body.tenderNo}/cancel`, { reasons: '测试结束' })).status,
+      ).toBe(200);
+    } finally {
+      await db.policyVersion.deleteMany({ where: { id: { in: [realPolicyId, drillId] } } });
+    }
   });
 });
