@@ -735,7 +735,8 @@ export function tendersRouter(deps: ApiDeps): Router {
         price: Number(b.price),
         version: b.version,
         submittedAt: b.submittedAt,
-        contents: b.sealedBody,
+        // A withdrawn bid is never opened (招标投标法 Art. 29): listed, its contents not.
+        contents: b.status === 'WITHDRAWN' ? null : b.sealedBody,
         score: b.score === null ? null : Number(b.score),
         rank: b.rank,
       })),

@@ -464,6 +464,11 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     const tender = await db.tender.findUniqueOrThrow({ where: { tenderNo: no } });
     const zhiyun = await db.bid.findFirstOrThrow({ where: { tenderId: tender.id, bidderId: 'pa-zhiyun' } });
     expect(zhiyun.status).toBe('WITHDRAWN');
+    const bids = await get('dsj.reviewer', `/api/tenders/${no}/bids`);
+    expect(bids.status).toBe(200);
+    const listed = bids.body.items.find((b: { bidderId: string }) => b.bidderId === 'pa-zhiyun');
+    expect(listed).toMatchObject({ status: 'WITHDRAWN', contents: null });
+    expect(bids.body.items.filter((b: { contents: unknown }) => b.contents !== null)).toHaveLength(2);
     expect(await db.auditLog.count({ where: { entityId: tender.id, action: 'BID_WITHDRAWN' } })).toBe(2);
     // The withdrawn bidder hears of the withdrawal, not of the failure.
     expect(

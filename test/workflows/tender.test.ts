@@ -659,4 +659,64 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect(await rejection(announce())).toBeUndefined();
     expect((await tenderRow(t.id)).status).toBe('ANNOUNCED');
   });
+
+  it('a drill (演练) runs under its own drill policy version: windows of minutes, a term of drill months and its first report minutes after the registration', async () => {
+    const drillId = `drill-wf-${uniqueSuffix()}`;
+    await db.policyVersion.create({
+      data: {
+        id: drillId,
+        drill: true,
+        effectiveFrom: new Date(),
+        description: '演练（测试）',
+        values: { tenderMinBidWindow: '10 minutes', tenderPublicityPeriod: '5 minutes', drillMonth: '1 minute' },
+      },
+    });
+    // The row stays: a drill version is never in force for other cases, and later runs of this
+    // drill's follow-up (continued as new) load it again.
+    const t = await draftTender(db, { termMonths: 12 });
+    await db.tender.update({ where: { id: t.id }, data: { drillPolicyId: drillId } });
+    const handle = await start({ ...t.input, drillPolicyId: drillId });
+    const now = await env.currentTimeMs();
+    const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, {
+      args: [{ actor: await staffActor(db, 'dsj.reviewer') }],
+    });
+    expect(bidDeadlineMs - now).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(bidDeadlineMs - now).toBeLessThan(HOUR);
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    await env.sleep('11 minutes');
+    await statusBecomes(t.id, 'EVALUATION');
+    await eventually(
+      async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 5,
+      'five scoring tasks',
+    );
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
+    await statusBecomes(t.id, 'PUBLICITY');
+    const row = await tenderRow(t.id);
+    expect(row.publicityEndsAt!.getTime() - (await env.currentTimeMs())).toBeLessThanOrEqual(5 * 60_000);
+    await env.sleep('6 minutes');
+    await statusBecomes(t.id, 'AWARDED');
+    await handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.hengxin) }] });
+    await decideTask(db, env.client, t.workflowId, 'AGREEMENT_CONFIRM', 'dsj.reviewer', 'CONFIRM');
+    const result = await handle.result();
+    expect(result.outcome).toBe('AWARDED');
+    suite.trackId(result.followUpWorkflowId!);
+    await recordHistory('tender-drill-awarded', handle);
+    // Twelve drill months of one minute; a report every three of them, no yearly disclosure.
+    const auth = await db.authorization.findUniqueOrThrow({ where: { id: result.authorizationId } });
+    expect(auth.endsAt.getTime() - auth.startsAt.getTime()).toBe(12 * 60_000);
+    const reports = await eventually(async () => {
+      const rows = await db.authorizationReport.findMany({ where: { authorizationId: auth.id } });
+      return rows.length > 0 && rows;
+    }, 'the drill report plan');
+    expect(reports.map((r) => r.kind)).toEqual(['PERIODIC', 'PERIODIC', 'PERIODIC', 'PERIODIC']);
+    await env.sleep('4 minutes');
+    await eventually(
+      async () =>
+        (await db.authorizationReport.findFirstOrThrow({ where: { authorizationId: auth.id, periodNo: 1 } })).status ===
+        'DUE',
+      'the first drill report due',
+    );
+  });
 });
