@@ -45,8 +45,9 @@ export function applicationActivities(deps: ActivityDeps) {
   return {
     /** The policy in force at the procedure's start; the workflow keeps it to the end. */
     async loadPolicy(input: { atMs: number }): Promise<ProcedurePolicy> {
+      // A drill policy is never in force for real cases (a drill names its own: loadDrillPolicy).
       const versions = await db.policyVersion.findMany({
-        where: { effectiveFrom: { lte: new Date(input.atMs) } },
+        where: { effectiveFrom: { lte: new Date(input.atMs) }, drill: false },
         orderBy: { effectiveFrom: 'asc' },
       });
       return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));

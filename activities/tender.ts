@@ -15,9 +15,11 @@ import {
   parsePolicyPeriod,
   periodMs,
   recusals,
+  ReportDuty,
   reportSchedule,
   TenderEligibility,
 } from '../domain/tender-rules';
+import { mergePolicy, ProcedurePolicy } from '../domain/policy';
 import { newId } from '../lib/ids';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { shanghaiText } from './inbox';
@@ -73,6 +75,31 @@ export interface NextRoundRef {
   round: number;
 }
 
+/** A drill's reporting periods: fixed lengths from the start to the end of the (drill-length) term. */
+function drillReportSchedule(startsAt: Date, endsAt: Date, periodMs: number): ReportDuty[] {
+  const duties: ReportDuty[] = [];
+  for (let n = 1, start = startsAt.getTime(); start < endsAt.getTime() && n <= 1200; n++) {
+    const end = Math.min(startsAt.getTime() + n * periodMs, endsAt.getTime());
+    duties.push({
+      kind: 'PERIODIC',
+      periodNo: n,
+      periodStart: new Date(start),
+      periodEnd: new Date(end),
+      opensAt: new Date(end),
+      dueAt: null,
+    });
+    start = end;
+  }
+  return duties;
+}
+
+function deadlineChangeText(previousMs: number | undefined, nextMs: number): string {
+  const next = shanghaiText(new Date(nextMs));
+  if (previousMs === undefined || previousMs === nextMs) return `投标截止时间不变，仍为 ${next}。`;
+  const verb = nextMs > previousMs ? '延长' : '提前';
+  return `投标截止时间由 ${shanghaiText(new Date(previousMs))} ${verb}至 ${next}。`;
+}
+
 export const tenderWorkflowId = (tenderNo: string) => `commercial-tender/${tenderNo}`;
 export const followUpWorkflowId = (authorizationNo: string) => `authorization-followup/${authorizationNo}`;
 
@@ -124,13 +151,50 @@ export function tenderActivities(deps: ActivityDeps) {
     return db.tender.findUniqueOrThrow({ where: { id: tenderId } });
   }
 
+  /** Bidders whose bid stands (a withdrawn bid's bidder is no longer a party, 招标投标法 Art. 29). */
   async function bidderIdsOf(tenderId: string): Promise<string[]> {
     return (
-      await db.bid.findMany({ where: { tenderId }, select: { bidderId: true }, orderBy: { bidderId: 'asc' } })
+      await db.bid.findMany({
+        where: { tenderId, status: { not: 'WITHDRAWN' } },
+        select: { bidderId: true },
+        orderBy: { bidderId: 'asc' },
+      })
     ).map((b) => b.bidderId);
   }
 
+  /** One month of a drill's term ("2 minutes"), in ms; undefined for calendar months. */
+  function drillMonthMs(text?: string): number | undefined {
+    if (!text) return undefined;
+    const ms = periodMs(parsePolicyPeriod(text));
+    if (ms === null)
+      throw ApplicationFailure.nonRetryable(`drillMonth "${text}" must be a fixed length`, 'INVALID_POLICY');
+    return ms;
+  }
+
   return {
+    /**
+     * The policy of a drill (演练) case: the real policy in force now with the drill version's values
+     * over it (periods in minutes allowed). Refused for a version that is not marked as a drill.
+     */
+    async loadDrillPolicy(input: { policyVersionId: string }): Promise<ProcedurePolicy> {
+      const drill = await db.policyVersion.findUnique({ where: { id: input.policyVersionId } });
+      if (!drill?.drill)
+        throw ApplicationFailure.nonRetryable(
+          `${input.policyVersionId} is not a drill policy version`,
+          'INVALID_POLICY',
+        );
+      const versions = await db.policyVersion.findMany({
+        where: { effectiveFrom: { lte: now() }, drill: false },
+        orderBy: { effectiveFrom: 'asc' },
+      });
+      return mergePolicy(
+        [...versions.map((v) => v.values as Record<string, unknown>), drill.values as Record<string, unknown>],
+        {
+          drill: true,
+        },
+      );
+    },
+
     /** The end of a policy period ("20 days", "3 working days", …) counted from an instant. */
     async tenderPeriodEnd(input: {
       fromMs: number;
@@ -211,6 +275,8 @@ export function tenderActivities(deps: ActivityDeps) {
     async amendTender(input: {
       tenderId: string;
       version: number;
+      /** The deadline before the change (absent in histories from before it was passed). */
+      previousBidDeadlineMs?: number;
       bidDeadlineMs: number;
       reason: string;
       actorUserId: string;
@@ -247,7 +313,8 @@ export function tenderActivities(deps: ActivityDeps) {
           tenderNo: tender.tenderNo,
           title: input.changes.title ?? tender.title,
           headline: '招标公告已变更',
-          message: `招标公告已变更（${input.reason}），投标截止时间为 ${shanghaiText(new Date(input.bidDeadlineMs))}。截止前您可以替换已递交的投标文件。`,
+          // What the change did to the deadline, in so many words: the reason is the authority's text, not a fact.
+          message: `招标公告已变更，变更理由：${input.reason}。${deadlineChangeText(input.previousBidDeadlineMs, input.bidDeadlineMs)}截止前您可以替换或撤回已递交的投标文件。`,
         },
       });
     },
@@ -347,9 +414,51 @@ export function tenderActivities(deps: ActivityDeps) {
           version: bid.version,
           receivedAt: shanghaiText(acceptedAt),
           bidDeadline: shanghaiText(tender.bidDeadline),
+          overFeeCap: Number(sub.price) > Number(tender.feeCap),
+          feeCap: Number(tender.feeCap),
+          price: Number(sub.price),
         },
       });
       return { bidId: bid.id, version: bid.version };
+    },
+
+    /**
+     * 招标投标法 Art. 29: the bidder withdrew the envelope it last submitted before the deadline.
+     * Idempotent: only that envelope's bid changes, once; a later envelope makes it a bid again.
+     */
+    async withdrawBid(input: {
+      tenderId: string;
+      bidderId: string;
+      submissionId: string;
+      withdrawnById: string;
+      withdrawnAtMs: number;
+    }): Promise<{ withdrawn: boolean }> {
+      const r = await db.bid.updateMany({
+        where: {
+          tenderId: input.tenderId,
+          bidderId: input.bidderId,
+          submissionId: input.submissionId,
+          status: { not: 'WITHDRAWN' },
+        },
+        data: { status: 'WITHDRAWN' },
+      });
+      const tender = await tenderOf(input.tenderId);
+      await audit(`bid:${input.submissionId}:withdrawn`, input.withdrawnById, 'BID_WITHDRAWN', 'Tender', tender.id, {
+        bidderId: input.bidderId,
+        withdrawnAt: new Date(input.withdrawnAtMs),
+      });
+      await notify({
+        eventKey: `bid:${input.submissionId}:withdrawn`,
+        template: 'tender-notice',
+        recipients: await applicants([input.bidderId]),
+        data: {
+          tenderNo: tender.tenderNo,
+          title: tender.title,
+          headline: '投标已撤回',
+          message: `您的投标文件已于 ${shanghaiText(new Date(input.withdrawnAtMs))} 撤回，不参加开标。投标截止（${shanghaiText(tender.bidDeadline)}）前您可以重新递交。`,
+        },
+      });
+      return { withdrawn: r.count > 0 };
     },
 
     /**
@@ -359,7 +468,11 @@ export function tenderActivities(deps: ActivityDeps) {
     async openBids(input: { tenderId: string }): Promise<OpeningResult> {
       const tender = await db.tender.findUniqueOrThrow({
         where: { id: input.tenderId },
-        include: { bids: { orderBy: { submittedAt: 'asc' } }, evaluators: { orderBy: { userId: 'asc' } } },
+        include: {
+          // A withdrawn bid is not opened (招标投标法 Art. 29).
+          bids: { where: { status: { not: 'WITHDRAWN' } }, orderBy: { submittedAt: 'asc' } },
+          evaluators: { orderBy: { userId: 'asc' } },
+        },
       });
       const eligibility = tender.eligibility as unknown as TenderEligibility;
       const feeCap = Number(tender.feeCap);
@@ -626,6 +739,8 @@ export function tenderActivities(deps: ActivityDeps) {
       submittedById: string;
       content: string;
       authorityDeptId: string;
+      /** Absent in histories from before objections to the documents: RESULT. */
+      kind?: 'DOCUMENTS' | 'RESULT';
     }): Promise<void> {
       await db.tenderObjection.createMany({
         data: [
@@ -634,6 +749,7 @@ export function tenderActivities(deps: ActivityDeps) {
             tenderId: input.tenderId,
             bidderId: input.bidderId,
             submittedById: input.submittedById,
+            kind: input.kind ?? 'RESULT',
             content: input.content,
             submittedAt: now(),
           },
@@ -680,7 +796,10 @@ export function tenderActivities(deps: ActivityDeps) {
           tenderNo: o.tender.tenderNo,
           title: o.tender.title,
           headline: input.decision === 'UPHOLD' ? '异议成立' : '异议不成立',
-          message: `您对中标候选人提出的异议${input.decision === 'UPHOLD' ? '成立，中标候选人将依排名顺延并重新公示' : '经审查不成立'}。答复：${input.answer}`,
+          message:
+            o.kind === 'DOCUMENTS'
+              ? `您对招标文件提出的异议${input.decision === 'UPHOLD' ? '成立，招标文件将依法修改并公告' : '经审查不成立'}。答复：${input.answer}`
+              : `您对中标候选人提出的异议${input.decision === 'UPHOLD' ? '成立，中标候选人将依排名顺延并重新公示' : '经审查不成立'}。答复：${input.answer}`,
         },
       });
     },
@@ -743,6 +862,8 @@ export function tenderActivities(deps: ActivityDeps) {
       tenderId: string;
       agreementId: string;
       authorityDeptId: string;
+      /** A drill's month ("2 minutes"): the term lasts termMonths of them. */
+      drillMonth?: string;
     }): Promise<AuthorizationRef> {
       const tender = await tenderOf(input.tenderId);
       const bid = await db.bid.findUniqueOrThrow({ where: { id: tender.proposedBidId! } });
@@ -761,7 +882,9 @@ export function tenderActivities(deps: ActivityDeps) {
             resourceIds: tender.resourceIds,
             scope: tender.scope,
             startsAt,
-            endsAt: addShanghaiMonths(startsAt, tender.termMonths),
+            endsAt: drillMonthMs(input.drillMonth)
+              ? new Date(startsAt.getTime() + tender.termMonths * drillMonthMs(input.drillMonth)!)
+              : addShanghaiMonths(startsAt, tender.termMonths),
             feeCap: tender.feeCap,
           },
         });
@@ -820,6 +943,7 @@ export function tenderActivities(deps: ActivityDeps) {
               eligibility: old.eligibility as object,
               criteria: old.criteria as object,
               authorizationModel: old.authorizationModel,
+              drillPolicyId: old.drillPolicyId,
               createdById: input.actorUserId,
             },
           });
@@ -846,14 +970,19 @@ export function tenderActivities(deps: ActivityDeps) {
       dueWorkingDays: number;
       disclosureDueMonth: number;
       calendarPolicy?: CalendarPolicyInput;
+      /** A drill's month ("2 minutes"): periods of periodMonths of them, no yearly disclosure. */
+      drillMonth?: string;
     }): Promise<ReportDutyRef[]> {
       const auth = await db.authorization.findUniqueOrThrow({ where: { id: input.authorizationId } });
-      const duties = reportSchedule({
-        startsAt: auth.startsAt,
-        endsAt: auth.endsAt,
-        periodMonths: input.periodMonths,
-        disclosureDueMonth: input.disclosureDueMonth,
-      });
+      const monthMs = drillMonthMs(input.drillMonth);
+      const duties = monthMs
+        ? drillReportSchedule(auth.startsAt, auth.endsAt, input.periodMonths * monthMs)
+        : reportSchedule({
+            startsAt: auth.startsAt,
+            endsAt: auth.endsAt,
+            periodMonths: input.periodMonths,
+            disclosureDueMonth: input.disclosureDueMonth,
+          });
       const cal = await calendar(input.calendarPolicy);
       const rows: Prisma.AuthorizationReportCreateManyInput[] = duties.map((d) => ({
         id: newId(),

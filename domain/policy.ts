@@ -84,8 +84,16 @@ export interface ProcedurePolicy {
   tenderWinnerConfirmPeriod: string;
   /** Fewer valid bids than this at opening and the tender fails (招标投标法 Art. 28: three). */
   tenderMinValidBids: number;
-  /** Smallest evaluation committee after recusals. */
+  /**
+   * 招标投标法 Art. 37: the evaluation committee has at least five members, an odd number, drawn
+   * from the authority's evaluator pool; after recusals it is topped up to this size and to an odd number.
+   */
   tenderMinEvaluators: number;
+  /**
+   * 招标投标法实施条例 Art. 22: an objection to the tender documents is raised at least this long
+   * before the bid deadline (10 days); the bid opening waits until every such objection is answered.
+   */
+  tenderDocumentObjectionCutoff: string;
   /** Each evaluator scores every valid bid within this many working days. */
   tenderEvaluationWorkingDays: number;
   /** The authority answers an objection during publicity (实施条例 Art. 54: 3 days). */
@@ -102,6 +110,11 @@ export interface ProcedurePolicy {
   useReportReviewWorkingDays: number;
   /** The yearly disclosure for year Y is due by the end of this month of year Y+1 (default March). */
   yearlyDisclosureDueMonth: number;
+  /**
+   * Drill (演练) only: how long one month of an authorisation's term and reporting periods lasts
+   * ("2 minutes"); empty = calendar months. A drill runs its follow-up in minutes this way.
+   */
+  drillMonth: string;
 }
 
 export const DEFAULT_POLICY: ProcedurePolicy = {
@@ -141,7 +154,8 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   tenderPublicityPeriod: '3 working days',
   tenderWinnerConfirmPeriod: '30 days',
   tenderMinValidBids: 3,
-  tenderMinEvaluators: 3,
+  tenderMinEvaluators: 5,
+  tenderDocumentObjectionCutoff: '10 days',
   tenderEvaluationWorkingDays: 5,
   tenderObjectionAnswerWorkingDays: 3,
   tenderRerunDecisionWorkingDays: 10,
@@ -150,14 +164,25 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   useReportReminderEveryWorkingDays: 3,
   useReportReviewWorkingDays: 10,
   yearlyDisclosureDueMonth: 3,
+  drillMonth: '',
 };
 
-/** Later versions override earlier ones key by key; unknown keys and wrong types are ignored. */
-export function mergePolicy(versions: Array<Record<string, unknown>>): ProcedurePolicy {
+/** A period shorter than a day ("8 seconds", "10 minutes", "2 hours"): a drill policy's, never a real one's. */
+export function isDrillPeriod(value: unknown): boolean {
+  return typeof value === 'string' && /^\s*\d+\s+(hours?|minutes?|seconds?)\s*$/i.test(value);
+}
+
+/**
+ * Later versions override earlier ones key by key; unknown keys and wrong types are ignored. Only
+ * with `drill` (a drill case's own drill version, see README "Drills (演练)") may a period be shorter than
+ * a day or `drillMonth` be set: in a real policy such values are ignored.
+ */
+export function mergePolicy(versions: Array<Record<string, unknown>>, opts: { drill?: boolean } = {}): ProcedurePolicy {
   const merged: ProcedurePolicy = { ...DEFAULT_POLICY };
   for (const values of versions) {
     for (const key of Object.keys(DEFAULT_POLICY) as Array<keyof ProcedurePolicy>) {
       const v = values[key];
+      if (!opts.drill && (key === 'drillMonth' || isDrillPeriod(v))) continue;
       if (typeof v === typeof DEFAULT_POLICY[key] && (typeof v !== 'number' || (Number.isInteger(v) && v > 0))) {
         (merged as unknown as Record<string, unknown>)[key] = v;
       }

@@ -89,12 +89,14 @@ const configSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120000),
   OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Temporal Schedules the worker creates when missing (the monthly evaluation report).
+  SCHEDULES: z.enum(['on', 'off']).default('on'),
   // Worker: how many workflow executions stay in memory between their steps. The rest are
   // replayed from history when they next have work, so memory stays bounded however many
   // procedures are open (each cached one costs roughly 0.1–0.2 MiB).
-  // Temporal Schedules the worker creates when missing (the monthly evaluation report).
-  SCHEDULES: z.enum(['on', 'off']).default('on'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  // Drills (演练): a tender may run under a drill policy version (periods in minutes) only where this is true.
+  DRILLS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
 });
 
 /** Every environment variable the API and worker read (docker-compose must wire the required ones). */

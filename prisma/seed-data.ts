@@ -104,6 +104,11 @@ export const users: SeedUser[] = [
   { login: 'dsj.evaluator1', displayName: '评审专家 周一', departmentId: 'dsj', roles: ['EVALUATOR'] },
   { login: 'dsj.evaluator2', displayName: '评审专家 吴二', departmentId: 'dsj', roles: ['EVALUATOR'] },
   { login: 'dsj.evaluator3', displayName: '评审专家 郑三', departmentId: 'dsj', roles: ['EVALUATOR'] },
+  // 招标投标法 Art. 37: a committee of five or more (odd) drawn from the pool, with replacements to spare.
+  { login: 'dsj.evaluator4', displayName: '评审专家 王四', departmentId: 'dsj', roles: ['EVALUATOR'] },
+  { login: 'dsj.evaluator5', displayName: '评审专家 冯五', departmentId: 'dsj', roles: ['EVALUATOR'] },
+  { login: 'dsj.evaluator6', displayName: '评审专家 陈六', departmentId: 'dsj', roles: ['EVALUATOR'] },
+  { login: 'dsj.evaluator7', displayName: '评审专家 褚七', departmentId: 'dsj', roles: ['EVALUATOR'] },
   { login: 'szf.reviewer', displayName: '市政府审批人 钱进', departmentId: 'szf', roles: ['MUNICIPAL_REVIEWER'] },
   ...governmentDepts.flatMap((d): SeedUser[] => [
     { login: `${d}.staff`, displayName: `${d} 经办人`, departmentId: d, roles: ['DEPT_STAFF'] },

@@ -77,6 +77,8 @@ export interface FollowUpInput {
   endsAtMs: number;
   /** Set by the previous run only; the tender starts the first run without it. */
   carried?: FollowUpCarried;
+  /** A drill (演练): the drill PolicyVersion of its tender (months of the term last minutes). */
+  drillPolicyId?: string;
 }
 
 export type AuthorizationState = 'ACTIVE' | 'SUSPENDED' | 'REVOKED' | 'EXPIRED';
@@ -98,7 +100,9 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
 
   const show = (message: string) => {
     upsertSearchAttributes([{ key: SA.Stage, value: status }]);
-    setCurrentDetails(`**${PROCEDURE_NAME} ${input.authorizationNo}** — \`${status}\`: ${message}`);
+    setCurrentDetails(
+      `${input.drillPolicyId ? '【演练】' : ''}**${PROCEDURE_NAME} ${input.authorizationNo}** — \`${status}\`: ${message}`,
+    );
   };
   upsertSearchAttributes([
     { key: SA.Procedure, value: 'AUTHORIZATION_FOLLOWUP' },
@@ -165,7 +169,9 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
   // Installed above before the first await, so an early Update finds its handler (in every run:
   // an Update refused by a closing run is sent again by the client to this one).
   const policyAtMs = carried?.policyAtMs ?? Date.now();
-  const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: policyAtMs });
+  const policy: ProcedurePolicy = input.drillPolicyId
+    ? await acts.loadDrillPolicy({ policyVersionId: input.drillPolicyId })
+    : await acts.loadPolicy({ atMs: policyAtMs });
   const tasks = new TaskRuntime(policy, () => status);
   const duties: ReportDutyRef[] =
     carried?.duties ??
@@ -175,6 +181,7 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
       dueWorkingDays: policy.useReportDueWorkingDays,
       disclosureDueMonth: policy.yearlyDisclosureDueMonth,
       calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
+      ...(input.drillPolicyId && policy.drillMonth ? { drillMonth: policy.drillMonth } : {}),
     }));
   const running: Array<Promise<void>> = [];
   let reportsRunning = 0;

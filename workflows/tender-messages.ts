@@ -63,14 +63,33 @@ export interface SubmitBidResult {
 }
 export const submitBidUpdate = defineUpdate<SubmitBidResult, [SubmitBidInput]>('submitBid');
 
+/**
+ * 招标投标法 Art. 29: before the deadline a bidder may withdraw its bid; it no longer counts at the
+ * opening. `submissionId` names the envelope withdrawn (the bid as the bidder last saw it).
+ */
+export interface WithdrawBidInput {
+  actor: BidderActor;
+  submissionId: string;
+}
+export const withdrawBidUpdate = defineUpdate<{ withdrawnAtMs: number; bidDeadlineMs: number }, [WithdrawBidInput]>(
+  'withdrawBid',
+);
+
+/**
+ * An objection: during the bid window to the tender documents (招标投标法实施条例 Art. 22, from any
+ * legal person, until the policy's cut-off before the deadline), during publicity to the proposed
+ * winner (Art. 54, from a bidder).
+ */
 export interface TenderObjectionInput {
   actor: BidderActor;
   objectionId: string;
   content: string;
 }
-export const raiseTenderObjectionUpdate = defineUpdate<{ objectionId: string }, [TenderObjectionInput]>(
-  'raiseTenderObjection',
-);
+export type TenderObjectionKind = 'DOCUMENTS' | 'RESULT';
+export const raiseTenderObjectionUpdate = defineUpdate<
+  { objectionId: string; kind?: TenderObjectionKind },
+  [TenderObjectionInput]
+>('raiseTenderObjection');
 
 export interface ConfirmAwardInput {
   actor: BidderActor;

@@ -10,6 +10,7 @@
 import {
   condition,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   startChild,
   upsertSearchAttributes,
@@ -37,6 +38,8 @@ import type {
   SubmitBidInput,
   SubmitBidResult,
   TenderObjectionInput,
+  TenderObjectionKind,
+  WithdrawBidInput,
 } from './tender-messages';
 
 const PROCEDURE_NAME = '商业开发授权公开招标';
@@ -44,6 +47,8 @@ const PROCEDURE_NAME = '商业开发授权公开招标';
 interface TenderObjection {
   id: string;
   bidderId: string;
+  kind: TenderObjectionKind;
+  /** 0 for an objection to the tender documents (bid window). */
   publicityRound: number;
   decision?: string;
   answer?: string;
@@ -77,6 +82,10 @@ export class TenderProcedure {
   private comment?: MovableDeadline;
   private bidWindow?: MovableDeadline;
   private announcementVersion = 0;
+  /** The earliest bid deadline the announcement allowed (招标投标法 Art. 24); a change may not go below it. */
+  private minBidDeadlineMs?: number;
+  /** Answers to objections against the tender documents: the opening waits for all of them (实施条例 Art. 22). */
+  private readonly documentAnswers: Promise<void>[] = [];
   private cancellation?: { reasons: string; actorUserId: string };
   /** Set in the procedure's turn after the deadline: from then on no bid or change is applied. */
   private opened = false;
@@ -93,7 +102,9 @@ export class TenderProcedure {
       { key: SA.ApplicationNo, value: input.tenderNo },
     ]);
     this.enter('DRAFT', '数据主管部门编制实施方案');
-    this.policyLoaded = acts.loadPolicy({ atMs: Date.now() });
+    this.policyLoaded = input.drillPolicyId
+      ? acts.loadDrillPolicy({ policyVersionId: input.drillPolicyId })
+      : acts.loadPolicy({ atMs: Date.now() });
   }
 
   get stage(): Stage {
@@ -156,6 +167,7 @@ export class TenderProcedure {
       });
       // The announced deadline is a published instant: only a change to the announcement moves it, not the calendar.
       this.bidWindow = new MovableDeadline(deadline);
+      this.minBidDeadlineMs = minDeadlineMs;
       this.announcementVersion = 1;
       this.enter('BIDDING', `招标公告已发布，投标截止 ${iso(deadline)}`);
       return { bidDeadlineMs: deadline };
@@ -168,6 +180,14 @@ export class TenderProcedure {
       reject('CONFLICT', 'Only a published tender can be changed, before its bid deadline');
     this.refuseWhileCancelling();
     if (!u.reason?.trim()) reject('REASONS_REQUIRED', 'A change to the announcement needs a reason');
+    const asked = u.changes.bidDeadlineMs;
+    if (asked !== undefined && this.minBidDeadlineMs !== undefined && asked < this.minBidDeadlineMs) {
+      reject(
+        'BID_WINDOW_TOO_SHORT',
+        `The bid deadline must leave at least ${this.policy?.tenderMinBidWindow ?? 'the policy minimum'} from the ` +
+          `announcement (not before ${iso(this.minBidDeadlineMs)}); ${iso(asked)} is earlier`,
+      );
+    }
   }
 
   amend(u: AmendInput): Promise<{ bidDeadlineMs: number; announcementVersion: number }> {
@@ -175,13 +195,31 @@ export class TenderProcedure {
     return this.commands.runExclusive(async () => {
       this.checkAmend(u, receivedAtMs);
       // 招标投标法 Art. 23: after a change at least the policy's remaining window must be left.
-      const minDeadlineMs = await this.periodEnd((await this.policyLoaded).tenderAmendmentMinRemaining, Date.now());
+      const minRemaining = (await this.policyLoaded).tenderAmendmentMinRemaining;
+      const minDeadlineMs = await this.periodEnd(minRemaining, Date.now());
       const window = this.bidWindow!;
-      const deadline = Math.max(window.atMs ?? 0, minDeadlineMs, u.changes.bidDeadlineMs ?? 0);
+      const previousMs = window.atMs ?? 0;
+      const asked = u.changes.bidDeadlineMs;
+      let deadline: number;
+      if (patched('tender-amend-deadline-rules')) {
+        // A deadline the authority names must itself be lawful; without one, a change too close to the
+        // deadline extends it (应当顺延). An earlier deadline is allowed only within both limits.
+        if (asked !== undefined && asked < minDeadlineMs) {
+          reject(
+            'BID_DEADLINE_TOO_EARLY',
+            `After a change the bid deadline must leave at least ${minRemaining} (not before ${iso(minDeadlineMs)}); ` +
+              `${iso(asked)} is earlier`,
+          );
+        }
+        deadline = asked ?? Math.max(previousMs, minDeadlineMs);
+      } else {
+        deadline = Math.max(previousMs, minDeadlineMs, asked ?? 0);
+      }
       const version = this.announcementVersion + 1;
       await acts.amendTender({
         tenderId: this.input.tenderId,
         version,
+        previousBidDeadlineMs: previousMs,
         bidDeadlineMs: deadline,
         reason: u.reason,
         actorUserId: u.actor.userId,
@@ -234,23 +272,68 @@ export class TenderProcedure {
     });
   }
 
-  checkObjection(u: TenderObjectionInput, atMs = Date.now()): void {
+  checkWithdraw(u: WithdrawBidInput, atMs = Date.now()): void {
+    this.checkBid({ actor: u.actor, submissionId: u.submissionId }, atMs);
+  }
+
+  /** 招标投标法 Art. 29: withdrawn before the deadline (as of its arrival), the bid is not opened and does not count. */
+  withdrawBid(u: WithdrawBidInput): Promise<{ withdrawnAtMs: number; bidDeadlineMs: number }> {
+    const withdrawnAtMs = Date.now();
+    return this.commands.runExclusive(async () => {
+      this.checkWithdraw(u, withdrawnAtMs);
+      await acts.withdrawBid({
+        tenderId: this.input.tenderId,
+        bidderId: u.actor.publicApplicantId,
+        submissionId: u.submissionId,
+        withdrawnById: u.actor.userId,
+        withdrawnAtMs,
+      });
+      return { withdrawnAtMs, bidDeadlineMs: this.bidWindow!.atMs! };
+    });
+  }
+
+  /** Which objection the moment allows: to the documents in the bid window, to the result during publicity. */
+  private objectionKindAt(atMs: number): TenderObjectionKind {
+    if (this.biddingOpenAt(atMs)) return 'DOCUMENTS';
     const endsAtMs = this.publicity?.window.atMs ?? null;
     if (this.stage !== 'PUBLICITY' || endsAtMs === null || atMs >= endsAtMs) {
-      reject('PUBLICITY_CLOSED', 'Objections are accepted only during the publicity period');
+      reject(
+        'PUBLICITY_CLOSED',
+        'Objections are accepted to the tender documents during the bid window and to the result during the publicity period',
+      );
     }
-    if (!this.bidderIds.includes(u.actor.publicApplicantId))
+    return 'RESULT';
+  }
+
+  checkObjection(u: TenderObjectionInput, atMs = Date.now()): void {
+    const kind = this.objectionKindAt(atMs);
+    if (kind === 'RESULT' && !this.bidderIds.includes(u.actor.publicApplicantId))
       reject('FORBIDDEN', 'Only a bidder of this tender may object to its result');
     if (!u.content?.trim()) reject('VALIDATION_FAILED', 'content: an objection needs facts and reasons');
     if (this.objections.some((o) => o.id === u.objectionId)) reject('CONFLICT', 'This objection was already received');
   }
 
-  /** Recorded and queued: the publicity phase opens the authority's answer task (see `publish`). */
-  raiseObjection(u: TenderObjectionInput): Promise<{ objectionId: string }> {
+  /**
+   * Recorded, then answered in the authority's inbox: an objection to the result is queued for the
+   * publicity phase (see `publish`); one to the documents gets its answer task at once, and the
+   * opening waits for the answer (实施条例 Art. 22: 作出答复前，应当暂停招标投标活动).
+   */
+  raiseObjection(u: TenderObjectionInput): Promise<{ objectionId: string; kind: TenderObjectionKind }> {
     const receivedAtMs = Date.now();
     return this.commands.runExclusive(async () => {
       this.checkObjection(u, receivedAtMs);
-      const publicityRound = this.publicity!.round;
+      const kind = this.objectionKindAt(receivedAtMs);
+      if (kind === 'DOCUMENTS') {
+        const policy = await this.policyLoaded;
+        const cutoff = policy.tenderDocumentObjectionCutoff;
+        // In time if the cut-off period, counted from its arrival, still ends by the deadline.
+        if ((await this.periodEnd(cutoff, receivedAtMs)) > this.bidWindow!.atMs!) {
+          reject(
+            'OBJECTION_CLOSED',
+            `Objections to the tender documents are raised at least ${cutoff} before the bid deadline ${iso(this.bidWindow!.atMs)}`,
+          );
+        }
+      }
       await acts.recordTenderObjection({
         objectionId: u.objectionId,
         tenderId: this.input.tenderId,
@@ -258,11 +341,23 @@ export class TenderProcedure {
         submittedById: u.actor.userId,
         content: u.content,
         authorityDeptId: this.input.authorityDeptId,
+        kind,
       });
-      const o: TenderObjection = { id: u.objectionId, bidderId: u.actor.publicApplicantId, publicityRound };
+      const o: TenderObjection = {
+        id: u.objectionId,
+        bidderId: u.actor.publicApplicantId,
+        kind,
+        publicityRound: kind === 'RESULT' ? this.publicity!.round : 0,
+      };
       this.objections.push(o);
-      this.unanswered.push(o);
-      return { objectionId: u.objectionId };
+      if (kind === 'RESULT') this.unanswered.push(o);
+      else {
+        const answer = this.answerObjection(o);
+        // Handled at once: a failure surfaces where the opening awaits it, not as an unhandled rejection meanwhile.
+        answer.catch(() => undefined);
+        this.documentAnswers.push(answer);
+      }
+      return { objectionId: u.objectionId, kind };
     });
   }
 
@@ -320,6 +415,10 @@ export class TenderProcedure {
   }
 
   async openBids(): Promise<OpeningResult> {
+    if (this.documentAnswers.length) {
+      this.show('投标截止；招标文件异议答复前暂停开标');
+      await Promise.all(this.documentAnswers);
+    }
     const opening = await acts.openBids({ tenderId: this.input.tenderId });
     this.bidderIds = opening.bidderIds;
     return opening;
@@ -389,6 +488,7 @@ export class TenderProcedure {
       tenderId: input.tenderId,
       agreementId: award.agreementId,
       authorityDeptId: input.authorityDeptId,
+      ...(input.drillPolicyId && this.policy.drillMonth ? { drillMonth: this.policy.drillMonth } : {}),
     });
     this.enter('AWARDED', `授权 ${authorization.authorizationNo} 已登记，进入跟踪管理`);
     await startChild<typeof authorizationFollowUpWorkflow>('authorizationFollowUpWorkflow', {
@@ -403,6 +503,7 @@ export class TenderProcedure {
           authorityDeptId: input.authorityDeptId,
           startsAtMs: authorization.startsAtMs,
           endsAtMs: authorization.endsAtMs,
+          ...(input.drillPolicyId ? { drillPolicyId: input.drillPolicyId } : {}),
         },
       ],
     });
@@ -453,7 +554,13 @@ export class TenderProcedure {
       workflowId: next.workflowId,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [
-        { tenderId: next.tenderId, tenderNo: next.tenderNo, authorityDeptId: input.authorityDeptId, round: next.round },
+        {
+          tenderId: next.tenderId,
+          tenderNo: next.tenderNo,
+          authorityDeptId: input.authorityDeptId,
+          round: next.round,
+          ...(input.drillPolicyId ? { drillPolicyId: input.drillPolicyId } : {}),
+        },
       ],
     });
     return { outcome: 'FAILED', nextRoundWorkflowId: next.workflowId };
@@ -507,7 +614,10 @@ export class TenderProcedure {
     const task = await this.openTask({
       key: `objection:${o.id}`,
       step: 'ANSWER_OBJECTION',
-      title: `答复中标候选人公示异议（招标 ${this.input.tenderNo}）`,
+      title:
+        o.kind === 'DOCUMENTS'
+          ? `答复招标文件异议（招标 ${this.input.tenderNo}）`
+          : `答复中标候选人公示异议（招标 ${this.input.tenderNo}）`,
       subjectRef: o.id,
       candidateRole: 'AUTHORITY_REVIEWER',
       allowedDecisions: ['DISMISS', 'UPHOLD'],
@@ -560,13 +670,16 @@ export class TenderProcedure {
   /** Too many members stood aside: the authority appoints replacements until the committee is large enough. */
   private async topUpCommittee(committee: string[]): Promise<string[]> {
     const min = this.policy.tenderMinEvaluators;
-    for (let round = 1; committee.length < min; round++) {
+    // 招标投标法 Art. 37: five or more, an odd number; older cases only kept the minimum.
+    const missing = (c: string[]) =>
+      Math.max(0, min - c.length) || (c.length % 2 === 0 && patched('tender-odd-committee') ? 1 : 0);
+    for (let round = 1; missing(committee) > 0; round++) {
       const task = await this.openTask(
         {
           key: `appoint-evaluators:${round}`,
           step: 'APPOINT_EVALUATORS',
           subjectRef: this.input.tenderId,
-          title: `补充评标委员会成员（招标 ${this.input.tenderNo}，尚缺 ${min - committee.length} 人）`,
+          title: `补充评标委员会成员（招标 ${this.input.tenderNo}，尚缺 ${missing(committee)} 人）`,
           candidateRole: 'AUTHORITY_REVIEWER',
           allowedDecisions: ['APPOINT'],
           reasonsRequiredFor: [],
@@ -702,8 +815,9 @@ export class TenderProcedure {
   }
 
   private show(message: string): void {
+    const drill = this.input.drillPolicyId ? '【演练】' : '';
     setCurrentDetails(
-      `**${PROCEDURE_NAME} ${this.input.tenderNo}**（第${this.input.round}轮） — stage \`${this.stage}\`: ${message}`,
+      `${drill}**${PROCEDURE_NAME} ${this.input.tenderNo}**（第${this.input.round}轮） — stage \`${this.stage}\`: ${message}`,
     );
   }
 }

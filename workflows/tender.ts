@@ -21,6 +21,7 @@ import {
   openTenderCommentUpdate,
   raiseTenderObjectionUpdate,
   submitBidUpdate,
+  withdrawBidUpdate,
 } from './tender-messages';
 import { TenderProcedure } from './tender-state';
 
@@ -29,6 +30,8 @@ export interface TenderInput {
   tenderNo: string;
   authorityDeptId: string;
   round: number;
+  /** A drill (演练): the drill PolicyVersion it runs under instead of the policy in force. */
+  drillPolicyId?: string;
 }
 
 export type TenderOutcome = 'AWARDED' | 'FAILED' | 'CANCELLED';
@@ -106,6 +109,11 @@ function acceptCommands(t: TenderProcedure): void {
     submitBidUpdate,
     answered((u) => t.submitBid(u)),
     { validator: (u) => t.checkBid(u) },
+  );
+  setHandler(
+    withdrawBidUpdate,
+    answered((u) => t.withdrawBid(u)),
+    { validator: (u) => t.checkWithdraw(u) },
   );
   setHandler(
     raiseTenderObjectionUpdate,

@@ -216,6 +216,7 @@ const commercialTender: Starter = {
         tenderNo: t.tenderNo,
         authorityDeptId: drafter?.departmentId ?? (await authorityDeptId(db)),
         round: t.round,
+        ...(t.drillPolicyId ? { drillPolicyId: t.drillPolicyId } : {}),
       },
     });
     await db.tender.updateMany({ where: { id, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });

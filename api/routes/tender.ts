@@ -10,7 +10,8 @@ import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { Prisma, type Tender } from '../../generated/prisma/client';
-import { mergePolicy, ProcedurePolicy } from '../../domain/policy';
+import { DEFAULT_POLICY, isDrillPeriod, mergePolicy, ProcedurePolicy } from '../../domain/policy';
+import { parsePolicyPeriod, periodMs } from '../../domain/tender-rules';
 import { criteriaProblems } from '../../domain/tender-ranking';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
@@ -24,8 +25,9 @@ import {
   BidderActor,
   raiseTenderObjectionUpdate,
   submitBidUpdate,
+  withdrawBidUpdate,
 } from '../../workflows/tender-messages';
-import { Principal, requirePrincipal } from '../auth';
+import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -75,6 +77,8 @@ const createBody = z
       .array(z.object({ login: text(100), declaredAffiliations: z.array(text(64)).max(50).default([]) }).strict())
       .min(1)
       .max(25),
+    /** A drill (演练): the id of a drill PolicyVersion; only where the deployment enables drills. */
+    drillPolicyVersionId: text(80).optional(),
   })
   .strict();
 
@@ -119,6 +123,34 @@ const listQuery = z
   })
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(80) });
+const drillPolicyParam = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,63}$/, 'lower-case letters, digits and -'),
+});
+const drillPolicyBody = z
+  .object({ description: text(500), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) })
+  .strict();
+
+/** What is wrong with a drill policy's values: unknown keys, wrong types, periods that do not parse. */
+function drillPolicyProblems(values: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, v] of Object.entries(values)) {
+    const def = (DEFAULT_POLICY as unknown as Record<string, unknown>)[key];
+    if (def === undefined) problems.push(`${key}: not a policy value`);
+    else if (typeof v !== typeof def) problems.push(`${key}: must be a ${typeof def}`);
+    else if (typeof v === 'number' && !(Number.isInteger(v) && v > 0)) problems.push(`${key}: a positive integer`);
+    else if (typeof v === 'string') {
+      try {
+        const period = parsePolicyPeriod(v);
+        if (key === 'drillMonth' && periodMs(period) === null)
+          problems.push(`${key}: a fixed length such as "2 minutes"`);
+      } catch (err) {
+        problems.push(`${key}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return problems;
+}
+const commentsQuery = z.object({ ...paginationQuery }).strict();
 
 /** What the public sees of a tender: everything but drafts. */
 const PUBLIC_STATUSES = ['COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED'] as const;
@@ -158,12 +190,30 @@ export const staffActor = (p: Principal): TaskActor => ({
   roles: p.roles,
 });
 
-export async function policyNow(db: Db): Promise<ProcedurePolicy> {
+export async function policyNow(db: Db, drillPolicyId?: string): Promise<ProcedurePolicy> {
   const versions = await db.policyVersion.findMany({
-    where: { effectiveFrom: { lte: new Date() } },
+    where: { effectiveFrom: { lte: new Date() }, drill: false },
     orderBy: { effectiveFrom: 'asc' },
   });
-  return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));
+  const values = versions.map((v) => v.values as Record<string, unknown>);
+  if (!drillPolicyId) return mergePolicy(values);
+  const drill = await db.policyVersion.findUniqueOrThrow({ where: { id: drillPolicyId } });
+  return mergePolicy([...values, drill.values as Record<string, unknown>], { drill: true });
+}
+
+/** Flagged at submission: a price over the cap makes the bid invalid at opening (domain/tender-rules bidInvalidReasons). */
+function overFeeCap(price: number, tender: Tender) {
+  const cap = Number(tender.feeCap);
+  if (price <= cap) return { overFeeCap: false, warnings: [] };
+  return {
+    overFeeCap: true,
+    warnings: [
+      {
+        code: 'OVER_FEE_CAP',
+        message: `报价 ${price} 超过收费上限 ${cap}：开标时该投标将被认定为无效 (the price exceeds the fee cap; the bid will be invalid at opening)`,
+      },
+    ],
+  };
 }
 
 function newTenderNo(): string {
@@ -184,7 +234,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
-      422: 'A resource is not CONDITIONAL-open',
+      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (the committee is not an odd number of at least five members of the evaluator pool, 招标投标法 Art. 37)',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -225,6 +275,16 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: commentBody,
+    responses: { 201: 'Received', 409: 'CONFLICT: not in the comment period' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/tenders/{no}/comments',
+    summary: 'Public comments on the implementation plan (content and time; the author only for the authority)',
+    tags: tag,
+    auth: 'optional',
+    query: commentsQuery,
+    responses: { 200: 'OK', 404: 'NOT_FOUND' },
   });
   documented({
     method: 'post',
@@ -238,10 +298,18 @@ export function tendersRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/tenders/{no}/amend',
-    summary: 'Change the announcement; the bid window is extended as the policy requires',
+    summary:
+      'Change the announcement. Without bidDeadline a change less than the policy minimum (15 days, 招标投标法 Art. 23) ' +
+      'before the deadline extends it; a named bidDeadline (later or earlier) must leave that minimum after the change ' +
+      'and the minimum window (20 days, Art. 24) after the announcement. Bidders are mailed what changed.',
     tags: tag,
     auth: 'required',
     body: amendBody,
+    responses: {
+      200: 'Changed',
+      409: 'CONFLICT: not in the bid window',
+      422: 'BID_DEADLINE_TOO_EARLY (less than the minimum after the change), BID_WINDOW_TOO_SHORT (under the window from the announcement), REASONS_REQUIRED',
+    },
   });
   documented({
     method: 'post',
@@ -258,7 +326,25 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: bidBody,
-    responses: { 200: 'Accepted (receipt only)', 403: 'BIDDER_NOT_ELIGIBLE', 409: 'BID_DEADLINE_PASSED' },
+    responses: {
+      200: 'Accepted (receipt only); overFeeCap and warnings when the price exceeds the fee cap (the bid will be invalid at opening)',
+      403: 'BIDDER_NOT_ELIGIBLE',
+      409: 'BID_DEADLINE_PASSED',
+    },
+  });
+  documented({
+    method: 'delete',
+    path: '/api/tenders/{no}/bid',
+    summary:
+      "Withdraw the signed-in legal person's bid before the deadline (招标投标法 Art. 29); it is not opened and does not count",
+    tags: tag,
+    auth: 'required',
+    responses: {
+      200: 'Withdrawn',
+      403: 'BIDDER_NOT_ELIGIBLE',
+      404: 'NOT_FOUND: no standing bid',
+      409: 'BID_DEADLINE_PASSED',
+    },
   });
   documented({
     method: 'get',
@@ -270,11 +356,17 @@ export function tendersRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/tenders/{no}/objections',
-    summary: 'A bidder objects to the proposed winner during publicity',
+    summary:
+      'An objection: during the bid window any legal person objects to the tender documents (until the policy cut-off, ' +
+      '10 days before the deadline, 实施条例 Art. 22; the opening waits for the answer); during publicity a bidder objects to the proposed winner',
     tags: tag,
     auth: 'required',
     body: objectionBody,
-    responses: { 201: 'Received', 409: 'PUBLICITY_CLOSED' },
+    responses: {
+      201: 'Received (kind DOCUMENTS or RESULT)',
+      403: 'BIDDER_NOT_ELIGIBLE, or FORBIDDEN (not a bidder, for the result)',
+      409: 'PUBLICITY_CLOSED (neither window open), OBJECTION_CLOSED (past the documents cut-off)',
+    },
   });
   documented({
     method: 'post',
@@ -292,7 +384,64 @@ export function tendersRouter(deps: ApiDeps): Router {
     body: scoresBody,
   });
 
+  documented({
+    method: 'put',
+    path: '/api/admin/drill-policies/{id}',
+    summary:
+      'Create or replace a drill (演练) policy version (ADMIN): periods may be in minutes or seconds; never in force for real cases, only for tenders drafted with its id',
+    tags: tag,
+    auth: 'required',
+    body: drillPolicyBody,
+    responses: {
+      200: 'Stored',
+      403: 'FORBIDDEN: not an administrator',
+      409: 'CONFLICT: the id names a real policy version',
+      422: 'DRILLS_DISABLED: the deployment does not enable drills',
+    },
+  });
+
   const router = Router();
+
+  router.put('/api/admin/drill-policies/:id', async (req, res) => {
+    const admin = requireRole(req, 'ADMIN');
+    const { id } = parse(drillPolicyParam, req.params, 'params');
+    const body = parse(drillPolicyBody, req.body, 'body');
+    if (deps.config.DRILLS_ENABLED !== 'true')
+      throw new AppError('DRILLS_DISABLED', 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)');
+    const problems = drillPolicyProblems(body.values);
+    if (problems.length)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Invalid body: values: ${problems.join('; ')}`,
+        problems.map((m) => ({ path: 'values', message: m })),
+      );
+    const existing = await db.policyVersion.findUnique({ where: { id } });
+    if (existing && !existing.drill) throw new AppError('CONFLICT', `${id} is a real policy version, not a drill`);
+    const description = body.description.includes('演练') ? body.description : `演练：${body.description}`;
+    const stored = existing
+      ? await db.policyVersion.update({ where: { id }, data: { description, values: body.values } })
+      : await db.policyVersion.create({
+          // Drill versions are never in force by date; the unique effective instant is only the creation time.
+          data: { id, description, values: body.values, drill: true, effectiveFrom: new Date() },
+        });
+    await db.auditLog.create({
+      data: {
+        auditKey: `drill-policy:${id}:${Date.now()}:${newId()}`,
+        actor: admin.userId,
+        action: 'DRILL_POLICY_STORED',
+        entityType: 'PolicyVersion',
+        entityId: id,
+        details: { values: body.values },
+      },
+    });
+    res.json({
+      id: stored.id,
+      drill: true,
+      description: stored.description,
+      values: stored.values,
+      shortPeriods: Object.keys(body.values).filter((k) => isDrillPeriod(body.values[k])),
+    });
+  });
 
   async function loadTender(req: Request): Promise<Tender> {
     const { no } = parse(noParam, req.params, 'params');
@@ -307,18 +456,26 @@ export function tendersRouter(deps: ApiDeps): Router {
     return executeBounded(await temporalClient(deps), deps.config.UPDATE_TIMEOUT_MS, run);
   }
 
+  /**
+   * The tender as the public reads it: only the fields listed here (never the idempotency key, the
+   * request hash, the workflow id or internal ids); the authority also sees its counts and the
+   * workflow id it supervises in the Temporal UI.
+   */
   async function tenderView(id: string, viewer: Principal | undefined) {
     const t = await db.tender.findUniqueOrThrow({
       where: { id },
       include: {
-        bids: { orderBy: [{ rank: 'asc' }, { submittedAt: 'asc' }] },
+        bids: { where: { status: { not: 'WITHDRAWN' } }, orderBy: [{ rank: 'asc' }, { submittedAt: 'asc' }] },
         _count: { select: { comments: true, objections: true } },
       },
     });
     const resources = await db.dataResource.findMany({
       where: { id: { in: t.resourceIds } },
-      select: { code: true, name: true, openClass: true, providerId: true },
+      select: { code: true, name: true, openClass: true },
     });
+    const previous = t.previousTenderId
+      ? await db.tender.findUnique({ where: { id: t.previousTenderId }, select: { tenderNo: true } })
+      : null;
     const opened = t.openedAt !== null;
     const names = new Map(
       (await db.publicApplicant.findMany({ where: { id: { in: t.bids.map((b) => b.bidderId) } } })).map((p) => [
@@ -327,19 +484,41 @@ export function tendersRouter(deps: ApiDeps): Router {
       ]),
     );
     const ranked = ['PUBLICITY', 'AWARDED'].includes(t.status);
-    const { bids, _count, createdById: _c, ...rest } = t;
+    const authority = isAuthority(viewer);
+    const proposed = t.proposedBidId ? t.bids.find((b) => b.id === t.proposedBidId) : undefined;
     return {
-      ...rest,
-      feeCap: Number(t.feeCap),
+      tenderNo: t.tenderNo,
+      drill: t.drillPolicyId !== null,
+      ...(t.drillPolicyId ? { notice: '演练：本招标为培训与验收演练，不产生真实授权效力' } : {}),
+      round: t.round,
+      previousTenderNo: previous?.tenderNo ?? null,
+      title: t.title,
+      status: t.status,
       resources,
-      commentCount: _count.comments,
-      objectionCount: isAuthority(viewer) ? _count.objections : undefined,
+      scope: t.scope,
+      authorizationModel: t.authorizationModel,
+      termMonths: t.termMonths,
+      feeCap: Number(t.feeCap),
+      eligibility: t.eligibility,
+      criteria: t.criteria,
+      createdAt: t.createdAt,
+      commentEndsAt: t.commentEndsAt,
+      announcedAt: t.announcedAt,
+      announcementVersion: t.announcementVersion,
+      bidDeadline: t.bidDeadline,
+      openedAt: t.openedAt,
+      publicityEndsAt: t.publicityEndsAt,
+      proposedWinner: proposed && ranked ? (names.get(proposed.bidderId) ?? null) : null,
+      awardedAt: t.awardedAt,
+      closedAt: t.closedAt,
+      outcomeReasons: t.outcomeReasons,
+      commentCount: t._count.comments,
+      ...(authority ? { objectionCount: t._count.objections, workflowId: t.workflowId } : {}),
       // Sealed: before opening nothing about the bids is shown, not even how many there are (招标投标法 Art. 22).
       sealed: !opened,
       bids: opened
-        ? bids.map((b) => ({
-            bidderId: b.bidderId,
-            bidderName: names.get(b.bidderId) ?? b.bidderId,
+        ? t.bids.map((b) => ({
+            bidderName: names.get(b.bidderId) ?? '',
             price: Number(b.price),
             status: b.status,
             invalidReason: b.invalidReason,
@@ -385,7 +564,19 @@ export function tendersRouter(deps: ApiDeps): Router {
         { resources: notConditional.map((r) => ({ code: r.code, openClass: r.openClass })) },
       );
     }
-    const policy = await policyNow(db);
+    if (body.drillPolicyVersionId !== undefined) {
+      if (deps.config.DRILLS_ENABLED !== 'true')
+        throw new AppError('DRILLS_DISABLED', 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)');
+      const version = await db.policyVersion.findUnique({ where: { id: body.drillPolicyVersionId } });
+      if (!version?.drill)
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Invalid body: drillPolicyVersionId: ${body.drillPolicyVersionId} is not a drill policy version`,
+          [{ path: 'drillPolicyVersionId', message: 'not a drill policy version' }],
+        );
+    }
+    const drill = body.drillPolicyVersionId !== undefined;
+    const policy = await policyNow(db, body.drillPolicyVersionId);
     const users = await db.user.findMany({ where: { login: { in: body.evaluators.map((e) => e.login) } } });
     const badEvaluators = body.evaluators.filter((e) => {
       const u = users.find((x) => x.login === e.login);
@@ -393,16 +584,22 @@ export function tendersRouter(deps: ApiDeps): Router {
     });
     if (badEvaluators.length)
       throw new AppError(
-        'VALIDATION_FAILED',
-        `Invalid body: evaluators: not evaluators of the data authority: ${badEvaluators.map((e) => e.login).join(', ')}`,
+        'COMMITTEE_INVALID',
+        `evaluators: not in the evaluator pool of the data authority: ${badEvaluators.map((e) => e.login).join(', ')}`,
+        { notInPool: badEvaluators.map((e) => e.login) },
       );
-    if (new Set(users.map((u) => u.id)).size < policy.tenderMinEvaluators) {
+    // 招标投标法 Art. 37: five or more members, an odd number.
+    const size = new Set(body.evaluators.map((e) => e.login)).size;
+    if (size !== body.evaluators.length || size < policy.tenderMinEvaluators || size % 2 === 0) {
       throw new AppError(
-        'VALIDATION_FAILED',
-        `Invalid body: evaluators: the committee needs at least ${policy.tenderMinEvaluators} different members`,
+        'COMMITTEE_INVALID',
+        `evaluators: the committee needs an odd number of at least ${policy.tenderMinEvaluators} different members ` +
+          `of the evaluator pool (招标投标法 Art. 37); ${body.evaluators.length} named, ${size} different`,
+        { members: body.evaluators.length, different: size, min: policy.tenderMinEvaluators },
       );
     }
-    const tenderNo = newTenderNo();
+    // A drill says so in its number (pages, mails, task titles, the ApplicationNo search attribute) and title.
+    const tenderNo = drill ? `演练-${newTenderNo()}` : newTenderNo();
     const id = newId();
     let tender: Tender;
     try {
@@ -412,7 +609,8 @@ export function tendersRouter(deps: ApiDeps): Router {
             id,
             tenderNo,
             workflowId: `commercial-tender/${tenderNo}`,
-            title: body.title,
+            title: drill && !body.title.startsWith('【演练】') ? `【演练】${body.title}` : body.title,
+            drillPolicyId: body.drillPolicyVersionId ?? null,
             resourceIds: resources.map((r) => r.id),
             scope: body.scope,
             authorizationModel: body.authorizationModel,
@@ -469,6 +667,7 @@ export function tendersRouter(deps: ApiDeps): Router {
           tenderNo: true,
           round: true,
           previousTenderId: true,
+          drillPolicyId: true,
           title: true,
           status: true,
           termMonths: true,
@@ -480,8 +679,19 @@ export function tendersRouter(deps: ApiDeps): Router {
         },
       }),
     ]);
+    const previousIds = rows.map((r) => r.previousTenderId).filter((x): x is string => !!x);
+    const previousNos = new Map(
+      (await db.tender.findMany({ where: { id: { in: previousIds } }, select: { id: true, tenderNo: true } })).map(
+        (x) => [x.id, x.tenderNo],
+      ),
+    );
     res.json({
-      items: rows.map((r) => ({ ...r, feeCap: Number(r.feeCap) })),
+      items: rows.map(({ previousTenderId, drillPolicyId, ...r }) => ({
+        ...r,
+        drill: drillPolicyId !== null,
+        previousTenderNo: previousTenderId ? (previousNos.get(previousTenderId) ?? null) : null,
+        feeCap: Number(r.feeCap),
+      })),
       page: q.page,
       pageSize: q.pageSize,
       total,
@@ -525,7 +735,8 @@ export function tendersRouter(deps: ApiDeps): Router {
         price: Number(b.price),
         version: b.version,
         submittedAt: b.submittedAt,
-        contents: b.sealedBody,
+        // A withdrawn bid is never opened (招标投标法 Art. 29): listed, its contents not.
+        contents: b.status === 'WITHDRAWN' ? null : b.sealedBody,
         score: b.score === null ? null : Number(b.score),
         rank: b.rank,
       })),
@@ -553,6 +764,46 @@ export function tendersRouter(deps: ApiDeps): Router {
       data: { id: newId(), tenderId: tender.id, authorUserId: p.userId, content: body.content },
     });
     res.status(201).json({ id: comment.id, createdAt: comment.createdAt });
+  });
+
+  /** The comments are public, like the plan they are about; the authority also sees who wrote each. */
+  router.get('/api/tenders/:no/comments', async (req, res) => {
+    const q = parse(commentsQuery, req.query, 'query');
+    const tender = await loadTender(req);
+    const authority = isAuthority(req.principal);
+    const where = { tenderId: tender.id };
+    const [total, rows] = await Promise.all([
+      db.tenderComment.count({ where }),
+      db.tenderComment.findMany({
+        where,
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+      }),
+    ]);
+    const authors = authority
+      ? new Map(
+          (
+            await db.user.findMany({
+              where: { id: { in: rows.map((r) => r.authorUserId) } },
+              select: { id: true, login: true, displayName: true },
+            })
+          ).map((u) => [u.id, u]),
+        )
+      : undefined;
+    res.json({
+      tenderNo: tender.tenderNo,
+      commentEndsAt: tender.commentEndsAt,
+      items: rows.map((r) => ({
+        id: r.id,
+        content: r.content,
+        createdAt: r.createdAt,
+        ...(authors ? { author: authors.get(r.authorUserId)?.displayName ?? r.authorUserId } : {}),
+      })),
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+    });
   });
 
   router.post('/api/tenders/:no/announce', async (req, res) => {
@@ -638,6 +889,40 @@ export function tendersRouter(deps: ApiDeps): Router {
       acceptedAt: new Date(r.acceptedAtMs),
       bidDeadline: new Date(r.bidDeadlineMs),
       sealed: true,
+      ...overFeeCap(price, tender),
+    });
+  });
+
+  /** 招标投标法 Art. 29: withdrawn before the deadline, the bid is not opened and does not count. */
+  router.delete('/api/tenders/:no/bid', async (req, res) => {
+    const { actor } = await requireLegalPerson(req, db);
+    const tender = await loadTender(req);
+    if (
+      ['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) ||
+      (tender.bidDeadline && tender.bidDeadline.getTime() <= Date.now())
+    ) {
+      throw new AppError(
+        'BID_DEADLINE_PASSED',
+        `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: a bid can no longer be withdrawn`,
+      );
+    }
+    const bid = await db.bid.findUnique({
+      where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } },
+    });
+    if (!bid || bid.status === 'WITHDRAWN' || !bid.submissionId)
+      throw new AppError('NOT_FOUND', `You have no bid to withdraw in tender ${tender.tenderNo}`);
+    // One Update per envelope: repeating the request gets the same answer, a later bid can be withdrawn again.
+    const r = await send((c) =>
+      c.workflow.getHandle(tender.workflowId).executeUpdate(withdrawBidUpdate, {
+        args: [{ actor, submissionId: bid.submissionId! }],
+        updateId: `withdraw-bid:${bid.submissionId}`,
+      }),
+    );
+    res.json({
+      tenderNo: tender.tenderNo,
+      withdrawn: true,
+      withdrawnAt: new Date(r.withdrawnAtMs),
+      bidDeadline: new Date(r.bidDeadlineMs),
     });
   });
 
@@ -654,6 +939,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       submittedAt: bid.submittedAt,
       status: bid.status,
       sealed: tender.openedAt === null,
+      ...(bid.status === 'WITHDRAWN' ? {} : overFeeCap(Number(bid.price), tender)),
     });
   });
 
@@ -662,13 +948,13 @@ export function tendersRouter(deps: ApiDeps): Router {
     const body = parse(objectionBody, req.body, 'body');
     const tender = await loadTender(req);
     const objectionId = newId();
-    await send((c) =>
+    const r = await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(raiseTenderObjectionUpdate, {
         args: [{ actor, objectionId, content: body.content }],
         updateId: objectionId,
       }),
     );
-    res.status(201).json({ objectionId, tenderNo: tender.tenderNo });
+    res.status(201).json({ objectionId, tenderNo: tender.tenderNo, kind: r.kind ?? 'RESULT' });
   });
 
   router.post('/api/tenders/:no/agreement/confirm', async (req, res) => {

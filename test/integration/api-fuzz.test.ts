@@ -214,9 +214,9 @@ describe('fuzzing every operation of /openapi.json (real Postgres and Temporal)'
   });
   afterAll(() => db.$disconnect());
 
-  it('walks every documented operation (more than 55), GET, POST and PUT, and every kind of parameter', () => {
+  it('walks every documented operation (more than 55), GET, POST, PUT and DELETE, and every kind of parameter', () => {
     expect(operations.length).toBeGreaterThan(55);
-    expect(new Set(operations.map((o) => o.method))).toEqual(new Set(['get', 'post', 'put']));
+    expect(new Set(operations.map((o) => o.method))).toEqual(new Set(['get', 'post', 'put', 'delete']));
     expect(operations.filter((o) => o.pathParams.length).length).toBeGreaterThan(20);
     expect(operations.filter((o) => o.queryParams.length).length).toBeGreaterThan(10);
     expect(operations.filter((o) => o.bodyProps.length).length).toBeGreaterThan(20);

@@ -1,9 +1,9 @@
 /**
  * The commercial tender end to end over HTTP with real Postgres, the Temporal dev server, a real
- * worker and MailDev. On the dev server time is real, so this file inserts a test-only policy
- * version (PolicyVersion, effective now) that shortens the minimum bid window and the publicity
- * period to seconds — the way policy changes without code — and removes it afterwards. The
- * tender itself states an explicit bid deadline, validated against that minimum.
+ * worker and MailDev. On the dev server time is real, so the tenders of this file are drills (演练,
+ * issue 13 point 19): they run under a drill policy version this file inserts (periods in seconds,
+ * a month of the authorisation's term lasting 10 seconds) on an API with DRILLS_ENABLED, and it is
+ * removed afterwards. A tender states an explicit bid deadline, validated against that minimum.
  */
 import request from 'supertest';
 import type { Express } from 'express';
@@ -15,13 +15,47 @@ import { dispatchOutboxOnce } from '../../lib/outbox';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
 import { BIDDERS, bidBody, EVALUATORS, TENDER_CRITERIA } from '../support/tenders';
 import { startTestWorker, TestWorker } from '../support/worker';
+import { SA } from '../../workflows/search-attributes';
 
 const SECRET_PLAN = '隐私计算平台';
+
+/** What must never reach an anonymous reader of a tender (issue 13 point 18). */
+const INTERNAL_FIELDS = [
+  'id',
+  'idempotencyKey',
+  'requestHash',
+  'workflowId',
+  'workflowStartedAt',
+  'createdById',
+  'resourceIds',
+  'proposedBidId',
+  'previousTenderId',
+  'bidderId',
+  'providerId',
+  'sealedBody',
+  'submissionId',
+  'objectionCount',
+];
+
+function expectOnlyPublicFields(body: unknown): void {
+  const keys = new Set<string>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        keys.add(k);
+        walk(x);
+      }
+  };
+  walk(body);
+  expect(INTERNAL_FIELDS.filter((k) => keys.has(k))).toEqual([]);
+}
 
 describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
   let db: Db;
   let app: Express;
   let worker: TestWorker;
+  let temporal: ReturnType<typeof testApp>['temporal'];
   const policyId = `test-tender-api-${newId()}`;
   const tokens = new Map<string, string>();
 
@@ -39,6 +73,10 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       .post(url)
       .auth(await as(login), { type: 'bearer' })
       .send(body);
+  const del = async (login: string, url: string) =>
+    request(app)
+      .delete(url)
+      .auth(await as(login), { type: 'bearer' });
   const put = async (login: string, url: string, body: object = {}) =>
     request(app)
       .put(url)
@@ -74,6 +112,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     eligibility: { requireSecurityCapability: true, requireNoSeriousViolations: true, other: ['依法设立的企业法人'] },
     criteria: TENDER_CRITERIA,
     evaluators: EVALUATORS.map((login) => ({ login, declaredAffiliations: [] })),
+    drillPolicyVersionId: policyId,
     ...overrides,
   });
 
@@ -83,16 +122,23 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       data: {
         id: policyId,
         effectiveFrom: new Date(Date.now() - 2000),
-        description: 'test only: tender periods in seconds for a real-time API test',
-        values: { tenderMinBidWindow: '8 seconds', tenderPublicityPeriod: '3 seconds' },
+        description: '演练（测试）：招标各期间以秒计，授权期限每月 10 秒',
+        drill: true,
+        values: {
+          tenderMinBidWindow: '8 seconds',
+          tenderPublicityPeriod: '3 seconds',
+          tenderDocumentObjectionCutoff: '4 seconds',
+          drillMonth: '10 seconds',
+        },
       },
     });
     worker = await startTestWorker(db);
-    ({ app } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
+    ({ app, temporal } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue, DRILLS_ENABLED: 'true' }));
   });
   afterAll(async () => {
     await db?.policyVersion.deleteMany({ where: { id: policyId } });
     await worker?.stop();
+    await (await temporal?.())?.connection.close();
     await db?.$disconnect();
   });
 
@@ -134,11 +180,15 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(missingKey.body.error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('three companies bid, sealed until opening; a late bid is refused; evaluators score; the winner is published, confirms and is authorised', async () => {
+  it('19. a drill (演练) runs from announcement to authorisation and the first follow-up report on the dev server: three companies bid, sealed until opening; a late bid is refused; evaluators score; the winner is published, confirms and is authorised; the operator reports and the authority accepts', async () => {
     const created = await post('dsj.reviewer', '/api/tenders', plan());
     expect(created.status).toBe(201);
     const no: string = created.body.tenderNo;
     expect(created.body.status).toBe('DRAFT');
+    // A drill says so in its number (pages, mails, task titles, search attributes), title and answers.
+    expect(no.startsWith('演练-ZB-')).toBe(true);
+    expect(created.body).toMatchObject({ drill: true, title: expect.stringMatching(/^【演练】/) });
+    expect(created.body.notice).toContain('演练');
     expect((await request(app).get(`/api/tenders/${no}`)).status).toBe(404);
 
     const tooSoon = await post('dsj.reviewer', `/api/tenders/${no}/announce`, {
@@ -156,6 +206,12 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(list.body.items.find((t: { tenderNo: string }) => t.tenderNo === no).bidDeadline).toBe(
       deadline.toISOString(),
     );
+    expectOnlyPublicFields(list.body);
+    const anonymous = await request(app).get(`/api/tenders/${no}`).expect(200);
+    expectOnlyPublicFields(anonymous.body);
+    expect(anonymous.body).toMatchObject({ tenderNo: no, status: 'ANNOUNCED', sealed: true, feeCap: 500000 });
+    // The authority still sees the workflow it supervises.
+    expect((await get('dsj.reviewer', `/api/tenders/${no}`)).body.workflowId).toBe(`commercial-tender/${no}`);
 
     // Only legal persons bid; each may replace its bid until the deadline.
     const university = await put('university.lcu', `/api/tenders/${no}/bid`, bidBody(300000));
@@ -169,7 +225,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     ] as const) {
       const res = await put(login, `/api/tenders/${no}/bid`, bidBody(price));
       expect(res.status).toBe(200);
-      expect(res.body.sealed).toBe(true);
+      expect(res.body).toMatchObject({ sealed: true, overFeeCap: false, warnings: [] });
     }
     const receipt = await get(BIDDERS.hengxin, `/api/tenders/${no}/bid`);
     expect(receipt.body).toMatchObject({ version: 2, sealed: true });
@@ -214,13 +270,9 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     const inbox = await eventually(async () => {
       const res = await get('dsj.evaluator2', '/api/inbox?step=SCORE_BIDS&limit=100');
       const mine = res.body.items.filter((t: { subjectRef: string; title: string }) => t.title.includes(no));
-      return mine.length === 3 && mine;
-    }, 'three scoring tasks in the inbox');
-    expect(inbox.map((t: { subjectRef: string }) => t.subjectRef).sort()).toEqual([
-      'u-dsj.evaluator1',
-      'u-dsj.evaluator2',
-      'u-dsj.evaluator3',
-    ]);
+      return mine.length === 5 && mine;
+    }, 'five scoring tasks in the inbox');
+    expect(inbox.map((t: { subjectRef: string }) => t.subjectRef).sort()).toEqual(EVALUATORS.map((l) => `u-${l}`));
     const partial = await post('dsj.evaluator1', `/api/tenders/${no}/scores`, { scores: sheet.slice(0, 2) });
     expect(partial.status).toBe(400);
     expect(partial.body.error.code).toBe('VALIDATION_FAILED');
@@ -234,7 +286,17 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       return ['PUBLICITY', 'AWARDED'].includes(res.body.status) && res.body;
     }, 'the publicity');
     const ranked = [...published.bids].sort((a: { rank: number }, b: { rank: number }) => a.rank - b.rank);
-    expect(ranked.map((b: { bidderId: string }) => b.bidderId)).toEqual(['pa-hengxin', 'pa-huarui', 'pa-zhiyun']);
+    const bidderNames = new Map(
+      (await db.publicApplicant.findMany({ where: { id: { in: ['pa-hengxin', 'pa-huarui', 'pa-zhiyun'] } } })).map(
+        (x) => [x.id, x.name],
+      ),
+    );
+    expect(ranked.map((b: { bidderName: string }) => b.bidderName)).toEqual(
+      ['pa-hengxin', 'pa-huarui', 'pa-zhiyun'].map((id) => bidderNames.get(id)),
+    );
+    // 18. The public detail carries only public fields: no keys, hashes, workflow or internal ids.
+    expectOnlyPublicFields(published);
+    expect(published.proposedWinner).toBe(bidderNames.get('pa-hengxin'));
     expect(ranked[0].score).toBeCloseTo(90.667, 3);
     await eventually(async () => (await request(app).get(`/api/tenders/${no}`)).body.status === 'AWARDED', 'the award');
 
@@ -298,11 +360,360 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(to('投标回执').length).toBe(4);
     expect(mails.find((m) => m.subject.includes('中标通知'))!.text).toContain(`${no}-XY`);
 
+    // The drill's term is 24 months of 10 seconds: the first report opens 30 seconds after the registration.
+    expect(new Date(auth.endsAt).getTime() - new Date(auth.startsAt).getTime()).toBe(24 * 10_000);
+    expect(auth.reports.some((r: { kind: string }) => r.kind === 'YEARLY')).toBe(false);
+    const first = auth.reports.find(
+      (r: { kind: string; periodNo: number }) => r.kind === 'PERIODIC' && r.periodNo === 1,
+    );
+    await eventually(
+      async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: first.id } })).status === 'DUE',
+      'the first report due',
+      60_000,
+    );
+    const filed = await post(
+      BIDDERS.hengxin,
+      `/api/authorizations/${encodeURIComponent(authorizationNo)}/reports/${first.id}`,
+      {
+        summary: '演练：第一期数据利用情况报告',
+      },
+    );
+    expect(filed.status).toBe(200);
+    const review = await eventually(
+      async () =>
+        (await get('dsj.reviewer', '/api/inbox?step=REVIEW_USE_REPORT&limit=100')).body.items.find(
+          (t: { applicationNo?: string; title: string }) =>
+            t.title.includes(authorizationNo) || t.applicationNo === authorizationNo,
+        ),
+      'the review task of the first report',
+    );
+    expect((await post('dsj.reviewer', `/api/tasks/${review.id}/complete`, { decision: 'ACCEPT' })).status).toBe(200);
+    await eventually(
+      async () => (await db.authorizationReport.findUniqueOrThrow({ where: { id: first.id } })).status === 'ACCEPTED',
+      'the first report accepted',
+    );
+
+    // Every search attribute that names the case, and every mail about it, says 演练.
+    const { client } = await temporal();
+    for (const workflowId of [`commercial-tender/${no}`, `authorization-followup/${authorizationNo}`]) {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      expect(d.typedSearchAttributes.get(SA.ApplicationNo)).toContain('演练');
+    }
+    const drillMails = (await receivedMail()).filter((m) => m.text.includes(no));
+    expect(drillMails.length).toBeGreaterThan(5);
+    expect(drillMails.filter((m) => !m.subject.includes('演练')).map((m) => m.subject)).toEqual([]);
+
     // The follow-up runs on the dev server until its term; end it with the authority's revocation.
     const revoked = await post('dsj.reviewer', `/api/authorizations/${authorizationNo}/revoke`, {
       reasons: '测试结束：撤销授权',
     });
     expect(revoked.status).toBe(200);
     expect(revoked.body.status).toBe('REVOKED');
+  });
+
+  /** Drafts and announces a tender (deadline `inMs` from now) and returns its number. */
+  async function announced(inMs: number, overrides: object = {}): Promise<{ no: string; deadline: Date }> {
+    const created = await post('dsj.reviewer', '/api/tenders', plan(overrides));
+    expect(created.status).toBe(201);
+    const deadline = new Date(Date.now() + inMs);
+    const res = await post('dsj.reviewer', `/api/tenders/${created.body.tenderNo}/announce`, {
+      bidDeadline: deadline.toISOString(),
+    });
+    expect(res.status).toBe(200);
+    return { no: created.body.tenderNo, deadline };
+  }
+  const stageOf = async (no: string) => {
+    const { client } = await temporal();
+    const d = await client.workflow.getHandle(`commercial-tender/${no}`).describe();
+    return d.typedSearchAttributes.get(SA.Stage);
+  };
+
+  it('13. a bidder withdraws its bid before the deadline; the withdrawn bid is not opened and no longer counts toward the three bids', async () => {
+    const { no, deadline } = await announced(12_000);
+    for (const [login, price] of [
+      [BIDDERS.hengxin, 300000],
+      [BIDDERS.huarui, 280000],
+      [BIDDERS.zhiyun, 320000],
+    ] as const)
+      expect((await put(login, `/api/tenders/${no}/bid`, bidBody(price))).status).toBe(200);
+    expect((await request(app).delete(`/api/tenders/${no}/bid`)).status).toBe(401);
+    expect((await del('university.lcu', `/api/tenders/${no}/bid`)).body.error.code).toBe('BIDDER_NOT_ELIGIBLE');
+    const withdrawn = await del(BIDDERS.zhiyun, `/api/tenders/${no}/bid`);
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body).toMatchObject({ tenderNo: no, withdrawn: true, bidDeadline: deadline.toISOString() });
+    expect((await get(BIDDERS.zhiyun, `/api/tenders/${no}/bid`)).body.status).toBe('WITHDRAWN');
+    // Nothing left to withdraw.
+    const again = await del(BIDDERS.zhiyun, `/api/tenders/${no}/bid`);
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe('NOT_FOUND');
+    // A withdrawn bidder may bid again before the deadline, and withdraw that bid too.
+    expect((await put(BIDDERS.zhiyun, `/api/tenders/${no}/bid`, bidBody(310000))).body.version).toBe(2);
+    expect((await del(BIDDERS.zhiyun, `/api/tenders/${no}/bid`)).status).toBe(200);
+
+    await new Promise((r) => setTimeout(r, Math.max(0, deadline.getTime() - Date.now()) + 300));
+    const late = await del(BIDDERS.hengxin, `/api/tenders/${no}/bid`);
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('BID_DEADLINE_PASSED');
+    // Two standing bids of three: the tender fails; the withdrawn bid was never opened.
+    const failed = await eventually(async () => {
+      const res = await request(app).get(`/api/tenders/${no}`);
+      return res.body.status === 'FAILED' && res.body;
+    }, 'the failed tender');
+    expect(failed.outcomeReasons).toContain('有效投标人 2 家');
+    expect(failed.bids).toHaveLength(2);
+    const tender = await db.tender.findUniqueOrThrow({ where: { tenderNo: no } });
+    const zhiyun = await db.bid.findFirstOrThrow({ where: { tenderId: tender.id, bidderId: 'pa-zhiyun' } });
+    expect(zhiyun.status).toBe('WITHDRAWN');
+    const bids = await get('dsj.reviewer', `/api/tenders/${no}/bids`);
+    expect(bids.status).toBe(200);
+    const listed = bids.body.items.find((b: { bidderId: string }) => b.bidderId === 'pa-zhiyun');
+    expect(listed).toMatchObject({ status: 'WITHDRAWN', contents: null });
+    expect(bids.body.items.filter((b: { contents: unknown }) => b.contents !== null)).toHaveLength(2);
+    expect(await db.auditLog.count({ where: { entityId: tender.id, action: 'BID_WITHDRAWN' } })).toBe(2);
+    // The withdrawn bidder hears of the withdrawal, not of the failure.
+    expect(
+      await db.notification.count({
+        where: {
+          template: 'tender-failed',
+          recipient: 'bid@zhiyun.liaocheng.example',
+          dedupeKey: { startsWith: `tender:${tender.id}:` },
+        },
+      }),
+    ).toBe(0);
+    expect(
+      await db.notification.count({ where: { dedupeKey: { startsWith: `bid:${zhiyun.submissionId}:withdrawn` } } }),
+    ).toBe(1);
+  });
+
+  it('14. during the bid window a legal person objects to the tender documents; the opening waits for the answer; past the cut-off it is refused', async () => {
+    const { no, deadline } = await announced(9_000);
+    // Not only bidders: any legal person (a potential bidder) may object to the documents.
+    const objection = await post(BIDDERS.huarui, `/api/tenders/${no}/objections`, {
+      content: '资格条件要求等保三级，超出授权数据的安全需要，排斥潜在投标人',
+    });
+    expect(objection.status).toBe(201);
+    expect(objection.body.kind).toBe('DOCUMENTS');
+    const stored = await db.tenderObjection.findUniqueOrThrow({ where: { id: objection.body.objectionId } });
+    expect(stored.kind).toBe('DOCUMENTS');
+    const task = await eventually(
+      async () =>
+        (await get('dsj.reviewer', '/api/inbox?step=ANSWER_OBJECTION&limit=100')).body.items.find(
+          (t: { subjectRef: string }) => t.subjectRef === objection.body.objectionId,
+        ),
+      'the answer task',
+    );
+    expect(task.title).toContain('招标文件异议');
+    // Within the cut-off before the deadline (test policy: 4 seconds) an objection is too late.
+    await new Promise((r) => setTimeout(r, Math.max(0, deadline.getTime() - 4_000 - Date.now()) + 200));
+    const tooLate = await post(BIDDERS.zhiyun, `/api/tenders/${no}/objections`, { content: '迟到的异议' });
+    expect(tooLate.status).toBe(409);
+    expect(tooLate.body.error.code).toBe('OBJECTION_CLOSED');
+    // The deadline passes: the procedure is at the opening, but opens nothing before the answer.
+    await eventually(async () => (await stageOf(no)) === 'OPENING', 'the opening stage');
+    expect((await db.tender.findUniqueOrThrow({ where: { tenderNo: no } })).openedAt).toBeNull();
+    const answered = await post('dsj.reviewer', `/api/tasks/${task.id}/complete`, {
+      decision: 'DISMISS',
+      reasons: '等保三级系处理企业经营数据的法定要求',
+    });
+    expect(answered.status).toBe(200);
+    await eventually(
+      async () => (await db.tender.findUniqueOrThrow({ where: { tenderNo: no } })).openedAt !== null,
+      'the opening after the answer',
+    );
+    expect(
+      await db.notification.count({
+        where: { dedupeKey: { startsWith: `tender-objection:${objection.body.objectionId}:answered` } },
+      }),
+    ).toBe(1);
+  });
+
+  it('15. public comments on the plan can be read, by anyone; only the authority sees who wrote them', async () => {
+    const created = await post('dsj.reviewer', '/api/tenders', plan());
+    const no: string = created.body.tenderNo;
+    expect((await request(app).get(`/api/tenders/${no}/comments`)).status).toBe(404);
+    expect((await post('dsj.reviewer', `/api/tenders/${no}/comment-period`)).status).toBe(200);
+    const content = '建议将授权期限缩短为12个月，并公开收费标准的测算依据';
+    const posted = await post('citizen.zhang', `/api/tenders/${no}/comments`, { content });
+    expect(posted.status).toBe(201);
+    expect((await request(app).get(`/api/tenders/${no}`)).body.commentCount).toBe(1);
+    const pub = await request(app).get(`/api/tenders/${no}/comments`).expect(200);
+    expect(pub.body).toMatchObject({ tenderNo: no, total: 1, page: 1 });
+    expect(pub.body.items).toEqual([{ id: posted.body.id, content, createdAt: posted.body.createdAt }]);
+    const forAuthority = await get('dsj.reviewer', `/api/tenders/${no}/comments`);
+    expect(forAuthority.body.items[0].author).toBe(
+      (await db.user.findUniqueOrThrow({ where: { login: 'citizen.zhang' } })).displayName,
+    );
+    expect((await request(app).get(`/api/tenders/${no}/comments?cursor=x`)).status).toBe(400);
+    expect((await post('dsj.reviewer', `/api/tenders/${no}/cancel`, { reasons: '测试结束' })).status).toBe(200);
+  });
+
+  it('16. an amendment that would move the deadline unlawfully is refused with a code, changes nothing and mails no one', async () => {
+    const { no, deadline } = await announced(30 * 86_400_000);
+    expect((await put(BIDDERS.hengxin, `/api/tenders/${no}/bid`, bidBody(300000))).status).toBe(200);
+    const tender = await db.tender.findUniqueOrThrow({ where: { tenderNo: no } });
+    const earlier = await post('dsj.reviewer', `/api/tenders/${no}/amend`, {
+      reason: '提前截止',
+      bidDeadline: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+    });
+    expect(earlier.status).toBe(422);
+    expect(earlier.body.error.code).toBe('BID_DEADLINE_TOO_EARLY');
+    expect(earlier.body.error.message).toContain('15 days');
+    const after = await db.tender.findUniqueOrThrow({ where: { id: tender.id } });
+    expect(after.bidDeadline!.getTime()).toBe(deadline.getTime());
+    expect(after.announcementVersion).toBe(1);
+    expect(await db.notification.count({ where: { dedupeKey: { startsWith: `tender:${tender.id}:amended` } } })).toBe(
+      0,
+    );
+    // A lawful earlier deadline is applied, and the mail says what happened.
+    const lawful = new Date(Date.now() + 20 * 86_400_000);
+    const moved = await post('dsj.reviewer', `/api/tenders/${no}/amend`, {
+      reason: '根据意见调整',
+      bidDeadline: lawful.toISOString(),
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.bidDeadline).toBe(lawful.toISOString());
+    const mail = await db.notification.findFirstOrThrow({
+      where: { dedupeKey: { startsWith: `tender:${tender.id}:amended:2` } },
+    });
+    expect((mail.data as { message: string }).message).toContain('提前至');
+    // A change of text only keeps the deadline, and says so.
+    expect(
+      (
+        await post('dsj.reviewer', `/api/tenders/${no}/amend`, {
+          reason: '更正错字',
+          title: '企业经营与测绘成果数据商业开发授权（更正）',
+        })
+      ).status,
+    ).toBe(200);
+    const third = await db.notification.findFirstOrThrow({
+      where: { dedupeKey: { startsWith: `tender:${tender.id}:amended:3` } },
+    });
+    expect((third.data as { message: string }).message).toContain('投标截止时间不变');
+    expect((await post('dsj.reviewer', `/api/tenders/${no}/cancel`, { reasons: '测试结束' })).status).toBe(200);
+  });
+
+  it('17. the committee is an odd number of at least five from the evaluator pool; a bid over the fee cap is flagged at submission', async () => {
+    for (const evaluators of [
+      EVALUATORS.slice(0, 3),
+      [...EVALUATORS, 'dsj.evaluator6'],
+      [...EVALUATORS.slice(0, 4), 'dsj.reviewer'],
+      [...EVALUATORS.slice(0, 4), 'dsj.evaluator1'],
+    ]) {
+      const res = await post(
+        'dsj.reviewer',
+        '/api/tenders',
+        plan({ evaluators: evaluators.map((login) => ({ login, declaredAffiliations: [] })) }),
+      );
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('COMMITTEE_INVALID');
+    }
+    const seven = [
+      'dsj.evaluator1',
+      'dsj.evaluator2',
+      'dsj.evaluator3',
+      'dsj.evaluator4',
+      'dsj.evaluator5',
+      'dsj.evaluator6',
+      'dsj.evaluator7',
+    ];
+    const { no } = await announced(30 * 86_400_000, {
+      evaluators: seven.map((login) => ({ login, declaredAffiliations: [] })),
+    });
+    const over = await put(BIDDERS.hengxin, `/api/tenders/${no}/bid`, bidBody(600000));
+    expect(over.status).toBe(200);
+    expect(over.body.overFeeCap).toBe(true);
+    expect(over.body.warnings[0].code).toBe('OVER_FEE_CAP');
+    expect((await get(BIDDERS.hengxin, `/api/tenders/${no}/bid`)).body.overFeeCap).toBe(true);
+    const tender = await db.tender.findUniqueOrThrow({ where: { tenderNo: no } });
+    await deliverMail(['bid:']);
+    const receipt = await eventually(
+      async () => (await receivedMail()).find((m) => m.subject.includes(no) && m.subject.includes('投标回执')),
+      'the receipt mail',
+    );
+    expect(receipt.text).toContain('超过招标文件规定的收费上限');
+    expect((await put(BIDDERS.hengxin, `/api/tenders/${no}/bid`, bidBody(400000))).body.overFeeCap).toBe(false);
+    expect(await db.tenderEvaluator.count({ where: { tenderId: tender.id } })).toBe(7);
+    expect((await post('dsj.reviewer', `/api/tenders/${no}/cancel`, { reasons: '测试结束' })).status).toBe(200);
+  });
+
+  it('19. drills need the deployment to enable them and a drill policy version; a real policy cannot shorten periods to seconds, and a real tender never says 演练', async () => {
+    const { app: noDrills } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue });
+    const refused = await request(noDrills)
+      .post('/api/tenders')
+      .auth(await as('dsj.reviewer'), { type: 'bearer' })
+      .send(plan());
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('DRILLS_DISABLED');
+    // A drill policy version through the admin endpoint: refused where drills are off, checked where they are on.
+    const drillId = `drill-${uniqueSuffix()}`;
+    const drillValues = {
+      tenderMinBidWindow: '10 minutes',
+      tenderPublicityPeriod: '5 minutes',
+      drillMonth: '1 minute',
+    };
+    const off = await request(noDrills)
+      .put(`/api/admin/drill-policies/${drillId}`)
+      .auth(await as('dsj.admin'), { type: 'bearer' })
+      .send({ description: '验收演练', values: drillValues });
+    expect(off.status).toBe(422);
+    expect(off.body.error.code).toBe('DRILLS_DISABLED');
+    expect(await db.policyVersion.count({ where: { id: drillId } })).toBe(0);
+    expect(
+      (
+        await put('dsj.reviewer', `/api/admin/drill-policies/${drillId}`, {
+          description: '验收演练',
+          values: drillValues,
+        })
+      ).status,
+    ).toBe(403);
+    const bad = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
+      description: '验收演练',
+      values: { tenderMinBidWindow: 'soon', noSuchKey: 1 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('noSuchKey');
+    const stored = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
+      description: '验收演练',
+      values: drillValues,
+    });
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ drill: true, description: expect.stringContaining('演练') });
+    const viaEndpoint = await post('dsj.reviewer', '/api/tenders', plan({ drillPolicyVersionId: drillId }));
+    expect(viaEndpoint.status).toBe(201);
+    expect(viaEndpoint.body.tenderNo).toMatch(/^演练-/);
+    expect(
+      (await post('dsj.reviewer', `/api/tenders/${viaEndpoint.body.tenderNo}/cancel`, { reasons: '测试结束' })).status,
+    ).toBe(200);
+    const realPolicyId = `test-real-${newId()}`;
+    await db.policyVersion.create({
+      data: {
+        id: realPolicyId,
+        effectiveFrom: new Date(Date.now() - 1000),
+        description: 'test only: a real policy version that tries a bid window in seconds',
+        values: { tenderMinBidWindow: '8 seconds' },
+      },
+    });
+    try {
+      const notDrill = await post('dsj.reviewer', '/api/tenders', plan({ drillPolicyVersionId: realPolicyId }));
+      expect(notDrill.status).toBe(400);
+      expect(notDrill.body.error.code).toBe('VALIDATION_FAILED');
+      const real = await post('dsj.reviewer', '/api/tenders', plan({ drillPolicyVersionId: undefined }));
+      expect(real.status).toBe(201);
+      expect(real.body).toMatchObject({ drill: false });
+      expect(real.body.tenderNo).not.toContain('演练');
+      expect(real.body.title).not.toContain('演练');
+      // The seconds of a real policy version are ignored: the 20 days of 招标投标法 Art. 24 stand.
+      const tooSoon = await post('dsj.reviewer', `/api/tenders/${real.body.tenderNo}/announce`, {
+        bidDeadline: new Date(Date.now() + 60_000).toISOString(),
+      });
+      expect(tooSoon.status).toBe(422);
+      expect(tooSoon.body.error.code).toBe('BID_WINDOW_TOO_SHORT');
+      expect(tooSoon.body.error.message).toContain('20 days');
+      expect(
+        (await post('dsj.reviewer', `/api/tenders/${real.body.tenderNo}/cancel`, { reasons: '测试结束' })).status,
+      ).toBe(200);
+    } finally {
+      await db.policyVersion.deleteMany({ where: { id: { in: [realPolicyId, drillId] } } });
+    }
   });
 });

@@ -30,7 +30,7 @@ export const TENDER_ELIGIBILITY: TenderEligibility = {
 };
 
 export const BIDDERS = { hengxin: 'company.hengxin', huarui: 'company.huarui', zhiyun: 'company.zhiyun' } as const;
-export const EVALUATORS = ['dsj.evaluator1', 'dsj.evaluator2', 'dsj.evaluator3'];
+export const EVALUATORS = ['dsj.evaluator1', 'dsj.evaluator2', 'dsj.evaluator3', 'dsj.evaluator4', 'dsj.evaluator5'];
 
 export function bidBody(price: number, overrides: Partial<{ securityCapability: boolean }> = {}) {
   return {

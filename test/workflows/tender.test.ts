@@ -10,6 +10,7 @@ import {
   openTenderCommentUpdate,
   raiseTenderObjectionUpdate,
   submitUseReportUpdate,
+  withdrawBidUpdate,
 } from '../../workflows/tender-messages';
 import { commercialTenderWorkflow, TenderInput } from '../../workflows/tender';
 import { eventually, uniqueSuffix } from '../support/env';
@@ -81,8 +82,8 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await env.sleep('21 days');
     await statusBecomes(t.id, 'EVALUATION');
     await eventually(
-      async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 3,
-      'three scoring tasks',
+      async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 5,
+      'five scoring tasks',
     );
     await pause();
     await opts.beforeScoring?.();
@@ -152,6 +153,24 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
     const replaced = await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
     expect(replaced.version).toBe(2);
+    // 招标投标法 Art. 29: zhiyun withdraws and bids again before the deadline.
+    const zhiyunActor = await publicActor(db, BIDDERS.zhiyun);
+    const zhiyunFirst = await bidOf(t.id, BIDDERS.zhiyun);
+    await handle.executeUpdate(withdrawBidUpdate, {
+      args: [{ actor: zhiyunActor, submissionId: zhiyunFirst.submissionId! }],
+    });
+    expect((await bidOf(t.id, BIDDERS.zhiyun)).status).toBe('WITHDRAWN');
+    expect((await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000)).version).toBe(2);
+    // 实施条例 Art. 22: an objection to the documents in the bid window, answered in the authority's inbox.
+    const docObjection = `doc-${uniqueSuffix()}`;
+    const raised = await handle.executeUpdate(raiseTenderObjectionUpdate, {
+      args: [{ actor: zhiyunActor, objectionId: docObjection, content: '评分标准中价格权重过低' }],
+    });
+    expect(raised.kind).toBe('DOCUMENTS');
+    await decideTask(db, env.client, t.workflowId, 'ANSWER_OBJECTION', 'dsj.reviewer', 'DISMISS', {
+      reasons: '价格权重符合实施方案',
+      subjectRef: docObjection,
+    });
     expect(await db.bid.count({ where: { tenderId: t.id } })).toBe(3);
     expect(Number((await bidOf(t.id, BIDDERS.hengxin)).price)).toBe(300000);
     expect(
@@ -172,9 +191,9 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     // Each committee member scores every valid bid in an inbox task addressed to that member alone.
     const tasks = await eventually(async () => {
       const rows = await db.task.findMany({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } });
-      return rows.length === 3 && rows;
-    }, 'three scoring tasks');
-    expect(tasks.map((x) => x.subjectRef).sort()).toEqual(['u-dsj.evaluator1', 'u-dsj.evaluator2', 'u-dsj.evaluator3']);
+      return rows.length === 5 && rows;
+    }, 'five scoring tasks');
+    expect(tasks.map((x) => x.subjectRef).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `u-dsj.evaluator${n}`));
     const task1 = tasks.find((x) => x.subjectRef === 'u-dsj.evaluator1')!;
     const sendAs = async (login: string, payload: Record<string, unknown>) =>
       rejection(
@@ -282,9 +301,9 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await throughEvaluation(t, { pause: () => h.restartWorker([t.workflowId]) });
     expect((await bidOf(t.id, BIDDERS.hengxin)).rank).toBe(1);
     expect(await db.bid.count({ where: { tenderId: t.id } })).toBe(3);
-    // Three members, three bids, two scored criteria each: every score recorded once.
-    expect(await db.bidScore.count({ where: { bid: { tenderId: t.id } } })).toBe(18);
-    expect(await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS', status: 'DONE' } })).toBe(3);
+    // Five members, three bids, two scored criteria each: every score recorded once.
+    expect(await db.bidScore.count({ where: { bid: { tenderId: t.id } } })).toBe(30);
+    expect(await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS', status: 'DONE' } })).toBe(5);
   });
 
   it('fails with two valid bids: everyone is told, and the authority re-runs it as a new round linked to the old one', async () => {
@@ -320,7 +339,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
       workflowId: result.nextRoundWorkflowId,
       scope: t.scope,
     });
-    expect(round2.evaluators).toHaveLength(3);
+    expect(round2.evaluators).toHaveLength(5);
 
     // The new round is a tender of its own: announced, three bids, opened into evaluation.
     const next = env.client.workflow.getHandle(round2.workflowId);
@@ -367,7 +386,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect(zhiyun.invalidReason).toContain('数据安全保障能力');
   });
 
-  it('an evaluator affiliated with a bidder stands aside at opening; the authority appoints a replacement before scoring', async () => {
+  it('an evaluator affiliated with a bidder stands aside at opening; the authority appoints a replacement before scoring, so the committee stays odd (招标投标法 Art. 37)', async () => {
     const login = `dsj.evaluator-${uniqueSuffix()}`;
     await db.user.create({
       data: {
@@ -380,10 +399,11 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
         departmentId: 'dsj',
       },
     });
+    // Seven members, one recused: six are still "at least five", but an even committee is topped up to seven.
+    const others = [1, 2, 4, 5, 6, 7].map((n) => `dsj.evaluator${n}`);
     const t = await draftTender(db, {
       evaluators: [
-        { login: 'dsj.evaluator1' },
-        { login: 'dsj.evaluator2' },
+        ...others.map((l) => ({ login: l })),
         { login: 'dsj.evaluator3', declaredAffiliations: ['91371500MA3C000002'] },
       ],
     });
@@ -400,20 +420,18 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect(member.recused).toBe(true);
     expect(member.recusalReason).toContain('pa-huarui');
 
-    await openTaskFor(db, t.workflowId, 'APPOINT_EVALUATORS');
+    const appoint = await openTaskFor(db, t.workflowId, 'APPOINT_EVALUATORS');
+    expect(appoint.title).toContain('尚缺 1 人');
     await decideTask(db, env.client, t.workflowId, 'APPOINT_EVALUATORS', 'dsj.reviewer', 'APPOINT', {
       payload: { evaluators: [{ userId: `u-${login}`, declaredAffiliations: [] }] },
     });
     const scoring = await eventually(async () => {
       const rows = await db.task.findMany({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } });
-      return rows.length === 3 && rows;
-    }, 'three scoring tasks');
-    expect(scoring.map((x) => x.subjectRef).sort()).toEqual(
-      ['u-dsj.evaluator1', 'u-dsj.evaluator2', `u-${login}`].sort(),
-    );
+      return rows.length === 7 && rows;
+    }, 'seven scoring tasks');
+    expect(scoring.map((x) => x.subjectRef).sort()).toEqual([...others, login].map((l) => `u-${l}`).sort());
     await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 }, [
-      'dsj.evaluator1',
-      'dsj.evaluator2',
+      ...others,
       login,
     ]);
     await statusBecomes(t.id, 'PUBLICITY');
@@ -481,6 +499,48 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await statusBecomes(t.id, 'AWARDED');
     expect((await tenderRow(t.id)).proposedBidId).toBe(second.id);
     expect(await mailsTo('tender-award', 'bid@huarui.liaocheng.example', t.tenderNo)).toHaveLength(1);
+  });
+
+  it('an amendment may name a lawful earlier deadline; one under 20 days from the announcement or leaving less than 15 days after the change is refused, and nothing is recorded or mailed', async () => {
+    const t = await draftTender(db);
+    const handle = await start(t.input);
+    const authority = await staffActor(db, 'dsj.reviewer');
+    const announcedAt = await env.currentTimeMs();
+    await handle.executeUpdate(announceTenderUpdate, {
+      args: [{ actor: authority, bidDeadlineMs: announcedAt + 30 * DAY }],
+    });
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    const amend = (reason: string, bidDeadlineMs?: number) =>
+      handle.executeUpdate(amendTenderUpdate, { args: [{ actor: authority, reason, changes: { bidDeadlineMs } }] });
+    const amendedMails = () =>
+      db.notification.findMany({
+        where: { dedupeKey: { startsWith: `tender:${t.id}:amended:` } },
+        orderBy: { createdAt: 'asc' },
+      });
+
+    // 18 days after the announcement: under the 20-day window (Art. 24).
+    expect(await rejection(amend('提前截止', announcedAt + 18 * DAY))).toBe('BID_WINDOW_TOO_SHORT');
+    expect((await tenderRow(t.id)).bidDeadline!.getTime()).toBe(announcedAt + 30 * DAY);
+    expect(await amendedMails()).toHaveLength(0);
+    // 22 days: lawful, applied, and the mail says the deadline moved earlier.
+    expect((await amend('提前截止', announcedAt + 22 * DAY)).bidDeadlineMs).toBe(announcedAt + 22 * DAY);
+    expect((await amendedMails()).map((m) => (m.data as { message: string }).message)).toEqual([
+      expect.stringContaining('提前至'),
+    ]);
+
+    // Ten days later 12 days are left: a named deadline must leave 15 days after the change (Art. 23).
+    await env.sleep('10 days');
+    const now = await env.currentTimeMs();
+    expect(await rejection(amend('再次调整', now + 14 * DAY))).toBe('BID_DEADLINE_TOO_EARLY');
+    expect((await tenderRow(t.id)).bidDeadline!.getTime()).toBe(announcedAt + 22 * DAY);
+    expect(await amendedMails()).toHaveLength(1);
+    // Without a named deadline the change extends it (应当顺延), and says so.
+    const extended = await amend('补充资格条件');
+    expect(extended.bidDeadlineMs).toBeGreaterThanOrEqual(now + 15 * DAY);
+    expect((await tenderRow(t.id)).bidDeadline!.getTime()).toBe(extended.bidDeadlineMs);
+    const mails = await amendedMails();
+    expect(mails).toHaveLength(2);
+    expect((mails[1].data as { message: string }).message).toContain('延长至');
   });
 
   it('Updates sent at the same moment take turns: two changes to the announcement and a bid are all applied, one after the other', async () => {
@@ -598,5 +658,65 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     await env.sleep(movedMs - (await env.currentTimeMs()));
     expect(await rejection(announce())).toBeUndefined();
     expect((await tenderRow(t.id)).status).toBe('ANNOUNCED');
+  });
+
+  it('a drill (演练) runs under its own drill policy version: windows of minutes, a term of drill months and its first report minutes after the registration', async () => {
+    const drillId = `drill-wf-${uniqueSuffix()}`;
+    await db.policyVersion.create({
+      data: {
+        id: drillId,
+        drill: true,
+        effectiveFrom: new Date(),
+        description: '演练（测试）',
+        values: { tenderMinBidWindow: '10 minutes', tenderPublicityPeriod: '5 minutes', drillMonth: '1 minute' },
+      },
+    });
+    // The row stays: a drill version is never in force for other cases, and later runs of this
+    // drill's follow-up (continued as new) load it again.
+    const t = await draftTender(db, { termMonths: 12 });
+    await db.tender.update({ where: { id: t.id }, data: { drillPolicyId: drillId } });
+    const handle = await start({ ...t.input, drillPolicyId: drillId });
+    const now = await env.currentTimeMs();
+    const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, {
+      args: [{ actor: await staffActor(db, 'dsj.reviewer') }],
+    });
+    expect(bidDeadlineMs - now).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(bidDeadlineMs - now).toBeLessThan(HOUR);
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    await env.sleep('11 minutes');
+    await statusBecomes(t.id, 'EVALUATION');
+    await eventually(
+      async () => (await db.task.count({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } })) === 5,
+      'five scoring tasks',
+    );
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 });
+    await statusBecomes(t.id, 'PUBLICITY');
+    const row = await tenderRow(t.id);
+    expect(row.publicityEndsAt!.getTime() - (await env.currentTimeMs())).toBeLessThanOrEqual(5 * 60_000);
+    await env.sleep('6 minutes');
+    await statusBecomes(t.id, 'AWARDED');
+    await handle.executeUpdate(confirmAwardUpdate, { args: [{ actor: await publicActor(db, BIDDERS.hengxin) }] });
+    await decideTask(db, env.client, t.workflowId, 'AGREEMENT_CONFIRM', 'dsj.reviewer', 'CONFIRM');
+    const result = await handle.result();
+    expect(result.outcome).toBe('AWARDED');
+    suite.trackId(result.followUpWorkflowId!);
+    await recordHistory('tender-drill-awarded', handle);
+    // Twelve drill months of one minute; a report every three of them, no yearly disclosure.
+    const auth = await db.authorization.findUniqueOrThrow({ where: { id: result.authorizationId } });
+    expect(auth.endsAt.getTime() - auth.startsAt.getTime()).toBe(12 * 60_000);
+    const reports = await eventually(async () => {
+      const rows = await db.authorizationReport.findMany({ where: { authorizationId: auth.id } });
+      return rows.length > 0 && rows;
+    }, 'the drill report plan');
+    expect(reports.map((r) => r.kind)).toEqual(['PERIODIC', 'PERIODIC', 'PERIODIC', 'PERIODIC']);
+    await env.sleep('4 minutes');
+    await eventually(
+      async () =>
+        (await db.authorizationReport.findFirstOrThrow({ where: { authorizationId: auth.id, periodNo: 1 } })).status ===
+        'DUE',
+      'the first drill report due',
+    );
   });
 });
