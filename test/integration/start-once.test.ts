@@ -20,8 +20,9 @@ import { EVALUATORS, TENDER_CRITERIA, TENDER_ELIGIBILITY } from '../support/tend
 import { startTestWorker, TestWorker } from '../support/worker';
 
 const BOUND_MS = 1000;
-/** The bound plus the request's own database work, on a busy two-core machine. */
-const ANSWER_WITHIN_MS = BOUND_MS + 4000;
+// Far above the bound: this checks that the answer comes instead of a hang (the silent server
+// never answers), not how fast a loaded machine is; the lower bound shows the bound was waited.
+const ANSWER_WITHIN_MS = BOUND_MS + 30_000;
 
 interface StoredRow {
   workflowId: string;
