@@ -153,11 +153,18 @@ describe('deciding inbox tasks exactly once (real Postgres, Temporal dev server,
 
   it('a decision the procedure refuses is answered as refused and leaves the task free for another', async () => {
     const { taskId } = await submitAndFindProviderTask();
-    const refused = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'REFUSE' });
+    // The usual Update bound: with the worker up, the answer is the procedure's, however loaded
+    // the machine (the short bound above is for the tests where the worker is down).
+    const live = testApp(db, { TEMPORAL_TASK_QUEUE: taskQueue });
+    const token = (await request(live.app).post('/api/dev/tokens').send({ login: 'gaj.reviewer' }).expect(201)).body
+      .token as string;
+    const decide = (body: object) =>
+      request(live.app).post(`/api/tasks/${taskId}/complete`).auth(token, { type: 'bearer' }).send(body);
+    const refused = await decide({ decision: 'REFUSE' });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('REASONS_REQUIRED');
     expect((await db.task.findUniqueOrThrow({ where: { id: taskId } })).pendingDecision).toBeNull();
-    const agreed = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'AGREE' });
+    const agreed = await decide({ decision: 'AGREE' });
     expect(agreed.status).toBe(200);
     expect(agreed.body.stage).toBe('AUTHORITY_REVIEW');
   });
