@@ -6,14 +6,15 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Prisma, Task } from '../../generated/prisma/client';
+import type { Task } from '../../generated/prisma/client';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { decideTask, taskSummary } from '../kit/decisions';
 import { applicationDetail, applicationDetailSchema } from './applications';
-import { pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
+import { pageQuery, pageSchema, toPage } from '../kit/paging';
+import { InboxFilter, inboxPageSql } from '../kit/inbox-query';
 
 const inboxQuery = z
   .object({
@@ -155,31 +156,41 @@ export function tasksRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const q = parse(inboxQuery, req.query, 'query');
     if (!p.departmentId) return res.json({ items: [], nextCursor: null });
-    const status: Prisma.TaskWhereInput =
-      q.status === 'open'
-        ? { OR: [{ status: 'OPEN' }, { status: 'CLAIMED', claimedById: p.userId }] }
-        : q.status === 'claimed'
-          ? { status: 'CLAIMED', claimedById: p.userId }
-          : { status: 'DONE' };
-    const where: Prisma.TaskWhereInput = {
-      AND: [
-        { candidateDeptId: p.departmentId, candidateRole: { in: p.roles } },
-        status,
-        q.procedure ? { procedure: q.procedure } : {},
-        q.step ? { step: q.step } : {},
-        q.overdue !== undefined ? { overdue: q.overdue } : {},
-        q.dueBefore ? { dueAt: { lt: new Date(q.dueBefore) } } : {},
-        // Every procedure's workflow id ends in its case number (`objection/YY…`, `commercial-tender/ZB…`).
-        q.caseNo
-          ? { OR: [{ application: { applicationNo: q.caseNo } }, { workflowId: { endsWith: `/${q.caseNo}` } }] }
-          : {},
-      ],
-    };
-    const orderBy: Prisma.TaskOrderByWithRelationInput[] =
-      q.sort === 'due'
-        ? [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }]
-        : [{ createdAt: 'asc' }, { id: 'asc' }];
-    const rows = await db.task.findMany({ where, orderBy, select: taskSummary, ...pageArgs(q) });
+    let after: InboxFilter['after'];
+    if (q.cursor) {
+      const last = await db.task.findUnique({
+        where: { id: q.cursor },
+        select: { id: true, dueAt: true, createdAt: true },
+      });
+      if (!last)
+        throw new AppError('VALIDATION_FAILED', 'cursor names no task: start again from the first page', [
+          { path: 'query.cursor', message: 'unknown cursor' },
+        ]);
+      after = last;
+    }
+    // Two steps: the page's ids by keyset on the inbox index, then their rows.
+    const ids = (
+      await db.$queryRaw<Array<{ id: string }>>(
+        inboxPageSql({
+          departmentId: p.departmentId,
+          roles: p.roles,
+          userId: p.userId,
+          status: q.status,
+          procedure: q.procedure,
+          step: q.step,
+          overdue: q.overdue,
+          dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined,
+          caseNo: q.caseNo,
+          sort: q.sort,
+          after,
+          limit: q.limit,
+        }),
+      )
+    ).map((r) => r.id);
+    const byId = new Map(
+      (await db.task.findMany({ where: { id: { in: ids } }, select: taskSummary })).map((t) => [t.id, t]),
+    );
+    const rows = ids.map((id) => byId.get(id)).filter((t) => t !== undefined);
     res.json(toPage(q, rows));
   });
 
