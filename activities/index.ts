@@ -8,6 +8,7 @@ import { notificationActivities } from './notifications';
 import { tenderActivities } from './tender';
 import { objectionActivities } from './objection';
 import { openDataActivities } from './conditional-open';
+import { catalogActivities } from './catalog';
 
 /**
  * All activities, built from their dependencies. Workflows type their proxies from this. A "not
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...objectionActivities(deps),
     ...incidentActivities(deps),
     ...openDataActivities(deps),
+    ...catalogActivities(deps),
   });
 }
 

@@ -17,6 +17,7 @@ import { openApiDocument } from './openapi';
 import { calendarRouter } from './routes/calendar';
 import { applicationsRouter } from './routes/applications';
 import { catalogRouter } from './routes/catalog';
+import { catalogManagementRouter } from './routes/catalog-management';
 import { departmentsRouter } from './routes/departments';
 import { devTokensRouter } from './routes/dev-tokens';
 import { healthRouter } from './routes/health';
@@ -61,7 +62,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(authenticate(deps.db, deps.tokens));
   app.use(writeRateLimit(deps.config));
   app.use(departmentsRouter(deps));
-  app.use(catalogRouter(deps));
+  app.use(catalogRouter(deps), catalogManagementRouter(deps));
   app.use(applicationsRouter(deps));
   app.use(tasksRouter(deps));
   app.use(calendarRouter(deps));

@@ -7,3 +7,5 @@ export { objectionWorkflow } from './objection';
 export { securityIncidentWorkflow } from './security-incident';
 export { commercialTenderWorkflow } from './tender';
 export { authorizationFollowUpWorkflow, useReportWorkflow } from './authorization-followup';
+export { catalogReviewWorkflow } from './catalog-review';
+export { catalogUpdateDutyWorkflow } from './catalog-update-duty';
