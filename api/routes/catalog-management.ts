@@ -90,8 +90,9 @@ const codeParam = z.object({ code: text(64) });
 const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
 
 function requireStaff(p: Principal): string {
-  if (!p.departmentId || !p.roles.includes('DEPT_STAFF'))
-    throw new AppError('FORBIDDEN', "Only a department's staff (DEPT_STAFF) compile catalog entries");
+  // Art. 15–16: the catalogs are those of government departments (政务部门), not of non-government units.
+  if (!p.departmentId || !p.roles.includes('DEPT_STAFF') || p.departmentKind !== 'GOVERNMENT')
+    throw new AppError('FORBIDDEN', "Only a government department's staff (DEPT_STAFF) compile catalog entries");
   return p.departmentId;
 }
 

@@ -22,7 +22,7 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
     db = testDb();
     worker = await startTestWorker(db);
     ({ app } = testApp(db, { TEMPORAL_TASK_QUEUE: worker.taskQueue }));
-    for (const login of ['zrzyj.staff', 'zrzyj.reviewer', 'gaj.staff', 'rsj.staff', 'dsj.reviewer'])
+    for (const login of ['zrzyj.staff', 'zrzyj.reviewer', 'gaj.staff', 'rsj.staff', 'dsj.reviewer', 'water.staff'])
       tokens[login] = (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token;
   });
   afterAll(async () => {
@@ -194,6 +194,14 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       expect(res.body.error.code).toBe('LEGAL_BASIS_REQUIRED');
       expect(res.body.error.message).toMatch(/Art\. 2[14]/);
     }
+    expect(await rows()).toEqual(counted);
+    // Nor may a non-government unit compile a government catalog entry.
+    const outsider = await request(app)
+      .post('/api/catalog/drafts')
+      .auth(...as('water.staff'))
+      .send({ ...entry(), submit: true })
+      .expect(403);
+    expect(outsider.body.error.code).toBe('FORBIDDEN');
     expect(await rows()).toEqual(counted);
 
     // A compiled draft without the basis stays a draft: submitting it is refused and changes nothing.
