@@ -166,7 +166,8 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/catalog/entries/{code}/history',
-    summary: 'Published versions of an entry: what changed, who submitted and who published each',
+    summary:
+      'Published versions of an entry: what changed, who submitted and who published each, how many applications cite it',
     tags,
     auth: 'required',
     responses: { 200: 'OK', 404: 'Unknown entry' },
@@ -465,6 +466,13 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       where: { id: { in: versions.flatMap((v) => [v.submittedById, v.publishedById]) } },
       select: { id: true, login: true, displayName: true },
     });
+    // Applications cite the version in force when they were submitted (application_resource.resource_version).
+    const cited = await db.applicationResource.groupBy({
+      by: ['resourceVersion'],
+      where: { resourceId: entry.id },
+      _count: { _all: true },
+    });
+    const citedBy = (version: number) => cited.find((c) => c.resourceVersion === version)?._count._all ?? 0;
     const who = (id: string) => users.find((u) => u.id === id) ?? { id, login: null, displayName: null };
     const drafts = await db.catalogDraft.findMany({
       where: { id: { in: versions.map((v) => v.draftId) } },
@@ -482,6 +490,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
         changeNote: v.changeNote,
         changes: v.changes,
         entry: v.snapshot,
+        citedByApplications: citedBy(v.version),
       })),
     });
   });

@@ -293,7 +293,10 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       version: 2,
       changeNote: '涉及敏感个人信息，调整为不予共享',
       changes: { shareClass: { from: 'UNCONDITIONAL', to: 'NOT_SHARED' } },
+      citedByApplications: 0,
     });
+    // The application behind the grant was submitted under version 1 and keeps citing it.
+    expect(history.body.versions[1]).toMatchObject({ version: 1, citedByApplications: 1 });
   });
 
   it('Art. 17: an information system project cannot be approved until its catalog entries are published', async () => {
