@@ -9,6 +9,7 @@ import { tenderActivities } from './tender';
 import { objectionActivities } from './objection';
 import { openDataActivities } from './conditional-open';
 import { evaluationActivities } from './evaluation';
+import { catalogActivities } from './catalog';
 
 /**
  * All activities, built from their dependencies. Workflows type their proxies from this. A "not
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...incidentActivities(deps),
     ...openDataActivities(deps),
     ...evaluationActivities(deps),
+    ...catalogActivities(deps),
   });
 }
 

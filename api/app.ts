@@ -18,6 +18,7 @@ import { calendarRouter } from './routes/calendar';
 import { applicationsRouter } from './routes/applications';
 import { auditRouter } from './routes/audit';
 import { catalogRouter } from './routes/catalog';
+import { catalogManagementRouter } from './routes/catalog-management';
 import { departmentsRouter } from './routes/departments';
 import { authRouter } from './routes/auth';
 import { devTokensRouter } from './routes/dev-tokens';
@@ -67,7 +68,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(authRouter(deps));
   app.use(writeRateLimit(deps.config));
   app.use(departmentsRouter(deps));
-  app.use(catalogRouter(deps));
+  app.use(catalogRouter(deps), catalogManagementRouter(deps));
   app.use(applicationsRouter(deps));
   app.use(tasksRouter(deps));
   app.use(calendarRouter(deps));

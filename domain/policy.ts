@@ -108,6 +108,12 @@ export interface ProcedurePolicy {
   useReportReminderEveryWorkingDays: number;
   /** The authority reviews a filed report within this many working days. */
   useReportReviewWorkingDays: number;
+  /** Not fixed by the regulation (Art. 16 审核): the data authority reviews a submitted catalog entry. */
+  catalogReviewWorkingDays: number;
+  /** Art. 18: the department updates and publishes the affected entries within 15 working days of the occurrence. */
+  catalogUpdateWorkingDays: number;
+  /** Not fixed by the regulation: the provider decides to keep or suspend a grant after a class change. */
+  catalogGrantReviewWorkingDays: number;
   /** The yearly disclosure for year Y is due by the end of this month of year Y+1 (default March). */
   yearlyDisclosureDueMonth: number;
   /**
@@ -165,6 +171,9 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   useReportReviewWorkingDays: 10,
   yearlyDisclosureDueMonth: 3,
   drillMonth: '',
+  catalogReviewWorkingDays: 10,
+  catalogUpdateWorkingDays: 15,
+  catalogGrantReviewWorkingDays: 5,
 };
 
 /** A period shorter than a day ("8 seconds", "10 minutes", "2 hours"): a drill policy's, never a real one's. */

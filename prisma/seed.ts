@@ -1,6 +1,10 @@
 import { seedCalendar } from '../lib/calendar-store';
 import { createDb, Db } from '../lib/db';
+import { publishDraft } from '../activities/catalog';
 import { departments, publicApplicants, resources, userEmail, users } from './seed-data';
+
+const SEEDED_AT = new Date('2026-01-05T02:00:00Z');
+const SEED_ACTOR = 'system:seed';
 
 /** Idempotent: every row has a fixed id and is upserted to the same values. */
 export async function seed(db: Db, log: (line: string) => void = () => undefined): Promise<void> {
@@ -42,30 +46,44 @@ export async function seed(db: Db, log: (line: string) => void = () => undefined
         departmentId: providerId,
         name: '政务信息资源目录',
         status: 'PUBLISHED',
-        publishedAt: new Date('2026-01-05T02:00:00Z'),
+        publishedAt: SEEDED_AT,
       },
       update: {},
     });
   }
+  // Seeded entries become published version 1 through the publication the review workflow uses
+  // (activities/catalog.ts publishDraft): a submitted draft per entry, published once; a second run
+  // finds the draft published and changes nothing.
   for (const r of resources) {
-    const data = {
-      code: r.code,
-      name: r.name,
-      description: r.description,
-      providerId: r.providerId,
-      catalogId: `catalog-${r.providerId}`,
-      shareClass: r.shareClass,
-      openClass: r.openClass,
-      shareLegalBasis: r.shareLegalBasis ?? null,
-      openLegalBasis: r.openLegalBasis ?? null,
-      fields: r.fields,
-      updateFrequency: r.updateFrequency,
-    };
-    await db.dataResource.upsert({
-      where: { id: `res-${r.code}` },
-      create: { id: `res-${r.code}`, ...data },
-      update: data,
-    });
+    const draftId = `draft-seed-${r.code}`;
+    if (!(await db.catalogDraft.findUnique({ where: { id: draftId }, select: { id: true } })))
+      await db.catalogDraft.create({
+        data: {
+          id: draftId,
+          draftNo: `ML-SEED-${r.code}`,
+          // Published by the seed, not by a workflow: marked started so the start reconciler leaves it.
+          workflowId: `catalog-review/seed-${r.code}`,
+          workflowStartedAt: SEEDED_AT,
+          departmentId: r.providerId,
+          resourceId: `res-${r.code}`,
+          code: r.code,
+          name: r.name,
+          description: r.description,
+          fields: r.fields,
+          shareClass: r.shareClass,
+          openClass: r.openClass,
+          shareLegalBasis: r.shareLegalBasis ?? null,
+          openLegalBasis: r.openLegalBasis ?? null,
+          updateFrequency: r.updateFrequency,
+          sourceSystem: '初始目录（种子数据）',
+          status: 'SUBMITTED',
+          createdById: SEED_ACTOR,
+          idempotencyKey: `seed-${r.code}`,
+          requestHash: 'seed',
+          submittedAt: SEEDED_AT,
+        },
+      });
+    await publishDraft(db, { draftId, actorUserId: SEED_ACTOR, at: SEEDED_AT });
   }
   await seedCalendar(db, log);
   log(`seeded ${departments.length} departments, ${users.length} users, ${resources.length} data resources`);

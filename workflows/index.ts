@@ -8,3 +8,5 @@ export { securityIncidentWorkflow } from './security-incident';
 export { commercialTenderWorkflow } from './tender';
 export { authorizationFollowUpWorkflow, useReportWorkflow } from './authorization-followup';
 export { evaluationReportWorkflow } from './evaluation-report';
+export { catalogReviewWorkflow } from './catalog-review';
+export { catalogUpdateDutyWorkflow } from './catalog-update-duty';

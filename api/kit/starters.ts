@@ -16,6 +16,8 @@ import type { Logger } from '../../lib/logger';
 import { conditionalOpenWorkflow } from '../../workflows/conditional-open';
 import { conditionalShareWorkflow } from '../../workflows/conditional-share';
 import { nonGovernmentAccessWorkflow } from '../../workflows/non-government-access';
+import { catalogReviewWorkflow } from '../../workflows/catalog-review';
+import { catalogUpdateDutyWorkflow } from '../../workflows/catalog-update-duty';
 import { objectionWorkflow } from '../../workflows/objection';
 import { securityIncidentWorkflow } from '../../workflows/security-incident';
 import { commercialTenderWorkflow } from '../../workflows/tender';
@@ -24,8 +26,8 @@ import { AppError } from '../errors';
 import { startProcedure, withinStartBound, type ProcedureStart, type StartDeps } from './start';
 import { resendPendingDecisions } from './decisions';
 
-/** Every procedure a submission starts (catalog review has no workflow of its own). */
-export type StartedProcedure = Exclude<Procedure, 'CATALOG_REVIEW'>;
+/** Every procedure a submission starts. */
+export type StartedProcedure = Procedure;
 type ApplicationProcedure = Extract<
   StartedProcedure,
   'UNCONDITIONAL_SHARE' | 'CONDITIONAL_SHARE' | 'NON_GOVERNMENT_ACCESS' | 'CONDITIONAL_OPEN'
@@ -308,6 +310,100 @@ const securityIncident: Starter = {
   },
 };
 
+// --- Catalog entry review and publication (Art. 16–17), and the Art. 18 update duty
+
+const catalogReview: Starter = {
+  async pending(db, q) {
+    const rows = await db.catalogDraft.findMany({
+      where: {
+        workflowStartedAt: null,
+        status: { not: 'DRAFT' },
+        submittedAt: { lt: q.storedBefore },
+        ...onlyCases('draftNo', q.caseNos),
+      },
+      orderBy: { submittedAt: 'asc' },
+      take: q.take,
+      select: { id: true, draftNo: true, workflowId: true },
+    });
+    return rows.map((d) => ({ id: d.id, caseNo: d.draftNo, workflowId: d.workflowId }));
+  },
+  async start(deps, id) {
+    const d = await deps.db.catalogDraft.findUniqueOrThrow({ where: { id } });
+    if (d.workflowStartedAt) return;
+    if (d.status === 'DRAFT') throw new Error(`Catalog draft ${d.draftNo} is not submitted`);
+    await startProcedure(deps, {
+      workflow: catalogReviewWorkflow,
+      workflowId: d.workflowId,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      procedure: 'CATALOG_REVIEW',
+      stage: 'SUBMITTED',
+      applicationNo: d.draftNo,
+      applicantDept: d.departmentId,
+      providerDepts: [d.departmentId],
+      summary: `CATALOG_REVIEW ${d.draftNo}: ${d.code} of ${d.departmentId}`,
+      input: {
+        draftId: d.id,
+        draftNo: d.draftNo,
+        departmentId: d.departmentId,
+        authorityDeptId: await authorityDeptId(deps.db),
+        code: d.code,
+        submittedAtMs: d.submittedAt.getTime(),
+      },
+    });
+    await deps.db.catalogDraft.updateMany({
+      where: { id, workflowStartedAt: null },
+      data: { workflowStartedAt: new Date() },
+    });
+  },
+};
+
+/** 00:00 Asia/Shanghai of a DATE column's day (read as UTC midnight). */
+export const shanghaiDayStartMs = (day: Date) => day.getTime() - 8 * 3600_000;
+
+const catalogUpdate: Starter = {
+  async pending(db, q) {
+    const rows = await db.catalogUpdateDuty.findMany({
+      where: { workflowStartedAt: null, recordedAt: { lt: q.storedBefore }, ...onlyCases('dutyNo', q.caseNos) },
+      orderBy: { recordedAt: 'asc' },
+      take: q.take,
+      select: { id: true, dutyNo: true, workflowId: true },
+    });
+    return rows.map((d) => ({ id: d.id, caseNo: d.dutyNo, workflowId: d.workflowId }));
+  },
+  async start(deps, id) {
+    const d = await deps.db.catalogUpdateDuty.findUniqueOrThrow({ where: { id } });
+    if (d.workflowStartedAt) return;
+    const resources = await deps.db.dataResource.findMany({
+      where: { id: { in: d.resourceIds } },
+      select: { id: true, code: true },
+    });
+    const codeOf = new Map(resources.map((r) => [r.id, r.code]));
+    await startProcedure(deps, {
+      workflow: catalogUpdateDutyWorkflow,
+      workflowId: d.workflowId,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      procedure: 'CATALOG_UPDATE',
+      stage: 'UPDATE_DUE',
+      applicationNo: d.dutyNo,
+      applicantDept: d.departmentId,
+      providerDepts: [d.departmentId],
+      summary: `CATALOG_UPDATE ${d.dutyNo}: ${d.kind} at ${d.departmentId}`,
+      input: {
+        dutyId: d.id,
+        dutyNo: d.dutyNo,
+        departmentId: d.departmentId,
+        occurredAtMs: shanghaiDayStartMs(d.occurredOn),
+        resourceIds: d.resourceIds,
+        resourceCodes: d.resourceIds.map((r) => codeOf.get(r) ?? r),
+      },
+    });
+    await deps.db.catalogUpdateDuty.updateMany({
+      where: { id, workflowStartedAt: null },
+      data: { workflowStartedAt: new Date() },
+    });
+  },
+};
+
 export const STARTERS: Record<StartedProcedure, Starter> = {
   UNCONDITIONAL_SHARE: unconditionalShare,
   CONDITIONAL_SHARE: conditionalShare,
@@ -316,6 +412,8 @@ export const STARTERS: Record<StartedProcedure, Starter> = {
   COMMERCIAL_TENDER: commercialTender,
   OBJECTION: objection,
   SECURITY_INCIDENT: securityIncident,
+  CATALOG_REVIEW: catalogReview,
+  CATALOG_UPDATE: catalogUpdate,
 };
 
 // --- What the routers call: each starts a stored case, or does nothing if its start is confirmed.
@@ -325,12 +423,15 @@ export async function startApplication(deps: StartDeps, applicationId: string): 
     where: { id: applicationId },
     select: { procedure: true },
   });
-  if (procedure === 'CATALOG_REVIEW') throw new Error(`Application ${applicationId} has no procedure to start`);
+  if (procedure === 'CATALOG_REVIEW' || procedure === 'CATALOG_UPDATE')
+    throw new Error(`Application ${applicationId} has no procedure to start`);
   await STARTERS[procedure].start(deps, applicationId);
 }
 
 export const startTender = (deps: StartDeps, tenderId: string) => STARTERS.COMMERCIAL_TENDER.start(deps, tenderId);
 export const startObjection = (deps: StartDeps, objectionId: string) => STARTERS.OBJECTION.start(deps, objectionId);
+export const startCatalogReview = (deps: StartDeps, draftId: string) => STARTERS.CATALOG_REVIEW.start(deps, draftId);
+export const startCatalogUpdateDuty = (deps: StartDeps, dutyId: string) => STARTERS.CATALOG_UPDATE.start(deps, dutyId);
 export const startIncident = (deps: StartDeps, incidentId: string) =>
   STARTERS.SECURITY_INCIDENT.start(deps, incidentId);
 

@@ -29,6 +29,7 @@ const inboxQuery = z
         'OBJECTION',
         'SECURITY_INCIDENT',
         'CATALOG_REVIEW',
+        'CATALOG_UPDATE',
       ])
       .optional(),
     step: z.string().trim().min(1).max(64).optional(),

@@ -272,6 +272,45 @@ describe('one start-once mechanism for every procedure (real Postgres, Temporal 
         resourceCodes: [await resource('gaj', 'UNCONDITIONAL', 'NOT_OPEN')],
       }),
     },
+    CATALOG_REVIEW: {
+      login: 'gaj.staff',
+      url: '/api/catalog/drafts',
+      caseNoField: 'draftNo',
+      stored: (caseNo) =>
+        db.catalogDraft.findUnique({
+          where: { draftNo: caseNo },
+          select: { workflowId: true, workflowStartedAt: true },
+        }),
+      body: async () => ({
+        idempotencyKey: key(),
+        code: `T-START-${uniqueSuffix().toUpperCase()}`,
+        name: `启动一次测试目录 ${uniqueSuffix()}`,
+        description: '启动一次测试用目录条目',
+        fields: ['编号', '名称'],
+        shareClass: 'UNCONDITIONAL',
+        openClass: 'UNCONDITIONAL',
+        updateFrequency: '每月',
+        sourceSystem: '测试系统',
+        submit: true,
+      }),
+    },
+    CATALOG_UPDATE: {
+      login: 'gaj.staff',
+      url: '/api/catalog/update-duties',
+      caseNoField: 'dutyNo',
+      stored: (caseNo) =>
+        db.catalogUpdateDuty.findUnique({
+          where: { dutyNo: caseNo },
+          select: { workflowId: true, workflowStartedAt: true },
+        }),
+      body: async () => ({
+        idempotencyKey: key(),
+        kind: 'SYSTEM_UPDATED',
+        description: '人口信息系统升级完成',
+        occurredOn: new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()),
+        resourceCodes: [await resource('gaj', 'UNCONDITIONAL', 'NOT_OPEN')],
+      }),
+    },
   };
 
   beforeAll(async () => {

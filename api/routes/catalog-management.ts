@@ -1,0 +1,764 @@
+/**
+ * Catalog management (Chapter 3): a department's staff compile entries of their 政务信息资源目录
+ * and submit them; the data authority reviews and publishes them into the city-level catalog or
+ * returns them with reasons (Art. 16, the review is an inbox task of the CATALOG_REVIEW
+ * procedure). Published entries are versioned with who changed what. Recording an Art. 18
+ * situation opens the update duty (CATALOG_UPDATE); Art. 17 information-system projects wait for
+ * their entries to be published before approval; Art. 25 open lists are derived per department.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { legalBasisProblems, openListOf } from '../../domain/catalog-rules';
+import { Prisma } from '../../generated/prisma/client';
+import { newId } from '../../lib/ids';
+import { detectDuplicates } from '../../activities/catalog';
+import { requirePrincipal, type Principal } from '../auth';
+import type { ApiDeps } from '../deps';
+import { AppError, parse } from '../errors';
+import { startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
+import { documented } from '../openapi';
+import { hashRequest, idempotencyKeySchema, newApplicationNo } from '../submissions';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const shareClass = z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_SHARED']);
+const openClass = z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_OPEN']);
+
+const entryContent = {
+  name: text(200),
+  description: text(4000),
+  fields: z.array(text(100)).min(1).max(200),
+  shareClass,
+  openClass,
+  shareLegalBasis: text(1000).optional(),
+  openLegalBasis: text(1000).optional(),
+  updateFrequency: text(50),
+  sourceSystem: text(200),
+  changeNote: text(2000).optional(),
+};
+
+const draftBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    /** A new code creates an entry; the code of one of the department's published entries revises it. */
+    code: z
+      .string()
+      .trim()
+      .min(2)
+      .max(64)
+      .regex(/^[A-Z0-9][A-Z0-9-]*$/, 'upper-case letters, digits and - only'),
+    ...entryContent,
+    /** The Art. 18 update duty this revision answers. */
+    dutyNo: text(64).optional(),
+    /** Submit for review at once (the legal basis is checked before anything is stored). */
+    submit: z.boolean().default(false),
+  })
+  .strict();
+const editBody = z.object(entryContent).strict();
+
+const draftsQuery = z
+  .object({
+    status: z.enum(['DRAFT', 'SUBMITTED', 'RETURNED', 'PUBLISHED', 'WITHDRAWN']).optional(),
+    department: text(64).optional(),
+  })
+  .strict();
+
+const dutyBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    /** The department that must update: the caller's own, or any when the data authority records it. */
+    departmentId: text(64).optional(),
+    kind: z.enum(['LEGAL_BASIS_CHANGED', 'FUNCTION_CHANGED', 'SYSTEM_UPDATED', 'DATA_CHANGED']),
+    description: z.string().trim().min(4).max(4000),
+    occurredOn: z.iso.date(),
+    resourceCodes: z.array(text(64)).min(1).max(100),
+  })
+  .strict();
+
+const projectBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    name: text(200),
+    description: z.string().trim().min(4).max(4000),
+    draftNos: z.array(text(64)).min(1).max(100),
+  })
+  .strict();
+
+const listsQuery = z.object({ provider: text(64).optional() }).strict();
+const noParam = z.object({ no: text(64) });
+const codeParam = z.object({ code: text(64) });
+
+const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
+
+function requireStaff(p: Principal): string {
+  // Art. 15–16: the catalogs are those of government departments (政务部门), not of non-government units.
+  if (!p.departmentId || !p.roles.includes('DEPT_STAFF') || p.departmentKind !== 'GOVERNMENT')
+    throw new AppError('FORBIDDEN', "Only a government department's staff (DEPT_STAFF) compile catalog entries");
+  return p.departmentId;
+}
+
+function assertLegalBasis(e: Parameters<typeof legalBasisProblems>[0]): void {
+  const problems = legalBasisProblems(e);
+  if (problems.length)
+    throw new AppError(
+      'LEGAL_BASIS_REQUIRED',
+      `Cannot submit without a legal basis: ${problems.map((p) => p.message).join('; ')}`,
+      problems.map((p) => ({ path: `body.${p.path}`, message: p.message })),
+    );
+}
+
+/** Today in Asia/Shanghai, YYYY-MM-DD. */
+const shanghaiToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+
+export function catalogManagementRouter(deps: ApiDeps): Router {
+  const { db } = deps;
+  const tags = ['catalog management'];
+  documented({
+    method: 'post',
+    path: '/api/catalog/drafts',
+    summary:
+      'Compile a catalog entry (new, or a revision of a published one); submit: true submits it for review (Art. 16)',
+    tags,
+    auth: 'required',
+    body: draftBody,
+    responses: {
+      201: 'Stored (and submitted)',
+      200: 'Repeat of an earlier request',
+      400: 'LEGAL_BASIS_REQUIRED: CONDITIONAL / NOT_SHARED / NOT_OPEN without a legal basis (Art. 21, 24); nothing stored',
+      403: 'Not department staff',
+      404: 'Unknown update duty',
+      409: "CONFLICT: another department's code; CATALOG_DRAFT_OPEN: the entry already has a draft under way",
+      503: 'START_PENDING: stored, the start of its review not yet confirmed',
+    },
+  });
+  documented({
+    method: 'put',
+    path: '/api/catalog/drafts/{no}',
+    summary: 'Edit a compiled or returned entry; a returned one is then resubmitted through its CATALOG_RESUBMIT task',
+    tags,
+    auth: 'required',
+    body: editBody,
+    responses: { 200: 'Edited', 400: 'LEGAL_BASIS_REQUIRED (returned entries)', 409: 'Not editable now' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/catalog/drafts/{no}/submit',
+    summary: 'Submit a compiled entry for review (Art. 16): duplicates of other departments are detected (Art. 17)',
+    tags,
+    auth: 'required',
+    responses: { 200: 'Submitted', 400: 'LEGAL_BASIS_REQUIRED; nothing changed', 409: 'Not a compiled draft' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/catalog/drafts',
+    summary: "Catalog drafts: the department's own; the data authority sees every department's",
+    tags,
+    auth: 'required',
+    query: draftsQuery,
+  });
+  documented({
+    method: 'get',
+    path: '/api/catalog/drafts/{no}',
+    summary: 'One draft with suspected duplicates, review steps and the version it became',
+    tags,
+    auth: 'required',
+    responses: { 200: 'OK', 404: 'Unknown or not visible' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/catalog/entries/{code}/history',
+    summary:
+      'Published versions of an entry: what changed, who submitted and who published each, how many applications cite it',
+    tags,
+    auth: 'required',
+    responses: { 200: 'OK', 404: 'Unknown entry' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/catalog/update-duties',
+    summary:
+      'Record an Art. 18 situation: opens the duty to update and publish the entries within 15 working days of the day it occurred',
+    tags,
+    auth: 'required',
+    body: dutyBody,
+    responses: {
+      201: 'Recorded, duty opened',
+      200: 'Repeat of an earlier request',
+      403: "Not the department's staff or the data authority",
+      404: 'Unknown entry',
+      422: 'An entry of another department, or an occurrence date in the future',
+      503: 'START_PENDING',
+    },
+  });
+  documented({
+    method: 'get',
+    path: '/api/catalog/update-duties/{no}',
+    summary: 'One update duty with its deadline and the versions published for it',
+    tags,
+    auth: 'required',
+    responses: { 200: 'OK', 404: 'Unknown or not visible' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/catalog/projects',
+    summary: 'Register a new or expanded information system project with its catalog drafts (Art. 17)',
+    tags,
+    auth: 'required',
+    body: projectBody,
+    responses: { 201: 'Registered', 200: 'Repeat', 404: 'Unknown draft', 422: 'A draft of another department' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/catalog/projects/{no}/approve',
+    summary:
+      'Approve a project (data authority); refused with CATALOG_NOT_PUBLISHED until all its entries are published (Art. 17)',
+    tags,
+    auth: 'required',
+    responses: { 200: 'Approved', 403: 'Not the data authority', 422: 'CATALOG_NOT_PUBLISHED' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/catalog/projects/{no}',
+    summary: 'One information system project and the state of its entries',
+    tags,
+    auth: 'required',
+    responses: { 200: 'OK', 404: 'Unknown or not visible' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/open/catalog/lists',
+    summary:
+      "Art. 25: each department's 无条件开放清单 and 有条件开放清单, derived from its published entries; no sign-in needed",
+    tags: ['open data'],
+    auth: 'optional',
+    query: listsQuery,
+  });
+
+  const router = Router();
+
+  async function draftView(p: Principal, draftNo: string) {
+    const d = await db.catalogDraft.findUnique({ where: { draftNo } });
+    if (!d || (!isAuthority(p) && d.departmentId !== p.departmentId))
+      throw new AppError('NOT_FOUND', `No catalog draft ${draftNo}`);
+    const steps = await db.task.findMany({
+      where: { workflowId: d.workflowId },
+      orderBy: { createdAt: 'asc' },
+      select: {
+        id: true,
+        step: true,
+        title: true,
+        status: true,
+        candidateDeptId: true,
+        dueAt: true,
+        overdue: true,
+        decision: true,
+        reasons: true,
+        completedAt: true,
+      },
+    });
+    const { requestHash: _h, idempotencyKey: _k, ...rest } = d;
+    return { ...rest, steps };
+  }
+
+  /** The open draft of an entry code, if any (one change at a time per entry). */
+  const openDraftOf = (code: string, exceptId?: string) =>
+    db.catalogDraft.findFirst({
+      where: {
+        code,
+        status: { in: ['DRAFT', 'SUBMITTED', 'RETURNED'] },
+        ...(exceptId ? { id: { not: exceptId } } : {}),
+      },
+    });
+
+  router.post('/api/catalog/drafts', async (req, res) => {
+    const p = requirePrincipal(req);
+    const departmentId = requireStaff(p);
+    const body = parse(draftBody, req.body, 'body');
+    const requestHash = hashRequest(body);
+    const previous = await db.catalogDraft.findUnique({
+      where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+    });
+    if (previous) {
+      if (previous.requestHash !== requestHash)
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency key was already used for catalog draft ${previous.draftNo} with different content`,
+        );
+      if (previous.status !== 'DRAFT') await startCatalogReview(deps, previous.id);
+      return res.status(200).json(await draftView(p, previous.draftNo));
+    }
+    if (body.submit) assertLegalBasis(body);
+    const entry = await db.dataResource.findUnique({ where: { code: body.code } });
+    if (entry && entry.providerId !== departmentId)
+      throw new AppError('CONFLICT', `Code ${body.code} is an entry of another department (${entry.providerId})`);
+    const open = await openDraftOf(body.code);
+    if (open)
+      throw new AppError('CATALOG_DRAFT_OPEN', `Entry ${body.code} already has draft ${open.draftNo} under way`, {
+        draftNo: open.draftNo,
+      });
+    let dutyId: string | null = null;
+    if (body.dutyNo) {
+      const duty = await db.catalogUpdateDuty.findUnique({ where: { dutyNo: body.dutyNo } });
+      if (!duty || duty.departmentId !== departmentId)
+        throw new AppError('NOT_FOUND', `No update duty ${body.dutyNo} of your department`);
+      dutyId = duty.id;
+    }
+    const draftNo = newApplicationNo('ML');
+    const id = newId();
+    const content = {
+      code: body.code,
+      name: body.name,
+      description: body.description,
+      fields: body.fields,
+      shareClass: body.shareClass,
+      openClass: body.openClass,
+      shareLegalBasis: body.shareLegalBasis ?? null,
+      openLegalBasis: body.openLegalBasis ?? null,
+      updateFrequency: body.updateFrequency,
+      sourceSystem: body.sourceSystem,
+      changeNote: body.changeNote ?? null,
+    };
+    const duplicates = body.submit ? await detectDuplicates(db, { ...content, departmentId }) : [];
+    try {
+      await db.$transaction([
+        db.catalogDraft.create({
+          data: {
+            id,
+            draftNo,
+            workflowId: `catalog-review/${draftNo}`,
+            departmentId,
+            resourceId: entry?.id ?? null,
+            ...content,
+            dutyId,
+            status: body.submit ? 'SUBMITTED' : 'DRAFT',
+            duplicates: duplicates as object[],
+            createdById: p.userId,
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `catalog-draft:${id}:compiled`,
+            actor: p.userId,
+            action: body.submit ? 'CATALOG_DRAFT_SUBMITTED' : 'CATALOG_DRAFT_COMPILED',
+            entityType: 'CatalogDraft',
+            entityId: id,
+            details: { draftNo, code: body.code, revises: entry?.version ?? null, duplicates } as object,
+          },
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        const winner = await db.catalogDraft.findUnique({
+          where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+        });
+        if (winner && winner.requestHash === requestHash)
+          return res.status(200).json(await draftView(p, winner.draftNo));
+        throw new AppError('CATALOG_DRAFT_OPEN', `Entry ${body.code} already has a draft under way`);
+      }
+      throw err;
+    }
+    if (body.submit) await startCatalogReview(deps, id);
+    res.status(201).json(await draftView(p, draftNo));
+  });
+
+  router.put('/api/catalog/drafts/:no', async (req, res) => {
+    const p = requirePrincipal(req);
+    const departmentId = requireStaff(p);
+    const { no } = parse(noParam, req.params, 'params');
+    const body = parse(editBody, req.body, 'body');
+    const d = await db.catalogDraft.findUnique({ where: { draftNo: no } });
+    if (!d || d.departmentId !== departmentId)
+      throw new AppError('NOT_FOUND', `No catalog draft ${no} of your department`);
+    if (d.status !== 'DRAFT' && d.status !== 'RETURNED')
+      throw new AppError('CONFLICT', `Draft ${no} is ${d.status}: only compiled or returned drafts can be edited`);
+    // A returned draft goes back to review as it is now: it must be submittable.
+    if (d.status === 'RETURNED') assertLegalBasis(body);
+    const data = {
+      ...body,
+      shareLegalBasis: body.shareLegalBasis ?? null,
+      openLegalBasis: body.openLegalBasis ?? null,
+      changeNote: body.changeNote ?? null,
+    };
+    const updated = await db.catalogDraft.updateMany({
+      where: { id: d.id, status: d.status, round: d.round },
+      data,
+    });
+    if (updated.count === 0) throw new AppError('CONFLICT', `Draft ${no} changed meanwhile; read it again`);
+    await db.auditLog.create({
+      data: {
+        auditKey: `catalog-draft:${d.id}:edited:${newId()}`,
+        actor: p.userId,
+        action: 'CATALOG_DRAFT_EDITED',
+        entityType: 'CatalogDraft',
+        entityId: d.id,
+        details: { round: d.round, fields: Object.keys(body) },
+      },
+    });
+    res.json(await draftView(p, no));
+  });
+
+  router.post('/api/catalog/drafts/:no/submit', async (req, res) => {
+    const p = requirePrincipal(req);
+    const departmentId = requireStaff(p);
+    const { no } = parse(noParam, req.params, 'params');
+    const d = await db.catalogDraft.findUnique({ where: { draftNo: no } });
+    if (!d || d.departmentId !== departmentId)
+      throw new AppError('NOT_FOUND', `No catalog draft ${no} of your department`);
+    if (d.status === 'SUBMITTED' && !d.workflowStartedAt) {
+      await startCatalogReview(deps, d.id);
+      return res.json(await draftView(p, no));
+    }
+    if (d.status !== 'DRAFT') throw new AppError('CONFLICT', `Draft ${no} is ${d.status}, not a compiled draft`);
+    assertLegalBasis(d);
+    const duplicates = await detectDuplicates(db, d);
+    const moved = await db.catalogDraft.updateMany({
+      where: { id: d.id, status: 'DRAFT' },
+      data: { status: 'SUBMITTED', submittedAt: new Date(), duplicates: duplicates as object[] },
+    });
+    if (moved.count > 0)
+      await db.auditLog.create({
+        data: {
+          auditKey: `catalog-draft:${d.id}:submitted`,
+          actor: p.userId,
+          action: 'CATALOG_DRAFT_SUBMITTED',
+          entityType: 'CatalogDraft',
+          entityId: d.id,
+          details: { draftNo: d.draftNo, duplicates } as object,
+        },
+      });
+    await startCatalogReview(deps, d.id);
+    res.json(await draftView(p, no));
+  });
+
+  router.get('/api/catalog/drafts', async (req, res) => {
+    const p = requirePrincipal(req);
+    const q = parse(draftsQuery, req.query, 'query');
+    if (!isAuthority(p) && !p.departmentId) throw new AppError('FORBIDDEN', 'Catalog drafts are for departments');
+    const rows = await db.catalogDraft.findMany({
+      where: {
+        ...(isAuthority(p) ? (q.department ? { departmentId: q.department } : {}) : { departmentId: p.departmentId! }),
+        ...(q.status ? { status: q.status } : {}),
+      },
+      orderBy: { submittedAt: 'desc' },
+      take: 200,
+      omit: { requestHash: true, idempotencyKey: true },
+    });
+    res.json({ items: rows });
+  });
+
+  router.get('/api/catalog/drafts/:no', async (req, res) => {
+    const p = requirePrincipal(req);
+    const { no } = parse(noParam, req.params, 'params');
+    res.json(await draftView(p, no));
+  });
+
+  router.get('/api/catalog/entries/:code/history', async (req, res) => {
+    requirePrincipal(req);
+    const { code } = parse(codeParam, req.params, 'params');
+    const entry = await db.dataResource.findUnique({ where: { code } });
+    if (!entry) throw new AppError('NOT_FOUND', `No catalog entry ${code}`);
+    const versions = await db.dataResourceVersion.findMany({
+      where: { resourceId: entry.id },
+      orderBy: { version: 'desc' },
+    });
+    const users = await db.user.findMany({
+      where: { id: { in: versions.flatMap((v) => [v.submittedById, v.publishedById]) } },
+      select: { id: true, login: true, displayName: true },
+    });
+    // Applications cite the version in force when they were submitted (application_resource.resource_version).
+    const cited = await db.applicationResource.groupBy({
+      by: ['resourceVersion'],
+      where: { resourceId: entry.id },
+      _count: { _all: true },
+    });
+    const citedBy = (version: number) => cited.find((c) => c.resourceVersion === version)?._count._all ?? 0;
+    const who = (id: string) => users.find((u) => u.id === id) ?? { id, login: null, displayName: null };
+    const drafts = await db.catalogDraft.findMany({
+      where: { id: { in: versions.map((v) => v.draftId) } },
+      select: { id: true, draftNo: true },
+    });
+    res.json({
+      code,
+      version: entry.version,
+      versions: versions.map((v) => ({
+        version: v.version,
+        draftNo: drafts.find((d) => d.id === v.draftId)?.draftNo ?? null,
+        publishedAt: v.publishedAt,
+        submittedBy: who(v.submittedById),
+        publishedBy: who(v.publishedById),
+        changeNote: v.changeNote,
+        changes: v.changes,
+        entry: v.snapshot,
+        citedByApplications: citedBy(v.version),
+      })),
+    });
+  });
+
+  router.post('/api/catalog/update-duties', async (req, res) => {
+    const p = requirePrincipal(req);
+    const body = parse(dutyBody, req.body, 'body');
+    const authority = isAuthority(p) && p.roles.includes('AUTHORITY_REVIEWER');
+    if (!authority && !(p.departmentId && p.roles.includes('DEPT_STAFF')))
+      throw new AppError(
+        'FORBIDDEN',
+        "Art. 18 situations are recorded by the department's staff or the data authority",
+      );
+    const departmentId = authority ? (body.departmentId ?? null) : p.departmentId!;
+    if (!departmentId)
+      throw new AppError('VALIDATION_FAILED', 'Invalid body: departmentId: the data authority names the department', [
+        { path: 'body.departmentId', message: 'required when the data authority records the situation' },
+      ]);
+    if (!authority && body.departmentId && body.departmentId !== departmentId)
+      throw new AppError('FORBIDDEN', 'A department records situations of its own entries only');
+    const requestHash = hashRequest({ ...body, departmentId });
+    const previous = await db.catalogUpdateDuty.findUnique({
+      where: { recordedById_idempotencyKey: { recordedById: p.userId, idempotencyKey: body.idempotencyKey } },
+    });
+    if (previous) {
+      if (previous.requestHash !== requestHash)
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency key was already used for update duty ${previous.dutyNo} with different content`,
+        );
+      await startCatalogUpdateDuty(deps, previous.id);
+      return res.status(200).json(await dutyView(p, previous.dutyNo));
+    }
+    if (body.occurredOn > shanghaiToday())
+      throw new AppError(
+        'PROCEDURE_NOT_ALLOWED',
+        `occurredOn ${body.occurredOn} is in the future: record a situation once it occurred`,
+      );
+    const codes = [...new Set(body.resourceCodes)];
+    const entries = await db.dataResource.findMany({ where: { code: { in: codes } } });
+    const unknown = codes.filter((c) => !entries.some((e) => e.code === c));
+    if (unknown.length) throw new AppError('NOT_FOUND', `Unknown catalog entries: ${unknown.join(', ')}`);
+    const foreign = entries.filter((e) => e.providerId !== departmentId);
+    if (foreign.length)
+      throw new AppError(
+        'PROCEDURE_NOT_ALLOWED',
+        `Entries ${foreign.map((e) => e.code).join(', ')} are not in the catalog of ${departmentId}`,
+      );
+    const dutyNo = newApplicationNo('GX18');
+    const id = newId();
+    try {
+      await db.$transaction([
+        db.catalogUpdateDuty.create({
+          data: {
+            id,
+            dutyNo,
+            workflowId: `catalog-update/${dutyNo}`,
+            departmentId,
+            kind: body.kind,
+            description: body.description,
+            occurredOn: new Date(`${body.occurredOn}T00:00:00Z`),
+            resourceIds: codes.map((c) => entries.find((e) => e.code === c)!.id),
+            recordedById: p.userId,
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `catalog-duty:${id}:recorded`,
+            actor: p.userId,
+            action: 'CATALOG_CHANGE_RECORDED',
+            entityType: 'CatalogUpdateDuty',
+            entityId: id,
+            details: { dutyNo, kind: body.kind, occurredOn: body.occurredOn, resourceCodes: codes },
+          },
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        const winner = await db.catalogUpdateDuty.findUniqueOrThrow({
+          where: { recordedById_idempotencyKey: { recordedById: p.userId, idempotencyKey: body.idempotencyKey } },
+        });
+        return res.status(200).json(await dutyView(p, winner.dutyNo));
+      }
+      throw err;
+    }
+    await startCatalogUpdateDuty(deps, id);
+    res.status(201).json(await dutyView(p, dutyNo));
+  });
+
+  async function dutyView(p: Principal, dutyNo: string) {
+    const d = await db.catalogUpdateDuty.findUnique({ where: { dutyNo } });
+    if (!d || (!isAuthority(p) && d.departmentId !== p.departmentId))
+      throw new AppError('NOT_FOUND', `No update duty ${dutyNo}`);
+    const [entries, task] = await Promise.all([
+      db.dataResource.findMany({
+        where: { id: { in: d.resourceIds } },
+        select: { id: true, code: true, version: true },
+      }),
+      db.task.findFirst({
+        where: { workflowId: d.workflowId, step: 'CATALOG_UPDATE' },
+        select: { id: true, status: true, dueAt: true, warningAt: true, overdue: true, completedAt: true },
+      }),
+    ]);
+    const { requestHash: _h, idempotencyKey: _k, ...rest } = d;
+    return {
+      ...rest,
+      occurredOn: d.occurredOn.toISOString().slice(0, 10),
+      article: '第十八条：自情形发生之日起15个工作日内更新并发布',
+      entries: entries.map(({ id: _id, ...e }) => e),
+      task,
+    };
+  }
+
+  router.get('/api/catalog/update-duties/:no', async (req, res) => {
+    const p = requirePrincipal(req);
+    const { no } = parse(noParam, req.params, 'params');
+    res.json(await dutyView(p, no));
+  });
+
+  async function projectView(p: Principal, projectNo: string) {
+    const pr = await db.infoSystemProject.findUnique({ where: { projectNo } });
+    if (!pr || (!isAuthority(p) && pr.departmentId !== p.departmentId))
+      throw new AppError('NOT_FOUND', `No information system project ${projectNo}`);
+    const drafts = await db.catalogDraft.findMany({
+      where: { id: { in: pr.draftIds } },
+      select: { draftNo: true, code: true, status: true, publishedVersion: true },
+    });
+    const { requestHash: _h, idempotencyKey: _k, draftIds: _d, ...rest } = pr;
+    return { ...rest, entries: drafts, catalogPublished: drafts.every((d) => d.status === 'PUBLISHED') };
+  }
+
+  router.post('/api/catalog/projects', async (req, res) => {
+    const p = requirePrincipal(req);
+    const departmentId = requireStaff(p);
+    const body = parse(projectBody, req.body, 'body');
+    const requestHash = hashRequest(body);
+    const previous = await db.infoSystemProject.findUnique({
+      where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+    });
+    if (previous) {
+      if (previous.requestHash !== requestHash)
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency key was already used for project ${previous.projectNo}`,
+        );
+      return res.status(200).json(await projectView(p, previous.projectNo));
+    }
+    const nos = [...new Set(body.draftNos)];
+    const drafts = await db.catalogDraft.findMany({ where: { draftNo: { in: nos } } });
+    const unknown = nos.filter((n) => !drafts.some((d) => d.draftNo === n));
+    if (unknown.length) throw new AppError('NOT_FOUND', `Unknown catalog drafts: ${unknown.join(', ')}`);
+    if (drafts.some((d) => d.departmentId !== departmentId))
+      throw new AppError('PROCEDURE_NOT_ALLOWED', "A project's entries are its own department's drafts");
+    const projectNo = newApplicationNo('XM');
+    const id = newId();
+    try {
+      await db.$transaction([
+        db.infoSystemProject.create({
+          data: {
+            id,
+            projectNo,
+            departmentId,
+            name: body.name,
+            description: body.description,
+            draftIds: drafts.map((d) => d.id),
+            registeredById: p.userId,
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `project:${id}:registered`,
+            actor: p.userId,
+            action: 'INFO_SYSTEM_PROJECT_REGISTERED',
+            entityType: 'InfoSystemProject',
+            entityId: id,
+            details: { projectNo, drafts: nos },
+          },
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        const winner = await db.infoSystemProject.findUniqueOrThrow({
+          where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+        });
+        return res.status(200).json(await projectView(p, winner.projectNo));
+      }
+      throw err;
+    }
+    res.status(201).json(await projectView(p, projectNo));
+  });
+
+  router.post('/api/catalog/projects/:no/approve', async (req, res) => {
+    const p = requirePrincipal(req);
+    if (!isAuthority(p) || !p.roles.includes('AUTHORITY_REVIEWER'))
+      throw new AppError('FORBIDDEN', 'Information system projects are approved by the data authority');
+    const { no } = parse(noParam, req.params, 'params');
+    const view = await projectView(p, no);
+    if (view.status === 'APPROVED') return res.json(view);
+    const unpublished = view.entries.filter((e) => e.status !== 'PUBLISHED');
+    if (unpublished.length)
+      throw new AppError(
+        'CATALOG_NOT_PUBLISHED',
+        `Project ${no} waits for its catalog entries to be published (Art. 17): ${unpublished
+          .map((e) => `${e.code} (${e.status})`)
+          .join(', ')}`,
+        { unpublished: unpublished.map((e) => e.draftNo) },
+      );
+    const approved = await db.infoSystemProject.updateMany({
+      where: { projectNo: no, status: 'REGISTERED' },
+      data: { status: 'APPROVED', approvedById: p.userId, approvedAt: new Date() },
+    });
+    if (approved.count > 0) {
+      const pr = await db.infoSystemProject.findUniqueOrThrow({ where: { projectNo: no } });
+      await db.auditLog.create({
+        data: {
+          auditKey: `project:${pr.id}:approved`,
+          actor: p.userId,
+          action: 'INFO_SYSTEM_PROJECT_APPROVED',
+          entityType: 'InfoSystemProject',
+          entityId: pr.id,
+          details: { projectNo: no },
+        },
+      });
+    }
+    res.json(await projectView(p, no));
+  });
+
+  router.get('/api/catalog/projects/:no', async (req, res) => {
+    const p = requirePrincipal(req);
+    const { no } = parse(noParam, req.params, 'params');
+    res.json(await projectView(p, no));
+  });
+
+  router.get('/api/open/catalog/lists', async (req, res) => {
+    const q = parse(listsQuery, req.query, 'query');
+    const rows = await db.dataResource.findMany({
+      where: {
+        openClass: { in: ['UNCONDITIONAL', 'CONDITIONAL'] },
+        catalog: { status: 'PUBLISHED' },
+        ...(q.provider ? { providerId: q.provider } : {}),
+      },
+      orderBy: { code: 'asc' },
+      select: {
+        code: true,
+        name: true,
+        openClass: true,
+        openLegalBasis: true,
+        version: true,
+        updateFrequency: true,
+        provider: { select: { id: true, name: true } },
+      },
+    });
+    const departments = new Map<
+      string,
+      { department: { id: string; name: string }; 无条件开放清单: unknown[]; 有条件开放清单: unknown[] }
+    >();
+    for (const { provider, ...r } of rows) {
+      const list = openListOf(r.openClass)!;
+      const d = departments.get(provider.id) ?? { department: provider, 无条件开放清单: [], 有条件开放清单: [] };
+      d[list].push(r);
+      departments.set(provider.id, d);
+    }
+    res.json({ article: '第二十五条', departments: [...departments.values()] });
+  });
+
+  return router;
+}

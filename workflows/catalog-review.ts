@@ -1,0 +1,151 @@
+/**
+ * 目录审核发布 (Art. 16–17, with Art. 21, 24): a department's submitted entry is reviewed (审核) by
+ * the data authority within the policy's review time, and published into the city-level catalog
+ * (市级政务信息资源目录) as the entry's next version, or returned with reasons; the department
+ * revises and resubmits (a new review round) or withdraws. Entries of other departments that look
+ * like the same data are found on every submission and shown to the reviewer, who must give
+ * reasons to publish anyway (Art. 17: the authority integrates duplicates). A published class
+ * change that closes access (NOT_SHARED, NOT_OPEN) does not cut running grants silently: the
+ * provider keeps or suspends each active grant, with reasons. An Art. 18 update duty waiting for
+ * the entry is told of the new version.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ProcedurePolicy } from '../domain/policy';
+import { catalogEntryPublishedSignal, type CatalogReviewInput, type CatalogReviewOutcome } from './catalog-messages';
+import { acts, noteStatus } from './kit/procedure';
+import { TaskRuntime, type TaskSpec } from './kit/tasks';
+import type { CompleteTaskInput } from './messages';
+import { SA } from './search-attributes';
+
+export type CatalogReviewStage = 'SUBMITTED' | 'REVIEW' | 'RETURNED' | 'GRANT_REVIEW' | 'PUBLISHED' | 'WITHDRAWN';
+
+const PROCEDURE_NAME = '政务信息资源目录审核发布';
+
+export async function catalogReviewWorkflow(
+  input: CatalogReviewInput,
+): Promise<{ outcome: CatalogReviewOutcome; version?: number; rounds: number }> {
+  const wfId = workflowInfo().workflowId;
+  let stage: CatalogReviewStage = 'SUBMITTED';
+  const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: input.submittedAtMs });
+  const tasks = new TaskRuntime(policy, () => stage);
+  const ref = `${input.code}（${input.draftNo}）`;
+
+  const enter = (next: CatalogReviewStage, status: string, message: string) => {
+    stage = next;
+    noteStatus(status);
+    upsertSearchAttributes([{ key: SA.Stage, value: next }]);
+    setCurrentDetails(`**${PROCEDURE_NAME} ${input.draftNo}** — stage \`${next}\`: ${message}`);
+  };
+
+  type StepSpec = Omit<TaskSpec, 'procedure' | 'procedureName' | 'applicationNo' | 'taskKey'> & { key: string };
+  async function step({ key, ...spec }: StepSpec): Promise<CompleteTaskInput> {
+    const task = await tasks.open({
+      ...spec,
+      taskKey: `${wfId}:${key}`,
+      procedure: 'CATALOG_REVIEW',
+      procedureName: PROCEDURE_NAME,
+      applicationNo: input.draftNo,
+      subjectRef: spec.subjectRef ?? input.draftId,
+    });
+    return tasks.decision(task);
+  }
+
+  for (let round = 1; ; round += 1) {
+    const { duplicates } = await acts.checkCatalogDraft({ draftId: input.draftId, round });
+    enter('REVIEW', 'SUBMITTED', '数据主管部门审核目录条目（第十六条）');
+    const duplicateNote = duplicates.length ? `；疑似重复：${duplicates.map((d) => d.code).join('、')}` : '';
+    const review = await step({
+      key: `review:${round}`,
+      step: 'CATALOG_REVIEW',
+      title: `审核目录条目（第十六条）：${ref}${duplicateNote}`,
+      candidateDeptId: input.authorityDeptId,
+      candidateRole: 'AUTHORITY_REVIEWER',
+      allowedDecisions: ['PUBLISH', 'RETURN'],
+      // A suspected duplicate is published only with reasons why it is not the same data (Art. 17).
+      reasonsRequiredFor: duplicates.length ? ['PUBLISH', 'RETURN'] : ['RETURN'],
+      workingDays: policy.catalogReviewWorkingDays,
+    });
+
+    if (review.decision === 'RETURN') {
+      await acts.returnCatalogDraft({
+        draftId: input.draftId,
+        round,
+        reasons: review.reasons ?? '',
+        actorUserId: review.actor.userId,
+      });
+      enter('RETURNED', 'RETURNED', '已退回，待部门修改后重新提交');
+      const answer = await step({
+        key: `resubmit:${round}`,
+        step: 'CATALOG_RESUBMIT',
+        title: `修改后重新提交目录条目：${ref}`,
+        candidateDeptId: input.departmentId,
+        candidateRole: 'DEPT_STAFF',
+        allowedDecisions: ['RESUBMIT', 'WITHDRAW'],
+        workingDays: null,
+      });
+      if (answer.decision === 'WITHDRAW') {
+        await acts.withdrawCatalogDraft({ draftId: input.draftId, actorUserId: answer.actor.userId });
+        enter('WITHDRAWN', 'WITHDRAWN', '部门已撤回目录条目');
+        tasks.closeAll();
+        await condition(allHandlersFinished);
+        return { outcome: 'WITHDRAWN', rounds: round };
+      }
+      await acts.resubmitCatalogDraft({ draftId: input.draftId, round: round + 1, actorUserId: answer.actor.userId });
+      continue;
+    }
+
+    const published = await acts.publishCatalogDraft({
+      draftId: input.draftId,
+      actorUserId: review.actor.userId,
+      reasons: review.reasons,
+      comment: review.comment,
+    });
+    for (const duty of published.dutyWorkflowIds) {
+      // A duty that has ended meanwhile has nothing left to wait for.
+      await getExternalWorkflowHandle(duty)
+        .signal(catalogEntryPublishedSignal, {
+          resourceId: published.resourceId,
+          version: published.version,
+          draftNo: input.draftNo,
+        })
+        .catch(() => undefined);
+    }
+
+    if (published.grantsToReview.length > 0) {
+      enter('GRANT_REVIEW', 'PUBLISHED', '分类变更后，提供部门逐项决定保留或暂停现有授权');
+      await Promise.all(
+        published.grantsToReview.map(async (g) => {
+          const decision = await step({
+            key: `grant:${g.grantId}`,
+            step: 'GRANT_REVIEW',
+            title: `${ref} 变更为${g.newClassText}：决定保留或暂停 ${g.granteeName} 的授权（${g.applicationNo}）`,
+            candidateDeptId: input.departmentId,
+            candidateRole: 'PROVIDER_REVIEWER',
+            subjectRef: g.grantId,
+            allowedDecisions: ['KEEP', 'SUSPEND'],
+            reasonsRequiredFor: ['KEEP', 'SUSPEND'],
+            workingDays: policy.catalogGrantReviewWorkingDays,
+          });
+          await acts.applyCatalogGrantReview({
+            draftId: input.draftId,
+            grantId: g.grantId,
+            keep: decision.decision === 'KEEP',
+            reasons: decision.reasons ?? '',
+            actorUserId: decision.actor.userId,
+          });
+        }),
+      );
+    }
+    enter('PUBLISHED', 'PUBLISHED', `已发布为第${published.version}版`);
+    tasks.closeAll();
+    await condition(allHandlersFinished);
+    return { outcome: 'PUBLISHED', version: published.version, rounds: round };
+  }
+}
