@@ -113,14 +113,14 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
     expect(JSON.stringify(inbox.body)).toContain(review.id);
     // Not in the catalogue before publication.
     const before = await request(app)
-      .get(`/api/catalog?provider=zrzyj&pageSize=200`)
+      .get(`/api/catalog?provider=zrzyj&limit=100`)
       .auth(...as('rsj.staff'));
     expect(before.body.items.map((r: { code: string }) => r.code)).not.toContain(body.code);
 
     const decided = await complete('dsj.reviewer', review.id, { decision: 'PUBLISH', comment: '审核通过' }).expect(200);
     expect(decided.body.stage).toBe('PUBLISHED');
     const catalogue = await request(app)
-      .get(`/api/catalog?provider=zrzyj&pageSize=200`)
+      .get(`/api/catalog?provider=zrzyj&limit=100`)
       .auth(...as('rsj.staff'))
       .expect(200);
     expect(catalogue.body.items.find((r: { code: string }) => r.code === body.code)).toMatchObject({
