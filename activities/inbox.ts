@@ -61,8 +61,20 @@ const SHANGHAI = new Intl.DateTimeFormat('zh-CN', {
   timeStyle: 'short',
   hour12: false,
 });
+/**
+ * An instant as people read it, in Beijing time. A deadline is the end of its last day, so an
+ * instant at midnight is written as 24时 of the day before ("2026年12月15日24时", not "12月16日
+ * 00:00", which reads as one day more); any other instant with its minutes.
+ */
 export function shanghaiText(d: Date | null | undefined): string {
-  return d ? `${SHANGHAI.format(d)}（北京时间）` : '无';
+  if (!d) return '无';
+  const local = new Date(d.getTime() + 8 * 3_600_000);
+  const midnight = local.getUTCHours() === 0 && local.getUTCMinutes() === 0 && local.getUTCSeconds() === 0;
+  if (midnight) {
+    const day = new Date(local.getTime() - 86_400_000);
+    return `${day.getUTCFullYear()}年${day.getUTCMonth() + 1}月${day.getUTCDate()}日24时（北京时间）`;
+  }
+  return `${SHANGHAI.format(d)}（北京时间）`;
 }
 
 const HOUR_MS = 3_600_000;

@@ -204,6 +204,20 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
       'the decision mail',
     );
     expect(mail.text).toContain('同意共享');
+    // The provider's task mail writes its deadline as the last day, 24时 (issue 13 point 8).
+    await deliverMail(`task:${task.id}:assigned`);
+    const assigned = await eventually(
+      async () =>
+        (await receivedMail()).find(
+          (m) =>
+            m.to.some((t) => t.address === 'gaj.reviewer@liaocheng.example') &&
+            m.subject.startsWith('【待办】') &&
+            m.subject.includes(no) &&
+            !m.text.includes('办理期限：无'),
+        ),
+      'the task mail of the provider',
+    );
+    expect(assigned.text).toMatch(/办理期限：\d{4}年\d{1,2}月\d{1,2}日24时（北京时间）/);
 
     // Everyone involved is in the audit log.
     const audit = await db.auditLog.findMany({ where: { entityId: task.id } });
