@@ -22,6 +22,8 @@ export interface ConditionalOpenInput {
   applicantPublicId: string;
   authorityDeptId: string;
   providerDeptIds: string[];
+  /** Department names for what people read; cases started before it show codes. */
+  deptNames?: Record<string, string>;
   usePeriodDays: number;
 }
 
@@ -160,7 +162,7 @@ export async function conditionalOpenWorkflow(
     const agreed = decisions.filter((d) => d.decision === 'AGREE').map((d) => d.providerDeptId);
     const refusals = decisions
       .filter((d) => d.decision === 'REFUSE')
-      .map((d) => `${d.providerDeptId}：${d.reasons}`)
+      .map((d) => `${input.deptNames?.[d.providerDeptId] ?? d.providerDeptId}：${d.reasons}`)
       .join('；');
     if (agreed.length === 0) {
       // Art. 27 ¶1: a provider that does not agree must state its reasons; they reach the applicant.

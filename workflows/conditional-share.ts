@@ -26,6 +26,8 @@ export interface ConditionalShareInput {
   applicantDeptId: string;
   authorityDeptId: string;
   providerDeptIds: string[];
+  /** Department names for what people read (`理由：市公安局：…`); cases started before it show codes. */
+  deptNames?: Record<string, string>;
   usePeriodDays: number;
 }
 
@@ -178,7 +180,7 @@ export async function conditionalShareWorkflow(
     const refusals = () =>
       replies
         .filter((r) => r.decision === 'REFUSE')
-        .map((r) => `${r.providerDeptId}：${r.reasons}`)
+        .map((r) => `${input.deptNames?.[r.providerDeptId] ?? r.providerDeptId}：${r.reasons}`)
         .join('；');
     const tally = () => `同意 ${agreed.length}，不予共享 ${replies.length - agreed.length}`;
     if (agreed.length === 0 && !patched(REFUSALS_REVIEWED_PATCH)) return refuse(refusals(), '提供部门');

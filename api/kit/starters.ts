@@ -66,6 +66,15 @@ const authorityDeptId = async (db: Db) => (await db.department.findFirstOrThrow(
 const providerDeptsOf = (app: StoredApplication) =>
   [...new Set(app.resources.map((r) => r.resource.providerId))].sort();
 
+/** The names of the providing departments, for the messages people read. */
+async function providerNames(db: StartDeps['db'], app: StoredApplication): Promise<Record<string, string>> {
+  const rows = await db.department.findMany({
+    where: { id: { in: providerDeptsOf(app) } },
+    select: { id: true, name: true },
+  });
+  return Object.fromEntries(rows.map((d) => [d.id, d.name]));
+}
+
 /** What every application's start shares: its business key, queue, search attributes and summary. */
 function applicationStart(deps: StartDeps, app: StoredApplication): Omit<ProcedureStart<never>, 'workflow' | 'input'> {
   const providerDepts = providerDeptsOf(app);
@@ -132,6 +141,7 @@ const conditionalShare = applicationStarter('CONDITIONAL_SHARE', async (deps, ap
       applicantDeptId: app.applicantDeptId!,
       authorityDeptId: await authorityDeptId(deps.db),
       providerDeptIds: providerDeptsOf(app),
+      deptNames: await providerNames(deps.db, app),
       usePeriodDays: app.usePeriodDays ?? DEFAULT_POLICY.defaultUsePeriodDays,
     },
   }),
@@ -168,6 +178,7 @@ const conditionalOpen = applicationStarter('CONDITIONAL_OPEN', async (deps, app)
       applicantPublicId: app.applicantPublicId!,
       authorityDeptId: await authorityDeptId(deps.db),
       providerDeptIds: providerDeptsOf(app),
+      deptNames: await providerNames(deps.db, app),
       usePeriodDays: app.usePeriodDays ?? DEFAULT_POLICY.defaultUsePeriodDays,
     },
   }),

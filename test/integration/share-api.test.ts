@@ -282,6 +282,9 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     }, 'the refusal');
     expect(ended.outcomeReasons).toContain('《居民身份证法》第六条');
     expect(ended.outcomeReasons).toContain('依据充分，维持不予共享');
+    // The reasons name the department as people know it, not by its code (issue 13 point 6).
+    expect(ended.outcomeReasons).toContain('市公安局：《居民身份证法》第六条');
+    expect(ended.outcomeReasons).not.toMatch(/\bgaj：/);
     expect(ended.timeline.map((e: { kind: string }) => e.kind)).toEqual([
       'SUBMITTED',
       'PROVIDER_REVIEW',
