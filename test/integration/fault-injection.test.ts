@@ -239,7 +239,8 @@ describe('kill -9 of the worker and the API during a conditional share and a non
     //    nothing of the share has run yet) to stop the activity exactly there; its INSERT waiting
     //    on the lock dies with the process (terminated here, as the server would once it noticed
     //    the dead client), and the lock is released after the kill.
-    lock = new PgClient({ connectionString: process.env.DATABASE_URL });
+    // As the superuser: the app role may only insert into audit_log (and cannot end others' backends).
+    lock = new PgClient({ connectionString: process.env.TEST_ADMIN_DATABASE_URL });
     await lock.connect();
     await lock.query('BEGIN');
     await lock.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
