@@ -48,7 +48,8 @@ const auditQuery = z
 documented({
   method: 'get',
   path: '/api/audit',
-  summary: 'Audit trail, newest first, filtered by actor, entity, action and period; keyset-paged (AUDITOR of the data authority)',
+  summary:
+    'Audit trail, newest first, filtered by actor, entity, action and period; keyset-paged (AUDITOR of the data authority)',
   tags: ['audit'],
   auth: 'required',
   query: auditQuery,
