@@ -1,6 +1,8 @@
 /**
- * Every seeded user (and a signed-out caller) × every operation of /openapi.json, compared with
- * the access matrix (api/access.ts, written out in README "Access matrix"). The scenario holds
+ * Every seeded user (and a signed-out caller, and two users whose roles an identity provider could
+ * claim: the authority's roles in 市公安局, a provider's role in the authority) × every operation
+ * of /openapi.json, compared with the access matrix (api/access.ts, written out in README "Access
+ * matrix"). The scenario holds
  * one real case of each kind: a conditional share application, a non-government application the
  * municipal government decides, a conditional open application, a privacy objection forwarded to
  * its provider with an ID number in its evidence, a trade-secret objection the authority has not
