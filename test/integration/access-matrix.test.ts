@@ -2,11 +2,10 @@
  * Every seeded user (and a signed-out caller, and two users whose roles an identity provider could
  * claim: the authority's roles in 市公安局, a provider's role in the authority) × every operation
  * of /openapi.json, compared with the access matrix (api/access.ts, written out in README "Access
- * matrix"). The scenario holds
- * one real case of each kind: a conditional share application, a non-government application the
- * municipal government decides, a conditional open application, a privacy objection forwarded to
- * its provider with an ID number in its evidence, a trade-secret objection the authority has not
- * forwarded, an ordinary objection, an incident with its provider's suspension decision and one a
+ * matrix"). The scenario holds one real case of each kind: a conditional share application, a
+ * non-government application the municipal government decides, a conditional open application, a
+ * privacy objection forwarded to its provider with an ID number in its evidence, a trade-secret
+ * objection the authority has not forwarded, an ordinary objection, an incident with its provider's suspension decision and one a
  * citizen reported, a draft and a published tender with its committee of five (one recused) and
  * a bid, a commercial and an open-use authorisation. The API runs with sign-in by a real OpenID
  * Connect provider and with drills enabled, so every route is reachable.
