@@ -85,6 +85,9 @@ const rule = (resource: string, action: 'read' | 'act', operations: string[], ..
 export const ACCESS_MATRIX = {
   health: rule('health', 'read', ['GET /healthz'], g(anyone, 'all')),
   devTokens: rule('development token', 'act', ['POST /api/dev/tokens'], g(anyone, 'all')),
+  signIn: rule('sign-in by OpenID Connect', 'act', ['GET /api/auth/login', 'GET /api/auth/callback'], g(anyone, 'all')),
+  session: rule('own session', 'read', ['GET /api/auth/session'], g(signedIn, 'all')),
+  signOut: rule('own session', 'act', ['POST /api/auth/logout'], g(signedIn, 'all')),
   departments: rule('departments', 'read', ['GET /api/departments'], g(signedIn, 'all')),
   calendar: rule(
     'working-day calendar',
@@ -217,20 +220,21 @@ export const ACCESS_MATRIX = {
     'security incident',
     'act',
     ['POST /api/incidents'],
-    g([role('DEPT_STAFF'), role('AUTHORITY_REVIEWER'), publicApplicant], 'all'),
+    g([role('DEPT_STAFF'), authorityReviewer, publicApplicant], 'all'),
   ),
   incidentSuspend: rule(
     'security incident',
     'act',
     ['POST /api/incidents/{no}/suspend-grants'],
-    g(role('AUTHORITY_REVIEWER', AUTHORITY), 'all'),
+    g(authorityReviewer, 'all'),
     g(role('PROVIDER_REVIEWER'), 'provider'),
   ),
   incidentSuspensionDecision: rule(
     'security incident',
     'act',
     ['POST /api/incidents/{no}/suspension-decision'],
-    g(role('PROVIDER_REVIEWER'), 'provider'),
+    // The provider's reviewers holding the incident's DECIDE_SUSPENSION task.
+    g(role('PROVIDER_REVIEWER'), 'assigned'),
   ),
   tenders: rule(
     'tenders',
@@ -246,7 +250,15 @@ export const ACCESS_MATRIX = {
     g(tenderManagers, 'all'),
     g(role('EVALUATOR'), 'committee'),
   ),
+  tenderComments: rule(
+    'tender comments',
+    'read',
+    ['GET /api/tenders/{no}/comments'],
+    g(anyone, 'published'),
+    g(tenderManagers, 'all'),
+  ),
   ownBid: rule('own bid', 'read', ['GET /api/tenders/{no}/bid'], g(legalPerson, 'own')),
+  bidWithdraw: rule('own bid', 'act', ['DELETE /api/tenders/{no}/bid'], g(legalPerson, 'own')),
   tenderManage: rule(
     'tender',
     'act',
@@ -266,6 +278,7 @@ export const ACCESS_MATRIX = {
     ['PUT /api/tenders/{no}/bid', 'POST /api/tenders/{no}/objections', 'POST /api/tenders/{no}/agreement/confirm'],
     g(legalPerson, 'published'),
   ),
+  drillPolicy: rule('drill policy version', 'act', ['PUT /api/admin/drill-policies/{id}'], g(authorityAdmin, 'all')),
   tenderScores: rule('score sheet', 'act', ['POST /api/tenders/{no}/scores'], g(role('EVALUATOR'), 'committee')),
   authorizationRegister: rule(
     'public register of authorisations',
@@ -297,6 +310,20 @@ export const ACCESS_MATRIX = {
     ],
     g(tenderManagers, 'all'),
   ),
+  supervision: rule(
+    'running cases and their steps (supervision)',
+    'read',
+    ['GET /api/supervision/cases', 'GET /api/supervision/steps'],
+    g([supervisor, authorityReviewer], 'all', 'metadata'),
+  ),
+  evaluation: rule(
+    'department evaluation (Art. 6)',
+    'read',
+    ['GET /api/evaluation'],
+    g([supervisor, authorityReviewer], 'all'),
+    g(role('DEPT_HEAD'), 'ownDepartment'),
+  ),
+  audit: rule('audit trail', 'read', ['GET /api/audit', 'GET /api/audit/verify'], g(role('AUDITOR', AUTHORITY), 'all')),
 } satisfies Record<string, AccessRule>;
 
 export type AccessKey = keyof typeof ACCESS_MATRIX;

@@ -1,12 +1,13 @@
 /**
- * The audit trail for auditors (role AUDITOR, and only them): reading it with filters and
- * verifying its hash chain (lib/audit-chain.ts). Both are themselves recorded in the trail.
+ * The audit trail for auditors (role AUDITOR in the data authority, and only them): reading it
+ * with filters and verifying its hash chain (lib/audit-chain.ts). Both are themselves recorded in
+ * the trail.
  */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import { verifyAuditChain } from '../../lib/audit-chain';
-import { requireRole } from '../auth';
+import { authorizeSignedIn } from '../access';
 import type { ApiDeps } from '../deps';
 import { parse } from '../errors';
 import { auditRequest } from '../kit/audit';
@@ -47,7 +48,8 @@ const auditQuery = z
 documented({
   method: 'get',
   path: '/api/audit',
-  summary: 'Audit trail, newest first, filtered by actor, entity, action and period; keyset-paged (AUDITOR)',
+  summary:
+    'Audit trail, newest first, filtered by actor, entity, action and period; keyset-paged (AUDITOR of the data authority)',
   tags: ['audit'],
   auth: 'required',
   query: auditQuery,
@@ -56,7 +58,7 @@ documented({
 documented({
   method: 'get',
   path: '/api/audit/verify',
-  summary: "Recomputes the audit trail's hash chain and names the first broken link (AUDITOR)",
+  summary: "Recomputes the audit trail's hash chain and names the first broken link (AUDITOR of the data authority)",
   tags: ['audit'],
   auth: 'required',
   responses: { 200: '{ ok, rowsChecked, lastGood, head, firstBroken }', 403: 'Not an auditor' },
@@ -67,7 +69,7 @@ export function auditRouter(deps: ApiDeps): Router {
   const router = Router();
 
   router.get('/api/audit', async (req, res) => {
-    requireRole(req, 'AUDITOR');
+    authorizeSignedIn(req, 'audit');
     const q = parse(auditQuery, req.query, 'query');
     const where: Prisma.AuditLogWhereInput = {
       actor: q.actor,
@@ -101,7 +103,7 @@ export function auditRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/audit/verify', async (req, res) => {
-    requireRole(req, 'AUDITOR');
+    authorizeSignedIn(req, 'audit');
     const result = await verifyAuditChain(db);
     await auditRequest(db, req, {
       action: 'AUDIT_VERIFIED',

@@ -1,6 +1,7 @@
 /**
- * Department evaluation (Art. 6) over HTTP: JSON, CSV or XLSX for a month or a year. Supervisors
- * and the data authority read every department; a department head reads its own.
+ * Department evaluation (Art. 6) over HTTP: JSON, CSV or XLSX for a month or a year. The data
+ * authority's supervisors and reviewers read every department (Art. 6 gives the evaluation to the
+ * authority); a department head reads its own.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -8,7 +9,7 @@ import { parsePeriod } from '../../domain/evaluation';
 import { CalendarCache } from '../../lib/calendar-store';
 import { evaluateDepartment, evaluationCsv, evaluationXlsx } from '../../lib/evaluation';
 import { newId } from '../../lib/ids';
-import { requireRole } from '../auth';
+import { authorizeSignedIn } from '../access';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -34,20 +35,21 @@ export function evaluationRouter(deps: ApiDeps): Router {
     query: evaluationQuery,
     responses: {
       200: 'The figures (one department, or every department for supervisors when none is named)',
-      403: "Not a supervisor, the authority or the department's head",
+      403: "Not a supervisor or reviewer of the data authority, nor the department's head",
       404: 'Unknown department',
     },
   });
   const router = Router();
   router.get('/api/evaluation', async (req, res) => {
-    const p = requireRole(req, 'SUPERVISOR', 'AUTHORITY_REVIEWER', 'DEPT_HEAD');
+    const a = authorizeSignedIn(req, 'evaluation');
+    const p = a.p;
     const q = parse(evaluationQuery, req.query, 'query');
     const period = parsePeriod(q.period);
     if (!period)
       throw new AppError('VALIDATION_FAILED', `period ${q.period} is outside the supported years`, [
         { path: 'query.period', message: 'year 2000–2199' },
       ]);
-    const overseer = p.roles.includes('SUPERVISOR') || p.roles.includes('AUTHORITY_REVIEWER');
+    const overseer = a.scopes.has('all');
     const wanted = q.department ?? (overseer ? undefined : (p.departmentId ?? undefined));
     if (!overseer && wanted !== p.departmentId)
       throw new AppError('FORBIDDEN', `A department head reads the evaluation of department ${p.departmentId} only`);

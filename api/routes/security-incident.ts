@@ -15,7 +15,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
 import { Access, authorizeSignedIn, incidentScope } from '../access';
-import { Principal, requireRole } from '../auth';
+import type { Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -88,6 +88,8 @@ const suspensionDecisionBody = z
   });
 
 const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
+/** Decides suspensions on every resource: a reviewer of the data authority (ACCESS_MATRIX.incidentSuspend `all`). */
+const decidesAll = (p: Principal) => isAuthority(p) && p.roles.includes('AUTHORITY_REVIEWER');
 
 function newIncidentNo(): string {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
@@ -175,7 +177,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/api/incidents', async (req, res) => {
-    const p = requireRole(req, 'DEPT_STAFF', 'AUTHORITY_REVIEWER', 'PUBLIC_APPLICANT');
+    const { p } = authorizeSignedIn(req, 'incidentReport');
     const publicReporter = !p.departmentId;
     if (publicReporter && !p.roles.includes('PUBLIC_APPLICANT'))
       throw new AppError(
@@ -309,7 +311,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
       }),
     ]);
     // The grants a suspension could name: to the authority all, to a provider those on its resources.
-    const decidable = resources.filter((r) => isAuthority(p) || r.providerId === p.departmentId);
+    const decidable = resources.filter((r) => decidesAll(p) || r.providerId === p.departmentId);
     const grants = decidable.length
       ? await db.accessGrant.findMany({
           where: { resourceId: { in: i.resourceIds.filter((id) => decidable.some((r) => r.id === id)) } },
@@ -381,12 +383,15 @@ export function incidentsRouter(deps: ApiDeps): Router {
     res.json(await view(a, no));
   });
 
-  /** The incident and the resources of it on which `p` decides suspensions (all for the authority). */
-  async function decidableResources(p: Principal, no: string) {
+  /**
+   * The incident and the resources of it on which the caller decides suspensions: every one with
+   * `everyResource` (a grant on `all`: the authority's reviewers), otherwise those its department provides.
+   */
+  async function decidableResources(p: Principal, no: string, everyResource: boolean) {
     const i = await db.securityIncident.findUnique({ where: { incidentNo: no } });
     if (!i) throw new AppError('NOT_FOUND', `No incident ${no}`);
     const resources = await db.dataResource.findMany({ where: { id: { in: i.resourceIds } } });
-    const mine = isAuthority(p) ? resources : resources.filter((r) => r.providerId === p.departmentId);
+    const mine = everyResource ? resources : resources.filter((r) => r.providerId === p.departmentId);
     if (mine.length === 0)
       throw new AppError(
         'FORBIDDEN',
@@ -414,10 +419,11 @@ export function incidentsRouter(deps: ApiDeps): Router {
   }
 
   router.post('/api/incidents/:no/suspend-grants', async (req, res) => {
-    const p = requireRole(req, 'AUTHORITY_REVIEWER', 'PROVIDER_REVIEWER');
+    const a = authorizeSignedIn(req, 'incidentSuspend');
+    const p = a.p;
     const { no } = parse(noParam, req.params, 'params');
     // Who decides comes before the body: a caller outside it learns nothing from a 400.
-    const { incident: i, resourceIds } = await decidableResources(p, no);
+    const { incident: i, resourceIds } = await decidableResources(p, no, a.scopes.has('all'));
     const body = parse(suspendBody, req.body, 'body');
     await checkGrants(no, resourceIds, body.grantIds);
     const grantKey = body.grantIds ? [...body.grantIds].sort().join(',') : 'all';
@@ -439,14 +445,21 @@ export function incidentsRouter(deps: ApiDeps): Router {
   });
 
   router.post('/api/incidents/:no/suspension-decision', async (req, res) => {
-    const p = requireRole(req, 'PROVIDER_REVIEWER');
+    const a = authorizeSignedIn(req, 'incidentSuspensionDecision');
+    const p = a.p;
     const { no } = parse(noParam, req.params, 'params');
-    const { incident: i, resourceIds } = await decidableResources(p, no);
-    const body = parse(suspensionDecisionBody, req.body, 'body');
+    // Only the provider's reviewers holding the incident's DECIDE_SUSPENSION task, before the body.
+    const { incident: i, resourceIds } = await decidableResources(p, no, false);
     const task = await db.task.findFirst({
-      where: { workflowId: i.workflowId, step: 'DECIDE_SUSPENSION', candidateDeptId: p.departmentId ?? '' },
+      where: {
+        workflowId: i.workflowId,
+        step: 'DECIDE_SUSPENSION',
+        candidateDeptId: p.departmentId ?? '',
+        candidateRole: { in: p.roles },
+      },
     });
     if (!task) throw new AppError('FORBIDDEN', `Incident ${no} has no suspension decision for your department`);
+    const body = parse(suspensionDecisionBody, req.body, 'body');
     await checkGrants(no, resourceIds, body.grantIds);
     const outcome = await decideTask(deps, p, task, {
       decision: body.decision,

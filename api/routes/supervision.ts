@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { CalendarCache } from '../../lib/calendar-store';
-import { requireRole } from '../auth';
+import { authorizeSignedIn } from '../access';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -89,13 +89,14 @@ export function supervisionRouter(deps: ApiDeps): Router {
     config.TEMPORAL_UI_URL
       ? `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`
       : null;
-  const supervisor = (req: Parameters<typeof requireRole>[0]) => requireRole(req, 'SUPERVISOR', 'AUTHORITY_REVIEWER');
+  // The data authority's supervisors and reviewers (ACCESS_MATRIX.supervision): every department's cases.
+  const supervisor = (req: Parameters<typeof authorizeSignedIn>[0]) => authorizeSignedIn(req, 'supervision');
 
   documented({
     method: 'get',
     path: '/api/supervision/cases',
     summary:
-      'Running cases with open steps across departments, overdue first then by the earliest deadline (SUPERVISOR, AUTHORITY_REVIEWER); metadata only',
+      'Running cases with open steps across departments, overdue first then by the earliest deadline (SUPERVISOR, AUTHORITY_REVIEWER of the data authority); metadata only',
     tags: ['supervision'],
     auth: 'required',
     query: casesQuery,
@@ -104,7 +105,8 @@ export function supervisionRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/supervision/steps',
-    summary: "One case's steps with deadlines and working days late (SUPERVISOR, AUTHORITY_REVIEWER)",
+    summary:
+      "One case's steps with deadlines and working days late (SUPERVISOR, AUTHORITY_REVIEWER of the data authority)",
     tags: ['supervision'],
     auth: 'required',
     query: stepsQuery,

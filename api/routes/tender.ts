@@ -27,7 +27,8 @@ import {
   submitBidUpdate,
   withdrawBidUpdate,
 } from '../../workflows/tender-messages';
-import { Principal, requirePrincipal, requireRole } from '../auth';
+import { authorizeSignedIn } from '../access';
+import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
@@ -388,13 +389,13 @@ export function tendersRouter(deps: ApiDeps): Router {
     method: 'put',
     path: '/api/admin/drill-policies/{id}',
     summary:
-      'Create or replace a drill (演练) policy version (ADMIN): periods may be in minutes or seconds; never in force for real cases, only for tenders drafted with its id',
+      'Create or replace a drill (演练) policy version (ADMIN of the data authority): periods may be in minutes or seconds; never in force for real cases, only for tenders drafted with its id',
     tags: tag,
     auth: 'required',
     body: drillPolicyBody,
     responses: {
       200: 'Stored',
-      403: 'FORBIDDEN: not an administrator',
+      403: 'FORBIDDEN: not an administrator of the data authority',
       409: 'CONFLICT: the id names a real policy version',
       422: 'DRILLS_DISABLED: the deployment does not enable drills',
     },
@@ -403,7 +404,8 @@ export function tendersRouter(deps: ApiDeps): Router {
   const router = Router();
 
   router.put('/api/admin/drill-policies/:id', async (req, res) => {
-    const admin = requireRole(req, 'ADMIN');
+    // The data authority's administrators (ACCESS_MATRIX.drillPolicy): drills are of its tenders.
+    const { p: admin } = authorizeSignedIn(req, 'drillPolicy');
     const { id } = parse(drillPolicyParam, req.params, 'params');
     const body = parse(drillPolicyBody, req.body, 'body');
     if (deps.config.DRILLS_ENABLED !== 'true')
@@ -756,8 +758,9 @@ export function tendersRouter(deps: ApiDeps): Router {
 
   router.post('/api/tenders/:no/comments', async (req, res) => {
     const p = requirePrincipal(req);
-    const body = parse(commentBody, req.body, 'body');
+    // A draft does not exist for the public: 404 before the body is looked at.
     const tender = await loadTender(req);
+    const body = parse(commentBody, req.body, 'body');
     if (tender.status !== 'COMMENT' || !tender.commentEndsAt || tender.commentEndsAt.getTime() <= Date.now())
       throw new AppError('CONFLICT', `Tender ${tender.tenderNo} is not open for public comment`);
     const comment = await db.tenderComment.create({
@@ -852,8 +855,8 @@ export function tendersRouter(deps: ApiDeps): Router {
 
   router.put('/api/tenders/:no/bid', async (req, res) => {
     const { actor } = await requireLegalPerson(req, db);
-    const { price, ...contents } = parse(bidBody, req.body, 'body');
     const tender = await loadTender(req);
+    const { price, ...contents } = parse(bidBody, req.body, 'body');
     // A clear answer without a round trip; the workflow's own check at its durable deadline has the last word.
     if (
       ['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) ||
@@ -897,6 +900,12 @@ export function tendersRouter(deps: ApiDeps): Router {
   router.delete('/api/tenders/:no/bid', async (req, res) => {
     const { actor } = await requireLegalPerson(req, db);
     const tender = await loadTender(req);
+    // The bidder's own bid first (ACCESS_MATRIX.bidWithdraw): one without a bid learns nothing of the tender's windows.
+    const bid = await db.bid.findUnique({
+      where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } },
+    });
+    if (!bid || bid.status === 'WITHDRAWN' || !bid.submissionId)
+      throw new AppError('NOT_FOUND', `You have no bid to withdraw in tender ${tender.tenderNo}`);
     if (
       ['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) ||
       (tender.bidDeadline && tender.bidDeadline.getTime() <= Date.now())
@@ -906,11 +915,6 @@ export function tendersRouter(deps: ApiDeps): Router {
         `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: a bid can no longer be withdrawn`,
       );
     }
-    const bid = await db.bid.findUnique({
-      where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } },
-    });
-    if (!bid || bid.status === 'WITHDRAWN' || !bid.submissionId)
-      throw new AppError('NOT_FOUND', `You have no bid to withdraw in tender ${tender.tenderNo}`);
     // One Update per envelope: repeating the request gets the same answer, a later bid can be withdrawn again.
     const r = await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(withdrawBidUpdate, {
@@ -945,8 +949,8 @@ export function tendersRouter(deps: ApiDeps): Router {
 
   router.post('/api/tenders/:no/objections', async (req, res) => {
     const { actor } = await requireLegalPerson(req, db);
-    const body = parse(objectionBody, req.body, 'body');
     const tender = await loadTender(req);
+    const body = parse(objectionBody, req.body, 'body');
     const objectionId = newId();
     const r = await send((c) =>
       c.workflow.getHandle(tender.workflowId).executeUpdate(raiseTenderObjectionUpdate, {

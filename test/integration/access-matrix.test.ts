@@ -1,15 +1,19 @@
 /**
- * Every seeded user (and a signed-out caller) × every operation of /openapi.json, compared with
- * the access matrix (api/access.ts, written out in README "Access matrix"). The scenario holds
- * one real case of each kind: a conditional share application, a non-government application the
- * municipal government decides, a conditional open application, a privacy objection forwarded to
- * its provider with an ID number in its evidence, a trade-secret objection the authority has not
- * forwarded, an ordinary objection, an incident, a draft and a published tender with its
- * committee, a bid, a commercial and an open-use authorisation.
+ * Every seeded user (and a signed-out caller, and two users whose roles an identity provider could
+ * claim: the authority's roles in 市公安局, a provider's role in the authority) × every operation
+ * of /openapi.json, compared with the access matrix (api/access.ts, written out in README "Access
+ * matrix"). The scenario holds one real case of each kind: a conditional share application, a
+ * non-government application the municipal government decides, a conditional open application, a
+ * privacy objection forwarded to its provider with an ID number in its evidence, a trade-secret
+ * objection the authority has not forwarded, an ordinary objection, an incident with its provider's suspension decision and one a
+ * citizen reported, a draft and a published tender with its committee of five (one recused) and
+ * a bid, a commercial and an open-use authorisation. The API runs with sign-in by a real OpenID
+ * Connect provider and with drills enabled, so every route is reachable.
  *
  * Reads: a user the matrix gives no grant gets 401/403, a case outside every scope it holds is
  * 404 and never listed, a list shows exactly the scenario cases the matrix grants, and a grant
- * with a metadata view shows no evidence. Acts: sent with a body that fails validation (so nothing
+ * with a metadata view shows no evidence; a granted read answers 2xx (a sign-in redirect 3xx), and
+ * a list is read page by page to its end. Acts: sent with a body that fails validation (so nothing
  * is written), a user the matrix does not list is refused (401/403/404) and one it lists gets past
  * the check (a 400 or 409). The scope rules are evaluated here from the scenario's facts, not by
  * the API's code.
@@ -22,8 +26,10 @@ import { ACCESS_MATRIX, AccessKey, Grant, grantsOf, matrixOperations, Scope } fr
 import type { Principal } from '../../api/auth';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
-import { departments, publicApplicants, users } from '../../prisma/seed-data';
+import { freePort } from '../../scripts/lib/services';
+import { departments, publicApplicants, type SeedUser, users } from '../../prisma/seed-data';
 import { testApp, testDb, uniqueSuffix } from '../support/env';
+import { startOidcProvider, type TestProvider } from '../support/oidc';
 import { incidentRow, objectionRow, testResource } from '../support/objections';
 import { nonGovernmentApplication, openApplication } from '../support/open-data';
 import { draftTender, registeredAuthorization } from '../support/tenders';
@@ -86,16 +92,24 @@ function reaching(key: AccessKey, c: Caller, f: Facts): Grant[] {
   );
 }
 
+type Method = 'get' | 'post' | 'put' | 'delete';
+
 type Probe =
   | {
       kind: 'detail' | 'act';
       op: string;
-      method?: 'get' | 'post' | 'put';
+      method?: Method;
       url: string;
       facts: Facts;
       contentType?: string;
       /** true when the answer shows the case's evidence or personal data */
       evidence?: (body: Record<string, unknown>, text: string) => boolean;
+      /** The statuses a caller the matrix lets in gets, where they are not the kind's usual ones. */
+      granted?: number[];
+      /** Error codes that answer a caller the matrix lets in (past the check), though 401/403/404. */
+      passed?: string[];
+      /** Sent with a credential of its own, minted for this call (signing out revokes it). */
+      freshToken?: boolean;
     }
   | {
       kind: 'list';
@@ -107,31 +121,112 @@ type Probe =
       check?: (body: { items: Array<Record<string, unknown>> }) => void;
     };
 
+type CaseProbe = Extract<Probe, { kind: 'detail' | 'act' }>;
+
 const DENIED = new Set([401, 403, 404]);
-const deniedAnswer = (status: number, code: unknown) =>
-  DENIED.has(status) || code === 'PROCEDURE_NOT_ALLOWED' || code === 'BIDDER_NOT_ELIGIBLE';
+const deniedAnswer = (status: number, code: unknown, passed: string[] = []) =>
+  (DENIED.has(status) && !passed.includes(code as string)) ||
+  code === 'PROCEDURE_NOT_ALLOWED' ||
+  code === 'BIDDER_NOT_ELIGIBLE';
+/** A list is read to its last page; more pages than this fails the probe (the lists would be unbounded). */
+const MAX_PAGES = 30;
+const CLIENT = { id: 'access-matrix-web', secret: 'access-matrix-client-secret-for-tests' };
 
 describe('access matrix: every role × every endpoint (issue 12 point 2)', () => {
   let db: Db;
   let app: Express;
+  let provider: TestProvider | undefined;
   const tokens = new Map<string, string>();
   const callers: Caller[] = [];
   const probes: Probe[] = [];
 
-  const call = async (c: Caller, method: 'get' | 'post' | 'put', url: string, contentType?: string) => {
+  const call = async (
+    c: Caller,
+    method: Method,
+    url: string,
+    opts: { contentType?: string; freshToken?: boolean } = {},
+  ) => {
     let r = request(app)[method](url);
-    if (c.principal) r = r.auth(tokens.get(c.login)!, { type: 'bearer' });
+    if (c.principal) {
+      const token = opts.freshToken
+        ? (await request(app).post('/api/dev/tokens').send({ login: c.login }).expect(201)).body.token
+        : tokens.get(c.login)!;
+      r = r.auth(token, { type: 'bearer' });
+    }
     if (method === 'get') return r;
-    return contentType ? r.set('content-type', contentType).send(Buffer.alloc(0)) : r.send(INVALID);
+    return opts.contentType ? r.set('content-type', opts.contentType).send(Buffer.alloc(0)) : r.send(INVALID);
+  };
+
+  /** Every page of a list (cursor lists follow nextCursor; offset lists are asked for one large page). */
+  const readList = async (c: Caller, url: string) => {
+    let res = await call(c, 'get', url);
+    const items: Array<Record<string, unknown>> = [];
+    for (let pages = 1; res.status === 200; pages++) {
+      items.push(...res.body.items);
+      if (!res.body.nextCursor) return { status: 200, code: undefined, items, overflow: false };
+      if (pages >= MAX_PAGES) return { status: 200, code: undefined, items, overflow: true };
+      res = await call(c, 'get', `${url}&cursor=${encodeURIComponent(res.body.nextCursor)}`);
+    }
+    return { status: res.status, code: res.body?.error?.code as unknown, items, overflow: false };
   };
 
   beforeAll(async () => {
     db = testDb();
-    ({ app } = testApp(db));
+    // Sign-in by a real OpenID Connect provider (GET /api/auth/login redirects to it), drills enabled.
+    provider = await startOidcProvider({
+      port: await freePort(),
+      clients: [
+        {
+          client_id: CLIENT.id,
+          client_secret: CLIENT.secret,
+          redirect_uris: ['http://127.0.0.1:9/api/auth/callback'],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
+      accounts: {},
+      resources: { 'https://api.access-matrix.test': 600 },
+    });
+    ({ app } = testApp(db, {
+      OIDC_ISSUER: provider.issuer,
+      OIDC_AUDIENCE: 'https://api.access-matrix.test',
+      OIDC_CLIENT_ID: CLIENT.id,
+      OIDC_CLIENT_SECRET: CLIENT.secret,
+      OIDC_REDIRECT_URI: 'http://127.0.0.1:9/api/auth/callback',
+      DRILLS_ENABLED: 'true',
+    }));
     const kinds = new Map(departments.map((d) => [d.id, d.kind]));
     const legal = new Set(publicApplicants.filter((a) => a.kind === 'LEGAL_PERSON').map((a) => a.id));
     callers.push({ login: '(signed out)', principal: undefined, legalPerson: false });
-    for (const u of users) {
+    // Roles come from the identity provider's claims: the authority's roles claimed in another
+    // department, and a provider's role claimed in the authority, hold only what the matrix says.
+    const claimed: SeedUser[] = [
+      {
+        login: `claims.gaj.overseer-${uniqueSuffix()}`,
+        displayName: '市公安局 自称督办审计',
+        departmentId: 'gaj',
+        roles: ['SUPERVISOR', 'AUTHORITY_REVIEWER', 'ADMIN', 'AUDITOR'],
+      },
+      {
+        login: `claims.dsj.provider-${uniqueSuffix()}`,
+        displayName: '大数据局 提供方审核人',
+        departmentId: 'dsj',
+        roles: ['PROVIDER_REVIEWER'],
+      },
+    ];
+    for (const u of claimed)
+      await db.user.create({
+        data: {
+          id: `u-${u.login}`,
+          login: u.login,
+          displayName: u.displayName,
+          email: `${u.login}@example.test`,
+          accountType: 'STAFF',
+          roles: u.roles,
+          departmentId: u.departmentId,
+        },
+      });
+    for (const u of [...users, ...claimed]) {
       tokens.set(u.login, (await request(app).post('/api/dev/tokens').send({ login: u.login }).expect(201)).body.token);
       callers.push({
         login: u.login,
@@ -271,16 +366,54 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       data: { affectedUsers: `张三 ${ID_NUMBER}` },
     });
     const incidentTask = await done(incident.workflowId, 'SECURITY_INCIDENT', 'rsj', 'DEPT_STAFF');
-    // A draft tender, and a tender in evaluation whose committee is evaluators 1 and 2.
+    // 市人社局 asked for a suspension: 市公安局's reviewers decide it (a DECIDE_SUSPENSION task).
+    const suspensionTask = await done(incident.workflowId, 'SECURITY_INCIDENT', 'gaj', 'PROVIDER_REVIEWER', {
+      step: 'DECIDE_SUSPENSION',
+      allowedDecisions: ['SUSPEND', 'NO_SUSPENSION'],
+      decision: 'NO_SUSPENSION',
+    });
+    // A suspected leak 张伟 reported on 市自然资源和规划局's data, which that bureau then owes.
+    const publicIncident = await incidentRow(db, {
+      resourceIds: [objRes.id],
+      reporterLogin: 'citizen.zhang',
+      responsibleDeptId: 'zrzyj',
+      reportedAtMs: Date.now(),
+      suspendGrants: false,
+    });
+    // A draft tender, and a tender in evaluation whose committee is evaluators 1 to 5, of whom 5 is
+    // recused (6 and 7 are not on it).
     const draft = await draftTender(db);
-    const committee = ['dsj.evaluator1', 'dsj.evaluator2'];
-    const tender = await draftTender(db, { evaluators: committee.map((login) => ({ login })) });
+    const appointed = ['dsj.evaluator1', 'dsj.evaluator2', 'dsj.evaluator3', 'dsj.evaluator4', 'dsj.evaluator5'];
+    const committee = appointed.slice(0, 4);
+    const tender = await draftTender(db, { evaluators: appointed.map((login) => ({ login })) });
     await db.tender.update({
       where: { id: tender.id },
       data: { status: 'EVALUATION', announcedAt: new Date(), openedAt: new Date(), bidDeadline: new Date() },
     });
+    await db.tenderEvaluator.update({
+      where: { tenderId_userId: { tenderId: tender.id, userId: 'u-dsj.evaluator5' } },
+      data: { recused: true, recusalReason: '与投标人存在利害关系' },
+    });
+    const submission = await db.bidSubmission.create({
+      data: {
+        id: newId(),
+        tenderId: tender.id,
+        bidderId: 'pa-hengxin',
+        submittedById: 'u-company.hengxin',
+        body: {},
+        price: 400000,
+        acceptedAt: new Date(),
+      },
+    });
     await db.bid.create({
-      data: { id: newId(), tenderId: tender.id, bidderId: 'pa-hengxin', sealedBody: {}, price: 400000 },
+      data: {
+        id: newId(),
+        tenderId: tender.id,
+        bidderId: 'pa-hengxin',
+        sealedBody: {},
+        price: 400000,
+        submissionId: submission.id,
+      },
     });
     const scoreTask = await done(tender.workflowId, 'COMMERCIAL_TENDER', 'dsj', 'EVALUATOR', {
       step: 'SCORE_BIDS',
@@ -301,7 +434,16 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     const privacyFacts: Facts = { confidential: true, ownerUserId: 'u-citizen.zhang', tasks: [privacyTask] };
     const secretFacts: Facts = { confidential: true, ownerUserId: 'u-company.hengxin', tasks: [secretTask] };
     const ordinaryFacts: Facts = { confidential: false, ownerUserId: 'u-company.huarui' };
-    const incidentFacts: Facts = { departments: ['rsj'], providers: ['gaj'], tasks: [incidentTask] };
+    const incidentFacts: Facts = {
+      departments: ['rsj'],
+      providers: ['gaj'],
+      tasks: [incidentTask, suspensionTask],
+    };
+    const publicIncidentFacts: Facts = {
+      departments: ['zrzyj'],
+      providers: ['zrzyj'],
+      ownerUserId: 'u-citizen.zhang',
+    };
     const tenderFacts: Facts = { published: true, committee, ownerPublicId: 'pa-hengxin' };
     const draftFacts: Facts = { published: false, committee: [] };
     const authFacts: Facts = { ownerPublicId: 'pa-hengxin', providers: ['scjgj', 'ybj'] };
@@ -310,19 +452,20 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     const hasPurpose = (b: Record<string, unknown>) => 'purpose' in b;
     const showsId = (_b: unknown, text: string) => text.includes(ID_NUMBER);
     const hasFacts = (b: Record<string, unknown>) => 'facts' in b || 'attachments' in b;
+    const hasDescription = (b: Record<string, unknown>) => 'description' in b;
     const items = (b: { items: Array<Record<string, unknown>> }, field: string) => b.items.map((i) => String(i[field]));
 
-    const detail = (op: string, url: string, facts: Facts, evidence?: Probe['evidence']): Probe => ({
+    const detail = (op: string, url: string, facts: Facts, evidence?: CaseProbe['evidence']): CaseProbe => ({
       kind: 'detail',
       op,
       url,
       facts,
       evidence,
     });
-    const act = (op: string, url: string, facts: Facts, contentType?: string): Probe => ({
+    const act = (op: string, url: string, facts: Facts, contentType?: string): CaseProbe => ({
       kind: 'act',
       op,
-      method: op.startsWith('PUT') ? 'put' : 'post',
+      method: op.startsWith('PUT') ? 'put' : op.startsWith('DELETE') ? 'delete' : 'post',
       url,
       facts,
       contentType,
@@ -331,8 +474,18 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     probes.push(
       detail('GET /healthz', '/healthz', any),
       act('POST /api/dev/tokens', '/api/dev/tokens', any),
+      // A redirect to the identity provider for anyone.
+      detail('GET /api/auth/login', '/api/auth/login', any),
+      // Anyone gets to the callback; with no sign-in in progress it is a 401 naming the problem.
+      {
+        ...detail('GET /api/auth/callback', '/api/auth/callback?code=x&state=y', any),
+        granted: [401],
+        passed: ['SIGN_IN_FAILED'],
+      },
+      detail('GET /api/auth/session', '/api/auth/session', any),
+      { ...act('POST /api/auth/logout', '/api/auth/logout', any), granted: [204], freshToken: true },
       detail('GET /api/departments', '/api/departments', any),
-      detail('GET /api/catalog', '/api/catalog?pageSize=200', any),
+      detail('GET /api/catalog', '/api/catalog?limit=100', any),
       detail(
         'GET /api/calendar/deadline',
         '/api/calendar/deadline?from=2026-09-30T10:00:00%2B08:00&workingDays=3',
@@ -345,7 +498,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/applications',
-        url: '/api/applications?pageSize=200',
+        url: '/api/applications?limit=100',
         rows: [
           { id: shareNo, facts: shareFacts },
           { id: ng.applicationNo, facts: ngFacts },
@@ -368,7 +521,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
         kind: 'list',
         op: 'GET /api/inbox',
         url: '/api/inbox?status=done&dueBefore=2000-01-02T00:00:00Z&limit=100',
-        rows: [shareTask, ngTask, privacyTask, secretTask, incidentTask, scoreTask].map((t) => ({
+        rows: [shareTask, ngTask, privacyTask, secretTask, incidentTask, suspensionTask, scoreTask].map((t) => ({
           id: t.id,
           facts: { tasks: [t] },
         })),
@@ -383,7 +536,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/open/catalog',
-        url: '/api/open/catalog?pageSize=200',
+        url: '/api/open/catalog?limit=100',
         rows: [],
         ids: () => [],
         check: (b) => {
@@ -406,7 +559,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/open/applications',
-        url: '/api/open/applications?pageSize=200',
+        url: '/api/open/applications?limit=100',
         rows: [{ id: open.applicationNo, facts: openFacts }],
         ids: (b) => items(b, 'applicationNo'),
       },
@@ -419,7 +572,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/open/authorizations',
-        url: '/api/open/authorizations?pageSize=200',
+        url: '/api/open/authorizations?operator=pa-zhang&limit=100',
         rows: [{ id: openAuth.id, facts: any }],
         ids: (b) => items(b, 'id'),
       },
@@ -467,14 +620,28 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
         kind: 'list',
         op: 'GET /api/incidents',
         url: '/api/incidents?pageSize=200',
-        rows: [{ id: incident.input.incidentNo, facts: incidentFacts }],
+        rows: [
+          { id: incident.input.incidentNo, facts: incidentFacts },
+          { id: publicIncident.input.incidentNo, facts: publicIncidentFacts },
+        ],
         ids: (b) => items(b, 'incidentNo'),
       },
       detail('GET /api/incidents/{no}', `/api/incidents/${incident.input.incidentNo}`, incidentFacts, showsId),
+      detail(
+        'GET /api/incidents/{no}',
+        `/api/incidents/${publicIncident.input.incidentNo}`,
+        publicIncidentFacts,
+        hasDescription,
+      ),
       act(
         'POST /api/incidents/{no}/suspend-grants',
         `/api/incidents/${incident.input.incidentNo}/suspend-grants`,
         incidentFacts,
+      ),
+      act(
+        'POST /api/incidents/{no}/suspension-decision',
+        `/api/incidents/${incident.input.incidentNo}/suspension-decision`,
+        { providers: ['gaj'], tasks: [suspensionTask] },
       ),
       act('POST /api/tenders', '/api/tenders', any),
       {
@@ -491,6 +658,10 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       detail('GET /api/tenders/{no}', `/api/tenders/${draft.tenderNo}`, draftFacts),
       detail('GET /api/tenders/{no}/bids', `/api/tenders/${tender.tenderNo}/bids`, tenderFacts),
       detail('GET /api/tenders/{no}/bid', `/api/tenders/${tender.tenderNo}/bid`, tenderFacts),
+      // Past the deadline: the bidder's own bid is a 409 BID_DEADLINE_PASSED, another bidder has none (404).
+      act('DELETE /api/tenders/{no}/bid', `/api/tenders/${tender.tenderNo}/bid`, tenderFacts),
+      detail('GET /api/tenders/{no}/comments', `/api/tenders/${tender.tenderNo}/comments`, tenderFacts),
+      detail('GET /api/tenders/{no}/comments', `/api/tenders/${draft.tenderNo}/comments`, draftFacts),
       ...['comment-period', 'announce', 'amend', 'cancel'].map((a) =>
         act(`POST /api/tenders/{no}/${a}`, `/api/tenders/${tender.tenderNo}/${a}`, tenderFacts),
       ),
@@ -501,6 +672,12 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       act('POST /api/tenders/{no}/scores', `/api/tenders/${tender.tenderNo}/scores`, {
         committee: ['dsj.evaluator1'],
       }),
+      act('PUT /api/admin/drill-policies/{id}', '/api/admin/drill-policies/access-matrix-drill', any),
+      detail('GET /api/supervision/cases', '/api/supervision/cases?limit=5', any),
+      detail('GET /api/supervision/steps', `/api/supervision/steps?workflowId=${share.workflowId}`, any),
+      detail('GET /api/evaluation', '/api/evaluation?period=2026-11&department=rsj', { departments: ['rsj'] }),
+      detail('GET /api/audit', '/api/audit?limit=5', any),
+      detail('GET /api/audit/verify', '/api/audit/verify', any),
       detail('GET /api/authorizations/register', '/api/authorizations/register', any),
       {
         kind: 'list',
@@ -522,6 +699,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
   });
 
   afterAll(async () => {
+    await provider?.stop();
     await db?.$disconnect();
   });
 
@@ -549,29 +727,28 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
         pairs++;
         const who = `${c.login} ${probe.op} (${probe.kind === 'list' ? probe.url : probe.url})`;
         if (probe.kind === 'list') {
-          const res = await call(c, 'get', probe.url);
+          const res = await readList(c, probe.url);
           const roleGrants = grantsOf(key, c.principal);
           if (roleGrants.length === 0) {
-            if (!deniedAnswer(res.status, res.body?.error?.code))
-              unexpected.push(`${who}: ${res.status}, matrix gives no grant`);
+            if (!deniedAnswer(res.status, res.code)) unexpected.push(`${who}: ${res.status}, matrix gives no grant`);
             return;
           }
           if (res.status !== 200) {
-            unexpected.push(`${who}: ${res.status} ${res.body?.error?.code}, matrix grants a list`);
+            unexpected.push(`${who}: ${res.status} ${res.code}, matrix grants a list`);
             return;
           }
+          if (res.overflow) unexpected.push(`${who}: more than ${MAX_PAGES} pages`);
           allowed++;
-          probe.check?.(res.body);
+          const body = { items: res.items };
+          probe.check?.(body);
           const scenario = new Set(probe.rows.map((r) => r.id));
-          const seen = probe.ids(res.body).filter((id) => scenario.has(id));
+          const seen = probe.ids(body).filter((id) => scenario.has(id));
           const expected = probe.rows.filter((r) => reaching(key, c, r.facts).length > 0).map((r) => r.id);
           for (const id of seen)
             if (!expected.includes(id)) unexpected.push(`${who}: lists ${id}, which the matrix does not grant`);
           for (const id of expected) if (!seen.includes(id)) unexpected.push(`${who}: does not list granted ${id}`);
           if (probe.evidence)
-            for (const item of res.body.items.filter((i: Record<string, unknown>) =>
-              scenario.has(probe.ids({ items: [i] })[0]),
-            )) {
+            for (const item of body.items.filter((i) => scenario.has(probe.ids({ items: [i] })[0]))) {
               const row = probe.rows.find((r) => r.id === probe.ids({ items: [item] })[0])!;
               const full = reaching(key, c, row.facts).some((g) => g.view === 'full');
               if (probe.evidence(item) !== full)
@@ -581,9 +758,9 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
             }
           return;
         }
-        const res = await call(c, probe.method ?? 'get', probe.url, probe.contentType);
+        const res = await call(c, probe.method ?? 'get', probe.url, probe);
         const grants = reaching(key, c, probe.facts);
-        const denied = deniedAnswer(res.status, res.body?.error?.code);
+        const denied = deniedAnswer(res.status, res.body?.error?.code, probe.passed);
         if (grants.length === 0) {
           if (!denied) unexpected.push(`${who}: ${res.status}, not in the matrix`);
           return;
@@ -593,8 +770,13 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
           return;
         }
         allowed++;
-        if (probe.kind === 'act' && ![400, 409, 415, 422].includes(res.status))
+        if (probe.granted) {
+          if (!probe.granted.includes(res.status))
+            unexpected.push(`${who}: ${res.status} ${res.body?.error?.code}, expected ${probe.granted.join('/')}`);
+        } else if (probe.kind === 'act' && ![400, 409, 415, 422].includes(res.status))
           unexpected.push(`${who}: ${res.status}, an invalid body must be refused after the check`);
+        else if (probe.kind === 'detail' && (res.status < 200 || res.status >= 400))
+          unexpected.push(`${who}: ${res.status} ${res.body?.error?.code}, the matrix grants a read`);
         if (probe.kind === 'detail' && probe.evidence) {
           const full = grants.some((g) => g.view === 'full');
           if (probe.evidence(res.body, res.text) !== full)
@@ -616,7 +798,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     expect(unexpected).toEqual([]);
     // Every caller was asked every probe, and a fair share of them was let through: a route that
     // lost its check, or a probe that only ever sees 404, changes these numbers.
-    expect(callers).toHaveLength(users.length + 1);
+    expect(callers).toHaveLength(users.length + 3);
     expect(pairs).toBe(probes.length * callers.length);
     expect(allowed).toBe(granted);
     expect(allowed).toBeGreaterThan(probes.length);
