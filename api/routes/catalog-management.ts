@@ -13,6 +13,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { detectDuplicates } from '../../activities/catalog';
 import { requirePrincipal, type Principal } from '../auth';
+import { authorize } from '../access';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
 import { startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
@@ -87,7 +88,8 @@ const listsQuery = z.object({ provider: text(64).optional() }).strict();
 const noParam = z.object({ no: text(64) });
 const codeParam = z.object({ code: text(64) });
 
-const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
+/** The data authority's reviewers read every department's drafts, duties and projects (README access matrix). */
+const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY' && p.roles.includes('AUTHORITY_REVIEWER');
 
 function requireStaff(p: Principal): string {
   // Art. 15–16: the catalogs are those of government departments (政务部门), not of non-government units.
@@ -366,10 +368,11 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const departmentId = requireStaff(p);
     const { no } = parse(noParam, req.params, 'params');
-    const body = parse(editBody, req.body, 'body');
+    // Whose draft it is comes before the body: another department learns nothing from a 400.
     const d = await db.catalogDraft.findUnique({ where: { draftNo: no } });
     if (!d || d.departmentId !== departmentId)
       throw new AppError('NOT_FOUND', `No catalog draft ${no} of your department`);
+    const body = parse(editBody, req.body, 'body');
     if (d.status !== 'DRAFT' && d.status !== 'RETURNED')
       throw new AppError('CONFLICT', `Draft ${no} is ${d.status}: only compiled or returned drafts can be edited`);
     // A returned draft goes back to review as it is now: it must be submittable.
@@ -454,7 +457,8 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/catalog/entries/:code/history', async (req, res) => {
-    requirePrincipal(req);
+    // The internal catalogue's history (every share and open class): department accounts only.
+    authorize(req, 'catalogHistory');
     const { code } = parse(codeParam, req.params, 'params');
     const entry = await db.dataResource.findUnique({ where: { code } });
     if (!entry) throw new AppError('NOT_FOUND', `No catalog entry ${code}`);
@@ -497,13 +501,13 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
 
   router.post('/api/catalog/update-duties', async (req, res) => {
     const p = requirePrincipal(req);
-    const body = parse(dutyBody, req.body, 'body');
-    const authority = isAuthority(p) && p.roles.includes('AUTHORITY_REVIEWER');
+    const authority = isAuthority(p);
     if (!authority && !(p.departmentId && p.roles.includes('DEPT_STAFF')))
       throw new AppError(
         'FORBIDDEN',
         "Art. 18 situations are recorded by the department's staff or the data authority",
       );
+    const body = parse(dutyBody, req.body, 'body');
     const departmentId = authority ? (body.departmentId ?? null) : p.departmentId!;
     if (!departmentId)
       throw new AppError('VALIDATION_FAILED', 'Invalid body: departmentId: the data authority names the department', [
@@ -688,7 +692,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
 
   router.post('/api/catalog/projects/:no/approve', async (req, res) => {
     const p = requirePrincipal(req);
-    if (!isAuthority(p) || !p.roles.includes('AUTHORITY_REVIEWER'))
+    if (!isAuthority(p))
       throw new AppError('FORBIDDEN', 'Information system projects are approved by the data authority');
     const { no } = parse(noParam, req.params, 'params');
     const view = await projectView(p, no);

@@ -427,6 +427,68 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     });
     const authNo = authorization.authorizationNo!;
 
+    // Catalog management: a seeded entry's published draft of 市公安局, an Art. 18 duty and an
+    // Art. 17 project of it, stored as rows (their workflows are not needed to read them).
+    const gajDraft = await db.catalogDraft.findFirstOrThrow({
+      where: { departmentId: 'gaj', status: 'PUBLISHED' },
+      orderBy: { draftNo: 'asc' },
+    });
+    const gajEntry = await db.dataResource.findFirstOrThrow({ where: { providerId: 'gaj' }, orderBy: { code: 'asc' } });
+    const suffix = newId().slice(0, 8);
+    const duty = await db.catalogUpdateDuty.create({
+      data: {
+        id: newId(),
+        dutyNo: `MLGX-T-${suffix}`,
+        workflowId: `catalog-update-duty/MLGX-T-${suffix}`,
+        departmentId: 'gaj',
+        kind: 'DATA_CHANGED',
+        description: '权限矩阵测试',
+        occurredOn: new Date('2026-11-02T00:00:00Z'),
+        resourceIds: [gajEntry.id],
+        recordedById: 'u-gaj.staff',
+        idempotencyKey: `matrix-${suffix}`,
+        requestHash: 'matrix',
+        workflowStartedAt: new Date(),
+      },
+    });
+    // A compiled draft not yet submitted: the project waits for it, so approving it is refused (422).
+    const compiled = await db.catalogDraft.create({
+      data: {
+        id: newId(),
+        draftNo: `ML-T-${suffix}`,
+        workflowId: `catalog-review/ML-T-${suffix}`,
+        departmentId: 'gaj',
+        code: `GAJ-T-${suffix}`,
+        name: '权限矩阵测试条目',
+        description: '权限矩阵测试',
+        fields: ['姓名'],
+        shareClass: 'UNCONDITIONAL',
+        openClass: 'NOT_OPEN',
+        openLegalBasis: '《中华人民共和国个人信息保护法》',
+        updateFrequency: '每日',
+        sourceSystem: '测试系统',
+        status: 'DRAFT',
+        createdById: 'u-gaj.staff',
+        idempotencyKey: `matrix-${suffix}`,
+        requestHash: 'matrix',
+        workflowStartedAt: new Date(),
+      },
+    });
+    const project = await db.infoSystemProject.create({
+      data: {
+        id: newId(),
+        projectNo: `XM-T-${suffix}`,
+        departmentId: 'gaj',
+        name: '权限矩阵测试系统',
+        description: '权限矩阵测试',
+        draftIds: [compiled.id],
+        registeredById: 'u-gaj.staff',
+        idempotencyKey: `matrix-${suffix}`,
+        requestHash: 'matrix',
+      },
+    });
+    const gajCatalog: Facts = { departments: ['gaj'] };
+
     // --- the probes ---------------------------------------------------------------------------
     const shareFacts: Facts = { departments: ['rsj'], providers: ['gaj'], tasks: [shareTask] };
     const ngFacts: Facts = { departments: ['water'], providers: ['gaj'], tasks: [ngTask] };
@@ -486,6 +548,24 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       { ...act('POST /api/auth/logout', '/api/auth/logout', any), granted: [204], freshToken: true },
       detail('GET /api/departments', '/api/departments', any),
       detail('GET /api/catalog', '/api/catalog?limit=100', any),
+      detail('GET /api/catalog/entries/{code}/history', `/api/catalog/entries/${gajEntry.code}/history`, any),
+      {
+        kind: 'list',
+        op: 'GET /api/catalog/drafts',
+        url: '/api/catalog/drafts?department=gaj&status=PUBLISHED',
+        rows: [{ id: gajDraft.draftNo, facts: gajCatalog }],
+        ids: (b) => items(b, 'draftNo'),
+      },
+      detail('GET /api/catalog/drafts/{no}', `/api/catalog/drafts/${gajDraft.draftNo}`, gajCatalog),
+      detail('GET /api/catalog/update-duties/{no}', `/api/catalog/update-duties/${duty.dutyNo}`, gajCatalog),
+      detail('GET /api/catalog/projects/{no}', `/api/catalog/projects/${project.projectNo}`, gajCatalog),
+      act('POST /api/catalog/drafts', '/api/catalog/drafts', any),
+      act('POST /api/catalog/projects', '/api/catalog/projects', any),
+      act('PUT /api/catalog/drafts/{no}', `/api/catalog/drafts/${gajDraft.draftNo}`, gajCatalog),
+      act('POST /api/catalog/drafts/{no}/submit', `/api/catalog/drafts/${gajDraft.draftNo}/submit`, gajCatalog),
+      act('POST /api/catalog/update-duties', '/api/catalog/update-duties', any),
+      act('POST /api/catalog/projects/{no}/approve', `/api/catalog/projects/${project.projectNo}/approve`, any),
+      detail('GET /api/open/catalog/lists', '/api/open/catalog/lists?provider=gaj', any),
       detail(
         'GET /api/calendar/deadline',
         '/api/calendar/deadline?from=2026-09-30T10:00:00%2B08:00&workingDays=3',
