@@ -102,6 +102,11 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // web/: the browser's ES modules (served as they are, no build step).
+  {
+    files: ['web/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: require('globals').browser },
+  },
   {
     files: ['jest.config.js', '*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
