@@ -919,7 +919,7 @@ async function objectionsPage() {
                 h('td', {}, o.objectionNo),
                 h('td', {}, o.resource?.code ?? o.resourceCode ?? ''),
                 h('td', {}, label('objectionKind', o.kind)),
-                h('td', {}, o.status),
+                h('td', { class: 'objection-status' }, label('objectionStatus', o.status)),
                 h('td', {}, timeEl(o.createdAt ?? o.receivedAt)),
               ),
             )
@@ -1148,12 +1148,13 @@ async function supervisionPage() {
     ).wrap,
     h('button', { type: 'submit' }, '筛选'),
   );
+  const dept = await deptNames();
   const byDept = new Map();
   for (const c of items) if (c.overdue) for (const d of c.actingDepts) byDept.set(d, (byDept.get(d) ?? 0) + 1);
   const stepsBox = h('section', { 'aria-live': 'polite' });
   async function showSteps(c) {
     try {
-      const { items: steps } = await get(`/api/supervision/steps?workflowId=${encodeURIComponent(c.workflowId)}`);
+      const { steps } = await get(`/api/supervision/steps?workflowId=${encodeURIComponent(c.workflowId)}`);
       stepsBox.replaceChildren(
         h(
           'table',
@@ -1176,7 +1177,7 @@ async function supervisionPage() {
                 'tr',
                 { class: rowClass(s) },
                 h('td', {}, label('step', s.step)),
-                h('td', {}, s.candidateDeptId ?? s.actingDept ?? ''),
+                h('td', {}, dept(s.department ?? '')),
                 h('td', {}, timeEl(s.dueAt, { isDeadline: true }), ...deadlineMarks(s)),
                 h('td', {}, timeEl(s.completedAt)),
                 h('td', {}, String(s.workingDaysLate ?? 0)),
@@ -1194,7 +1195,7 @@ async function supervisionPage() {
     filters,
     barChart(
       '超期案件数（按办理部门）',
-      [...byDept].sort((a, b) => b[1] - a[1]).map(([d, n]) => ({ label: d, value: n, late: true })),
+      [...byDept].sort((a, b) => b[1] - a[1]).map(([d, n]) => ({ label: dept(d), value: n, late: true })),
     ),
     h(
       'table',
@@ -1220,7 +1221,7 @@ async function supervisionPage() {
                 h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => showSteps(c) }, c.caseNo)),
                 h('td', {}, label('procedure', c.procedure)),
                 h('td', {}, label('status', c.stage) === c.stage ? label('step', c.stage) : label('status', c.stage)),
-                h('td', {}, c.actingDepts.join('、')),
+                h('td', {}, c.actingDepts.map(dept).join('、')),
                 h('td', {}, timeEl(c.dueAt, { isDeadline: true }), ...deadlineMarks(c)),
                 h(
                   'td',
@@ -1240,6 +1241,16 @@ async function supervisionPage() {
     ),
     stepsBox,
   );
+}
+
+let departmentNames = null;
+/** Department names by id (GET /api/departments), loaded once; an unknown id is shown as it is. */
+async function deptNames() {
+  if (!departmentNames) {
+    const { items } = await get('/api/departments').catch(() => ({ items: [] }));
+    departmentNames = new Map(items.map((d) => [d.id, d.name]));
+  }
+  return (id) => departmentNames.get(id) ?? id;
 }
 
 function monthLabel(d) {
@@ -1293,6 +1304,7 @@ async function evaluationPage() {
     h('button', { type: 'submit' }, '查询'),
   );
   const pct = (v) => `${Math.round(v * 100)}%`;
+  const name = await deptNames();
   page(
     '部门评价',
     filters,
@@ -1304,7 +1316,7 @@ async function evaluationPage() {
     ),
     barChart(
       '超期环节数（按部门）',
-      current.map((e) => ({ label: e.departmentId, value: e.overdue, late: e.overdue > 0 })),
+      current.map((e) => ({ label: name(e.departmentId), value: e.overdue, late: e.overdue > 0 })),
     ),
     barChart(
       `按时办结率（按月，${department || '全部部门'}）`,
@@ -1334,7 +1346,7 @@ async function evaluationPage() {
           return h(
             'tr',
             {},
-            h('td', {}, e.departmentId),
+            h('td', {}, name(e.departmentId)),
             h('td', {}, String(e.procedures.reduce((n, p) => n + p.received, 0))),
             h('td', {}, String(e.procedures.reduce((n, p) => n + p.handled, 0))),
             h('td', {}, rate === null ? '—' : pct(rate)),

@@ -74,6 +74,15 @@ const L = {
   shareClass: { UNCONDITIONAL: '无条件共享', CONDITIONAL: '有条件共享', NOT_SHARED: '不予共享' },
   openClass: { UNCONDITIONAL: '无条件开放', CONDITIONAL: '有条件开放', NOT_OPEN: '不予开放' },
   objectionKind: { ERROR: '数据错误', OMISSION: '数据遗漏', TRADE_SECRET: '涉及商业秘密', PRIVACY: '涉及个人隐私' },
+  objectionStatus: {
+    SUBMITTED: '已提交',
+    ACCEPTED: '已受理',
+    MARKED: '已作异议标注',
+    FORWARDED: '已转交提供部门',
+    DECIDED: '已决定',
+    CORRECTING: '更正中',
+    CLOSED: '已办结',
+  },
   audit: {
     TASK_CREATED: '任务创建',
     TASK_CLAIMED: '认领',
