@@ -215,9 +215,22 @@ async function inboxPage() {
     const caseNo = t.application?.applicationNo ?? t.subjectRef ?? '—';
     const action =
       t.status === 'OPEN'
-        ? h('button', { type: 'button', class: 'secondary', onclick: () => claim(t.id, 'claim') }, `认领 ${caseNo}`)
+        ? h(
+            'button',
+            { type: 'button', class: 'secondary', onclick: () => claim(t.id, 'claim'), 'aria-label': `认领 ${caseNo}` },
+            '认领',
+          )
         : t.status === 'CLAIMED'
-          ? h('button', { type: 'button', class: 'secondary', onclick: () => claim(t.id, 'unclaim') }, `退回 ${caseNo}`)
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                onclick: () => claim(t.id, 'unclaim'),
+                'aria-label': `退回 ${caseNo}`,
+              },
+              '退回',
+            )
           : null;
     return h(
       'tr',
@@ -1229,8 +1242,13 @@ async function supervisionPage() {
                   c.temporalUrl
                     ? h(
                         'a',
-                        { href: c.temporalUrl, target: '_blank', rel: 'noopener' },
-                        `在 Temporal 中查看 ${c.caseNo}`,
+                        {
+                          href: c.temporalUrl,
+                          target: '_blank',
+                          rel: 'noopener',
+                          'aria-label': `在 Temporal 中查看 ${c.caseNo}`,
+                        },
+                        'Temporal 流程',
                       )
                     : '—',
                 ),
