@@ -5,7 +5,7 @@
  * page go to test-artifacts/browser/ (gitignored).
  */
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -23,6 +23,8 @@ export interface WebHarness {
   browser: Browser;
   /** Script errors in any page: a test ends by expecting none. */
   pageErrors: string[];
+  /** Requests a page made to any other origin (every asset must come from this system): expected none. */
+  foreignRequests: string[];
   /** A new browser context signed in as `login` through the login picker. */
   signIn(login: string): Promise<Page>;
   /** The API as `login`, for arranging data the test is not about. */
@@ -36,6 +38,10 @@ export interface WebHarness {
 }
 
 export async function startWebHarness(): Promise<WebHarness> {
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium fonts-noto-cjk (as .ci/run does), or set CHROMIUM_PATH`,
+    );
   mkdirSync(ARTIFACTS, { recursive: true });
   const db = testDb();
   const worker: TestWorker = await startTestWorker(db);
@@ -48,12 +54,14 @@ export async function startWebHarness(): Promise<WebHarness> {
   const contexts: BrowserContext[] = [];
   const tokens = new Map<string, string>();
   const pageErrors: string[] = [];
+  const foreignRequests: string[] = [];
 
   return {
     db,
     base,
     browser,
     pageErrors,
+    foreignRequests,
     async signIn(login) {
       // The browser's own zone is UTC: the pages must still show deadlines in Shanghai time.
       const context = await browser.newContext({
@@ -65,6 +73,10 @@ export async function startWebHarness(): Promise<WebHarness> {
       contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (err) => pageErrors.push(`${login}: ${err.message}`));
+      page.on('request', (req) => {
+        const url = req.url();
+        if (!url.startsWith(`${base}/`) && !url.startsWith('data:')) foreignRequests.push(url);
+      });
       await page.goto(`${base}/web/`);
       await page.getByLabel('用户').selectOption(login);
       await page.getByRole('button', { name: '登录' }).click();

@@ -56,6 +56,7 @@ describe('web app: public objections and supervision in Chromium', () => {
     await citizen.getByRole('row').filter({ hasText: objectionNo }).waitFor();
     await screenshot(citizen, 'objection-04-mine');
     expect(web.pageErrors).toEqual([]);
+    expect(web.foreignRequests).toEqual([]);
   });
 
   it('dsj.supervisor sees an overdue case on the board with its steps and the Temporal link, and the evaluation charts', async () => {
@@ -113,5 +114,6 @@ describe('web app: public objections and supervision in Chromium', () => {
     await supervisor.locator('figure.chart svg[role="img"]').first().waitFor();
     await screenshot(supervisor, 'supervision-03-evaluation');
     expect(web.pageErrors).toEqual([]);
+    expect(web.foreignRequests).toEqual([]);
   });
 });

@@ -104,6 +104,7 @@ describe('web app: the conditional share in Chromium', () => {
       ]),
     );
     expect(web.pageErrors).toEqual([]);
+    expect(web.foreignRequests).toEqual([]);
   });
 
   it('a refusal without reasons shows the error beside the reasons field and changes nothing; with reasons it is recorded', async () => {
@@ -157,5 +158,53 @@ describe('web app: the conditional share in Chromium', () => {
     expect(decided).toMatchObject({ status: 'DONE', decision: 'REFUSE', reasons: '申请用途与法定职责不符' });
     await screenshot(provider, 'refusal-02-recorded');
     expect(web.pageErrors).toEqual([]);
+    expect(web.foreignRequests).toEqual([]);
+  });
+  it('rsj.staff answers a 补正 request in the inbox, then withdraws the application from its case page', async () => {
+    const submitted = await web.apiAs('rsj.staff', 'POST', '/api/applications', {
+      idempotencyKey: `web-${uniqueSuffix()}`,
+      resourceCodes: ['GAJ-001'],
+      purpose: '核验工伤保险待遇领取人员户籍状态',
+      legalDuty: '《社会保险法》',
+      fieldsRequested: ['姓名'],
+    });
+    expect(submitted.status).toBe(201);
+    const no = submitted.body.applicationNo as string;
+
+    const provider = await web.signIn('gaj.reviewer');
+    await openTask(provider, no, 'PROVIDER_REPLY');
+    await provider.getByRole('radio', { name: '要求补正', exact: true }).check();
+    await provider.getByLabel('理由').fill('请写明法定职责依据的具体条款');
+    await provider.getByRole('button', { name: '提交决定' }).click();
+    await provider.getByText('已提交决定：要求补正').waitFor();
+
+    const staff = await web.signIn('rsj.staff');
+    await openTask(staff, no, 'SUPPLEMENT');
+    expect(await staff.locator('main').textContent()).toContain('待补正');
+    await screenshot(staff, 'supplement-01-task');
+    await decide(staff, '提交补正', '依据《社会保险法》第八十一条');
+
+    // Back with the provider (second round), then withdrawn by the applicant.
+    await reloadUntilVisible(
+      provider,
+      `#/inbox?no=${encodeURIComponent(no)}`,
+      inboxRow(provider, no, 'PROVIDER_REPLY'),
+    );
+    await staff.goto(`${web.base}/web/#/applications/${encodeURIComponent(no)}`);
+    await staff.getByLabel('撤回原因').fill('需求已由其他渠道满足');
+    await staff.getByRole('button', { name: '撤回申请' }).click();
+    await staff.locator('#application-status', { hasText: '已撤回' }).waitFor();
+    await screenshot(staff, 'supplement-02-withdrawn');
+    const withdrawn = await web.db.application.findUniqueOrThrow({
+      where: { applicationNo: no },
+      include: { tasks: true },
+    });
+    expect(withdrawn.status).toBe('WITHDRAWN');
+    expect(withdrawn.tasks.find((t) => t.step === 'SUPPLEMENT')).toMatchObject({
+      status: 'DONE',
+      decision: 'SUPPLEMENT',
+    });
+    expect(web.pageErrors).toEqual([]);
+    expect(web.foreignRequests).toEqual([]);
   });
 });
