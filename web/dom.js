@@ -66,13 +66,13 @@ export function field(labelText, control, { hint, inline } = {}) {
   const id = control.id || `f${++fieldSeq}`;
   control.id = id;
   const errorEl = h('p', { class: 'error', id: `${id}-error`, 'aria-live': 'polite' });
-  control.setAttribute('aria-describedby', `${id}-error`);
+  control.setAttribute('aria-describedby', hint ? `${id}-hint ${id}-error` : `${id}-error`);
   const wrap = h(
     'div',
     { class: inline ? 'field inline' : 'field' },
     h('label', { for: id }, labelText),
     control,
-    hint ? h('span', { class: 'muted' }, hint) : null,
+    hint ? h('span', { class: 'muted', id: `${id}-hint` }, hint) : null,
     errorEl,
   );
   return { wrap, control, errorEl };

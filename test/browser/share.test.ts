@@ -127,7 +127,8 @@ describe('web app: the conditional share in Chromium', () => {
     await provider.keyboard.press('Enter');
 
     const reasons = provider.getByLabel('理由');
-    const errorId = await reasons.getAttribute('aria-describedby');
+    // The error is the field's own description (aria-describedby), right below it.
+    const errorId = (await reasons.getAttribute('aria-describedby'))!.split(' ').find((id) => id.endsWith('-error'));
     await provider.locator(`#${errorId}`).getByText('请填写理由').waitFor();
     expect(await reasons.getAttribute('aria-invalid')).toBe('true');
     expect(await reasons.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
