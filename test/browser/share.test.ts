@@ -69,6 +69,11 @@ describe('web app: the conditional share in Chromium', () => {
     // The data authority approves.
     const authority = await web.signIn('dsj.reviewer');
     await openTask(authority, no, 'AUTHORITY_REVIEW');
+    // What the provider decided is on the authority's task page.
+    await authority
+      .getByRole('region', { name: '此前的决定' })
+      .getByText(/提供部门答复：同意/)
+      .waitFor();
     await screenshot(authority, 'share-05-task-authority');
     await decide(authority, '批准', '符合法定职责');
 
