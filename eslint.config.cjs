@@ -105,7 +105,22 @@ module.exports = tseslint.config(
   // web/: the browser's ES modules (served as they are, no build step).
   {
     files: ['web/**/*.js'],
-    languageOptions: { sourceType: 'module', globals: require('globals').browser },
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'crypto',
+          'Node',
+          'FormData',
+          'URLSearchParams',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
   {
     files: ['jest.config.js', '*.cjs'],
