@@ -33,6 +33,7 @@ import { authorizationsRouter } from './routes/authorization-followup';
 import { tendersRouter } from './routes/tender';
 import { supervisionRouter } from './routes/supervision';
 import { evaluationRouter } from './routes/evaluation';
+import { webRouter } from './web';
 
 /** Where credentials are handed out: rate limited per IP, never cached. */
 const TOKEN_PATHS = ['/api/dev/tokens', '/api/auth/login', '/api/auth/callback'];
@@ -62,6 +63,8 @@ export function createApp(deps: ApiDeps): Express {
   // One text check for every endpoint, before any handler can store what it refuses.
   app.use(textHygiene());
   app.use(healthRouter(deps));
+  // The web application's static pages (web/), with their own CSP; they need no credentials.
+  app.use(webRouter(deps));
   app.use(tokenRateLimit(deps.config, TOKEN_PATHS));
   app.use(devTokensRouter(deps));
   app.use(authenticate(deps));

@@ -166,6 +166,7 @@ async function main() {
     [
       '',
       '  政务数据审批系统 is starting:',
+      `    Web app        http://localhost:${port}/web/   (login picker of the seeded users)`,
       `    API            http://localhost:${port}`,
       `    API docs       http://localhost:${port}/docs   (OpenAPI: /openapi.json)`,
       `    Health         http://localhost:${port}/healthz`,

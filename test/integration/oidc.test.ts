@@ -181,8 +181,9 @@ describe('sign-in by OpenID Connect against a real provider', () => {
       expect(stateCookie).toMatch(/Path=\/api\/auth/);
 
       const account = `reviewer-${suffix}`;
-      const end = await browser.browse(authorize.toString(), account);
-      expect(end.url).toBe(`${appBase}/`); // OIDC_POST_LOGIN_REDIRECT, after the callback's 303
+      // The callback's 303 goes to OIDC_POST_LOGIN_REDIRECT (/), which sends the browser on to the web app.
+      const end = await browser.browse(authorize.toString(), account, `${appBase}/web/`);
+      expect(end.url).toBe(`${appBase}/web/`);
       const cookie = browser.cookie(appBase, 'gd_session');
       expect(cookie).toBeTruthy();
       expect(browser.cookie(appBase, 'gd_oidc_login')).toBeUndefined();
@@ -210,7 +211,7 @@ describe('sign-in by OpenID Connect against a real provider', () => {
 
       // Signing in again changes nothing in the user table.
       const again = new Browser();
-      await again.browse(`${appBase}/api/auth/login`, account);
+      await again.browse(`${appBase}/api/auth/login`, account, `${appBase}/web/`);
       expect(again.cookie(appBase, 'gd_session')).toBeTruthy();
       expect(await db.user.findUniqueOrThrow({ where: { login: login(account) } })).toEqual(row);
 
@@ -242,7 +243,7 @@ describe('sign-in by OpenID Connect against a real provider', () => {
         },
       });
       const browser = new Browser();
-      await browser.browse(`${appBase}/api/auth/login`, account);
+      await browser.browse(`${appBase}/api/auth/login`, account, `${appBase}/web/`);
       expect(await db.user.findUniqueOrThrow({ where: { id } })).toMatchObject({
         oidcSubject: account,
         displayName: '已有用户 张三',
