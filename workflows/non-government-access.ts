@@ -15,9 +15,11 @@ import {
   condition,
   isCancellation,
   patched,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
+import { SA } from './search-attributes';
 import { TaskRuntime } from './kit/tasks';
 import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrantsUntilExpiry } from './kit/procedure';
 import type { StatusChange } from '../activities/applications';
@@ -43,6 +45,7 @@ export type NonGovernmentStage =
 const PROCEDURE_NAME = '非政务部门使用政务数据申请';
 
 /** Cases started before the case-level deadline keep their step deadlines (opinions 10, report 3 more). */
+const CASE_DEADLINE_SEARCH_ATTRIBUTE_PATCH = 'non-government-case-deadline-search-attribute';
 export const CASE_DEADLINE_PATCH = 'non-government-case-deadline';
 
 export interface Opinion {
@@ -72,6 +75,9 @@ export async function nonGovernmentAccessWorkflow(
         calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
       })
     : undefined;
+  // Supervisors find the case by its deadline for the whole case (CaseDeadlineAt).
+  if (caseDeadline && patched(CASE_DEADLINE_SEARCH_ATTRIBUTE_PATCH))
+    upsertSearchAttributes([{ key: SA.CaseDeadlineAt, value: new Date(caseDeadline.deadlineAtMs) }]);
   // Inside the case deadline: the opinions leave the report its working days.
   const opinionTiming = caseDeadline
     ? {

@@ -65,6 +65,10 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
       return (row.details as { caseDeadline?: { dueAt: string; workingDays: number } }).caseDeadline;
     }, 'the case deadline on the application');
     expect(stored).toMatchObject({ dueAt: caseDue.toISOString(), workingDays: 10, covers: 'OPINIONS_AND_REPORT' });
+    // …and supervisors find the case by it (search attribute CaseDeadlineAt).
+    expect((await app.handle.describe()).typedSearchAttributes.get(SA.CaseDeadlineAt)?.getTime()).toBe(
+      caseDue.getTime(),
+    );
     expect(new Set(opinions.map((t) => t.workingDays))).toEqual(new Set([7]));
     expect(new Set(opinions.map((t) => t.dueAt?.toISOString()))).toEqual(
       new Set([h.calendar.deadline(receivedAt, 7).deadlineAt.toISOString()]),
