@@ -201,6 +201,8 @@ async function inboxPage() {
   );
   const params = new URLSearchParams({ limit: '100', sort: 'due' });
   for (const k of ['status', 'procedure', 'step', 'overdue']) if (q.get(k)) params.set(k, q.get(k));
+  // The case number is filtered by the API (application, objection, incident or tender number).
+  if (q.get('no')?.trim()) params.set('caseNo', q.get('no').trim());
   const status = h('div', { role: 'status' });
   let items;
   try {
@@ -208,9 +210,6 @@ async function inboxPage() {
   } catch (err) {
     return page('待办任务', filters, alertBox(err));
   }
-  // The inbox API has no case-number filter: the number narrows the page shown here.
-  const no = q.get('no')?.trim();
-  if (no) items = items.filter((t) => `${t.application?.applicationNo ?? ''} ${t.title}`.includes(no));
   const rows = items.map((t) => {
     const caseNo = t.application?.applicationNo ?? t.subjectRef ?? '—';
     const action =
@@ -372,13 +371,13 @@ async function taskPage(id) {
           ['应用场景', app.scenario],
           ['安全保障措施', app.securityMeasures],
         ]),
-        app.resources?.length ? resourcesTable(app.resources.map((r) => r.resource)) : null,
+        app.resources?.length ? resourcesTable(app.resources.map((r) => r.resource ?? r)) : null,
       ),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'tl-h' },
         h('h2', { id: 'tl-h' }, '办理过程'),
-        timeline(app.events),
+        timeline(app.timeline ?? app.events),
       ),
     );
   }
@@ -565,7 +564,7 @@ function decisionForm(task) {
 async function catalogPage() {
   let items;
   try {
-    items = (await get('/api/catalog?pageSize=200')).items;
+    items = (await get('/api/catalog?limit=100')).items;
   } catch (err) {
     return page('资源目录与共享申请', alertBox(err));
   }
@@ -678,7 +677,7 @@ async function catalogPage() {
 async function applicationsPage() {
   let items;
   try {
-    items = (await get('/api/applications?pageSize=100')).items;
+    items = (await get('/api/applications?limit=100')).items;
   } catch (err) {
     return page('我的申请', alertBox(err));
   }
@@ -812,7 +811,7 @@ async function applicationPage(no) {
 
 async function openCatalogPage() {
   const q = query();
-  const params = new URLSearchParams({ pageSize: '200' });
+  const params = new URLSearchParams({ limit: '100' });
   if (q.get('q')) params.set('q', q.get('q'));
   let items;
   try {
@@ -1000,7 +999,7 @@ async function openApplicationsPage() {
   let items = [];
   const status = h('div', { role: 'status' });
   try {
-    items = (await get('/api/open/applications?pageSize=100')).items ?? [];
+    items = (await get('/api/open/applications?limit=100')).items ?? [];
   } catch (err) {
     status.replaceChildren(alertBox(err));
   }
