@@ -195,7 +195,7 @@ describe('non-government access API (Art. 22 ¶3) with real Postgres, Temporal a
       .expect(200);
     expect(decided.body).toMatchObject({ applicationNo: no, procedure: 'NON_GOVERNMENT_ACCESS' });
     const own = await request(app)
-      .get('/api/applications?pageSize=200')
+      .get('/api/applications?limit=100')
       .auth(tokens['water.staff'], as('water.staff'))
       .expect(200);
     expect(own.body.items.map((a: { applicationNo: string }) => a.applicationNo)).toContain(no);
