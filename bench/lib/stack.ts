@@ -97,15 +97,19 @@ export async function startStack(log: (l: string) => void, extraEnv: NodeJS.Proc
   ]);
   services.push(pg, temporal, mail);
   log(`services up: Postgres :${pgPort}, Temporal :${temporalPort}, MailDev :${smtpPort}`);
-  await migrate(pg.url);
-  const db = createDb(pg.url);
-  await seed(db, () => undefined);
+  // As npm start does: migrations and seed as the schema owner, the worker and the API as the app role.
+  await migrate(pg.ownerUrl);
+  const owner = createDb(pg.ownerUrl);
+  await seed(owner, () => undefined);
+  await owner.$disconnect();
+  // The bench itself inserts synthetic inbox rows and runs ANALYZE: as the owner.
+  const db = createDb(pg.ownerUrl);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     PORT: String(apiPort),
-    DATABASE_URL: pg.url,
+    DATABASE_URL: pg.appUrl,
     TEMPORAL_ADDRESS: temporal.url,
     SMTP_URL: mail.url,
     AUTH_TOKEN_SECRET: localSecret('bench-token-secret', dir),
