@@ -17,6 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { baselineActivities, firstRun } from './baseline/activities';
 import { poke, stop as stopUpdatable } from './baseline/workflows';
+import { encodeCursor } from '../api/kit/paging';
 import { run, Stats, summarise, until } from './lib/load';
 import { startStack, Stack, treeRss } from './lib/stack';
 
@@ -359,7 +360,10 @@ async function main() {
       select: { id: true },
     });
     const deep = await run(PAGE_REQUESTS, CONCURRENCY, async () => {
-      await expectStatus(call('zrzyj.reviewer', 'GET', `/api/inbox?limit=20&cursor=${middle[0].id}`), 200);
+      await expectStatus(
+        call('zrzyj.reviewer', 'GET', `/api/inbox?limit=20&cursor=${encodeCursor(middle[0].id)}`),
+        200,
+      );
     });
     raw[`inbox-${size}`] = { first, deep };
     for (const [figure, s] of [
