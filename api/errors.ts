@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { ERROR_STATUS, ErrorCode } from '../domain/error-codes';
+import { ERROR_STATUS, ErrorCode, ErrorMessage, errorText } from '../domain/error-codes';
 import type { Db } from '../lib/db';
 import { auditDenied } from './kit/audit';
 
@@ -11,12 +11,17 @@ export interface FieldProblem {
 }
 
 export class AppError extends Error {
+  /** The English text beside the Chinese `message`. */
+  readonly messageEn: string;
+
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    message: ErrorMessage,
     readonly details?: FieldProblem[] | Record<string, unknown>,
   ) {
-    super(message);
+    const text = errorText(message);
+    super(text.zh);
+    this.messageEn = text.en;
   }
 
   get status(): number {
@@ -105,14 +110,20 @@ export function errorHandler(db?: Db): ErrorRequestHandler {
       appError = new AppError('INTERNAL', 'Internal error; the request id identifies it in the logs');
     }
     if (appError.status >= 500 && appError.code !== 'INTERNAL')
-      req.log?.warn({ code: appError.code }, appError.message);
+      req.log?.warn({ code: appError.code }, appError.messageEn);
     if (db && (appError.status === 401 || appError.status === 403)) {
       await auditDenied(db, req, appError.status, appError.code).catch((auditErr: unknown) =>
         req.log?.error({ err: auditErr }, 'could not record the refused request in the audit trail'),
       );
     }
     res.status(appError.status).json({
-      error: { code: appError.code, message: appError.message, details: appError.details, requestId: req.id },
+      error: {
+        code: appError.code,
+        message: appError.message,
+        messageEn: appError.messageEn,
+        details: appError.details,
+        requestId: req.id,
+      },
     });
   };
 }

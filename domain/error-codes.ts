@@ -62,3 +62,20 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
 }
+
+/**
+ * An error text for people: Chinese for the users of the system (`zh`, answered as `message`),
+ * English beside it for operators and integrators (`en`, answered as `messageEn`). Clients still
+ * rely on the code only.
+ */
+export interface ErrorText {
+  zh: string;
+  en: string;
+}
+
+/** A plain string is a text not yet translated: it is answered in both fields as it is. */
+export type ErrorMessage = string | ErrorText;
+
+export function errorText(message: ErrorMessage): ErrorText {
+  return typeof message === 'string' ? { zh: message, en: message } : message;
+}

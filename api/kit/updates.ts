@@ -21,9 +21,10 @@ export async function executeBounded<T>(
       const cause = err.cause;
       if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
         const details = cause.details?.[0];
+        const en = (cause.details?.[1] as { messageEn?: unknown } | undefined)?.messageEn;
         throw new AppError(
           cause.type,
-          cause.message,
+          { zh: cause.message, en: typeof en === 'string' ? en : cause.message },
           details && typeof details === 'object' ? (details as Record<string, unknown>) : undefined,
         );
       }
