@@ -944,6 +944,8 @@ export function tenderActivities(deps: ActivityDeps) {
               criteria: old.criteria as object,
               authorizationModel: old.authorizationModel,
               drillPolicyId: old.drillPolicyId,
+              // The same committee sits again; its record says how it was formed.
+              committeeDraw: (old.committeeDraw ?? undefined) as Prisma.InputJsonValue | undefined,
               createdById: input.actorUserId,
             },
           });

@@ -6,6 +6,7 @@
  * applicants have no department and so no inbox: their acts are Updates this router sends after
  * checking the principal. The authority's other steps are inbox tasks (generic task API).
  */
+import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import { Prisma, type Tender } from '../../generated/prisma/client';
 import { DEFAULT_POLICY, isDrillPeriod, mergePolicy, ProcedurePolicy } from '../../domain/policy';
 import { parsePolicyPeriod, periodMs } from '../../domain/tender-rules';
 import { criteriaProblems } from '../../domain/tender-ranking';
+import { committeeSize, committeeSizeProblem, CommitteeDraw, drawCommittee } from '../../domain/committee-draw';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
 import type { TaskActor } from '../../workflows/messages';
@@ -53,6 +55,41 @@ const criterionSchema = z
   })
   .strict();
 
+/** An evaluator's declared affiliations (unified credit codes): at the opening a member affiliated with a bidder stands aside. */
+const affiliationSchema = z
+  .object({ login: text(100), declaredAffiliations: z.array(text(64)).max(50).default([]) })
+  .strict();
+
+/**
+ * 招标投标法 Art. 37 / 实施条例 Art. 46: the committee is drawn at random from the evaluator pool
+ * (DRAW, the default); only a special tender (Art. 37 ¶3, 实施条例 Art. 47: 技术复杂、专业性强或者国家有
+ * 特殊要求) may have its members designated by the authority, with its reasons (DESIGNATED).
+ */
+const committeeSchema = z.discriminatedUnion('method', [
+  z
+    .object({
+      method: z.literal('DRAW'),
+      /** Odd, at least the policy minimum (tenderMinEvaluators); default the smallest such number. */
+      size: z.number().int().min(1).max(25).optional(),
+      /** Pool members who stand aside before the draw (主动回避), each with the reason. */
+      recusals: z
+        .array(z.object({ login: text(100), reason: text(500) }).strict())
+        .max(100)
+        .default([]),
+      /** What pool members declared (kept with whoever is drawn, checked against the bidders at the opening). */
+      affiliations: z.array(affiliationSchema).max(100).default([]),
+    })
+    .strict(),
+  z
+    .object({
+      method: z.literal('DESIGNATED'),
+      /** Why the tender is special (实施条例 Art. 47): recorded and audited. */
+      reason: text(2000),
+      members: z.array(affiliationSchema).min(1).max(25),
+    })
+    .strict(),
+]);
+
 const createBody = z
   .object({
     idempotencyKey: idempotencyKeySchema,
@@ -74,10 +111,7 @@ const createBody = z
       })
       .strict(),
     criteria: z.array(criterionSchema).min(1).max(20),
-    evaluators: z
-      .array(z.object({ login: text(100), declaredAffiliations: z.array(text(64)).max(50).default([]) }).strict())
-      .min(1)
-      .max(25),
+    committee: committeeSchema.default({ method: 'DRAW', recusals: [], affiliations: [] }),
     /** A drill (演练): the id of a drill PolicyVersion; only where the deployment enables drills. */
     drillPolicyVersionId: text(80).optional(),
   })
@@ -142,7 +176,7 @@ function drillPolicyProblems(values: Record<string, unknown>): string[] {
     else if (typeof v === 'string') {
       try {
         const period = parsePolicyPeriod(v);
-        if (key === 'drillMonth' && periodMs(period) === null)
+        if ((key === 'drillMonth' || key === 'drillWorkingDay') && periodMs(period) === null)
           problems.push(`${key}: a fixed length such as "2 minutes"`);
       } catch (err) {
         problems.push(`${key}: ${(err as Error).message}`);
@@ -217,6 +251,107 @@ function overFeeCap(price: number, tender: Tender) {
   };
 }
 
+type CommitteeRecord =
+  | (CommitteeDraw & { drawnAt: string; drawnById: string })
+  | {
+      method: 'DESIGNATED';
+      reason: string;
+      members: Array<{ userId: string; login: string }>;
+      designatedAt: string;
+      designatedById: string;
+    };
+
+/**
+ * The evaluation committee of a new tender (招标投标法 Art. 37, 实施条例 Art. 46–47): drawn at random
+ * from the evaluator pool (active EVALUATORs of the data authority) after the members who stand
+ * aside (recusals, each with its reason) are removed — or, for a special tender, designated with
+ * reasons. A conflict with a bidder is known only at the opening: there a member whose declared
+ * affiliations match a bidder stands aside (activities/tender.ts openBids). The seed comes from
+ * crypto randomness here; the record (pool, excluded and why, seed, drawn) is stored and audited,
+ * and domain/committee-draw.ts recomputes the draw from it.
+ */
+async function formCommittee(
+  db: Db,
+  p: Principal,
+  spec: z.infer<typeof committeeSchema>,
+  min: number,
+): Promise<{ members: Array<{ userId: string; declaredAffiliations: string[] }>; record: CommitteeRecord }> {
+  const poolUsers = await db.user.findMany({
+    where: { departmentId: p.departmentId, active: true, roles: { has: 'EVALUATOR' } },
+    orderBy: { id: 'asc' },
+  });
+  const byLogin = new Map(poolUsers.map((u) => [u.login, u]));
+  const named = spec.method === 'DRAW' ? [...spec.recusals, ...spec.affiliations] : spec.members;
+  const notInPool = [...new Set(named.map((e) => e.login).filter((l) => !byLogin.has(l)))];
+  if (notInPool.length)
+    throw new AppError(
+      'COMMITTEE_INVALID',
+      {
+        zh: `以下账号不在数据主管部门的评标专家库中：${notInPool.join('、')}`,
+        en: `Not in the evaluator pool of the data authority: ${notInPool.join(', ')}`,
+      },
+      { notInPool },
+    );
+  const exclusions: Array<{ userId: string; reason: string }> = [];
+  const affiliationsOf = (login: string) =>
+    (spec.method === 'DRAW' ? spec.affiliations : spec.members).find((a) => a.login === login)?.declaredAffiliations ??
+    [];
+  const now = new Date().toISOString();
+
+  if (spec.method === 'DESIGNATED') {
+    const logins = spec.members.map((m) => m.login);
+    const size = new Set(logins).size;
+    const sizeProblem = size !== logins.length ? 'different members' : committeeSizeProblem(size, min);
+    if (sizeProblem)
+      throw new AppError(
+        'COMMITTEE_INVALID',
+        {
+          zh: `评标委员会成员应为 ${min} 人以上的单数且互不相同（招标投标法第三十七条）；指定 ${logins.length} 人，其中不同成员 ${size} 人`,
+          en: `The committee needs an odd number of at least ${min} different members (招标投标法 Art. 37); ${logins.length} designated, ${size} different`,
+        },
+        { members: logins.length, different: size, min },
+      );
+    const members = spec.members.map((m) => ({ userId: byLogin.get(m.login)!.id, login: m.login }));
+    return {
+      members: members.map((m) => ({ userId: m.userId, declaredAffiliations: affiliationsOf(m.login) })),
+      record: { method: 'DESIGNATED', reason: spec.reason, members, designatedAt: now, designatedById: p.userId },
+    };
+  }
+
+  const size = committeeSize(min, spec.size);
+  const sizeProblem = committeeSizeProblem(size, min);
+  if (sizeProblem)
+    throw new AppError(
+      'COMMITTEE_INVALID',
+      {
+        zh: `评标委员会成员应为 ${min} 人以上的单数（招标投标法第三十七条）；要求抽取 ${size} 人`,
+        en: `committee.size: ${size} asked; the committee needs an odd number of at least ${min} members (招标投标法 Art. 37)`,
+      },
+      { size, min, problem: sizeProblem },
+    );
+  for (const r of spec.recusals)
+    exclusions.push({ userId: byLogin.get(r.login)!.id, reason: `本人申请回避：${r.reason}` });
+  const outcome = drawCommittee({
+    pool: poolUsers.map((u) => ({ userId: u.id, login: u.login })),
+    exclusions,
+    size,
+    seed: randomBytes(16).toString('hex'),
+  });
+  if (!outcome.ok)
+    throw new AppError(
+      'COMMITTEE_INVALID',
+      {
+        zh: `评标专家库可供抽取的专家不足：库内 ${outcome.poolSize} 人，回避 ${outcome.excludedCount} 人，可抽取 ${outcome.eligible} 人，评标委员会需要 ${outcome.size} 人`,
+        en: `Too few evaluators to draw from: ${outcome.poolSize} in the pool, ${outcome.excludedCount} excluded, ${outcome.eligible} eligible, the committee needs ${outcome.size}`,
+      },
+      { pool: outcome.poolSize, excluded: outcome.excludedCount, eligible: outcome.eligible, size: outcome.size },
+    );
+  return {
+    members: outcome.draw.drawn.map((m) => ({ userId: m.userId, declaredAffiliations: affiliationsOf(m.login) })),
+    record: { ...outcome.draw, drawnAt: now, drawnById: p.userId },
+  };
+}
+
 function newTenderNo(): string {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
   return `ZB-${day}-${newId().slice(0, 8).toUpperCase()}`;
@@ -228,14 +363,19 @@ export function tendersRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/tenders',
-    summary: 'Draft a commercial-authorisation tender (implementation plan) and start its procedure',
+    summary:
+      'Draft a commercial-authorisation tender (implementation plan) and start its procedure. The evaluation committee is ' +
+      'drawn at random from the evaluator pool (committee.method DRAW, 招标投标法 Art. 37, 实施条例 Art. 46) after the ' +
+      'members who ask to stand aside (recusals, with reasons); the draw (pool, excluded and why, ' +
+      'seed, drawn) is recorded and shown to the authority as `committee`. A special tender (实施条例 Art. 47) may have its ' +
+      'members designated instead (method DESIGNATED, with the reason).',
     tags: tag,
     auth: 'required',
     body: createBody,
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
-      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (the committee is not an odd number of at least five members of the evaluator pool, 招标投标法 Art. 37)',
+      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (招标投标法 Art. 37: a committee size that is not an odd number of at least the minimum; a named member not in the evaluator pool; too few members left to draw from after the recusals, with the numbers)',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -515,7 +655,10 @@ export function tendersRouter(deps: ApiDeps): Router {
       closedAt: t.closedAt,
       outcomeReasons: t.outcomeReasons,
       commentCount: t._count.comments,
-      ...(authority ? { objectionCount: t._count.objections, workflowId: t.workflowId } : {}),
+      // The committee's names stay with the authority until the result (招标投标法 Art. 37 ¶5: 保密).
+      ...(authority
+        ? { objectionCount: t._count.objections, workflowId: t.workflowId, committee: t.committeeDraw }
+        : {}),
       // Sealed: before opening nothing about the bids is shown, not even how many there are (招标投标法 Art. 22).
       sealed: !opened,
       bids: opened
@@ -579,27 +722,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     }
     const drill = body.drillPolicyVersionId !== undefined;
     const policy = await policyNow(db, body.drillPolicyVersionId);
-    const users = await db.user.findMany({ where: { login: { in: body.evaluators.map((e) => e.login) } } });
-    const badEvaluators = body.evaluators.filter((e) => {
-      const u = users.find((x) => x.login === e.login);
-      return !u || !u.active || u.departmentId !== p.departmentId || !u.roles.includes('EVALUATOR');
-    });
-    if (badEvaluators.length)
-      throw new AppError(
-        'COMMITTEE_INVALID',
-        `evaluators: not in the evaluator pool of the data authority: ${badEvaluators.map((e) => e.login).join(', ')}`,
-        { notInPool: badEvaluators.map((e) => e.login) },
-      );
-    // 招标投标法 Art. 37: five or more members, an odd number.
-    const size = new Set(body.evaluators.map((e) => e.login)).size;
-    if (size !== body.evaluators.length || size < policy.tenderMinEvaluators || size % 2 === 0) {
-      throw new AppError(
-        'COMMITTEE_INVALID',
-        `evaluators: the committee needs an odd number of at least ${policy.tenderMinEvaluators} different members ` +
-          `of the evaluator pool (招标投标法 Art. 37); ${body.evaluators.length} named, ${size} different`,
-        { members: body.evaluators.length, different: size, min: policy.tenderMinEvaluators },
-      );
-    }
+    const committee = await formCommittee(db, p, body.committee, policy.tenderMinEvaluators);
     // A drill says so in its number (pages, mails, task titles, the ApplicationNo search attribute) and title.
     const tenderNo = drill ? `演练-${newTenderNo()}` : newTenderNo();
     const id = newId();
@@ -623,12 +746,18 @@ export function tendersRouter(deps: ApiDeps): Router {
             createdById: p.userId,
             idempotencyKey: body.idempotencyKey,
             requestHash,
-            evaluators: {
-              create: body.evaluators.map((e) => ({
-                userId: users.find((u) => u.login === e.login)!.id,
-                declaredAffiliations: e.declaredAffiliations,
-              })),
-            },
+            committeeDraw: committee.record as unknown as Prisma.InputJsonValue,
+            evaluators: { create: committee.members },
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `tender:${id}:committee`,
+            actor: p.userId,
+            action: committee.record.method === 'DRAW' ? 'COMMITTEE_DRAWN' : 'COMMITTEE_DESIGNATED',
+            entityType: 'Tender',
+            entityId: id,
+            details: committee.record as unknown as Prisma.InputJsonValue,
           },
         }),
         db.auditLog.create({

@@ -16,7 +16,7 @@ import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
 import type { Logger } from '../../lib/logger';
 import { eventually, testApp, testDb, uniqueSuffix } from '../support/env';
-import { EVALUATORS, TENDER_CRITERIA, TENDER_ELIGIBILITY } from '../support/tenders';
+import { TENDER_CRITERIA, TENDER_ELIGIBILITY } from '../support/tenders';
 import { startTestWorker, TestWorker } from '../support/worker';
 
 const BOUND_MS = 1000;
@@ -236,7 +236,6 @@ describe('one start-once mechanism for every procedure (real Postgres, Temporal 
         feeCap: 100000,
         eligibility: TENDER_ELIGIBILITY,
         criteria: TENDER_CRITERIA,
-        evaluators: EVALUATORS.map((login) => ({ login, declaredAffiliations: [] })),
       }),
     },
     OBJECTION: {

@@ -13,6 +13,7 @@ import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
+import { drawCommittee } from '../../domain/committee-draw';
 import { BIDDERS, bidBody, EVALUATORS, TENDER_CRITERIA } from '../support/tenders';
 import { startTestWorker, TestWorker } from '../support/worker';
 import { SA } from '../../workflows/search-attributes';
@@ -35,6 +36,9 @@ const INTERNAL_FIELDS = [
   'sealedBody',
   'submissionId',
   'objectionCount',
+  // The committee's names stay confidential until the result (招标投标法 Art. 37 ¶5).
+  'committee',
+  'seed',
 ];
 
 function expectOnlyPublicFields(body: unknown): void {
@@ -111,7 +115,6 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     feeCap: 500000,
     eligibility: { requireSecurityCapability: true, requireNoSeriousViolations: true, other: ['依法设立的企业法人'] },
     criteria: TENDER_CRITERIA,
-    evaluators: EVALUATORS.map((login) => ({ login, declaredAffiliations: [] })),
     drillPolicyVersionId: policyId,
     ...overrides,
   });
@@ -189,6 +192,14 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(no.startsWith('演练-ZB-')).toBe(true);
     expect(created.body).toMatchObject({ drill: true, title: expect.stringMatching(/^【演练】/) });
     expect(created.body.notice).toContain('演练');
+    // 17. The committee was drawn at random from the evaluator pool, and the authority sees how.
+    const committee = created.body.committee;
+    expect(committee).toMatchObject({ method: 'DRAW', size: 5, excluded: [] });
+    expect(committee.seed).toMatch(/^[0-9a-f]{32}$/);
+    const drawn: string[] = committee.drawn.map((m: { login: string }) => m.login);
+    expect(new Set(drawn).size).toBe(5);
+    expect(drawn.every((l) => committee.pool.some((m: { login: string }) => m.login === l))).toBe(true);
+    const [member1, member2] = drawn;
     expect((await request(app).get(`/api/tenders/${no}`)).status).toBe(404);
 
     const tooSoon = await post('dsj.reviewer', `/api/tenders/${no}/announce`, {
@@ -232,7 +243,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(JSON.stringify(receipt.body)).not.toContain(SECRET_PLAN);
 
     // Sealed: no API returns a bid's contents (or even the number of bids) before opening, not to the authority either.
-    for (const login of ['dsj.admin', 'dsj.evaluator1']) {
+    for (const login of ['dsj.admin', member1]) {
       const sealed = await get(login, `/api/tenders/${no}/bids`);
       expect(sealed.status).toBe(403);
       expect(sealed.body.error.code).toBe('BIDS_SEALED');
@@ -253,7 +264,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       async () => (await request(app).get(`/api/tenders/${no}`)).body.status === 'EVALUATION',
       'the opening',
     );
-    const opened = await get('dsj.evaluator1', `/api/tenders/${no}/bids`);
+    const opened = await get(member1, `/api/tenders/${no}/bids`);
     expect(opened.status).toBe(200);
     expect(opened.body.items).toHaveLength(3);
     expect(opened.body.items.every((b: { status: string }) => b.status === 'VALID')).toBe(true);
@@ -268,16 +279,21 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
 
     // The scoring tasks are in the evaluators' inbox; a sheet must cover every bid and criterion.
     const inbox = await eventually(async () => {
-      const res = await get('dsj.evaluator2', '/api/inbox?step=SCORE_BIDS&limit=100');
+      const res = await get(member2, '/api/inbox?step=SCORE_BIDS&limit=100');
       const mine = res.body.items.filter((t: { subjectRef: string; title: string }) => t.title.includes(no));
       return mine.length === 5 && mine;
     }, 'five scoring tasks in the inbox');
-    expect(inbox.map((t: { subjectRef: string }) => t.subjectRef).sort()).toEqual(EVALUATORS.map((l) => `u-${l}`));
-    const partial = await post('dsj.evaluator1', `/api/tenders/${no}/scores`, { scores: sheet.slice(0, 2) });
+    // Addressed to the drawn members, and to no one else of the pool.
+    expect(inbox.map((t: { subjectRef: string }) => t.subjectRef).sort()).toEqual(
+      committee.drawn.map((m: { userId: string }) => m.userId).sort(),
+    );
+    const notDrawn = committee.pool.find((m: { login: string }) => !drawn.includes(m.login)).login;
+    expect((await post(notDrawn, `/api/tenders/${no}/scores`, { scores: sheet })).status).toBe(403);
+    const partial = await post(member1, `/api/tenders/${no}/scores`, { scores: sheet.slice(0, 2) });
     expect(partial.status).toBe(400);
     expect(partial.body.error.code).toBe('VALIDATION_FAILED');
     expect((await post('dsj.reviewer', `/api/tenders/${no}/scores`, { scores: sheet })).status).toBe(403);
-    for (const login of EVALUATORS)
+    for (const login of drawn)
       expect((await post(login, `/api/tenders/${no}/scores`, { scores: sheet })).status).toBe(200);
 
     // Publicity of the ranking, then award after the (test-short) publicity period.
@@ -592,33 +608,119 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect((await post('dsj.reviewer', `/api/tenders/${no}/cancel`, { reasons: '测试结束' })).status).toBe(200);
   });
 
-  it('17. the committee is an odd number of at least five from the evaluator pool; a bid over the fee cap is flagged at submission', async () => {
-    for (const evaluators of [
-      EVALUATORS.slice(0, 3),
-      [...EVALUATORS, 'dsj.evaluator6'],
-      [...EVALUATORS.slice(0, 4), 'dsj.reviewer'],
-      [...EVALUATORS.slice(0, 4), 'dsj.evaluator1'],
-    ]) {
-      const res = await post(
-        'dsj.reviewer',
-        '/api/tenders',
-        plan({ evaluators: evaluators.map((login) => ({ login, declaredAffiliations: [] })) }),
-      );
+  it('17. the committee is drawn at random from the evaluator pool (odd, at least five, recusals stand aside, the draw recorded and reproducible); a designated committee needs reasons; a bid over the fee cap is flagged at submission', async () => {
+    const pool = (
+      await db.user.findMany({
+        where: { departmentId: 'dsj', active: true, roles: { has: 'EVALUATOR' } },
+        orderBy: { login: 'asc' },
+      })
+    ).map((u) => u.login);
+    expect(pool.length).toBeGreaterThanOrEqual(7);
+    const refused = async (committee: object) => {
+      const res = await post('dsj.reviewer', '/api/tenders', plan({ committee }));
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('COMMITTEE_INVALID');
-    }
-    const seven = [
-      'dsj.evaluator1',
-      'dsj.evaluator2',
-      'dsj.evaluator3',
-      'dsj.evaluator4',
-      'dsj.evaluator5',
-      'dsj.evaluator6',
-      'dsj.evaluator7',
-    ];
-    const { no } = await announced(30 * 86_400_000, {
-      evaluators: seven.map((login) => ({ login, declaredAffiliations: [] })),
+      return res.body.error;
+    };
+    const before = await db.tender.count();
+    // Odd and at least five (招标投标法 Art. 37).
+    expect((await refused({ method: 'DRAW', size: 6 })).details).toEqual({ size: 6, min: 5, problem: 'an odd number' });
+    expect((await refused({ method: 'DRAW', size: 3 })).details).toEqual({ size: 3, min: 5, problem: 'at least 5' });
+    expect(
+      (await refused({ method: 'DRAW', recusals: [{ login: 'dsj.reviewer', reason: '本人申请' }] })).details,
+    ).toEqual({ notInPool: ['dsj.reviewer'] });
+    // Too few left after the recusals: the numbers are named.
+    const recusing = pool.slice(0, pool.length - 4).map((login) => ({ login, reason: '与潜在投标人存在利害关系' }));
+    const tooFew = await refused({ method: 'DRAW', recusals: recusing });
+    expect(tooFew.details).toEqual({ pool: pool.length, excluded: pool.length - 4, eligible: 4, size: 5 });
+    expect(tooFew.message).toContain(
+      `库内 ${pool.length} 人，回避 ${pool.length - 4} 人，可抽取 4 人，评标委员会需要 5 人`,
+    );
+    // Naming the members is a special tender's option only, with its reasons (实施条例 Art. 47).
+    const designatedWithoutReason = await post(
+      'dsj.reviewer',
+      '/api/tenders',
+      plan({ committee: { method: 'DESIGNATED', members: EVALUATORS.map((login) => ({ login })) } }),
+    );
+    expect(designatedWithoutReason.status).toBe(400);
+    await refused({
+      method: 'DESIGNATED',
+      reason: '技术复杂',
+      members: EVALUATORS.slice(0, 4).map((login) => ({ login })),
     });
+    await refused({
+      method: 'DESIGNATED',
+      reason: '技术复杂',
+      members: [...EVALUATORS.slice(0, 4), 'dsj.evaluator1'].map((login) => ({ login })),
+    });
+    expect(await db.tender.count()).toBe(before);
+
+    // A draw, one member standing aside: recorded, audited and reproducible from its seed.
+    const drawnTender = await post(
+      'dsj.reviewer',
+      '/api/tenders',
+      plan({
+        committee: {
+          method: 'DRAW',
+          recusals: [{ login: pool[0], reason: '近三年曾在投标意向单位任职' }],
+          affiliations: [{ login: pool[1], declaredAffiliations: ['91371500MA3C000000'] }],
+        },
+      }),
+    );
+    expect(drawnTender.status).toBe(201);
+    const record = drawnTender.body.committee;
+    expect(record.excluded).toEqual([
+      expect.objectContaining({ login: pool[0], reasons: ['本人申请回避：近三年曾在投标意向单位任职'] }),
+    ]);
+    expect(record.drawn.map((m: { login: string }) => m.login)).not.toContain(pool[0]);
+    const again = drawCommittee({
+      pool: record.pool,
+      exclusions: record.excluded.flatMap((e: { userId: string; reasons: string[] }) =>
+        e.reasons.map((reason) => ({ userId: e.userId, reason })),
+      ),
+      size: record.size,
+      seed: record.seed,
+    });
+    expect(again.ok && again.draw.drawn).toEqual(record.drawn);
+    const stored = await db.tender.findUniqueOrThrow({
+      where: { tenderNo: drawnTender.body.tenderNo },
+      include: { evaluators: true },
+    });
+    expect(stored.evaluators.map((e) => e.userId).sort()).toEqual(
+      record.drawn.map((m: { userId: string }) => m.userId).sort(),
+    );
+    // The declared affiliation stays with its member if drawn, for the recusal at the opening.
+    const declared = stored.evaluators.find((e) => e.userId === `u-${pool[1]}`);
+    if (declared) expect(declared.declaredAffiliations).toEqual(['91371500MA3C000000']);
+    const audit = await db.auditLog.findUniqueOrThrow({ where: { auditKey: `tender:${stored.id}:committee` } });
+    expect(audit).toMatchObject({ action: 'COMMITTEE_DRAWN', actor: 'u-dsj.reviewer' });
+    expect((audit.details as { seed: string }).seed).toBe(record.seed);
+    expect(
+      (await post('dsj.reviewer', `/api/tenders/${drawnTender.body.tenderNo}/cancel`, { reasons: '测试结束' })).status,
+    ).toBe(200);
+
+    // A designated committee of seven: an explicit, audited option.
+    const sevenLogins = pool.slice(0, 7);
+    const { no } = await announced(30 * 86_400_000, {
+      committee: {
+        method: 'DESIGNATED',
+        reason: '项目涉及隐私计算与多方安全计算，技术复杂，随机抽取的专家难以胜任（实施条例第四十七条）',
+        members: sevenLogins.map((login) => ({ login, declaredAffiliations: [] })),
+      },
+    });
+    const designated = await get('dsj.reviewer', `/api/tenders/${no}`);
+    expect(designated.body.committee).toMatchObject({
+      method: 'DESIGNATED',
+      reason: expect.stringContaining('第四十七条'),
+    });
+    expect(
+      await db.auditLog.count({
+        where: {
+          action: 'COMMITTEE_DESIGNATED',
+          entityId: (await db.tender.findUniqueOrThrow({ where: { tenderNo: no } })).id,
+        },
+      }),
+    ).toBe(1);
     const over = await put(BIDDERS.hengxin, `/api/tenders/${no}/bid`, bidBody(600000));
     expect(over.status).toBe(200);
     expect(over.body.overFeeCap).toBe(true);
