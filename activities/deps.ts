@@ -4,6 +4,8 @@ import type { WorkingCalendar } from '../domain/calendar';
 
 export interface CalendarPolicyInput {
   countMakeupWorkdays?: boolean;
+  /** A drill (演练): one working day of a task's limit lasts this long ("1 minute"); see domain/drill-time.ts. */
+  drillWorkingDay?: string;
 }
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';

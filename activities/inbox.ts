@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { Prisma, type Procedure, type Role } from '../generated/prisma/client';
-import type { DeadlineResult, WorkingCalendar } from '../domain/calendar';
+import type { DeadlineResult } from '../domain/calendar';
+import { DrillCalendar, drillWorkingDayMs, TaskCalendar } from '../domain/drill-time';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { escalationRecipients, usersWithRole } from './recipients';
@@ -94,7 +95,19 @@ export function inboxActivities(deps: ActivityDeps) {
   const { db } = deps;
   const now = deps.now ?? activityNow;
   const { notify } = notificationActivities(deps);
-  const calendar = async (policy?: CalendarPolicyInput): Promise<WorkingCalendar> => {
+  /** A drill case's own "working days" of fixed length (README "Drills"), or the working-day calendar. */
+  const drillCalendar = (policy?: CalendarPolicyInput): DrillCalendar | null => {
+    let ms: number | null;
+    try {
+      ms = drillWorkingDayMs(policy?.drillWorkingDay);
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable((err as Error).message, 'INVALID_POLICY');
+    }
+    return ms === null ? null : new DrillCalendar(ms);
+  };
+  const calendar = async (policy?: CalendarPolicyInput): Promise<TaskCalendar> => {
+    const drill = drillCalendar(policy);
+    if (drill) return drill;
     if (!deps.calendar) throw ApplicationFailure.nonRetryable('No working-day calendar configured for activities');
     return deps.calendar(policy);
   };
@@ -386,6 +399,8 @@ export function inboxActivities(deps: ActivityDeps) {
       workingDays: number;
       calendarPolicy?: CalendarPolicyInput;
     }): Promise<number> {
+      const drill = drillCalendar(input.calendarPolicy);
+      if (drill) return drill.nextWorkingDayStart(input.afterMs, input.workingDays);
       // The end of the N-th working day is 24:00 Shanghai; China has no DST, so its start is 24 h earlier.
       return (
         (await calendar(input.calendarPolicy))

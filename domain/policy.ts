@@ -121,6 +121,12 @@ export interface ProcedurePolicy {
    * ("2 minutes"); empty = calendar months. A drill runs its follow-up in minutes this way.
    */
   drillMonth: string;
+  /**
+   * Drill (演练) only: how long one working day of an inbox task's limit lasts ("1 minute"); empty =
+   * the working-day calendar. A task of N working days is then due N of them after it opens, its
+   * warning, overdue reminders and escalation follow at the same scale (activities/inbox.ts).
+   */
+  drillWorkingDay: string;
 }
 
 export const DEFAULT_POLICY: ProcedurePolicy = {
@@ -171,6 +177,7 @@ export const DEFAULT_POLICY: ProcedurePolicy = {
   useReportReviewWorkingDays: 10,
   yearlyDisclosureDueMonth: 3,
   drillMonth: '',
+  drillWorkingDay: '',
   catalogReviewWorkingDays: 10,
   catalogUpdateWorkingDays: 15,
   catalogGrantReviewWorkingDays: 5,
@@ -181,17 +188,20 @@ export function isDrillPeriod(value: unknown): boolean {
   return typeof value === 'string' && /^\s*\d+\s+(hours?|minutes?|seconds?)\s*$/i.test(value);
 }
 
+/** Keys that only a drill policy version may set (ignored in a real one). */
+export const DRILL_ONLY_KEYS: ReadonlyArray<keyof ProcedurePolicy> = ['drillMonth', 'drillWorkingDay'];
+
 /**
  * Later versions override earlier ones key by key; unknown keys and wrong types are ignored. Only
  * with `drill` (a drill case's own drill version, see README "Drills (演练)") may a period be shorter than
- * a day or `drillMonth` be set: in a real policy such values are ignored.
+ * a day or `drillMonth` / `drillWorkingDay` be set: in a real policy such values are ignored.
  */
 export function mergePolicy(versions: Array<Record<string, unknown>>, opts: { drill?: boolean } = {}): ProcedurePolicy {
   const merged: ProcedurePolicy = { ...DEFAULT_POLICY };
   for (const values of versions) {
     for (const key of Object.keys(DEFAULT_POLICY) as Array<keyof ProcedurePolicy>) {
       const v = values[key];
-      if (!opts.drill && (key === 'drillMonth' || isDrillPeriod(v))) continue;
+      if (!opts.drill && (DRILL_ONLY_KEYS.includes(key) || isDrillPeriod(v))) continue;
       if (typeof v === typeof DEFAULT_POLICY[key] && (typeof v !== 'number' || (Number.isInteger(v) && v > 0))) {
         (merged as unknown as Record<string, unknown>)[key] = v;
       }

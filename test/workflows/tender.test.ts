@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { chineseWorkdayYears, deriveProvisionalYear, shanghaiDate, WorkingCalendar } from '../../domain/calendar';
 import type { Db } from '../../lib/db';
+import type { ProcedurePolicy } from '../../domain/policy';
 import { calendarChangedSignal, completeTaskUpdate } from '../../workflows/messages';
 import {
   amendTenderUpdate,
@@ -718,5 +719,71 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
         'DUE',
       'the first drill report due',
     );
+  });
+
+  it("19. in a drill the inbox tasks' working-day limits run on the drill policy's working day (drillWorkingDay): a task of 10 working days is overdue after 10 minutes, reminded every minute and escalated after 5 more", async () => {
+    const drillId = `drill-wd-${uniqueSuffix()}`;
+    await db.policyVersion.create({
+      data: {
+        id: drillId,
+        drill: true,
+        effectiveFrom: new Date(),
+        description: '演练（测试）：工作日以分钟计',
+        values: { tenderMinBidWindow: '10 minutes', drillWorkingDay: '1 minute' },
+      },
+    });
+    const t = await draftTender(db);
+    await db.tender.update({ where: { id: t.id }, data: { drillPolicyId: drillId } });
+    const handle = await start({ ...t.input, drillPolicyId: drillId });
+    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
+    // No bid: at the deadline the tender fails and the authority decides on a re-run within 10 working days.
+    await env.sleep('11 minutes');
+    await statusBecomes(t.id, 'FAILED');
+    const task = await openTaskFor(db, t.workflowId, 'RERUN_DECISION');
+    expect(task.workingDays).toBe(10);
+    expect(task.dueAt!.getTime() - task.createdAt.getTime()).toBe(10 * 60_000);
+    expect(task.warningAt!.getTime()).toBe(task.dueAt!.getTime() - 60_000);
+    const auditOf = (action: string) => db.auditLog.count({ where: { entityId: task.id, action } });
+    await env.sleep(task.dueAt!.getTime() + 30_000 - (await env.currentTimeMs()));
+    await eventually(async () => (await db.task.findUniqueOrThrow({ where: { id: task.id } })).overdue, 'overdue');
+    expect(await auditOf('TASK_WARNING')).toBe(1);
+    expect(await auditOf('TASK_OVERDUE')).toBeGreaterThanOrEqual(1);
+    expect(await auditOf('TASK_ESCALATED')).toBe(0);
+    // escalateAfterOverdueWorkingDays (5) drill working days later the head and supervisors are told.
+    await env.sleep('6 minutes');
+    await eventually(async () => (await auditOf('TASK_ESCALATED')) >= 1, 'the escalation');
+    await decideTask(db, env.client, t.workflowId, 'RERUN_DECISION', 'dsj.reviewer', 'CLOSE', { reasons: '演练结束' });
+    expect((await handle.result()).outcome).toBe('FAILED');
+  });
+
+  it('19. a real policy version cannot make working days minutes: its drillWorkingDay is ignored and the task keeps its working days', async () => {
+    // As a real PolicyVersion row would carry them: mergePolicy without `drill` drops both values.
+    const real = await workerUnderPolicy(h, {
+      drillWorkingDay: '1 minute',
+      tenderMinBidWindow: '10 minutes',
+    } as Partial<ProcedurePolicy>);
+    try {
+      const t = await draftTender(db);
+      const handle = await start(t.input, real.taskQueue);
+      const announcedMs = await env.currentTimeMs();
+      const { bidDeadlineMs } = await handle.executeUpdate(announceTenderUpdate, {
+        args: [{ actor: await staffActor(db, 'dsj.reviewer') }],
+      });
+      expect(bidDeadlineMs - announcedMs).toBeGreaterThanOrEqual(20 * DAY);
+      await env.sleep(bidDeadlineMs + HOUR - (await env.currentTimeMs()));
+      await statusBecomes(t.id, 'FAILED');
+      const task = await openTaskFor(db, t.workflowId, 'RERUN_DECISION');
+      // Ten working days: at least two calendar weeks, never ten minutes.
+      expect(task.dueAt!.getTime() - task.createdAt.getTime()).toBeGreaterThanOrEqual(14 * DAY);
+      await env.sleep('11 minutes');
+      expect((await db.task.findUniqueOrThrow({ where: { id: task.id } })).overdue).toBe(false);
+      expect(await db.auditLog.count({ where: { entityId: task.id, action: 'TASK_OVERDUE' } })).toBe(0);
+      await decideTask(db, env.client, t.workflowId, 'RERUN_DECISION', 'dsj.reviewer', 'CLOSE', {
+        reasons: '测试结束',
+      });
+      expect((await handle.result()).outcome).toBe('FAILED');
+    } finally {
+      await real.stop();
+    }
   });
 });

@@ -6,6 +6,7 @@
  * deadline; the timer follows.
  */
 import { condition, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { CalendarPolicyInput } from '../../activities/deps';
 import type { OpenTaskInput, TaskTiming } from '../../activities/inbox';
 import type { ProcedurePolicy } from '../../domain/policy';
 import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
@@ -58,13 +59,17 @@ export interface OpenTask {
 export class TaskRuntime {
   private readonly tasks = new Map<string, OpenTask>();
 
-  private readonly calendarPolicy: { countMakeupWorkdays: boolean };
+  private readonly calendarPolicy: CalendarPolicyInput;
 
   constructor(
     private readonly policy: ProcedurePolicy,
     private readonly stage: () => string,
   ) {
-    this.calendarPolicy = { countMakeupWorkdays: policy.countMakeupWorkdays };
+    this.calendarPolicy = {
+      countMakeupWorkdays: policy.countMakeupWorkdays,
+      // A drill (演练) policy's working day of fixed length; a real policy never has one (mergePolicy).
+      ...(policy.drillWorkingDay ? { drillWorkingDay: policy.drillWorkingDay } : {}),
+    };
     listenForCalendarChanges();
     setHandler(completeTaskUpdate, (input) => this.complete(input), { validator: (input) => this.validate(input) });
   }
