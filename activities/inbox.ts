@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { Prisma, type Procedure, type Role } from '../generated/prisma/client';
 import type { DeadlineResult } from '../domain/calendar';
-import { DrillCalendar, drillWorkingDayMs, TaskCalendar } from '../domain/drill-time';
+import { DrillCalendar, drillCalendarFor, TaskCalendar } from '../domain/drill-time';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { escalationRecipients, usersWithRole } from './recipients';
@@ -97,13 +97,11 @@ export function inboxActivities(deps: ActivityDeps) {
   const { notify } = notificationActivities(deps);
   /** A drill case's own "working days" of fixed length (README "Drills"), or the working-day calendar. */
   const drillCalendar = (policy?: CalendarPolicyInput): DrillCalendar | null => {
-    let ms: number | null;
     try {
-      ms = drillWorkingDayMs(policy?.drillWorkingDay);
+      return drillCalendarFor(policy);
     } catch (err) {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'INVALID_POLICY');
     }
-    return ms === null ? null : new DrillCalendar(ms);
   };
   const calendar = async (policy?: CalendarPolicyInput): Promise<TaskCalendar> => {
     const drill = drillCalendar(policy);

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuthorizationStatus, Prisma } from '../generated/prisma/client';
-import type { WorkingCalendar } from '../domain/calendar';
+import { drillCalendarFor, TaskCalendar } from '../domain/drill-time';
 import { rankBids, ScoreSheet, TenderCriterion } from '../domain/tender-ranking';
 import {
   addShanghaiMonths,
@@ -108,7 +108,15 @@ export function tenderActivities(deps: ActivityDeps) {
   const now = deps.now ?? activityNow;
   const { notify } = notificationActivities(deps);
   /** The calendar under the procedure's policy (e.g. whether 调休上班日 count), as the inbox uses it. */
-  const calendar = async (policy?: CalendarPolicyInput): Promise<WorkingCalendar> => {
+  const calendar = async (policy?: CalendarPolicyInput): Promise<TaskCalendar> => {
+    // A drill's working day of fixed length (drillWorkingDay) counts its "working days" periods too.
+    let drill;
+    try {
+      drill = drillCalendarFor(policy);
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable((err as Error).message, 'INVALID_POLICY');
+    }
+    if (drill) return drill;
     if (!deps.calendar) throw ApplicationFailure.nonRetryable('No working-day calendar configured for activities');
     return deps.calendar(policy);
   };

@@ -49,3 +49,9 @@ export class DrillCalendar implements TaskCalendar {
     return afterMs + workingDays * this.dayMs;
   }
 }
+
+/** The drill calendar a procedure's calendar policy asks for, or null (a real case: the working-day calendar). */
+export function drillCalendarFor(policy?: { drillWorkingDay?: string }): DrillCalendar | null {
+  const ms = drillWorkingDayMs(policy?.drillWorkingDay);
+  return ms === null ? null : new DrillCalendar(ms);
+}

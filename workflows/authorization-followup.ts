@@ -28,6 +28,7 @@ import {
 } from '@temporalio/workflow';
 import type { ReportDutyRef } from '../activities/tender';
 import type { ProcedurePolicy } from '../domain/policy';
+import type { CalendarPolicyInput } from '../activities/deps';
 import { activitiesInFlight } from './kit/activities';
 import { MovableDeadline } from './kit/deadline';
 import { TaskRuntime } from './kit/tasks';
@@ -180,7 +181,7 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
       periodMonths: policy.useReportPeriodMonths,
       dueWorkingDays: policy.useReportDueWorkingDays,
       disclosureDueMonth: policy.yearlyDisclosureDueMonth,
-      calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
+      calendarPolicy: calendarPolicyOf(policy),
       ...(input.drillPolicyId && policy.drillMonth ? { drillMonth: policy.drillMonth } : {}),
     }));
   const running: Array<Promise<void>> = [];
@@ -471,7 +472,7 @@ export async function useReportWorkflow(input: UseReportInput): Promise<UseRepor
         await acts.nextWorkingDayStart({
           afterMs: Date.now(),
           workingDays: policy.useReportReminderEveryWorkingDays,
-          calendarPolicy: { countMakeupWorkdays: policy.countMakeupWorkdays },
+          calendarPolicy: calendarPolicyOf(policy),
         }),
       );
     }
@@ -519,4 +520,12 @@ export async function useReportWorkflow(input: UseReportInput): Promise<UseRepor
     });
     return { decision: 'WAIVED', late };
   }
+}
+
+/** The calendar a policy asks for: 调休上班日 counted or not, and a drill's working day of fixed length. */
+function calendarPolicyOf(policy: ProcedurePolicy): CalendarPolicyInput {
+  return {
+    countMakeupWorkdays: policy.countMakeupWorkdays,
+    ...(policy.drillWorkingDay ? { drillWorkingDay: policy.drillWorkingDay } : {}),
+  };
 }

@@ -762,7 +762,10 @@ export class TenderProcedure {
   }
 
   private calendarPolicy(policy: ProcedurePolicy): CalendarPolicyInput {
-    return { countMakeupWorkdays: policy.countMakeupWorkdays };
+    return {
+      countMakeupWorkdays: policy.countMakeupWorkdays,
+      ...(policy.drillWorkingDay ? { drillWorkingDay: policy.drillWorkingDay } : {}),
+    };
   }
 
   /** The end of a policy period from an instant, on the calendar the procedure's policy chooses (调休上班日). */

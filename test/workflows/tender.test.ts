@@ -721,7 +721,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     );
   });
 
-  it("19. in a drill the inbox tasks' working-day limits run on the drill policy's working day (drillWorkingDay): a task of 10 working days is overdue after 10 minutes, reminded every minute and escalated after 5 more", async () => {
+  it("19. in a drill the working-day limits run on the drill policy's working day (drillWorkingDay): a comment period of 10 working days lasts 10 minutes; a task of 10 working days is overdue after 10 minutes, reminded every minute and escalated after 5 more", async () => {
     const drillId = `drill-wd-${uniqueSuffix()}`;
     await db.policyVersion.create({
       data: {
@@ -735,7 +735,14 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const t = await draftTender(db);
     await db.tender.update({ where: { id: t.id }, data: { drillPolicyId: drillId } });
     const handle = await start({ ...t.input, drillPolicyId: drillId });
-    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
+    const authority = await staffActor(db, 'dsj.reviewer');
+    // The policy's periods in working days count drill working days too: a comment period of "10 working days".
+    const fromMs = await env.currentTimeMs();
+    const { commentEndsAtMs } = await handle.executeUpdate(openTenderCommentUpdate, { args: [{ actor: authority }] });
+    expect(commentEndsAtMs - fromMs).toBeGreaterThanOrEqual(COMMENT_WORKING_DAYS * 60_000);
+    expect(commentEndsAtMs - fromMs).toBeLessThan(COMMENT_WORKING_DAYS * 60_000 + 60_000);
+    await env.sleep(commentEndsAtMs + 1000 - (await env.currentTimeMs()));
+    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: authority }] });
     // No bid: at the deadline the tender fails and the authority decides on a re-run within 10 working days.
     await env.sleep('11 minutes');
     await statusBecomes(t.id, 'FAILED');
