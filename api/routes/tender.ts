@@ -529,7 +529,9 @@ export function tendersRouter(deps: ApiDeps): Router {
     method: 'put',
     path: '/api/admin/drill-policies/{id}',
     summary:
-      'Create or replace a drill (演练) policy version (ADMIN of the data authority): periods may be in minutes or seconds; never in force for real cases, only for tenders drafted with its id',
+      'Create or replace a drill (演练) policy version (ADMIN of the data authority): periods may be in minutes or seconds, ' +
+      'drillMonth sets the length of a month of the term, drillWorkingDay (e.g. "1 minute") the length of a working day of ' +
+      "the drill case's task limits and working-day periods; never in force for real cases, only for tenders drafted with its id",
     tags: tag,
     auth: 'required',
     body: drillPolicyBody,

@@ -774,11 +774,19 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('noSuchKey');
+    // A drill working day has a fixed length.
+    const badDay = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
+      description: '验收演练',
+      values: { drillWorkingDay: '1 working day' },
+    });
+    expect(badDay.status).toBe(400);
+    expect(badDay.body.error.message).toContain('drillWorkingDay');
     const stored = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
       description: '验收演练',
-      values: drillValues,
+      values: { ...drillValues, drillWorkingDay: '2 minutes' },
     });
     expect(stored.status).toBe(200);
+    expect(stored.body.shortPeriods).toContain('drillWorkingDay');
     expect(stored.body).toMatchObject({ drill: true, description: expect.stringContaining('演练') });
     const viaEndpoint = await post('dsj.reviewer', '/api/tenders', plan({ drillPolicyVersionId: drillId }));
     expect(viaEndpoint.status).toBe(201);
