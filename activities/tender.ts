@@ -4,8 +4,10 @@
  * duties), deadlines from the calendar, and the mail to bidders, operators and the authority.
  * Every activity is idempotent: natural keys, conditional updates, createMany skipDuplicates.
  */
+import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuthorizationStatus, Prisma } from '../generated/prisma/client';
+import { CommitteeDraw, drawCommittee } from '../domain/committee-draw';
 import { drillCalendarFor, TaskCalendar } from '../domain/drill-time';
 import { rankBids, ScoreSheet, TenderCriterion } from '../domain/tender-ranking';
 import {
@@ -32,6 +34,14 @@ export interface SealedBidBody {
   eligibilityDocuments: string[];
   declarations: BidDeclarations;
 }
+
+/** The committee record the API stores on a tender (api/routes/tender.ts formCommittee), as far as a replacement draw reads it. */
+type StoredCommitteeRecord =
+  | { method: 'DESIGNATED' }
+  | (CommitteeDraw & {
+      affiliations?: Array<{ userId: string; login: string; declaredAffiliations: string[] }>;
+      replacements?: Array<CommitteeDraw & { round: number }>;
+    });
 
 export interface OpeningResult {
   validBids: Array<{ bidId: string; bidderId: string }>;
@@ -592,6 +602,84 @@ export function tenderActivities(deps: ActivityDeps) {
         where: { id: input.tenderId, status: 'ANNOUNCED' },
         data: { status: 'EVALUATION' },
       });
+    },
+
+    /**
+     * 实施条例 Art. 46 ¶2: members replacing those who stood aside are drawn the way the committee
+     * was (a DRAW committee only; a designated one is completed by the authority). Drawn at random
+     * from the pool minus the committee (members and those who stood aside), the members who asked
+     * to stand aside before the first draw and those whose declared affiliations match a valid
+     * bidder; the draw of each round is kept on the tender, so a retry returns the same members.
+     * Fewer eligible than missing: all eligible are drawn, the authority appoints the rest.
+     */
+    async drawReplacementEvaluators(input: {
+      tenderId: string;
+      authorityDeptId: string;
+      count: number;
+      round: number;
+    }): Promise<{ drawn: string[] }> {
+      const tender = await db.tender.findUniqueOrThrow({
+        where: { id: input.tenderId },
+        include: { evaluators: true },
+      });
+      const record = tender.committeeDraw as unknown as StoredCommitteeRecord | null;
+      if (record?.method !== 'DRAW') return { drawn: [] };
+      const done = record.replacements?.find((r) => r.round === input.round);
+      if (done) return { drawn: done.drawn.map((m) => m.userId) };
+      const pool = await db.user.findMany({
+        where: { departmentId: input.authorityDeptId, active: true, roles: { has: 'EVALUATOR' } },
+        orderBy: { id: 'asc' },
+      });
+      const validBids = await db.bid.findMany({ where: { tenderId: tender.id, status: 'VALID' } });
+      const bidders = await db.publicApplicant.findMany({ where: { id: { in: validBids.map((b) => b.bidderId) } } });
+      const exclusions: Array<{ userId: string; reason: string }> = [
+        ...tender.evaluators.map((e) => ({
+          userId: e.userId,
+          reason: e.recused ? '已回避的评标委员会成员' : '已是评标委员会成员',
+        })),
+        ...record.excluded.flatMap((e) => e.reasons.map((reason) => ({ userId: e.userId, reason }))),
+        ...recusals(
+          (record.affiliations ?? []).map((a) => ({ userId: a.userId, declaredAffiliations: a.declaredAffiliations })),
+          bidders.map((b) => ({ bidderId: b.id, creditCode: b.unifiedCreditCode })),
+        ).map((c) => ({ userId: c.userId, reason: `与投标人存在关联关系：${c.bidderIds.join('、')}` })),
+      ];
+      const members = pool.map((u) => ({ userId: u.id, login: u.login }));
+      const excludedIds = new Set(exclusions.map((e) => e.userId));
+      const eligible = members.filter((m) => !excludedIds.has(m.userId)).length;
+      const size = Math.min(input.count, eligible);
+      const outcome = drawCommittee({ pool: members, exclusions, size, seed: randomBytes(16).toString('hex') });
+      if (!outcome.ok) throw new Error('unreachable: the draw size is at most the eligible members');
+      const replacement = { round: input.round, missing: input.count, ...outcome.draw, drawnAt: now().toISOString() };
+      const affiliationsOf = (userId: string) =>
+        (record.affiliations ?? []).find((a) => a.userId === userId)?.declaredAffiliations ?? [];
+      await db.$transaction([
+        db.tender.update({
+          where: { id: tender.id },
+          data: {
+            committeeDraw: {
+              ...record,
+              replacements: [...(record.replacements ?? []), replacement],
+            } as unknown as Prisma.InputJsonValue,
+          },
+        }),
+        db.tenderEvaluator.createMany({
+          data: outcome.draw.drawn.map((m) => ({
+            tenderId: tender.id,
+            userId: m.userId,
+            declaredAffiliations: affiliationsOf(m.userId),
+          })),
+          skipDuplicates: true,
+        }),
+      ]);
+      await audit(
+        `tender:${tender.id}:replacements:${input.round}`,
+        'system',
+        'COMMITTEE_REPLACEMENTS_DRAWN',
+        'Tender',
+        tender.id,
+        replacement as unknown as Record<string, unknown>,
+      );
+      return { drawn: outcome.draw.drawn.map((m) => m.userId) };
     },
 
     /** Replacement committee members: evaluators of the authority with no affiliation to a valid bidder. */

@@ -667,13 +667,24 @@ export class TenderProcedure {
     await acts.recordScores({ tenderId: this.input.tenderId, evaluatorUserId: userId, entries });
   }
 
-  /** Too many members stood aside: the authority appoints replacements until the committee is large enough. */
+  /** Too many members stood aside: replacements are drawn (or appointed by the authority) until the committee is large enough. */
   private async topUpCommittee(committee: string[]): Promise<string[]> {
     const min = this.policy.tenderMinEvaluators;
     // 招标投标法 Art. 37: five or more, an odd number; older cases only kept the minimum.
     const missing = (c: string[]) =>
       Math.max(0, min - c.length) || (c.length % 2 === 0 && patched('tender-odd-committee') ? 1 : 0);
     for (let round = 1; missing(committee) > 0; round++) {
+      // 实施条例 Art. 46 ¶2: a drawn committee's replacements are drawn too; the authority appoints only what the pool cannot give.
+      if (patched('tender-drawn-replacements')) {
+        const { drawn } = await acts.drawReplacementEvaluators({
+          tenderId: this.input.tenderId,
+          authorityDeptId: this.input.authorityDeptId,
+          count: missing(committee),
+          round,
+        });
+        committee = [...committee, ...drawn];
+        if (missing(committee) === 0) break;
+      }
       const task = await this.openTask(
         {
           key: `appoint-evaluators:${round}`,

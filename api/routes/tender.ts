@@ -252,7 +252,12 @@ function overFeeCap(price: number, tender: Tender) {
 }
 
 type CommitteeRecord =
-  | (CommitteeDraw & { drawnAt: string; drawnById: string })
+  | (CommitteeDraw & {
+      drawnAt: string;
+      drawnById: string;
+      /** What pool members declared: replacements drawn at the opening are checked against the bidders with it. */
+      affiliations: Array<{ userId: string; login: string; declaredAffiliations: string[] }>;
+    })
   | {
       method: 'DESIGNATED';
       reason: string;
@@ -348,7 +353,16 @@ async function formCommittee(
     );
   return {
     members: outcome.draw.drawn.map((m) => ({ userId: m.userId, declaredAffiliations: affiliationsOf(m.login) })),
-    record: { ...outcome.draw, drawnAt: now, drawnById: p.userId },
+    record: {
+      ...outcome.draw,
+      drawnAt: now,
+      drawnById: p.userId,
+      affiliations: spec.affiliations.map((a) => ({
+        userId: byLogin.get(a.login)!.id,
+        login: a.login,
+        declaredAffiliations: a.declaredAffiliations,
+      })),
+    },
   };
 }
 

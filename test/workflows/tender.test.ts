@@ -439,6 +439,79 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     expect(await db.bidScore.count({ where: { bid: { tenderId: t.id }, evaluatorUserId: 'u-dsj.evaluator3' } })).toBe(
       0,
     );
+    // Recorded before replacements were drawn (patch tender-drawn-replacements): it must replay as it ran.
+    await recordHistory('tender-appointed-replacement', handle);
+  });
+
+  it("17. a drawn committee's replacement is drawn too (实施条例 Art. 46 ¶2): the member affiliated with a bidder stands aside, a pool member who declared an affiliation with a bidder is not drawn, and no one is appointed by hand", async () => {
+    const members = [1, 2, 3, 4, 5].map((n) => `dsj.evaluator${n}`);
+    const t = await draftTender(db, {
+      evaluators: members.map((l) => ({
+        login: l,
+        declaredAffiliations: l === 'dsj.evaluator3' ? ['91371500MA3C000002'] : [],
+      })),
+    });
+    const affiliated = ['dsj.evaluator3', 'dsj.evaluator6'];
+    // The record POST /api/tenders stores for a draw (api/routes/tender.ts formCommittee).
+    await db.tender.update({
+      where: { id: t.id },
+      data: {
+        committeeDraw: {
+          method: 'DRAW',
+          algorithm: 'test',
+          seed: 'test',
+          size: 5,
+          pool: [],
+          excluded: [],
+          drawn: members.map((l) => ({ userId: `u-${l}`, login: l })),
+          affiliations: affiliated.map((l) => ({
+            userId: `u-${l}`,
+            login: l,
+            declaredAffiliations: ['91371500MA3C000002'],
+          })),
+        },
+      },
+    });
+    const handle = await start(t.input);
+    await handle.executeUpdate(announceTenderUpdate, { args: [{ actor: await staffActor(db, 'dsj.reviewer') }] });
+    await submitBid(db, env.client, t, BIDDERS.hengxin, 300000);
+    await submitBid(db, env.client, t, BIDDERS.huarui, 280000);
+    await submitBid(db, env.client, t, BIDDERS.zhiyun, 320000);
+    await env.sleep('21 days');
+    await statusBecomes(t.id, 'EVALUATION');
+    const scoring = await eventually(async () => {
+      const rows = await db.task.findMany({ where: { workflowId: t.workflowId, step: 'SCORE_BIDS' } });
+      return rows.length === 5 && rows;
+    }, 'five scoring tasks');
+    expect(await db.task.count({ where: { workflowId: t.workflowId, step: 'APPOINT_EVALUATORS' } })).toBe(0);
+    const record = (await tenderRow(t.id)).committeeDraw as {
+      replacements: Array<{
+        round: number;
+        seed: string;
+        drawn: Array<{ userId: string; login: string }>;
+        excluded: Array<{ userId: string; reasons: string[] }>;
+      }>;
+    };
+    expect(record.replacements).toHaveLength(1);
+    const [replacement] = record.replacements;
+    expect(replacement.seed).toMatch(/^[0-9a-f]{32}$/);
+    expect(replacement.drawn).toHaveLength(1);
+    const drawn = replacement.drawn[0];
+    expect([...members, 'dsj.evaluator6']).not.toContain(drawn.login);
+    expect(replacement.excluded.find((e) => e.userId === 'u-dsj.evaluator3')!.reasons).toEqual([
+      '已回避的评标委员会成员',
+      '与投标人存在关联关系：pa-huarui',
+    ]);
+    expect(replacement.excluded.find((e) => e.userId === 'u-dsj.evaluator6')!.reasons).toEqual([
+      '与投标人存在关联关系：pa-huarui',
+    ]);
+    expect(replacement.excluded.find((e) => e.userId === 'u-dsj.evaluator1')!.reasons).toEqual(['已是评标委员会成员']);
+    const committee = [...members.filter((l) => l !== 'dsj.evaluator3'), drawn.login];
+    expect(scoring.map((x) => x.subjectRef).sort()).toEqual(committee.map((l) => `u-${l}`).sort());
+    expect(await db.auditLog.count({ where: { entityId: t.id, action: 'COMMITTEE_REPLACEMENTS_DRAWN' } })).toBe(1);
+    await scoreAll(db, env.client, t, { [BIDDERS.hengxin]: 90, [BIDDERS.huarui]: 80, [BIDDERS.zhiyun]: 70 }, committee);
+    await statusBecomes(t.id, 'PUBLICITY');
+    await recordHistory('tender-drawn-replacement', handle);
   });
 
   it('an objection during publicity holds the award until the authority answers; upheld, the next in rank is published instead', async () => {
