@@ -25,7 +25,8 @@ import type { CalendarPolicy, CalendarYear, IsoDate, NamedDay, YearStatus } from
 import { calendarChangedSignal } from '../workflows/messages';
 import type { Db } from './db';
 
-type Log = (line: string) => void;
+/** A progress or problem line; `warn` for a procedure that was not signalled. */
+type Log = (line: string, level?: 'info' | 'warn') => void;
 const silent: Log = () => undefined;
 
 const toDbDate = (date: IsoDate): Date => new Date(`${date}T00:00:00.000Z`);
@@ -352,9 +353,9 @@ export async function notifyCalendarChanged(
         signalled++;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
-          log(`calendar: workflow ${id} not signalled (not found or already completed)`);
+          log(`calendar: workflow ${id} not signalled (not found or already completed: ${err.message})`, 'warn');
         } else {
-          log(`calendar: workflow ${id} not signalled: ${err instanceof Error ? err.message : String(err)}`);
+          log(`calendar: workflow ${id} not signalled: ${err instanceof Error ? err.message : String(err)}`, 'warn');
           failure ??= err;
         }
       }

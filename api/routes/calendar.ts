@@ -210,7 +210,7 @@ export function calendarRouter(deps: ApiDeps): Router {
         deps.db,
         loaded.year,
         loaded.loadedAt,
-        (line) => req.log?.info(line),
+        (line, level) => req.log?.[level ?? 'info'](line),
         { concurrency: deps.config.CALENDAR_NOTIFY_CONCURRENCY },
       );
       procedures = { notified };
