@@ -59,11 +59,7 @@ function child(name: string, script: string, env: NodeJS.ProcessEnv, log: (l: st
   const proc = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [script], {
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // pino writes to stdout: at the bench's LOG_LEVEL (warn) only what went wrong.
-  proc.stdout?.on('data', (d: Buffer) => {
-    for (const l of d.toString().split('\n')) if (l.trim()) log(`[${name}] ${l}`);
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   proc.stderr?.on('data', (d: Buffer) => {
     for (const l of d.toString().split('\n')) if (l.trim()) log(`[${name}] ${l}`);
