@@ -6,18 +6,23 @@
  *   npm run bench                       # every scenario at the sizes of issue 14
  *   npm run bench -- --quick            # small sizes, for trying it out (about two minutes)
  *   npm run bench -- --inbox=1000,10000 --procedures=1000 --cases=100
+ *   npm run bench -- --worker-cache=200  # WORKER_MAX_CACHED_WORKFLOWS of the worker (default: config's)
  *
  * Prints progress lines and a Markdown table; writes the figures as JSON to
  * bench/results/<timestamp>.json (and bench/results/latest.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { baselineActivities, firstRun } from './baseline/activities';
-import { poke, stop as stopUpdatable } from './baseline/workflows';
+import { ping, poke, stop as stopUpdatable } from './baseline/workflows';
 import { encodeCursor } from '../api/kit/paging';
+import { WorkingCalendar, shanghaiDate } from '../domain/calendar';
+import { readCalendarYears, workflowsWithDeadlinesIn } from '../lib/calendar-store';
+import { settingFromEnv } from '../lib/config';
 import { run, Stats, summarise, until } from './lib/load';
 import { startStack, Stack, treeRss } from './lib/stack';
 
@@ -34,6 +39,7 @@ const PROCEDURE_SIZES = list('procedures', quick ? [500] : [1000, 10000]);
 const CASES = Number(args.get('cases') ?? (quick ? 50 : 200));
 const CONCURRENCY = Number(args.get('concurrency') ?? 10);
 const PAGE_REQUESTS = Number(args.get('page-requests') ?? (quick ? 200 : 500));
+const WORKER_CACHE = args.get('worker-cache');
 
 const started = Date.now();
 const log = (line: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
@@ -76,6 +82,26 @@ async function call(login: string | null, method: string, url: string, body?: un
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+/** A request that may take minutes (a calendar load signalling 10,000 procedures): fetch gives up after 300 s. */
+async function callSlow(login: string, method: string, url: string, body: unknown): Promise<Answer> {
+  const payload = JSON.stringify(body);
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(payload)),
+    authorization: `Bearer ${await token(login)}`,
+  };
+  return new Promise((resolve, reject) => {
+    const req = http.request(stack.api + url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 async function token(login: string): Promise<string> {
   if (!tokens.has(login)) {
@@ -151,7 +177,9 @@ async function main() {
     `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`,
   );
   log(`sizes: cases ${CASES}, concurrency ${CONCURRENCY}, procedures ${PROCEDURE_SIZES}, inbox ${INBOX_SIZES}`);
-  stack = await startStack(log);
+  stack = await startStack(log, WORKER_CACHE === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: WORKER_CACHE });
+  const workerCache = settingFromEnv('WORKER_MAX_CACHED_WORKFLOWS', stack.env);
+  log(`worker: WORKER_MAX_CACHED_WORKFLOWS=${workerCache}`);
   const workerRss = () => treeRss(stack.workerPid()!);
   await new Promise((r) => setTimeout(r, 5000)); // the worker bundles its workflows at start
   add({ scenario: 'worker memory', figure: 'RSS, 0 open procedures', value: workerRss() / MiB, unit: 'MiB' });
@@ -328,8 +356,19 @@ async function main() {
       1_800_000,
       1000,
     );
-    add({ scenario: 'worker memory', figure: `RSS, ${size} open procedures`, value: workerRss() / MiB, unit: 'MiB' });
+    add({
+      scenario: 'worker memory',
+      figure: `RSS, ${size} open procedures (workflow cache ${workerCache})`,
+      value: workerRss() / MiB,
+      unit: 'MiB',
+    });
   }
+
+  // A calendar change re-times the open procedures (issue 14 point 7), decisions meanwhile.
+  const authorityTasks = numbers.filter((no) => no !== sample).map((no) => nextTask.tasks.get(no)!.id);
+  await calendarRetime(client, authorityTasks, bareUpdate);
+  // Worker memory and decisions after a worker restart, every procedure still open (point 5).
+  await afterWorkerRestart(client, workerRss, workerCache, bareUpdate);
 
   // Inbox pages over synthetic tasks for one reviewer group (zrzyj reviewers).
   const zrzyj = 'zrzyj';
@@ -391,6 +430,252 @@ async function main() {
   baseWorker.shutdown();
   await baseRun;
   await connection.close();
+}
+
+/** Decisions at CONCURRENCY, as rows beside the bare Update + activity of the same run. */
+async function decide(scenario: string, login: string, taskIds: string[], decision: string, bareUpdate: Stats) {
+  // 202 DECISION_PENDING: the procedure did not answer within UPDATE_TIMEOUT_MS (kept, applied later).
+  let pendingAnswers = 0;
+  const stats = await run(
+    taskIds.length,
+    CONCURRENCY,
+    async (i) => {
+      const res = await call(login, 'POST', `/api/tasks/${taskIds[i]}/complete`, { decision, comment: '同意' });
+      if (res.status === 202) pendingAnswers++;
+      else if (res.status !== 200) throw new Error(`unexpected ${res.status}: ${JSON.stringify(res.body)}`);
+    },
+    (done) => log(`${scenario}: ${done}/${taskIds.length} decisions`),
+  );
+  add({
+    scenario,
+    figure: 'decision rate',
+    value: stats.perSecond,
+    baseline: 'bare Update + activity',
+    baselineValue: bareUpdate.perSecond,
+    ratio: stats.perSecond / bareUpdate.perSecond,
+    unit: '/s',
+  });
+  add({
+    scenario,
+    figure: 'decision p99',
+    value: stats.p99Ms,
+    baseline: 'bare Update p99',
+    baselineValue: bareUpdate.p99Ms,
+    ratio: stats.p99Ms / bareUpdate.p99Ms,
+    unit: 'ms',
+  });
+  add({
+    scenario,
+    figure: 'decisions answered 202 DECISION_PENDING',
+    value: pendingAnswers,
+    unit: `of ${taskIds.length}`,
+  });
+  return { ...stats, pendingAnswers };
+}
+
+/**
+ * The stored schedule of `year` as the admin endpoint takes it, with `extraHoliday` (if given)
+ * added as a day off.
+ */
+async function scheduleOf(year: number, extraHoliday?: string) {
+  const stored = (await readCalendarYears(stack.db)).find((y) => y.year === year);
+  if (!stored) throw new Error(`bench: calendar year ${year} is not stored`);
+  const holidays = stored.holidays.map((h) => ({ from: h.date, to: h.date, name: h.name }));
+  if (extraHoliday) holidays.push({ from: extraHoliday, to: extraHoliday, name: '性能测试假日' });
+  holidays.sort((a, b) => a.from.localeCompare(b.from));
+  return {
+    status: stored.status,
+    source: `${stored.source} (bench: ${extraHoliday ?? 'reloaded unchanged'})`,
+    holidays,
+    makeupWorkdays: stored.makeupWorkdays,
+  };
+}
+
+/**
+ * Issue 14 point 7. Baseline: N bare workflows each waiting for a signal that runs one no-op
+ * activity, signalled CALENDAR_NOTIFY_CONCURRENCY at a time. Then the real thing: the admin
+ * endpoint loads the current year with one more holiday — the first working day every open
+ * deadline counts — so every targeted procedure's deadline moves by a day; re-timed = its inbox
+ * row's due_at changed (the recompute activity wrote it; the workflow's timer follows in the same
+ * workflow task). Meanwhile decisions on the authority-review tasks, at CONCURRENCY. Also a load
+ * of a year no open deadline counts: it must signal nobody.
+ */
+async function calendarRetime(client: Client, authorityTasks: string[], bareUpdate: Stats) {
+  const scenario = 'calendar re-time';
+  const open = await stack.db.task.findMany({
+    where: { status: { in: ['OPEN', 'CLAIMED'] }, workingDays: { not: null }, pausedAt: null, dueAt: { not: null } },
+    select: { id: true, workflowId: true, dueAt: true, createdAt: true, deadlineFrom: true },
+  });
+  const calendar = new WorkingCalendar(await readCalendarYears(stack.db));
+  const starts = open.map((t) => (t.deadlineFrom ?? t.createdAt).getTime());
+  const day = calendar.addWorkingDays(shanghaiDate(new Date(Math.max(...starts))), 1);
+  const year = Number(day.slice(0, 4));
+  const dueDate = (t: { dueAt: Date | null }) => shanghaiDate(new Date(t.dueAt!.getTime() - 1));
+  // Every open deadline that counts `day` moves; the rule of the API picks the procedures.
+  const moving = open.filter((t) => shanghaiDate(t.deadlineFrom ?? t.createdAt) < day && dueDate(t) >= day);
+  const targets = await workflowsWithDeadlinesIn(stack.db, year);
+  const movingWorkflows = new Set(moving.map((t) => t.workflowId));
+  log(
+    `${scenario}: ${open.length} open deadlines in ${new Set(open.map((t) => t.workflowId)).size} procedures; ` +
+      `${day} becomes a holiday: ${targets.length} procedures targeted, ${movingWorkflows.size} of them move`,
+  );
+  const n = targets.length;
+  const concurrency = settingFromEnv('CALENDAR_NOTIFY_CONCURRENCY', stack.env);
+
+  // Baseline: bare signals (+ one activity each) to as many workflows.
+  const ids = Array.from({ length: n }, (_, i) => `bench-sig-${process.pid}-${i}`);
+  await run(
+    n,
+    CONCURRENCY * 2,
+    async (i) => {
+      await client.workflow.start('signalled', { taskQueue: 'bench-baseline', workflowId: ids[i], args: [ids[i]] });
+    },
+    (done) => log(`${scenario}: ${done}/${n} bare workflows started`),
+  );
+  const t0 = performance.now();
+  const sent = await run(n, concurrency, async (i) => {
+    await client.workflow.getHandle(ids[i]).signal(ping);
+  });
+  await until('bare signals to be handled', async () => ids.every((id) => firstRun.has(id)), 1_800_000, 20);
+  const bareSeconds = (performance.now() - t0) / 1000;
+  const bareRate = n / bareSeconds;
+
+  // The calendar change, decisions meanwhile.
+  const body = await scheduleOf(year, day);
+  const pending = () =>
+    stack.db.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM task t JOIN unnest($1::text[], $2::text[]) AS s(id, due) ON s.id = t.id
+        WHERE t.status IN ('OPEN', 'CLAIMED') AND t.due_at = s.due::timestamptz`,
+      moving.map((t) => t.id),
+      moving.map((t) => t.dueAt!.toISOString()),
+    );
+  const t1 = performance.now();
+  let answeredAfter = 0;
+  let notified = 0;
+  const load = (async () => {
+    const answer = await expectStatus(callSlow('dsj.admin', 'PUT', `/api/admin/calendar/years/${year}`, body), 200);
+    answeredAfter = (performance.now() - t1) / 1000;
+    if (answer.procedures.error) throw new Error(`bench: calendar load: ${answer.procedures.error}`);
+    notified = answer.procedures.notified;
+  })();
+  const decisions = decide(`${scenario}, decisions meanwhile`, 'dsj.reviewer', authorityTasks, 'APPROVE', bareUpdate);
+  const decile = (left: number) => Math.floor(((moving.length - left) * 10) / Math.max(1, moving.length));
+  let last = moving.length;
+  await until(
+    'every targeted deadline to move',
+    async () => {
+      const [{ n: left }] = await pending();
+      if (decile(left) !== decile(last)) log(`${scenario}: ${moving.length - left}/${moving.length} deadlines moved`);
+      last = left;
+      return left === 0;
+    },
+    3_600_000,
+    250,
+  );
+  const seconds = (performance.now() - t1) / 1000;
+  await load;
+  const decided = await decisions;
+
+  const rate = n / seconds;
+  raw.calendarRetime = {
+    procedures: n,
+    day,
+    concurrency,
+    bare: { seconds: bareSeconds, sent },
+    retime: { seconds, answeredAfterSeconds: answeredAfter },
+    decisions: decided,
+  };
+  add({ scenario, figure: `procedures targeted by a change of ${year}`, value: n, unit: 'procedures' });
+  // Fewer than targeted when a decision meanwhile closed a task before the API looked.
+  add({ scenario, figure: 'procedures signalled (the PUT answer)', value: notified, unit: `of ${n}` });
+  add({
+    scenario,
+    figure: 'rate, load → every deadline moved',
+    value: rate,
+    baseline: 'bare signal + activity',
+    baselineValue: bareRate,
+    ratio: rate / bareRate,
+    unit: '/s',
+  });
+  add({
+    scenario,
+    figure: 'signals sent (PUT answered)',
+    value: n / answeredAfter,
+    baseline: 'bare signals sent',
+    baselineValue: sent.perSecond,
+    ratio: n / answeredAfter / sent.perSecond,
+    unit: '/s',
+  });
+
+  // A year no open deadline counts: nobody is signalled.
+  const other = year + 2;
+  const t2 = performance.now();
+  const none = await expectStatus(
+    call('dsj.admin', 'PUT', `/api/admin/calendar/years/${other}`, await scheduleOf(other)),
+    200,
+  );
+  add({
+    scenario,
+    figure: `procedures signalled by a change of ${other}`,
+    value: none.procedures.notified,
+    unit: `of ${new Set(open.map((t) => t.workflowId)).size} open (${((performance.now() - t2) / 1000).toFixed(2)} s)`,
+  });
+}
+
+/**
+ * Issue 14 point 5: the worker restarted with every procedure open and waiting on its timer;
+ * its memory, then decisions on procedures it has not seen since (replayed from history).
+ */
+async function afterWorkerRestart(client: Client, workerRss: () => number, workerCache: number, bareUpdate: Stats) {
+  const scenario = 'after a worker restart';
+  const taskQueue = settingFromEnv('TEMPORAL_TASK_QUEUE', stack.env);
+  const pollers = async () =>
+    new Set(
+      (
+        await client.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: taskQueue },
+          taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+        })
+      ).pollers?.map((p) => p.identity ?? '') ?? [],
+    );
+  const before = await pollers();
+  await stack.restartWorker();
+  await until(
+    'the restarted worker to poll',
+    async () => [...(await pollers())].some((id) => !before.has(id)),
+    300_000,
+    500,
+  );
+  await new Promise((r) => setTimeout(r, 5000));
+  const open = await stack.db.task.count({
+    where: { status: { in: ['OPEN', 'CLAIMED'] }, workingDays: { not: null } },
+  });
+  add({
+    scenario,
+    figure: `worker RSS, ${open} open tasks (workflow cache ${workerCache})`,
+    value: workerRss() / MiB,
+    unit: 'MiB',
+  });
+  const replies = await stack.db.task.findMany({
+    where: { step: 'PROVIDER_REPLY', status: 'OPEN', candidateDeptId: 'gaj' },
+    select: { id: true },
+    orderBy: { createdAt: 'desc' },
+    take: CASES,
+  });
+  await decide(
+    scenario,
+    'gaj.reviewer',
+    replies.map((t) => t.id),
+    'AGREE',
+    bareUpdate,
+  );
+  add({
+    scenario,
+    figure: `worker RSS after ${replies.length} decisions (workflow cache ${workerCache})`,
+    value: workerRss() / MiB,
+    unit: 'MiB',
+  });
 }
 
 function table(): string {

@@ -25,7 +25,8 @@ import type { CalendarPolicy, CalendarYear, IsoDate, NamedDay, YearStatus } from
 import { calendarChangedSignal } from '../workflows/messages';
 import type { Db } from './db';
 
-type Log = (line: string) => void;
+/** A progress or problem line; `warn` for a procedure that was not signalled. */
+type Log = (line: string, level?: 'info' | 'warn') => void;
 const silent: Log = () => undefined;
 
 const toDbDate = (date: IsoDate): Date => new Date(`${date}T00:00:00.000Z`);
@@ -285,38 +286,47 @@ export async function loadCalendarYear(
 }
 
 /**
- * Which running procedures a change of calendar year Y can affect.
+ * Which running procedures a change of calendar year Y can affect: those with an open inbox task
+ * whose working-day count touches Y.
  *
- * A deadline "N working days after D" depends only on the days in (D, dueDate]. Changing
- * year Y changes days in Y only, so a deadline whose due date is before Y-01-01 cannot move
- * (all its counted days lie before Y); every other open deadline might — one in Y directly,
- * one after Y because its count may cross Y (or a gained working day in Y can pull it back
- * into Y). dueAt is 24:00 Shanghai of the due date, i.e. the next day's 00:00, so
- * "due date >= Y-01-01" is "dueAt > Y-01-01T00:00+08:00". No upper bound is used: the task row
- * does not record the day the count started (it may be the case's receipt, long before the
- * task), and a needless signal only makes the workflow recompute an unchanged deadline.
+ * A deadline "N working days after D" depends only on the days in (D, dueDate] (and its
+ * provisional flag on the years from D's to dueDate's). Changing year Y changes days in Y only, so
+ * a deadline whose count lies wholly before Y-01-01 or wholly after Y-12-31 cannot move — not even
+ * into Y: its count is decided by days the change does not touch. The task row holds the count:
+ * from `deadline_from` (or `created_at`) to `due_at` (24:00 Shanghai of the due date, i.e. the next
+ * day's 00:00). So the test is exact: due date >= Y-01-01 (dueAt > Y-01-01T00:00+08:00) and the
+ * count's start day <= Y-12-31 (start < (Y+1)-01-01T00:00+08:00).
  *
- * Returns the distinct workflow ids of open (OPEN or CLAIMED) tasks with such a dueAt.
+ * Left out, because their recompute would not move anything: DONE/CANCELLED tasks, tasks with an
+ * hour limit (no working days) and paused tasks (补正: the clock stands still; resuming counts the
+ * deadline again on the calendar of that moment).
+ *
+ * Returns the distinct workflow ids, sorted. One query over the task table.
  */
-export async function workflowsWithDeadlinesFrom(db: Db, year: number): Promise<string[]> {
-  const rows = await db.task.findMany({
-    where: {
-      status: { in: ['OPEN', 'CLAIMED'] },
-      dueAt: { gt: startOfShanghaiDay(`${String(year).padStart(4, '0')}-01-01`) },
-    },
-    select: { workflowId: true },
-    distinct: ['workflowId'],
-    orderBy: { workflowId: 'asc' },
-  });
-  return rows.map((r) => r.workflowId);
+export async function workflowsWithDeadlinesIn(db: Db, year: number): Promise<string[]> {
+  const from = startOfShanghaiDay(`${String(year).padStart(4, '0')}-01-01`);
+  const until = startOfShanghaiDay(`${String(year + 1).padStart(4, '0')}-01-01`);
+  const rows = await db.$queryRaw<Array<{ workflow_id: string }>>`
+    SELECT DISTINCT workflow_id FROM task
+     WHERE status IN ('OPEN', 'CLAIMED') AND paused_at IS NULL AND working_days IS NOT NULL
+       AND due_at > ${from} AND coalesce(deadline_from, created_at) < ${until}
+     ORDER BY workflow_id`;
+  return rows.map((r) => r.workflow_id);
 }
 
+/** Signals sent at once by notifyCalendarChanged unless told otherwise (CALENDAR_NOTIFY_CONCURRENCY). */
+export const DEFAULT_NOTIFY_CONCURRENCY = 32;
+
 /**
- * Tells every running procedure with an open deadline that year `year` may have moved
- * (rule: workflowsWithDeadlinesFrom) by signalling calendarChanged {year, loadedAt}. A
- * workflow that is gone or already completed is skipped and logged; any other error (e.g.
- * Temporal unreachable) is thrown after the remaining workflows were tried. Returns the
- * number of workflows signalled.
+ * Tells every running procedure with an open deadline whose count touches `year` (rule:
+ * workflowsWithDeadlinesIn) that the year may have moved, by signalling calendarChanged
+ * {year, loadedAt}, at most `concurrency` signals in flight, with a progress line every tenth
+ * (at least every 1,000) procedures. The payload names the calendar version (the load's
+ * loadedAt); a procedure that gets the same signal twice recomputes the same deadline again
+ * (the recompute activity reads the stored calendar and writes the same row), so sending it
+ * again is harmless. A workflow that is gone or already completed is skipped and logged; any
+ * other error (e.g. Temporal unreachable) is thrown after the remaining workflows were tried.
+ * Returns the number of workflows signalled.
  */
 export async function notifyCalendarChanged(
   client: Client,
@@ -324,24 +334,38 @@ export async function notifyCalendarChanged(
   year: number,
   loadedAt: Date | string,
   log: Log = silent,
+  opts: { concurrency?: number } = {},
 ): Promise<number> {
   const payload = { year, loadedAt: typeof loadedAt === 'string' ? loadedAt : loadedAt.toISOString() };
-  const ids = await workflowsWithDeadlinesFrom(db, year);
+  const ids = await workflowsWithDeadlinesIn(db, year);
+  const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_NOTIFY_CONCURRENCY);
+  const every = Math.max(1, Math.min(1000, Math.ceil(ids.length / 10)));
+  if (ids.length > 0) log(`calendar: ${year} changed: signalling ${ids.length} procedure(s), ${concurrency} at a time`);
+  let next = 0;
+  let done = 0;
   let signalled = 0;
   let failure: unknown;
-  for (const id of ids) {
-    try {
-      await client.workflow.getHandle(id).signal(calendarChangedSignal, payload);
-      signalled++;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        log(`calendar: workflow ${id} not signalled (not found or already completed)`);
-      } else {
-        log(`calendar: workflow ${id} not signalled: ${err instanceof Error ? err.message : String(err)}`);
-        failure ??= err;
+  const lane = async () => {
+    while (next < ids.length) {
+      const id = ids[next++];
+      try {
+        await client.workflow.getHandle(id).signal(calendarChangedSignal, payload);
+        signalled++;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) {
+          log(`calendar: workflow ${id} not signalled (not found or already completed: ${err.message})`, 'warn');
+        } else {
+          log(`calendar: workflow ${id} not signalled: ${err instanceof Error ? err.message : String(err)}`, 'warn');
+          failure ??= err;
+        }
       }
+      done++;
+      if (done % every === 0 && done < ids.length)
+        log(`calendar: ${year}: ${done}/${ids.length} procedure(s) signalled`);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lane));
+  if (ids.length > 0) log(`calendar: ${year}: ${signalled}/${ids.length} procedure(s) signalled`);
   if (failure !== undefined) {
     const reason = failure instanceof Error ? failure.message : String(failure);
     throw new Error(`calendarChanged reached ${signalled} of ${ids.length} procedure(s); first failure: ${reason}`, {

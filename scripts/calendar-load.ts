@@ -4,7 +4,8 @@
  * Loads one year's holiday schedule (国务院办公厅关于部分节假日安排的通知) into the calendar
  * tables, audited, then tells the running procedures to recompute their open deadlines.
  * Environment: DATABASE_URL (required); TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (optional —
- * without TEMPORAL_ADDRESS the procedures are not notified and the summary says so).
+ * without TEMPORAL_ADDRESS the procedures are not notified and the summary says so);
+ * CALENDAR_NOTIFY_CONCURRENCY (signals in flight, default 32; progress lines go to stderr).
  *
  * The load is audited under --actor (default 'cli:<os user>'); the audit row also records the
  * OS account that ran the command. A schedule that drops a statutory day of
@@ -20,6 +21,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { validateSchedule } from '../domain/calendar';
 import { loadCalendarYear, notifyCalendarChanged } from '../lib/calendar-store';
+import { settingFromEnv } from '../lib/config';
 import { createDb } from '../lib/db';
 import { connectTemporal } from '../lib/temporal';
 
@@ -80,8 +82,13 @@ async function main(): Promise<void> {
       try {
         const temporal = await connectTemporal(address, process.env.TEMPORAL_NAMESPACE || 'default');
         try {
-          const n = await notifyCalendarChanged(temporal.client, db, loaded.year, loaded.loadedAt, (line) =>
-            process.stderr.write(`${NAME}: ${line}\n`),
+          const n = await notifyCalendarChanged(
+            temporal.client,
+            db,
+            loaded.year,
+            loaded.loadedAt,
+            (line) => process.stderr.write(`${NAME}: ${line}\n`),
+            { concurrency: settingFromEnv('CALENDAR_NOTIFY_CONCURRENCY') },
           );
           procedures = `${n} running procedure(s) notified`;
         } finally {

@@ -205,8 +205,13 @@ export function calendarRouter(deps: ApiDeps): Router {
     let procedures: { notified: number; error?: string };
     try {
       const { client } = await deps.temporal();
-      const notified = await notifyCalendarChanged(client, deps.db, loaded.year, loaded.loadedAt, (line) =>
-        req.log?.info(line),
+      const notified = await notifyCalendarChanged(
+        client,
+        deps.db,
+        loaded.year,
+        loaded.loadedAt,
+        (line, level) => req.log?.[level ?? 'info'](line),
+        { concurrency: deps.config.CALENDAR_NOTIFY_CONCURRENCY },
       );
       procedures = { notified };
     } catch (err) {

@@ -2,7 +2,7 @@
  * Bare workflows the benchmarks compare the procedures with: what Temporal on this machine does
  * with no application code around it.
  */
-import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { BaselineActivities } from './activities';
 
 const { noop } = proxyActivities<BaselineActivities>({ startToCloseTimeout: '1 minute' });
@@ -26,4 +26,16 @@ export async function updatable(): Promise<void> {
     stopped = true;
   });
   await condition(() => stopped);
+}
+
+export const ping = defineSignal('ping');
+
+/** Waits for one signal, then runs one activity: the bare counterpart of a calendar re-time. */
+export async function signalled(id: string): Promise<void> {
+  let pinged = false;
+  setHandler(ping, () => {
+    pinged = true;
+  });
+  await condition(() => pinged);
+  await noop(id);
 }

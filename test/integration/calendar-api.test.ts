@@ -383,32 +383,41 @@ describe('calendar API', () => {
       });
     });
 
-    it('refuses a year without its statutory holidays (放假办法 Art. 2, 6): 422 listing each; no write, no signal', async () => {
+    it('refuses a year without its statutory holidays (放假办法 Art. 2, 6): 422 listing each; no write, no signal; a valid load signals only procedures it can move', async () => {
       await cleanup();
-      // A running procedure with an open deadline in 2093, so that a load would signal it.
+      // A running procedure with an open deadline in 2093, so that a load would signal it, and one
+      // whose open deadline is counted wholly in 2094, which a load of 2093 cannot move.
       const temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');
       const workflowId = `calendar-api-test-probe-${randomUUID()}`;
+      const otherYear = `calendar-api-test-probe-${randomUUID()}`;
       try {
-        await temporal.client.workflow.start('calendarSignalProbe', {
-          taskQueue: `calendar-api-test-no-worker-${randomUUID()}`,
-          workflowId,
-        });
-        await db.task.create({
-          data: {
-            id: `calendar-api-test-${randomUUID()}`,
-            taskKey: `calendar-api-test:${workflowId}`,
-            workflowId,
-            procedure: 'OBJECTION',
-            step: 'TEST',
-            status: 'OPEN',
-            candidateDeptId: 'gaj',
-            candidateRole: 'PROVIDER_REVIEWER',
-            title: 'calendar API test task',
-            dueAt: new Date('2093-06-30T16:00:00Z'),
-          },
-        });
-        const signals = async () => {
-          const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+        for (const [id, dueAt, deadlineFrom] of [
+          [workflowId, new Date('2093-06-30T16:00:00Z'), null],
+          [otherYear, new Date('2094-01-19T16:00:00Z'), new Date('2094-01-04T02:00:00Z')],
+        ] as const) {
+          await temporal.client.workflow.start('calendarSignalProbe', {
+            taskQueue: `calendar-api-test-no-worker-${randomUUID()}`,
+            workflowId: id,
+          });
+          await db.task.create({
+            data: {
+              id: `calendar-api-test-${randomUUID()}`,
+              taskKey: `calendar-api-test:${id}`,
+              workflowId: id,
+              procedure: 'OBJECTION',
+              step: 'TEST',
+              status: 'OPEN',
+              candidateDeptId: 'gaj',
+              candidateRole: 'PROVIDER_REVIEWER',
+              title: 'calendar API test task',
+              workingDays: 10,
+              dueAt,
+              deadlineFrom,
+            },
+          });
+        }
+        const signals = async (id = workflowId) => {
+          const history = await temporal.client.workflow.getHandle(id).fetchHistory();
           return (history.events ?? []).filter(
             (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'calendarChanged',
           ).length;
@@ -436,12 +445,16 @@ describe('calendar API', () => {
         const ok = await put(YEAR, notice).expect(200);
         expect(ok.body.procedures.notified).toBeGreaterThanOrEqual(1);
         expect(await signals()).toBe(1);
+        expect(await signals(otherYear)).toBe(0);
       } finally {
-        await db.task.deleteMany({ where: { taskKey: `calendar-api-test:${workflowId}` } });
-        await temporal.client.workflow
-          .getHandle(workflowId)
-          .terminate('test over')
-          .catch(() => undefined);
+        await db.task.deleteMany({
+          where: { taskKey: { in: [workflowId, otherYear].map((id) => `calendar-api-test:${id}`) } },
+        });
+        for (const id of [workflowId, otherYear])
+          await temporal.client.workflow
+            .getHandle(id)
+            .terminate('test over')
+            .catch(() => undefined);
         await temporal.connection.close();
         await cleanup();
       }

@@ -21,7 +21,7 @@ import {
   notifyCalendarChanged,
   readCalendarYears,
   seedCalendar,
-  workflowsWithDeadlinesFrom,
+  workflowsWithDeadlinesIn,
 } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { connectTemporal, TemporalHandle } from '../../lib/temporal';
@@ -351,7 +351,13 @@ describe('calendar store (real Postgres)', () => {
         .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0].data!).toString('utf8')));
     }
     let n = 0;
-    async function task(workflowId: string, dueAt: Date | null, status: 'OPEN' | 'CLAIMED' | 'DONE' = 'OPEN') {
+    /** An inbox row of a working-day deadline counted from `from` (default: created now) to `dueAt`. */
+    async function task(
+      workflowId: string,
+      dueAt: Date | null,
+      status: 'OPEN' | 'CLAIMED' | 'DONE' = 'OPEN',
+      more: { from?: Date; workingDays?: number | null; pausedAt?: Date } = {},
+    ) {
       n++;
       await db.task.create({
         data: {
@@ -365,11 +371,15 @@ describe('calendar store (real Postgres)', () => {
           candidateRole: 'PROVIDER_REVIEWER',
           title: 'calendar test task',
           dueAt,
+          workingDays: more.workingDays === undefined ? 10 : more.workingDays,
+          deadlineFrom: more.from ?? null,
+          pausedAt: more.pausedAt ?? null,
         },
       });
     }
+    const shanghai = (local: string) => new Date(`${local}+08:00`);
 
-    it('signals each running procedure whose open deadline ends in the year or later, once; skips the rest', async () => {
+    it('signals each running procedure whose open deadline counts days of the year, once; skips the rest', async () => {
       const inYear = await startProbe(); // two open tasks, one in 2095, one claimed in 2096
       const before = await startProbe(); // due 2094-12-31 24:00 = 2095-01-01 00:00 Shanghai: cannot move
       const done = await startProbe(); // only a DONE task
@@ -382,7 +392,7 @@ describe('calendar store (real Postgres)', () => {
       await task(done, new Date('2095-06-01T16:00:00Z'), 'DONE');
       await task(gone, new Date('2095-05-01T16:00:00Z'));
 
-      expect(await workflowsWithDeadlinesFrom(db, 2095)).toEqual([inYear, gone].sort());
+      expect(await workflowsWithDeadlinesIn(db, 2095)).toEqual([inYear, gone].sort());
       const lines: string[] = [];
       const loadedAt = '2090-11-20T02:00:00.000Z';
       expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l))).toBe(1);
@@ -394,7 +404,56 @@ describe('calendar store (real Postgres)', () => {
       // A later change (2096) still reaches the procedure whose deadline lies in 2096.
       expect(await notifyCalendarChanged(client, db, 2096, new Date(loadedAt))).toBe(1);
       expect(await signalsOf(inYear)).toHaveLength(2);
-      expect(await workflowsWithDeadlinesFrom(db, 2097)).toEqual([]);
+      expect(await workflowsWithDeadlinesIn(db, 2097)).toEqual([]);
+      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+    });
+
+    it('reaches only procedures whose open deadline counts days of the year: not those wholly in another year', async () => {
+      // Counted from 2094-12-20, due 2095-01-10: the count crosses into 2095.
+      const crossing = await startProbe();
+      await task(crossing, shanghai('2095-01-11T00:00'), 'OPEN', { from: shanghai('2094-12-20T10:00') });
+      // Received on 2095-12-31, due in January 2096: 2095 is its receipt year (the count starts the day after).
+      const lastDay = await startProbe();
+      await task(lastDay, shanghai('2096-01-16T00:00'), 'CLAIMED', { from: shanghai('2095-12-31T23:59') });
+      // Every open deadline in 2096 (from 2096-01-01 00:00) or wholly in 2094: 2095 cannot move them.
+      const otherYears = await startProbe();
+      await task(otherYears, shanghai('2096-01-16T00:00'), 'OPEN', { from: shanghai('2096-01-01T00:00') });
+      await task(otherYears, shanghai('2094-12-21T00:00'), 'OPEN', { from: shanghai('2094-12-01T09:00') });
+      // In 2095, but paused (补正) or an hour limit: a recompute would not move them.
+      const pausedOrHours = await startProbe();
+      await task(pausedOrHours, shanghai('2095-06-01T00:00'), 'OPEN', { pausedAt: new Date() });
+      await task(pausedOrHours, shanghai('2095-06-01T00:00'), 'OPEN', { workingDays: null });
+
+      expect(await workflowsWithDeadlinesIn(db, 2095)).toEqual([crossing, lastDay].sort());
+      expect(await workflowsWithDeadlinesIn(db, 2096)).toEqual([lastDay, otherYears].sort());
+      expect(await workflowsWithDeadlinesIn(db, 2094)).toEqual([crossing, otherYears].sort());
+
+      const loadedAt = '2090-11-21T02:00:00.000Z';
+      const lines: string[] = [];
+      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { concurrency: 1 })).toBe(2);
+      expect(await signalsOf(crossing)).toEqual([{ year: 2095, loadedAt }]);
+      expect(await signalsOf(lastDay)).toEqual([{ year: 2095, loadedAt }]);
+      expect(await signalsOf(otherYears)).toEqual([]);
+      expect(await signalsOf(pausedOrHours)).toEqual([]);
+      expect(lines).toEqual([
+        'calendar: 2095 changed: signalling 2 procedure(s), 1 at a time',
+        'calendar: 2095: 1/2 procedure(s) signalled',
+        'calendar: 2095: 2/2 procedure(s) signalled',
+      ]);
+      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+    });
+
+    it('signals many procedures with bounded concurrency, each once', async () => {
+      const ids = await Promise.all(Array.from({ length: 12 }, () => startProbe()));
+      for (const id of ids) await task(id, shanghai('2095-04-01T00:00'));
+      const loadedAt = '2090-11-22T02:00:00.000Z';
+      const lines: string[] = [];
+      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { concurrency: 4 })).toBe(
+        12,
+      );
+      for (const id of ids) expect(await signalsOf(id)).toEqual([{ year: 2095, loadedAt }]);
+      expect(lines[0]).toBe('calendar: 2095 changed: signalling 12 procedure(s), 4 at a time');
+      expect(lines[lines.length - 1]).toBe('calendar: 2095: 12/12 procedure(s) signalled');
       await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
     });
 
