@@ -42,7 +42,7 @@ export async function detectDuplicates(
 ): Promise<Duplicate[]> {
   const [entries, drafts] = await Promise.all([
     db.dataResource.findMany({
-      where: { providerId: { not: draft.departmentId } },
+      where: { providerId: { not: draft.departmentId }, retiredAt: null },
       select: { code: true, name: true, fields: true, providerId: true },
     }),
     db.catalogDraft.findMany({
@@ -215,6 +215,103 @@ export async function publishDraft(
   });
 }
 
+/**
+ * Retires (撤销/停用) the entry a retirement request names, in one transaction keyed by the
+ * request: the entry leaves both catalogues (`retiredAt`), its history records the retirement as
+ * the next version (the content as it stood, marked retired, with the reasons and who asked and
+ * who approved), and every active grant on it is returned for the provider to keep or suspend —
+ * the path of a class change to NOT_SHARED. Applications keep citing the version they cited.
+ */
+export async function retireEntry(
+  db: Db,
+  input: { draftId: string; actorUserId: string; at: Date; reasons?: string },
+): Promise<Publication> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM catalog_draft WHERE id = ${input.draftId} FOR UPDATE`;
+    const draft = await tx.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+    if (draft.status === 'PUBLISHED') {
+      const v = await tx.dataResourceVersion.findUniqueOrThrow({ where: { draftId: draft.id } });
+      return {
+        resourceId: v.resourceId,
+        code: draft.code,
+        version: v.version,
+        created: false,
+        changes: v.changes as Publication['changes'],
+        grantsToReview: [],
+        dutyWorkflowIds: [],
+      };
+    }
+    const entry = await tx.dataResource.findUniqueOrThrow({ where: { id: draft.resourceId! } });
+    const last = await tx.dataResourceVersion.findFirst({
+      where: { resourceId: entry.id },
+      orderBy: { version: 'desc' },
+    });
+    const version = Math.max(entry.version, last?.version ?? 0) + 1;
+    const changes = { retired: { from: false, to: true } };
+    await tx.dataResource.update({ where: { id: entry.id }, data: { retiredAt: input.at, version } });
+    await tx.dataResourceVersion.create({
+      data: {
+        id: newId(),
+        resourceId: entry.id,
+        version,
+        draftId: draft.id,
+        snapshot: { ...contentOf(draft), retired: true } as object,
+        changes,
+        changeNote: draft.changeNote,
+        submittedById: draft.createdById,
+        publishedById: input.actorUserId,
+        publishedAt: input.at,
+      },
+    });
+    await tx.catalogDraft.update({
+      where: { id: draft.id },
+      data: { status: 'PUBLISHED', publishedAt: input.at, publishedVersion: version },
+    });
+    await tx.auditLog.createMany({
+      data: [
+        {
+          auditKey: `catalog-draft:${draft.id}:retired`,
+          actor: input.actorUserId,
+          action: 'CATALOG_ENTRY_RETIRED',
+          entityType: 'DataResource',
+          entityId: entry.id,
+          details: {
+            draftNo: draft.draftNo,
+            code: draft.code,
+            version,
+            requestReasons: draft.changeNote,
+            reasons: input.reasons,
+          } as object,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const grants = await tx.accessGrant.findMany({
+      where: { resourceId: entry.id, status: 'ACTIVE' },
+      include: { application: true, granteeDept: true, granteePublic: true },
+      orderBy: { grantedAt: 'asc' },
+    });
+    const duties = await tx.catalogUpdateDuty.findMany({
+      where: { status: 'OPEN', resourceIds: { has: entry.id } },
+      select: { workflowId: true },
+    });
+    return {
+      resourceId: entry.id,
+      code: draft.code,
+      version,
+      created: true,
+      changes,
+      grantsToReview: grants.map((g) => ({
+        grantId: g.id,
+        applicationNo: g.application.applicationNo,
+        granteeName: g.granteeDept?.name ?? g.granteePublic?.name ?? '使用方',
+        newClassText: '停用（撤销）',
+      })),
+      dutyWorkflowIds: duties.map((d) => d.workflowId),
+    };
+  });
+}
+
 export function catalogActivities(deps: ActivityDeps) {
   const { db } = deps;
   const now = deps.now ?? activityNow;
@@ -230,8 +327,13 @@ export function catalogActivities(deps: ActivityDeps) {
 
   return {
     /** Every review round starts here: the duplicates the reviewer sees, found again. */
-    async checkCatalogDraft(input: { draftId: string; round: number }): Promise<{ duplicates: Duplicate[] }> {
+    async checkCatalogDraft(input: {
+      draftId: string;
+      round: number;
+    }): Promise<{ duplicates: Duplicate[]; kind: 'ENTRY' | 'RETIREMENT'; reasons: string | null }> {
       const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      // A retirement request names an entry in force: there is nothing new to compare.
+      if (draft.kind === 'RETIREMENT') return { duplicates: [], kind: draft.kind, reasons: draft.changeNote };
       const duplicates = await detectDuplicates(db, draft);
       await db.catalogDraft.update({ where: { id: draft.id }, data: { duplicates: duplicates as object[] } });
       if (duplicates.length)
@@ -244,7 +346,7 @@ export function catalogActivities(deps: ActivityDeps) {
             duplicates,
           },
         );
-      return { duplicates };
+      return { duplicates, kind: draft.kind, reasons: draft.changeNote };
     },
 
     /** Art. 16: returned with reasons; the department revises and resubmits. */
@@ -268,7 +370,12 @@ export function catalogActivities(deps: ActivityDeps) {
         eventKey: `catalog:${draft.draftNo}:returned:${input.round}`,
         template: 'catalog-returned',
         recipients: await staff(draft.departmentId),
-        data: { ...mailData(draft), reasons: input.reasons, round: input.round },
+        data: {
+          ...mailData(draft),
+          reasons: input.reasons,
+          round: input.round,
+          retirement: draft.kind === 'RETIREMENT',
+        },
       });
     },
 
@@ -304,8 +411,21 @@ export function catalogActivities(deps: ActivityDeps) {
       reasons?: string;
       comment?: string;
     }): Promise<Publication> {
-      const published = await publishDraft(db, { ...input, at: now() });
+      const kind = (await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } })).kind;
+      const published =
+        kind === 'RETIREMENT'
+          ? await retireEntry(db, { ...input, at: now() })
+          : await publishDraft(db, { ...input, at: now() });
       const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      if (kind === 'RETIREMENT') {
+        await notify({
+          eventKey: `catalog:${draft.draftNo}:retired`,
+          template: 'catalog-retired',
+          recipients: await staff(draft.departmentId),
+          data: { ...mailData(draft), version: published.version, comment: input.comment ?? '' },
+        });
+        return published;
+      }
       await notify({
         eventKey: `catalog:${draft.draftNo}:published`,
         template: 'catalog-published',

@@ -127,6 +127,12 @@ export const ACCESS_MATRIX = {
     ['PUT /api/catalog/drafts/{no}', 'POST /api/catalog/drafts/{no}/submit'],
     g(role('DEPT_STAFF', ['GOVERNMENT']), 'ownDepartment'),
   ),
+  catalogRetire: rule(
+    'catalogue entry retirement request (撤销/停用)',
+    'act',
+    ['POST /api/catalog/entries/{code}/retire'],
+    g(role('DEPT_STAFF', ['GOVERNMENT']), 'ownDepartment'),
+  ),
   catalogUpdateDuty: rule(
     'Art. 18 update duty',
     'act',

@@ -7,7 +7,9 @@
  * reasons to publish anyway (Art. 17: the authority integrates duplicates). A published class
  * change that closes access (NOT_SHARED, NOT_OPEN) does not cut running grants silently: the
  * provider keeps or suspends each active grant, with reasons. An Art. 18 update duty waiting for
- * the entry is told of the new version.
+ * the entry is told of the new version. A retirement request (撤销/停用) of a published entry is
+ * reviewed the same way (RETIRE or RETURN); a retired entry's active grants get the same
+ * keep-or-suspend tasks.
  */
 import {
   allHandlersFinished,
@@ -58,20 +60,40 @@ export async function catalogReviewWorkflow(
   }
 
   for (let round = 1; ; round += 1) {
-    const { duplicates } = await acts.checkCatalogDraft({ draftId: input.draftId, round });
-    enter('REVIEW', 'SUBMITTED', '数据主管部门审核目录条目（第十六条）');
+    const checked = await acts.checkCatalogDraft({ draftId: input.draftId, round });
+    const { duplicates } = checked;
+    // A retirement request (撤销/停用) goes through the same review: RETIRE or RETURN.
+    const retirement = checked.kind === 'RETIREMENT';
+    enter(
+      'REVIEW',
+      'SUBMITTED',
+      retirement ? '数据主管部门审核目录条目停用申请' : '数据主管部门审核目录条目（第十六条）',
+    );
     const duplicateNote = duplicates.length ? `；疑似重复：${duplicates.map((d) => d.code).join('、')}` : '';
-    const review = await step({
-      key: `review:${round}`,
-      step: 'CATALOG_REVIEW',
-      title: `审核目录条目（第十六条）：${ref}${duplicateNote}`,
-      candidateDeptId: input.authorityDeptId,
-      candidateRole: 'AUTHORITY_REVIEWER',
-      allowedDecisions: ['PUBLISH', 'RETURN'],
-      // A suspected duplicate is published only with reasons why it is not the same data (Art. 17).
-      reasonsRequiredFor: duplicates.length ? ['PUBLISH', 'RETURN'] : ['RETURN'],
-      workingDays: policy.catalogReviewWorkingDays,
-    });
+    const review = await step(
+      retirement
+        ? {
+            key: `review:${round}`,
+            step: 'CATALOG_REVIEW',
+            title: `审核目录条目停用（撤销）申请：${ref}；理由：${checked.reasons ?? ''}`,
+            candidateDeptId: input.authorityDeptId,
+            candidateRole: 'AUTHORITY_REVIEWER',
+            allowedDecisions: ['RETIRE', 'RETURN'],
+            reasonsRequiredFor: ['RETURN'],
+            workingDays: policy.catalogReviewWorkingDays,
+          }
+        : {
+            key: `review:${round}`,
+            step: 'CATALOG_REVIEW',
+            title: `审核目录条目（第十六条）：${ref}${duplicateNote}`,
+            candidateDeptId: input.authorityDeptId,
+            candidateRole: 'AUTHORITY_REVIEWER',
+            allowedDecisions: ['PUBLISH', 'RETURN'],
+            // A suspected duplicate is published only with reasons why it is not the same data (Art. 17).
+            reasonsRequiredFor: duplicates.length ? ['PUBLISH', 'RETURN'] : ['RETURN'],
+            workingDays: policy.catalogReviewWorkingDays,
+          },
+    );
 
     if (review.decision === 'RETURN') {
       await acts.returnCatalogDraft({
@@ -84,7 +106,7 @@ export async function catalogReviewWorkflow(
       const answer = await step({
         key: `resubmit:${round}`,
         step: 'CATALOG_RESUBMIT',
-        title: `修改后重新提交目录条目：${ref}`,
+        title: retirement ? `重新提交或撤回目录条目停用申请：${ref}` : `修改后重新提交目录条目：${ref}`,
         candidateDeptId: input.departmentId,
         candidateRole: 'DEPT_STAFF',
         allowedDecisions: ['RESUBMIT', 'WITHDRAW'],
@@ -119,7 +141,13 @@ export async function catalogReviewWorkflow(
     }
 
     if (published.grantsToReview.length > 0) {
-      enter('GRANT_REVIEW', 'PUBLISHED', '分类变更后，提供部门逐项决定保留或暂停现有授权');
+      enter(
+        'GRANT_REVIEW',
+        'PUBLISHED',
+        retirement
+          ? '条目停用后，提供部门逐项决定保留或暂停现有授权'
+          : '分类变更后，提供部门逐项决定保留或暂停现有授权',
+      );
       await Promise.all(
         published.grantsToReview.map(async (g) => {
           const decision = await step({
@@ -143,7 +171,11 @@ export async function catalogReviewWorkflow(
         }),
       );
     }
-    enter('PUBLISHED', 'PUBLISHED', `已发布为第${published.version}版`);
+    enter(
+      'PUBLISHED',
+      'PUBLISHED',
+      retirement ? `已停用（第${published.version}版）` : `已发布为第${published.version}版`,
+    );
     tasks.closeAll();
     await condition(allHandlersFinished);
     return { outcome: 'PUBLISHED', version: published.version, rounds: round };

@@ -12,6 +12,7 @@ import { legalBasisProblems, openListOf } from '../../domain/catalog-rules';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { detectDuplicates } from '../../activities/catalog';
+import { refuseRetired } from '../catalog-citations';
 import { requirePrincipal, type Principal } from '../auth';
 import { authorize } from '../access';
 import type { ApiDeps } from '../deps';
@@ -81,6 +82,14 @@ const projectBody = z
     name: text(200),
     description: z.string().trim().min(4).max(4000),
     draftNos: z.array(text(64)).min(1).max(100),
+  })
+  .strict();
+
+const retireBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    /** Why the entry is retired (撤销/停用): the data authority reviews them. */
+    reasons: z.string().trim().min(4).max(2000),
   })
   .strict();
 
@@ -173,6 +182,25 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     responses: { 200: 'OK', 404: 'Unknown entry' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/catalog/entries/{code}/retire',
+    summary:
+      "Ask to retire (撤销/停用) one of the department's published entries, with reasons: the data authority reviews it (CATALOG_REVIEW task: RETIRE or RETURN)",
+    tags,
+    auth: 'required',
+    body: retireBody,
+    responses: {
+      201: 'Requested, review opened',
+      200: 'Repeat of an earlier request',
+      400: 'VALIDATION_FAILED: reasons missing',
+      403: 'Not government department staff',
+      404: 'No published entry of your department with that code',
+      409: 'CATALOG_DRAFT_OPEN: the entry already has a draft or request under way; IDEMPOTENCY_KEY_REUSED',
+      422: 'CATALOG_ENTRY_RETIRED: already retired',
+      503: 'START_PENDING: stored, the start of its review not yet confirmed',
+    },
   });
   documented({
     method: 'post',
@@ -292,6 +320,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const entry = await db.dataResource.findUnique({ where: { code: body.code } });
     if (entry && entry.providerId !== departmentId)
       throw new AppError('CONFLICT', `Code ${body.code} is an entry of another department (${entry.providerId})`);
+    if (entry) refuseRetired([entry]);
     const open = await openDraftOf(body.code);
     if (open)
       throw new AppError('CATALOG_DRAFT_OPEN', `Entry ${body.code} already has draft ${open.draftNo} under way`, {
@@ -375,6 +404,11 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const body = parse(editBody, req.body, 'body');
     if (d.status !== 'DRAFT' && d.status !== 'RETURNED')
       throw new AppError('CONFLICT', `Draft ${no} is ${d.status}: only compiled or returned drafts can be edited`);
+    if (d.kind === 'RETIREMENT')
+      throw new AppError('CONFLICT', {
+        zh: `${no} 是停用申请，没有可修改的内容：在待办中重新提交或撤回`,
+        en: `${no} is a retirement request: resubmit or withdraw it through its task`,
+      });
     // A returned draft goes back to review as it is now: it must be submittable.
     if (d.status === 'RETURNED') assertLegalBasis(body);
     const data = {
@@ -497,6 +531,104 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
         citedByApplications: citedBy(v.version),
       })),
     });
+  });
+
+  router.post('/api/catalog/entries/:code/retire', async (req, res) => {
+    const p = requirePrincipal(req);
+    const departmentId = requireStaff(p);
+    const { code } = parse(codeParam, req.params, 'params');
+    // Whose entry it is comes before the body: another department learns nothing from a 400.
+    const entry = await db.dataResource.findUnique({ where: { code } });
+    if (!entry || entry.providerId !== departmentId)
+      throw new AppError('NOT_FOUND', {
+        zh: `本部门没有目录条目 ${code}`,
+        en: `No catalog entry ${code} of your department`,
+      });
+    const body = parse(retireBody, req.body, 'body');
+    const requestHash = hashRequest({ ...body, code });
+    const previous = await db.catalogDraft.findUnique({
+      where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+    });
+    if (previous) {
+      if (previous.requestHash !== requestHash)
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `幂等键已用于内容不同的目录申请 ${previous.draftNo}`,
+          en: `Idempotency key was already used for catalog draft ${previous.draftNo} with different content`,
+        });
+      await startCatalogReview(deps, previous.id);
+      return res.status(200).json(await draftView(p, previous.draftNo));
+    }
+    refuseRetired([entry]);
+    const open = await openDraftOf(code);
+    if (open)
+      throw new AppError(
+        'CATALOG_DRAFT_OPEN',
+        {
+          zh: `目录条目 ${code} 已有办理中的草稿或申请 ${open.draftNo}`,
+          en: `Entry ${code} already has draft ${open.draftNo} under way`,
+        },
+        { draftNo: open.draftNo },
+      );
+    const last = await db.dataResourceVersion.findFirst({
+      where: { resourceId: entry.id },
+      orderBy: { version: 'desc' },
+    });
+    const draftNo = newApplicationNo('ML');
+    const id = newId();
+    try {
+      await db.$transaction([
+        db.catalogDraft.create({
+          data: {
+            id,
+            draftNo,
+            workflowId: `catalog-review/${draftNo}`,
+            departmentId,
+            kind: 'RETIREMENT',
+            resourceId: entry.id,
+            code,
+            name: entry.name,
+            description: entry.description,
+            fields: entry.fields,
+            shareClass: entry.shareClass,
+            openClass: entry.openClass,
+            shareLegalBasis: entry.shareLegalBasis,
+            openLegalBasis: entry.openLegalBasis,
+            updateFrequency: entry.updateFrequency,
+            sourceSystem: (last?.snapshot as { sourceSystem?: string } | null)?.sourceSystem ?? '—',
+            changeNote: body.reasons,
+            status: 'SUBMITTED',
+            createdById: p.userId,
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `catalog-draft:${id}:retirement-requested`,
+            actor: p.userId,
+            action: 'CATALOG_RETIREMENT_REQUESTED',
+            entityType: 'CatalogDraft',
+            entityId: id,
+            details: { draftNo, code, version: entry.version, reasons: body.reasons },
+          },
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        const winner = await db.catalogDraft.findUnique({
+          where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+        });
+        if (winner && winner.requestHash === requestHash)
+          return res.status(200).json(await draftView(p, winner.draftNo));
+        throw new AppError('CATALOG_DRAFT_OPEN', {
+          zh: `目录条目 ${code} 已有办理中的草稿或申请`,
+          en: `Entry ${code} already has a draft under way`,
+        });
+      }
+      throw err;
+    }
+    await startCatalogReview(deps, id);
+    res.status(201).json(await draftView(p, draftNo));
   });
 
   router.post('/api/catalog/update-duties', async (req, res) => {
@@ -738,6 +870,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       where: {
         openClass: { in: ['UNCONDITIONAL', 'CONDITIONAL'] },
         catalog: { status: 'PUBLISHED' },
+        retiredAt: null,
         ...(q.provider ? { providerId: q.provider } : {}),
       },
       orderBy: { code: 'asc' },

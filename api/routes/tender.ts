@@ -30,6 +30,7 @@ import {
 import { authorizeSignedIn } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
+import { refuseRetired } from '../catalog-citations';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { startTender } from '../kit/starters';
@@ -558,6 +559,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
     if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+    refuseRetired(resources);
     const notConditional = resources.filter((r) => r.openClass !== 'CONDITIONAL');
     if (notConditional.length) {
       throw new AppError(

@@ -563,6 +563,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       act('POST /api/catalog/projects', '/api/catalog/projects', any),
       act('PUT /api/catalog/drafts/{no}', `/api/catalog/drafts/${gajDraft.draftNo}`, gajCatalog),
       act('POST /api/catalog/drafts/{no}/submit', `/api/catalog/drafts/${gajDraft.draftNo}/submit`, gajCatalog),
+      act('POST /api/catalog/entries/{code}/retire', `/api/catalog/entries/${gajEntry.code}/retire`, gajCatalog),
       act('POST /api/catalog/update-duties', '/api/catalog/update-duties', any),
       act('POST /api/catalog/projects/{no}/approve', `/api/catalog/projects/${project.projectNo}/approve`, any),
       detail('GET /api/open/catalog/lists', '/api/open/catalog/lists?provider=gaj', any),

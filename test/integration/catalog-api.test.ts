@@ -299,6 +299,202 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
     expect(history.body.versions[1]).toMatchObject({ version: 1, citedByApplications: 1 });
   });
 
+  it('retirement (撤销/停用): requested with reasons, returned and resubmitted, approved; the entry leaves both catalogues, new applications get 422 CATALOG_ENTRY_RETIRED, running cases keep the version they cited and their grants are kept or suspended by the provider', async () => {
+    const body = entry({ openClass: 'UNCONDITIONAL' });
+    await publish(body);
+    const resource = await db.dataResource.findUniqueOrThrow({ where: { code: body.code } });
+    const grant = await activeGrant(db, resource.id, 'rsj');
+    const cited = await db.application.findUniqueOrThrow({ where: { id: grant.applicationId } });
+    const retire = (login: string, b: Record<string, unknown>) =>
+      request(app)
+        .post(`/api/catalog/entries/${body.code}/retire`)
+        .auth(...as(login))
+        .send(b);
+
+    // Another department's staff find no such entry of theirs; reasons are required; nothing is written.
+    const counted = () => db.catalogDraft.count({ where: { code: body.code } });
+    const before = await counted();
+    expect(
+      (await retire('gaj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons: '不再采集' }).expect(404)).body
+        .error.code,
+    ).toBe('NOT_FOUND');
+    expect((await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}` }).expect(400)).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await counted()).toBe(before);
+
+    const reasons = '该业务已划转至市行政审批服务局，本部门不再采集该数据';
+    const requested = await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons }).expect(201);
+    workflowIds.push(requested.body.workflowId);
+    expect(requested.body).toMatchObject({
+      kind: 'RETIREMENT',
+      status: 'SUBMITTED',
+      code: body.code,
+      changeNote: reasons,
+    });
+    // One request at a time.
+    const twice = await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons }).expect(409);
+    expect(twice.body.error.code).toBe('CATALOG_DRAFT_OPEN');
+
+    const review = await openTask(requested.body.workflowId, 'CATALOG_REVIEW');
+    expect(review).toMatchObject({ candidateDeptId: 'dsj', candidateRole: 'AUTHORITY_REVIEWER' });
+    expect(review.title).toContain('停用');
+    expect(review.title).toContain(reasons);
+    expect((await complete('dsj.reviewer', review.id, { decision: 'RETURN' }).expect(422)).body.error.code).toBe(
+      'REASONS_REQUIRED',
+    );
+    const returned = await complete('dsj.reviewer', review.id, {
+      decision: 'RETURN',
+      reasons: '请说明划转后的数据提供单位',
+    }).expect(200);
+    expect(returned.body.openedTasks.map((t: { step: string }) => t.step)).toEqual(['CATALOG_RESUBMIT']);
+    // Still in force while returned.
+    expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).retiredAt).toBeNull();
+    const resubmit = await openTask(requested.body.workflowId, 'CATALOG_RESUBMIT');
+    await complete('zrzyj.staff', resubmit.id, {
+      decision: 'RESUBMIT',
+      comment: '划转后由市行政审批服务局提供',
+    }).expect(200);
+    const second = await eventually(
+      () =>
+        db.task.findFirst({
+          where: {
+            workflowId: requested.body.workflowId,
+            step: 'CATALOG_REVIEW',
+            status: 'OPEN',
+            id: { not: review.id },
+          },
+        }),
+      'the second review round',
+    );
+    const approved = await complete('dsj.reviewer', second.id, { decision: 'RETIRE', comment: '同意停用' }).expect(200);
+    expect(approved.body.stage).toBe('GRANT_REVIEW');
+
+    // Out of the catalogue, the open catalogue and its Art. 25 list; the history records the retirement.
+    const catalogue = await request(app)
+      .get('/api/catalog?provider=zrzyj&limit=100')
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    expect(catalogue.body.items.map((r: { code: string }) => r.code)).not.toContain(body.code);
+    expect((await request(app).get(`/api/open/catalog?q=${body.code}`).expect(200)).body.items).toEqual([]);
+    const lists = await request(app).get('/api/open/catalog/lists?provider=zrzyj').expect(200);
+    expect(JSON.stringify(lists.body)).not.toContain(body.code);
+    await request(app).get(`/api/open/resources/${body.code}/download`).expect(404);
+    const history = await request(app)
+      .get(`/api/catalog/entries/${body.code}/history`)
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    expect(history.body.versions[0]).toMatchObject({
+      version: 2,
+      draftNo: requested.body.draftNo,
+      changes: { retired: { from: false, to: true } },
+      changeNote: reasons,
+      submittedBy: expect.objectContaining({ login: 'zrzyj.staff' }),
+      publishedBy: expect.objectContaining({ login: 'dsj.reviewer' }),
+    });
+    expect(history.body.versions[1]).toMatchObject({ version: 1, citedByApplications: 1 });
+
+    // New applications cannot cite it: 422 with its code, nothing written.
+    const apps = await db.application.count();
+    const refused = await request(app)
+      .post('/api/applications')
+      .auth(...as('rsj.staff'))
+      .send({ idempotencyKey: `app-${uniqueSuffix()}`, resourceCodes: [body.code], purpose: '社保待遇资格认证' })
+      .expect(422);
+    expect(refused.body.error).toMatchObject({ code: 'CATALOG_ENTRY_RETIRED', details: { resources: [body.code] } });
+    expect(refused.body.error.message).toContain('停用');
+    expect(await db.application.count()).toBe(apps);
+    // A revision of it cannot be compiled either, nor can it be retired twice.
+    const revision = await request(app)
+      .post('/api/catalog/drafts')
+      .auth(...as('zrzyj.staff'))
+      .send({ ...body, idempotencyKey: `cat-${uniqueSuffix()}` })
+      .expect(422);
+    expect(revision.body.error.code).toBe('CATALOG_ENTRY_RETIRED');
+    expect(
+      (await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons }).expect(422)).body.error.code,
+    ).toBe('CATALOG_ENTRY_RETIRED');
+
+    // The running case keeps citing version 1 as it stood, and its grant waits for the provider's decision.
+    const detail = await request(app)
+      .get(`/api/applications/${cited.applicationNo}`)
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    expect(detail.body.resources[0].citedVersion).toMatchObject({
+      code: body.code,
+      version: 1,
+      name: body.name,
+      shareClass: 'UNCONDITIONAL',
+      openClass: 'UNCONDITIONAL',
+    });
+    const grantTask = await openTask(requested.body.workflowId, 'GRANT_REVIEW');
+    expect(grantTask).toMatchObject({
+      candidateDeptId: 'zrzyj',
+      candidateRole: 'PROVIDER_REVIEWER',
+      subjectRef: grant.grantId,
+    });
+    expect(grantTask.title).toContain('停用');
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: grant.grantId } })).status).toBe('ACTIVE');
+    const kept = await complete('zrzyj.reviewer', grantTask.id, {
+      decision: 'KEEP',
+      reasons: '在办事项已按第1版办结前继续提供',
+    }).expect(200);
+    expect(kept.body.stage).toBe('PUBLISHED');
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: grant.grantId } })).status).toBe('ACTIVE');
+    expect(
+      await db.auditLog.findMany({
+        where: {
+          auditKey: {
+            in: [
+              `catalog-draft:${requested.body.id}:retired`,
+              `catalog-draft:${requested.body.id}:grant:${grant.grantId}`,
+            ],
+          },
+        },
+        select: { action: true, actor: true },
+        orderBy: { action: 'asc' },
+      }),
+    ).toEqual([
+      { action: 'CATALOG_ENTRY_RETIRED', actor: 'u-dsj.reviewer' },
+      { action: 'CATALOG_GRANT_KEPT', actor: 'u-zrzyj.reviewer' },
+    ]);
+
+    // The department is told by mail.
+    const no = requested.body.draftNo as string;
+    await eventually(
+      async () => {
+        await dispatchOutboxOnce({
+          db,
+          transport: createTransport(process.env.SMTP_URL!),
+          templates: new MailTemplates(),
+          from: '聊城市大数据局 <no-reply@liaocheng.example>',
+          logger: createLogger('test', 'silent'),
+          batchSize: 200,
+          dedupeKeyPrefix: `catalog:${no}:`,
+        });
+        return (
+          (
+            await db.notification.findUniqueOrThrow({
+              where: { dedupeKey: `catalog:${no}:retired:zrzyj.staff@liaocheng.example` },
+            })
+          ).status === 'SENT'
+        );
+      },
+      'the retirement mail to be sent',
+      120_000,
+    );
+    const mail = await eventually(
+      async () =>
+        (await receivedMail()).find(
+          (m) =>
+            m.to.some((t) => t.address === 'zrzyj.staff@liaocheng.example') &&
+            m.subject.includes(`【目录停用】${body.code}`),
+        ),
+      'the retirement mail in MailDev',
+    );
+    expect(mail.text).toContain('审核意见：同意停用');
+  });
+
   it('Art. 17: an information system project cannot be approved until its catalog entries are published', async () => {
     const body = entry();
     const compiled = await request(app)

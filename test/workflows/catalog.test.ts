@@ -174,6 +174,57 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     await recordHistory('catalog-review-grant-review', d.handle);
   });
 
+  it('a retirement request (撤销/停用) is reviewed like a draft: RETIRE takes the entry out of the catalogue as its next version and opens the same keep-or-suspend task per active grant', async () => {
+    const { resource, code } = await publishNew('scjgj', { shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL' });
+    const g = await activeGrant(db, resource.id, 'wjw');
+    const { input, workflowId } = await draftRow(
+      db,
+      'scjgj',
+      { code },
+      { resourceId: resource.id, submittedAtMs: await env.currentTimeMs() },
+    );
+    await db.catalogDraft.update({
+      where: { id: input.draftId },
+      data: { kind: 'RETIREMENT', changeNote: '业务系统停用，数据不再更新' },
+    });
+    const handle = await env.client.workflow.start(catalogReviewWorkflow, {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
+    suite.track(handle);
+    const review = await h.openTask(workflowId, 'CATALOG_REVIEW', 'dsj');
+    expect(review.title).toContain('停用（撤销）申请');
+    expect(review.title).toContain('业务系统停用，数据不再更新');
+    expect(review.allowedDecisions).toEqual(['RETIRE', 'RETURN']);
+    expect(await rejection(h.decide(workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH'))).toBe(
+      'DECISION_NOT_ALLOWED',
+    );
+    const retired = await h.decide(workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'RETIRE');
+    expect(retired.stage).toBe('GRANT_REVIEW');
+    expect(retired.openTasks.map((t) => [t.step, t.candidateDeptId, t.candidateRole])).toEqual([
+      ['GRANT_REVIEW', 'scjgj', 'PROVIDER_REVIEWER'],
+    ]);
+    const entry = await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } });
+    expect(entry.retiredAt).not.toBeNull();
+    expect(entry.version).toBe(2);
+    expect((await versions(resource.id)).map((v) => [v.version, v.changes])).toEqual([
+      [1, expect.anything()],
+      [2, { retired: { from: false, to: true } }],
+    ]);
+    expect(await citedVersion(g.applicationId)).toBe(1);
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: g.grantId } })).status).toBe('ACTIVE');
+    await h.decide(workflowId, 'GRANT_REVIEW', 'scjgj.reviewer', 'SUSPEND', { reasons: '条目已停用' });
+    expect(await handle.result()).toEqual({ outcome: 'PUBLISHED', version: 2, rounds: 1 });
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: g.grantId } })).status).toBe('SUSPENDED');
+    const mail = await eventually(
+      () => db.notification.findFirst({ where: { dedupeKey: { startsWith: `catalog:${input.draftNo}:retired:` } } }),
+      'the retirement mail',
+    );
+    expect(mail).toMatchObject({ template: 'catalog-retired', recipient: 'scjgj.staff@liaocheng.example' });
+    await recordHistory('catalog-review-retired', handle);
+  });
+
   it('Art. 18: 15 working days counted from the occurrence day across 中秋 and 国庆 with the 调休 Saturday; confirmed only once the entry is republished', async () => {
     const { resource, code } = await publishNew('wjw', { shareClass: 'CONDITIONAL', shareLegalBasis: BASIS });
     // Occurred Fri 2026-09-25 (中秋, a holiday); recorded today. Not counted: the day itself
