@@ -76,6 +76,8 @@ export interface Publication {
   changes: Record<string, { from: unknown; to: unknown }>;
   grantsToReview: GrantToReview[];
   dutyWorkflowIds: string[];
+  /** Art. 17 projects waiting for this draft (absent in results recorded before projects were procedures). */
+  projectWorkflowIds?: string[];
 }
 
 /**
@@ -198,6 +200,10 @@ export async function publishDraft(
       where: { status: 'OPEN', resourceIds: { has: resourceId } },
       select: { workflowId: true },
     });
+    const projects = await tx.infoSystemProject.findMany({
+      where: { status: 'REGISTERED', draftIds: { has: draft.id } },
+      select: { workflowId: true },
+    });
     return {
       resourceId,
       code: draft.code,
@@ -211,6 +217,7 @@ export async function publishDraft(
         newClassText: SHARE_PROCEDURES.includes(g.application.procedure) ? '不予共享类' : '不予开放类',
       })),
       dutyWorkflowIds: duties.map((d) => d.workflowId),
+      projectWorkflowIds: projects.map((p) => p.workflowId),
     };
   });
 }
@@ -487,6 +494,164 @@ export function catalogActivities(deps: ActivityDeps) {
         select: { resourceId: true, version: true },
       });
       return { published: versions };
+    },
+
+    /**
+     * Art. 17 (发现目录重复的，应当整合): the authority's integration of a draft's duplicates, recorded
+     * on the draft once per round. USE_EXISTING withdraws the draft (and, for a revision, marks the
+     * department's own entry as referring to the source); the department is told by mail.
+     */
+    async integrateCatalogDuplicates(input: {
+      draftId: string;
+      round: number;
+      decision: 'USE_EXISTING' | 'USE_THIS' | 'KEEP_BOTH';
+      sourceCode: string;
+      duplicates: Duplicate[];
+      reasons: string;
+      actorUserId: string;
+    }): Promise<void> {
+      const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      const record = {
+        round: input.round,
+        decision: input.decision,
+        sourceCode: input.sourceCode,
+        duplicates: input.duplicates.map((d) => d.code),
+        reasons: input.reasons,
+        actorUserId: input.actorUserId,
+      };
+      await db.catalogDraft.update({ where: { id: draft.id }, data: { integration: record } });
+      if (input.decision === 'USE_EXISTING') {
+        await db.catalogDraft.updateMany({
+          where: { id: draft.id, status: { in: ['SUBMITTED', 'RETURNED'] } },
+          data: { status: 'WITHDRAWN' },
+        });
+        if (draft.resourceId)
+          await db.dataResource.updateMany({
+            where: { id: draft.resourceId },
+            data: { refersToCode: input.sourceCode },
+          });
+      }
+      await audit(
+        `catalog-draft:${draft.id}:integrated:${input.round}`,
+        input.actorUserId,
+        'CATALOG_DUPLICATES_INTEGRATED',
+        draft,
+        record,
+      );
+      await notify({
+        eventKey: `catalog:${draft.draftNo}:integrated:${input.round}`,
+        template: 'catalog-integrated',
+        recipients: await staff(draft.departmentId),
+        data: {
+          ...mailData(draft),
+          sourceCode: input.sourceCode,
+          reasons: input.reasons,
+          useExisting: input.decision === 'USE_EXISTING',
+          useThis: input.decision === 'USE_THIS',
+          keepBoth: input.decision === 'KEEP_BOTH',
+          duplicates: record.duplicates.join('、'),
+        },
+      });
+    },
+
+    /**
+     * After a USE_THIS integration the draft's entry is published: the other departments' published
+     * duplicates are marked as referring to it (not cut: their grants and cases stay), audited and mailed.
+     */
+    async applyCatalogIntegration(input: { draftId: string; round: number }): Promise<{ marked: string[] }> {
+      const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      const integration = draft.integration as {
+        decision?: string;
+        duplicates?: string[];
+        reasons?: string;
+        actorUserId?: string;
+      } | null;
+      if (integration?.decision !== 'USE_THIS') return { marked: [] };
+      const entries = await db.dataResource.findMany({
+        where: { code: { in: integration.duplicates ?? [] }, providerId: { not: draft.departmentId } },
+      });
+      for (const e of entries) {
+        await db.dataResource.updateMany({ where: { id: e.id }, data: { refersToCode: draft.code } });
+        await db.auditLog.createMany({
+          data: [
+            {
+              auditKey: `catalog-draft:${draft.id}:refers:${e.id}`,
+              actor: integration.actorUserId ?? 'system',
+              action: 'CATALOG_ENTRY_REFERS_TO_SOURCE',
+              entityType: 'DataResource',
+              entityId: e.id,
+              details: { code: e.code, sourceCode: draft.code, draftNo: draft.draftNo, reasons: integration.reasons },
+            },
+          ],
+          skipDuplicates: true,
+        });
+        await notify({
+          eventKey: `catalog:${draft.draftNo}:refers:${e.code}`,
+          template: 'catalog-integrated',
+          recipients: await staff(e.providerId),
+          data: {
+            draftNo: draft.draftNo,
+            code: e.code,
+            name: e.name,
+            sourceCode: draft.code,
+            reasons: integration.reasons ?? '',
+            marked: true,
+          },
+        });
+      }
+      return { marked: entries.map((e) => e.code).sort() };
+    },
+
+    /** Art. 17: the project's drafts already published (the workflow hears of later ones by signal). */
+    async catalogProjectProgress(input: { projectId: string }): Promise<{ published: string[] }> {
+      const project = await db.infoSystemProject.findUniqueOrThrow({ where: { id: input.projectId } });
+      const drafts = await db.catalogDraft.findMany({
+        where: { id: { in: project.draftIds }, status: 'PUBLISHED' },
+        select: { draftNo: true },
+      });
+      return { published: drafts.map((d) => d.draftNo).sort() };
+    },
+
+    /** Art. 17: the data authority's decision on the project, recorded once; the department is told by mail. */
+    async decideCatalogProject(input: {
+      projectId: string;
+      approve: boolean;
+      reasons: string;
+      comment: string;
+      actorUserId: string;
+    }): Promise<void> {
+      const at = now();
+      const project = await db.infoSystemProject.findUniqueOrThrow({ where: { id: input.projectId } });
+      await db.infoSystemProject.updateMany({
+        where: { id: project.id, status: 'REGISTERED' },
+        data: input.approve
+          ? { status: 'APPROVED', approvedById: input.actorUserId, approvedAt: at }
+          : { status: 'RETURNED', returnedById: input.actorUserId, returnedAt: at, returnReasons: input.reasons },
+      });
+      const outcome = input.approve ? 'approved' : 'returned';
+      await db.auditLog.createMany({
+        data: [
+          {
+            auditKey: `project:${project.id}:${outcome}`,
+            actor: input.actorUserId,
+            action: input.approve ? 'INFO_SYSTEM_PROJECT_APPROVED' : 'INFO_SYSTEM_PROJECT_RETURNED',
+            entityType: 'InfoSystemProject',
+            entityId: project.id,
+            details: {
+              projectNo: project.projectNo,
+              reasons: input.reasons || undefined,
+              comment: input.comment || undefined,
+            },
+          },
+        ],
+        skipDuplicates: true,
+      });
+      await notify({
+        eventKey: `catalog-project:${project.projectNo}:${outcome}`,
+        template: `catalog-project-${outcome}`,
+        recipients: await staff(project.departmentId),
+        data: { projectNo: project.projectNo, name: project.name, reasons: input.reasons, comment: input.comment },
+      });
     },
 
     async fulfilCatalogDuty(input: {

@@ -140,12 +140,6 @@ export const ACCESS_MATRIX = {
     g(role('DEPT_STAFF'), 'all'),
     g(authorityReviewer, 'all'),
   ),
-  catalogProjectApprove: rule(
-    'Art. 17 project approval',
-    'act',
-    ['POST /api/catalog/projects/{no}/approve'],
-    g(authorityReviewer, 'all'),
-  ),
   openLists: rule(
     'Art. 25 open lists (无条件/有条件开放清单)',
     'read',

@@ -15,6 +15,7 @@ import {
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
+  patched,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
@@ -29,6 +30,9 @@ import { SA } from './search-attributes';
 export type CatalogReviewStage = 'SUBMITTED' | 'REVIEW' | 'RETURNED' | 'GRANT_REVIEW' | 'PUBLISHED' | 'WITHDRAWN';
 
 const PROCEDURE_NAME = '政务信息资源目录审核发布';
+
+/** Suspected duplicates open the authority's CATALOG_INTEGRATE step before the review (Art. 17). */
+export const INTEGRATE_DUPLICATES_PATCH = 'catalog-integrate-duplicates';
 
 export async function catalogReviewWorkflow(
   input: CatalogReviewInput,
@@ -70,6 +74,40 @@ export async function catalogReviewWorkflow(
       retirement ? '数据主管部门审核目录条目停用申请' : '数据主管部门审核目录条目（第十六条）',
     );
     const duplicateNote = duplicates.length ? `；疑似重复：${duplicates.map((d) => d.code).join('、')}` : '';
+    // Art. 17 (发现目录重复的，应当整合): the authority integrates before it reviews — the existing
+    // entry is the source and this draft is withdrawn referring to it, this draft becomes the
+    // source the others refer to once published, or both are kept, always with reasons.
+    let integrated = false;
+    if (!retirement && duplicates.length > 0 && patched(INTEGRATE_DUPLICATES_PATCH)) {
+      const published = duplicates.filter((d) => d.source === 'PUBLISHED');
+      const integration = await step({
+        key: `integrate:${round}`,
+        step: 'CATALOG_INTEGRATE',
+        title: `整合重复目录（第十七条）：${ref} 与 ${duplicates.map((d) => `${d.code}（${d.departmentId}）`).join('、')}`,
+        candidateDeptId: input.authorityDeptId,
+        candidateRole: 'AUTHORITY_REVIEWER',
+        // USE_EXISTING names a published entry as the source; drafts under review have none yet.
+        allowedDecisions: [...(published.length ? ['USE_EXISTING'] : []), 'USE_THIS', 'KEEP_BOTH'],
+        reasonsRequiredFor: ['USE_EXISTING', 'USE_THIS', 'KEEP_BOTH'],
+        workingDays: policy.catalogReviewWorkingDays,
+      });
+      await acts.integrateCatalogDuplicates({
+        draftId: input.draftId,
+        round,
+        decision: integration.decision as 'USE_EXISTING' | 'USE_THIS' | 'KEEP_BOTH',
+        sourceCode: integration.decision === 'USE_EXISTING' ? published[0]!.code : input.code,
+        duplicates,
+        reasons: integration.reasons ?? '',
+        actorUserId: integration.actor.userId,
+      });
+      if (integration.decision === 'USE_EXISTING') {
+        enter('WITHDRAWN', 'WITHDRAWN', `已整合至 ${published[0]!.code}，本条目撤回`);
+        tasks.closeAll();
+        await condition(allHandlersFinished);
+        return { outcome: 'INTEGRATED', rounds: round };
+      }
+      integrated = true;
+    }
     const review = await step(
       retirement
         ? {
@@ -89,8 +127,9 @@ export async function catalogReviewWorkflow(
             candidateDeptId: input.authorityDeptId,
             candidateRole: 'AUTHORITY_REVIEWER',
             allowedDecisions: ['PUBLISH', 'RETURN'],
-            // A suspected duplicate is published only with reasons why it is not the same data (Art. 17).
-            reasonsRequiredFor: duplicates.length ? ['PUBLISH', 'RETURN'] : ['RETURN'],
+            // A suspected duplicate is published only with reasons why it is not the same data (Art. 17),
+            // unless the integration step gave them.
+            reasonsRequiredFor: duplicates.length && !integrated ? ['PUBLISH', 'RETURN'] : ['RETURN'],
             workingDays: policy.catalogReviewWorkingDays,
           },
     );
@@ -129,8 +168,9 @@ export async function catalogReviewWorkflow(
       reasons: review.reasons,
       comment: review.comment,
     });
-    for (const duty of published.dutyWorkflowIds) {
-      // A duty that has ended meanwhile has nothing left to wait for.
+    if (integrated) await acts.applyCatalogIntegration({ draftId: input.draftId, round });
+    for (const duty of [...published.dutyWorkflowIds, ...(published.projectWorkflowIds ?? [])]) {
+      // A duty or an Art. 17 project that has ended meanwhile has nothing left to wait for.
       await getExternalWorkflowHandle(duty)
         .signal(catalogEntryPublishedSignal, {
           resourceId: published.resourceId,

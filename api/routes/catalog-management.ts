@@ -3,8 +3,8 @@
  * and submit them; the data authority reviews and publishes them into the city-level catalog or
  * returns them with reasons (Art. 16, the review is an inbox task of the CATALOG_REVIEW
  * procedure). Published entries are versioned with who changed what. Recording an Art. 18
- * situation opens the update duty (CATALOG_UPDATE); Art. 17 information-system projects wait for
- * their entries to be published before approval; Art. 25 open lists are derived per department.
+ * situation opens the update duty (CATALOG_UPDATE); registering an Art. 17 information-system
+ * project opens its approval (CATALOG_PROJECT), which waits for its entries to be published; Art. 25 open lists are derived per department.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import { requirePrincipal, type Principal } from '../auth';
 import { authorize } from '../access';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
-import { startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
+import { startCatalogProject, startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
 import { documented } from '../openapi';
 import { hashRequest, idempotencyKeySchema, newApplicationNo } from '../submissions';
 
@@ -230,20 +230,20 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/catalog/projects',
-    summary: 'Register a new or expanded information system project with its catalog drafts (Art. 17)',
+    summary:
+      "Register a new or expanded information system project with its catalog drafts (Art. 17): opens the data authority's PROJECT_APPROVAL task (CATALOG_PROJECT), whose APPROVE is refused with CATALOG_NOT_PUBLISHED until all the drafts are published",
     tags,
     auth: 'required',
     body: projectBody,
-    responses: { 201: 'Registered', 200: 'Repeat', 404: 'Unknown draft', 422: 'A draft of another department' },
-  });
-  documented({
-    method: 'post',
-    path: '/api/catalog/projects/{no}/approve',
-    summary:
-      'Approve a project (data authority); refused with CATALOG_NOT_PUBLISHED until all its entries are published (Art. 17)',
-    tags,
-    auth: 'required',
-    responses: { 200: 'Approved', 403: 'Not the data authority', 422: 'CATALOG_NOT_PUBLISHED' },
+    responses: {
+      201: 'Registered, approval task opened',
+      200: 'Repeat',
+      403: 'Not government department staff',
+      404: 'Unknown draft',
+      409: 'IDEMPOTENCY_KEY_REUSED',
+      422: 'A draft of another department, or a retirement request',
+      503: 'START_PENDING: stored, the start of its approval procedure not yet confirmed',
+    },
   });
   documented({
     method: 'get',
@@ -756,8 +756,18 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       where: { id: { in: pr.draftIds } },
       select: { draftNo: true, code: true, status: true, publishedVersion: true },
     });
+    const task = await db.task.findFirst({
+      where: { workflowId: pr.workflowId, step: 'PROJECT_APPROVAL' },
+      select: { id: true, status: true, decision: true, reasons: true, completedAt: true },
+    });
     const { requestHash: _h, idempotencyKey: _k, draftIds: _d, ...rest } = pr;
-    return { ...rest, entries: drafts, catalogPublished: drafts.every((d) => d.status === 'PUBLISHED') };
+    return {
+      ...rest,
+      article: '第十七条：新建和改扩建信息系统同步编制目录，作为项目立项审批条件',
+      entries: drafts,
+      catalogPublished: drafts.every((d) => d.status === 'PUBLISHED'),
+      task,
+    };
   }
 
   router.post('/api/catalog/projects', async (req, res) => {
@@ -774,6 +784,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
           'IDEMPOTENCY_KEY_REUSED',
           `Idempotency key was already used for project ${previous.projectNo}`,
         );
+      await startCatalogProject(deps, previous.id);
       return res.status(200).json(await projectView(p, previous.projectNo));
     }
     const nos = [...new Set(body.draftNos)];
@@ -782,6 +793,12 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     if (unknown.length) throw new AppError('NOT_FOUND', `Unknown catalog drafts: ${unknown.join(', ')}`);
     if (drafts.some((d) => d.departmentId !== departmentId))
       throw new AppError('PROCEDURE_NOT_ALLOWED', "A project's entries are its own department's drafts");
+    const retirements = drafts.filter((d) => d.kind === 'RETIREMENT');
+    if (retirements.length)
+      throw new AppError('PROCEDURE_NOT_ALLOWED', {
+        zh: `停用申请不是项目的目录条目：${retirements.map((d) => d.draftNo).join('、')}`,
+        en: `Retirement requests are not catalog entries of a project: ${retirements.map((d) => d.draftNo).join(', ')}`,
+      });
     const projectNo = newApplicationNo('XM');
     const id = newId();
     try {
@@ -790,6 +807,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
           data: {
             id,
             projectNo,
+            workflowId: `catalog-project/${projectNo}`,
             departmentId,
             name: body.name,
             description: body.description,
@@ -819,43 +837,8 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       }
       throw err;
     }
+    await startCatalogProject(deps, id);
     res.status(201).json(await projectView(p, projectNo));
-  });
-
-  router.post('/api/catalog/projects/:no/approve', async (req, res) => {
-    const p = requirePrincipal(req);
-    if (!isAuthority(p))
-      throw new AppError('FORBIDDEN', 'Information system projects are approved by the data authority');
-    const { no } = parse(noParam, req.params, 'params');
-    const view = await projectView(p, no);
-    if (view.status === 'APPROVED') return res.json(view);
-    const unpublished = view.entries.filter((e) => e.status !== 'PUBLISHED');
-    if (unpublished.length)
-      throw new AppError(
-        'CATALOG_NOT_PUBLISHED',
-        `Project ${no} waits for its catalog entries to be published (Art. 17): ${unpublished
-          .map((e) => `${e.code} (${e.status})`)
-          .join(', ')}`,
-        { unpublished: unpublished.map((e) => e.draftNo) },
-      );
-    const approved = await db.infoSystemProject.updateMany({
-      where: { projectNo: no, status: 'REGISTERED' },
-      data: { status: 'APPROVED', approvedById: p.userId, approvedAt: new Date() },
-    });
-    if (approved.count > 0) {
-      const pr = await db.infoSystemProject.findUniqueOrThrow({ where: { projectNo: no } });
-      await db.auditLog.create({
-        data: {
-          auditKey: `project:${pr.id}:approved`,
-          actor: p.userId,
-          action: 'INFO_SYSTEM_PROJECT_APPROVED',
-          entityType: 'InfoSystemProject',
-          entityId: pr.id,
-          details: { projectNo: no },
-        },
-      });
-    }
-    res.json(await projectView(p, no));
   });
 
   router.get('/api/catalog/projects/:no', async (req, res) => {

@@ -1,11 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db';
 import { catalogReviewWorkflow } from '../../workflows/catalog-review';
+import { catalogProjectWorkflow } from '../../workflows/catalog-project';
 import { catalogUpdateDutyWorkflow } from '../../workflows/catalog-update-duty';
 import { completeTaskUpdate } from '../../workflows/messages';
 import { decisionUpdateId } from '../../api/kit/decisions';
 import { SA } from '../../workflows/search-attributes';
-import { BASIS, draftRow, dutyRow, type DraftContent } from '../support/catalog';
+import { BASIS, draftRow, dutyRow, projectRow, type DraftContent } from '../support/catalog';
 import { eventually } from '../support/env';
 import { activeGrant } from '../support/objections';
 import { ProcedureHarness, procedureSuite, recordHistory, rejection } from '../support/procedures';
@@ -110,26 +111,58 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     expect(await citedVersion(after.id)).toBe(2);
   });
 
-  it('a suspected duplicate of another department is shown to the reviewer, who must give reasons to publish it', async () => {
-    const first = await publishNew('gaj', {
-      name: '重点人员流动登记信息',
-      fields: ['姓名', '证件号码', '流入地', '流出地'],
-    });
-    const d = await submit('rsj', { name: '重点人员 流动信息', fields: ['姓名', '证件号码', '流入地', '流出地'] });
-    const review = await h.openTask(d.workflowId, 'CATALOG_REVIEW', 'dsj');
-    expect(review.title).toContain(`疑似重复：${first.code}`);
+  it("Art. 17: a suspected duplicate of another department opens the authority's CATALOG_INTEGRATE step: the existing entry as the source withdraws the draft; the draft as the source marks the other entry as referring to it once published", async () => {
+    const fields = ['姓名', '证件号码', '流入地', '流出地'];
+    const first = await publishNew('gaj', { name: '重点人员流动登记信息', fields });
+    const d = await submit('rsj', { name: '重点人员 流动信息', fields });
+    const integrate = await h.openTask(d.workflowId, 'CATALOG_INTEGRATE', 'dsj');
+    expect(integrate).toMatchObject({ candidateRole: 'AUTHORITY_REVIEWER', workingDays: 10 });
+    expect(integrate.title).toContain(`${first.code}（gaj）`);
+    expect(integrate.allowedDecisions).toEqual(['USE_EXISTING', 'USE_THIS', 'KEEP_BOTH']);
     expect((await draft(d.draftId)).duplicates).toEqual([
       expect.objectContaining({ code: first.code, departmentId: 'gaj', source: 'PUBLISHED' }),
     ]);
-    expect(await rejection(h.decide(d.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH'))).toBe(
+    expect(await rejection(h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'USE_EXISTING'))).toBe(
       'REASONS_REQUIRED',
     );
-    await h.decide(d.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'RETURN', {
-      reasons: `与${first.code}重复，请与市公安局整合`,
+    await h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'USE_EXISTING', {
+      reasons: `与${first.code}为同一数据，以市公安局为数据来源`,
     });
-    await h.decide(d.workflowId, 'CATALOG_RESUBMIT', 'rsj.staff', 'WITHDRAW');
-    expect(await d.handle.result()).toEqual({ outcome: 'WITHDRAWN', rounds: 1 });
-    expect((await draft(d.draftId)).status).toBe('WITHDRAWN');
+    expect(await d.handle.result()).toEqual({ outcome: 'INTEGRATED', rounds: 1 });
+    expect(await draft(d.draftId)).toMatchObject({
+      status: 'WITHDRAWN',
+      integration: expect.objectContaining({ decision: 'USE_EXISTING', sourceCode: first.code }),
+    });
+    expect(await db.dataResource.findUnique({ where: { code: d.code } })).toBeNull();
+    expect(await db.task.count({ where: { workflowId: d.workflowId, step: 'CATALOG_REVIEW' } })).toBe(0);
+    const mail = await eventually(
+      () => db.notification.findFirst({ where: { dedupeKey: { startsWith: `catalog:${d.draftNo}:integrated:1:` } } }),
+      'the integration mail',
+    );
+    expect(mail).toMatchObject({ template: 'catalog-integrated', recipient: 'rsj.staff@liaocheng.example' });
+
+    // The other way round: this draft becomes the source; the review then needs no further reasons.
+    const e = await submit('wjw', { name: '重点人员流动信息（卫健）', fields });
+    await h.decide(e.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'USE_THIS', {
+      reasons: '市卫健委的采集口径更完整，以其为数据来源',
+    });
+    await h.decide(e.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH');
+    expect(await e.handle.result()).toMatchObject({ outcome: 'PUBLISHED', version: 1 });
+    expect((await db.dataResource.findUniqueOrThrow({ where: { code: first.code } })).refersToCode).toBe(e.code);
+    expect(
+      await db.auditLog.findMany({
+        where: { auditKey: { startsWith: `catalog-draft:${e.draftId}:` }, action: { startsWith: 'CATALOG_D' } },
+        select: { action: true },
+      }),
+    ).toEqual(expect.arrayContaining([{ action: 'CATALOG_DUPLICATES_INTEGRATED' }]));
+    await eventually(
+      () =>
+        db.notification.findFirst({
+          where: { dedupeKey: { startsWith: `catalog:${e.draftNo}:refers:${first.code}:` } },
+        }),
+      'the mail to the department whose entry now refers to the source',
+    );
+    await recordHistory('catalog-review-integrated', e.handle);
   });
 
   it('a published class change to NOT_SHARED opens a provider task per active grant to keep or suspend it, with reasons', async () => {
@@ -223,6 +256,58 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     );
     expect(mail).toMatchObject({ template: 'catalog-retired', recipient: 'scjgj.staff@liaocheng.example' });
     await recordHistory('catalog-review-retired', handle);
+  });
+
+  it("Art. 17: a project's PROJECT_APPROVAL task refuses APPROVE until each of its entries is published, whichever published first", async () => {
+    const early = await publishNew('rsj');
+    const later = await submit('rsj');
+    const project = await projectRow(db, 'rsj', [early.draftNo, later.draftNo], await env.currentTimeMs());
+    const handle = await env.client.workflow.start(catalogProjectWorkflow, {
+      workflowId: project.workflowId,
+      taskQueue: h.taskQueue,
+      args: [project.input],
+    });
+    suite.track(handle);
+    const task = await h.openTask(project.workflowId, 'PROJECT_APPROVAL', 'dsj');
+    expect(task).toMatchObject({ procedure: 'CATALOG_PROJECT', candidateRole: 'AUTHORITY_REVIEWER', dueAt: null });
+    // The entry published before registration counts; the one under review does not yet.
+    expect(await rejection(h.decide(project.workflowId, 'PROJECT_APPROVAL', 'dsj.reviewer', 'APPROVE'))).toBe(
+      'CATALOG_NOT_PUBLISHED',
+    );
+    await h.decide(later.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH');
+    // Not awaiting its result: that would let the server skip time, and this project has no timer to stop at.
+    await eventually(async () => (await draft(later.draftId)).status === 'PUBLISHED', 'the second entry published');
+    // Until the signal has arrived APPROVE is refused; each attempt is its own Update.
+    let attempt = 0;
+    await eventually(
+      async () =>
+        (await h
+          .decide(project.workflowId, 'PROJECT_APPROVAL', 'dsj.reviewer', 'APPROVE', {
+            updateId: `${project.workflowId}:approve:${(attempt += 1)}`,
+          })
+          .then(
+            () => true,
+            () => false,
+          )) || undefined,
+      'the approval once both entries are published',
+    );
+    expect(await handle.result()).toEqual({
+      outcome: 'APPROVED',
+      published: [early.draftNo, later.draftNo].sort(),
+    });
+    expect(await db.infoSystemProject.findUniqueOrThrow({ where: { id: project.input.projectId } })).toMatchObject({
+      status: 'APPROVED',
+      approvedById: 'u-dsj.reviewer',
+    });
+    const mail = await eventually(
+      () =>
+        db.notification.findFirst({
+          where: { dedupeKey: { startsWith: `catalog-project:${project.input.projectNo}:approved:` } },
+        }),
+      'the approval mail',
+    );
+    expect(mail).toMatchObject({ template: 'catalog-project-approved', recipient: 'rsj.staff@liaocheng.example' });
+    await recordHistory('catalog-project-approved', handle);
   });
 
   it('Art. 18: 15 working days counted from the occurrence day across 中秋 and 国庆 with the 调休 Saturday; confirmed only once the entry is republished', async () => {
