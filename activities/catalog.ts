@@ -49,6 +49,8 @@ export async function detectDuplicates(
       where: {
         departmentId: { not: draft.departmentId },
         status: { in: ['SUBMITTED', 'RETURNED'] },
+        // A retirement request repeats an entry in force: it is no new data.
+        kind: 'ENTRY',
         ...(draft.id ? { id: { not: draft.id } } : {}),
       },
       select: { code: true, name: true, fields: true, departmentId: true },

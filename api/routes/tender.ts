@@ -236,7 +236,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
-      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (the committee is not an odd number of at least five members of the evaluator pool, 招标投标法 Art. 37)',
+      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); CATALOG_ENTRY_RETIRED (a resource was retired, 撤销/停用); COMMITTEE_INVALID (the committee is not an odd number of at least five members of the evaluator pool, 招标投标法 Art. 37)',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
