@@ -79,29 +79,30 @@ export async function catalogReviewWorkflow(
     // source the others refer to once published, or both are kept, always with reasons.
     let integrated = false;
     if (!retirement && duplicates.length > 0 && patched(INTEGRATE_DUPLICATES_PATCH)) {
-      const published = duplicates.filter((d) => d.source === 'PUBLISHED');
+      // USE_EXISTING:<code> names one published duplicate as the source; drafts under review have none yet.
+      const sources = duplicates.filter((d) => d.source === 'PUBLISHED').map((d) => `USE_EXISTING:${d.code}`);
       const integration = await step({
         key: `integrate:${round}`,
         step: 'CATALOG_INTEGRATE',
         title: `整合重复目录（第十七条）：${ref} 与 ${duplicates.map((d) => `${d.code}（${d.departmentId}）`).join('、')}`,
         candidateDeptId: input.authorityDeptId,
         candidateRole: 'AUTHORITY_REVIEWER',
-        // USE_EXISTING names a published entry as the source; drafts under review have none yet.
-        allowedDecisions: [...(published.length ? ['USE_EXISTING'] : []), 'USE_THIS', 'KEEP_BOTH'],
-        reasonsRequiredFor: ['USE_EXISTING', 'USE_THIS', 'KEEP_BOTH'],
+        allowedDecisions: [...sources, 'USE_THIS', 'KEEP_BOTH'],
+        reasonsRequiredFor: [...sources, 'USE_THIS', 'KEEP_BOTH'],
         workingDays: policy.catalogReviewWorkingDays,
       });
+      const source = sources.includes(integration.decision) ? integration.decision.slice('USE_EXISTING:'.length) : null;
       await acts.integrateCatalogDuplicates({
         draftId: input.draftId,
         round,
-        decision: integration.decision as 'USE_EXISTING' | 'USE_THIS' | 'KEEP_BOTH',
-        sourceCode: integration.decision === 'USE_EXISTING' ? published[0]!.code : input.code,
+        decision: source ? 'USE_EXISTING' : (integration.decision as 'USE_THIS' | 'KEEP_BOTH'),
+        sourceCode: source ?? input.code,
         duplicates,
         reasons: integration.reasons ?? '',
         actorUserId: integration.actor.userId,
       });
-      if (integration.decision === 'USE_EXISTING') {
-        enter('WITHDRAWN', 'WITHDRAWN', `已整合至 ${published[0]!.code}，本条目撤回`);
+      if (source) {
+        enter('WITHDRAWN', 'WITHDRAWN', `已整合至 ${source}，本条目撤回`);
         tasks.closeAll();
         await condition(allHandlersFinished);
         return { outcome: 'INTEGRATED', rounds: round };

@@ -244,10 +244,12 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       .auth(...as('dsj.reviewer'))
       .expect(200);
     expect(JSON.stringify(inbox.body)).toContain(integrate.id);
-    const noReasons = await complete('dsj.reviewer', integrate.id, { decision: 'USE_EXISTING' }).expect(422);
+    const useFirst = `USE_EXISTING:${firstCode}`;
+    expect(integrate.allowedDecisions).toEqual([useFirst, 'USE_THIS', 'KEEP_BOTH']);
+    const noReasons = await complete('dsj.reviewer', integrate.id, { decision: useFirst }).expect(422);
     expect(noReasons.body.error.code).toBe('REASONS_REQUIRED');
     const reasons = `与${firstCode}为同一数据，以市公安局为数据来源`;
-    const integrated = await complete('dsj.reviewer', integrate.id, { decision: 'USE_EXISTING', reasons }).expect(200);
+    const integrated = await complete('dsj.reviewer', integrate.id, { decision: useFirst, reasons }).expect(200);
     expect(integrated.body.stage).toBe('WITHDRAWN');
     const view = await request(app)
       .get(`/api/catalog/drafts/${second.body.draftNo}`)

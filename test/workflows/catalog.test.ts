@@ -113,19 +113,43 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
 
   it("Art. 17: a suspected duplicate of another department opens the authority's CATALOG_INTEGRATE step: the existing entry as the source withdraws the draft; the draft as the source marks the other entry as referring to it once published", async () => {
     const fields = ['姓名', '证件号码', '流入地', '流出地'];
+    const other = await publishNew('ybj', { name: '参保人员流动信息', fields: ['姓名', '证件号码', '参保地'] });
     const first = await publishNew('gaj', { name: '重点人员流动登记信息', fields });
+    // A second published entry with the same data: its own review first integrates (both kept).
+    const second = await submit(
+      'ybj',
+      { code: other.code, name: '重点人员 流动登记信息', fields },
+      { resourceId: other.resource.id },
+    );
+    expect((await h.openTask(second.workflowId, 'CATALOG_INTEGRATE', 'dsj')).allowedDecisions).toEqual([
+      `USE_EXISTING:${first.code}`,
+      'USE_THIS',
+      'KEEP_BOTH',
+    ]);
+    await h.decide(second.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'KEEP_BOTH', { reasons: '采集口径不同' });
+    await h.decide(second.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH');
+    await second.handle.result();
+
     const d = await submit('rsj', { name: '重点人员 流动信息', fields });
     const integrate = await h.openTask(d.workflowId, 'CATALOG_INTEGRATE', 'dsj');
     expect(integrate).toMatchObject({ candidateRole: 'AUTHORITY_REVIEWER', workingDays: 10 });
     expect(integrate.title).toContain(`${first.code}（gaj）`);
-    expect(integrate.allowedDecisions).toEqual(['USE_EXISTING', 'USE_THIS', 'KEEP_BOTH']);
-    expect((await draft(d.draftId)).duplicates).toEqual([
-      expect.objectContaining({ code: first.code, departmentId: 'gaj', source: 'PUBLISHED' }),
-    ]);
-    expect(await rejection(h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'USE_EXISTING'))).toBe(
+    expect(integrate.title).toContain(`${other.code}（ybj）`);
+    // The authority names which of the published duplicates is the source.
+    expect([...integrate.allowedDecisions].sort()).toEqual(
+      [`USE_EXISTING:${first.code}`, `USE_EXISTING:${other.code}`, 'USE_THIS', 'KEEP_BOTH'].sort(),
+    );
+    expect((await draft(d.draftId)).duplicates).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: first.code, departmentId: 'gaj', source: 'PUBLISHED' }),
+        expect.objectContaining({ code: other.code, departmentId: 'ybj', source: 'PUBLISHED' }),
+      ]),
+    );
+    const useFirst = `USE_EXISTING:${first.code}`;
+    expect(await rejection(h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', useFirst))).toBe(
       'REASONS_REQUIRED',
     );
-    await h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'USE_EXISTING', {
+    await h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', useFirst, {
       reasons: `与${first.code}为同一数据，以市公安局为数据来源`,
     });
     expect(await d.handle.result()).toEqual({ outcome: 'INTEGRATED', rounds: 1 });
