@@ -42,13 +42,15 @@ export async function detectDuplicates(
 ): Promise<Duplicate[]> {
   const [entries, drafts] = await Promise.all([
     db.dataResource.findMany({
-      where: { providerId: { not: draft.departmentId } },
+      where: { providerId: { not: draft.departmentId }, retiredAt: null },
       select: { code: true, name: true, fields: true, providerId: true },
     }),
     db.catalogDraft.findMany({
       where: {
         departmentId: { not: draft.departmentId },
         status: { in: ['SUBMITTED', 'RETURNED'] },
+        // A retirement request repeats an entry in force: it is no new data.
+        kind: 'ENTRY',
         ...(draft.id ? { id: { not: draft.id } } : {}),
       },
       select: { code: true, name: true, fields: true, departmentId: true },
@@ -76,6 +78,8 @@ export interface Publication {
   changes: Record<string, { from: unknown; to: unknown }>;
   grantsToReview: GrantToReview[];
   dutyWorkflowIds: string[];
+  /** Art. 17 projects waiting for this draft (absent in results recorded before projects were procedures). */
+  projectWorkflowIds?: string[];
 }
 
 /**
@@ -198,6 +202,10 @@ export async function publishDraft(
       where: { status: 'OPEN', resourceIds: { has: resourceId } },
       select: { workflowId: true },
     });
+    const projects = await tx.infoSystemProject.findMany({
+      where: { status: 'REGISTERED', draftIds: { has: draft.id } },
+      select: { workflowId: true },
+    });
     return {
       resourceId,
       code: draft.code,
@@ -209,6 +217,104 @@ export async function publishDraft(
         applicationNo: g.application.applicationNo,
         granteeName: g.granteeDept?.name ?? g.granteePublic?.name ?? '使用方',
         newClassText: SHARE_PROCEDURES.includes(g.application.procedure) ? '不予共享类' : '不予开放类',
+      })),
+      dutyWorkflowIds: duties.map((d) => d.workflowId),
+      projectWorkflowIds: projects.map((p) => p.workflowId),
+    };
+  });
+}
+
+/**
+ * Retires (撤销/停用) the entry a retirement request names, in one transaction keyed by the
+ * request: the entry leaves both catalogues (`retiredAt`), its history records the retirement as
+ * the next version (the content as it stood, marked retired, with the reasons and who asked and
+ * who approved), and every active grant on it is returned for the provider to keep or suspend —
+ * the path of a class change to NOT_SHARED. Applications keep citing the version they cited.
+ */
+export async function retireEntry(
+  db: Db,
+  input: { draftId: string; actorUserId: string; at: Date; reasons?: string },
+): Promise<Publication> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM catalog_draft WHERE id = ${input.draftId} FOR UPDATE`;
+    const draft = await tx.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+    if (draft.status === 'PUBLISHED') {
+      const v = await tx.dataResourceVersion.findUniqueOrThrow({ where: { draftId: draft.id } });
+      return {
+        resourceId: v.resourceId,
+        code: draft.code,
+        version: v.version,
+        created: false,
+        changes: v.changes as Publication['changes'],
+        grantsToReview: [],
+        dutyWorkflowIds: [],
+      };
+    }
+    const entry = await tx.dataResource.findUniqueOrThrow({ where: { id: draft.resourceId! } });
+    const last = await tx.dataResourceVersion.findFirst({
+      where: { resourceId: entry.id },
+      orderBy: { version: 'desc' },
+    });
+    const version = Math.max(entry.version, last?.version ?? 0) + 1;
+    const changes = { retired: { from: false, to: true } };
+    await tx.dataResource.update({ where: { id: entry.id }, data: { retiredAt: input.at, version } });
+    await tx.dataResourceVersion.create({
+      data: {
+        id: newId(),
+        resourceId: entry.id,
+        version,
+        draftId: draft.id,
+        snapshot: { ...contentOf(draft), retired: true } as object,
+        changes,
+        changeNote: draft.changeNote,
+        submittedById: draft.createdById,
+        publishedById: input.actorUserId,
+        publishedAt: input.at,
+      },
+    });
+    await tx.catalogDraft.update({
+      where: { id: draft.id },
+      data: { status: 'PUBLISHED', publishedAt: input.at, publishedVersion: version },
+    });
+    await tx.auditLog.createMany({
+      data: [
+        {
+          auditKey: `catalog-draft:${draft.id}:retired`,
+          actor: input.actorUserId,
+          action: 'CATALOG_ENTRY_RETIRED',
+          entityType: 'DataResource',
+          entityId: entry.id,
+          details: {
+            draftNo: draft.draftNo,
+            code: draft.code,
+            version,
+            requestReasons: draft.changeNote,
+            reasons: input.reasons,
+          } as object,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const grants = await tx.accessGrant.findMany({
+      where: { resourceId: entry.id, status: 'ACTIVE' },
+      include: { application: true, granteeDept: true, granteePublic: true },
+      orderBy: { grantedAt: 'asc' },
+    });
+    const duties = await tx.catalogUpdateDuty.findMany({
+      where: { status: 'OPEN', resourceIds: { has: entry.id } },
+      select: { workflowId: true },
+    });
+    return {
+      resourceId: entry.id,
+      code: draft.code,
+      version,
+      created: true,
+      changes,
+      grantsToReview: grants.map((g) => ({
+        grantId: g.id,
+        applicationNo: g.application.applicationNo,
+        granteeName: g.granteeDept?.name ?? g.granteePublic?.name ?? '使用方',
+        newClassText: '停用（撤销）',
       })),
       dutyWorkflowIds: duties.map((d) => d.workflowId),
     };
@@ -230,8 +336,13 @@ export function catalogActivities(deps: ActivityDeps) {
 
   return {
     /** Every review round starts here: the duplicates the reviewer sees, found again. */
-    async checkCatalogDraft(input: { draftId: string; round: number }): Promise<{ duplicates: Duplicate[] }> {
+    async checkCatalogDraft(input: {
+      draftId: string;
+      round: number;
+    }): Promise<{ duplicates: Duplicate[]; kind: 'ENTRY' | 'RETIREMENT'; reasons: string | null }> {
       const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      // A retirement request names an entry in force: there is nothing new to compare.
+      if (draft.kind === 'RETIREMENT') return { duplicates: [], kind: draft.kind, reasons: draft.changeNote };
       const duplicates = await detectDuplicates(db, draft);
       await db.catalogDraft.update({ where: { id: draft.id }, data: { duplicates: duplicates as object[] } });
       if (duplicates.length)
@@ -244,7 +355,7 @@ export function catalogActivities(deps: ActivityDeps) {
             duplicates,
           },
         );
-      return { duplicates };
+      return { duplicates, kind: draft.kind, reasons: draft.changeNote };
     },
 
     /** Art. 16: returned with reasons; the department revises and resubmits. */
@@ -268,7 +379,12 @@ export function catalogActivities(deps: ActivityDeps) {
         eventKey: `catalog:${draft.draftNo}:returned:${input.round}`,
         template: 'catalog-returned',
         recipients: await staff(draft.departmentId),
-        data: { ...mailData(draft), reasons: input.reasons, round: input.round },
+        data: {
+          ...mailData(draft),
+          reasons: input.reasons,
+          round: input.round,
+          retirement: draft.kind === 'RETIREMENT',
+        },
       });
     },
 
@@ -304,8 +420,21 @@ export function catalogActivities(deps: ActivityDeps) {
       reasons?: string;
       comment?: string;
     }): Promise<Publication> {
-      const published = await publishDraft(db, { ...input, at: now() });
+      const kind = (await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } })).kind;
+      const published =
+        kind === 'RETIREMENT'
+          ? await retireEntry(db, { ...input, at: now() })
+          : await publishDraft(db, { ...input, at: now() });
       const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      if (kind === 'RETIREMENT') {
+        await notify({
+          eventKey: `catalog:${draft.draftNo}:retired`,
+          template: 'catalog-retired',
+          recipients: await staff(draft.departmentId),
+          data: { ...mailData(draft), version: published.version, comment: input.comment ?? '' },
+        });
+        return published;
+      }
       await notify({
         eventKey: `catalog:${draft.draftNo}:published`,
         template: 'catalog-published',
@@ -367,6 +496,164 @@ export function catalogActivities(deps: ActivityDeps) {
         select: { resourceId: true, version: true },
       });
       return { published: versions };
+    },
+
+    /**
+     * Art. 17 (发现目录重复的，应当整合): the authority's integration of a draft's duplicates, recorded
+     * on the draft once per round. USE_EXISTING withdraws the draft (and, for a revision, marks the
+     * department's own entry as referring to the source); the department is told by mail.
+     */
+    async integrateCatalogDuplicates(input: {
+      draftId: string;
+      round: number;
+      decision: 'USE_EXISTING' | 'USE_THIS' | 'KEEP_BOTH';
+      sourceCode: string;
+      duplicates: Duplicate[];
+      reasons: string;
+      actorUserId: string;
+    }): Promise<void> {
+      const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      const record = {
+        round: input.round,
+        decision: input.decision,
+        sourceCode: input.sourceCode,
+        duplicates: input.duplicates.map((d) => d.code),
+        reasons: input.reasons,
+        actorUserId: input.actorUserId,
+      };
+      await db.catalogDraft.update({ where: { id: draft.id }, data: { integration: record } });
+      if (input.decision === 'USE_EXISTING') {
+        await db.catalogDraft.updateMany({
+          where: { id: draft.id, status: { in: ['SUBMITTED', 'RETURNED'] } },
+          data: { status: 'WITHDRAWN' },
+        });
+        if (draft.resourceId)
+          await db.dataResource.updateMany({
+            where: { id: draft.resourceId },
+            data: { refersToCode: input.sourceCode },
+          });
+      }
+      await audit(
+        `catalog-draft:${draft.id}:integrated:${input.round}`,
+        input.actorUserId,
+        'CATALOG_DUPLICATES_INTEGRATED',
+        draft,
+        record,
+      );
+      await notify({
+        eventKey: `catalog:${draft.draftNo}:integrated:${input.round}`,
+        template: 'catalog-integrated',
+        recipients: await staff(draft.departmentId),
+        data: {
+          ...mailData(draft),
+          sourceCode: input.sourceCode,
+          reasons: input.reasons,
+          useExisting: input.decision === 'USE_EXISTING',
+          useThis: input.decision === 'USE_THIS',
+          keepBoth: input.decision === 'KEEP_BOTH',
+          duplicates: record.duplicates.join('、'),
+        },
+      });
+    },
+
+    /**
+     * After a USE_THIS integration the draft's entry is published: the other departments' published
+     * duplicates are marked as referring to it (not cut: their grants and cases stay), audited and mailed.
+     */
+    async applyCatalogIntegration(input: { draftId: string; round: number }): Promise<{ marked: string[] }> {
+      const draft = await db.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
+      const integration = draft.integration as {
+        decision?: string;
+        duplicates?: string[];
+        reasons?: string;
+        actorUserId?: string;
+      } | null;
+      if (integration?.decision !== 'USE_THIS') return { marked: [] };
+      const entries = await db.dataResource.findMany({
+        where: { code: { in: integration.duplicates ?? [] }, providerId: { not: draft.departmentId } },
+      });
+      for (const e of entries) {
+        await db.dataResource.updateMany({ where: { id: e.id }, data: { refersToCode: draft.code } });
+        await db.auditLog.createMany({
+          data: [
+            {
+              auditKey: `catalog-draft:${draft.id}:refers:${e.id}`,
+              actor: integration.actorUserId ?? 'system',
+              action: 'CATALOG_ENTRY_REFERS_TO_SOURCE',
+              entityType: 'DataResource',
+              entityId: e.id,
+              details: { code: e.code, sourceCode: draft.code, draftNo: draft.draftNo, reasons: integration.reasons },
+            },
+          ],
+          skipDuplicates: true,
+        });
+        await notify({
+          eventKey: `catalog:${draft.draftNo}:refers:${e.code}`,
+          template: 'catalog-integrated',
+          recipients: await staff(e.providerId),
+          data: {
+            draftNo: draft.draftNo,
+            code: e.code,
+            name: e.name,
+            sourceCode: draft.code,
+            reasons: integration.reasons ?? '',
+            marked: true,
+          },
+        });
+      }
+      return { marked: entries.map((e) => e.code).sort() };
+    },
+
+    /** Art. 17: the project's drafts already published (the workflow hears of later ones by signal). */
+    async catalogProjectProgress(input: { projectId: string }): Promise<{ published: string[] }> {
+      const project = await db.infoSystemProject.findUniqueOrThrow({ where: { id: input.projectId } });
+      const drafts = await db.catalogDraft.findMany({
+        where: { id: { in: project.draftIds }, status: 'PUBLISHED' },
+        select: { draftNo: true },
+      });
+      return { published: drafts.map((d) => d.draftNo).sort() };
+    },
+
+    /** Art. 17: the data authority's decision on the project, recorded once; the department is told by mail. */
+    async decideCatalogProject(input: {
+      projectId: string;
+      approve: boolean;
+      reasons: string;
+      comment: string;
+      actorUserId: string;
+    }): Promise<void> {
+      const at = now();
+      const project = await db.infoSystemProject.findUniqueOrThrow({ where: { id: input.projectId } });
+      await db.infoSystemProject.updateMany({
+        where: { id: project.id, status: 'REGISTERED' },
+        data: input.approve
+          ? { status: 'APPROVED', approvedById: input.actorUserId, approvedAt: at }
+          : { status: 'RETURNED', returnedById: input.actorUserId, returnedAt: at, returnReasons: input.reasons },
+      });
+      const outcome = input.approve ? 'approved' : 'returned';
+      await db.auditLog.createMany({
+        data: [
+          {
+            auditKey: `project:${project.id}:${outcome}`,
+            actor: input.actorUserId,
+            action: input.approve ? 'INFO_SYSTEM_PROJECT_APPROVED' : 'INFO_SYSTEM_PROJECT_RETURNED',
+            entityType: 'InfoSystemProject',
+            entityId: project.id,
+            details: {
+              projectNo: project.projectNo,
+              reasons: input.reasons || undefined,
+              comment: input.comment || undefined,
+            },
+          },
+        ],
+        skipDuplicates: true,
+      });
+      await notify({
+        eventKey: `catalog-project:${project.projectNo}:${outcome}`,
+        template: `catalog-project-${outcome}`,
+        recipients: await staff(project.departmentId),
+        data: { projectNo: project.projectNo, name: project.name, reasons: input.reasons, comment: input.comment },
+      });
     },
 
     async fulfilCatalogDuty(input: {

@@ -127,17 +127,17 @@ export const ACCESS_MATRIX = {
     ['PUT /api/catalog/drafts/{no}', 'POST /api/catalog/drafts/{no}/submit'],
     g(role('DEPT_STAFF', ['GOVERNMENT']), 'ownDepartment'),
   ),
+  catalogRetire: rule(
+    'catalogue entry retirement request (撤销/停用)',
+    'act',
+    ['POST /api/catalog/entries/{code}/retire'],
+    g(role('DEPT_STAFF', ['GOVERNMENT']), 'ownDepartment'),
+  ),
   catalogUpdateDuty: rule(
     'Art. 18 update duty',
     'act',
     ['POST /api/catalog/update-duties'],
     g(role('DEPT_STAFF'), 'all'),
-    g(authorityReviewer, 'all'),
-  ),
-  catalogProjectApprove: rule(
-    'Art. 17 project approval',
-    'act',
-    ['POST /api/catalog/projects/{no}/approve'],
     g(authorityReviewer, 'all'),
   ),
   openLists: rule(

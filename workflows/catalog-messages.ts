@@ -15,7 +15,8 @@ export interface CatalogReviewInput {
   submittedAtMs: number;
 }
 
-export type CatalogReviewOutcome = 'PUBLISHED' | 'WITHDRAWN';
+/** INTEGRATED: the authority named an existing entry as the source and this draft was withdrawn (Art. 17). */
+export type CatalogReviewOutcome = 'PUBLISHED' | 'WITHDRAWN' | 'INTEGRATED';
 
 export interface CatalogUpdateDutyInput {
   dutyId: string;
@@ -34,3 +35,18 @@ export interface CatalogEntryPublished {
   draftNo: string;
 }
 export const catalogEntryPublishedSignal = defineSignal<[CatalogEntryPublished]>('catalogEntryPublished');
+
+export interface CatalogProjectInput {
+  projectId: string;
+  projectNo: string;
+  /** The department that registered the project: it is told of the decision. */
+  departmentId: string;
+  authorityDeptId: string;
+  name: string;
+  /** The project's catalog drafts (Art. 17: compiled with the project), by number and entry code. */
+  draftNos: string[];
+  codes: string[];
+  registeredAtMs: number;
+}
+
+export type CatalogProjectOutcome = 'APPROVED' | 'RETURNED';

@@ -7,12 +7,15 @@
  * reasons to publish anyway (Art. 17: the authority integrates duplicates). A published class
  * change that closes access (NOT_SHARED, NOT_OPEN) does not cut running grants silently: the
  * provider keeps or suspends each active grant, with reasons. An Art. 18 update duty waiting for
- * the entry is told of the new version.
+ * the entry is told of the new version. A retirement request (撤销/停用) of a published entry is
+ * reviewed the same way (RETIRE or RETURN); a retired entry's active grants get the same
+ * keep-or-suspend tasks.
  */
 import {
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
+  patched,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
@@ -27,6 +30,9 @@ import { SA } from './search-attributes';
 export type CatalogReviewStage = 'SUBMITTED' | 'REVIEW' | 'RETURNED' | 'GRANT_REVIEW' | 'PUBLISHED' | 'WITHDRAWN';
 
 const PROCEDURE_NAME = '政务信息资源目录审核发布';
+
+/** Suspected duplicates open the authority's CATALOG_INTEGRATE step before the review (Art. 17). */
+export const INTEGRATE_DUPLICATES_PATCH = 'catalog-integrate-duplicates';
 
 export async function catalogReviewWorkflow(
   input: CatalogReviewInput,
@@ -58,20 +64,76 @@ export async function catalogReviewWorkflow(
   }
 
   for (let round = 1; ; round += 1) {
-    const { duplicates } = await acts.checkCatalogDraft({ draftId: input.draftId, round });
-    enter('REVIEW', 'SUBMITTED', '数据主管部门审核目录条目（第十六条）');
+    const checked = await acts.checkCatalogDraft({ draftId: input.draftId, round });
+    const { duplicates } = checked;
+    // A retirement request (撤销/停用) goes through the same review: RETIRE or RETURN.
+    const retirement = checked.kind === 'RETIREMENT';
+    enter(
+      'REVIEW',
+      'SUBMITTED',
+      retirement ? '数据主管部门审核目录条目停用申请' : '数据主管部门审核目录条目（第十六条）',
+    );
     const duplicateNote = duplicates.length ? `；疑似重复：${duplicates.map((d) => d.code).join('、')}` : '';
-    const review = await step({
-      key: `review:${round}`,
-      step: 'CATALOG_REVIEW',
-      title: `审核目录条目（第十六条）：${ref}${duplicateNote}`,
-      candidateDeptId: input.authorityDeptId,
-      candidateRole: 'AUTHORITY_REVIEWER',
-      allowedDecisions: ['PUBLISH', 'RETURN'],
-      // A suspected duplicate is published only with reasons why it is not the same data (Art. 17).
-      reasonsRequiredFor: duplicates.length ? ['PUBLISH', 'RETURN'] : ['RETURN'],
-      workingDays: policy.catalogReviewWorkingDays,
-    });
+    // Art. 17 (发现目录重复的，应当整合): the authority integrates before it reviews — the existing
+    // entry is the source and this draft is withdrawn referring to it, this draft becomes the
+    // source the others refer to once published, or both are kept, always with reasons.
+    let integrated = false;
+    if (!retirement && duplicates.length > 0 && patched(INTEGRATE_DUPLICATES_PATCH)) {
+      // USE_EXISTING:<code> names one published duplicate as the source; drafts under review have none yet.
+      const sources = duplicates.filter((d) => d.source === 'PUBLISHED').map((d) => `USE_EXISTING:${d.code}`);
+      const integration = await step({
+        key: `integrate:${round}`,
+        step: 'CATALOG_INTEGRATE',
+        title: `整合重复目录（第十七条）：${ref} 与 ${duplicates.map((d) => `${d.code}（${d.departmentId}）`).join('、')}`,
+        candidateDeptId: input.authorityDeptId,
+        candidateRole: 'AUTHORITY_REVIEWER',
+        allowedDecisions: [...sources, 'USE_THIS', 'KEEP_BOTH'],
+        reasonsRequiredFor: [...sources, 'USE_THIS', 'KEEP_BOTH'],
+        workingDays: policy.catalogReviewWorkingDays,
+      });
+      const source = sources.includes(integration.decision) ? integration.decision.slice('USE_EXISTING:'.length) : null;
+      await acts.integrateCatalogDuplicates({
+        draftId: input.draftId,
+        round,
+        decision: source ? 'USE_EXISTING' : (integration.decision as 'USE_THIS' | 'KEEP_BOTH'),
+        sourceCode: source ?? input.code,
+        duplicates,
+        reasons: integration.reasons ?? '',
+        actorUserId: integration.actor.userId,
+      });
+      if (source) {
+        enter('WITHDRAWN', 'WITHDRAWN', `已整合至 ${source}，本条目撤回`);
+        tasks.closeAll();
+        await condition(allHandlersFinished);
+        return { outcome: 'INTEGRATED', rounds: round };
+      }
+      integrated = true;
+    }
+    const review = await step(
+      retirement
+        ? {
+            key: `review:${round}`,
+            step: 'CATALOG_REVIEW',
+            title: `审核目录条目停用（撤销）申请：${ref}；理由：${checked.reasons ?? ''}`,
+            candidateDeptId: input.authorityDeptId,
+            candidateRole: 'AUTHORITY_REVIEWER',
+            allowedDecisions: ['RETIRE', 'RETURN'],
+            reasonsRequiredFor: ['RETURN'],
+            workingDays: policy.catalogReviewWorkingDays,
+          }
+        : {
+            key: `review:${round}`,
+            step: 'CATALOG_REVIEW',
+            title: `审核目录条目（第十六条）：${ref}${duplicateNote}`,
+            candidateDeptId: input.authorityDeptId,
+            candidateRole: 'AUTHORITY_REVIEWER',
+            allowedDecisions: ['PUBLISH', 'RETURN'],
+            // A suspected duplicate is published only with reasons why it is not the same data (Art. 17),
+            // unless the integration step gave them.
+            reasonsRequiredFor: duplicates.length && !integrated ? ['PUBLISH', 'RETURN'] : ['RETURN'],
+            workingDays: policy.catalogReviewWorkingDays,
+          },
+    );
 
     if (review.decision === 'RETURN') {
       await acts.returnCatalogDraft({
@@ -84,7 +146,7 @@ export async function catalogReviewWorkflow(
       const answer = await step({
         key: `resubmit:${round}`,
         step: 'CATALOG_RESUBMIT',
-        title: `修改后重新提交目录条目：${ref}`,
+        title: retirement ? `重新提交或撤回目录条目停用申请：${ref}` : `修改后重新提交目录条目：${ref}`,
         candidateDeptId: input.departmentId,
         candidateRole: 'DEPT_STAFF',
         allowedDecisions: ['RESUBMIT', 'WITHDRAW'],
@@ -107,8 +169,9 @@ export async function catalogReviewWorkflow(
       reasons: review.reasons,
       comment: review.comment,
     });
-    for (const duty of published.dutyWorkflowIds) {
-      // A duty that has ended meanwhile has nothing left to wait for.
+    if (integrated) await acts.applyCatalogIntegration({ draftId: input.draftId, round });
+    for (const duty of [...published.dutyWorkflowIds, ...(published.projectWorkflowIds ?? [])]) {
+      // A duty or an Art. 17 project that has ended meanwhile has nothing left to wait for.
       await getExternalWorkflowHandle(duty)
         .signal(catalogEntryPublishedSignal, {
           resourceId: published.resourceId,
@@ -119,7 +182,13 @@ export async function catalogReviewWorkflow(
     }
 
     if (published.grantsToReview.length > 0) {
-      enter('GRANT_REVIEW', 'PUBLISHED', '分类变更后，提供部门逐项决定保留或暂停现有授权');
+      enter(
+        'GRANT_REVIEW',
+        'PUBLISHED',
+        retirement
+          ? '条目停用后，提供部门逐项决定保留或暂停现有授权'
+          : '分类变更后，提供部门逐项决定保留或暂停现有授权',
+      );
       await Promise.all(
         published.grantsToReview.map(async (g) => {
           const decision = await step({
@@ -143,7 +212,11 @@ export async function catalogReviewWorkflow(
         }),
       );
     }
-    enter('PUBLISHED', 'PUBLISHED', `已发布为第${published.version}版`);
+    enter(
+      'PUBLISHED',
+      'PUBLISHED',
+      retirement ? `已停用（第${published.version}版）` : `已发布为第${published.version}版`,
+    );
     tasks.closeAll();
     await condition(allHandlersFinished);
     return { outcome: 'PUBLISHED', version: published.version, rounds: round };

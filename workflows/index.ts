@@ -10,3 +10,4 @@ export { authorizationFollowUpWorkflow, useReportWorkflow } from './authorizatio
 export { evaluationReportWorkflow } from './evaluation-report';
 export { catalogReviewWorkflow } from './catalog-review';
 export { catalogUpdateDutyWorkflow } from './catalog-update-duty';
+export { catalogProjectWorkflow } from './catalog-project';

@@ -18,6 +18,7 @@ import { conditionalShareWorkflow } from '../../workflows/conditional-share';
 import { nonGovernmentAccessWorkflow } from '../../workflows/non-government-access';
 import { catalogReviewWorkflow } from '../../workflows/catalog-review';
 import { catalogUpdateDutyWorkflow } from '../../workflows/catalog-update-duty';
+import { catalogProjectWorkflow } from '../../workflows/catalog-project';
 import { objectionWorkflow } from '../../workflows/objection';
 import { securityIncidentWorkflow } from '../../workflows/security-incident';
 import { commercialTenderWorkflow } from '../../workflows/tender';
@@ -415,6 +416,58 @@ const catalogUpdate: Starter = {
   },
 };
 
+/** Art. 17: a registered information system project's approval procedure. */
+const catalogProject: Starter = {
+  async pending(db, q) {
+    const rows = await db.infoSystemProject.findMany({
+      where: {
+        workflowStartedAt: null,
+        status: 'REGISTERED',
+        createdAt: { lt: q.storedBefore },
+        ...onlyCases('projectNo', q.caseNos),
+      },
+      orderBy: { createdAt: 'asc' },
+      take: q.take,
+      select: { id: true, projectNo: true, workflowId: true },
+    });
+    return rows.map((p) => ({ id: p.id, caseNo: p.projectNo, workflowId: p.workflowId }));
+  },
+  async start(deps, id) {
+    const p = await deps.db.infoSystemProject.findUniqueOrThrow({ where: { id } });
+    if (p.workflowStartedAt) return;
+    const drafts = await deps.db.catalogDraft.findMany({
+      where: { id: { in: p.draftIds } },
+      select: { id: true, draftNo: true, code: true },
+    });
+    const ordered = p.draftIds.map((d) => drafts.find((x) => x.id === d)!).filter(Boolean);
+    await startProcedure(deps, {
+      workflow: catalogProjectWorkflow,
+      workflowId: p.workflowId,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      procedure: 'CATALOG_PROJECT',
+      stage: 'APPROVAL',
+      applicationNo: p.projectNo,
+      applicantDept: p.departmentId,
+      providerDepts: [p.departmentId],
+      summary: `CATALOG_PROJECT ${p.projectNo}: ${p.name} of ${p.departmentId}`,
+      input: {
+        projectId: p.id,
+        projectNo: p.projectNo,
+        departmentId: p.departmentId,
+        authorityDeptId: await authorityDeptId(deps.db),
+        name: p.name,
+        draftNos: ordered.map((d) => d.draftNo),
+        codes: ordered.map((d) => d.code),
+        registeredAtMs: p.createdAt.getTime(),
+      },
+    });
+    await deps.db.infoSystemProject.updateMany({
+      where: { id, workflowStartedAt: null },
+      data: { workflowStartedAt: new Date() },
+    });
+  },
+};
+
 export const STARTERS: Record<StartedProcedure, Starter> = {
   UNCONDITIONAL_SHARE: unconditionalShare,
   CONDITIONAL_SHARE: conditionalShare,
@@ -425,6 +478,7 @@ export const STARTERS: Record<StartedProcedure, Starter> = {
   SECURITY_INCIDENT: securityIncident,
   CATALOG_REVIEW: catalogReview,
   CATALOG_UPDATE: catalogUpdate,
+  CATALOG_PROJECT: catalogProject,
 };
 
 // --- What the routers call: each starts a stored case, or does nothing if its start is confirmed.
@@ -434,7 +488,7 @@ export async function startApplication(deps: StartDeps, applicationId: string): 
     where: { id: applicationId },
     select: { procedure: true },
   });
-  if (procedure === 'CATALOG_REVIEW' || procedure === 'CATALOG_UPDATE')
+  if (procedure === 'CATALOG_REVIEW' || procedure === 'CATALOG_UPDATE' || procedure === 'CATALOG_PROJECT')
     throw new Error(`Application ${applicationId} has no procedure to start`);
   await STARTERS[procedure].start(deps, applicationId);
 }
@@ -443,6 +497,8 @@ export const startTender = (deps: StartDeps, tenderId: string) => STARTERS.COMME
 export const startObjection = (deps: StartDeps, objectionId: string) => STARTERS.OBJECTION.start(deps, objectionId);
 export const startCatalogReview = (deps: StartDeps, draftId: string) => STARTERS.CATALOG_REVIEW.start(deps, draftId);
 export const startCatalogUpdateDuty = (deps: StartDeps, dutyId: string) => STARTERS.CATALOG_UPDATE.start(deps, dutyId);
+export const startCatalogProject = (deps: StartDeps, projectId: string) =>
+  STARTERS.CATALOG_PROJECT.start(deps, projectId);
 export const startIncident = (deps: StartDeps, incidentId: string) =>
   STARTERS.SECURITY_INCIDENT.start(deps, incidentId);
 

@@ -13,6 +13,7 @@ import { applicationScope, authorizeSignedIn } from '../access';
 import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ErrorCode } from '../../domain/error-codes';
+import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
@@ -188,14 +189,16 @@ export async function applicationDetail(db: ApiDeps['db'], id: string) {
     grants,
     ...rest
   } = app;
+  const cited = await citedVersions(db, resources);
   return {
     ...rest,
     ...(applicantPublic ? { applicantPublic } : {}),
     ...applicationParticulars(app),
-    resources: resources.map(({ resource: { disputeMarks, ...r } }) => ({
+    resources: resources.map(({ resourceId, resource: { disputeMarks, ...r } }) => ({
       ...r,
       disputed: disputeMarks.length > 0,
       disputeMarks,
+      citedVersion: cited.get(resourceId) ?? null,
     })),
     grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
     timeline: events,
@@ -228,7 +231,11 @@ export const applicationDetailSchema = z
     nonProfitResearch: z.boolean().nullable().optional().describe('Conditional open: research statement'),
     fieldsRequested: z.array(z.string()),
     caseDeadline: caseDeadlineSchema,
-    resources: z.array(z.object({ code: z.string(), name: z.string(), providerId: z.string() }).loose()),
+    resources: z.array(
+      z
+        .object({ code: z.string(), name: z.string(), providerId: z.string(), citedVersion: citedVersionSchema })
+        .loose(),
+    ),
     tasks: z.array(z.object({ id: z.string(), step: z.string(), status: z.string() }).loose()),
     grants: z.array(z.object({ resourceCode: z.string(), status: z.string() }).loose()),
     agreements: z.array(z.object({ agreementNo: z.string(), status: z.string() }).loose()),
@@ -243,6 +250,7 @@ export const SUBMISSION_ERRORS: ErrorCode[] = [
   'IDEMPOTENCY_KEY_REUSED',
   'UNKNOWN_RESOURCE',
   'RESOURCE_NOT_SHAREABLE',
+  'CATALOG_ENTRY_RETIRED',
   'START_PENDING',
   'SERVICE_UNAVAILABLE',
 ];
@@ -335,6 +343,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
       include: { provider: true },
     });
     unknownResources(body.resourceCodes, resources);
+    refuseRetired(resources);
     const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
     if (notShared.length) {
       throw new AppError(

@@ -3,8 +3,8 @@
  * and submit them; the data authority reviews and publishes them into the city-level catalog or
  * returns them with reasons (Art. 16, the review is an inbox task of the CATALOG_REVIEW
  * procedure). Published entries are versioned with who changed what. Recording an Art. 18
- * situation opens the update duty (CATALOG_UPDATE); Art. 17 information-system projects wait for
- * their entries to be published before approval; Art. 25 open lists are derived per department.
+ * situation opens the update duty (CATALOG_UPDATE); registering an Art. 17 information-system
+ * project opens its approval (CATALOG_PROJECT), which waits for its entries to be published; Art. 25 open lists are derived per department.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -12,11 +12,12 @@ import { legalBasisProblems, openListOf } from '../../domain/catalog-rules';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { detectDuplicates } from '../../activities/catalog';
+import { refuseRetired } from '../catalog-citations';
 import { requirePrincipal, type Principal } from '../auth';
 import { authorize } from '../access';
 import type { ApiDeps } from '../deps';
 import { AppError, parse } from '../errors';
-import { startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
+import { startCatalogProject, startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
 import { documented } from '../openapi';
 import { hashRequest, idempotencyKeySchema, newApplicationNo } from '../submissions';
 
@@ -81,6 +82,14 @@ const projectBody = z
     name: text(200),
     description: z.string().trim().min(4).max(4000),
     draftNos: z.array(text(64)).min(1).max(100),
+  })
+  .strict();
+
+const retireBody = z
+  .object({
+    idempotencyKey: idempotencyKeySchema,
+    /** Why the entry is retired (撤销/停用): the data authority reviews them. */
+    reasons: z.string().trim().min(4).max(2000),
   })
   .strict();
 
@@ -176,6 +185,25 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   });
   documented({
     method: 'post',
+    path: '/api/catalog/entries/{code}/retire',
+    summary:
+      "Ask to retire (撤销/停用) one of the department's published entries, with reasons: the data authority reviews it (CATALOG_REVIEW task: RETIRE or RETURN)",
+    tags,
+    auth: 'required',
+    body: retireBody,
+    responses: {
+      201: 'Requested, review opened',
+      200: 'Repeat of an earlier request',
+      400: 'VALIDATION_FAILED: reasons missing',
+      403: 'Not government department staff',
+      404: 'No published entry of your department with that code',
+      409: 'CATALOG_DRAFT_OPEN: the entry already has a draft or request under way; IDEMPOTENCY_KEY_REUSED',
+      422: 'CATALOG_ENTRY_RETIRED: already retired',
+      503: 'START_PENDING: stored, the start of its review not yet confirmed',
+    },
+  });
+  documented({
+    method: 'post',
     path: '/api/catalog/update-duties',
     summary:
       'Record an Art. 18 situation: opens the duty to update and publish the entries within 15 working days of the day it occurred',
@@ -202,20 +230,20 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   documented({
     method: 'post',
     path: '/api/catalog/projects',
-    summary: 'Register a new or expanded information system project with its catalog drafts (Art. 17)',
+    summary:
+      "Register a new or expanded information system project with its catalog drafts (Art. 17): opens the data authority's PROJECT_APPROVAL task (CATALOG_PROJECT), whose APPROVE is refused with CATALOG_NOT_PUBLISHED until all the drafts are published",
     tags,
     auth: 'required',
     body: projectBody,
-    responses: { 201: 'Registered', 200: 'Repeat', 404: 'Unknown draft', 422: 'A draft of another department' },
-  });
-  documented({
-    method: 'post',
-    path: '/api/catalog/projects/{no}/approve',
-    summary:
-      'Approve a project (data authority); refused with CATALOG_NOT_PUBLISHED until all its entries are published (Art. 17)',
-    tags,
-    auth: 'required',
-    responses: { 200: 'Approved', 403: 'Not the data authority', 422: 'CATALOG_NOT_PUBLISHED' },
+    responses: {
+      201: 'Registered, approval task opened',
+      200: 'Repeat',
+      403: 'Not government department staff',
+      404: 'Unknown draft',
+      409: 'IDEMPOTENCY_KEY_REUSED',
+      422: 'A draft of another department, or a retirement request',
+      503: 'START_PENDING: stored, the start of its approval procedure not yet confirmed',
+    },
   });
   documented({
     method: 'get',
@@ -292,6 +320,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const entry = await db.dataResource.findUnique({ where: { code: body.code } });
     if (entry && entry.providerId !== departmentId)
       throw new AppError('CONFLICT', `Code ${body.code} is an entry of another department (${entry.providerId})`);
+    if (entry) refuseRetired([entry]);
     const open = await openDraftOf(body.code);
     if (open)
       throw new AppError('CATALOG_DRAFT_OPEN', `Entry ${body.code} already has draft ${open.draftNo} under way`, {
@@ -375,6 +404,11 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const body = parse(editBody, req.body, 'body');
     if (d.status !== 'DRAFT' && d.status !== 'RETURNED')
       throw new AppError('CONFLICT', `Draft ${no} is ${d.status}: only compiled or returned drafts can be edited`);
+    if (d.kind === 'RETIREMENT')
+      throw new AppError('CONFLICT', {
+        zh: `${no} 是停用申请，没有可修改的内容：在待办中重新提交或撤回`,
+        en: `${no} is a retirement request: resubmit or withdraw it through its task`,
+      });
     // A returned draft goes back to review as it is now: it must be submittable.
     if (d.status === 'RETURNED') assertLegalBasis(body);
     const data = {
@@ -497,6 +531,104 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
         citedByApplications: citedBy(v.version),
       })),
     });
+  });
+
+  router.post('/api/catalog/entries/:code/retire', async (req, res) => {
+    const p = requirePrincipal(req);
+    const departmentId = requireStaff(p);
+    const { code } = parse(codeParam, req.params, 'params');
+    // Whose entry it is comes before the body: another department learns nothing from a 400.
+    const entry = await db.dataResource.findUnique({ where: { code } });
+    if (!entry || entry.providerId !== departmentId)
+      throw new AppError('NOT_FOUND', {
+        zh: `本部门没有目录条目 ${code}`,
+        en: `No catalog entry ${code} of your department`,
+      });
+    const body = parse(retireBody, req.body, 'body');
+    const requestHash = hashRequest({ ...body, code });
+    const previous = await db.catalogDraft.findUnique({
+      where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+    });
+    if (previous) {
+      if (previous.requestHash !== requestHash)
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `幂等键已用于内容不同的目录申请 ${previous.draftNo}`,
+          en: `Idempotency key was already used for catalog draft ${previous.draftNo} with different content`,
+        });
+      await startCatalogReview(deps, previous.id);
+      return res.status(200).json(await draftView(p, previous.draftNo));
+    }
+    refuseRetired([entry]);
+    const open = await openDraftOf(code);
+    if (open)
+      throw new AppError(
+        'CATALOG_DRAFT_OPEN',
+        {
+          zh: `目录条目 ${code} 已有办理中的草稿或申请 ${open.draftNo}`,
+          en: `Entry ${code} already has draft ${open.draftNo} under way`,
+        },
+        { draftNo: open.draftNo },
+      );
+    const last = await db.dataResourceVersion.findFirst({
+      where: { resourceId: entry.id },
+      orderBy: { version: 'desc' },
+    });
+    const draftNo = newApplicationNo('ML');
+    const id = newId();
+    try {
+      await db.$transaction([
+        db.catalogDraft.create({
+          data: {
+            id,
+            draftNo,
+            workflowId: `catalog-review/${draftNo}`,
+            departmentId,
+            kind: 'RETIREMENT',
+            resourceId: entry.id,
+            code,
+            name: entry.name,
+            description: entry.description,
+            fields: entry.fields,
+            shareClass: entry.shareClass,
+            openClass: entry.openClass,
+            shareLegalBasis: entry.shareLegalBasis,
+            openLegalBasis: entry.openLegalBasis,
+            updateFrequency: entry.updateFrequency,
+            sourceSystem: (last?.snapshot as { sourceSystem?: string } | null)?.sourceSystem ?? '—',
+            changeNote: body.reasons,
+            status: 'SUBMITTED',
+            createdById: p.userId,
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+          },
+        }),
+        db.auditLog.create({
+          data: {
+            auditKey: `catalog-draft:${id}:retirement-requested`,
+            actor: p.userId,
+            action: 'CATALOG_RETIREMENT_REQUESTED',
+            entityType: 'CatalogDraft',
+            entityId: id,
+            details: { draftNo, code, version: entry.version, reasons: body.reasons },
+          },
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        const winner = await db.catalogDraft.findUnique({
+          where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+        });
+        if (winner && winner.requestHash === requestHash)
+          return res.status(200).json(await draftView(p, winner.draftNo));
+        throw new AppError('CATALOG_DRAFT_OPEN', {
+          zh: `目录条目 ${code} 已有办理中的草稿或申请`,
+          en: `Entry ${code} already has a draft under way`,
+        });
+      }
+      throw err;
+    }
+    await startCatalogReview(deps, id);
+    res.status(201).json(await draftView(p, draftNo));
   });
 
   router.post('/api/catalog/update-duties', async (req, res) => {
@@ -624,8 +756,18 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       where: { id: { in: pr.draftIds } },
       select: { draftNo: true, code: true, status: true, publishedVersion: true },
     });
+    const task = await db.task.findFirst({
+      where: { workflowId: pr.workflowId, step: 'PROJECT_APPROVAL' },
+      select: { id: true, status: true, decision: true, reasons: true, completedAt: true },
+    });
     const { requestHash: _h, idempotencyKey: _k, draftIds: _d, ...rest } = pr;
-    return { ...rest, entries: drafts, catalogPublished: drafts.every((d) => d.status === 'PUBLISHED') };
+    return {
+      ...rest,
+      article: '第十七条：新建和改扩建信息系统同步编制目录，作为项目立项审批条件',
+      entries: drafts,
+      catalogPublished: drafts.every((d) => d.status === 'PUBLISHED'),
+      task,
+    };
   }
 
   router.post('/api/catalog/projects', async (req, res) => {
@@ -642,6 +784,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
           'IDEMPOTENCY_KEY_REUSED',
           `Idempotency key was already used for project ${previous.projectNo}`,
         );
+      await startCatalogProject(deps, previous.id);
       return res.status(200).json(await projectView(p, previous.projectNo));
     }
     const nos = [...new Set(body.draftNos)];
@@ -650,6 +793,12 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     if (unknown.length) throw new AppError('NOT_FOUND', `Unknown catalog drafts: ${unknown.join(', ')}`);
     if (drafts.some((d) => d.departmentId !== departmentId))
       throw new AppError('PROCEDURE_NOT_ALLOWED', "A project's entries are its own department's drafts");
+    const retirements = drafts.filter((d) => d.kind === 'RETIREMENT');
+    if (retirements.length)
+      throw new AppError('PROCEDURE_NOT_ALLOWED', {
+        zh: `停用申请不是项目的目录条目：${retirements.map((d) => d.draftNo).join('、')}`,
+        en: `Retirement requests are not catalog entries of a project: ${retirements.map((d) => d.draftNo).join(', ')}`,
+      });
     const projectNo = newApplicationNo('XM');
     const id = newId();
     try {
@@ -658,6 +807,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
           data: {
             id,
             projectNo,
+            workflowId: `catalog-project/${projectNo}`,
             departmentId,
             name: body.name,
             description: body.description,
@@ -687,43 +837,8 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       }
       throw err;
     }
+    await startCatalogProject(deps, id);
     res.status(201).json(await projectView(p, projectNo));
-  });
-
-  router.post('/api/catalog/projects/:no/approve', async (req, res) => {
-    const p = requirePrincipal(req);
-    if (!isAuthority(p))
-      throw new AppError('FORBIDDEN', 'Information system projects are approved by the data authority');
-    const { no } = parse(noParam, req.params, 'params');
-    const view = await projectView(p, no);
-    if (view.status === 'APPROVED') return res.json(view);
-    const unpublished = view.entries.filter((e) => e.status !== 'PUBLISHED');
-    if (unpublished.length)
-      throw new AppError(
-        'CATALOG_NOT_PUBLISHED',
-        `Project ${no} waits for its catalog entries to be published (Art. 17): ${unpublished
-          .map((e) => `${e.code} (${e.status})`)
-          .join(', ')}`,
-        { unpublished: unpublished.map((e) => e.draftNo) },
-      );
-    const approved = await db.infoSystemProject.updateMany({
-      where: { projectNo: no, status: 'REGISTERED' },
-      data: { status: 'APPROVED', approvedById: p.userId, approvedAt: new Date() },
-    });
-    if (approved.count > 0) {
-      const pr = await db.infoSystemProject.findUniqueOrThrow({ where: { projectNo: no } });
-      await db.auditLog.create({
-        data: {
-          auditKey: `project:${pr.id}:approved`,
-          actor: p.userId,
-          action: 'INFO_SYSTEM_PROJECT_APPROVED',
-          entityType: 'InfoSystemProject',
-          entityId: pr.id,
-          details: { projectNo: no },
-        },
-      });
-    }
-    res.json(await projectView(p, no));
   });
 
   router.get('/api/catalog/projects/:no', async (req, res) => {
@@ -738,6 +853,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       where: {
         openClass: { in: ['UNCONDITIONAL', 'CONDITIONAL'] },
         catalog: { status: 'PUBLISHED' },
+        retiredAt: null,
         ...(q.provider ? { providerId: q.provider } : {}),
       },
       orderBy: { code: 'asc' },

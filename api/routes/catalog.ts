@@ -40,7 +40,8 @@ export function catalogRouter(deps: ApiDeps): Router {
     // Department accounts only: the public sees the open catalogue (GET /api/open/catalog).
     authorize(req, 'catalog');
     const q = parse(catalogQuery, req.query, 'query');
-    const where = { providerId: q.provider, shareClass: q.shareClass, openClass: q.openClass };
+    // A retired entry (撤销/停用) has left the catalogue; its history stays readable.
+    const where = { providerId: q.provider, shareClass: q.shareClass, openClass: q.openClass, retiredAt: null };
     const rows = await deps.db.dataResource.findMany({
       where,
       orderBy: [{ code: 'asc' }, { id: 'asc' }],

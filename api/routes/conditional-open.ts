@@ -18,6 +18,7 @@ import { newId } from '../../lib/ids';
 import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../workflows/open-messages';
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
+import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
 import { AppError, parse } from '../errors';
 import { auditExport } from '../kit/audit';
 import { documented } from '../openapi';
@@ -59,6 +60,9 @@ const openApplicationSchema = z
       .describe('While an open-use agreement awaits the answer: the end of the last day to accept it'),
     agreements: z.array(
       z.object({ agreementNo: z.string(), status: z.string(), acceptBy: z.iso.datetime().nullable() }).loose(),
+    ),
+    resources: z.array(
+      z.object({ code: z.string(), name: z.string(), openClass: z.string(), citedVersion: citedVersionSchema }).loose(),
     ),
     timeline: z.array(z.object({ kind: z.string(), message: z.string(), at: z.iso.datetime() }).loose()),
   })
@@ -206,6 +210,7 @@ export function openDataRouter(deps: ApiDeps): Router {
       'RESEARCH_USE_NOT_ELIGIBLE',
       'IDEMPOTENCY_KEY_REUSED',
       'RESOURCE_NOT_OPEN',
+      'CATALOG_ENTRY_RETIRED',
       'UNKNOWN_RESOURCE',
       'RESOURCE_CLASS_MISMATCH',
       'START_PENDING',
@@ -304,6 +309,8 @@ export function openDataRouter(deps: ApiDeps): Router {
     const where: Prisma.DataResourceWhereInput = {
       openClass: q.openClass ?? { in: [...OPEN_CLASSES] },
       catalog: { status: 'PUBLISHED' },
+      // A retired entry (撤销/停用) has left the open catalogue.
+      retiredAt: null,
       ...(q.provider ? { providerId: q.provider } : {}),
       ...(q.q
         ? {
@@ -350,7 +357,13 @@ export function openDataRouter(deps: ApiDeps): Router {
       where: { code },
       include: { catalog: true, disputeMarks: { where: { clearedAt: null } } },
     });
-    if (!resource || resource.openClass === 'NOT_OPEN' || resource.catalog.status !== 'PUBLISHED')
+    if (
+      !resource ||
+      resource.openClass === 'NOT_OPEN' ||
+      resource.catalog.status !== 'PUBLISHED' ||
+      // Retired: only a grant its provider kept still reaches the data.
+      (resource.retiredAt !== null && resource.openClass === 'UNCONDITIONAL')
+    )
       throw new AppError('NOT_FOUND', `No open data resource ${code}`);
     const p = req.principal;
     let grantId: string | null = null;
@@ -474,6 +487,7 @@ export function openDataRouter(deps: ApiDeps): Router {
           );
         }
         unknownResources(body.resourceCodes, resources, 'open data resource');
+        refuseRetired(resources);
         const unconditional = resources.filter((r) => r.openClass === 'UNCONDITIONAL');
         if (unconditional.length) {
           throw new AppError(
@@ -605,6 +619,7 @@ export function openDataRouter(deps: ApiDeps): Router {
       acceptBy: a.kind === 'OPEN_USE' ? acceptByOf(a.agreementNo) : null,
     }));
     const pending = agreements.find((a) => a.kind === 'OPEN_USE' && a.status === 'PENDING');
+    const cited = await citedVersions(db, resources);
     return {
       ...rest,
       agreements,
@@ -613,7 +628,7 @@ export function openDataRouter(deps: ApiDeps): Router {
       scenario: d.scenario,
       securityMeasures: d.securityMeasures,
       nonProfitResearch: d.nonProfitResearch,
-      resources: resources.map((r) => r.resource),
+      resources: resources.map((r) => ({ ...r.resource, citedVersion: cited.get(r.resourceId) ?? null })),
       grants: grants.map(({ resource, ...g }) => ({ resourceCode: resource.code, ...g })),
       authorization,
       timeline: events.map(({ data: _data, ...e }) => e),

@@ -11,6 +11,7 @@ import { newId } from '../../lib/ids';
 import { withdrawUpdate } from '../../workflows/messages';
 import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
+import { refuseRetired } from '../catalog-citations';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
@@ -111,6 +112,7 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
       create: async () => {
         const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
         unknownResources(body.resourceCodes, resources);
+        refuseRetired(resources);
         const notShared = resources.filter((r) => r.shareClass === 'NOT_SHARED');
         if (notShared.length) {
           throw new AppError(

@@ -30,6 +30,7 @@ const inboxQuery = z
         'SECURITY_INCIDENT',
         'CATALOG_REVIEW',
         'CATALOG_UPDATE',
+        'CATALOG_PROJECT',
       ])
       .optional(),
     step: z.string().trim().min(1).max(64).optional(),

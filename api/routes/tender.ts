@@ -32,6 +32,7 @@ import {
 import { authorizeSignedIn } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
+import { refuseRetired } from '../catalog-citations';
 import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { startTender } from '../kit/starters';
@@ -389,7 +390,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
-      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); COMMITTEE_INVALID (招标投标法 Art. 37: a committee size that is not an odd number of at least the minimum; a named member not in the evaluator pool; too few members left to draw from after the recusals, with the numbers)',
+      422: 'DRILLS_DISABLED (drillPolicyVersionId where the deployment does not enable drills); RESOURCE_CLASS_MISMATCH (a resource is not CONDITIONAL-open); CATALOG_ENTRY_RETIRED (a resource was retired, 撤销/停用); COMMITTEE_INVALID (招标投标法 Art. 37: a committee size that is not an odd number of at least the minimum; a named member not in the evaluator pool; too few members left to draw from after the recusals, with the numbers)',
       503: 'Workflow service unavailable, or START_PENDING (stored, start not yet confirmed): repeat the request',
     },
   });
@@ -717,6 +718,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
     if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+    refuseRetired(resources);
     const notConditional = resources.filter((r) => r.openClass !== 'CONDITIONAL');
     if (notConditional.length) {
       throw new AppError(

@@ -451,7 +451,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
         workflowStartedAt: new Date(),
       },
     });
-    // A compiled draft not yet submitted: the project waits for it, so approving it is refused (422).
+    // A compiled draft not yet submitted, and a project of 市公安局 waiting for it (its workflow is not needed to read it).
     const compiled = await db.catalogDraft.create({
       data: {
         id: newId(),
@@ -478,6 +478,8 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       data: {
         id: newId(),
         projectNo: `XM-T-${suffix}`,
+        workflowId: `catalog-project/XM-T-${suffix}`,
+        workflowStartedAt: new Date(),
         departmentId: 'gaj',
         name: '权限矩阵测试系统',
         description: '权限矩阵测试',
@@ -563,8 +565,8 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       act('POST /api/catalog/projects', '/api/catalog/projects', any),
       act('PUT /api/catalog/drafts/{no}', `/api/catalog/drafts/${gajDraft.draftNo}`, gajCatalog),
       act('POST /api/catalog/drafts/{no}/submit', `/api/catalog/drafts/${gajDraft.draftNo}/submit`, gajCatalog),
+      act('POST /api/catalog/entries/{code}/retire', `/api/catalog/entries/${gajEntry.code}/retire`, gajCatalog),
       act('POST /api/catalog/update-duties', '/api/catalog/update-duties', any),
-      act('POST /api/catalog/projects/{no}/approve', `/api/catalog/projects/${project.projectNo}/approve`, any),
       detail('GET /api/open/catalog/lists', '/api/open/catalog/lists?provider=gaj', any),
       detail(
         'GET /api/calendar/deadline',

@@ -235,23 +235,44 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
     expect(second.body.duplicates).toEqual([
       expect.objectContaining({ code: firstCode, departmentId: 'gaj', source: 'PUBLISHED' }),
     ]);
-    const review = await openTask(second.body.workflowId, 'CATALOG_REVIEW');
-    expect(review.title).toContain(`疑似重复：${firstCode}`);
-    const noReasons = await complete('dsj.reviewer', review.id, { decision: 'PUBLISH' }).expect(422);
+    // Art. 17: the authority integrates first (CATALOG_INTEGRATE), with reasons.
+    const integrate = await openTask(second.body.workflowId, 'CATALOG_INTEGRATE');
+    expect(integrate).toMatchObject({ candidateDeptId: 'dsj', candidateRole: 'AUTHORITY_REVIEWER' });
+    expect(integrate.title).toContain(`${firstCode}（gaj）`);
+    const inbox = await request(app)
+      .get('/api/inbox?procedure=CATALOG_REVIEW&step=CATALOG_INTEGRATE&limit=100')
+      .auth(...as('dsj.reviewer'))
+      .expect(200);
+    expect(JSON.stringify(inbox.body)).toContain(integrate.id);
+    const useFirst = `USE_EXISTING:${firstCode}`;
+    expect(integrate.allowedDecisions).toEqual([useFirst, 'USE_THIS', 'KEEP_BOTH']);
+    const noReasons = await complete('dsj.reviewer', integrate.id, { decision: useFirst }).expect(422);
     expect(noReasons.body.error.code).toBe('REASONS_REQUIRED');
-    const returned = await complete('dsj.reviewer', review.id, {
-      decision: 'RETURN',
-      reasons: `与${firstCode}为同一数据，请与市公安局整合`,
-    }).expect(200);
-    expect(returned.body.openedTasks.map((t: { step: string }) => t.step)).toEqual(['CATALOG_RESUBMIT']);
+    const reasons = `与${firstCode}为同一数据，以市公安局为数据来源`;
+    const integrated = await complete('dsj.reviewer', integrate.id, { decision: useFirst, reasons }).expect(200);
+    expect(integrated.body.stage).toBe('WITHDRAWN');
     const view = await request(app)
       .get(`/api/catalog/drafts/${second.body.draftNo}`)
       .auth(...as('rsj.staff'))
       .expect(200);
     expect(view.body).toMatchObject({
-      status: 'RETURNED',
-      returnReasons: `与${firstCode}为同一数据，请与市公安局整合`,
+      status: 'WITHDRAWN',
+      integration: { decision: 'USE_EXISTING', sourceCode: firstCode, reasons, actorUserId: 'u-dsj.reviewer' },
     });
+    expect(
+      await db.auditLog.count({
+        where: { auditKey: `catalog-draft:${second.body.id}:integrated:1`, action: 'CATALOG_DUPLICATES_INTEGRATED' },
+      }),
+    ).toBe(1);
+    const no = second.body.draftNo as string;
+    const mail = await mailed(
+      `catalog:${no}:`,
+      `catalog:${no}:integrated:1:rsj.staff@liaocheng.example`,
+      'rsj.staff@liaocheng.example',
+      '【目录整合】',
+    );
+    expect(mail.text).toContain(`以 ${firstCode} 为数据来源进行整合，本条目撤回`);
+    expect(mail.text).toContain(`理由：${reasons}`);
   });
 
   it('a class change to NOT_SHARED on a published entry opens a grant-review task for the provider per active grant', async () => {
@@ -299,7 +320,227 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
     expect(history.body.versions[1]).toMatchObject({ version: 1, citedByApplications: 1 });
   });
 
-  it('Art. 17: an information system project cannot be approved until its catalog entries are published', async () => {
+  it('retirement (撤销/停用): requested with reasons, returned and resubmitted, approved; the entry leaves both catalogues, new applications get 422 CATALOG_ENTRY_RETIRED, running cases keep the version they cited and their grants are kept or suspended by the provider', async () => {
+    const body = entry({ openClass: 'UNCONDITIONAL' });
+    await publish(body);
+    const resource = await db.dataResource.findUniqueOrThrow({ where: { code: body.code } });
+    const grant = await activeGrant(db, resource.id, 'rsj');
+    const cited = await db.application.findUniqueOrThrow({ where: { id: grant.applicationId } });
+    const retire = (login: string, b: Record<string, unknown>) =>
+      request(app)
+        .post(`/api/catalog/entries/${body.code}/retire`)
+        .auth(...as(login))
+        .send(b);
+
+    // Another department's staff find no such entry of theirs; reasons are required; nothing is written.
+    const counted = () => db.catalogDraft.count({ where: { code: body.code } });
+    const before = await counted();
+    expect(
+      (await retire('gaj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons: '不再采集' }).expect(404)).body
+        .error.code,
+    ).toBe('NOT_FOUND');
+    expect((await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}` }).expect(400)).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await counted()).toBe(before);
+
+    const reasons = '该业务已划转至市行政审批服务局，本部门不再采集该数据';
+    const requested = await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons }).expect(201);
+    workflowIds.push(requested.body.workflowId);
+    expect(requested.body).toMatchObject({
+      kind: 'RETIREMENT',
+      status: 'SUBMITTED',
+      code: body.code,
+      changeNote: reasons,
+    });
+    // One request at a time.
+    const twice = await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons }).expect(409);
+    expect(twice.body.error.code).toBe('CATALOG_DRAFT_OPEN');
+
+    const review = await openTask(requested.body.workflowId, 'CATALOG_REVIEW');
+    expect(review).toMatchObject({ candidateDeptId: 'dsj', candidateRole: 'AUTHORITY_REVIEWER' });
+    expect(review.title).toContain('停用');
+    expect(review.title).toContain(reasons);
+    expect((await complete('dsj.reviewer', review.id, { decision: 'RETURN' }).expect(422)).body.error.code).toBe(
+      'REASONS_REQUIRED',
+    );
+    const returned = await complete('dsj.reviewer', review.id, {
+      decision: 'RETURN',
+      reasons: '请说明划转后的数据提供单位',
+    }).expect(200);
+    expect(returned.body.openedTasks.map((t: { step: string }) => t.step)).toEqual(['CATALOG_RESUBMIT']);
+    // Still in force while returned.
+    expect((await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } })).retiredAt).toBeNull();
+    const resubmit = await openTask(requested.body.workflowId, 'CATALOG_RESUBMIT');
+    await complete('zrzyj.staff', resubmit.id, {
+      decision: 'RESUBMIT',
+      comment: '划转后由市行政审批服务局提供',
+    }).expect(200);
+    const second = await eventually(
+      () =>
+        db.task.findFirst({
+          where: {
+            workflowId: requested.body.workflowId,
+            step: 'CATALOG_REVIEW',
+            status: 'OPEN',
+            id: { not: review.id },
+          },
+        }),
+      'the second review round',
+    );
+    const approved = await complete('dsj.reviewer', second.id, { decision: 'RETIRE', comment: '同意停用' }).expect(200);
+    expect(approved.body.stage).toBe('GRANT_REVIEW');
+
+    // Out of the catalogue, the open catalogue and its Art. 25 list; the history records the retirement.
+    const catalogue = await request(app)
+      .get('/api/catalog?provider=zrzyj&limit=100')
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    expect(catalogue.body.items.map((r: { code: string }) => r.code)).not.toContain(body.code);
+    expect((await request(app).get(`/api/open/catalog?q=${body.code}`).expect(200)).body.items).toEqual([]);
+    const lists = await request(app).get('/api/open/catalog/lists?provider=zrzyj').expect(200);
+    expect(JSON.stringify(lists.body)).not.toContain(body.code);
+    await request(app).get(`/api/open/resources/${body.code}/download`).expect(404);
+    const history = await request(app)
+      .get(`/api/catalog/entries/${body.code}/history`)
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    expect(history.body.versions[0]).toMatchObject({
+      version: 2,
+      draftNo: requested.body.draftNo,
+      changes: { retired: { from: false, to: true } },
+      changeNote: reasons,
+      submittedBy: expect.objectContaining({ login: 'zrzyj.staff' }),
+      publishedBy: expect.objectContaining({ login: 'dsj.reviewer' }),
+    });
+    expect(history.body.versions[1]).toMatchObject({ version: 1, citedByApplications: 1 });
+
+    // New applications cannot cite it: 422 with its code, nothing written.
+    const apps = await db.application.count();
+    const refused = await request(app)
+      .post('/api/applications')
+      .auth(...as('rsj.staff'))
+      .send({ idempotencyKey: `app-${uniqueSuffix()}`, resourceCodes: [body.code], purpose: '社保待遇资格认证' })
+      .expect(422);
+    expect(refused.body.error).toMatchObject({ code: 'CATALOG_ENTRY_RETIRED', details: { resources: [body.code] } });
+    expect(refused.body.error.message).toContain('停用');
+    expect(await db.application.count()).toBe(apps);
+    // A revision of it cannot be compiled either, nor can it be retired twice.
+    const revision = await request(app)
+      .post('/api/catalog/drafts')
+      .auth(...as('zrzyj.staff'))
+      .send({ ...body, idempotencyKey: `cat-${uniqueSuffix()}` })
+      .expect(422);
+    expect(revision.body.error.code).toBe('CATALOG_ENTRY_RETIRED');
+    expect(
+      (await retire('zrzyj.staff', { idempotencyKey: `ret-${uniqueSuffix()}`, reasons }).expect(422)).body.error.code,
+    ).toBe('CATALOG_ENTRY_RETIRED');
+
+    // The running case keeps citing version 1 as it stood, and its grant waits for the provider's decision.
+    const detail = await request(app)
+      .get(`/api/applications/${cited.applicationNo}`)
+      .auth(...as('rsj.staff'))
+      .expect(200);
+    expect(detail.body.resources[0].citedVersion).toMatchObject({
+      code: body.code,
+      version: 1,
+      name: body.name,
+      shareClass: 'UNCONDITIONAL',
+      openClass: 'UNCONDITIONAL',
+    });
+    const grantTask = await openTask(requested.body.workflowId, 'GRANT_REVIEW');
+    expect(grantTask).toMatchObject({
+      candidateDeptId: 'zrzyj',
+      candidateRole: 'PROVIDER_REVIEWER',
+      subjectRef: grant.grantId,
+    });
+    expect(grantTask.title).toContain('停用');
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: grant.grantId } })).status).toBe('ACTIVE');
+    const kept = await complete('zrzyj.reviewer', grantTask.id, {
+      decision: 'KEEP',
+      reasons: '在办事项已按第1版办结前继续提供',
+    }).expect(200);
+    expect(kept.body.stage).toBe('PUBLISHED');
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: grant.grantId } })).status).toBe('ACTIVE');
+    expect(
+      await db.auditLog.findMany({
+        where: {
+          auditKey: {
+            in: [
+              `catalog-draft:${requested.body.id}:retired`,
+              `catalog-draft:${requested.body.id}:grant:${grant.grantId}`,
+            ],
+          },
+        },
+        select: { action: true, actor: true },
+        orderBy: { action: 'asc' },
+      }),
+    ).toEqual([
+      { action: 'CATALOG_ENTRY_RETIRED', actor: 'u-dsj.reviewer' },
+      { action: 'CATALOG_GRANT_KEPT', actor: 'u-zrzyj.reviewer' },
+    ]);
+
+    // The department is told by mail.
+    const no = requested.body.draftNo as string;
+    await eventually(
+      async () => {
+        await dispatchOutboxOnce({
+          db,
+          transport: createTransport(process.env.SMTP_URL!),
+          templates: new MailTemplates(),
+          from: '聊城市大数据局 <no-reply@liaocheng.example>',
+          logger: createLogger('test', 'silent'),
+          batchSize: 200,
+          dedupeKeyPrefix: `catalog:${no}:`,
+        });
+        return (
+          (
+            await db.notification.findUniqueOrThrow({
+              where: { dedupeKey: `catalog:${no}:retired:zrzyj.staff@liaocheng.example` },
+            })
+          ).status === 'SENT'
+        );
+      },
+      'the retirement mail to be sent',
+      120_000,
+    );
+    const mail = await eventually(
+      async () =>
+        (await receivedMail()).find(
+          (m) =>
+            m.to.some((t) => t.address === 'zrzyj.staff@liaocheng.example') &&
+            m.subject.includes(`【目录停用】${body.code}`),
+        ),
+      'the retirement mail in MailDev',
+    );
+    expect(mail.text).toContain('审核意见：同意停用');
+  });
+
+  /** Sends the outbox's mails under `prefix` and answers the one for `dedupeKey` as MailDev received it. */
+  async function mailed(prefix: string, dedupeKey: string, to: string, subject: string) {
+    await eventually(
+      async () => {
+        await dispatchOutboxOnce({
+          db,
+          transport: createTransport(process.env.SMTP_URL!),
+          templates: new MailTemplates(),
+          from: '聊城市大数据局 <no-reply@liaocheng.example>',
+          logger: createLogger('test', 'silent'),
+          batchSize: 200,
+          dedupeKeyPrefix: prefix,
+        });
+        return (await db.notification.findUnique({ where: { dedupeKey } }))?.status === 'SENT';
+      },
+      `the mail ${dedupeKey} to be sent`,
+      120_000,
+    );
+    return eventually(
+      async () => (await receivedMail()).find((m) => m.to.some((t) => t.address === to) && m.subject.includes(subject)),
+      `the mail ${dedupeKey} in MailDev`,
+    );
+  }
+
+  it("Art. 17: registering a project opens the authority's PROJECT_APPROVAL task; APPROVE is refused with CATALOG_NOT_PUBLISHED until its entries are published, RETURN needs reasons; the department is told by mail", async () => {
     const body = entry();
     const compiled = await request(app)
       .post('/api/catalog/drafts')
@@ -307,24 +548,36 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       .send(body)
       .expect(201);
     workflowIds.push(compiled.body.workflowId);
-    const project = await request(app)
-      .post('/api/catalog/projects')
-      .auth(...as('zrzyj.staff'))
-      .send({
-        idempotencyKey: `prj-${uniqueSuffix()}`,
-        name: '不动产登记系统扩容',
-        description: '新增抵押登记模块',
-        draftNos: [compiled.body.draftNo],
-      })
-      .expect(201);
+    const register = (name: string, draftNos: string[]) =>
+      request(app)
+        .post('/api/catalog/projects')
+        .auth(...as('zrzyj.staff'))
+        .send({ idempotencyKey: `prj-${uniqueSuffix()}`, name, description: '新增抵押登记模块', draftNos });
+    const project = await register('不动产登记系统扩容', [compiled.body.draftNo]).expect(201);
     const no = project.body.projectNo as string;
-    const blocked = await request(app)
-      .post(`/api/catalog/projects/${no}/approve`)
+    workflowIds.push(project.body.workflowId);
+    expect(project.body).toMatchObject({ status: 'REGISTERED', catalogPublished: false });
+    const task = await openTask(project.body.workflowId, 'PROJECT_APPROVAL');
+    expect(task).toMatchObject({
+      procedure: 'CATALOG_PROJECT',
+      candidateDeptId: 'dsj',
+      candidateRole: 'AUTHORITY_REVIEWER',
+      subjectRef: project.body.id,
+      dueAt: null,
+    });
+    expect(task.title).toContain(body.code);
+    const inbox = await request(app)
+      .get('/api/inbox?procedure=CATALOG_PROJECT&limit=100')
       .auth(...as('dsj.reviewer'))
-      .expect(422);
+      .expect(200);
+    expect(JSON.stringify(inbox.body)).toContain(task.id);
+
+    const blocked = await complete('dsj.reviewer', task.id, { decision: 'APPROVE' }).expect(422);
     expect(blocked.body.error.code).toBe('CATALOG_NOT_PUBLISHED');
     expect(blocked.body.error.message).toContain(body.code);
+    expect(blocked.body.error.message).toContain('第十七条');
     expect((await db.infoSystemProject.findUniqueOrThrow({ where: { projectNo: no } })).status).toBe('REGISTERED');
+    expect((await db.task.findUniqueOrThrow({ where: { id: task.id } })).status).toBe('OPEN');
 
     await request(app)
       .post(`/api/catalog/drafts/${compiled.body.draftNo}/submit`)
@@ -332,11 +585,69 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       .expect(200);
     const review = await openTask(compiled.body.workflowId, 'CATALOG_REVIEW');
     await complete('dsj.reviewer', review.id, { decision: 'PUBLISH' }).expect(200);
+    await eventually(
+      async () =>
+        (await complete('dsj.reviewer', task.id, { decision: 'APPROVE', comment: '目录已发布，同意立项' })).status ===
+        200,
+      'the project to accept the approval once its entry is published',
+    );
     const approved = await request(app)
-      .post(`/api/catalog/projects/${no}/approve`)
-      .auth(...as('dsj.reviewer'))
+      .get(`/api/catalog/projects/${no}`)
+      .auth(...as('zrzyj.staff'))
       .expect(200);
-    expect(approved.body).toMatchObject({ status: 'APPROVED', catalogPublished: true });
+    expect(approved.body).toMatchObject({
+      status: 'APPROVED',
+      approvedById: 'u-dsj.reviewer',
+      catalogPublished: true,
+      task: { status: 'DONE', decision: 'APPROVE' },
+    });
+    const mail = await mailed(
+      `catalog-project:${no}:`,
+      `catalog-project:${no}:approved:zrzyj.staff@liaocheng.example`,
+      'zrzyj.staff@liaocheng.example',
+      no,
+    );
+    expect(mail.subject).toContain('已批准');
+    expect(mail.text).toContain('审批意见：目录已发布，同意立项');
+
+    // A project can be returned at any time, with reasons.
+    const other = await register('不动产交易系统新建', [compiled.body.draftNo]).expect(201);
+    workflowIds.push(other.body.workflowId);
+    const otherTask = await openTask(other.body.workflowId, 'PROJECT_APPROVAL');
+    expect((await complete('dsj.reviewer', otherTask.id, { decision: 'RETURN' }).expect(422)).body.error.code).toBe(
+      'REASONS_REQUIRED',
+    );
+    await complete('dsj.reviewer', otherTask.id, { decision: 'RETURN', reasons: '与已批准项目重复建设' }).expect(200);
+    await eventually(
+      async () =>
+        (await db.infoSystemProject.findUniqueOrThrow({ where: { projectNo: other.body.projectNo } })).status ===
+        'RETURNED',
+      'the project to be returned',
+    );
+    expect(await db.infoSystemProject.findUniqueOrThrow({ where: { projectNo: other.body.projectNo } })).toMatchObject({
+      returnReasons: '与已批准项目重复建设',
+      returnedById: 'u-dsj.reviewer',
+    });
+    const returned = await mailed(
+      `catalog-project:${other.body.projectNo}:`,
+      `catalog-project:${other.body.projectNo}:returned:zrzyj.staff@liaocheng.example`,
+      'zrzyj.staff@liaocheng.example',
+      other.body.projectNo,
+    );
+    expect(returned.text).toContain('退回理由：与已批准项目重复建设');
+    expect(
+      (
+        await db.auditLog.findMany({
+          where: { entityType: 'InfoSystemProject', entityId: { in: [project.body.id, other.body.id] } },
+          orderBy: { action: 'asc' },
+        })
+      ).map((a) => a.action),
+    ).toEqual([
+      'INFO_SYSTEM_PROJECT_APPROVED',
+      'INFO_SYSTEM_PROJECT_REGISTERED',
+      'INFO_SYSTEM_PROJECT_REGISTERED',
+      'INFO_SYSTEM_PROJECT_RETURNED',
+    ]);
   });
 
   it('Art. 18: recording a situation opens the update duty due 15 working days after the day it occurred', async () => {

@@ -366,6 +366,23 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
             .expect(200)
         ).body.applicationNo,
       ).toBe(no);
+      // The detail shows the catalog version the application cites, as it stood then.
+      const wjw = await db.dataResource.findUniqueOrThrow({ where: { code: 'WJW-004' } });
+      const own = await request(app)
+        .get(`/api/open/applications/${no}`)
+        .auth(...(await bearer(login)))
+        .expect(200);
+      expect(own.body.resources).toEqual([
+        expect.objectContaining({
+          code: 'WJW-004',
+          citedVersion: expect.objectContaining({
+            code: 'WJW-004',
+            version: wjw.version,
+            name: wjw.name,
+            openClass: 'CONDITIONAL',
+          }),
+        }),
+      ]);
       // Another applicant cannot see it.
       expect(
         (

@@ -310,6 +310,46 @@ describe('one start-once mechanism for every procedure (real Postgres, Temporal 
         resourceCodes: [await resource('gaj', 'UNCONDITIONAL', 'NOT_OPEN')],
       }),
     },
+    CATALOG_PROJECT: {
+      login: 'gaj.staff',
+      url: '/api/catalog/projects',
+      caseNoField: 'projectNo',
+      stored: (caseNo) =>
+        db.infoSystemProject.findUnique({
+          where: { projectNo: caseNo },
+          select: { workflowId: true, workflowStartedAt: true },
+        }),
+      body: async () => {
+        // A compiled draft of 市公安局 for the project (its catalog, Art. 17).
+        const draftNo = `ML-START-${uniqueSuffix().toUpperCase()}`;
+        await db.catalogDraft.create({
+          data: {
+            id: newId(),
+            draftNo,
+            workflowId: `catalog-review/${draftNo}`,
+            departmentId: 'gaj',
+            code: `T-START-${uniqueSuffix().toUpperCase()}`,
+            name: '启动一次测试项目目录',
+            description: '启动一次测试用目录条目',
+            fields: ['编号'],
+            shareClass: 'UNCONDITIONAL',
+            openClass: 'UNCONDITIONAL',
+            updateFrequency: '每月',
+            sourceSystem: '测试系统',
+            status: 'DRAFT',
+            createdById: 'u-gaj.staff',
+            idempotencyKey: draftNo,
+            requestHash: 'test',
+          },
+        });
+        return {
+          idempotencyKey: key(),
+          name: '人口信息系统扩容',
+          description: '启动一次测试项目',
+          draftNos: [draftNo],
+        };
+      },
+    },
   };
 
   beforeAll(async () => {

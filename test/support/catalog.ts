@@ -4,7 +4,7 @@
  */
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
-import type { CatalogReviewInput, CatalogUpdateDutyInput } from '../../workflows/catalog-messages';
+import type { CatalogProjectInput, CatalogReviewInput, CatalogUpdateDutyInput } from '../../workflows/catalog-messages';
 import { uniqueSuffix } from './env';
 
 export interface DraftContent {
@@ -105,6 +105,48 @@ export async function dutyRow(
       occurredAtMs: Date.parse(`${occurredOn}T00:00:00+08:00`),
       resourceIds: resources.map((r) => r.id),
       resourceCodes: resources.map((r) => r.code),
+    },
+  };
+}
+
+/** An Art. 17 project of `departmentId` over its drafts, as POST /api/catalog/projects stores it. */
+export async function projectRow(
+  db: Db,
+  departmentId: string,
+  draftNos: string[],
+  registeredAtMs = Date.now(),
+): Promise<{ input: CatalogProjectInput; workflowId: string }> {
+  const projectNo = `XM-T-${uniqueSuffix().toUpperCase()}`;
+  const id = newId();
+  const drafts = await db.catalogDraft.findMany({ where: { draftNo: { in: draftNos } } });
+  const ordered = draftNos.map((no) => drafts.find((d) => d.draftNo === no)!);
+  await db.infoSystemProject.create({
+    data: {
+      id,
+      projectNo,
+      workflowId: `catalog-project/${projectNo}`,
+      departmentId,
+      name: `测试信息系统 ${projectNo}`,
+      description: '目录管理测试用项目',
+      draftIds: ordered.map((d) => d.id),
+      registeredById: `u-${departmentId}.staff`,
+      createdAt: new Date(registeredAtMs),
+      idempotencyKey: projectNo,
+      requestHash: 'test',
+    },
+  });
+  const authority = await db.department.findFirstOrThrow({ where: { kind: 'AUTHORITY' } });
+  return {
+    workflowId: `catalog-project/${projectNo}`,
+    input: {
+      projectId: id,
+      projectNo,
+      departmentId,
+      authorityDeptId: authority.id,
+      name: `测试信息系统 ${projectNo}`,
+      draftNos,
+      codes: ordered.map((d) => d.code),
+      registeredAtMs,
     },
   };
 }

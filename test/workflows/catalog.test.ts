@@ -1,11 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db';
 import { catalogReviewWorkflow } from '../../workflows/catalog-review';
+import { catalogProjectWorkflow } from '../../workflows/catalog-project';
 import { catalogUpdateDutyWorkflow } from '../../workflows/catalog-update-duty';
 import { completeTaskUpdate } from '../../workflows/messages';
 import { decisionUpdateId } from '../../api/kit/decisions';
 import { SA } from '../../workflows/search-attributes';
-import { BASIS, draftRow, dutyRow, type DraftContent } from '../support/catalog';
+import { BASIS, draftRow, dutyRow, projectRow, type DraftContent } from '../support/catalog';
 import { eventually } from '../support/env';
 import { activeGrant } from '../support/objections';
 import { ProcedureHarness, procedureSuite, recordHistory, rejection } from '../support/procedures';
@@ -110,26 +111,82 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     expect(await citedVersion(after.id)).toBe(2);
   });
 
-  it('a suspected duplicate of another department is shown to the reviewer, who must give reasons to publish it', async () => {
-    const first = await publishNew('gaj', {
-      name: '重点人员流动登记信息',
-      fields: ['姓名', '证件号码', '流入地', '流出地'],
-    });
-    const d = await submit('rsj', { name: '重点人员 流动信息', fields: ['姓名', '证件号码', '流入地', '流出地'] });
-    const review = await h.openTask(d.workflowId, 'CATALOG_REVIEW', 'dsj');
-    expect(review.title).toContain(`疑似重复：${first.code}`);
-    expect((await draft(d.draftId)).duplicates).toEqual([
-      expect.objectContaining({ code: first.code, departmentId: 'gaj', source: 'PUBLISHED' }),
+  it("Art. 17: a suspected duplicate of another department opens the authority's CATALOG_INTEGRATE step: the existing entry as the source withdraws the draft; the draft as the source marks the other entry as referring to it once published", async () => {
+    const fields = ['姓名', '证件号码', '流入地', '流出地'];
+    const other = await publishNew('ybj', { name: '参保人员流动信息', fields: ['姓名', '证件号码', '参保地'] });
+    const first = await publishNew('gaj', { name: '重点人员流动登记信息', fields });
+    // A second published entry with the same data: its own review first integrates (both kept).
+    const second = await submit(
+      'ybj',
+      { code: other.code, name: '重点人员 流动登记信息', fields },
+      { resourceId: other.resource.id },
+    );
+    expect((await h.openTask(second.workflowId, 'CATALOG_INTEGRATE', 'dsj')).allowedDecisions).toEqual([
+      `USE_EXISTING:${first.code}`,
+      'USE_THIS',
+      'KEEP_BOTH',
     ]);
-    expect(await rejection(h.decide(d.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH'))).toBe(
+    await h.decide(second.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'KEEP_BOTH', { reasons: '采集口径不同' });
+    await h.decide(second.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH');
+    await second.handle.result();
+
+    const d = await submit('rsj', { name: '重点人员 流动信息', fields });
+    const integrate = await h.openTask(d.workflowId, 'CATALOG_INTEGRATE', 'dsj');
+    expect(integrate).toMatchObject({ candidateRole: 'AUTHORITY_REVIEWER', workingDays: 10 });
+    expect(integrate.title).toContain(`${first.code}（gaj）`);
+    expect(integrate.title).toContain(`${other.code}（ybj）`);
+    // The authority names which of the published duplicates is the source.
+    expect([...integrate.allowedDecisions].sort()).toEqual(
+      [`USE_EXISTING:${first.code}`, `USE_EXISTING:${other.code}`, 'USE_THIS', 'KEEP_BOTH'].sort(),
+    );
+    expect((await draft(d.draftId)).duplicates).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: first.code, departmentId: 'gaj', source: 'PUBLISHED' }),
+        expect.objectContaining({ code: other.code, departmentId: 'ybj', source: 'PUBLISHED' }),
+      ]),
+    );
+    const useFirst = `USE_EXISTING:${first.code}`;
+    expect(await rejection(h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', useFirst))).toBe(
       'REASONS_REQUIRED',
     );
-    await h.decide(d.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'RETURN', {
-      reasons: `与${first.code}重复，请与市公安局整合`,
+    await h.decide(d.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', useFirst, {
+      reasons: `与${first.code}为同一数据，以市公安局为数据来源`,
     });
-    await h.decide(d.workflowId, 'CATALOG_RESUBMIT', 'rsj.staff', 'WITHDRAW');
-    expect(await d.handle.result()).toEqual({ outcome: 'WITHDRAWN', rounds: 1 });
-    expect((await draft(d.draftId)).status).toBe('WITHDRAWN');
+    expect(await d.handle.result()).toEqual({ outcome: 'INTEGRATED', rounds: 1 });
+    expect(await draft(d.draftId)).toMatchObject({
+      status: 'WITHDRAWN',
+      integration: expect.objectContaining({ decision: 'USE_EXISTING', sourceCode: first.code }),
+    });
+    expect(await db.dataResource.findUnique({ where: { code: d.code } })).toBeNull();
+    expect(await db.task.count({ where: { workflowId: d.workflowId, step: 'CATALOG_REVIEW' } })).toBe(0);
+    const mail = await eventually(
+      () => db.notification.findFirst({ where: { dedupeKey: { startsWith: `catalog:${d.draftNo}:integrated:1:` } } }),
+      'the integration mail',
+    );
+    expect(mail).toMatchObject({ template: 'catalog-integrated', recipient: 'rsj.staff@liaocheng.example' });
+
+    // The other way round: this draft becomes the source; the review then needs no further reasons.
+    const e = await submit('wjw', { name: '重点人员流动信息（卫健）', fields });
+    await h.decide(e.workflowId, 'CATALOG_INTEGRATE', 'dsj.reviewer', 'USE_THIS', {
+      reasons: '市卫健委的采集口径更完整，以其为数据来源',
+    });
+    await h.decide(e.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH');
+    expect(await e.handle.result()).toMatchObject({ outcome: 'PUBLISHED', version: 1 });
+    expect((await db.dataResource.findUniqueOrThrow({ where: { code: first.code } })).refersToCode).toBe(e.code);
+    expect(
+      await db.auditLog.findMany({
+        where: { auditKey: { startsWith: `catalog-draft:${e.draftId}:` }, action: { startsWith: 'CATALOG_D' } },
+        select: { action: true },
+      }),
+    ).toEqual(expect.arrayContaining([{ action: 'CATALOG_DUPLICATES_INTEGRATED' }]));
+    await eventually(
+      () =>
+        db.notification.findFirst({
+          where: { dedupeKey: { startsWith: `catalog:${e.draftNo}:refers:${first.code}:` } },
+        }),
+      'the mail to the department whose entry now refers to the source',
+    );
+    await recordHistory('catalog-review-integrated', e.handle);
   });
 
   it('a published class change to NOT_SHARED opens a provider task per active grant to keep or suspend it, with reasons', async () => {
@@ -172,6 +229,109 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     });
     expect(audit.map((a) => a.action).sort()).toEqual(['CATALOG_GRANT_KEPT', 'CATALOG_GRANT_SUSPENDED']);
     await recordHistory('catalog-review-grant-review', d.handle);
+  });
+
+  it('a retirement request (撤销/停用) is reviewed like a draft: RETIRE takes the entry out of the catalogue as its next version and opens the same keep-or-suspend task per active grant', async () => {
+    const { resource, code } = await publishNew('scjgj', { shareClass: 'UNCONDITIONAL', openClass: 'UNCONDITIONAL' });
+    const g = await activeGrant(db, resource.id, 'wjw');
+    const { input, workflowId } = await draftRow(
+      db,
+      'scjgj',
+      { code },
+      { resourceId: resource.id, submittedAtMs: await env.currentTimeMs() },
+    );
+    await db.catalogDraft.update({
+      where: { id: input.draftId },
+      data: { kind: 'RETIREMENT', changeNote: '业务系统停用，数据不再更新' },
+    });
+    const handle = await env.client.workflow.start(catalogReviewWorkflow, {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
+    suite.track(handle);
+    const review = await h.openTask(workflowId, 'CATALOG_REVIEW', 'dsj');
+    expect(review.title).toContain('停用（撤销）申请');
+    expect(review.title).toContain('业务系统停用，数据不再更新');
+    expect(review.allowedDecisions).toEqual(['RETIRE', 'RETURN']);
+    expect(await rejection(h.decide(workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH'))).toBe(
+      'DECISION_NOT_ALLOWED',
+    );
+    const retired = await h.decide(workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'RETIRE');
+    expect(retired.stage).toBe('GRANT_REVIEW');
+    expect(retired.openTasks.map((t) => [t.step, t.candidateDeptId, t.candidateRole])).toEqual([
+      ['GRANT_REVIEW', 'scjgj', 'PROVIDER_REVIEWER'],
+    ]);
+    const entry = await db.dataResource.findUniqueOrThrow({ where: { id: resource.id } });
+    expect(entry.retiredAt).not.toBeNull();
+    expect(entry.version).toBe(2);
+    expect((await versions(resource.id)).map((v) => [v.version, v.changes])).toEqual([
+      [1, expect.anything()],
+      [2, { retired: { from: false, to: true } }],
+    ]);
+    expect(await citedVersion(g.applicationId)).toBe(1);
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: g.grantId } })).status).toBe('ACTIVE');
+    await h.decide(workflowId, 'GRANT_REVIEW', 'scjgj.reviewer', 'SUSPEND', { reasons: '条目已停用' });
+    expect(await handle.result()).toEqual({ outcome: 'PUBLISHED', version: 2, rounds: 1 });
+    expect((await db.accessGrant.findUniqueOrThrow({ where: { id: g.grantId } })).status).toBe('SUSPENDED');
+    const mail = await eventually(
+      () => db.notification.findFirst({ where: { dedupeKey: { startsWith: `catalog:${input.draftNo}:retired:` } } }),
+      'the retirement mail',
+    );
+    expect(mail).toMatchObject({ template: 'catalog-retired', recipient: 'scjgj.staff@liaocheng.example' });
+    await recordHistory('catalog-review-retired', handle);
+  });
+
+  it("Art. 17: a project's PROJECT_APPROVAL task refuses APPROVE until each of its entries is published, whichever published first", async () => {
+    const early = await publishNew('rsj');
+    const later = await submit('rsj');
+    const project = await projectRow(db, 'rsj', [early.draftNo, later.draftNo], await env.currentTimeMs());
+    const handle = await env.client.workflow.start(catalogProjectWorkflow, {
+      workflowId: project.workflowId,
+      taskQueue: h.taskQueue,
+      args: [project.input],
+    });
+    suite.track(handle);
+    const task = await h.openTask(project.workflowId, 'PROJECT_APPROVAL', 'dsj');
+    expect(task).toMatchObject({ procedure: 'CATALOG_PROJECT', candidateRole: 'AUTHORITY_REVIEWER', dueAt: null });
+    // The entry published before registration counts; the one under review does not yet.
+    expect(await rejection(h.decide(project.workflowId, 'PROJECT_APPROVAL', 'dsj.reviewer', 'APPROVE'))).toBe(
+      'CATALOG_NOT_PUBLISHED',
+    );
+    await h.decide(later.workflowId, 'CATALOG_REVIEW', 'dsj.reviewer', 'PUBLISH');
+    // Not awaiting its result: that would let the server skip time, and this project has no timer to stop at.
+    await eventually(async () => (await draft(later.draftId)).status === 'PUBLISHED', 'the second entry published');
+    // Until the signal has arrived APPROVE is refused; each attempt is its own Update.
+    let attempt = 0;
+    await eventually(
+      async () =>
+        (await h
+          .decide(project.workflowId, 'PROJECT_APPROVAL', 'dsj.reviewer', 'APPROVE', {
+            updateId: `${project.workflowId}:approve:${(attempt += 1)}`,
+          })
+          .then(
+            () => true,
+            () => false,
+          )) || undefined,
+      'the approval once both entries are published',
+    );
+    expect(await handle.result()).toEqual({
+      outcome: 'APPROVED',
+      published: [early.draftNo, later.draftNo].sort(),
+    });
+    expect(await db.infoSystemProject.findUniqueOrThrow({ where: { id: project.input.projectId } })).toMatchObject({
+      status: 'APPROVED',
+      approvedById: 'u-dsj.reviewer',
+    });
+    const mail = await eventually(
+      () =>
+        db.notification.findFirst({
+          where: { dedupeKey: { startsWith: `catalog-project:${project.input.projectNo}:approved:` } },
+        }),
+      'the approval mail',
+    );
+    expect(mail).toMatchObject({ template: 'catalog-project-approved', recipient: 'rsj.staff@liaocheng.example' });
+    await recordHistory('catalog-project-approved', handle);
   });
 
   it('Art. 18: 15 working days counted from the occurrence day across 中秋 and 国庆 with the 调休 Saturday; confirmed only once the entry is republished', async () => {
