@@ -122,6 +122,16 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: draftBody,
+    errors: [
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'NOT_FOUND',
+      'LEGAL_BASIS_REQUIRED',
+      'CONFLICT',
+      'CATALOG_DRAFT_OPEN',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Stored (and submitted)',
       200: 'Repeat of an earlier request',
@@ -139,6 +149,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: editBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'LEGAL_BASIS_REQUIRED'],
     responses: { 200: 'Edited', 400: 'LEGAL_BASIS_REQUIRED (returned entries)', 409: 'Not editable now' },
   });
   documented({
@@ -147,6 +158,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'Submit a compiled entry for review (Art. 16): duplicates of other departments are detected (Art. 17)',
     tags,
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'LEGAL_BASIS_REQUIRED', 'SERVICE_UNAVAILABLE', 'START_PENDING'],
     responses: { 200: 'Submitted', 400: 'LEGAL_BASIS_REQUIRED; nothing changed', 409: 'Not a compiled draft' },
   });
   documented({
@@ -156,6 +168,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     query: draftsQuery,
+    errors: ['FORBIDDEN'],
   });
   documented({
     method: 'get',
@@ -163,6 +176,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'One draft with suspected duplicates, review steps and the version it became',
     tags,
     auth: 'required',
+    errors: ['NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -172,6 +186,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       'Published versions of an entry: what changed, who submitted and who published each, how many applications cite it',
     tags,
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown entry' },
   });
   documented({
@@ -182,6 +197,14 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: dutyBody,
+    errors: [
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'NOT_FOUND',
+      'PROCEDURE_NOT_ALLOWED',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Recorded, duty opened',
       200: 'Repeat of an earlier request',
@@ -197,6 +220,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'One update duty with its deadline and the versions published for it',
     tags,
     auth: 'required',
+    errors: ['NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -206,6 +230,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: projectBody,
+    errors: ['FORBIDDEN', 'IDEMPOTENCY_KEY_REUSED', 'NOT_FOUND', 'PROCEDURE_NOT_ALLOWED'],
     responses: { 201: 'Registered', 200: 'Repeat', 404: 'Unknown draft', 422: 'A draft of another department' },
   });
   documented({
@@ -215,6 +240,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       'Approve a project (data authority); refused with CATALOG_NOT_PUBLISHED until all its entries are published (Art. 17)',
     tags,
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CATALOG_NOT_PUBLISHED'],
     responses: { 200: 'Approved', 403: 'Not the data authority', 422: 'CATALOG_NOT_PUBLISHED' },
   });
   documented({
@@ -223,6 +249,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'One information system project and the state of its entries',
     tags,
     auth: 'required',
+    errors: ['NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
