@@ -31,7 +31,9 @@ const COMMON_ERRORS: ErrorCode[] = [
   'DATABASE_UNAVAILABLE',
   'INTERNAL',
 ];
-const BODY_ERRORS: ErrorCode[] = ['INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'];
+const BODY_ERRORS: ErrorCode[] = ['INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+/** Writes are rate limited (api/kit/limits.ts writeRateLimit), with a body or without. */
+const WRITE_ERRORS: ErrorCode[] = ['RATE_LIMITED'];
 const AUTH_ERRORS: ErrorCode[] = ['UNAUTHENTICATED', 'INVALID_TOKEN'];
 
 const STATUS_TEXT: Record<string, string> = {
@@ -52,6 +54,7 @@ const STATUS_TEXT: Record<string, string> = {
 export function operationErrors(op: OperationDoc): ErrorCode[] {
   const codes = new Set<ErrorCode>([...COMMON_ERRORS, ...(op.errors ?? [])]);
   if (op.body) for (const c of BODY_ERRORS) codes.add(c);
+  if (op.method !== 'get') for (const c of WRITE_ERRORS) codes.add(c);
   if (op.auth === 'required' || op.auth === 'optional') for (const c of AUTH_ERRORS) codes.add(c);
   return [...codes];
 }

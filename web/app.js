@@ -900,7 +900,7 @@ async function openCatalogPage() {
 async function objectionsPage() {
   let items;
   try {
-    items = (await get('/api/objections?mine=true&pageSize=100')).items;
+    items = (await get('/api/objections?mine=true&limit=100')).items;
   } catch (err) {
     return page('数据异议', alertBox(err));
   }

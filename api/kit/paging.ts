@@ -7,6 +7,7 @@
  * clients (base64url of the last row's id).
  */
 import { z } from 'zod';
+import { AppError } from '../errors';
 
 export const MAX_LIMIT = 100;
 export const DEFAULT_LIMIT = 20;
@@ -53,6 +54,23 @@ export interface Page<T> {
 /** The Prisma arguments of one page: one row more than asked tells whether another page follows. */
 export function pageArgs(q: PageRequest): { take: number; skip?: number; cursor?: { id: string } } {
   return { take: q.limit + 1, ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}) };
+}
+
+/**
+ * Refuses a cursor that decodes to an id but names no row of this list as filtered now (another
+ * list's cursor, a row gone or moved out of the filter): keyset paging from it would skip or
+ * repeat rows. `exists` counts the rows of the list's `where` with that id.
+ */
+export async function checkCursor(q: PageRequest, exists: (id: string) => Promise<number>): Promise<void> {
+  if (q.cursor !== undefined && (await exists(q.cursor)) === 0)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      {
+        zh: '游标不属于此列表（或该行已不在筛选结果中）：请从第一页重新开始',
+        en: 'cursor names no row of this list: start again from the first page',
+      },
+      [{ path: 'cursor', message: 'unknown cursor', code: 'unknown_cursor' }],
+    );
 }
 
 export function encodeCursor(id: string): string {

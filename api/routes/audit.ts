@@ -53,6 +53,7 @@ documented({
   tags: ['audit'],
   auth: 'required',
   query: auditQuery,
+  errors: ['FORBIDDEN'],
   responses: { 200: '{ items, nextCursor }', 403: 'Not an auditor' },
 });
 documented({
@@ -61,6 +62,7 @@ documented({
   summary: "Recomputes the audit trail's hash chain and names the first broken link (AUDITOR of the data authority)",
   tags: ['audit'],
   auth: 'required',
+  errors: ['FORBIDDEN'],
   responses: { 200: '{ ok, rowsChecked, lastGood, head, firstBroken }', 403: 'Not an auditor' },
 });
 

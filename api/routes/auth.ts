@@ -36,6 +36,8 @@ export function authRouter(deps: ApiDeps): Router {
     summary: 'Browser sign-in: redirect to the identity provider (OpenID Connect, code flow with PKCE)',
     tags: ['auth'],
     auth: 'none',
+    // Token issuance is rate limited per client IP (api/kit/limits.ts tokenRateLimit).
+    errors: ['IDENTITY_PROVIDER_UNAVAILABLE', 'OIDC_NOT_CONFIGURED', 'RATE_LIMITED'],
     responses: { 302: 'Redirect to the identity provider', 404: 'Sign-in by OpenID Connect is not configured' },
   });
   documented({
@@ -45,6 +47,13 @@ export function authRouter(deps: ApiDeps): Router {
     tags: ['auth'],
     auth: 'none',
     query: callbackQuery,
+    errors: [
+      'OIDC_NOT_CONFIGURED',
+      'SIGN_IN_FAILED',
+      'IDENTITY_PROVIDER_UNAVAILABLE',
+      'SIGN_IN_REFUSED',
+      'RATE_LIMITED',
+    ],
     responses: {
       303: 'Signed in; redirect to OIDC_POST_LOGIN_REDIRECT',
       401: 'Sign-in failed (state, code or ID token)',

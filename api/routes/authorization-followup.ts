@@ -15,12 +15,13 @@ import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
-import { paginationQuery } from './catalog';
+import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 import { requireAuthority, staffActor } from './tender';
 
 const listQuery = z
-  .object({ status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(), ...paginationQuery })
+  .object({ status: z.enum(['ACTIVE', 'SUSPENDED', 'REVOKED', 'EXPIRED']).optional(), ...pageQuery })
   .strict();
+const registerQuery = z.object(pageQuery).strict();
 const noParam = z.object({ no: z.string().min(1).max(100) });
 const reportParams = z.object({ no: z.string().min(1).max(100), reportId: z.string().min(1).max(64) });
 const reportBody = z
@@ -51,18 +52,27 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/authorizations/register',
-    summary: 'Public register of commercial authorisations in force (operator, resources, scope, term)',
+    summary:
+      'Public register of commercial authorisations in force (operator, resources, scope, term); newest first, ' +
+      'in pages of cursor/limit',
     tags: tag,
     auth: 'optional',
+    query: registerQuery,
+    response: pageSchema(z.object({ authorizationNo: z.string(), operator: z.string(), status: z.string() }).loose()),
   });
   documented({
     method: 'get',
     path: '/api/authorizations',
     summary:
-      'Authorisations awarded by tender with their report duties (authority: all; operator: its own; provider: those on its data)',
+      'Authorisations awarded by tender with their report duties (authority: all; operator: its own; provider: ' +
+      'those on its data); newest first, in pages of cursor/limit',
     tags: tag,
     auth: 'required',
     query: listQuery,
+    errors: ['FORBIDDEN'],
+    response: pageSchema(
+      z.object({ authorizationNo: z.string(), status: z.string(), reports: z.array(z.unknown()) }).loose(),
+    ),
   });
   documented({
     method: 'get',
@@ -70,6 +80,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     summary: 'One authorisation with its reports',
     tags: tag,
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
   });
   documented({
     method: 'post',
@@ -78,6 +89,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: reportBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'SERVICE_UNAVAILABLE', 'WORKFLOW_TIMEOUT'],
     responses: { 200: 'Filed', 403: 'Not the operator', 409: 'Not open or already filed' },
   });
   for (const action of ['suspend', 'reinstate', 'revoke']) {
@@ -88,6 +100,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
       tags: tag,
       auth: 'required',
       body: changeBody,
+      errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'SERVICE_UNAVAILABLE', 'WORKFLOW_TIMEOUT', 'REASONS_REQUIRED'],
     });
   }
   const router = Router();
@@ -135,11 +148,17 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     return { ...rest, feeCap: a.feeCap === null ? null : Number(a.feeCap), operator, resources, tender };
   }
 
-  router.get('/api/authorizations/register', async (_req, res) => {
-    const rows = await db.authorization.findMany({
-      where: { authorizationNo: { not: null }, status: { in: ['ACTIVE', 'SUSPENDED'] } },
-      orderBy: { startsAt: 'desc' },
-    });
+  router.get('/api/authorizations/register', async (req, res) => {
+    const q = parse(registerQuery, req.query, 'query');
+    const where: Prisma.AuthorizationWhereInput = {
+      authorizationNo: { not: null },
+      status: { in: ['ACTIVE', 'SUSPENDED'] },
+    };
+    await checkCursor(q, (id) => db.authorization.count({ where: { AND: [where, { id }] } }));
+    const { items: rows, nextCursor } = toPage(
+      q,
+      await db.authorization.findMany({ where, orderBy: [{ startsAt: 'desc' }, { id: 'asc' }], ...pageArgs(q) }),
+    );
     const operators = new Map(
       (await db.publicApplicant.findMany({ where: { id: { in: rows.map((r) => r.operatorId) } } })).map((o) => [
         o.id,
@@ -162,6 +181,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
         endsAt: r.endsAt,
         resources: r.resourceIds.map((id) => resources.get(id)).filter(Boolean),
       })),
+      nextCursor,
     });
   });
 
@@ -171,17 +191,15 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     const where: Prisma.AuthorizationWhereInput = {
       AND: [visible, { authorizationNo: { not: null }, status: q.status }],
     };
-    const [total, rows] = await Promise.all([
-      db.authorization.count({ where }),
-      db.authorization.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        select: { id: true },
-      }),
-    ]);
-    res.json({ items: await Promise.all(rows.map((r) => view(r.id))), page: q.page, pageSize: q.pageSize, total });
+    await checkCursor(q, (id) => db.authorization.count({ where: { AND: [where, { id }] } }));
+    const rows = await db.authorization.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      select: { id: true },
+    });
+    const page = toPage(q, rows);
+    res.json({ items: await Promise.all(page.items.map((r) => view(r.id))), nextCursor: page.nextCursor });
   });
 
   router.get('/api/authorizations/:no', async (req, res) => {

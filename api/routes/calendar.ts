@@ -124,6 +124,7 @@ export function calendarRouter(deps: ApiDeps): Router {
     tags: ['calendar', 'admin'],
     auth: 'required',
     body: scheduleBody,
+    errors: ['FORBIDDEN', 'INVALID_CALENDAR'],
     summary: "Load a year's holiday schedule (ADMIN); audited; running procedures recompute their open deadlines",
     responses: { 200: 'Loaded', 403: 'Not an ADMIN', 422: 'INVALID_CALENDAR: details list every problem' },
   });

@@ -131,6 +131,17 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: draftBody,
+    errors: [
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'NOT_FOUND',
+      'LEGAL_BASIS_REQUIRED',
+      'CONFLICT',
+      'CATALOG_DRAFT_OPEN',
+      'CATALOG_ENTRY_RETIRED',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Stored (and submitted)',
       200: 'Repeat of an earlier request',
@@ -148,6 +159,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: editBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'LEGAL_BASIS_REQUIRED'],
     responses: { 200: 'Edited', 400: 'LEGAL_BASIS_REQUIRED (returned entries)', 409: 'Not editable now' },
   });
   documented({
@@ -156,6 +168,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'Submit a compiled entry for review (Art. 16): duplicates of other departments are detected (Art. 17)',
     tags,
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'LEGAL_BASIS_REQUIRED', 'SERVICE_UNAVAILABLE', 'START_PENDING'],
     responses: { 200: 'Submitted', 400: 'LEGAL_BASIS_REQUIRED; nothing changed', 409: 'Not a compiled draft' },
   });
   documented({
@@ -165,6 +178,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     query: draftsQuery,
+    errors: ['FORBIDDEN'],
   });
   documented({
     method: 'get',
@@ -172,6 +186,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'One draft with suspected duplicates, review steps and the version it became',
     tags,
     auth: 'required',
+    errors: ['NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -181,6 +196,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       'Published versions of an entry: what changed, who submitted and who published each, how many applications cite it',
     tags,
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown entry' },
   });
   documented({
@@ -191,6 +207,15 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: retireBody,
+    errors: [
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'IDEMPOTENCY_KEY_REUSED',
+      'CATALOG_DRAFT_OPEN',
+      'CATALOG_ENTRY_RETIRED',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Requested, review opened',
       200: 'Repeat of an earlier request',
@@ -210,6 +235,14 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: dutyBody,
+    errors: [
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'NOT_FOUND',
+      'PROCEDURE_NOT_ALLOWED',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Recorded, duty opened',
       200: 'Repeat of an earlier request',
@@ -225,6 +258,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'One update duty with its deadline and the versions published for it',
     tags,
     auth: 'required',
+    errors: ['NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -235,6 +269,14 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     body: projectBody,
+    errors: [
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'NOT_FOUND',
+      'PROCEDURE_NOT_ALLOWED',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Registered, approval task opened',
       200: 'Repeat',
@@ -251,6 +293,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     summary: 'One information system project and the state of its entries',
     tags,
     auth: 'required',
+    errors: ['NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({

@@ -6,15 +6,6 @@ import { parse } from '../errors';
 import { documented } from '../openapi';
 import { pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
-/**
- * @deprecated Offset paging, still used by the routers not yet moved to `api/kit/paging.ts`
- * (cursor/limit keyset, the one scheme of every list).
- */
-export const paginationQuery = {
-  page: z.coerce.number().int().min(1).max(100000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
-};
-
 const catalogQuery = z
   .object({
     provider: z.string().min(1).max(64).optional(),

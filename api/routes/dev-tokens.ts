@@ -15,6 +15,7 @@ export function devTokensRouter(deps: ApiDeps): Router {
     tags: ['auth'],
     auth: 'none',
     body,
+    errors: ['DEV_TOKENS_DISABLED', 'UNKNOWN_LOGIN'],
     responses: { 201: 'Token issued', 403: 'Disabled in production', 404: 'Unknown login' },
   });
   const router = Router();

@@ -33,6 +33,7 @@ export function evaluationRouter(deps: ApiDeps): Router {
     tags: ['supervision'],
     auth: 'required',
     query: evaluationQuery,
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
     responses: {
       200: 'The figures (one department, or every department for supervisors when none is named)',
       403: "Not a supervisor or reviewer of the data authority, nor the department's head",

@@ -19,7 +19,7 @@ import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 import { startObjection } from '../kit/starters';
 import { idempotencyKeySchema } from '../submissions';
-import { paginationQuery } from './catalog';
+import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
 /** Evidence files: PDF and images only, recognised by their leading bytes, not by the client's word. */
 export const ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024;
@@ -63,7 +63,7 @@ const listQuery = z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')
       .optional(),
-    ...paginationQuery,
+    ...pageQuery,
   })
   .strict();
 
@@ -135,6 +135,14 @@ export function objectionsRouter(deps: ApiDeps): Router {
     tags: ['objections'],
     auth: 'required',
     body: fileBody,
+    errors: [
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'NOT_FOUND',
+      'PROCEDURE_NOT_ALLOWED',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Filed',
       200: 'Repeat of an earlier filing',
@@ -148,10 +156,15 @@ export function objectionsRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/objections',
-    summary: 'Objections the signed-in user may see (confidential ones only to their parties)',
+    summary:
+      'Objections the signed-in user may see (confidential ones only to their parties); newest first, in pages of cursor/limit',
     tags: ['objections'],
     auth: 'required',
     query: listQuery,
+    errors: ['FORBIDDEN'],
+    response: pageSchema(
+      z.object({ objectionNo: z.string(), kind: z.string(), status: z.string(), mine: z.boolean() }).loose(),
+    ),
   });
   documented({
     method: 'get',
@@ -159,6 +172,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
     summary: 'One objection with its progress',
     tags: ['objections'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -169,6 +183,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
     tags: ['objections'],
     auth: 'required',
     query: uploadQuery,
+    errors: ['UNSUPPORTED_MEDIA_TYPE', 'FORBIDDEN', 'NOT_FOUND', 'OBJECTION_CLOSED', 'PAYLOAD_TOO_LARGE', 'CONFLICT'],
     responses: { 201: 'Stored', 409: 'Objection closed or too many files', 413: 'Too large', 415: 'Type not accepted' },
   });
   documented({
@@ -177,6 +192,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
     summary: 'Download evidence; parties only',
     tags: ['objections'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
     responses: { 200: 'The file', 404: 'Unknown or not visible' },
   });
 
@@ -367,28 +383,25 @@ export function objectionsRouter(deps: ApiDeps): Router {
         q.mine ? { objectorUserId: p.userId } : {},
       ],
     };
-    const [total, rows] = await Promise.all([
-      db.objection.count({ where }),
-      db.objection.findMany({
-        where,
-        orderBy: [{ receivedAt: 'desc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        select: {
-          objectionNo: true,
-          kind: true,
-          confidential: true,
-          status: true,
-          receivedAt: true,
-          closedAt: true,
-          outcome: true,
-          objectorUserId: true,
-          resource: { select: { code: true, name: true } },
-        },
-      }),
-    ]);
-    const items = rows.map(({ objectorUserId, ...r }) => ({ ...r, mine: objectorUserId === p.userId }));
-    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+    await checkCursor(q, (id) => db.objection.count({ where: { AND: [where, { id }] } }));
+    const rows = await db.objection.findMany({
+      where,
+      orderBy: [{ receivedAt: 'desc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      select: {
+        id: true,
+        objectionNo: true,
+        kind: true,
+        confidential: true,
+        status: true,
+        receivedAt: true,
+        closedAt: true,
+        outcome: true,
+        objectorUserId: true,
+        resource: { select: { code: true, name: true } },
+      },
+    });
+    res.json(toPage(q, rows, ({ id: _id, objectorUserId, ...r }) => ({ ...r, mine: objectorUserId === p.userId })));
   });
 
   router.get('/api/objections/:no', async (req, res) => {

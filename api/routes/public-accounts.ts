@@ -57,6 +57,7 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'none',
     body: registerBody,
+    errors: ['CONFLICT'],
     responses: {
       201: 'Registered',
       200: 'Repeat of an earlier registration',
@@ -69,6 +70,7 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
     summary: 'The signed-in public applicant',
     tags: ['open data'],
     auth: 'required',
+    errors: ['FORBIDDEN'],
   });
   const router = Router();
 

@@ -24,7 +24,7 @@ import { startIncident } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
 import { idempotencyKeySchema } from '../submissions';
-import { paginationQuery } from './catalog';
+import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
 const CLOCK_SKEW_MS = 60_000;
 const grantIdsSchema = z
@@ -65,7 +65,7 @@ const reportBody = z
 const listQuery = z
   .object({
     status: z.enum(['REPORTED', 'REMEDIATED', 'CLOSED']).optional(),
-    ...paginationQuery,
+    ...pageQuery,
   })
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(64) });
@@ -109,6 +109,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
     tags: ['incidents'],
     auth: 'required',
     body: reportBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'SERVICE_UNAVAILABLE', 'START_PENDING'],
     responses: {
       201: 'Reported',
       200: 'Repeat of an earlier report',
@@ -124,10 +125,14 @@ export function incidentsRouter(deps: ApiDeps): Router {
     path: '/api/incidents',
     summary:
       "Incidents the signed-in user's department reported, owes or whose data it provides; a public reporter's own; " +
-      'the authority sees all',
+      'the authority sees all; newest first, in pages of cursor/limit',
     tags: ['incidents'],
     auth: 'required',
     query: listQuery,
+    errors: ['FORBIDDEN'],
+    response: pageSchema(
+      z.object({ incidentNo: z.string(), kind: z.string(), status: z.string(), reportedAt: z.string() }).loose(),
+    ),
   });
   documented({
     method: 'get',
@@ -135,6 +140,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
     summary: 'One incident with its steps, suspensions and audit trail',
     tags: ['incidents'],
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
   });
   documented({
     method: 'post',
@@ -146,6 +152,15 @@ export function incidentsRouter(deps: ApiDeps): Router {
     tags: ['incidents'],
     auth: 'required',
     body: suspendBody,
+    errors: [
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'INCIDENT_CLOSED',
+      'UNKNOWN_GRANT',
+      'SERVICE_UNAVAILABLE',
+      'CONFLICT',
+      'WORKFLOW_TIMEOUT',
+    ],
     responses: {
       200: '{"suspended": N, "stage": …}',
       403: "FORBIDDEN: neither the authority nor an affected resource's provider",
@@ -164,6 +179,20 @@ export function incidentsRouter(deps: ApiDeps): Router {
     tags: ['incidents'],
     auth: 'required',
     body: suspensionDecisionBody,
+    errors: [
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'INCIDENT_CLOSED',
+      'UNKNOWN_GRANT',
+      'TASK_ALREADY_DECIDED',
+      'SERVICE_UNAVAILABLE',
+      'CONFLICT',
+      'WORKFLOW_TIMEOUT',
+      'TASK_NOT_OPEN',
+      'TASK_CLAIMED_BY_OTHER',
+      'DECISION_NOT_ALLOWED',
+      'REASONS_REQUIRED',
+    ],
     responses: {
       200: 'Decided (the task decision answer)',
       202: 'DECISION_PENDING',
@@ -355,26 +384,24 @@ export function incidentsRouter(deps: ApiDeps): Router {
     const q = parse(listQuery, req.query, 'query');
     const scope = await incidentScope(db, a);
     const where: Prisma.SecurityIncidentWhereInput = { AND: [scope.where, q.status ? { status: q.status } : {}] };
-    const [total, items] = await Promise.all([
-      db.securityIncident.count({ where }),
-      db.securityIncident.findMany({
-        where,
-        orderBy: [{ reportedAt: 'desc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-        select: {
-          incidentNo: true,
-          kind: true,
-          status: true,
-          responsibleDeptId: true,
-          reportedAt: true,
-          cyberspaceReportedAt: true,
-          closedAt: true,
-          suspendGrants: true,
-        },
-      }),
-    ]);
-    res.json({ items, page: q.page, pageSize: q.pageSize, total });
+    await checkCursor(q, (id) => db.securityIncident.count({ where: { AND: [where, { id }] } }));
+    const rows = await db.securityIncident.findMany({
+      where,
+      orderBy: [{ reportedAt: 'desc' }, { id: 'asc' }],
+      ...pageArgs(q),
+      select: {
+        id: true,
+        incidentNo: true,
+        kind: true,
+        status: true,
+        responsibleDeptId: true,
+        reportedAt: true,
+        cyberspaceReportedAt: true,
+        closedAt: true,
+        suspendGrants: true,
+      },
+    });
+    res.json(toPage(q, rows, ({ id: _id, ...item }) => item));
   });
 
   router.get('/api/incidents/:no', async (req, res) => {

@@ -100,6 +100,7 @@ export function supervisionRouter(deps: ApiDeps): Router {
     tags: ['supervision'],
     auth: 'required',
     query: casesQuery,
+    errors: ['FORBIDDEN'],
     responses: { 200: 'A page of cases and the cursor of the next one', 403: 'Not a supervisor' },
   });
   documented({
@@ -110,6 +111,7 @@ export function supervisionRouter(deps: ApiDeps): Router {
     tags: ['supervision'],
     auth: 'required',
     query: stepsQuery,
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
     responses: { 200: 'The steps of the case', 403: 'Not a supervisor', 404: 'No such case' },
   });
 

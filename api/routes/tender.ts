@@ -40,7 +40,7 @@ import { temporalClient } from '../kit/temporal';
 import { decideTask } from '../kit/decisions';
 import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema } from '../submissions';
-import { paginationQuery } from './catalog';
+import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -155,7 +155,7 @@ const listQuery = z
     status: z
       .enum(['DRAFT', 'COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED'])
       .optional(),
-    ...paginationQuery,
+    ...pageQuery,
   })
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(80) });
@@ -186,7 +186,7 @@ function drillPolicyProblems(values: Record<string, unknown>): string[] {
   }
   return problems;
 }
-const commentsQuery = z.object({ ...paginationQuery }).strict();
+const commentsQuery = z.object({ ...pageQuery }).strict();
 
 /** What the public sees of a tender: everything but drafts. */
 const PUBLIC_STATUSES = ['COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED'] as const;
@@ -387,6 +387,17 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: createBody,
+    errors: [
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'NOT_FOUND',
+      'RESOURCE_CLASS_MISMATCH',
+      'CATALOG_ENTRY_RETIRED',
+      'DRILLS_DISABLED',
+      'COMMITTEE_INVALID',
+      'SERVICE_UNAVAILABLE',
+      'START_PENDING',
+    ],
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
@@ -397,10 +408,11 @@ export function tendersRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/tenders',
-    summary: 'Public tender list (drafts only for the authority)',
+    summary: 'Public tender list (drafts only for the authority); newest first, in pages of cursor/limit',
     tags: tag,
     auth: 'optional',
     query: listQuery,
+    response: pageSchema(z.object({ tenderNo: z.string(), title: z.string(), status: z.string() }).loose()),
   });
   documented({
     method: 'get',
@@ -408,6 +420,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     summary: 'Tender detail; bids appear only after opening, never their sealed contents',
     tags: tag,
     auth: 'optional',
+    errors: ['NOT_FOUND'],
   });
   documented({
     method: 'get',
@@ -415,6 +428,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     summary: 'Opened bids with their contents, for the authority and the committee',
     tags: tag,
     auth: 'required',
+    errors: ['NOT_FOUND', 'FORBIDDEN', 'BIDS_SEALED'],
     responses: { 200: 'OK', 403: 'BIDS_SEALED before opening, or not allowed' },
   });
   documented({
@@ -423,6 +437,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     summary: 'Open the public comment period on the plan',
     tags: tag,
     auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE'],
   });
   documented({
     method: 'post',
@@ -431,16 +446,25 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: commentBody,
+    errors: ['NOT_FOUND', 'CONFLICT'],
     responses: { 201: 'Received', 409: 'CONFLICT: not in the comment period' },
   });
   documented({
     method: 'get',
     path: '/api/tenders/{no}/comments',
-    summary: 'Public comments on the implementation plan (content and time; the author only for the authority)',
+    summary:
+      'Public comments on the implementation plan (content and time; the author only for the authority); oldest ' +
+      'first, in pages of cursor/limit',
     tags: tag,
     auth: 'optional',
     query: commentsQuery,
-    responses: { 200: 'OK', 404: 'NOT_FOUND' },
+    errors: ['NOT_FOUND'],
+    response: z.object({
+      tenderNo: z.string(),
+      commentEndsAt: z.string().nullable(),
+      items: z.array(z.object({ id: z.string(), content: z.string(), createdAt: z.string() }).loose()),
+      nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
+    }),
   });
   documented({
     method: 'post',
@@ -449,6 +473,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: announceBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE', 'BID_WINDOW_TOO_SHORT'],
     responses: { 200: 'Announced', 422: 'BID_WINDOW_TOO_SHORT' },
   });
   documented({
@@ -461,6 +486,16 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: amendBody,
+    errors: [
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'CONFLICT',
+      'WORKFLOW_TIMEOUT',
+      'SERVICE_UNAVAILABLE',
+      'REASONS_REQUIRED',
+      'BID_WINDOW_TOO_SHORT',
+      'BID_DEADLINE_TOO_EARLY',
+    ],
     responses: {
       200: 'Changed',
       409: 'CONFLICT: not in the bid window',
@@ -474,6 +509,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: reasonsBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE', 'REASONS_REQUIRED'],
   });
   documented({
     method: 'put',
@@ -482,6 +518,14 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: bidBody,
+    errors: [
+      'BIDDER_NOT_ELIGIBLE',
+      'NOT_FOUND',
+      'BID_DEADLINE_PASSED',
+      'CONFLICT',
+      'WORKFLOW_TIMEOUT',
+      'SERVICE_UNAVAILABLE',
+    ],
     responses: {
       200: 'Accepted (receipt only); overFeeCap and warnings when the price exceeds the fee cap (the bid will be invalid at opening)',
       403: 'BIDDER_NOT_ELIGIBLE',
@@ -495,6 +539,14 @@ export function tendersRouter(deps: ApiDeps): Router {
       "Withdraw the signed-in legal person's bid before the deadline (招标投标法 Art. 29); it is not opened and does not count",
     tags: tag,
     auth: 'required',
+    errors: [
+      'BIDDER_NOT_ELIGIBLE',
+      'NOT_FOUND',
+      'BID_DEADLINE_PASSED',
+      'CONFLICT',
+      'WORKFLOW_TIMEOUT',
+      'SERVICE_UNAVAILABLE',
+    ],
     responses: {
       200: 'Withdrawn',
       403: 'BIDDER_NOT_ELIGIBLE',
@@ -508,6 +560,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     summary: "Receipt of the signed-in bidder's bid (never its contents before opening)",
     tags: tag,
     auth: 'required',
+    errors: ['BIDDER_NOT_ELIGIBLE', 'NOT_FOUND'],
   });
   documented({
     method: 'post',
@@ -518,6 +571,16 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: objectionBody,
+    errors: [
+      'BIDDER_NOT_ELIGIBLE',
+      'NOT_FOUND',
+      'CONFLICT',
+      'WORKFLOW_TIMEOUT',
+      'SERVICE_UNAVAILABLE',
+      'PUBLICITY_CLOSED',
+      'FORBIDDEN',
+      'OBJECTION_CLOSED',
+    ],
     responses: {
       201: 'Received (kind DOCUMENTS or RESULT)',
       403: 'BIDDER_NOT_ELIGIBLE, or FORBIDDEN (not a bidder, for the result)',
@@ -530,6 +593,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     summary: 'The winner confirms the authorisation agreement',
     tags: tag,
     auth: 'required',
+    errors: ['BIDDER_NOT_ELIGIBLE', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE', 'FORBIDDEN'],
   });
   documented({
     method: 'post',
@@ -538,6 +602,18 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: scoresBody,
+    errors: [
+      'NOT_FOUND',
+      'FORBIDDEN',
+      'TASK_ALREADY_DECIDED',
+      'SERVICE_UNAVAILABLE',
+      'CONFLICT',
+      'WORKFLOW_TIMEOUT',
+      'TASK_NOT_OPEN',
+      'TASK_CLAIMED_BY_OTHER',
+      'DECISION_NOT_ALLOWED',
+      'REASONS_REQUIRED',
+    ],
   });
 
   documented({
@@ -550,6 +626,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     body: drillPolicyBody,
+    errors: ['FORBIDDEN', 'DRILLS_DISABLED', 'CONFLICT'],
     responses: {
       200: 'Stored',
       403: 'FORBIDDEN: not an administrator of the data authority',
@@ -803,16 +880,17 @@ export function tendersRouter(deps: ApiDeps): Router {
     const q = parse(listQuery, req.query, 'query');
     const statuses = isAuthority(req.principal) ? undefined : [...PUBLIC_STATUSES];
     if (q.status && statuses && !statuses.includes(q.status as (typeof PUBLIC_STATUSES)[number]))
-      return res.json({ items: [], page: q.page, pageSize: q.pageSize, total: 0 });
+      return res.json({ items: [], nextCursor: null });
     const where: Prisma.TenderWhereInput = { status: q.status ?? (statuses ? { in: statuses } : undefined) };
-    const [total, rows] = await Promise.all([
-      db.tender.count({ where }),
-      db.tender.findMany({
+    await checkCursor(q, (id) => db.tender.count({ where: { AND: [where, { id }] } }));
+    const page = toPage(
+      q,
+      await db.tender.findMany({
         where,
         orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
+        ...pageArgs(q),
         select: {
+          id: true,
           tenderNo: true,
           round: true,
           previousTenderId: true,
@@ -827,7 +905,8 @@ export function tendersRouter(deps: ApiDeps): Router {
           awardedAt: true,
         },
       }),
-    ]);
+    );
+    const rows = page.items;
     const previousIds = rows.map((r) => r.previousTenderId).filter((x): x is string => !!x);
     const previousNos = new Map(
       (await db.tender.findMany({ where: { id: { in: previousIds } }, select: { id: true, tenderNo: true } })).map(
@@ -835,15 +914,13 @@ export function tendersRouter(deps: ApiDeps): Router {
       ),
     );
     res.json({
-      items: rows.map(({ previousTenderId, drillPolicyId, ...r }) => ({
+      items: rows.map(({ id: _id, previousTenderId, drillPolicyId, ...r }) => ({
         ...r,
         drill: drillPolicyId !== null,
         previousTenderNo: previousTenderId ? (previousNos.get(previousTenderId) ?? null) : null,
         feeCap: Number(r.feeCap),
       })),
-      page: q.page,
-      pageSize: q.pageSize,
-      total,
+      nextCursor: page.nextCursor,
     });
   });
 
@@ -922,15 +999,11 @@ export function tendersRouter(deps: ApiDeps): Router {
     const tender = await loadTender(req);
     const authority = isAuthority(req.principal);
     const where = { tenderId: tender.id };
-    const [total, rows] = await Promise.all([
-      db.tenderComment.count({ where }),
-      db.tenderComment.findMany({
-        where,
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        skip: (q.page - 1) * q.pageSize,
-        take: q.pageSize,
-      }),
-    ]);
+    await checkCursor(q, (id) => db.tenderComment.count({ where: { ...where, id } }));
+    const { items: rows, nextCursor } = toPage(
+      q,
+      await db.tenderComment.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...pageArgs(q) }),
+    );
     const authors = authority
       ? new Map(
           (
@@ -950,9 +1023,7 @@ export function tendersRouter(deps: ApiDeps): Router {
         createdAt: r.createdAt,
         ...(authors ? { author: authors.get(r.authorUserId)?.displayName ?? r.authorUserId } : {}),
       })),
-      page: q.page,
-      pageSize: q.pageSize,
-      total,
+      nextCursor,
     });
   });
 

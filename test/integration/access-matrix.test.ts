@@ -670,7 +670,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/objections',
-        url: `/api/objections?resource=${objRes.code}&pageSize=200`,
+        url: `/api/objections?resource=${objRes.code}&limit=100`,
         rows: [
           { id: privacy.input.objectionNo, facts: privacyFacts },
           { id: secret.input.objectionNo, facts: secretFacts },
@@ -701,7 +701,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/incidents',
-        url: '/api/incidents?pageSize=200',
+        url: '/api/incidents?limit=100',
         rows: [
           { id: incident.input.incidentNo, facts: incidentFacts },
           { id: publicIncident.input.incidentNo, facts: publicIncidentFacts },
@@ -729,7 +729,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/tenders',
-        url: '/api/tenders?pageSize=200',
+        url: '/api/tenders?limit=100',
         rows: [
           { id: tender.tenderNo, facts: tenderFacts },
           { id: draft.tenderNo, facts: draftFacts },
@@ -764,7 +764,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       {
         kind: 'list',
         op: 'GET /api/authorizations',
-        url: '/api/authorizations?pageSize=200',
+        url: '/api/authorizations?limit=100',
         rows: [{ id: authNo, facts: authFacts }],
         ids: (b) => items(b, 'authorizationNo'),
       },
@@ -910,7 +910,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     const supervisor = await call(
       callers.find((c) => c.login === 'dsj.supervisor')!,
       'get',
-      '/api/incidents?pageSize=5',
+      '/api/incidents?limit=5',
     );
     expect(supervisor.status).toBe(200);
     expect(JSON.stringify(supervisor.body)).not.toContain(ID_NUMBER);

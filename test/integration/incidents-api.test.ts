@@ -4,6 +4,7 @@ import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
+import { expectCursorPaging } from '../support/pages';
 import { activeGrant, testResource } from '../support/objections';
 import { startTestWorker } from '../support/worker';
 
@@ -177,6 +178,23 @@ describe('security incidents API (Art. 32) with real Postgres, Temporal and SMTP
       .expect(409);
     expect(late.body.error.code).toBe('INCIDENT_CLOSED');
     for (const g of grants) expect(await grantStatus(g.grantId)).toBe('ACTIVE');
+  });
+
+  it('issue 13.12: the incident list pages with cursor/limit like every list; page/pageSize and unknown parameters are 400', async () => {
+    const resource = await testResource(db, 'gaj', 'NOT_OPEN');
+    for (const description of ['接口日志异常一', '接口日志异常二', '接口日志异常三'])
+      await request(app)
+        .post('/api/incidents')
+        .auth(...as('gaj.staff'))
+        .send({ idempotencyKey: `inc-${uniqueSuffix()}`, kind: 'RISK', description, resourceCodes: [resource.code] })
+        .expect(201);
+    const list = (query: string) =>
+      request(app)
+        .get(`/api/incidents?${query}`)
+        .auth(...as('gaj.staff'));
+    // A row id of another table is no cursor of this list.
+    await expectCursorPaging(list, 'incidentNo', '', Buffer.from(resource.id).toString('base64url'));
+    await expectCursorPaging(list, 'incidentNo', 'status=REPORTED');
   });
 
   it('the provider itself reporting suspends at once; an occurredAt in the future is a 400 and writes nothing', async () => {

@@ -4,6 +4,7 @@ import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
+import { expectCursorPaging } from '../support/pages';
 import { activeGrant, testResource, TestResource } from '../support/objections';
 import { startTestWorker } from '../support/worker';
 
@@ -313,10 +314,10 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
       .get(`/api/objections?resource=${resource.code}`)
       .auth(...as('rsj.staff'))
       .expect(200);
-    expect(otherDept.body.total).toBe(0);
+    expect(otherDept.body).toEqual({ items: [], nextCursor: null });
 
     const mine = await request(app)
-      .get('/api/objections?mine=true&pageSize=200')
+      .get('/api/objections?mine=true&limit=100')
       .auth(...as('citizen.zhang'))
       .expect(200);
     expect(mine.body.items.map((o: { objectionNo: string }) => o.objectionNo)).toContain(no);
@@ -345,6 +346,28 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     await db.task.findFirstOrThrow({ where: { workflowId: `objection/${no}`, step: 'MARK_DISPUTED', status: 'DONE' } });
     const { client } = await temporal();
     await client.workflow.getHandle(`objection/${no}`).terminate('test finished');
+  });
+
+  it('issue 13.12: the objection list pages with cursor/limit like every list; page/pageSize and unknown parameters are 400', async () => {
+    const resource = await testResource(db, 'rsj', 'UNCONDITIONAL');
+    for (const recordRef of ['第1条记录', '第2条记录', '第3条记录'])
+      await request(app)
+        .post('/api/objections')
+        .auth(...as('citizen.zhang'))
+        .send(objection(resource, { recordRef }))
+        .expect(201);
+    const list = (query: string) =>
+      request(app)
+        .get(`/api/objections?${query}`)
+        .auth(...as('citizen.zhang'));
+    // A row id of another table is no cursor of this list.
+    await expectCursorPaging(
+      list,
+      'objectionNo',
+      `resource=${resource.code}`,
+      Buffer.from(resource.id).toString('base64url'),
+    );
+    await expectCursorPaging(list, 'objectionNo', 'mine=true');
   });
 
   it('rejects bad filings with a clear 4xx and writes nothing', async () => {

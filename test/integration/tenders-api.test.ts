@@ -14,6 +14,7 @@ import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
 import { drawCommittee } from '../../domain/committee-draw';
+import { expectCursorPaging } from '../support/pages';
 import { BIDDERS, bidBody, EVALUATORS, TENDER_CRITERIA } from '../support/tenders';
 import { startTestWorker, TestWorker } from '../support/worker';
 import { SA } from '../../workflows/search-attributes';
@@ -213,7 +214,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     });
     expect(announced.status).toBe(200);
     expect(announced.body.status).toBe('ANNOUNCED');
-    const list = await request(app).get('/api/tenders?status=ANNOUNCED&pageSize=200').expect(200);
+    const list = await request(app).get('/api/tenders?status=ANNOUNCED&limit=100').expect(200);
     expect(list.body.items.find((t: { tenderNo: string }) => t.tenderNo === no).bidDeadline).toBe(
       deadline.toISOString(),
     );
@@ -345,7 +346,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     });
     expect(auth.resources.map((r: { code: string }) => r.code).sort()).toEqual(['SCJG-004', 'ZRZY-004']);
     expect(auth.reports.filter((r: { kind: string }) => r.kind === 'PERIODIC')).toHaveLength(8);
-    const register = await request(app).get('/api/authorizations/register').expect(200);
+    const register = await request(app).get('/api/authorizations/register?limit=100').expect(200);
     expect(register.body.items.map((a: { authorizationNo: string }) => a.authorizationNo)).toContain(authorizationNo);
     expect((await get(BIDDERS.huarui, `/api/authorizations/${authorizationNo}`)).status).toBe(404);
     expect((await get(BIDDERS.hengxin, `/api/authorizations/${authorizationNo}`)).status).toBe(200);
@@ -553,7 +554,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     expect(posted.status).toBe(201);
     expect((await request(app).get(`/api/tenders/${no}`)).body.commentCount).toBe(1);
     const pub = await request(app).get(`/api/tenders/${no}/comments`).expect(200);
-    expect(pub.body).toMatchObject({ tenderNo: no, total: 1, page: 1 });
+    expect(pub.body).toMatchObject({ tenderNo: no, nextCursor: null });
     expect(pub.body.items).toEqual([{ id: posted.body.id, content, createdAt: posted.body.createdAt }]);
     const forAuthority = await get('dsj.reviewer', `/api/tenders/${no}/comments`);
     expect(forAuthority.body.items[0].author).toBe(
@@ -561,6 +562,60 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     );
     expect((await request(app).get(`/api/tenders/${no}/comments?cursor=x`)).status).toBe(400);
     expect((await post('dsj.reviewer', `/api/tenders/${no}/cancel`, { reasons: '测试结束' })).status).toBe(200);
+  });
+
+  it('issue 13.12: the tender list, its comments, the authorisation list and register page with cursor/limit like every list; page/pageSize and unknown parameters are 400', async () => {
+    const drafts: string[] = [];
+    for (let i = 0; i < 3; i++) drafts.push((await post('dsj.reviewer', '/api/tenders', plan())).body.tenderNo);
+    // A row of another list is no cursor of this one.
+    const cursorOf = (id: string) => Buffer.from(id).toString('base64url');
+    const other = await db.tender.findUniqueOrThrow({ where: { tenderNo: drafts[1] } });
+    const asAuthority = (base: string) => (query: string) => get('dsj.reviewer', `${base}?${query}`);
+    await expectCursorPaging(asAuthority('/api/tenders'), 'tenderNo', 'status=DRAFT', cursorOf(newId()));
+
+    for (const d of drafts) expect((await post('dsj.reviewer', `/api/tenders/${d}/comment-period`)).status).toBe(200);
+    const no = drafts[0];
+    const comments: string[] = [];
+    for (const content of ['建议公开收费测算依据', '建议缩短授权期限', '建议增加数据安全审计'])
+      comments.push((await post('citizen.zhang', `/api/tenders/${no}/comments`, { content })).body.id);
+    // The public list: anonymous, without drafts.
+    const anonymous = (url: string) => (query: string) => request(app).get(`${url}?${query}`);
+    await expectCursorPaging(anonymous('/api/tenders'), 'tenderNo', 'status=COMMENT', cursorOf(comments[0]));
+    await expectCursorPaging(anonymous(`/api/tenders/${no}/comments`), 'id', '', cursorOf(other.id));
+    const walked = await request(app).get(`/api/tenders/${no}/comments?limit=100`).expect(200);
+    expect(walked.body.items.map((c: { id: string }) => c.id)).toEqual(comments);
+
+    // Authorisations as a tender awards them (the award itself is walked through in test 19).
+    const operator = await db.user.findUniqueOrThrow({ where: { login: BIDDERS.hengxin } });
+    const authorizationNos: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const authorizationNo = `SQ-PAGE-${uniqueSuffix()}`;
+      await db.authorization.create({
+        data: {
+          id: newId(),
+          operatorId: operator.publicApplicantId!,
+          resourceIds: [],
+          scope: '分页测试',
+          startsAt: new Date(),
+          endsAt: new Date(Date.now() + 86_400_000),
+          authorizationNo,
+        },
+      });
+      authorizationNos.push(authorizationNo);
+    }
+    const own = (query: string) => get(BIDDERS.hengxin, `/api/authorizations?${query}`);
+    try {
+      await expectCursorPaging(asAuthority('/api/authorizations'), 'authorizationNo', 'status=ACTIVE');
+      // The public register of authorisations in force.
+      await expectCursorPaging(anonymous('/api/authorizations/register'), 'authorizationNo', '', cursorOf(other.id));
+      await expectCursorPaging(own, 'authorizationNo', '', cursorOf(other.id));
+      const first = await own('limit=3');
+      expect(first.body.items.map((a: { authorizationNo: string }) => a.authorizationNo).sort()).toEqual(
+        [...authorizationNos].sort(),
+      );
+    } finally {
+      await db.authorization.deleteMany({ where: { authorizationNo: { in: authorizationNos } } });
+    }
   });
 
   it('16. an amendment that would move the deadline unlawfully is refused with a code, changes nothing and mails no one', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encodeCursor, pageArgs, pageQuery, toPage } from '../../api/kit/paging';
+import { checkCursor, encodeCursor, pageArgs, pageQuery, toPage } from '../../api/kit/paging';
 
 const query = z.object(pageQuery).strict();
 
@@ -22,5 +22,17 @@ describe('cursor/limit paging (api/kit/paging)', () => {
     expect(query.safeParse({ page: '1' }).success).toBe(false);
     expect(query.safeParse({ limit: '101' }).success).toBe(false);
     expect(query.parse({})).toEqual({ limit: 20 });
+  });
+
+  it('refuses a well-formed cursor that names no row of the list as filtered now', async () => {
+    const rows = new Set(['a', 'b']);
+    const exists = async (id: string) => (rows.has(id) ? 1 : 0);
+    await expect(checkCursor(query.parse({}), exists)).resolves.toBeUndefined();
+    await expect(checkCursor(query.parse({ cursor: encodeCursor('b') }), exists)).resolves.toBeUndefined();
+    await expect(checkCursor(query.parse({ cursor: encodeCursor('c') }), exists)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      details: [expect.objectContaining({ path: 'cursor' })],
+    });
   });
 });
