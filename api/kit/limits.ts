@@ -93,11 +93,18 @@ function limiter(limit: number, what: string, key: (req: Request) => string, ski
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfterSeconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
       next(
-        new AppError('RATE_LIMITED', `Too many ${what}: at most ${limit} a minute; retry in ${retryAfterSeconds} s`, {
-          limit,
-          windowSeconds: WINDOW_MS / 1000,
-          retryAfterSeconds,
-        }),
+        new AppError(
+          'RATE_LIMITED',
+          {
+            zh: `${what}过于频繁：每分钟最多 ${limit} 次，请 ${retryAfterSeconds} 秒后重试`,
+            en: `Too many ${what}: at most ${limit} a minute; retry in ${retryAfterSeconds} s`,
+          },
+          {
+            limit,
+            windowSeconds: WINDOW_MS / 1000,
+            retryAfterSeconds,
+          },
+        ),
       );
     },
   });
