@@ -422,7 +422,7 @@ export function authorize(req: Request, key: AccessKey): Access {
       });
     const rule = ACCESS_MATRIX[key];
     throw new AppError('FORBIDDEN', {
-      zh: `您的角色（${p.roles.join(', ')}）无权对${rule.resource}执行 ${rule.action} 操作`,
+      zh: `您的角色（${p.roles.join(', ')}）无权${rule.action === 'read' ? '查阅' : '办理'}“${rule.resource}”`,
       en: `Your roles (${p.roles.join(', ')}) give no ${rule.action} access to ${rule.resource}`,
     });
   }

@@ -79,6 +79,8 @@ function clientIp(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
+const LIMITED_ZH: Record<string, string> = { 'token requests': '令牌申请', 'write requests': '写入请求' };
+
 function limiter(limit: number, what: string, key: (req: Request) => string, skip: (req: Request) => boolean) {
   return rateLimit({
     windowMs: WINDOW_MS,
@@ -96,7 +98,7 @@ function limiter(limit: number, what: string, key: (req: Request) => string, ski
         new AppError(
           'RATE_LIMITED',
           {
-            zh: `${what}过于频繁：每分钟最多 ${limit} 次，请 ${retryAfterSeconds} 秒后重试`,
+            zh: `${LIMITED_ZH[what] ?? what}过于频繁：每分钟最多 ${limit} 次，请 ${retryAfterSeconds} 秒后重试`,
             en: `Too many ${what}: at most ${limit} a minute; retry in ${retryAfterSeconds} s`,
           },
           {

@@ -104,7 +104,7 @@ export function checkAttachment(
   const signature = SIGNATURES[type];
   if (!signature)
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
-      zh: `${field}：只接受 PDF、PNG 或 JPEG 文件，不接受${type || '未标明类型的文件'}`,
+      zh: `${field}：只接受 PDF、PNG 或 JPEG 文件，不接受 ${type || '未标明类型的文件'}`,
       en: `${field}: only PDF, PNG or JPEG files are accepted, not ${type || 'an untyped file'}`,
     });
   if (content.length === 0)
@@ -437,7 +437,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
       SIGNATURES[type]
         ? undefined
         : new AppError('UNSUPPORTED_MEDIA_TYPE', {
-            zh: `附件须以 application/pdf、image/png 或 image/jpeg 格式发送，不接受${type || '未标明类型的请求体'}`,
+            zh: `附件须以 application/pdf、image/png 或 image/jpeg 格式发送，不接受 ${type || '未标明类型的请求体'}`,
             en: `Attachments must be sent as application/pdf, image/png or image/jpeg, not ${type || 'an untyped body'}`,
           }),
     );
