@@ -44,7 +44,7 @@ const auditQuery = z
       .describe('nextCursor of the previous page: rows older than it'),
     limit: z
       .string()
-      .regex(/^\d{1,3}$/, fieldText('须为整数', 'must be a whole number'))
+      .regex(/^\d{1,3}$/, fieldText('须为非负整数', 'must be a whole number'))
       .transform(Number)
       .pipe(z.number().int().min(1).max(AUDIT_PAGE_MAX))
       .default(50),

@@ -37,7 +37,7 @@ const instant = z
 const positiveInt = (max: number) =>
   z
     .string()
-    .regex(/^\d{1,6}$/, fieldText('须为整数', 'must be a whole number'))
+    .regex(/^\d{1,6}$/, fieldText('须为非负整数', 'must be a whole number'))
     .transform(Number)
     .pipe(z.number().int().min(1).max(max));
 

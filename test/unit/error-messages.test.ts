@@ -5,11 +5,14 @@
  * `new AppError(code, message, …)` in api/ and lib/, and every `reject(code, message, …)` of
  * workflows/kit/reject in workflows/. The message must be an object literal `{ zh, en }` whose
  * `zh` has Chinese text in it (in every branch of a `?:`); a plain string, a variable or a
- * `zh` without a CJK character fails, naming the file and line.
+ * `zh` without a CJK character fails, naming the file and line. And zod's field problems, through
+ * parse(), are Chinese with their English kept for messageEn.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { z } from 'zod';
+import { AppError, fieldText, parse } from '../../api/errors';
 
 const ROOT = path.join(__dirname, '..', '..');
 const HAN = /\p{Script=Han}/u;
@@ -139,5 +142,47 @@ describe('error messages for people', () => {
       ['reject', false],
       ['reject', true],
     ]);
+  });
+
+  it('field problems are Chinese (zod locale set in api/errors.ts), messageEn keeps the English, path and code stay', () => {
+    const schema = z
+      .object({
+        applicant: z.object({ name: z.string().min(2).max(5) }),
+        count: z.number().int(),
+        mode: z.enum(['ONLINE', 'INTERFACE']),
+        code: z.string().regex(/^[A-Z]+$/, fieldText('只能包含大写字母', 'upper-case letters only')),
+      })
+      .strict();
+    const refusal = (value: unknown, where: 'body' | 'query' = 'body') => {
+      try {
+        parse(schema, value, where);
+      } catch (e) {
+        const err = e as AppError;
+        return { message: err.message, messageEn: err.messageEn, details: err.details };
+      }
+      throw new Error('not refused');
+    };
+    const ok = { applicant: { name: '张三' }, count: 1, mode: 'ONLINE', code: 'A' };
+    expect(refusal({ ...ok, applicant: {} })).toEqual({
+      message: '请求体有误：applicant.name：必须填写（字符串）',
+      messageEn: 'Invalid body: applicant.name: Invalid input: expected string, received undefined',
+      details: [{ path: 'applicant.name', code: 'invalid_type', message: '必须填写（字符串）' }],
+    });
+    expect(refusal({ ...ok, applicant: { name: '张' } }).message).toBe(
+      '请求体有误：applicant.name：长度不能少于 2 个字符',
+    );
+    expect(refusal({ ...ok, count: 1.5 })).toMatchObject({
+      message: '请求体有误：count：须为整数',
+      messageEn: 'Invalid body: count: Invalid input: expected int, received number',
+    });
+    expect(refusal({ ...ok, mode: 'FAX' }).message).toBe('请求体有误：mode：应为以下之一："ONLINE"、"INTERFACE"');
+    expect(refusal({ ...ok, code: 'a' })).toMatchObject({
+      message: '请求体有误：code：只能包含大写字母',
+      messageEn: 'Invalid body: code: upper-case letters only',
+    });
+    expect(refusal({ ...ok, colour: 'red' }, 'query')).toMatchObject({
+      message: '查询参数有误：query：不允许的字段：colour',
+      messageEn: 'Invalid query: query: Unrecognized key: "colour"',
+    });
   });
 });
