@@ -415,12 +415,16 @@ export function authorize(req: Request, key: AccessKey): Access {
   const p = req.principal;
   const grants = grantsOf(key, p);
   if (grants.length === 0) {
-    if (!p) throw new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <token>"');
+    if (!p)
+      throw new AppError('UNAUTHENTICATED', {
+        zh: '请先登录：请发送 "Authorization: Bearer <token>" 请求头',
+        en: 'Sign in first: send "Authorization: Bearer <token>"',
+      });
     const rule = ACCESS_MATRIX[key];
-    throw new AppError(
-      'FORBIDDEN',
-      `Your roles (${p.roles.join(', ')}) give no ${rule.action} access to ${rule.resource}`,
-    );
+    throw new AppError('FORBIDDEN', {
+      zh: `您的角色（${p.roles.join(', ')}）无权${rule.action === 'read' ? '查阅' : '办理'}“${rule.resource}”`,
+      en: `Your roles (${p.roles.join(', ')}) give no ${rule.action} access to ${rule.resource}`,
+    });
   }
   return access(p, grants);
 }
@@ -428,7 +432,11 @@ export function authorize(req: Request, key: AccessKey): Access {
 /** authorize() for routes that need a signed-in principal. */
 export function authorizeSignedIn(req: Request, key: AccessKey): Access & { p: Principal } {
   const a = authorize(req, key);
-  if (!a.p) throw new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <token>"');
+  if (!a.p)
+    throw new AppError('UNAUTHENTICATED', {
+      zh: '请先登录：请发送 "Authorization: Bearer <token>" 请求头',
+      en: 'Sign in first: send "Authorization: Bearer <token>"',
+    });
   return a as Access & { p: Principal };
 }
 

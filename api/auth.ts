@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { decodeJwt, errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
+import type { ErrorText } from '../domain/error-codes';
 import { durationSeconds } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Role } from '../generated/prisma/client';
@@ -173,8 +174,11 @@ interface AuthDeps {
   oidc: OidcService | null;
 }
 
-function invalid(reason: string): AppError {
-  return new AppError('INVALID_TOKEN', `Bearer token is invalid or expired: ${reason}`);
+function invalid(reason: ErrorText): AppError {
+  return new AppError('INVALID_TOKEN', {
+    zh: `访问令牌无效或已过期：${reason.zh}`,
+    en: `Bearer token is invalid or expired: ${reason.en}`,
+  });
 }
 
 /**
@@ -190,7 +194,11 @@ export function authenticate({ db, tokens, oidc }: AuthDeps): RequestHandler {
       let via: Credential['via'] = 'header';
       if (header !== undefined) {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
-        if (!match) throw new AppError('INVALID_TOKEN', 'Authorization header must be "Bearer <token>"');
+        if (!match)
+          throw new AppError('INVALID_TOKEN', {
+            zh: 'Authorization 请求头的格式应为 "Bearer <token>"',
+            en: 'Authorization header must be "Bearer <token>"',
+          });
         token = match[1];
       } else {
         token = requestCookie(req, SESSION_COOKIE);
@@ -198,35 +206,43 @@ export function authenticate({ db, tokens, oidc }: AuthDeps): RequestHandler {
       }
       if (!token) return next();
       if (via === 'cookie' && !SAFE_METHODS.has(req.method) && !req.headers[CSRF_HEADER]) {
-        throw new AppError(
-          'CSRF_HEADER_REQUIRED',
-          `A ${req.method} signed in by the session cookie must send the header "X-Requested-With"`,
-        );
+        throw new AppError('CSRF_HEADER_REQUIRED', {
+          zh: `以会话 Cookie 登录发出的 ${req.method} 请求须携带 "X-Requested-With" 请求头`,
+          en: `A ${req.method} signed in by the session cookie must send the header "X-Requested-With"`,
+        });
       }
 
       let issuer: unknown;
       try {
         issuer = decodeJwt(token).iss;
       } catch {
-        throw invalid('not a JWT');
+        throw invalid({ zh: '不是 JWT', en: 'not a JWT' });
       }
       const fromProvider = via === 'header' && oidc !== null && issuer === oidc.issuer;
-      if (!fromProvider && issuer !== ISSUER) throw invalid('the issuer (iss) is not one this API accepts');
+      if (!fromProvider && issuer !== ISSUER)
+        throw invalid({
+          zh: '签发者（iss）不是本接口接受的签发者',
+          en: 'the issuer (iss) is not one this API accepts',
+        });
       let verified: { jti: string; exp: number; userId?: string; claims?: JWTPayload };
       try {
         verified = fromProvider ? await oidc.verifyAccessToken(token) : await tokens.verify(token);
       } catch (err) {
         const refused = rejection(err);
-        if (refused) throw invalid(refused.message);
+        if (refused) throw invalid({ zh: refused.message, en: refused.message });
         throw err;
       }
       const revoked = await db.revokedToken.findUnique({ where: { jti: verified.jti } });
-      if (revoked) throw invalid('token has been signed out');
+      if (revoked) throw invalid({ zh: '令牌已注销', en: 'token has been signed out' });
 
       const principal = verified.claims
         ? await oidc!.principalFor(verified.claims)
         : await loadPrincipal(db, verified.userId!);
-      if (!principal) throw new AppError('INVALID_TOKEN', 'Bearer token names an unknown or inactive user');
+      if (!principal)
+        throw new AppError('INVALID_TOKEN', {
+          zh: '访问令牌对应的用户不存在或已停用',
+          en: 'Bearer token names an unknown or inactive user',
+        });
       req.principal = principal;
       req.credential = { jti: verified.jti, exp: verified.exp, source: fromProvider ? 'oidc' : 'app', via };
       next();
@@ -237,14 +253,21 @@ export function authenticate({ db, tokens, oidc }: AuthDeps): RequestHandler {
 }
 
 export function requirePrincipal(req: Request): Principal {
-  if (!req.principal) throw new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <token>"');
+  if (!req.principal)
+    throw new AppError('UNAUTHENTICATED', {
+      zh: '请先登录：请发送 "Authorization: Bearer <token>" 请求头',
+      en: 'Sign in first: send "Authorization: Bearer <token>"',
+    });
   return req.principal;
 }
 
 export function requireRole(req: Request, ...roles: Role[]): Principal {
   const p = requirePrincipal(req);
   if (!roles.some((r) => p.roles.includes(r))) {
-    throw new AppError('FORBIDDEN', `This action needs one of the roles: ${roles.join(', ')}`);
+    throw new AppError('FORBIDDEN', {
+      zh: `此操作需要以下角色之一：${roles.join(', ')}`,
+      en: `This action needs one of the roles: ${roles.join(', ')}`,
+    });
   }
   return p;
 }

@@ -36,21 +36,121 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   );
 }
 
+/*
+ * Zod's own texts are Chinese for everyone who loads the API (the server, the CLI tools that use
+ * lib/calendar-store, the tests): one global setting, here. The English text of a problem, for
+ * messageEn, is rebuilt from the issue with zod's English locale; a schema's own text (refine,
+ * regex, addIssue) is written with fieldText(zh, en), which keeps its English beside it.
+ */
+const zhCN = z.locales.zhCN().localeError;
+const enLocale = z.locales.en().localeError;
+
+const TYPE_ZH: Record<string, string> = {
+  string: '字符串',
+  number: '数字',
+  int: '整数',
+  boolean: '布尔值',
+  bigint: '大整数',
+  object: '对象',
+  array: '数组',
+  date: '日期',
+  null: '空值（null）',
+  undefined: '空',
+  nan: 'NaN',
+};
+const typeZh = (t: string): string => TYPE_ZH[t] ?? t;
+const valuesZh = (values: readonly unknown[]): string =>
+  values.map((v) => z.core.util.stringifyPrimitive(v as z.core.util.Primitive)).join('、');
+
+/**
+ * Zod's Chinese locale, in plainer words for the common cases (a missing field, a wrong type, a
+ * length or range, a choice, an unknown field); every other issue keeps zod's own Chinese text.
+ */
+const zhLocale: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return `必须填写（${typeZh(issue.expected)}）`;
+      if (issue.expected === 'int' && typeof issue.input === 'number') return '须为整数';
+      return `类型有误：应为${typeZh(issue.expected)}，实际为${typeZh(z.core.util.parsedType(issue.input))}`;
+    case 'too_small': {
+      const n = issue.minimum.toString();
+      if (issue.origin === 'string')
+        return issue.exact ? `长度须为 ${n} 个字符` : n === '1' ? '不能为空' : `长度不能少于 ${n} 个字符`;
+      if (issue.origin === 'array' || issue.origin === 'set') return issue.exact ? `须为 ${n} 项` : `至少须有 ${n} 项`;
+      if (issue.origin === 'number' || issue.origin === 'bigint' || issue.origin === 'int')
+        return issue.inclusive ? `不能小于 ${n}` : `须大于 ${n}`;
+      return zhCN(issue);
+    }
+    case 'too_big': {
+      const n = issue.maximum.toString();
+      if (issue.origin === 'string') return issue.exact ? `长度须为 ${n} 个字符` : `长度不能超过 ${n} 个字符`;
+      if (issue.origin === 'array' || issue.origin === 'set') return issue.exact ? `须为 ${n} 项` : `最多 ${n} 项`;
+      if (issue.origin === 'number' || issue.origin === 'bigint' || issue.origin === 'int')
+        return issue.inclusive ? `不能大于 ${n}` : `须小于 ${n}`;
+      return zhCN(issue);
+    }
+    case 'invalid_value':
+      return issue.values.length === 1 ? `应为 ${valuesZh(issue.values)}` : `应为以下之一：${valuesZh(issue.values)}`;
+    case 'unrecognized_keys':
+      return `不允许的字段：${issue.keys.join('、')}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? '格式不正确' : zhCN(issue);
+    default:
+      return zhCN(issue);
+  }
+};
+z.config({ localeError: zhLocale });
+const FIELD_TEXT_EN = new Map<string, string>();
+
+/** A schema's own message: answers the Chinese text and remembers its English for messageEn. */
+export function fieldText(zh: string, en: string): string {
+  FIELD_TEXT_EN.set(zh, en);
+  return zh;
+}
+
+function localeText(map: z.core.$ZodErrorMap, issue: z.core.$ZodIssue): string | undefined {
+  const text = map(issue as unknown as z.core.$ZodRawIssue);
+  return typeof text === 'string' ? text : text?.message;
+}
+
+/** The English text of an issue zod phrased in Chinese (or of a schema's own fieldText). */
+export function englishText(issue: z.core.$ZodIssue): string {
+  const own = FIELD_TEXT_EN.get(issue.message);
+  if (own !== undefined) return own;
+  if (localeText(zhLocale, issue) === issue.message) return localeText(enLocale, issue) ?? issue.message;
+  return issue.message;
+}
+
+const WHERE_ZH = { body: '请求体', query: '查询参数', params: '路径参数' } as const;
+
 export function validationError(where: 'body' | 'query' | 'params', error: z.ZodError): AppError {
   const problems = error.issues.map((i) => ({ path: fieldPath(i.path) || where, message: i.message, code: i.code }));
   const first = problems[0];
-  return new AppError('VALIDATION_FAILED', `Invalid ${where}: ${first.path}: ${first.message}`, problems);
+  return new AppError(
+    'VALIDATION_FAILED',
+    {
+      zh: `${WHERE_ZH[where]}有误：${first.path}：${first.message}`,
+      en: `Invalid ${where}: ${first.path}: ${englishText(error.issues[0])}`,
+    },
+    problems,
+  );
 }
 
 /** Parses request input with a zod schema or throws a 400 naming the first bad field. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'params'): z.infer<T> {
-  const result = schema.safeParse(value ?? {});
+  // The input stays on the issues so that englishText can phrase "received …" as zod did.
+  const result = schema.safeParse(value ?? {}, { reportInput: true });
   if (!result.success) throw validationError(where, result.error);
   return result.data;
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
+  next(
+    new AppError('NOT_FOUND', {
+      zh: `不存在路由 ${req.method} ${req.path}`,
+      en: `No route for ${req.method} ${req.path}`,
+    }),
+  );
 };
 
 interface BodyParserError extends Error {
@@ -91,23 +191,32 @@ export function errorHandler(db?: Db): ErrorRequestHandler {
     if (err instanceof AppError) {
       appError = err;
     } else if (err instanceof Error && (err as BodyParserError).type === 'entity.parse.failed') {
-      appError = new AppError('INVALID_JSON', 'Request body is not valid JSON');
+      appError = new AppError('INVALID_JSON', { zh: '请求内容不是有效的 JSON', en: 'Request body is not valid JSON' });
     } else if (err instanceof Error && (err as BodyParserError).type === 'entity.too.large') {
-      appError = new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+      appError = new AppError('PAYLOAD_TOO_LARGE', { zh: '请求内容过大', en: 'Request body is too large' });
     } else if (err instanceof Error && (err as BodyParserError).type === 'charset.unsupported') {
-      appError = new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset');
+      appError = new AppError('UNSUPPORTED_MEDIA_TYPE', { zh: '不支持该字符集', en: 'Unsupported charset' });
     } else if (err instanceof Error && (err as BodyParserError).type === 'encoding.unsupported') {
-      appError = new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding');
+      appError = new AppError('UNSUPPORTED_MEDIA_TYPE', { zh: '不支持该内容编码', en: 'Unsupported content encoding' });
     } else if (isDatabaseUnavailable(err)) {
       // statement_timeout (DB_STATEMENT_TIMEOUT_MS) or no connection: a retryable 503, not a defect.
-      appError = new AppError('DATABASE_UNAVAILABLE', 'The database did not answer in time; retry the same request');
+      appError = new AppError('DATABASE_UNAVAILABLE', {
+        zh: '数据库未能及时响应，请重试同一请求',
+        en: 'The database did not answer in time; retry the same request',
+      });
     } else if (err instanceof URIError) {
       // The router decodes path parameters itself and throws this on a malformed percent-escape;
       // api/kit/text-hygiene's pathHygiene refuses such paths first, this is the fallback.
-      appError = new AppError('INVALID_PATH', 'The path has a malformed percent-encoding');
+      appError = new AppError('INVALID_PATH', {
+        zh: '路径中含有格式错误的百分号编码',
+        en: 'The path has a malformed percent-encoding',
+      });
     } else {
       req.log?.error({ err }, 'unhandled error');
-      appError = new AppError('INTERNAL', 'Internal error; the request id identifies it in the logs');
+      appError = new AppError('INTERNAL', {
+        zh: '系统内部错误，可凭请求编号（requestId）在日志中查询',
+        en: 'Internal error; the request id identifies it in the logs',
+      });
     }
     if (appError.status >= 500 && appError.code !== 'INTERNAL')
       req.log?.warn({ code: appError.code }, appError.messageEn);

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTPayload } from 'jose';
 import { BaseClient, errors as oidcErrors, generators, Issuer } from 'openid-client';
 import type { IncomingMessage } from 'node:http';
+import type { ErrorText } from '../domain/error-codes';
 import { Prisma, Role } from '../generated/prisma/client';
 import type { AppConfig } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -45,13 +46,16 @@ export interface LoginState {
   codeVerifier: string;
 }
 
-function refused(message: string): AppError {
-  return new AppError('SIGN_IN_REFUSED', `Sign-in refused: ${message}`);
+function refused(message: ErrorText): AppError {
+  return new AppError('SIGN_IN_REFUSED', { zh: `登录被拒绝：${message.zh}`, en: `Sign-in refused: ${message.en}` });
 }
 
 function unavailable(err: unknown): AppError {
   const reason = err instanceof Error ? err.message : String(err);
-  return new AppError('IDENTITY_PROVIDER_UNAVAILABLE', `The identity provider did not answer: ${reason}`);
+  return new AppError('IDENTITY_PROVIDER_UNAVAILABLE', {
+    zh: `身份认证服务未响应：${reason}`,
+    en: `The identity provider did not answer: ${reason}`,
+  });
 }
 
 /** Role claim values: an array of strings, or one string of values separated by spaces or commas. */
@@ -77,15 +81,26 @@ export function mapClaims(
   departmentCode: string;
 } {
   const subject = stringClaim(claims, 'sub');
-  if (!subject) throw refused('the token has no "sub" claim');
+  if (!subject) throw refused({ zh: '令牌缺少 "sub" 声明', en: 'the token has no "sub" claim' });
   const login = stringClaim(claims, config.OIDC_LOGIN_CLAIM);
-  if (!login) throw refused(`the token has no "${config.OIDC_LOGIN_CLAIM}" claim (OIDC_LOGIN_CLAIM)`);
-  if (login.length > 100) throw refused(`the "${config.OIDC_LOGIN_CLAIM}" claim is longer than 100 characters`);
+  if (!login)
+    throw refused({
+      zh: `令牌缺少 "${config.OIDC_LOGIN_CLAIM}" 声明（OIDC_LOGIN_CLAIM）`,
+      en: `the token has no "${config.OIDC_LOGIN_CLAIM}" claim (OIDC_LOGIN_CLAIM)`,
+    });
+  if (login.length > 100)
+    throw refused({
+      zh: `"${config.OIDC_LOGIN_CLAIM}" 声明超过 100 个字符`,
+      en: `the "${config.OIDC_LOGIN_CLAIM}" claim is longer than 100 characters`,
+    });
   const departmentCode = stringClaim(claims, config.OIDC_DEPARTMENT_CLAIM);
   if (!departmentCode)
-    throw refused(`the token has no "${config.OIDC_DEPARTMENT_CLAIM}" claim (OIDC_DEPARTMENT_CLAIM)`);
+    throw refused({
+      zh: `令牌缺少 "${config.OIDC_DEPARTMENT_CLAIM}" 声明（OIDC_DEPARTMENT_CLAIM）`,
+      en: `the token has no "${config.OIDC_DEPARTMENT_CLAIM}" claim (OIDC_DEPARTMENT_CLAIM)`,
+    });
   const email = stringClaim(claims, 'email');
-  if (!email) throw refused('the token has no "email" claim');
+  if (!email) throw refused({ zh: '令牌缺少 "email" 声明', en: 'the token has no "email" claim' });
   const values = claimValues(claims[config.OIDC_ROLES_CLAIM]);
   const roles = [...new Set(values.filter((v) => MAPPABLE_ROLES.has(v)))].sort() as Role[];
   const ignoredRoles = values.filter((v) => !MAPPABLE_ROLES.has(v));
@@ -171,16 +186,25 @@ export class OidcService {
     const mapped = mapClaims(claims, this.config);
     const department = await this.db.department.findUnique({ where: { id: mapped.departmentCode } });
     if (!department)
-      throw refused(`the department code "${mapped.departmentCode}" (${this.config.OIDC_DEPARTMENT_CLAIM}) is unknown`);
+      throw refused({
+        zh: `部门代码 "${mapped.departmentCode}"（${this.config.OIDC_DEPARTMENT_CLAIM}）不存在`,
+        en: `the department code "${mapped.departmentCode}" (${this.config.OIDC_DEPARTMENT_CLAIM}) is unknown`,
+      });
     if (mapped.ignoredRoles.length > 0)
       this.logger.info({ login: mapped.login, ignoredRoles: mapped.ignoredRoles }, 'OIDC role values ignored');
 
     const bySubject = await this.db.user.findUnique({ where: { oidcSubject: mapped.subject } });
     const user = bySubject ?? (await this.db.user.findUnique({ where: { login: mapped.login } }));
     if (user && user.oidcSubject !== null && user.oidcSubject !== mapped.subject)
-      throw refused(`the login "${mapped.login}" belongs to another identity of the provider`);
+      throw refused({
+        zh: `登录名 "${mapped.login}" 已属于身份认证服务中的另一身份`,
+        en: `the login "${mapped.login}" belongs to another identity of the provider`,
+      });
     if (user && user.accountType !== 'STAFF')
-      throw refused(`the login "${mapped.login}" is a public applicant account`);
+      throw refused({
+        zh: `登录名 "${mapped.login}" 是公众申请人账户`,
+        en: `the login "${mapped.login}" is a public applicant account`,
+      });
     if (user && !user.active) return null;
 
     const data = {
@@ -209,7 +233,10 @@ export class OidcService {
       return await loadPrincipal(this.db, user.id);
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
-        throw refused(`the login "${mapped.login}" belongs to another user`);
+        throw refused({
+          zh: `登录名 "${mapped.login}" 已属于其他用户`,
+          en: `the login "${mapped.login}" belongs to another user`,
+        });
       throw err;
     }
   }
@@ -266,11 +293,14 @@ export class OidcService {
       return claims;
     } catch (err) {
       if (err instanceof oidcErrors.OPError) {
-        throw new AppError('SIGN_IN_FAILED', `The identity provider refused the sign-in: ${err.error}`);
+        throw new AppError('SIGN_IN_FAILED', {
+          zh: `身份认证服务拒绝了此次登录：${err.error}`,
+          en: `The identity provider refused the sign-in: ${err.error}`,
+        });
       }
       if (err instanceof oidcErrors.RPError || err instanceof TokenRejected) {
         if (/timed out/.test(err.message)) throw unavailable(err);
-        throw new AppError('SIGN_IN_FAILED', `Sign-in failed: ${err.message}`);
+        throw new AppError('SIGN_IN_FAILED', { zh: `登录失败：${err.message}`, en: `Sign-in failed: ${err.message}` });
       }
       throw unavailable(err);
     }

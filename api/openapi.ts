@@ -137,7 +137,9 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: '政务数据审批系统 API',
       version: '0.1.0',
-      description: 'Procedures of 聊城市政务数据资源管理暂行办法 as workflows. Every error has a stable `code`.',
+      description:
+        'Procedures of 聊城市政务数据资源管理暂行办法 as workflows. Every error has a stable `code`; ' +
+        'its `message` is Chinese, `messageEn` the English text beside it.',
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -148,12 +150,28 @@ export function openApiDocument(): Record<string, unknown> {
           properties: {
             error: {
               type: 'object',
-              required: ['code', 'message'],
+              required: ['code', 'message', 'messageEn'],
               properties: {
-                code: { type: 'string' },
-                message: { type: 'string' },
-                requestId: { type: 'string' },
-                details: {},
+                code: {
+                  type: 'string',
+                  description: 'Stable error code (domain/error-codes.ts): what clients rely on and branch on',
+                },
+                message: {
+                  type: 'string',
+                  description:
+                    'The problem in Chinese, for the people who use the system (e.g. 申请 SH-2026-0001 不存在); ' +
+                    'its wording may change, do not parse it',
+                },
+                messageEn: {
+                  type: 'string',
+                  description: 'The same problem in English, for operators and integrators; its wording may change too',
+                },
+                requestId: { type: 'string', description: 'Identifies the request in the logs' },
+                details: {
+                  description:
+                    'Optional, per code: e.g. for VALIDATION_FAILED the field problems ' +
+                    '[{ path, code, message }] (path and code stable, message in Chinese)',
+                },
               },
             },
           },

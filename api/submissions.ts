@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { Prisma } from '../generated/prisma/client';
 import type { Db } from '../lib/db';
 import { newId } from '../lib/ids';
-import { AppError } from './errors';
+import { AppError, fieldText } from './errors';
 
 /** The client's idempotency key, scoped by applicant (a retried submission carries the same one). */
 export const idempotencyKeySchema = z
@@ -17,7 +17,7 @@ export const idempotencyKeySchema = z
   .trim()
   .min(8)
   .max(100)
-  .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only');
+  .regex(/^[\w.:-]+$/, fieldText('只能包含字母、数字及 . _ : -', 'letters, digits and . _ : - only'));
 
 export function hashRequest(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -46,10 +46,10 @@ export async function submitOnce(s: Submission): Promise<{ applicationId: string
   const resume = async (id: string) => {
     const app = await s.db.application.findUniqueOrThrow({ where: { id } });
     if ((app.details as { requestHash?: string }).requestHash !== s.requestHash) {
-      throw new AppError(
-        'IDEMPOTENCY_KEY_REUSED',
-        `Idempotency key was already used for application ${app.applicationNo} with different content`,
-      );
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+        zh: `该幂等键已用于申请 ${app.applicationNo}，但请求内容不同`,
+        en: `Idempotency key was already used for application ${app.applicationNo} with different content`,
+      });
     }
     await s.start(id);
     return { applicationId: id, created: false };
@@ -69,6 +69,8 @@ export async function submitOnce(s: Submission): Promise<{ applicationId: string
   return { applicationId: id, created: true };
 }
 
+const WHAT_ZH: Record<string, string> = { 'data resource': '数据资源', 'open data resource': '开放数据资源' };
+
 /**
  * Resource codes a submission names that are not in the catalogue: a bad request body (422
  * UNKNOWN_RESOURCE with the codes), not a missing URL (404).
@@ -76,12 +78,16 @@ export async function submitOnce(s: Submission): Promise<{ applicationId: string
 export function unknownResources(requested: string[], found: Array<{ code: string }>, what = 'data resource'): void {
   const missing = requested.filter((c) => !found.some((r) => r.code === c));
   if (missing.length) {
-    throw new AppError('UNKNOWN_RESOURCE', `Unknown ${what}(s): ${missing.join(', ')}`, {
-      codes: missing,
-      problems: missing.map((code) => ({
-        path: `resourceCodes[${requested.indexOf(code)}]`,
-        message: `unknown ${what} ${code}`,
-      })),
-    });
+    throw new AppError(
+      'UNKNOWN_RESOURCE',
+      { zh: `${WHAT_ZH[what] ?? what}不存在：${missing.join(', ')}`, en: `Unknown ${what}(s): ${missing.join(', ')}` },
+      {
+        codes: missing,
+        problems: missing.map((code) => ({
+          path: `resourceCodes[${requested.indexOf(code)}]`,
+          message: `${WHAT_ZH[what] ?? what} ${code} 不存在`,
+        })),
+      },
+    );
   }
 }

@@ -234,7 +234,10 @@ export async function loadCalendarYear(
     const more = checked.errors.length > 1 ? ` (and ${checked.errors.length - 1} more problem(s))` : '';
     throw new AppError(
       'INVALID_CALENDAR',
-      `Invalid calendar schedule: ${first.path || 'input'}: ${first.message}${more}`,
+      {
+        zh: `日历安排有误：${first.path || 'input'}：${first.message}${checked.errors.length > 1 ? `（另有 ${checked.errors.length - 1} 处问题）` : ''}`,
+        en: `Invalid calendar schedule: ${first.path || 'input'}: ${first.message}${more}`,
+      },
       checked.errors,
     );
   }

@@ -104,6 +104,9 @@ const configSchema = z.object({
 /** Every environment variable the API and worker read (docker-compose must wire the required ones). */
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
 
+/** Configuration problems are for operators: zod's English texts, whatever locale the API set (api/errors.ts). */
+const OPERATOR_TEXTS = { error: z.locales.en().localeError };
+
 /**
  * One setting parsed on its own (with its default), for code that runs without a loaded config,
  * e.g. createDb called by the seed or by tests. Throws a ConfigError naming the key if it is bad.
@@ -112,7 +115,7 @@ export function settingFromEnv<K extends keyof typeof configSchema.shape>(
   key: K,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<(typeof configSchema.shape)[K]> {
-  const parsed = configSchema.shape[key].safeParse(env[key]);
+  const parsed = configSchema.shape[key].safeParse(env[key], OPERATOR_TEXTS);
   if (!parsed.success) throw new ConfigError(`Invalid configuration: ${key}: ${parsed.error.issues[0]?.message}`);
   return parsed.data as z.infer<(typeof configSchema.shape)[K]>;
 }
@@ -129,7 +132,7 @@ export class ConfigError extends Error {}
 
 /** Parses the environment once at start-up; names every bad variable (never its value). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(env, OPERATOR_TEXTS);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}`);

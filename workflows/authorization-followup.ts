@@ -155,14 +155,22 @@ export async function authorizationFollowUpWorkflow(input: FollowUpInput): Promi
           u.actor.departmentId !== input.authorityDeptId ||
           !(u.actor.roles.includes('AUTHORITY_REVIEWER') || u.actor.roles.includes('ADMIN'))
         )
-          reject(
-            'FORBIDDEN',
-            'Only a reviewer of the data authority may suspend, reinstate or revoke an authorisation',
-          );
-        if (!u.reasons?.trim()) reject('REASONS_REQUIRED', `${u.action} needs reasons`);
-        if (changing) reject('CONFLICT', 'Another change to this authorisation is being applied; retry');
+          reject('FORBIDDEN', {
+            zh: '只有政务数据主管部门的审核人员可以暂停、恢复或撤销授权',
+            en: 'Only a reviewer of the data authority may suspend, reinstate or revoke an authorisation',
+          });
+        if (!u.reasons?.trim())
+          reject('REASONS_REQUIRED', { zh: `${u.action} 操作须说明理由`, en: `${u.action} needs reasons` });
+        if (changing)
+          reject('CONFLICT', {
+            zh: '该授权的另一项变更正在处理中，请稍后重试',
+            en: 'Another change to this authorisation is being applied; retry',
+          });
         if (!allowed[u.action]?.includes(status))
-          reject('CONFLICT', `Cannot ${u.action} an authorisation that is ${status}`);
+          reject('CONFLICT', {
+            zh: `授权当前状态为 ${status}，不能执行 ${u.action} 操作`,
+            en: `Cannot ${u.action} an authorisation that is ${status}`,
+          });
       },
     },
   );
@@ -418,9 +426,16 @@ export async function useReportWorkflow(input: UseReportInput): Promise<UseRepor
     {
       validator: (u) => {
         if (u.actor.publicApplicantId !== input.operatorId)
-          reject('FORBIDDEN', 'Only the authorised operator files its use reports');
-        if (filed || filing) reject('CONFLICT', 'This report has already been filed');
-        if (!u.summary?.trim()) reject('VALIDATION_FAILED', 'summary: the report needs a summary of the use');
+          reject('FORBIDDEN', {
+            zh: '只有被授权的运营单位可以提交使用情况报告',
+            en: 'Only the authorised operator files its use reports',
+          });
+        if (filed || filing) reject('CONFLICT', { zh: '该报告已经提交', en: 'This report has already been filed' });
+        if (!u.summary?.trim())
+          reject('VALIDATION_FAILED', {
+            zh: 'summary：报告须包含使用情况概要',
+            en: 'summary: the report needs a summary of the use',
+          });
       },
     },
   );

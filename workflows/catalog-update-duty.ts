@@ -69,7 +69,10 @@ export async function catalogUpdateDutyWorkflow(
         if (left.length)
           reject(
             'CATALOG_NOT_PUBLISHED',
-            `Entries ${left.map(codeOf).join(', ')} have no version published since the event: submit and publish them first`,
+            {
+              zh: `目录条目 ${left.map(codeOf).join(', ')} 在该事项发生后尚未发布新版本：请先提交并发布`,
+              en: `Entries ${left.map(codeOf).join(', ')} have no version published since the event: submit and publish them first`,
+            },
             { missing: left.map(codeOf) },
           );
       },

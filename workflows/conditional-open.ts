@@ -77,11 +77,20 @@ export async function conditionalOpenWorkflow(
     {
       validator: (a) => {
         if (!a.actor.publicApplicantId || a.actor.publicApplicantId !== input.applicantPublicId)
-          reject('FORBIDDEN', 'Only the applicant may answer its open-use agreement');
+          reject('FORBIDDEN', {
+            zh: '只有申请人可以答复其开放利用协议',
+            en: 'Only the applicant may answer its open-use agreement',
+          });
         if (stage !== 'AGREEMENT' || !agreement || answering || answer)
-          reject('CONFLICT', `No open-use agreement is awaiting an answer (stage ${stage})`);
+          reject('CONFLICT', {
+            zh: `当前没有待答复的开放利用协议（阶段 ${stage}）`,
+            en: `No open-use agreement is awaiting an answer (stage ${stage})`,
+          });
         if (a.agreementNo !== agreement.agreementNo)
-          reject('NOT_FOUND', `Agreement ${a.agreementNo} does not belong to application ${input.applicationNo}`);
+          reject('NOT_FOUND', {
+            zh: `协议 ${a.agreementNo} 不属于申请 ${input.applicationNo}`,
+            en: `Agreement ${a.agreementNo} does not belong to application ${input.applicationNo}`,
+          });
       },
     },
   );
@@ -106,10 +115,17 @@ export async function conditionalOpenWorkflow(
     {
       validator: (r) => {
         if (r.actor.departmentId !== input.authorityDeptId || !r.actor.roles.includes('AUTHORITY_REVIEWER'))
-          reject('FORBIDDEN', "Only the data authority's reviewers may revoke an authorisation");
-        if (!r.reasons?.trim()) reject('REASONS_REQUIRED', 'A revocation needs reasons');
+          reject('FORBIDDEN', {
+            zh: '只有政务数据主管部门的审核人员可以撤销授权',
+            en: "Only the data authority's reviewers may revoke an authorisation",
+          });
+        if (!r.reasons?.trim())
+          reject('REASONS_REQUIRED', { zh: '撤销授权须说明理由', en: 'A revocation needs reasons' });
         if (stage !== 'AUTHORIZED' || revoking || revocation)
-          reject('CONFLICT', `The authorisation is not active (stage ${stage})`);
+          reject('CONFLICT', {
+            zh: `该授权未处于有效状态（阶段 ${stage}）`,
+            en: `The authorisation is not active (stage ${stage})`,
+          });
       },
     },
   );

@@ -52,7 +52,10 @@ function namedGrants(input: { decision: string; payload?: Record<string, unknown
   const ids = input.grantIds ?? input.payload?.grantIds;
   if (ids === undefined) return undefined;
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || ids.some((x) => typeof x !== 'string' || !x))
-    reject('VALIDATION_FAILED', 'grantIds must be a non-empty list of grant ids (at most 500)');
+    reject('VALIDATION_FAILED', {
+      zh: 'grantIds 须为非空的访问权限编号列表（最多 500 个）',
+      en: 'grantIds must be a non-empty list of grant ids (at most 500)',
+    });
   return [...new Set(ids as string[])].sort();
 }
 
@@ -145,15 +148,20 @@ export async function securityIncidentWorkflow(
           u.actor.roles.includes('PROVIDER_REVIEWER') &&
           (groups ?? []).some((g) => g.providerDeptId === u.actor.departmentId);
         if (!isAuthority(u.actor) && !provider) {
-          reject(
-            'FORBIDDEN',
-            ownersDecide
+          reject('FORBIDDEN', {
+            zh: ownersDecide
+              ? '安全事件期间，只有政务数据主管部门或受影响数据资源的提供部门可以暂停访问权限'
+              : '安全事件期间，只有政务数据主管部门可以暂停访问权限',
+            en: ownersDecide
               ? "Only the data authority or an affected resource's provider may suspend grants during an incident"
               : 'Only the data authority may suspend grants during an incident',
-          );
+          });
         }
         if (stage === 'CLOSED' || closing)
-          reject(ownersDecide ? 'INCIDENT_CLOSED' : 'CONFLICT', 'The incident is closed');
+          reject(ownersDecide ? 'INCIDENT_CLOSED' : 'CONFLICT', {
+            zh: '该安全事件已关闭',
+            en: 'The incident is closed',
+          });
         if (ownersDecide) namedGrants({ decision: 'SUSPEND', grantIds: u.grantIds });
       },
     },
@@ -260,7 +268,11 @@ export async function securityIncidentWorkflow(
       reasonsRequiredFor: ['NO_SUSPENSION'],
       validate: (x) => {
         const named = namedGrants(x);
-        if (named && x.decision !== 'SUSPEND') reject('VALIDATION_FAILED', 'grantIds go with the decision SUSPEND');
+        if (named && x.decision !== 'SUSPEND')
+          reject('VALIDATION_FAILED', {
+            zh: 'grantIds 仅适用于 SUSPEND（暂停）决定',
+            en: 'grantIds go with the decision SUSPEND',
+          });
       },
     });
     // Closed meanwhile: nothing is suspended any more.

@@ -117,7 +117,10 @@ export class TenderProcedure {
   checkOpenComment(u: OpenCommentInput): void {
     this.requireAuthority(u.actor);
     if (this.stage !== 'DRAFT')
-      reject('CONFLICT', `Public comment can be opened only on a draft (stage ${this.stage})`);
+      reject('CONFLICT', {
+        zh: `只有草稿状态的招标可以开始公开征求意见（阶段 ${this.stage}）`,
+        en: `Public comment can be opened only on a draft (stage ${this.stage})`,
+      });
     this.refuseWhileCancelling();
   }
 
@@ -137,11 +140,17 @@ export class TenderProcedure {
   checkAnnounce(u: AnnounceInput, atMs = Date.now()): void {
     this.requireAuthority(u.actor);
     if (this.stage !== 'DRAFT' && this.stage !== 'COMMENT')
-      reject('CONFLICT', `The tender is already announced or closed (stage ${this.stage})`);
+      reject('CONFLICT', {
+        zh: `该招标已发布或已结束（阶段 ${this.stage}）`,
+        en: `The tender is already announced or closed (stage ${this.stage})`,
+      });
     this.refuseWhileCancelling();
     const commentEndsAtMs = this.comment?.atMs ?? null;
     if (this.stage === 'COMMENT' && commentEndsAtMs !== null && atMs < commentEndsAtMs) {
-      reject('CONFLICT', `The public comment period runs until ${iso(commentEndsAtMs)}`);
+      reject('CONFLICT', {
+        zh: `公开征求意见期至 ${iso(commentEndsAtMs)} 结束`,
+        en: `The public comment period runs until ${iso(commentEndsAtMs)}`,
+      });
     }
   }
 
@@ -154,11 +163,12 @@ export class TenderProcedure {
       const minDeadlineMs = await this.periodEnd(policy.tenderMinBidWindow, Date.now());
       const deadline = u.bidDeadlineMs ?? minDeadlineMs;
       if (deadline < minDeadlineMs) {
-        reject(
-          'BID_WINDOW_TOO_SHORT',
-          `The bid deadline must leave at least ${policy.tenderMinBidWindow} from the announcement ` +
+        reject('BID_WINDOW_TOO_SHORT', {
+          zh: `投标截止时间距发布之日不得少于 ${policy.tenderMinBidWindow}（不早于 ${iso(minDeadlineMs)}）`,
+          en:
+            `The bid deadline must leave at least ${policy.tenderMinBidWindow} from the announcement ` +
             `(not before ${iso(minDeadlineMs)})`,
-        );
+        });
       }
       await acts.announceTender({
         tenderId: this.input.tenderId,
@@ -177,16 +187,21 @@ export class TenderProcedure {
   checkAmend(u: AmendInput, atMs = Date.now()): void {
     this.requireAuthority(u.actor);
     if (!this.biddingOpenAt(atMs))
-      reject('CONFLICT', 'Only a published tender can be changed, before its bid deadline');
+      reject('CONFLICT', {
+        zh: '只有已发布的招标可以变更，且须在投标截止时间之前',
+        en: 'Only a published tender can be changed, before its bid deadline',
+      });
     this.refuseWhileCancelling();
-    if (!u.reason?.trim()) reject('REASONS_REQUIRED', 'A change to the announcement needs a reason');
+    if (!u.reason?.trim())
+      reject('REASONS_REQUIRED', { zh: '变更招标公告须说明理由', en: 'A change to the announcement needs a reason' });
     const asked = u.changes.bidDeadlineMs;
     if (asked !== undefined && this.minBidDeadlineMs !== undefined && asked < this.minBidDeadlineMs) {
-      reject(
-        'BID_WINDOW_TOO_SHORT',
-        `The bid deadline must leave at least ${this.policy?.tenderMinBidWindow ?? 'the policy minimum'} from the ` +
+      reject('BID_WINDOW_TOO_SHORT', {
+        zh: `投标截止时间距发布之日不得少于 ${this.policy?.tenderMinBidWindow ?? '政策规定的最短期限'}（不早于 ${iso(this.minBidDeadlineMs)}）；${iso(asked)} 过早`,
+        en:
+          `The bid deadline must leave at least ${this.policy?.tenderMinBidWindow ?? 'the policy minimum'} from the ` +
           `announcement (not before ${iso(this.minBidDeadlineMs)}); ${iso(asked)} is earlier`,
-      );
+      });
     }
   }
 
@@ -205,11 +220,12 @@ export class TenderProcedure {
         // A deadline the authority names must itself be lawful; without one, a change too close to the
         // deadline extends it (应当顺延). An earlier deadline is allowed only within both limits.
         if (asked !== undefined && asked < minDeadlineMs) {
-          reject(
-            'BID_DEADLINE_TOO_EARLY',
-            `After a change the bid deadline must leave at least ${minRemaining} (not before ${iso(minDeadlineMs)}); ` +
+          reject('BID_DEADLINE_TOO_EARLY', {
+            zh: `变更后，投标截止时间须至少留出 ${minRemaining}（不早于 ${iso(minDeadlineMs)}）；${iso(asked)} 过早`,
+            en:
+              `After a change the bid deadline must leave at least ${minRemaining} (not before ${iso(minDeadlineMs)}); ` +
               `${iso(asked)} is earlier`,
-          );
+          });
         }
         deadline = asked ?? Math.max(previousMs, minDeadlineMs);
       } else {
@@ -236,8 +252,12 @@ export class TenderProcedure {
     this.requireAuthority(u.actor);
     const cancellable = this.stage === 'DRAFT' || this.stage === 'COMMENT' || this.biddingOpenAt(atMs);
     if (!cancellable || this.cancellation)
-      reject('CONFLICT', `The tender can no longer be cancelled (stage ${this.stage})`);
-    if (!u.reasons?.trim()) reject('REASONS_REQUIRED', 'Cancelling a tender needs reasons');
+      reject('CONFLICT', {
+        zh: `该招标已不能取消（阶段 ${this.stage}）`,
+        en: `The tender can no longer be cancelled (stage ${this.stage})`,
+      });
+    if (!u.reasons?.trim())
+      reject('REASONS_REQUIRED', { zh: '取消招标须说明理由', en: 'Cancelling a tender needs reasons' });
   }
 
   /** Only records the cancellation: the procedure ends the tender where it waits (see `cancelled`). */
@@ -251,13 +271,16 @@ export class TenderProcedure {
 
   checkBid(_u: SubmitBidInput, atMs = Date.now()): void {
     if (this.stage === 'DRAFT' || this.stage === 'COMMENT')
-      reject('CONFLICT', 'The tender is not announced yet: bids are not accepted');
+      reject('CONFLICT', {
+        zh: '该招标尚未发布，不接受投标',
+        en: 'The tender is not announced yet: bids are not accepted',
+      });
     // The deadline is the workflow's durable timer: what arrives at or after it is too late.
     if (!this.biddingOpenAt(atMs)) {
-      reject(
-        'BID_DEADLINE_PASSED',
-        `The bid deadline ${iso(this.bidWindow?.atMs)} has passed: bids are no longer accepted`,
-      );
+      reject('BID_DEADLINE_PASSED', {
+        zh: `投标截止时间 ${iso(this.bidWindow?.atMs)} 已过，不再接受投标`,
+        en: `The bid deadline ${iso(this.bidWindow?.atMs)} has passed: bids are no longer accepted`,
+      });
     }
     this.refuseWhileCancelling();
   }
@@ -297,10 +320,10 @@ export class TenderProcedure {
     if (this.biddingOpenAt(atMs)) return 'DOCUMENTS';
     const endsAtMs = this.publicity?.window.atMs ?? null;
     if (this.stage !== 'PUBLICITY' || endsAtMs === null || atMs >= endsAtMs) {
-      reject(
-        'PUBLICITY_CLOSED',
-        'Objections are accepted to the tender documents during the bid window and to the result during the publicity period',
-      );
+      reject('PUBLICITY_CLOSED', {
+        zh: '对招标文件的异议须在投标期内提出，对评标结果的异议须在公示期内提出',
+        en: 'Objections are accepted to the tender documents during the bid window and to the result during the publicity period',
+      });
     }
     return 'RESULT';
   }
@@ -308,9 +331,17 @@ export class TenderProcedure {
   checkObjection(u: TenderObjectionInput, atMs = Date.now()): void {
     const kind = this.objectionKindAt(atMs);
     if (kind === 'RESULT' && !this.bidderIds.includes(u.actor.publicApplicantId))
-      reject('FORBIDDEN', 'Only a bidder of this tender may object to its result');
-    if (!u.content?.trim()) reject('VALIDATION_FAILED', 'content: an objection needs facts and reasons');
-    if (this.objections.some((o) => o.id === u.objectionId)) reject('CONFLICT', 'This objection was already received');
+      reject('FORBIDDEN', {
+        zh: '只有本次招标的投标人可以对结果提出异议',
+        en: 'Only a bidder of this tender may object to its result',
+      });
+    if (!u.content?.trim())
+      reject('VALIDATION_FAILED', {
+        zh: 'content：异议须写明事实和理由',
+        en: 'content: an objection needs facts and reasons',
+      });
+    if (this.objections.some((o) => o.id === u.objectionId))
+      reject('CONFLICT', { zh: '该异议已经收到', en: 'This objection was already received' });
   }
 
   /**
@@ -328,10 +359,10 @@ export class TenderProcedure {
         const cutoff = policy.tenderDocumentObjectionCutoff;
         // In time if the cut-off period, counted from its arrival, still ends by the deadline.
         if ((await this.periodEnd(cutoff, receivedAtMs)) > this.bidWindow!.atMs!) {
-          reject(
-            'OBJECTION_CLOSED',
-            `Objections to the tender documents are raised at least ${cutoff} before the bid deadline ${iso(this.bidWindow!.atMs)}`,
-          );
+          reject('OBJECTION_CLOSED', {
+            zh: `对招标文件的异议须在投标截止时间 ${iso(this.bidWindow!.atMs)} 前至少 ${cutoff} 提出`,
+            en: `Objections to the tender documents are raised at least ${cutoff} before the bid deadline ${iso(this.bidWindow!.atMs)}`,
+          });
         }
       }
       await acts.recordTenderObjection({
@@ -364,10 +395,16 @@ export class TenderProcedure {
   checkConfirmAward(u: ConfirmAwardInput): Award {
     const award = this.award;
     if (this.stage !== 'AGREEMENT' || !award)
-      return reject('CONFLICT', `There is no authorisation agreement to confirm (stage ${this.stage})`);
+      return reject('CONFLICT', {
+        zh: `当前没有待确认的授权协议（阶段 ${this.stage}）`,
+        en: `There is no authorisation agreement to confirm (stage ${this.stage})`,
+      });
     if (u.actor.publicApplicantId !== award.winnerBidderId)
-      reject('FORBIDDEN', 'Only the winning bidder confirms the authorisation agreement');
-    if (award.winnerConfirmed) reject('CONFLICT', 'The agreement is already confirmed');
+      reject('FORBIDDEN', {
+        zh: '只有中标人可以确认授权协议',
+        en: 'Only the winning bidder confirms the authorisation agreement',
+      });
+    if (award.winnerConfirmed) reject('CONFLICT', { zh: '该协议已经确认', en: 'The agreement is already confirmed' });
     return award;
   }
 
@@ -650,12 +687,22 @@ export class TenderProcedure {
       },
       (d) => {
         if (d.actor.userId !== userId)
-          reject('FORBIDDEN', 'This scoring task belongs to another member of the evaluation committee');
+          reject('FORBIDDEN', {
+            zh: '该评分任务属于评标委员会的其他成员',
+            en: 'This scoring task belongs to another member of the evaluation committee',
+          });
         const entries = d.payload?.scores;
         if (!Array.isArray(entries))
-          reject('VALIDATION_FAILED', 'payload.scores: a list of { bidId, criterion, score } is required');
+          reject('VALIDATION_FAILED', {
+            zh: 'payload.scores：须提供 { bidId, criterion, score } 列表',
+            en: 'payload.scores: a list of { bidId, criterion, score } is required',
+          });
         const problems = scoreSheetProblems(entries as ScoreEntry[], bidIds, criteria);
-        if (problems.length) reject('VALIDATION_FAILED', `payload.scores: ${problems.slice(0, 5).join('; ')}`);
+        if (problems.length)
+          reject('VALIDATION_FAILED', {
+            zh: `评分表有误（payload.scores）：${problems.slice(0, 5).join('; ')}`,
+            en: `payload.scores: ${problems.slice(0, 5).join('; ')}`,
+          });
       },
     );
     const d = await this.tasks.decision(task);
@@ -703,7 +750,10 @@ export class TenderProcedure {
             list.length === 0 ||
             !list.every((e) => typeof e?.userId === 'string' && Array.isArray(e?.declaredAffiliations))
           ) {
-            reject('VALIDATION_FAILED', 'payload.evaluators: a list of { userId, declaredAffiliations[] } is required');
+            reject('VALIDATION_FAILED', {
+              zh: 'payload.evaluators：须提供 { userId, declaredAffiliations[] } 列表',
+              en: 'payload.evaluators: a list of { userId, declaredAffiliations[] } is required',
+            });
           }
         },
       );
@@ -764,12 +814,15 @@ export class TenderProcedure {
       actor.departmentId !== this.input.authorityDeptId ||
       !(actor.roles.includes('AUTHORITY_REVIEWER') || actor.roles.includes('ADMIN'))
     ) {
-      reject('FORBIDDEN', 'Only a reviewer of the data authority may manage a tender');
+      reject('FORBIDDEN', {
+        zh: '只有政务数据主管部门的审核人员可以管理招标',
+        en: 'Only a reviewer of the data authority may manage a tender',
+      });
     }
   }
 
   private refuseWhileCancelling(): void {
-    if (this.cancellation) reject('CONFLICT', 'The tender is being cancelled');
+    if (this.cancellation) reject('CONFLICT', { zh: '该招标正在取消', en: 'The tender is being cancelled' });
   }
 
   private calendarPolicy(policy: ProcedurePolicy): CalendarPolicyInput {

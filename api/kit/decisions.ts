@@ -104,29 +104,38 @@ function sameDecision(a: DecisionRequest, b: DecisionRequest): boolean {
 function alreadyDecided(taskId: string, standing: string, pending: boolean): AppError {
   return new AppError(
     'TASK_ALREADY_DECIDED',
-    pending
-      ? `Task ${taskId} already has the decision ${standing} pending; it is the one that will be applied`
-      : `Task ${taskId} is already decided: ${standing}`,
+    {
+      zh: pending
+        ? `任务 ${taskId} 已有待生效的决定 ${standing}，将以该决定为准`
+        : `任务 ${taskId} 已作出决定：${standing}`,
+      en: pending
+        ? `Task ${taskId} already has the decision ${standing} pending; it is the one that will be applied`
+        : `Task ${taskId} is already decided: ${standing}`,
+    },
     { decision: standing, pending },
   );
 }
 
 /** Checks the API can make before anything is claimed or sent; the workflow checks again. */
 function assertDecidable(p: Principal, task: Task, request: DecisionRequest): void {
-  if (task.status === 'CANCELLED') throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is cancelled`);
+  if (task.status === 'CANCELLED')
+    throw new AppError('TASK_NOT_OPEN', { zh: `任务 ${task.id} 已取消`, en: `Task ${task.id} is cancelled` });
   if (task.status === 'CLAIMED' && task.claimedById !== p.userId) {
-    throw new AppError(
-      'TASK_CLAIMED_BY_OTHER',
-      `Task ${task.id} is claimed by another reviewer; only the claimer can complete it`,
-    );
+    throw new AppError('TASK_CLAIMED_BY_OTHER', {
+      zh: `任务 ${task.id} 已由其他审核人员认领，只有认领人可以办结`,
+      en: `Task ${task.id} is claimed by another reviewer; only the claimer can complete it`,
+    });
   }
   if (task.pausedAt)
-    throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is paused until the applicant supplements the application`);
+    throw new AppError('TASK_NOT_OPEN', {
+      zh: `任务 ${task.id} 已暂停，待申请方补正申请材料后继续`,
+      en: `Task ${task.id} is paused until the applicant supplements the application`,
+    });
   if (!task.allowedDecisions.includes(request.decision)) {
-    throw new AppError(
-      'DECISION_NOT_ALLOWED',
-      `Decision ${request.decision} is not allowed at step ${task.step}; allowed: ${task.allowedDecisions.join(', ')}`,
-    );
+    throw new AppError('DECISION_NOT_ALLOWED', {
+      zh: `环节 ${task.step} 不允许作出决定 ${request.decision}；允许的决定：${task.allowedDecisions.join(', ')}`,
+      en: `Decision ${request.decision} is not allowed at step ${task.step}; allowed: ${task.allowedDecisions.join(', ')}`,
+    });
   }
 }
 
@@ -152,7 +161,11 @@ export async function decideTask(
     const now = await deps.db.task.findUniqueOrThrow({ where: { id: task.id } });
     if (now.status === 'DONE') return repeatOfDecided(deps, now, request);
     const standing = now.pendingDecision as unknown as PendingDecision | null;
-    if (!standing) throw new AppError('TASK_NOT_OPEN', `Task ${task.id} changed meanwhile; load it again`);
+    if (!standing)
+      throw new AppError('TASK_NOT_OPEN', {
+        zh: `任务 ${task.id} 已发生变化，请重新读取`,
+        en: `Task ${task.id} changed meanwhile; load it again`,
+      });
     if (!sameDecision(standing, request)) throw alreadyDecided(task.id, standing.decision, true);
     return send(deps, now, standing);
   }

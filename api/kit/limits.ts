@@ -79,6 +79,8 @@ function clientIp(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
+const LIMITED_ZH: Record<string, string> = { 'token requests': '令牌申请', 'write requests': '写入请求' };
+
 function limiter(limit: number, what: string, key: (req: Request) => string, skip: (req: Request) => boolean) {
   return rateLimit({
     windowMs: WINDOW_MS,
@@ -93,11 +95,18 @@ function limiter(limit: number, what: string, key: (req: Request) => string, ski
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfterSeconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
       next(
-        new AppError('RATE_LIMITED', `Too many ${what}: at most ${limit} a minute; retry in ${retryAfterSeconds} s`, {
-          limit,
-          windowSeconds: WINDOW_MS / 1000,
-          retryAfterSeconds,
-        }),
+        new AppError(
+          'RATE_LIMITED',
+          {
+            zh: `${LIMITED_ZH[what] ?? what}过于频繁：每分钟最多 ${limit} 次，请 ${retryAfterSeconds} 秒后重试`,
+            en: `Too many ${what}: at most ${limit} a minute; retry in ${retryAfterSeconds} s`,
+          },
+          {
+            limit,
+            windowSeconds: WINDOW_MS / 1000,
+            retryAfterSeconds,
+          },
+        ),
       );
     },
   });

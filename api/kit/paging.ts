@@ -7,7 +7,7 @@
  * clients (base64url of the last row's id).
  */
 import { z } from 'zod';
-import { AppError } from '../errors';
+import { AppError, fieldText } from '../errors';
 
 export const MAX_LIMIT = 100;
 export const DEFAULT_LIMIT = 20;
@@ -16,12 +16,18 @@ const cursorText = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from a nextCursor of this list')
+  .regex(
+    /^[A-Za-z0-9_-]+$/,
+    fieldText('不是本列表 nextCursor 给出的游标', 'not a cursor from a nextCursor of this list'),
+  )
   .transform((c, ctx) => {
     const id = Buffer.from(c, 'base64url').toString('utf8');
     // Row ids are printable ASCII (UUIDs, codes); anything else (a NUL, say) never came from nextCursor.
     if (!/^[\x21-\x7e]{1,128}$/.test(id) || Buffer.from(id, 'utf8').toString('base64url') !== c) {
-      ctx.addIssue({ code: 'custom', message: 'not a cursor from a nextCursor of this list' });
+      ctx.addIssue({
+        code: 'custom',
+        message: fieldText('不是本列表 nextCursor 给出的游标', 'not a cursor from a nextCursor of this list'),
+      });
       return z.NEVER;
     }
     return id;

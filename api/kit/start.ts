@@ -48,9 +48,13 @@ function searchAttributes(p: CaseLabels): TypedSearchAttributes {
 export function startPending(caseNo: string, timeoutMs: number): AppError {
   return new AppError(
     'START_PENDING',
-    `Case ${caseNo} is stored, but the workflow service did not confirm the start of its procedure ` +
-      `within ${timeoutMs} ms; it will be started: repeat the same request (same idempotency key) ` +
-      'or follow the case under its number',
+    {
+      zh: `案件 ${caseNo} 已保存，但工作流服务未在 ${timeoutMs} 毫秒内确认其办理程序已启动；程序将会启动：请重复同一请求（使用同一幂等键），或凭案件编号跟踪办理情况`,
+      en:
+        `Case ${caseNo} is stored, but the workflow service did not confirm the start of its procedure ` +
+        `within ${timeoutMs} ms; it will be started: repeat the same request (same idempotency key) ` +
+        'or follow the case under its number',
+    },
     { caseNo },
   );
 }

@@ -11,8 +11,8 @@ export async function temporalClient(deps: Pick<ApiDeps, 'temporal'>): Promise<C
 }
 
 export function unavailable(err: unknown): AppError {
-  return new AppError(
-    'SERVICE_UNAVAILABLE',
-    `The workflow service is unavailable; retry the same request (${(err as Error).message.split('\n')[0]})`,
-  );
+  return new AppError('SERVICE_UNAVAILABLE', {
+    zh: `工作流服务暂不可用，请重试同一请求（${(err as Error).message.split('\n')[0]}）`,
+    en: `The workflow service is unavailable; retry the same request (${(err as Error).message.split('\n')[0]})`,
+  });
 }

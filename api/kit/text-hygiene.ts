@@ -132,12 +132,32 @@ function hex(cp: number): string {
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/** The Chinese words for the reasons of reasonFor (and of a malformed escape). */
+const REASON_ZH: Record<string, string> = {
+  'a NUL character': '空字符 NUL',
+  'a lone high surrogate (no low surrogate follows)': '孤立的高位代理项（其后没有低位代理项）',
+  'a lone low surrogate': '孤立的低位代理项',
+  'a carriage return not followed by a newline': '其后没有换行符的回车符',
+  'an escape character (ANSI escape sequence)': 'ANSI 转义序列的转义字符',
+  'a control character': '控制字符',
+  'a C1 control character': 'C1 控制字符',
+  'a bidirectional override, embedding or isolate': '双向文本覆盖、嵌入或隔离字符',
+  'a Unicode line or paragraph separator (use \\n)': 'Unicode 行分隔符或段落分隔符（请使用 \\n）',
+  'a byte order mark': '字节顺序标记 BOM',
+  'a Unicode noncharacter': 'Unicode 非字符',
+  'an invisible format character': '不可见的格式字符',
+  'a malformed percent-escape': '格式错误的百分号编码',
+};
+
 /** The 400 for a refused text; the message names field, character and offset, never the text itself. */
 export function invalidText(p: FieldTextProblem): AppError {
   const where = !p.inKey ? p.field : p.field === 'query' ? 'a query parameter name' : `a property name in ${p.field}`;
   const what = p.codePoint < 0 ? p.reason : `${p.reason} (${hex(p.codePoint)}) at position ${p.index}`;
-  return new AppError('INVALID_TEXT', `${where} contains ${what}`, [
-    { path: p.field, message: what, code: 'invalid_text' },
+  const whereZh = !p.inKey ? `${p.field} ` : p.field === 'query' ? '查询参数名' : `${p.field} 中的属性名`;
+  const reasonZh = REASON_ZH[p.reason] ?? p.reason;
+  const whatZh = p.codePoint < 0 ? reasonZh : `${reasonZh}（${hex(p.codePoint)}，位置 ${p.index}）`;
+  return new AppError('INVALID_TEXT', { zh: `${whereZh}含有${whatZh}`, en: `${where} contains ${what}` }, [
+    { path: p.field, message: whatZh, code: 'invalid_text' },
   ]);
 }
 
@@ -200,9 +220,14 @@ export function pathHygiene(): RequestHandler {
     if (!p) return next();
     if (p.kind === 'encoding')
       return next(
-        new AppError('INVALID_PATH', `Path segment ${p.segment} has a malformed percent-encoding`, [
-          { path: `path[${p.segment}]`, message: 'malformed percent-encoding', code: 'invalid_path' },
-        ]),
+        new AppError(
+          'INVALID_PATH',
+          {
+            zh: `路径第 ${p.segment} 段含有格式错误的百分号编码`,
+            en: `Path segment ${p.segment} has a malformed percent-encoding`,
+          },
+          [{ path: `path[${p.segment}]`, message: '格式错误的百分号编码', code: 'invalid_path' }],
+        ),
       );
     next(invalidText(p));
   };
@@ -220,7 +245,9 @@ export function textHygiene(): RequestHandler {
     } catch (err) {
       if (err instanceof TooDeepError)
         return next(
-          new AppError('VALIDATION_FAILED', err.message, [{ path: err.field, message: err.message, code: 'too_deep' }]),
+          new AppError('VALIDATION_FAILED', { zh: `${err.field} 的嵌套层级超过 ${MAX_DEPTH} 层`, en: err.message }, [
+            { path: err.field, message: `嵌套层级超过 ${MAX_DEPTH} 层`, code: 'too_deep' },
+          ]),
         );
       throw err;
     }

@@ -31,16 +31,17 @@ export async function executeBounded<T>(
       // Not a typed rejection: a defect, answered as 500 and logged with its cause.
       throw new Error(`The procedure failed the request: ${cause?.message ?? err.message}`, { cause: err });
     }
-    if (err instanceof WorkflowNotFoundError) throw new AppError('CONFLICT', 'The procedure has already ended');
+    if (err instanceof WorkflowNotFoundError)
+      throw new AppError('CONFLICT', { zh: '该办理程序已经结束', en: 'The procedure has already ended' });
     if (
       (err as Error).name === 'AbortError' ||
       (err as Error).name === 'TimeoutError' ||
       /abort|deadline/i.test((err as Error).message)
     ) {
-      throw new AppError(
-        'WORKFLOW_TIMEOUT',
-        `The procedure did not answer within ${timeoutMs} ms; retrying the same request is safe`,
-      );
+      throw new AppError('WORKFLOW_TIMEOUT', {
+        zh: `办理程序未在 ${timeoutMs} 毫秒内响应；重试同一请求是安全的`,
+        en: `The procedure did not answer within ${timeoutMs} ms; retrying the same request is safe`,
+      });
     }
     throw unavailable(err);
   }

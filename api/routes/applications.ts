@@ -14,7 +14,7 @@ import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ErrorCode } from '../../domain/error-codes';
 import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { startApplication } from '../kit/starters';
@@ -29,7 +29,10 @@ const submitBody = z
       .array(z.string().trim().min(1).max(64))
       .min(1)
       .max(50)
-      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+      .refine(
+        (codes) => new Set(codes).size === codes.length,
+        fieldText('数据资源不得重复', 'must not repeat a resource'),
+      ),
     purpose: z.string().trim().min(4).max(2000),
     legalDuty: z.string().trim().min(4).max(2000).optional(),
     fieldsRequested: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
@@ -71,12 +74,15 @@ const GOVERNMENT_KINDS = ['GOVERNMENT', 'AUTHORITY', 'MUNICIPAL_GOVERNMENT'];
 function requireGovernmentStaff(req: Parameters<typeof requireRole>[0]): Principal {
   const p = requireRole(req, 'DEPT_STAFF');
   if (!p.departmentId || !p.departmentKind)
-    throw new AppError('FORBIDDEN', 'Only department staff may submit share applications');
+    throw new AppError('FORBIDDEN', {
+      zh: '只有部门工作人员可以提交共享申请',
+      en: 'Only department staff may submit share applications',
+    });
   if (!GOVERNMENT_KINDS.includes(p.departmentKind)) {
-    throw new AppError(
-      'PROCEDURE_NOT_ALLOWED',
-      'Non-government units apply to the data authority (Art. 22 ¶3): use POST /api/non-government-applications',
-    );
+    throw new AppError('PROCEDURE_NOT_ALLOWED', {
+      zh: '非政务部门应向政务数据主管部门提出申请（第二十二条第三款）：请使用 POST /api/non-government-applications',
+      en: 'Non-government units apply to the data authority (Art. 22 ¶3): use POST /api/non-government-applications',
+    });
   }
   return p;
 }
@@ -348,29 +354,35 @@ export function applicationsRouter(deps: ApiDeps): Router {
     if (notShared.length) {
       throw new AppError(
         'RESOURCE_NOT_SHAREABLE',
-        `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
+        {
+          zh: `不予共享（第二十一条）：${notShared.map((r) => `${r.code} ${r.name}，法律法规依据：${r.shareLegalBasis}`).join('；')}`,
+          en: `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
+        },
         { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) },
       );
     }
     const own = resources.filter((r) => r.providerId === p.departmentId);
     if (own.length)
-      throw new AppError(
-        'PROCEDURE_NOT_ALLOWED',
-        `Resource(s) ${own.map((r) => r.code).join(', ')} are your own department's`,
-      );
+      throw new AppError('PROCEDURE_NOT_ALLOWED', {
+        zh: `数据资源 ${own.map((r) => r.code).join(', ')} 属于本部门`,
+        en: `Resource(s) ${own.map((r) => r.code).join(', ')} are your own department's`,
+      });
     const classes = new Set(resources.map((r) => r.shareClass));
     if (classes.size > 1) {
-      throw new AppError(
-        'RESOURCE_CLASS_MISMATCH',
-        'UNCONDITIONAL and CONDITIONAL resources follow different procedures: submit them as separate applications',
-      );
+      throw new AppError('RESOURCE_CLASS_MISMATCH', {
+        zh: '无条件共享和有条件共享的数据资源适用不同的办理程序：请分别提交申请',
+        en: 'UNCONDITIONAL and CONDITIONAL resources follow different procedures: submit them as separate applications',
+      });
     }
     const conditional = classes.has('CONDITIONAL');
     if (conditional && !body.legalDuty)
       throw new AppError(
         'VALIDATION_FAILED',
-        'Invalid body: legalDuty: required for CONDITIONAL resources (Art. 22 ¶2)',
-        [{ path: 'legalDuty', message: 'required for CONDITIONAL resources' }],
+        {
+          zh: '请求体有误：legalDuty：申请有条件共享的数据资源须填写（第二十二条第二款）',
+          en: 'Invalid body: legalDuty: required for CONDITIONAL resources (Art. 22 ¶2)',
+        },
+        [{ path: 'legalDuty', message: '申请有条件共享的数据资源须填写' }],
       );
 
     const procedure = conditional ? 'CONDITIONAL_SHARE' : 'UNCONDITIONAL_SHARE';
@@ -472,7 +484,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
     const scope = applicationScope(a);
     const app = await db.application.findFirst({ where: { AND: [{ applicationNo: no }, scope.where] } });
     // An application outside the caller's scopes does not exist for them.
-    if (!app) throw new AppError('NOT_FOUND', `No application ${no}`);
+    if (!app) throw new AppError('NOT_FOUND', { zh: `申请 ${no} 不存在`, en: `No application ${no}` });
     const full = await db.application.count({ where: { AND: [{ id: app.id }, scope.full] } });
     const view = await applicationView(app.id);
     res.json(full ? view : metadataView(view));
@@ -482,14 +494,23 @@ export function applicationsRouter(deps: ApiDeps): Router {
     const p = requireRole(req, 'DEPT_STAFF');
     const { no } = parse(noParam, req.params, 'params');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
-    if (!app) throw new AppError('NOT_FOUND', `No application ${no}`);
+    if (!app) throw new AppError('NOT_FOUND', { zh: `申请 ${no} 不存在`, en: `No application ${no}` });
     if (app.applicantDeptId !== p.departmentId)
-      throw new AppError('FORBIDDEN', `Only the applicant department may withdraw ${no}`);
+      throw new AppError('FORBIDDEN', {
+        zh: `只有申请部门可以撤回申请 ${no}`,
+        en: `Only the applicant department may withdraw ${no}`,
+      });
     const body = parse(withdrawBody, req.body, 'body');
     if (app.procedure !== 'CONDITIONAL_SHARE')
-      throw new AppError('CONFLICT', `Application ${no} has no open procedure to withdraw`);
+      throw new AppError('CONFLICT', {
+        zh: `申请 ${no} 没有可撤回的办理程序`,
+        en: `Application ${no} has no open procedure to withdraw`,
+      });
     if (['APPROVED', 'REFUSED', 'WITHDRAWN', 'EXPIRED'].includes(app.status))
-      throw new AppError('CONFLICT', `Application ${no} is ${app.status} and can no longer be withdrawn`);
+      throw new AppError('CONFLICT', {
+        zh: `申请 ${no} 的状态为 ${app.status}，已不能撤回`,
+        en: `Application ${no} is ${app.status} and can no longer be withdrawn`,
+      });
     const client = await temporalClient(deps);
     await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
       c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {

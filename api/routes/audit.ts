@@ -9,15 +9,21 @@ import type { Prisma } from '../../generated/prisma/client';
 import { verifyAuditChain } from '../../lib/audit-chain';
 import { authorizeSignedIn } from '../access';
 import type { ApiDeps } from '../deps';
-import { parse } from '../errors';
+import { fieldText, parse } from '../errors';
 import { auditRequest } from '../kit/audit';
 import { documented } from '../openapi';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const instant = z
   .string()
-  .regex(INSTANT, 'must be an ISO 8601 instant with a UTC offset, e.g. 2026-12-01T08:00:00+08:00')
-  .refine((v) => Number.isFinite(Date.parse(v)), 'is not a real date and time')
+  .regex(
+    INSTANT,
+    fieldText(
+      '须为带 UTC 偏移的 ISO 8601 时刻，例如 2026-12-01T08:00:00+08:00',
+      'must be an ISO 8601 instant with a UTC offset, e.g. 2026-12-01T08:00:00+08:00',
+    ),
+  )
+  .refine((v) => Number.isFinite(Date.parse(v)), fieldText('不是真实存在的日期和时间', 'is not a real date and time'))
   .transform((v) => new Date(v));
 const text = z.string().min(1).max(200);
 
@@ -33,12 +39,12 @@ const auditQuery = z
     to: instant.optional().describe('rows before this instant'),
     cursor: z
       .string()
-      .regex(/^\d{1,19}$/, 'must be the nextCursor of the previous page')
+      .regex(/^\d{1,19}$/, fieldText('须为上一页的 nextCursor', 'must be the nextCursor of the previous page'))
       .optional()
       .describe('nextCursor of the previous page: rows older than it'),
     limit: z
       .string()
-      .regex(/^\d{1,3}$/, 'must be a whole number')
+      .regex(/^\d{1,3}$/, fieldText('须为非负整数', 'must be a whole number'))
       .transform(Number)
       .pipe(z.number().int().min(1).max(AUDIT_PAGE_MAX))
       .default(50),

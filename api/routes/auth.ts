@@ -83,7 +83,10 @@ export function authRouter(deps: ApiDeps): Router {
   const sessionCookie: CookieOptions = { httpOnly: true, secure, sameSite: 'lax', path: '/api' };
   const oidc = () => {
     if (!deps.oidc || !deps.config.oidcBrowserEnabled)
-      throw new AppError('OIDC_NOT_CONFIGURED', 'Sign-in by OpenID Connect is not configured (OIDC_* settings)');
+      throw new AppError('OIDC_NOT_CONFIGURED', {
+        zh: '未配置 OpenID Connect 登录（OIDC_* 设置）',
+        en: 'Sign-in by OpenID Connect is not configured (OIDC_* settings)',
+      });
     return deps.oidc;
   };
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
@@ -106,14 +109,22 @@ export function authRouter(deps: ApiDeps): Router {
     // Used once: whatever the outcome, the browser starts again at /api/auth/login.
     res.clearCookie(STATE_COOKIE, stateCookie);
     if (!state)
-      throw new AppError(
-        'SIGN_IN_FAILED',
-        'No sign-in in progress (state cookie missing or expired): start at /api/auth/login',
-      );
-    if (query.error) throw new AppError('SIGN_IN_FAILED', `The identity provider refused the sign-in: ${query.error}`);
+      throw new AppError('SIGN_IN_FAILED', {
+        zh: '没有进行中的登录（状态 Cookie 缺失或已过期）：请从 /api/auth/login 开始',
+        en: 'No sign-in in progress (state cookie missing or expired): start at /api/auth/login',
+      });
+    if (query.error)
+      throw new AppError('SIGN_IN_FAILED', {
+        zh: `身份认证服务拒绝了此次登录：${query.error}`,
+        en: `The identity provider refused the sign-in: ${query.error}`,
+      });
     const claims = await provider.completeSignIn(req, state as unknown as LoginState);
     const principal = await provider.principalFor(claims);
-    if (!principal) throw new AppError('SIGN_IN_REFUSED', 'Sign-in refused: the user is inactive');
+    if (!principal)
+      throw new AppError('SIGN_IN_REFUSED', {
+        zh: '登录被拒绝：该用户已停用',
+        en: 'Sign-in refused: the user is inactive',
+      });
     const token = await deps.tokens.issue(principal.userId);
     res.cookie(SESSION_COOKIE, token, { ...sessionCookie, maxAge: durationSeconds(deps.config.AUTH_TOKEN_TTL) * 1000 });
     res.redirect(303, deps.config.OIDC_POST_LOGIN_REDIRECT);

@@ -127,7 +127,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     const auth = await db.authorization.findFirst({
       where: { AND: [{ authorizationNo: no }, await visibleWhere(req)] },
     });
-    if (!auth) throw new AppError('NOT_FOUND', `No authorisation ${no}`);
+    if (!auth) throw new AppError('NOT_FOUND', { zh: `授权 ${no} 不存在`, en: `No authorisation ${no}` });
     return { p, auth };
   }
 
@@ -212,14 +212,27 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     const { no, reportId } = parse(reportParams, req.params, 'params');
     const auth = await db.authorization.findUnique({ where: { authorizationNo: no } });
     if (!auth || p.publicApplicantId !== auth.operatorId)
-      throw new AppError('FORBIDDEN', 'Only the authorised operator files its reports');
+      throw new AppError('FORBIDDEN', {
+        zh: '只有被授权的运营单位可以提交其报告',
+        en: 'Only the authorised operator files its reports',
+      });
     const body = parse(reportBody, req.body, 'body');
     const report = await db.authorizationReport.findFirst({ where: { id: reportId, authorizationId: auth.id } });
-    if (!report) throw new AppError('NOT_FOUND', `No report ${reportId} for authorisation ${no}`);
+    if (!report)
+      throw new AppError('NOT_FOUND', {
+        zh: `授权 ${no} 下不存在报告 ${reportId}`,
+        en: `No report ${reportId} for authorisation ${no}`,
+      });
     if (!report.workflowId || report.status === 'SCHEDULED')
-      throw new AppError('CONFLICT', `This report can be filed from ${report.periodEnd.toISOString()} on`);
+      throw new AppError('CONFLICT', {
+        zh: `该报告自 ${report.periodEnd.toISOString()} 起方可提交`,
+        en: `This report can be filed from ${report.periodEnd.toISOString()} on`,
+      });
     if (report.submittedAt || report.status === 'WAIVED')
-      throw new AppError('CONFLICT', 'This report is already filed or no longer owed');
+      throw new AppError('CONFLICT', {
+        zh: '该报告已提交或已无需提交',
+        en: 'This report is already filed or no longer owed',
+      });
     const client = await temporalClient(deps);
     const r = await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
       c.workflow.getHandle(report.workflowId!).executeUpdate(submitUseReportUpdate, {
@@ -246,7 +259,10 @@ export function authorizationsRouter(deps: ApiDeps): Router {
       const { reasons } = parse(changeBody, req.body, 'body');
       const { auth } = await loadVisible(req);
       if (!auth.workflowId)
-        throw new AppError('CONFLICT', 'This authorisation is not followed up by a tender procedure');
+        throw new AppError('CONFLICT', {
+          zh: '该授权不是经招标程序授予的，无需在此跟踪',
+          en: 'This authorisation is not followed up by a tender procedure',
+        });
       const client = await temporalClient(deps);
       await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
         c.workflow

@@ -9,7 +9,7 @@ import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR, isIsoDate, shanghaiDate } from 
 import { CalendarCache, loadCalendarYear, notifyCalendarChanged } from '../../lib/calendar-store';
 import type { ApiDeps } from '../deps';
 import { requirePrincipal, requireRole } from '../auth';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 
 /** Longest statutory period in the regulation is 15 wd; 500 (~2 years) leaves ample room. */
@@ -22,13 +22,22 @@ const INSTANT_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?
 
 const instant = z
   .string()
-  .regex(INSTANT_WITH_OFFSET, 'must be an ISO 8601 instant with a UTC offset, e.g. 2026-09-30T10:00:00+08:00')
-  .refine((v) => isIsoDate(v.slice(0, 10)) && Number.isFinite(Date.parse(v)), 'is not a real date and time');
+  .regex(
+    INSTANT_WITH_OFFSET,
+    fieldText(
+      '须为带 UTC 偏移的 ISO 8601 时刻，例如 2026-09-30T10:00:00+08:00',
+      'must be an ISO 8601 instant with a UTC offset, e.g. 2026-09-30T10:00:00+08:00',
+    ),
+  )
+  .refine(
+    (v) => isIsoDate(v.slice(0, 10)) && Number.isFinite(Date.parse(v)),
+    fieldText('不是真实存在的日期和时间', 'is not a real date and time'),
+  );
 
 const positiveInt = (max: number) =>
   z
     .string()
-    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .regex(/^\d{1,6}$/, fieldText('须为非负整数', 'must be a whole number'))
     .transform(Number)
     .pipe(z.number().int().min(1).max(max));
 
@@ -41,27 +50,38 @@ const deadlineQuery = z
   .strict()
   .superRefine((q, ctx) => {
     if (q.warningWorkingDaysBefore !== undefined && q.warningWorkingDaysBefore > q.workingDays) {
-      ctx.addIssue({ code: 'custom', path: ['warningWorkingDaysBefore'], message: 'must not exceed workingDays' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warningWorkingDaysBefore'],
+        message: fieldText('不能大于 workingDays', 'must not exceed workingDays'),
+      });
     }
   });
 
-const isoDate = z.string().refine(isIsoDate, 'must be a real date as YYYY-MM-DD');
+const isoDate = z
+  .string()
+  .refine(isIsoDate, fieldText('须为 YYYY-MM-DD 格式的真实日期', 'must be a real date as YYYY-MM-DD'));
 
 const daysQuery = z
   .object({ from: isoDate, to: isoDate })
   .strict()
   .superRefine((q, ctx) => {
     const span = (Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / DAY_MS + 1;
-    if (span < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+    if (span < 1)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: fieldText('不能早于 from', 'must not be before from') });
     else if (span > MAX_DAYS_LISTED)
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may cover at most ${MAX_DAYS_LISTED} days` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: fieldText(`日期范围最多 ${MAX_DAYS_LISTED} 天`, `the range may cover at most ${MAX_DAYS_LISTED} days`),
+      });
   });
 
 const yearParam = z
   .object({
     year: z
       .string()
-      .regex(/^\d{4}$/, 'must be a four-digit year')
+      .regex(/^\d{4}$/, fieldText('须为四位数年份', 'must be a four-digit year'))
       .transform(Number)
       .pipe(z.number().int().min(MIN_SUPPORTED_YEAR).max(MAX_SUPPORTED_YEAR)),
   })
@@ -84,9 +104,14 @@ function outOfRange<T>(field: string, compute: () => T): T {
     return compute();
   } catch (err) {
     if (err instanceof RangeError) {
-      throw new AppError('VALIDATION_FAILED', `Invalid query: ${field}: ${err.message}`, [
-        { path: field, message: err.message },
-      ]);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        {
+          zh: `查询参数有误：${field}：日期超出日历支持的范围（1901–2199 年）`,
+          en: `Invalid query: ${field}: ${err.message}`,
+        },
+        [{ path: field, message: '日期超出日历支持的范围（1901–2199 年）' }],
+      );
     }
     throw err;
   }
@@ -194,8 +219,11 @@ export function calendarRouter(deps: ApiDeps): Router {
       else if (body.year !== year) {
         throw new AppError(
           'VALIDATION_FAILED',
-          `Invalid body: year: ${JSON.stringify(body.year)} differs from the year in the path (${year})`,
-          [{ path: 'year', message: `must equal the year in the path (${year})` }],
+          {
+            zh: `请求体有误：year：${JSON.stringify(body.year)} 与路径中的年份（${year}）不一致`,
+            en: `Invalid body: year: ${JSON.stringify(body.year)} differs from the year in the path (${year})`,
+          },
+          [{ path: 'year', message: `须与路径中的年份（${year}）一致` }],
         );
       }
     }

@@ -16,7 +16,7 @@ import { refuseRetired } from '../catalog-citations';
 import { requirePrincipal, type Principal } from '../auth';
 import { authorize } from '../access';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { startCatalogProject, startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
 import { documented } from '../openapi';
 import { hashRequest, idempotencyKeySchema, newApplicationNo } from '../submissions';
@@ -47,7 +47,7 @@ const draftBody = z
       .trim()
       .min(2)
       .max(64)
-      .regex(/^[A-Z0-9][A-Z0-9-]*$/, 'upper-case letters, digits and - only'),
+      .regex(/^[A-Z0-9][A-Z0-9-]*$/, fieldText('只能包含大写字母、数字和 -', 'upper-case letters, digits and - only')),
     ...entryContent,
     /** The Art. 18 update duty this revision answers. */
     dutyNo: text(64).optional(),
@@ -103,7 +103,10 @@ const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY' && p.role
 function requireStaff(p: Principal): string {
   // Art. 15–16: the catalogs are those of government departments (政务部门), not of non-government units.
   if (!p.departmentId || !p.roles.includes('DEPT_STAFF') || p.departmentKind !== 'GOVERNMENT')
-    throw new AppError('FORBIDDEN', "Only a government department's staff (DEPT_STAFF) compile catalog entries");
+    throw new AppError('FORBIDDEN', {
+      zh: '只有政务部门的工作人员（DEPT_STAFF）可以编制目录条目',
+      en: "Only a government department's staff (DEPT_STAFF) compile catalog entries",
+    });
   return p.departmentId;
 }
 
@@ -112,7 +115,10 @@ function assertLegalBasis(e: Parameters<typeof legalBasisProblems>[0]): void {
   if (problems.length)
     throw new AppError(
       'LEGAL_BASIS_REQUIRED',
-      `Cannot submit without a legal basis: ${problems.map((p) => p.message).join('; ')}`,
+      {
+        zh: `缺少法律法规依据，不能提交：${problems.map((p) => p.message).join('; ')}`,
+        en: `Cannot submit without a legal basis: ${problems.map((p) => p.message).join('; ')}`,
+      },
       problems.map((p) => ({ path: `body.${p.path}`, message: p.message })),
     );
 }
@@ -311,7 +317,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   async function draftView(p: Principal, draftNo: string) {
     const d = await db.catalogDraft.findUnique({ where: { draftNo } });
     if (!d || (!isAuthority(p) && d.departmentId !== p.departmentId))
-      throw new AppError('NOT_FOUND', `No catalog draft ${draftNo}`);
+      throw new AppError('NOT_FOUND', { zh: `目录草稿 ${draftNo} 不存在`, en: `No catalog draft ${draftNo}` });
     const steps = await db.task.findMany({
       where: { workflowId: d.workflowId },
       orderBy: { createdAt: 'asc' },
@@ -352,28 +358,41 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     });
     if (previous) {
       if (previous.requestHash !== requestHash)
-        throw new AppError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency key was already used for catalog draft ${previous.draftNo} with different content`,
-        );
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于目录草稿 ${previous.draftNo}，但请求内容不同`,
+          en: `Idempotency key was already used for catalog draft ${previous.draftNo} with different content`,
+        });
       if (previous.status !== 'DRAFT') await startCatalogReview(deps, previous.id);
       return res.status(200).json(await draftView(p, previous.draftNo));
     }
     if (body.submit) assertLegalBasis(body);
     const entry = await db.dataResource.findUnique({ where: { code: body.code } });
     if (entry && entry.providerId !== departmentId)
-      throw new AppError('CONFLICT', `Code ${body.code} is an entry of another department (${entry.providerId})`);
+      throw new AppError('CONFLICT', {
+        zh: `编码 ${body.code} 是其他部门（${entry.providerId}）的目录条目`,
+        en: `Code ${body.code} is an entry of another department (${entry.providerId})`,
+      });
     if (entry) refuseRetired([entry]);
     const open = await openDraftOf(body.code);
     if (open)
-      throw new AppError('CATALOG_DRAFT_OPEN', `Entry ${body.code} already has draft ${open.draftNo} under way`, {
-        draftNo: open.draftNo,
-      });
+      throw new AppError(
+        'CATALOG_DRAFT_OPEN',
+        {
+          zh: `目录条目 ${body.code} 已有正在办理的草稿 ${open.draftNo}`,
+          en: `Entry ${body.code} already has draft ${open.draftNo} under way`,
+        },
+        {
+          draftNo: open.draftNo,
+        },
+      );
     let dutyId: string | null = null;
     if (body.dutyNo) {
       const duty = await db.catalogUpdateDuty.findUnique({ where: { dutyNo: body.dutyNo } });
       if (!duty || duty.departmentId !== departmentId)
-        throw new AppError('NOT_FOUND', `No update duty ${body.dutyNo} of your department`);
+        throw new AppError('NOT_FOUND', {
+          zh: `本部门不存在更新任务 ${body.dutyNo}`,
+          en: `No update duty ${body.dutyNo} of your department`,
+        });
       dutyId = duty.id;
     }
     const draftNo = newApplicationNo('ML');
@@ -428,7 +447,10 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
         });
         if (winner && winner.requestHash === requestHash)
           return res.status(200).json(await draftView(p, winner.draftNo));
-        throw new AppError('CATALOG_DRAFT_OPEN', `Entry ${body.code} already has a draft under way`);
+        throw new AppError('CATALOG_DRAFT_OPEN', {
+          zh: `目录条目 ${body.code} 已有正在办理的草稿`,
+          en: `Entry ${body.code} already has a draft under way`,
+        });
       }
       throw err;
     }
@@ -443,10 +465,16 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     // Whose draft it is comes before the body: another department learns nothing from a 400.
     const d = await db.catalogDraft.findUnique({ where: { draftNo: no } });
     if (!d || d.departmentId !== departmentId)
-      throw new AppError('NOT_FOUND', `No catalog draft ${no} of your department`);
+      throw new AppError('NOT_FOUND', {
+        zh: `本部门不存在目录草稿 ${no}`,
+        en: `No catalog draft ${no} of your department`,
+      });
     const body = parse(editBody, req.body, 'body');
     if (d.status !== 'DRAFT' && d.status !== 'RETURNED')
-      throw new AppError('CONFLICT', `Draft ${no} is ${d.status}: only compiled or returned drafts can be edited`);
+      throw new AppError('CONFLICT', {
+        zh: `草稿 ${no} 的状态为 ${d.status}：只有已编制或被退回的草稿可以修改`,
+        en: `Draft ${no} is ${d.status}: only compiled or returned drafts can be edited`,
+      });
     if (d.kind === 'RETIREMENT')
       throw new AppError('CONFLICT', {
         zh: `${no} 是停用申请，没有可修改的内容：在待办中重新提交或撤回`,
@@ -464,7 +492,11 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       where: { id: d.id, status: d.status, round: d.round },
       data,
     });
-    if (updated.count === 0) throw new AppError('CONFLICT', `Draft ${no} changed meanwhile; read it again`);
+    if (updated.count === 0)
+      throw new AppError('CONFLICT', {
+        zh: `草稿 ${no} 已发生变化，请重新读取`,
+        en: `Draft ${no} changed meanwhile; read it again`,
+      });
     await db.auditLog.create({
       data: {
         auditKey: `catalog-draft:${d.id}:edited:${newId()}`,
@@ -484,12 +516,19 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const { no } = parse(noParam, req.params, 'params');
     const d = await db.catalogDraft.findUnique({ where: { draftNo: no } });
     if (!d || d.departmentId !== departmentId)
-      throw new AppError('NOT_FOUND', `No catalog draft ${no} of your department`);
+      throw new AppError('NOT_FOUND', {
+        zh: `本部门不存在目录草稿 ${no}`,
+        en: `No catalog draft ${no} of your department`,
+      });
     if (d.status === 'SUBMITTED' && !d.workflowStartedAt) {
       await startCatalogReview(deps, d.id);
       return res.json(await draftView(p, no));
     }
-    if (d.status !== 'DRAFT') throw new AppError('CONFLICT', `Draft ${no} is ${d.status}, not a compiled draft`);
+    if (d.status !== 'DRAFT')
+      throw new AppError('CONFLICT', {
+        zh: `草稿 ${no} 的状态为 ${d.status}，不是已编制的草稿`,
+        en: `Draft ${no} is ${d.status}, not a compiled draft`,
+      });
     assertLegalBasis(d);
     const duplicates = await detectDuplicates(db, d);
     const moved = await db.catalogDraft.updateMany({
@@ -514,7 +553,8 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   router.get('/api/catalog/drafts', async (req, res) => {
     const p = requirePrincipal(req);
     const q = parse(draftsQuery, req.query, 'query');
-    if (!isAuthority(p) && !p.departmentId) throw new AppError('FORBIDDEN', 'Catalog drafts are for departments');
+    if (!isAuthority(p) && !p.departmentId)
+      throw new AppError('FORBIDDEN', { zh: '目录草稿仅供部门使用', en: 'Catalog drafts are for departments' });
     const rows = await db.catalogDraft.findMany({
       where: {
         ...(isAuthority(p) ? (q.department ? { departmentId: q.department } : {}) : { departmentId: p.departmentId! }),
@@ -538,7 +578,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     authorize(req, 'catalogHistory');
     const { code } = parse(codeParam, req.params, 'params');
     const entry = await db.dataResource.findUnique({ where: { code } });
-    if (!entry) throw new AppError('NOT_FOUND', `No catalog entry ${code}`);
+    if (!entry) throw new AppError('NOT_FOUND', { zh: `目录条目 ${code} 不存在`, en: `No catalog entry ${code}` });
     const versions = await db.dataResourceVersion.findMany({
       where: { resourceId: entry.id },
       orderBy: { version: 'desc' },
@@ -678,46 +718,58 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const authority = isAuthority(p);
     if (!authority && !(p.departmentId && p.roles.includes('DEPT_STAFF')))
-      throw new AppError(
-        'FORBIDDEN',
-        "Art. 18 situations are recorded by the department's staff or the data authority",
-      );
+      throw new AppError('FORBIDDEN', {
+        zh: '第十八条所列情形由本部门工作人员或政务数据主管部门登记',
+        en: "Art. 18 situations are recorded by the department's staff or the data authority",
+      });
     const body = parse(dutyBody, req.body, 'body');
     const departmentId = authority ? (body.departmentId ?? null) : p.departmentId!;
     if (!departmentId)
-      throw new AppError('VALIDATION_FAILED', 'Invalid body: departmentId: the data authority names the department', [
-        { path: 'body.departmentId', message: 'required when the data authority records the situation' },
-      ]);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        {
+          zh: '请求体有误：departmentId：政务数据主管部门登记时须指明部门',
+          en: 'Invalid body: departmentId: the data authority names the department',
+        },
+        [{ path: 'body.departmentId', message: '政务数据主管部门登记时须填写' }],
+      );
     if (!authority && body.departmentId && body.departmentId !== departmentId)
-      throw new AppError('FORBIDDEN', 'A department records situations of its own entries only');
+      throw new AppError('FORBIDDEN', {
+        zh: '部门只能登记本部门目录条目的情形',
+        en: 'A department records situations of its own entries only',
+      });
     const requestHash = hashRequest({ ...body, departmentId });
     const previous = await db.catalogUpdateDuty.findUnique({
       where: { recordedById_idempotencyKey: { recordedById: p.userId, idempotencyKey: body.idempotencyKey } },
     });
     if (previous) {
       if (previous.requestHash !== requestHash)
-        throw new AppError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency key was already used for update duty ${previous.dutyNo} with different content`,
-        );
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于更新任务 ${previous.dutyNo}，但请求内容不同`,
+          en: `Idempotency key was already used for update duty ${previous.dutyNo} with different content`,
+        });
       await startCatalogUpdateDuty(deps, previous.id);
       return res.status(200).json(await dutyView(p, previous.dutyNo));
     }
     if (body.occurredOn > shanghaiToday())
-      throw new AppError(
-        'PROCEDURE_NOT_ALLOWED',
-        `occurredOn ${body.occurredOn} is in the future: record a situation once it occurred`,
-      );
+      throw new AppError('PROCEDURE_NOT_ALLOWED', {
+        zh: `发生日期 ${body.occurredOn} 晚于今天：请在情形发生后再登记`,
+        en: `occurredOn ${body.occurredOn} is in the future: record a situation once it occurred`,
+      });
     const codes = [...new Set(body.resourceCodes)];
     const entries = await db.dataResource.findMany({ where: { code: { in: codes } } });
     const unknown = codes.filter((c) => !entries.some((e) => e.code === c));
-    if (unknown.length) throw new AppError('NOT_FOUND', `Unknown catalog entries: ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw new AppError('NOT_FOUND', {
+        zh: `目录条目不存在：${unknown.join(', ')}`,
+        en: `Unknown catalog entries: ${unknown.join(', ')}`,
+      });
     const foreign = entries.filter((e) => e.providerId !== departmentId);
     if (foreign.length)
-      throw new AppError(
-        'PROCEDURE_NOT_ALLOWED',
-        `Entries ${foreign.map((e) => e.code).join(', ')} are not in the catalog of ${departmentId}`,
-      );
+      throw new AppError('PROCEDURE_NOT_ALLOWED', {
+        zh: `目录条目 ${foreign.map((e) => e.code).join(', ')} 不在 ${departmentId} 的目录中`,
+        en: `Entries ${foreign.map((e) => e.code).join(', ')} are not in the catalog of ${departmentId}`,
+      });
     const dutyNo = newApplicationNo('GX18');
     const id = newId();
     try {
@@ -764,7 +816,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   async function dutyView(p: Principal, dutyNo: string) {
     const d = await db.catalogUpdateDuty.findUnique({ where: { dutyNo } });
     if (!d || (!isAuthority(p) && d.departmentId !== p.departmentId))
-      throw new AppError('NOT_FOUND', `No update duty ${dutyNo}`);
+      throw new AppError('NOT_FOUND', { zh: `更新任务 ${dutyNo} 不存在`, en: `No update duty ${dutyNo}` });
     const [entries, task] = await Promise.all([
       db.dataResource.findMany({
         where: { id: { in: d.resourceIds } },
@@ -794,7 +846,10 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   async function projectView(p: Principal, projectNo: string) {
     const pr = await db.infoSystemProject.findUnique({ where: { projectNo } });
     if (!pr || (!isAuthority(p) && pr.departmentId !== p.departmentId))
-      throw new AppError('NOT_FOUND', `No information system project ${projectNo}`);
+      throw new AppError('NOT_FOUND', {
+        zh: `信息化项目 ${projectNo} 不存在`,
+        en: `No information system project ${projectNo}`,
+      });
     const drafts = await db.catalogDraft.findMany({
       where: { id: { in: pr.draftIds } },
       select: { draftNo: true, code: true, status: true, publishedVersion: true },
@@ -823,19 +878,26 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     });
     if (previous) {
       if (previous.requestHash !== requestHash)
-        throw new AppError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency key was already used for project ${previous.projectNo}`,
-        );
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于项目 ${previous.projectNo}`,
+          en: `Idempotency key was already used for project ${previous.projectNo}`,
+        });
       await startCatalogProject(deps, previous.id);
       return res.status(200).json(await projectView(p, previous.projectNo));
     }
     const nos = [...new Set(body.draftNos)];
     const drafts = await db.catalogDraft.findMany({ where: { draftNo: { in: nos } } });
     const unknown = nos.filter((n) => !drafts.some((d) => d.draftNo === n));
-    if (unknown.length) throw new AppError('NOT_FOUND', `Unknown catalog drafts: ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw new AppError('NOT_FOUND', {
+        zh: `目录草稿不存在：${unknown.join(', ')}`,
+        en: `Unknown catalog drafts: ${unknown.join(', ')}`,
+      });
     if (drafts.some((d) => d.departmentId !== departmentId))
-      throw new AppError('PROCEDURE_NOT_ALLOWED', "A project's entries are its own department's drafts");
+      throw new AppError('PROCEDURE_NOT_ALLOWED', {
+        zh: '项目的目录条目须为本部门的草稿',
+        en: "A project's entries are its own department's drafts",
+      });
     const retirements = drafts.filter((d) => d.kind === 'RETIREMENT');
     if (retirements.length)
       throw new AppError('PROCEDURE_NOT_ALLOWED', {

@@ -19,7 +19,7 @@ import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { auditExport } from '../kit/audit';
 import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
@@ -88,7 +88,10 @@ const applyBody = z
       .array(z.string().trim().min(1).max(64))
       .min(1)
       .max(50)
-      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+      .refine(
+        (codes) => new Set(codes).size === codes.length,
+        fieldText('数据资源不得重复', 'must not repeat a resource'),
+      ),
     /** Art. 27 ¶1–2: 创新发展 / 城市治理 / 社会服务, or research by a university or research institute. */
     fieldOfUse: z.enum(['INNOVATION', 'CITY_GOVERNANCE', 'SOCIAL_SERVICE', 'RESEARCH']),
     purpose: z.string().trim().min(4).max(2000),
@@ -96,7 +99,9 @@ const applyBody = z
     /** The data needed: fields of the requested resources. */
     fieldsRequested: z.array(z.string().trim().min(1).max(100)).min(1).max(200),
     securityMeasures: z.string().trim().min(4).max(4000),
-    securityPledgeAccepted: z.literal(true, { error: 'the security pledge (安全承诺书) must be accepted' }),
+    securityPledgeAccepted: z.literal(true, {
+      error: fieldText('须接受安全承诺书', 'the security pledge (安全承诺书) must be accepted'),
+    }),
     /** Commercial development is awarded only through a tender (Art. 27 ¶3), never through this application. */
     commercialUse: z.boolean(),
     /** Research only: a statement that the use is limited to non-profit research and education (Art. 27 ¶2). */
@@ -145,10 +150,10 @@ function requirePublicApplicant(
 ): Principal & { publicApplicantId: string } {
   const p = requirePrincipal(req);
   if (!p.roles.includes('PUBLIC_APPLICANT') || !p.publicApplicantId) {
-    throw new AppError(
-      'FORBIDDEN',
-      'Only registered public applicants (POST /api/public/accounts) may apply for conditionally open data',
-    );
+    throw new AppError('FORBIDDEN', {
+      zh: '只有已注册的公众申请人（POST /api/public/accounts）可以申请有条件开放的数据',
+      en: 'Only registered public applicants (POST /api/public/accounts) may apply for conditionally open data',
+    });
   }
   return p as Principal & { publicApplicantId: string };
 }
@@ -159,7 +164,10 @@ function requireAuthority(
 ): Principal {
   const p = requireRole(req, ...roles);
   if (p.departmentKind !== 'AUTHORITY')
-    throw new AppError('FORBIDDEN', 'Only the data authority follows up authorised uses (Art. 27 ¶4)');
+    throw new AppError('FORBIDDEN', {
+      zh: '只有政务数据主管部门可以跟踪授权使用情况（第二十七条第四款）',
+      en: 'Only the data authority follows up authorised uses (Art. 27 ¶4)',
+    });
   return p;
 }
 
@@ -364,7 +372,7 @@ export function openDataRouter(deps: ApiDeps): Router {
       // Retired: only a grant its provider kept still reaches the data.
       (resource.retiredAt !== null && resource.openClass === 'UNCONDITIONAL')
     )
-      throw new AppError('NOT_FOUND', `No open data resource ${code}`);
+      throw new AppError('NOT_FOUND', { zh: `开放数据资源 ${code} 不存在`, en: `No open data resource ${code}` });
     const p = req.principal;
     let grantId: string | null = null;
     if (resource.openClass === 'CONDITIONAL') {
@@ -380,10 +388,10 @@ export function openDataRouter(deps: ApiDeps): Router {
           })
         : null;
       if (!grant)
-        throw new AppError(
-          'FORBIDDEN',
-          `${code} is conditionally open (Art. 27): apply through POST /api/open/applications and accept the open-use agreement first`,
-        );
+        throw new AppError('FORBIDDEN', {
+          zh: `${code} 为有条件开放的数据（第二十七条）：请先通过 POST /api/open/applications 提出申请并接受开放利用协议`,
+          en: `${code} is conditionally open (Art. 27): apply through POST /api/open/applications and accept the open-use agreement first`,
+        });
       grantId = grant.id;
     }
     const download = await db.openDataDownload.create({
@@ -439,7 +447,10 @@ export function openDataRouter(deps: ApiDeps): Router {
       // Point the applicant to where it can take part: the public list of tenders.
       throw new AppError(
         'COMMERCIAL_USE_REQUIRES_TENDER',
-        'Commercial development of conditionally open data is authorised only through public tender or another competitive procedure (Art. 27 ¶3), not through an open-data application: see the public tender list at GET /api/tenders',
+        {
+          zh: '有条件开放数据的商业开发只能通过公开招标或其他竞争性方式授权（第二十七条第三款），不能通过开放数据申请办理：请查看 GET /api/tenders 中的公开招标列表',
+          en: 'Commercial development of conditionally open data is authorised only through public tender or another competitive procedure (Art. 27 ¶3), not through an open-data application: see the public tender list at GET /api/tenders',
+        },
         {
           procedure: 'COMMERCIAL_TENDER',
           article: 'Art. 27 ¶3',
@@ -452,15 +463,21 @@ export function openDataRouter(deps: ApiDeps): Router {
       if (applicant.kind !== 'UNIVERSITY' && applicant.kind !== 'RESEARCH_INSTITUTE') {
         throw new AppError(
           'RESEARCH_USE_NOT_ELIGIBLE',
-          'Research use of conditionally open data is open to universities and research institutes only (Art. 27 ¶2)',
+          {
+            zh: '有条件开放数据的科研使用仅向高等院校和科研机构开放（第二十七条第二款）',
+            en: 'Research use of conditionally open data is open to universities and research institutes only (Art. 27 ¶2)',
+          },
           { kind: applicant.kind },
         );
       }
       if (body.nonProfitResearch !== true) {
         throw new AppError(
           'RESEARCH_USE_NOT_ELIGIBLE',
-          'Research use is limited to non-profit research and education (Art. 27 ¶2): state nonProfitResearch: true',
-          [{ path: 'nonProfitResearch', message: 'must be true for research use' }],
+          {
+            zh: '科研使用限于非营利性的科研和教学（第二十七条第二款）：请声明 nonProfitResearch: true',
+            en: 'Research use is limited to non-profit research and education (Art. 27 ¶2): state nonProfitResearch: true',
+          },
+          [{ path: 'nonProfitResearch', message: '科研使用时须为 true' }],
         );
       }
     }
@@ -482,7 +499,10 @@ export function openDataRouter(deps: ApiDeps): Router {
         if (notOpen.length) {
           throw new AppError(
             'RESOURCE_NOT_OPEN',
-            `不予开放 (Art. 24): ${notOpen.map((r) => r.code).join(', ')} cannot be applied for`,
+            {
+              zh: `不予开放（第二十四条）：${notOpen.map((r) => r.code).join(', ')} 不能申请`,
+              en: `不予开放 (Art. 24): ${notOpen.map((r) => r.code).join(', ')} cannot be applied for`,
+            },
             { resources: notOpen.map((r) => r.code) },
           );
         }
@@ -490,17 +510,20 @@ export function openDataRouter(deps: ApiDeps): Router {
         refuseRetired(resources);
         const unconditional = resources.filter((r) => r.openClass === 'UNCONDITIONAL');
         if (unconditional.length) {
-          throw new AppError(
-            'RESOURCE_CLASS_MISMATCH',
-            `${unconditional.map((r) => r.code).join(', ')} are unconditionally open: download them online (Art. 26) instead of applying`,
-          );
+          throw new AppError('RESOURCE_CLASS_MISMATCH', {
+            zh: `${unconditional.map((r) => r.code).join(', ')} 为无条件开放的数据：请直接在线下载（第二十六条），无需申请`,
+            en: `${unconditional.map((r) => r.code).join(', ')} are unconditionally open: download them online (Art. 26) instead of applying`,
+          });
         }
         const unknownFields = body.fieldsRequested.filter((f) => !resources.some((r) => r.fields.includes(f)));
         if (unknownFields.length) {
           throw new AppError(
             'VALIDATION_FAILED',
-            `Invalid body: fieldsRequested: ${unknownFields.join(', ')} not in the requested resources`,
-            [{ path: 'fieldsRequested', message: `unknown field(s): ${unknownFields.join(', ')}` }],
+            {
+              zh: `请求体有误：fieldsRequested：${unknownFields.join(', ')} 不属于所申请的数据资源`,
+              en: `Invalid body: fieldsRequested: ${unknownFields.join(', ')} not in the requested resources`,
+            },
+            [{ path: 'fieldsRequested', message: `未知的字段：${unknownFields.join(', ')}` }],
           );
         }
         const applicationNo = newApplicationNo('KF');
@@ -640,7 +663,10 @@ export function openDataRouter(deps: ApiDeps): Router {
     const { no } = parse(noParam, req.params, 'params');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
     if (!app || app.procedure !== 'CONDITIONAL_OPEN' || app.applicantPublicId !== p.publicApplicantId)
-      throw new AppError('NOT_FOUND', `No conditional open application ${no} of yours`);
+      throw new AppError('NOT_FOUND', {
+        zh: `您不存在有条件开放申请 ${no}`,
+        en: `No conditional open application ${no} of yours`,
+      });
     return { p, app };
   }
 
@@ -675,10 +701,10 @@ export function openDataRouter(deps: ApiDeps): Router {
     const body = parse(answerBody, req.body, 'body');
     const agreement = await db.agreement.findFirst({ where: { applicationId: app.id, kind: 'OPEN_USE' } });
     if (!agreement || agreement.status !== 'PENDING' || app.status !== 'AGREEMENT_PENDING') {
-      throw new AppError(
-        'CONFLICT',
-        `Application ${app.applicationNo} has no open-use agreement awaiting an answer (status ${app.status})`,
-      );
+      throw new AppError('CONFLICT', {
+        zh: `申请 ${app.applicationNo} 没有待答复的开放利用协议（状态 ${app.status}）`,
+        en: `Application ${app.applicationNo} has no open-use agreement awaiting an answer (status ${app.status})`,
+      });
     }
     const client = await temporalClient(deps);
     await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
@@ -738,10 +764,13 @@ export function openDataRouter(deps: ApiDeps): Router {
     const { id } = parse(idParam, req.params, 'params');
     const authorization = await db.authorization.findUnique({ where: { id } });
     if (!authorization || authorization.operatorId !== p.publicApplicantId)
-      throw new AppError('NOT_FOUND', `No authorisation ${id} of yours`);
+      throw new AppError('NOT_FOUND', { zh: `您不存在授权 ${id}`, en: `No authorisation ${id} of yours` });
     const body = parse(useReportBody, req.body, 'body');
     if (authorization.tenderId)
-      throw new AppError('CONFLICT', `Authorisation ${id} was awarded by tender: report through its tender follow-up`);
+      throw new AppError('CONFLICT', {
+        zh: `授权 ${id} 经招标授予：请通过其招标后续跟踪程序报告`,
+        en: `Authorisation ${id} was awarded by tender: report through its tender follow-up`,
+      });
     const same = (r: { summary: string; securityIncidents: string | null }) =>
       r.summary === body.summary && (r.securityIncidents ?? undefined) === body.securityIncidents;
     const existing = await db.useReport.findUnique({
@@ -749,7 +778,10 @@ export function openDataRouter(deps: ApiDeps): Router {
     });
     if (existing) {
       if (!same(existing))
-        throw new AppError('CONFLICT', `A different use report for period ${body.period} was already submitted`);
+        throw new AppError('CONFLICT', {
+          zh: `期间 ${body.period} 已提交过内容不同的使用情况报告`,
+          en: `A different use report for period ${body.period} was already submitted`,
+        });
       return res.status(200).json(existing);
     }
     try {
@@ -782,7 +814,10 @@ export function openDataRouter(deps: ApiDeps): Router {
           where: { authorizationId_period: { authorizationId: id, period: body.period } },
         });
         if (same(winner)) return res.status(200).json(winner);
-        throw new AppError('CONFLICT', `A different use report for period ${body.period} was already submitted`);
+        throw new AppError('CONFLICT', {
+          zh: `期间 ${body.period} 已提交过内容不同的使用情况报告`,
+          en: `A different use report for period ${body.period} was already submitted`,
+        });
       }
       throw err;
     }
@@ -793,17 +828,20 @@ export function openDataRouter(deps: ApiDeps): Router {
     const { id } = parse(idParam, req.params, 'params');
     const body = parse(revokeBody, req.body, 'body');
     const authorization = await db.authorization.findUnique({ where: { id } });
-    if (!authorization) throw new AppError('NOT_FOUND', `No authorisation ${id}`);
+    if (!authorization) throw new AppError('NOT_FOUND', { zh: `授权 ${id} 不存在`, en: `No authorisation ${id}` });
     const app = authorization.applicationId
       ? await db.application.findUnique({ where: { id: authorization.applicationId } })
       : null;
     if (authorization.tenderId || !app || app.procedure !== 'CONDITIONAL_OPEN')
-      throw new AppError(
-        'CONFLICT',
-        `Authorisation ${id} was awarded by tender and is ended through its tender procedure`,
-      );
+      throw new AppError('CONFLICT', {
+        zh: `授权 ${id} 经招标授予，须通过其招标程序终止`,
+        en: `Authorisation ${id} was awarded by tender and is ended through its tender procedure`,
+      });
     if (authorization.status !== 'ACTIVE')
-      throw new AppError('CONFLICT', `Authorisation ${id} is ${authorization.status}`);
+      throw new AppError('CONFLICT', {
+        zh: `授权 ${id} 的状态为 ${authorization.status}`,
+        en: `Authorisation ${id} is ${authorization.status}`,
+      });
     const client = await temporalClient(deps);
     await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>
       c.workflow.getHandle(app.workflowId).executeUpdate(revokeOpenAuthorizationUpdate, {

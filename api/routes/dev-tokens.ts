@@ -21,10 +21,17 @@ export function devTokensRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/api/dev/tokens', async (req, res) => {
     if (!deps.config.devTokensEnabled)
-      throw new AppError('DEV_TOKENS_DISABLED', 'Development tokens are disabled in production mode');
+      throw new AppError('DEV_TOKENS_DISABLED', {
+        zh: '生产模式下已停用开发令牌',
+        en: 'Development tokens are disabled in production mode',
+      });
     const { login } = parse(body, req.body, 'body');
     const user = await deps.db.user.findUnique({ where: { login } });
-    if (!user || !user.active) throw new AppError('UNKNOWN_LOGIN', `No active user with login "${login}"`);
+    if (!user || !user.active)
+      throw new AppError('UNKNOWN_LOGIN', {
+        zh: `不存在登录名为 "${login}" 的有效用户`,
+        en: `No active user with login "${login}"`,
+      });
     const token = await deps.tokens.issue(user.id);
     res.status(201).json({
       token,

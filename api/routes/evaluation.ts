@@ -47,19 +47,25 @@ export function evaluationRouter(deps: ApiDeps): Router {
     const q = parse(evaluationQuery, req.query, 'query');
     const period = parsePeriod(q.period);
     if (!period)
-      throw new AppError('VALIDATION_FAILED', `period ${q.period} is outside the supported years`, [
-        { path: 'query.period', message: 'year 2000–2199' },
-      ]);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        { zh: `期间 ${q.period} 超出支持的年份范围`, en: `period ${q.period} is outside the supported years` },
+        [{ path: 'query.period', message: '年份须在 2000–2199 之间' }],
+      );
     const overseer = a.scopes.has('all');
     const wanted = q.department ?? (overseer ? undefined : (p.departmentId ?? undefined));
     if (!overseer && wanted !== p.departmentId)
-      throw new AppError('FORBIDDEN', `A department head reads the evaluation of department ${p.departmentId} only`);
+      throw new AppError('FORBIDDEN', {
+        zh: `部门负责人只能查看本部门（${p.departmentId}）的考核评价`,
+        en: `A department head reads the evaluation of department ${p.departmentId} only`,
+      });
     const departments = await db.department.findMany({
       where: wanted ? { id: wanted } : { kind: { in: ['GOVERNMENT', 'AUTHORITY'] } },
       orderBy: { id: 'asc' },
       select: { id: true },
     });
-    if (wanted && departments.length === 0) throw new AppError('NOT_FOUND', `No department ${wanted}`);
+    if (wanted && departments.length === 0)
+      throw new AppError('NOT_FOUND', { zh: `部门 ${wanted} 不存在`, en: `No department ${wanted}` });
     const evaluations = [];
     for (const d of departments) evaluations.push(await evaluateDepartment(db, () => calendars.get(db), d.id, period));
     if (q.format !== 'json') {

@@ -12,7 +12,7 @@ import { withdrawUpdate } from '../../workflows/messages';
 import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { refuseRetired } from '../catalog-citations';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
@@ -34,7 +34,10 @@ const submitBody = z
       .array(z.string().trim().min(1).max(64))
       .min(1)
       .max(50)
-      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+      .refine(
+        (codes) => new Set(codes).size === codes.length,
+        fieldText('数据资源不得重复', 'must not repeat a resource'),
+      ),
     purpose: z.string().trim().min(4).max(2000),
     /** 履职需要: the public-affairs function the unit performs (e.g. 《城市供水条例》 for a water utility). */
     dutyBasis: z.string().trim().min(4).max(2000),
@@ -59,10 +62,10 @@ const noParam = z.object({ no: z.string().min(1).max(64) });
 function requireNonGovernmentStaff(req: Parameters<typeof requireRole>[0]): Principal {
   const p = requireRole(req, 'DEPT_STAFF');
   if (p.departmentKind !== 'NON_GOVERNMENT') {
-    throw new AppError(
-      'PROCEDURE_NOT_ALLOWED',
-      'Government departments apply for shared data through the share procedures (Art. 22 ¶1–2): use POST /api/applications',
-    );
+    throw new AppError('PROCEDURE_NOT_ALLOWED', {
+      zh: '政务部门应通过共享申请程序申请共享数据（第二十二条第一款、第二款）：请使用 POST /api/applications',
+      en: 'Government departments apply for shared data through the share procedures (Art. 22 ¶1–2): use POST /api/applications',
+    });
   }
   return p;
 }
@@ -117,7 +120,10 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
         if (notShared.length) {
           throw new AppError(
             'RESOURCE_NOT_SHAREABLE',
-            `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
+            {
+              zh: `不予共享（第二十一条）：${notShared.map((r) => `${r.code} ${r.name}，法律法规依据：${r.shareLegalBasis}`).join('；')}`,
+              en: `不予共享 (Art. 21): ${notShared.map((r) => `${r.code} ${r.name}, legal basis: ${r.shareLegalBasis}`).join('; ')}`,
+            },
             { resources: notShared.map((r) => ({ code: r.code, legalBasis: r.shareLegalBasis })) },
           );
         }
@@ -171,9 +177,12 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     const { no } = parse(noParam, req.params, 'params');
     const app = await db.application.findUnique({ where: { applicationNo: no } });
     if (!app || app.procedure !== 'NON_GOVERNMENT_ACCESS')
-      throw new AppError('NOT_FOUND', `No non-government application ${no}`);
+      throw new AppError('NOT_FOUND', { zh: `非政务部门申请 ${no} 不存在`, en: `No non-government application ${no}` });
     if (app.applicantDeptId !== p.departmentId)
-      throw new AppError('FORBIDDEN', `Only the applicant unit may withdraw ${no}`);
+      throw new AppError('FORBIDDEN', {
+        zh: `只有申请单位可以撤回申请 ${no}`,
+        en: `Only the applicant unit may withdraw ${no}`,
+      });
     const body = parse(withdrawBody, req.body, 'body');
     const client = await temporalClient(deps);
     await executeBounded(client, deps.config.UPDATE_TIMEOUT_MS, (c) =>

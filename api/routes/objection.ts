@@ -14,7 +14,7 @@ import { newId } from '../../lib/ids';
 import { Access, authorizeSignedIn, objectionScope } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 import { startObjection } from '../kit/starters';
@@ -38,7 +38,7 @@ const inlineAttachment = z
     contentBase64: z
       .string()
       .min(4)
-      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, fieldText('须为 base64 编码', 'must be base64')),
   })
   .strict();
 
@@ -68,7 +68,10 @@ const listQuery = z
   .strict();
 
 const noParam = z.object({ no: z.string().min(1).max(64) });
-const attachmentParams = z.object({ no: z.string().min(1).max(64), id: z.uuid('attachment id must be a UUID') });
+const attachmentParams = z.object({
+  no: z.string().min(1).max(64),
+  id: z.uuid(fieldText('附件编号须为 UUID', 'attachment id must be a UUID')),
+});
 const uploadQuery = z.object({ fileName: z.string().trim().min(1).max(200) }).strict();
 
 interface CheckedAttachment {
@@ -100,18 +103,26 @@ export function checkAttachment(
   const type = mediaType.split(';')[0].trim().toLowerCase();
   const signature = SIGNATURES[type];
   if (!signature)
-    throw new AppError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      `${field}: only PDF, PNG or JPEG files are accepted, not ${type || 'an untyped file'}`,
-    );
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+      zh: `${field}：只接受 PDF、PNG 或 JPEG 文件，不接受 ${type || '未标明类型的文件'}`,
+      en: `${field}: only PDF, PNG or JPEG files are accepted, not ${type || 'an untyped file'}`,
+    });
   if (content.length === 0)
-    throw new AppError('VALIDATION_FAILED', `Invalid body: ${field}: the file is empty`, [
-      { path: field, message: 'the file is empty' },
-    ]);
+    throw new AppError(
+      'VALIDATION_FAILED',
+      { zh: `请求体有误：${field}：文件为空`, en: `Invalid body: ${field}: the file is empty` },
+      [{ path: field, message: '文件为空' }],
+    );
   if (content.length > ATTACHMENT_MAX_BYTES)
-    throw new AppError('PAYLOAD_TOO_LARGE', `${field}: a file may have at most ${ATTACHMENT_MAX_BYTES} bytes`);
+    throw new AppError('PAYLOAD_TOO_LARGE', {
+      zh: `${field}：单个文件不得超过 ${ATTACHMENT_MAX_BYTES} 字节`,
+      en: `${field}: a file may have at most ${ATTACHMENT_MAX_BYTES} bytes`,
+    });
   if (!signature.every((byte, i) => content[i] === byte))
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `${field}: the content is not a ${type} file`);
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+      zh: `${field}：文件内容不是 ${type} 文件`,
+      en: `${field}: the content is not a ${type} file`,
+    });
   return {
     fileName: safeFileName(fileName),
     mediaType: type,
@@ -202,7 +213,10 @@ export function objectionsRouter(deps: ApiDeps): Router {
     const a = authorizeSignedIn(req, 'objections');
     const p = requirePrincipal(req);
     if (!p.roles.includes('PUBLIC_APPLICANT') && !p.departmentId)
-      throw new AppError('FORBIDDEN', 'Objections are filed by public applicants or department staff');
+      throw new AppError('FORBIDDEN', {
+        zh: '异议由公众申请人或部门工作人员提出',
+        en: 'Objections are filed by public applicants or department staff',
+      });
     const body = parse(fileBody, req.body, 'body');
     const attachments = body.attachments.map((a, i) =>
       checkAttachment(a.fileName, a.mediaType, Buffer.from(a.contentBase64, 'base64'), `attachments[${i}]`),
@@ -215,12 +229,16 @@ export function objectionsRouter(deps: ApiDeps): Router {
     if (previous) return res.status(200).json(await resumeFiling(previous.id, body));
 
     const resource = await db.dataResource.findUnique({ where: { code: body.resourceCode } });
-    if (!resource) throw new AppError('NOT_FOUND', `Unknown data resource ${body.resourceCode}`);
+    if (!resource)
+      throw new AppError('NOT_FOUND', {
+        zh: `数据资源 ${body.resourceCode} 不存在`,
+        en: `Unknown data resource ${body.resourceCode}`,
+      });
     if (resource.providerId === p.departmentId)
-      throw new AppError(
-        'PROCEDURE_NOT_ALLOWED',
-        `${resource.code} is your own department's entry: correct it through catalog management`,
-      );
+      throw new AppError('PROCEDURE_NOT_ALLOWED', {
+        zh: `${resource.code} 是本部门的目录条目：请通过目录管理更正`,
+        en: `${resource.code} is your own department's entry: correct it through catalog management`,
+      });
 
     const objectionNo = newObjectionNo();
     const id = newId();
@@ -283,10 +301,10 @@ export function objectionsRouter(deps: ApiDeps): Router {
         o.facts !== b.facts ||
         o.requestedCorrection !== b.requestedCorrection
       ) {
-        throw new AppError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency key was already used for objection ${o.objectionNo} with different content`,
-        );
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于异议 ${o.objectionNo}，但请求内容不同`,
+          en: `Idempotency key was already used for objection ${o.objectionNo} with different content`,
+        });
       }
       await startObjection(deps, o.id);
       return view(a, o.objectionNo);
@@ -301,7 +319,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
       include: { resource: { include: { provider: { select: { id: true, name: true } } } } },
     });
     // A confidential objection someone may not see does not exist for them.
-    if (!o) throw new AppError('NOT_FOUND', `No objection ${objectionNo}`);
+    if (!o) throw new AppError('NOT_FOUND', { zh: `异议 ${objectionNo} 不存在`, en: `No objection ${objectionNo}` });
     const evidence = (await db.objection.count({ where: { AND: [{ id: o.id }, scope.full] } })) > 0;
     return { ...o, evidence };
   }
@@ -421,15 +439,20 @@ export function objectionsRouter(deps: ApiDeps): Router {
 
   const rejectUnsupportedType: express.RequestHandler = (req, _res, next) => {
     if (!req.principal)
-      return next(new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <token>"'));
+      return next(
+        new AppError('UNAUTHENTICATED', {
+          zh: '请先登录：请发送 "Authorization: Bearer <token>" 请求头',
+          en: 'Sign in first: send "Authorization: Bearer <token>"',
+        }),
+      );
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     next(
       SIGNATURES[type]
         ? undefined
-        : new AppError(
-            'UNSUPPORTED_MEDIA_TYPE',
-            `Attachments must be sent as application/pdf, image/png or image/jpeg, not ${type || 'an untyped body'}`,
-          ),
+        : new AppError('UNSUPPORTED_MEDIA_TYPE', {
+            zh: `附件须以 application/pdf、image/png 或 image/jpeg 格式发送，不接受 ${type || '未标明类型的请求体'}`,
+            en: `Attachments must be sent as application/pdf, image/png or image/jpeg, not ${type || 'an untyped body'}`,
+          }),
     );
   };
 
@@ -441,13 +464,18 @@ export function objectionsRouter(deps: ApiDeps): Router {
       const { p } = authorizeSignedIn(req, 'objectionAttach');
       const { no } = parse(noParam, req.params, 'params');
       const o = await load(authorizeSignedIn(req, 'objections'), no);
-      if (o.objectorUserId !== p.userId) throw new AppError('FORBIDDEN', 'Only the objector may add evidence');
+      if (o.objectorUserId !== p.userId)
+        throw new AppError('FORBIDDEN', { zh: '只有异议人可以补充证据', en: 'Only the objector may add evidence' });
       const { fileName } = parse(uploadQuery, req.query, 'query');
-      if (o.status === 'CLOSED') throw new AppError('OBJECTION_CLOSED', `Objection ${no} is closed`);
+      if (o.status === 'CLOSED')
+        throw new AppError('OBJECTION_CLOSED', { zh: `异议 ${no} 已办结`, en: `Objection ${no} is closed` });
       const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const a = checkAttachment(fileName, req.headers['content-type'] ?? '', content, 'body');
       if ((await db.attachment.count({ where: { objectionId: o.id } })) >= ATTACHMENTS_PER_OBJECTION) {
-        throw new AppError('CONFLICT', `An objection may have at most ${ATTACHMENTS_PER_OBJECTION} attachments`);
+        throw new AppError('CONFLICT', {
+          zh: `每件异议最多可有 ${ATTACHMENTS_PER_OBJECTION} 个附件`,
+          en: `An objection may have at most ${ATTACHMENTS_PER_OBJECTION} attachments`,
+        });
       }
       const id = newId();
       await db.$transaction([
@@ -474,7 +502,11 @@ export function objectionsRouter(deps: ApiDeps): Router {
     const { no, id } = parse(attachmentParams, req.params, 'params');
     const o = await load(authorizeSignedIn(req, 'objections'), no);
     const a = o.evidence ? await db.attachment.findFirst({ where: { id, objectionId: o.id } }) : null;
-    if (!a) throw new AppError('NOT_FOUND', `No attachment ${id} on objection ${no}`);
+    if (!a)
+      throw new AppError('NOT_FOUND', {
+        zh: `异议 ${no} 下不存在附件 ${id}`,
+        en: `No attachment ${id} on objection ${no}`,
+      });
     await auditPersonalDataRead(db, req, 'Attachment', a.id, {
       objectionNo: no,
       download: true,

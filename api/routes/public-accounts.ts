@@ -11,7 +11,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 
@@ -25,7 +25,10 @@ const registerBody = z
       .trim()
       .min(3)
       .max(64)
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits and . _ - only'),
+      .regex(
+        /^[a-z0-9][a-z0-9._-]*$/,
+        fieldText('只能包含小写字母、数字及 . _ -', 'lower-case letters, digits and . _ - only'),
+      ),
     displayName: z.string().trim().min(1).max(100),
     email: z.email().max(200),
     kind: z.enum(['CITIZEN', 'LEGAL_PERSON', 'OTHER_ORGANIZATION', 'UNIVERSITY', 'RESEARCH_INSTITUTE']),
@@ -35,15 +38,23 @@ const registerBody = z
       .string()
       .trim()
       .toUpperCase()
-      .regex(CREDIT_CODE, 'must be an 18-character 统一社会信用代码')
+      .regex(CREDIT_CODE, fieldText('须为 18 位统一社会信用代码', 'must be an 18-character 统一社会信用代码'))
       .optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
     if (b.kind === 'CITIZEN' && b.unifiedCreditCode)
-      ctx.addIssue({ code: 'custom', path: ['unifiedCreditCode'], message: 'a citizen has no 统一社会信用代码' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unifiedCreditCode'],
+        message: fieldText('公民没有统一社会信用代码', 'a citizen has no 统一社会信用代码'),
+      });
     if (b.kind !== 'CITIZEN' && !b.unifiedCreditCode)
-      ctx.addIssue({ code: 'custom', path: ['unifiedCreditCode'], message: `required for ${b.kind}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unifiedCreditCode'],
+        message: fieldText(`${b.kind} 必须填写`, `required for ${b.kind}`),
+      });
   });
 
 type RegisterBody = z.infer<typeof registerBody>;
@@ -117,11 +128,14 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
       (!byCode || byCode.id === a.id);
     if (same) return byLogin.id;
     if (byCode && byCode.user?.login !== body.login)
-      throw new AppError(
-        'CONFLICT',
-        `统一社会信用代码 ${body.unifiedCreditCode} is already registered to another account`,
-      );
-    throw new AppError('CONFLICT', `Login "${body.login}" is already registered with other details`);
+      throw new AppError('CONFLICT', {
+        zh: `统一社会信用代码 ${body.unifiedCreditCode} 已被其他账户注册`,
+        en: `统一社会信用代码 ${body.unifiedCreditCode} is already registered to another account`,
+      });
+    throw new AppError('CONFLICT', {
+      zh: `登录名 "${body.login}" 已以其他信息注册`,
+      en: `Login "${body.login}" is already registered with other details`,
+    });
   }
 
   router.post('/api/public/accounts', async (req, res) => {
@@ -176,7 +190,8 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
 
   router.get('/api/public/me', async (req, res) => {
     const p = requireRole(req, 'PUBLIC_APPLICANT');
-    if (!p.publicApplicantId) throw new AppError('FORBIDDEN', 'This account is not a public applicant');
+    if (!p.publicApplicantId)
+      throw new AppError('FORBIDDEN', { zh: '该账户不是公众申请人账户', en: 'This account is not a public applicant' });
     const account = await view(p.userId);
     await auditPersonalDataRead(db, req, 'PublicApplicant', p.publicApplicantId, {
       fields: ['name', 'email', 'unifiedCreditCode', 'contactEmail'],

@@ -17,7 +17,7 @@ import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages'
 import { Access, authorizeSignedIn, incidentScope } from '../access';
 import type { Principal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 import { decideTask } from '../kit/decisions';
 import { startIncident } from '../kit/starters';
@@ -31,7 +31,7 @@ const grantIdsSchema = z
   .array(z.string().trim().min(1).max(64))
   .min(1)
   .max(500)
-  .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a grant');
+  .refine((ids) => new Set(ids).size === ids.length, fieldText('访问权限不得重复', 'must not repeat a grant'));
 
 const reportBody = z
   .object({
@@ -42,12 +42,18 @@ const reportBody = z
       .array(z.string().trim().min(1).max(64))
       .min(1)
       .max(50)
-      .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a resource'),
+      .refine(
+        (codes) => new Set(codes).size === codes.length,
+        fieldText('数据资源不得重复', 'must not repeat a resource'),
+      ),
     affectedUsers: z.string().trim().max(2000).optional(),
     // When it happened: not in the future (a minute's clock difference is tolerated).
     occurredAt: z.iso
       .datetime({ offset: true })
-      .refine((v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_MS, 'must not be in the future')
+      .refine(
+        (v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_MS,
+        fieldText('不能晚于当前时间', 'must not be in the future'),
+      )
       .optional(),
     suspendGrants: z
       .boolean()
@@ -83,7 +89,7 @@ const suspensionDecisionBody = z
   })
   .strict()
   .refine((b) => !b.grantIds || b.decision === 'SUSPEND', {
-    message: 'grantIds go with the decision SUSPEND',
+    message: fieldText('grantIds 仅适用于 SUSPEND（暂停）决定', 'grantIds go with the decision SUSPEND'),
     path: ['grantIds'],
   });
 
@@ -209,25 +215,31 @@ export function incidentsRouter(deps: ApiDeps): Router {
     const { p } = authorizeSignedIn(req, 'incidentReport');
     const publicReporter = !p.departmentId;
     if (publicReporter && !p.roles.includes('PUBLIC_APPLICANT'))
-      throw new AppError(
-        'FORBIDDEN',
-        'Incidents are reported by a department, the data authority or a public applicant',
-      );
+      throw new AppError('FORBIDDEN', {
+        zh: '安全事件由部门、政务数据主管部门或公众申请人报告',
+        en: 'Incidents are reported by a department, the data authority or a public applicant',
+      });
     const body = parse(reportBody, req.body, 'body');
     if (body.responsibleDeptId && body.responsibleDeptId !== p.departmentId && !isAuthority(p))
-      throw new AppError('FORBIDDEN', 'Only the data authority may report an incident at another department');
+      throw new AppError('FORBIDDEN', {
+        zh: '只有政务数据主管部门可以报告其他部门的安全事件',
+        en: 'Only the data authority may report an incident at another department',
+      });
     if (body.responsibleDeptId && !(await db.department.findUnique({ where: { id: body.responsibleDeptId } })))
-      throw new AppError('NOT_FOUND', `Unknown department ${body.responsibleDeptId}`);
+      throw new AppError('NOT_FOUND', {
+        zh: `部门 ${body.responsibleDeptId} 不存在`,
+        en: `Unknown department ${body.responsibleDeptId}`,
+      });
 
     const previous = await db.securityIncident.findUnique({
       where: { reporterUserId_idempotencyKey: { reporterUserId: p.userId, idempotencyKey: body.idempotencyKey } },
     });
     if (previous) {
       if (previous.description !== body.description || previous.kind !== body.kind) {
-        throw new AppError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency key was already used for incident ${previous.incidentNo} with different content`,
-        );
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于安全事件 ${previous.incidentNo}，但请求内容不同`,
+          en: `Idempotency key was already used for incident ${previous.incidentNo} with different content`,
+        });
       }
       await startIncident(deps, previous.id);
       return res.status(200).json(await view(authorizeSignedIn(req, 'incidents'), previous.incidentNo));
@@ -237,7 +249,11 @@ export function incidentsRouter(deps: ApiDeps): Router {
       orderBy: { code: 'asc' },
     });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
-    if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+    if (missing.length)
+      throw new AppError('NOT_FOUND', {
+        zh: `数据资源不存在：${missing.join(', ')}`,
+        en: `Unknown data resource(s): ${missing.join(', ')}`,
+      });
     // A public report: the provider of the (first) affected resource owes the measures once the authority confirms it.
     const responsibleDeptId = body.responsibleDeptId ?? p.departmentId ?? resources[0].providerId;
 
@@ -287,7 +303,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
   async function view(a: Access, incidentNo: string) {
     const scope = await incidentScope(db, a);
     const i = await db.securityIncident.findFirst({ where: { AND: [{ incidentNo }, scope.where] } });
-    if (!i) throw new AppError('NOT_FOUND', `No incident ${incidentNo}`);
+    if (!i) throw new AppError('NOT_FOUND', { zh: `安全事件 ${incidentNo} 不存在`, en: `No incident ${incidentNo}` });
     const p = a.p!;
     if (!p.departmentId) {
       // A citizen or company follows its report; the handling inside the administration is not theirs to read.
@@ -416,16 +432,19 @@ export function incidentsRouter(deps: ApiDeps): Router {
    */
   async function decidableResources(p: Principal, no: string, everyResource: boolean) {
     const i = await db.securityIncident.findUnique({ where: { incidentNo: no } });
-    if (!i) throw new AppError('NOT_FOUND', `No incident ${no}`);
+    if (!i) throw new AppError('NOT_FOUND', { zh: `安全事件 ${no} 不存在`, en: `No incident ${no}` });
     const resources = await db.dataResource.findMany({ where: { id: { in: i.resourceIds } } });
     const mine = everyResource ? resources : resources.filter((r) => r.providerId === p.departmentId);
     if (mine.length === 0)
-      throw new AppError(
-        'FORBIDDEN',
-        `Only the data authority or the provider of a resource of incident ${no} decides suspensions on it`,
-      );
+      throw new AppError('FORBIDDEN', {
+        zh: `只有政务数据主管部门或安全事件 ${no} 所涉数据资源的提供部门可以决定暂停访问权限`,
+        en: `Only the data authority or the provider of a resource of incident ${no} decides suspensions on it`,
+      });
     if (i.status === 'CLOSED')
-      throw new AppError('INCIDENT_CLOSED', `Incident ${no} is closed: its grants are no longer suspended`);
+      throw new AppError('INCIDENT_CLOSED', {
+        zh: `安全事件 ${no} 已关闭：其访问权限不再暂停`,
+        en: `Incident ${no} is closed: its grants are no longer suspended`,
+      });
     return { incident: i, resourceIds: mine.map((r) => r.id) };
   }
 
@@ -440,7 +459,10 @@ export function incidentsRouter(deps: ApiDeps): Router {
     if (unknown.length)
       throw new AppError(
         'UNKNOWN_GRANT',
-        `Not a grant on a resource of incident ${no} you decide on: ${unknown.join(', ')}`,
+        {
+          zh: `以下不是安全事件 ${no} 中由您决定的数据资源的访问权限：${unknown.join(', ')}`,
+          en: `Not a grant on a resource of incident ${no} you decide on: ${unknown.join(', ')}`,
+        },
         unknown.map((g) => ({ path: 'body.grantIds', message: g })),
       );
   }
@@ -485,7 +507,11 @@ export function incidentsRouter(deps: ApiDeps): Router {
         candidateRole: { in: p.roles },
       },
     });
-    if (!task) throw new AppError('FORBIDDEN', `Incident ${no} has no suspension decision for your department`);
+    if (!task)
+      throw new AppError('FORBIDDEN', {
+        zh: `安全事件 ${no} 没有需由本部门作出的暂停决定`,
+        en: `Incident ${no} has no suspension decision for your department`,
+      });
     const body = parse(suspensionDecisionBody, req.body, 'body');
     await checkGrants(no, resourceIds, body.grantIds);
     const outcome = await decideTask(deps, p, task, {

@@ -63,9 +63,11 @@ function decodeCursor(raw: string | undefined): Cursor | undefined {
   try {
     return cursorShape.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
   } catch {
-    throw new AppError('VALIDATION_FAILED', 'cursor is not one this list handed out', [
-      { path: 'query.cursor', message: 'unknown cursor' },
-    ]);
+    throw new AppError(
+      'VALIDATION_FAILED',
+      { zh: 'cursor 不是本列表给出的游标', en: 'cursor is not one this list handed out' },
+      [{ path: 'query.cursor', message: '未知的游标' }],
+    );
   }
 }
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -199,7 +201,11 @@ export function supervisionRouter(deps: ApiDeps): Router {
         decision: true,
       },
     });
-    if (tasks.length === 0) throw new AppError('NOT_FOUND', `No steps recorded for case ${workflowId}`);
+    if (tasks.length === 0)
+      throw new AppError('NOT_FOUND', {
+        zh: `案件 ${workflowId} 没有办理环节记录`,
+        en: `No steps recorded for case ${workflowId}`,
+      });
     const calendar = await calendars.get(db);
     const now = new Date();
     res.json({

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Task } from '../../generated/prisma/client';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 import { decideTask, taskSummary } from '../kit/decisions';
 import { applicationDetail, applicationDetailSchema } from './applications';
@@ -46,7 +46,7 @@ const inboxQuery = z
   })
   .strict();
 
-const idParam = z.object({ id: z.uuid('task id must be a UUID') });
+const idParam = z.object({ id: z.uuid(fieldText('任务编号须为 UUID', 'task id must be a UUID')) });
 const completeBody = z
   .object({
     decision: z.string().trim().min(1).max(64),
@@ -148,9 +148,12 @@ export function tasksRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const { id } = parse(idParam, req.params, 'params');
     const task = await db.task.findUnique({ where: { id } });
-    if (!task) throw new AppError('NOT_FOUND', `No task ${id}`);
+    if (!task) throw new AppError('NOT_FOUND', { zh: `任务 ${id} 不存在`, en: `No task ${id}` });
     if (!isCandidate(p, task))
-      throw new AppError('FORBIDDEN', `Task ${id} is for ${task.candidateRole} of department ${task.candidateDeptId}`);
+      throw new AppError('FORBIDDEN', {
+        zh: `任务 ${id} 由部门 ${task.candidateDeptId} 的 ${task.candidateRole} 办理`,
+        en: `Task ${id} is for ${task.candidateRole} of department ${task.candidateDeptId}`,
+      });
     return { p, task };
   }
 
@@ -165,9 +168,14 @@ export function tasksRouter(deps: ApiDeps): Router {
         select: { id: true, dueAt: true, createdAt: true },
       });
       if (!last)
-        throw new AppError('VALIDATION_FAILED', 'cursor names no task: start again from the first page', [
-          { path: 'query.cursor', message: 'unknown cursor' },
-        ]);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          {
+            zh: 'cursor 未指向任何任务：请从第一页重新开始',
+            en: 'cursor names no task: start again from the first page',
+          },
+          [{ path: 'query.cursor', message: '未知的游标' }],
+        );
       after = last;
     }
     // Two steps: the page's ids by keyset on the inbox index, then their rows.
@@ -258,13 +266,20 @@ export function tasksRouter(deps: ApiDeps): Router {
     if (task.status === 'CLAIMED' && task.claimedById === p.userId)
       return res.json({ id: task.id, status: 'CLAIMED', claimedById: p.userId });
     if (task.status === 'CLAIMED')
-      throw new AppError('TASK_CLAIMED_BY_OTHER', `Task ${task.id} is claimed by another reviewer`);
+      throw new AppError('TASK_CLAIMED_BY_OTHER', {
+        zh: `任务 ${task.id} 已由其他审核人员认领`,
+        en: `Task ${task.id} is claimed by another reviewer`,
+      });
     const at = new Date();
     const { count } = await db.task.updateMany({
       where: { id: task.id, status: 'OPEN' },
       data: { status: 'CLAIMED', claimedById: p.userId, claimedAt: at },
     });
-    if (count === 0) throw new AppError('TASK_NOT_OPEN', `Task ${task.id} is no longer open`);
+    if (count === 0)
+      throw new AppError('TASK_NOT_OPEN', {
+        zh: `任务 ${task.id} 已不再处于待办状态`,
+        en: `Task ${task.id} is no longer open`,
+      });
     await db.auditLog.create({
       data: {
         auditKey: `task:${task.id}:claim:${at.toISOString()}`,
@@ -284,7 +299,11 @@ export function tasksRouter(deps: ApiDeps): Router {
       where: { id: task.id, status: 'CLAIMED', claimedById: p.userId },
       data: { status: 'OPEN', claimedById: null, claimedAt: null },
     });
-    if (count === 0) throw new AppError('CONFLICT', `Task ${task.id} is not claimed by you`);
+    if (count === 0)
+      throw new AppError('CONFLICT', {
+        zh: `任务 ${task.id} 不是由您认领的`,
+        en: `Task ${task.id} is not claimed by you`,
+      });
     await db.auditLog.create({
       data: {
         auditKey: `task:${task.id}:unclaim:${at.toISOString()}`,

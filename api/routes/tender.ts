@@ -33,7 +33,7 @@ import { authorizeSignedIn } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { refuseRetired } from '../catalog-citations';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 import { startTender } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
@@ -49,7 +49,10 @@ const criterionSchema = z
     key: z
       .string()
       .trim()
-      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -'),
+      .regex(
+        /^[a-z][a-z0-9_-]{0,31}$/,
+        fieldText('只能包含小写字母、数字、_ 和 -', 'lower-case letters, digits, _ and -'),
+      ),
     name: text(100),
     weight: z.number().positive().max(100),
     kind: z.enum(['SCORED', 'PRICE']).default('SCORED'),
@@ -99,7 +102,7 @@ const createBody = z
       .array(text(64))
       .min(1)
       .max(50)
-      .refine((c) => new Set(c).size === c.length, 'must not repeat a resource'),
+      .refine((c) => new Set(c).size === c.length, fieldText('数据资源不得重复', 'must not repeat a resource')),
     scope: text(4000),
     authorizationModel: text(200),
     termMonths: z.number().int().min(1).max(120),
@@ -160,7 +163,9 @@ const listQuery = z
   .strict();
 const noParam = z.object({ no: z.string().min(1).max(80) });
 const drillPolicyParam = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,63}$/, 'lower-case letters, digits and -'),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{2,63}$/, fieldText('只能包含小写字母、数字和 -', 'lower-case letters, digits and -')),
 });
 const drillPolicyBody = z
   .object({ description: text(500), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) })
@@ -200,7 +205,10 @@ export function isAuthority(p: Principal | undefined): boolean {
 export function requireAuthority(req: Request): Principal {
   const p = requirePrincipal(req);
   if (!isAuthority(p))
-    throw new AppError('FORBIDDEN', 'Only a reviewer or administrator of the data authority may manage tenders');
+    throw new AppError('FORBIDDEN', {
+      zh: '只有政务数据主管部门的审核人员或管理员可以管理招标',
+      en: 'Only a reviewer or administrator of the data authority may manage tenders',
+    });
   return p;
 }
 
@@ -208,13 +216,16 @@ export function requireAuthority(req: Request): Principal {
 function requireLegalPerson(req: Request, db: Db): Promise<{ p: Principal; actor: BidderActor }> {
   const p = requirePrincipal(req);
   if (!p.publicApplicantId)
-    throw new AppError('BIDDER_NOT_ELIGIBLE', 'Only registered public applicants that are legal persons may bid');
+    throw new AppError('BIDDER_NOT_ELIGIBLE', {
+      zh: '只有已注册且为法人的公众申请人可以投标',
+      en: 'Only registered public applicants that are legal persons may bid',
+    });
   return db.publicApplicant.findUniqueOrThrow({ where: { id: p.publicApplicantId } }).then((pa) => {
     if (pa.kind !== 'LEGAL_PERSON')
-      throw new AppError(
-        'BIDDER_NOT_ELIGIBLE',
-        `Only legal persons may bid for a commercial authorisation; ${pa.name} is registered as ${pa.kind}`,
-      );
+      throw new AppError('BIDDER_NOT_ELIGIBLE', {
+        zh: `只有法人可以参加商业开发授权的投标；${pa.name} 的注册类型为 ${pa.kind}`,
+        en: `Only legal persons may bid for a commercial authorisation; ${pa.name} is registered as ${pa.kind}`,
+      });
     return { p, actor: { userId: p.userId, login: p.login, publicApplicantId: pa.id } };
   });
 }
@@ -643,16 +654,23 @@ export function tendersRouter(deps: ApiDeps): Router {
     const { id } = parse(drillPolicyParam, req.params, 'params');
     const body = parse(drillPolicyBody, req.body, 'body');
     if (deps.config.DRILLS_ENABLED !== 'true')
-      throw new AppError('DRILLS_DISABLED', 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)');
+      throw new AppError('DRILLS_DISABLED', {
+        zh: '本部署未启用演练（DRILLS_ENABLED）',
+        en: 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)',
+      });
     const problems = drillPolicyProblems(body.values);
     if (problems.length)
       throw new AppError(
         'VALIDATION_FAILED',
-        `Invalid body: values: ${problems.join('; ')}`,
+        { zh: `请求体有误：values：${problems.join('; ')}`, en: `Invalid body: values: ${problems.join('; ')}` },
         problems.map((m) => ({ path: 'values', message: m })),
       );
     const existing = await db.policyVersion.findUnique({ where: { id } });
-    if (existing && !existing.drill) throw new AppError('CONFLICT', `${id} is a real policy version, not a drill`);
+    if (existing && !existing.drill)
+      throw new AppError('CONFLICT', {
+        zh: `${id} 是正式的政策版本，不是演练版本`,
+        en: `${id} is a real policy version, not a drill`,
+      });
     const description = body.description.includes('演练') ? body.description : `演练：${body.description}`;
     const stored = existing
       ? await db.policyVersion.update({ where: { id }, data: { description, values: body.values } })
@@ -683,7 +701,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     const { no } = parse(noParam, req.params, 'params');
     const tender = await db.tender.findUnique({ where: { tenderNo: no } });
     if (!tender || (tender.status === 'DRAFT' && !isAuthority(req.principal)))
-      throw new AppError('NOT_FOUND', `No tender ${no}`);
+      throw new AppError('NOT_FOUND', { zh: `招标 ${no} 不存在`, en: `No tender ${no}` });
     return tender;
   }
 
@@ -775,10 +793,10 @@ export function tendersRouter(deps: ApiDeps): Router {
     // A repeated POST (the answer was lost, or the workflow start failed) resumes the same draft.
     const resume = async (t: Tender) => {
       if (t.requestHash !== requestHash)
-        throw new AppError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency key was already used for tender ${t.tenderNo} with different content`,
-        );
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于招标 ${t.tenderNo}，但请求内容不同`,
+          en: `Idempotency key was already used for tender ${t.tenderNo} with different content`,
+        });
       await startTender(deps, t.id);
       res.status(200).json(await tenderView(t.id, p));
     };
@@ -789,30 +807,43 @@ export function tendersRouter(deps: ApiDeps): Router {
     if (problems.length)
       throw new AppError(
         'VALIDATION_FAILED',
-        `Invalid body: criteria: ${problems.join('; ')}`,
+        { zh: `请求体有误：criteria：${problems.join('; ')}`, en: `Invalid body: criteria: ${problems.join('; ')}` },
         problems.map((m) => ({ path: 'criteria', message: m })),
       );
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));
-    if (missing.length) throw new AppError('NOT_FOUND', `Unknown data resource(s): ${missing.join(', ')}`);
+    if (missing.length)
+      throw new AppError('NOT_FOUND', {
+        zh: `数据资源不存在：${missing.join(', ')}`,
+        en: `Unknown data resource(s): ${missing.join(', ')}`,
+      });
     refuseRetired(resources);
     const notConditional = resources.filter((r) => r.openClass !== 'CONDITIONAL');
     if (notConditional.length) {
       throw new AppError(
         'RESOURCE_CLASS_MISMATCH',
-        `Only CONDITIONAL-open resources can be authorised for commercial use by tender (Art. 27 ¶3): ${notConditional.map((r) => `${r.code} is ${r.openClass}`).join('; ')}`,
+        {
+          zh: `只有有条件开放的数据资源可以通过招标授权商业开发利用（第二十七条第三款）：${notConditional.map((r) => `${r.code} 为 ${r.openClass}`).join('；')}`,
+          en: `Only CONDITIONAL-open resources can be authorised for commercial use by tender (Art. 27 ¶3): ${notConditional.map((r) => `${r.code} is ${r.openClass}`).join('; ')}`,
+        },
         { resources: notConditional.map((r) => ({ code: r.code, openClass: r.openClass })) },
       );
     }
     if (body.drillPolicyVersionId !== undefined) {
       if (deps.config.DRILLS_ENABLED !== 'true')
-        throw new AppError('DRILLS_DISABLED', 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)');
+        throw new AppError('DRILLS_DISABLED', {
+          zh: '本部署未启用演练（DRILLS_ENABLED）',
+          en: 'Drills (演练) are not enabled on this deployment (DRILLS_ENABLED)',
+        });
       const version = await db.policyVersion.findUnique({ where: { id: body.drillPolicyVersionId } });
       if (!version?.drill)
         throw new AppError(
           'VALIDATION_FAILED',
-          `Invalid body: drillPolicyVersionId: ${body.drillPolicyVersionId} is not a drill policy version`,
-          [{ path: 'drillPolicyVersionId', message: 'not a drill policy version' }],
+          {
+            zh: `请求体有误：drillPolicyVersionId：${body.drillPolicyVersionId} 不是演练用的政策版本`,
+            en: `Invalid body: drillPolicyVersionId: ${body.drillPolicyVersionId} is not a drill policy version`,
+          },
+          [{ path: 'drillPolicyVersionId', message: '不是演练用的政策版本' }],
         );
     }
     const drill = body.drillPolicyVersionId !== undefined;
@@ -936,12 +967,15 @@ export function tendersRouter(deps: ApiDeps): Router {
       where: { tenderId_userId: { tenderId: tender.id, userId: p.userId } },
     });
     if (!isAuthority(p) && !(member && !member.recused))
-      throw new AppError('FORBIDDEN', 'Only the data authority and the evaluation committee read opened bids');
+      throw new AppError('FORBIDDEN', {
+        zh: '只有政务数据主管部门和评标委员会可以查阅已开启的投标文件',
+        en: 'Only the data authority and the evaluation committee read opened bids',
+      });
     if (!tender.openedAt)
-      throw new AppError(
-        'BIDS_SEALED',
-        `Bids of tender ${tender.tenderNo} are sealed until opening at ${tender.bidDeadline?.toISOString() ?? 'the bid deadline'}`,
-      );
+      throw new AppError('BIDS_SEALED', {
+        zh: `招标 ${tender.tenderNo} 的投标文件在开标（${tender.bidDeadline?.toISOString() ?? '投标截止时间'}）前保密`,
+        en: `Bids of tender ${tender.tenderNo} are sealed until opening at ${tender.bidDeadline?.toISOString() ?? 'the bid deadline'}`,
+      });
     const bids = await db.bid.findMany({ where: { tenderId: tender.id }, orderBy: { submittedAt: 'asc' } });
     const names = new Map(
       (await db.publicApplicant.findMany({ where: { id: { in: bids.map((b) => b.bidderId) } } })).map((x) => [
@@ -986,7 +1020,10 @@ export function tendersRouter(deps: ApiDeps): Router {
     const tender = await loadTender(req);
     const body = parse(commentBody, req.body, 'body');
     if (tender.status !== 'COMMENT' || !tender.commentEndsAt || tender.commentEndsAt.getTime() <= Date.now())
-      throw new AppError('CONFLICT', `Tender ${tender.tenderNo} is not open for public comment`);
+      throw new AppError('CONFLICT', {
+        zh: `招标 ${tender.tenderNo} 当前不在公开征求意见期`,
+        en: `Tender ${tender.tenderNo} is not open for public comment`,
+      });
     const comment = await db.tenderComment.create({
       data: { id: newId(), tenderId: tender.id, authorUserId: p.userId, content: body.content },
     });
@@ -1080,13 +1117,16 @@ export function tendersRouter(deps: ApiDeps): Router {
       ['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) ||
       (tender.bidDeadline && tender.bidDeadline.getTime() <= Date.now())
     ) {
-      throw new AppError(
-        'BID_DEADLINE_PASSED',
-        `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: bids are no longer accepted`,
-      );
+      throw new AppError('BID_DEADLINE_PASSED', {
+        zh: `招标 ${tender.tenderNo} 的投标截止时间（${tender.bidDeadline?.toISOString()}）已过，不再接受投标`,
+        en: `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: bids are no longer accepted`,
+      });
     }
     if (tender.status !== 'ANNOUNCED')
-      throw new AppError('CONFLICT', `Tender ${tender.tenderNo} is not open for bids (status ${tender.status})`);
+      throw new AppError('CONFLICT', {
+        zh: `招标 ${tender.tenderNo} 当前不接受投标（状态 ${tender.status}）`,
+        en: `Tender ${tender.tenderNo} is not open for bids (status ${tender.status})`,
+      });
     // The sealed envelope stays in Postgres; only its id travels through the workflow's history.
     const submission = await db.bidSubmission.create({
       data: {
@@ -1123,15 +1163,18 @@ export function tendersRouter(deps: ApiDeps): Router {
       where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } },
     });
     if (!bid || bid.status === 'WITHDRAWN' || !bid.submissionId)
-      throw new AppError('NOT_FOUND', `You have no bid to withdraw in tender ${tender.tenderNo}`);
+      throw new AppError('NOT_FOUND', {
+        zh: `您在招标 ${tender.tenderNo} 中没有可撤回的投标`,
+        en: `You have no bid to withdraw in tender ${tender.tenderNo}`,
+      });
     if (
       ['EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED'].includes(tender.status) ||
       (tender.bidDeadline && tender.bidDeadline.getTime() <= Date.now())
     ) {
-      throw new AppError(
-        'BID_DEADLINE_PASSED',
-        `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: a bid can no longer be withdrawn`,
-      );
+      throw new AppError('BID_DEADLINE_PASSED', {
+        zh: `招标 ${tender.tenderNo} 的投标截止时间（${tender.bidDeadline?.toISOString()}）已过，投标已不能撤回`,
+        en: `The bid deadline of tender ${tender.tenderNo} (${tender.bidDeadline?.toISOString()}) has passed: a bid can no longer be withdrawn`,
+      });
     }
     // One Update per envelope: repeating the request gets the same answer, a later bid can be withdrawn again.
     const r = await send((c) =>
@@ -1154,7 +1197,11 @@ export function tendersRouter(deps: ApiDeps): Router {
     const bid = await db.bid.findUnique({
       where: { tenderId_bidderId: { tenderId: tender.id, bidderId: actor.publicApplicantId } },
     });
-    if (!bid) throw new AppError('NOT_FOUND', `You have no bid in tender ${tender.tenderNo}`);
+    if (!bid)
+      throw new AppError('NOT_FOUND', {
+        zh: `您在招标 ${tender.tenderNo} 中没有投标`,
+        en: `You have no bid in tender ${tender.tenderNo}`,
+      });
     res.json({
       tenderNo: tender.tenderNo,
       version: bid.version,
@@ -1203,10 +1250,10 @@ export function tendersRouter(deps: ApiDeps): Router {
       where: { workflowId: tender.workflowId, step: 'SCORE_BIDS', subjectRef: p.userId },
     });
     if (!task)
-      throw new AppError(
-        'FORBIDDEN',
-        `You are not a scoring member of the evaluation committee of tender ${tender.tenderNo}`,
-      );
+      throw new AppError('FORBIDDEN', {
+        zh: `您不是招标 ${tender.tenderNo} 评标委员会的评分成员`,
+        en: `You are not a scoring member of the evaluation committee of tender ${tender.tenderNo}`,
+      });
     const body = parse(scoresBody, req.body, 'body');
     const outcome = await decideTask(deps, p, task, {
       decision: 'SUBMIT_SCORES',

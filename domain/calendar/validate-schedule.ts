@@ -105,7 +105,8 @@ function structuralErrors(issues: ReadonlyArray<z.core.$ZodIssue>): ScheduleErro
 }
 
 export function validateSchedule(input: unknown): ScheduleValidationResult {
-  const parsed = scheduleSchema.safeParse(input, { reportInput: true });
+  // English texts whatever locale the process set (api/errors.ts sets zh-CN for the API's own answers).
+  const parsed = scheduleSchema.safeParse(input, { reportInput: true, error: z.locales.en().localeError });
   if (!parsed.success) return { ok: false, errors: structuralErrors(parsed.error.issues) };
   const s = parsed.data;
   const errors: ScheduleError[] = [];

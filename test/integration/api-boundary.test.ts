@@ -67,7 +67,7 @@ describe('API boundary (real Postgres)', () => {
         await request(limited).post('/api/dev/tokens').send({ login }).expect(201);
       const res = await request(limited).post('/api/dev/tokens').send({ login: 'wjw.staff' }).expect(429);
       expect(res.body.error).toMatchObject({ code: 'RATE_LIMITED', requestId: expect.any(String) });
-      expect(res.body.error.message).toMatch(/at most 2 a minute/);
+      expect(res.body.error.messageEn).toMatch(/at most 2 a minute/);
       const retryAfter = Number(res.headers['retry-after']);
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
@@ -192,7 +192,7 @@ describe('API boundary (real Postgres)', () => {
         .auth(await token('gaj.staff'), { type: 'bearer' })
         .expect(400);
       expect(res.body.error).toMatchObject({ code: 'INVALID_TEXT', details: [{ path: 'query.provider' }] });
-      expect(res.body.error.message).toBe('query.provider contains a NUL character (U+0000) at position 0');
+      expect(res.body.error.messageEn).toBe('query.provider contains a NUL character (U+0000) at position 0');
     });
 
     it('a malformed escape in a query parameter (it would be stored as U+FFFD)', async () => {
@@ -253,7 +253,7 @@ describe('API boundary (real Postgres)', () => {
         .set('content-type', 'application/json')
         .send('{"meta":{"a\\u0000":1}}')
         .expect(400);
-      expect(key.body.error.message).toMatch(/^a property name in body.meta contains a NUL/);
+      expect(key.body.error.messageEn).toMatch(/^a property name in body.meta contains a NUL/);
     });
 
     it('lets Chinese text, emoji, tabs, CRLF and ZWJ through to the usual checks', async () => {
@@ -289,6 +289,66 @@ describe('API boundary (real Postgres)', () => {
         .send('{"login":"gaj.staff"}')
         .expect(415);
       expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  describe('error texts: message in Chinese, messageEn in English, the code unchanged', () => {
+    const HAN = /\p{Script=Han}/u;
+    const texts = (res: request.Response) => {
+      const { code, message, messageEn } = res.body.error as { code: string; message: string; messageEn: string };
+      expect(message).toMatch(HAN);
+      expect(messageEn).not.toMatch(HAN);
+      return { code, message, messageEn };
+    };
+
+    it('a body that is not JSON', async () => {
+      const res = await request(app)
+        .post('/api/dev/tokens')
+        .set('content-type', 'application/json')
+        .send('{"login":')
+        .expect(400);
+      expect(texts(res)).toEqual({
+        code: 'INVALID_JSON',
+        message: '请求内容不是有效的 JSON',
+        messageEn: 'Request body is not valid JSON',
+      });
+    });
+
+    it("a validation failure: zod's problem in Chinese, its English beside it, path and code as they were", async () => {
+      const res = await request(app).post('/api/dev/tokens').send({ login: 5 }).expect(400);
+      expect(texts(res)).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: '请求体有误：login：类型有误：应为字符串，实际为数字',
+        messageEn: 'Invalid body: login: Invalid input: expected string, received number',
+      });
+      expect(res.body.error.details).toEqual([
+        { path: 'login', code: 'invalid_type', message: '类型有误：应为字符串，实际为数字' },
+      ]);
+      const query = await request(app)
+        .get('/api/catalog?colour=red')
+        .auth(await token('gaj.staff'), { type: 'bearer' })
+        .expect(400);
+      expect(texts(query)).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: '查询参数有误：query：不允许的字段：colour',
+        messageEn: 'Invalid query: query: Unrecognized key: "colour"',
+      });
+    });
+
+    it('an unknown application (404) and an unknown route', async () => {
+      const res = await request(app)
+        .get('/api/applications/SQ-NO-SUCH')
+        .auth(await token('gaj.staff'), { type: 'bearer' })
+        .expect(404);
+      expect(texts(res)).toEqual({
+        code: 'NOT_FOUND',
+        message: '申请 SQ-NO-SUCH 不存在',
+        messageEn: 'No application SQ-NO-SUCH',
+      });
+      expect(texts(await request(app).get('/api/nothing-here').expect(404))).toMatchObject({
+        code: 'NOT_FOUND',
+        message: '不存在路由 GET /api/nothing-here',
+      });
     });
   });
 });

@@ -436,7 +436,7 @@ describe('calendar API', () => {
         for (const f of ['元旦', '春节', '清明节', '劳动节', '端午节', '中秋节', '国庆节']) expect(named).toContain(f);
         expect(missing.length).toBeGreaterThan(0);
         expect(details.every((d) => /^2093-\d{2}-\d{2}$/.test(d.date))).toBe(true);
-        expect(res.body.error.message).toContain('statutory');
+        expect(res.body.error.messageEn).toContain('statutory');
         expect(await db.calendarYear.findUnique({ where: { year: YEAR } })).toBeNull();
         expect(await audits()).toBe(auditsBefore);
         expect(await signals()).toBe(0);

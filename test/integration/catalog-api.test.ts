@@ -192,7 +192,7 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
         .send({ ...entry(classes), submit: true })
         .expect(400);
       expect(res.body.error.code).toBe('LEGAL_BASIS_REQUIRED');
-      expect(res.body.error.message).toMatch(/Art\. 2[14]/);
+      expect(res.body.error.messageEn).toMatch(/Art\. 2[14]/);
     }
     expect(await rows()).toEqual(counted);
     // Nor may a non-government unit compile a government catalog entry.

@@ -139,7 +139,7 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
       .set('Content-Type', 'application/pdf')
       .send(Buffer.from('<html>'))
       .expect(415);
-    expect(fake.body.error.message).toContain('not a application/pdf file');
+    expect(fake.body.error.messageEn).toContain('not a application/pdf file');
     const big = await request(app)
       .post(`/api/objections/${no}/attachments?fileName=big.pdf`)
       .auth(...as('citizen.zhang'))

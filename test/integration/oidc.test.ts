@@ -296,7 +296,10 @@ describe('sign-in by OpenID Connect against a real provider', () => {
 
       await request(app).post('/api/auth/logout').auth(token, { type: 'bearer' }).expect(204);
       const after = await session(token).expect(401);
-      expect(after.body.error).toMatchObject({ code: 'INVALID_TOKEN', message: expect.stringContaining('signed out') });
+      expect(after.body.error).toMatchObject({
+        code: 'INVALID_TOKEN',
+        messageEn: expect.stringContaining('signed out'),
+      });
       // Signing out twice is no error for the second: the token is simply refused.
       expect((await request(app).post('/api/auth/logout').auth(token, { type: 'bearer' })).status).toBe(401);
     });
@@ -348,7 +351,7 @@ describe('sign-in by OpenID Connect against a real provider', () => {
       const res = await session(await make());
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('INVALID_TOKEN');
-      expect(res.body.error.message).toMatch(reason);
+      expect(res.body.error.messageEn).toMatch(reason);
       expect(await db.user.count()).toBe(before);
     });
 
@@ -363,7 +366,7 @@ describe('sign-in by OpenID Connect against a real provider', () => {
       const token = await accessToken(`staff-${suffix}`, AUDIENCE);
       const res = await request(strict).get('/api/auth/session').auth(token, { type: 'bearer' });
       expect(res.status).toBe(401);
-      expect(res.body.error.message).toMatch(/AUTH_MAX_TOKEN_LIFETIME/);
+      expect(res.body.error.messageEn).toMatch(/AUTH_MAX_TOKEN_LIFETIME/);
       await session(token).expect(200);
     });
 

@@ -297,10 +297,10 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
         code: 'COMMERCIAL_USE_REQUIRES_TENDER',
         details: { procedure: 'COMMERCIAL_TENDER' },
       });
-      expect(commercial.body.error.message).toContain('tender');
+      expect(commercial.body.error.messageEn).toContain('tender');
       // It points to the public tender list, which anyone can open.
       expect(commercial.body.error.details.tenders).toEqual({ href: '/api/tenders', method: 'GET', auth: 'none' });
-      expect(commercial.body.error.message).toContain('GET /api/tenders');
+      expect(commercial.body.error.messageEn).toContain('GET /api/tenders');
       expect((await request(app).get(commercial.body.error.details.tenders.href).expect(200)).body.items).toEqual(
         expect.any(Array),
       );
@@ -536,7 +536,7 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
             .auth(...(await bearer('dsj.reviewer')))
             .send({})
             .expect(400)
-        ).body.error.message,
+        ).body.error.messageEn,
       ).toContain('reasons');
       const revoked = await request(app)
         .post(`/api/open/authorizations/${authorizationId}/revoke`)

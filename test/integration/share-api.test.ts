@@ -130,6 +130,11 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     const noReasons = await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'REFUSE' });
     expect(noReasons.status).toBe(422);
     expect(noReasons.body.error.code).toBe('REASONS_REQUIRED');
+    // The workflow's refusal reaches the client in Chinese, its English text beside it.
+    expect(noReasons.body.error).toMatchObject({
+      message: '作出决定 REFUSE 须说明理由',
+      messageEn: 'Decision REFUSE needs reasons',
+    });
     expect((await post('gaj.reviewer', `/api/tasks/${task.id}/complete`, { decision: 'MAYBE' })).body.error.code).toBe(
       'DECISION_NOT_ALLOWED',
     );
@@ -159,7 +164,8 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('TASK_ALREADY_DECIDED');
-    expect(other.body.error.message).toContain('AGREE');
+    expect(other.body.error.message).toBe(`任务 ${task.id} 已作出决定：AGREE`);
+    expect(other.body.error.messageEn).toBe(`Task ${task.id} is already decided: AGREE`);
 
     const review = await inboxTask('dsj.reviewer', no, 'AUTHORITY_REVIEW');
     expect(
@@ -476,7 +482,7 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     const res = await post(login, '/api/applications', submission(overrides));
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
-    expect(res.body.error.message).toMatch(message);
+    expect(res.body.error.messageEn).toMatch(message);
     expect(await db.application.count()).toBe(before);
   });
 

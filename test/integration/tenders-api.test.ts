@@ -150,7 +150,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     const open = await post('dsj.reviewer', '/api/tenders', plan({ resourceCodes: ['SCJG-004', 'GAJ-003'] }));
     expect(open.status).toBe(422);
     expect(open.body.error.code).toBe('RESOURCE_CLASS_MISMATCH');
-    expect(open.body.error.message).toContain('GAJ-003 is UNCONDITIONAL');
+    expect(open.body.error.messageEn).toContain('GAJ-003 is UNCONDITIONAL');
     const notOpen = await post('dsj.reviewer', '/api/tenders', plan({ resourceCodes: ['GAJ-001'] }));
     expect(notOpen.status).toBe(422);
     expect((await post('gaj.reviewer', '/api/tenders', plan())).status).toBe(403);
@@ -161,7 +161,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       plan({ criteria: [{ key: 'plan', name: '方案', weight: 50, kind: 'SCORED' }] }),
     );
     expect(weights.status).toBe(400);
-    expect(weights.body.error.message).toContain('not 100');
+    expect(weights.body.error.messageEn).toContain('not 100');
   });
 
   it('a repeated draft with the same idempotency key returns the same tender and starts one workflow; other content under that key is refused', async () => {
@@ -258,7 +258,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     const late = await put(BIDDERS.zhiyun, `/api/tenders/${no}/bid`, bidBody(100000));
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('BID_DEADLINE_PASSED');
-    expect(late.body.error.message).toContain('deadline');
+    expect(late.body.error.messageEn).toContain('deadline');
 
     // Opening by the workflow's timer; the committee now reads the bids.
     await eventually(
@@ -628,7 +628,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     });
     expect(earlier.status).toBe(422);
     expect(earlier.body.error.code).toBe('BID_DEADLINE_TOO_EARLY');
-    expect(earlier.body.error.message).toContain('15 days');
+    expect(earlier.body.error.messageEn).toContain('15 days');
     const after = await db.tender.findUniqueOrThrow({ where: { id: tender.id } });
     expect(after.bidDeadline!.getTime()).toBe(deadline.getTime());
     expect(after.announcementVersion).toBe(1);
@@ -873,7 +873,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       });
       expect(tooSoon.status).toBe(422);
       expect(tooSoon.body.error.code).toBe('BID_WINDOW_TOO_SHORT');
-      expect(tooSoon.body.error.message).toContain('20 days');
+      expect(tooSoon.body.error.messageEn).toContain('20 days');
       expect(
         (await post('dsj.reviewer', `/api/tenders/${real.body.tenderNo}/cancel`, { reasons: '测试结束' })).status,
       ).toBe(200);

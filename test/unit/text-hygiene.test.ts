@@ -106,9 +106,10 @@ describe('findBadText: walks bodies and names the field', () => {
   it('checks property names, without echoing them', () => {
     const p = findBadText({ meta: { 'bad\u0000key': 1 } }, 'body');
     expect(p).toMatchObject({ field: 'body.meta', inKey: true });
-    expect(invalidText(p!).message).toBe(
+    expect(invalidText(p!).messageEn).toBe(
       'a property name in body.meta contains a NUL character (U+0000) at position 3',
     );
+    expect(invalidText(p!).message).toBe('body.meta 中的属性名含有空字符 NUL（U+0000，位置 3）');
   });
 
   it('quotes a property name that is not an identifier', () => {
@@ -133,8 +134,10 @@ describe('findBadText: walks bodies and names the field', () => {
     const e = invalidText(findBadText({ purpose: 'secret\u0000' }, 'body')!);
     expect(e.code).toBe('INVALID_TEXT');
     expect(e.status).toBe(400);
-    expect(e.message).toBe('body.purpose contains a NUL character (U+0000) at position 6');
+    expect(e.messageEn).toBe('body.purpose contains a NUL character (U+0000) at position 6');
+    expect(e.message).toBe('body.purpose 含有空字符 NUL（U+0000，位置 6）');
     expect(e.message).not.toContain('secret');
+    expect(e.messageEn).not.toContain('secret');
   });
 });
 
@@ -161,11 +164,13 @@ describe('pathProblem and queryProblem: the raw URL', () => {
   it('names the query parameter of a bad value, a malformed escape included', () => {
     expect(queryProblem('provider=%00')).toMatchObject({ field: 'query.provider', codePoint: 0 });
     expect(queryProblem('page=1&provider=%FF')).toMatchObject({ field: 'query.provider', codePoint: -1 });
-    expect(invalidText(queryProblem('provider=%FF')!).message).toBe(
+    expect(invalidText(queryProblem('provider=%FF')!).messageEn).toBe(
       'query.provider contains a malformed percent-escape',
     );
+    expect(invalidText(queryProblem('provider=%FF')!).message).toBe('query.provider 含有格式错误的百分号编码');
     expect(queryProblem('a%00=1')).toMatchObject({ field: 'query', inKey: true });
-    expect(invalidText(queryProblem('a%00=1')!).message).toMatch(/^a query parameter name contains a NUL/);
+    expect(invalidText(queryProblem('a%00=1')!).messageEn).toMatch(/^a query parameter name contains a NUL/);
+    expect(invalidText(queryProblem('a%00=1')!).message).toMatch(/^查询参数名含有空字符 NUL/);
   });
 
   it('allows clean queries, + as space and repeated parameters', () => {

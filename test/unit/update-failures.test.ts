@@ -11,6 +11,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { executeBounded } from '../../api/kit/updates';
 import { AppError, errorHandler } from '../../api/errors';
+import { reject } from '../../workflows/kit/reject';
 import { Prisma } from '../../generated/prisma/client';
 
 /** A client that runs the call at once; the call fails the way the SDK reports a refusal. */
@@ -28,6 +29,32 @@ describe('executeBounded maps what the workflow answered', () => {
     const err = await executeBounded(client, 1000, refusal(cause)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'TASK_ALREADY_DECIDED', status: 409, details: { decision: 'AGREE' } });
+  });
+
+  it("a workflow's reject() reaches the client as its Chinese message with the English beside it", async () => {
+    const cause = (() => {
+      try {
+        return reject('TASK_ALREADY_DECIDED', {
+          zh: '任务 t 已作出决定：AGREE',
+          en: 'Task t is already decided: AGREE',
+        });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    const err = await executeBounded(client, 1000, refusal(cause)).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'TASK_ALREADY_DECIDED',
+      message: '任务 t 已作出决定：AGREE',
+      messageEn: 'Task t is already decided: AGREE',
+      details: undefined,
+    });
+    // A failure without the English detail (an older workflow's) answers its message in both fields.
+    const old = ApplicationFailure.create({ type: 'CONFLICT', message: 'The procedure has ended', nonRetryable: true });
+    expect(await executeBounded(client, 1000, refusal(old)).catch((e: unknown) => e)).toMatchObject({
+      message: 'The procedure has ended',
+      messageEn: 'The procedure has ended',
+    });
   });
 
   it('an unknown failure type is a 500 with its cause logged, not a 409', async () => {

@@ -84,10 +84,16 @@ export function acceptWithdrawal(opts: {
     {
       validator: (w) => {
         if (w.actor.departmentId !== opts.applicantDeptId || !w.actor.roles.includes('DEPT_STAFF')) {
-          reject('FORBIDDEN', "Only the applicant's staff may withdraw the application");
+          reject('FORBIDDEN', {
+            zh: '只有申请部门的工作人员可以撤回该申请',
+            en: "Only the applicant's staff may withdraw the application",
+          });
         }
         if (withdrawal || !opts.withdrawableStages.includes(opts.stage())) {
-          reject('CONFLICT', `The application can no longer be withdrawn (stage ${opts.stage()})`);
+          reject('CONFLICT', {
+            zh: `该申请已不能撤回（阶段 ${opts.stage()}）`,
+            en: `The application can no longer be withdrawn (stage ${opts.stage()})`,
+          });
         }
       },
     },

@@ -78,30 +78,47 @@ export class TaskRuntime {
   private validate(input: CompleteTaskInput): void {
     const task = this.tasks.get(input.taskId);
     if (task?.decidedBy && !task.paused) {
-      reject('TASK_ALREADY_DECIDED', `Task ${input.taskId} is already decided: ${task.decidedBy.decision}`, {
-        decision: task.decidedBy.decision,
-      });
-    }
-    if (!task || task.closed) reject('TASK_NOT_OPEN', `Task ${input.taskId} is not open in this procedure`);
-    if (task.paused)
-      reject('TASK_NOT_OPEN', `Task ${input.taskId} is paused until the applicant supplements the application`);
-    if (!task.allowedDecisions.includes(input.decision)) {
       reject(
-        'DECISION_NOT_ALLOWED',
-        `Decision ${input.decision} is not allowed at step ${task.spec.step}; allowed: ${task.allowedDecisions.join(', ')}`,
+        'TASK_ALREADY_DECIDED',
+        {
+          zh: `任务 ${input.taskId} 已作出决定：${task.decidedBy.decision}`,
+          en: `Task ${input.taskId} is already decided: ${task.decidedBy.decision}`,
+        },
+        {
+          decision: task.decidedBy.decision,
+        },
       );
     }
+    if (!task || task.closed)
+      reject('TASK_NOT_OPEN', {
+        zh: `任务 ${input.taskId} 在本办理程序中未处于待办状态`,
+        en: `Task ${input.taskId} is not open in this procedure`,
+      });
+    if (task.paused)
+      reject('TASK_NOT_OPEN', {
+        zh: `任务 ${input.taskId} 已暂停，待申请方补正申请材料后继续`,
+        en: `Task ${input.taskId} is paused until the applicant supplements the application`,
+      });
+    if (!task.allowedDecisions.includes(input.decision)) {
+      reject('DECISION_NOT_ALLOWED', {
+        zh: `环节 ${task.spec.step} 不允许作出决定 ${input.decision}；允许的决定：${task.allowedDecisions.join(', ')}`,
+        en: `Decision ${input.decision} is not allowed at step ${task.spec.step}; allowed: ${task.allowedDecisions.join(', ')}`,
+      });
+    }
     if ((task.spec.reasonsRequiredFor ?? []).includes(input.decision) && !input.reasons?.trim()) {
-      reject('REASONS_REQUIRED', `Decision ${input.decision} needs reasons`);
+      reject('REASONS_REQUIRED', {
+        zh: `作出决定 ${input.decision} 须说明理由`,
+        en: `Decision ${input.decision} needs reasons`,
+      });
     }
     if (
       input.actor.departmentId !== task.spec.candidateDeptId ||
       !input.actor.roles.includes(task.spec.candidateRole)
     ) {
-      reject(
-        'FORBIDDEN',
-        `Only ${task.spec.candidateRole} of department ${task.spec.candidateDeptId} may decide this task`,
-      );
+      reject('FORBIDDEN', {
+        zh: `只有部门 ${task.spec.candidateDeptId} 的 ${task.spec.candidateRole} 可以处理该任务`,
+        en: `Only ${task.spec.candidateRole} of department ${task.spec.candidateDeptId} may decide this task`,
+      });
     }
     task.validate?.(input);
   }
