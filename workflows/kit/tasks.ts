@@ -5,18 +5,18 @@
  * threshold — and never an approval by silence. A calendar change or a pause (补正) moves the
  * deadline; the timer follows.
  */
-import { condition, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { OpenTaskInput, TaskTiming } from '../../activities/inbox';
 import type { ProcedurePolicy } from '../../domain/policy';
 import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
 import { SA } from '../search-attributes';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { acts } from './activities';
+import { acts, LOCAL_ACTIVITIES_PATCH } from './activities';
 import { listenForCalendarChanges } from './calendar';
 import { MovableDeadline } from './deadline';
 import { currentStatus } from './procedure';
 import { reject } from './reject';
-import { withCarriedProcedure } from './search';
+import { upsertChanged, withCarriedProcedure } from './search';
 import { settle } from './settle';
 
 export type TaskSpec = Omit<OpenTaskInput, 'taskId' | 'workflowId' | 'warningWorkingDaysBefore'> & {
@@ -125,9 +125,13 @@ export class TaskRuntime {
       task.paused = true;
     }
     task.decisions.push(input);
-    this.publish();
+    // Published once the procedure has reacted (the tasks it opens publish the same attributes),
+    // so a step upserts its search attributes once; cases started before publish here too.
+    const publishNow = !patched(LOCAL_ACTIVITIES_PATCH);
+    if (publishNow) this.publish();
     // Taken in: the procedure's own wait consumed it, or nothing waits for it right now.
     await settle(() => task.decisions.length === 0 || !task.awaited);
+    if (!publishNow) this.publish();
     if (pauses) task.decidedBy = undefined;
     const open = this.openTasks();
     return {
@@ -311,7 +315,7 @@ export class TaskRuntime {
       { key: SA.ActingDepts, value: [...new Set(open.map((t) => t.spec.candidateDeptId))].sort() },
     ];
     if (deadlines.length > 0) updates.push({ key: SA.DeadlineAt, value: new Date(Math.min(...deadlines)) });
-    upsertSearchAttributes(withCarriedProcedure(updates));
+    upsertChanged(withCarriedProcedure(updates));
   }
 }
 
