@@ -44,9 +44,12 @@ const local = proxyLocalActivities<Activities>({
   retry,
 });
 
-/** Database-only activities of the shared steps: what runs local once the patch is in. */
+/**
+ * Database-only activities of the shared steps: what runs local once the patch is in. The policy
+ * (every procedure's first activity) stays an activity, so the first workflow task ends before
+ * anything is written and the procedure has its Update handlers from the second one on.
+ */
 const LOCAL_ACTIVITIES: ReadonlySet<string> = new Set<keyof Activities>([
-  'loadPolicy',
   'setApplicationStatus',
   'openTask',
   'recordTaskDecision',

@@ -11,13 +11,13 @@ import type { ProcedurePolicy } from '../../domain/policy';
 import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
 import { SA } from '../search-attributes';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { acts, LOCAL_ACTIVITIES_PATCH } from './activities';
+import { acts, activitiesInFlight, LOCAL_ACTIVITIES_PATCH } from './activities';
 import { listenForCalendarChanges } from './calendar';
 import { MovableDeadline } from './deadline';
 import { currentStatus } from './procedure';
 import { reject } from './reject';
 import { upsertChanged, withCarriedProcedure } from './search';
-import { settle } from './settle';
+import { afterOneDrain, settle } from './settle';
 
 export type TaskSpec = Omit<OpenTaskInput, 'taskId' | 'workflowId' | 'warningWorkingDaysBefore'> & {
   /** Decisions that must carry reasons (Art. 21: a refusal must cite a basis). */
@@ -66,12 +66,22 @@ export class TaskRuntime {
   ) {
     this.calendarPolicy = { countMakeupWorkdays: policy.countMakeupWorkdays };
     listenForCalendarChanges();
-    setHandler(completeTaskUpdate, (input) => this.complete(input), { validator: (input) => this.validate(input) });
+    setHandler(completeTaskUpdate, (input) => this.complete(input), {
+      validator: (input) => this.validate(input, { unknownMayOpen: true }),
+    });
   }
 
-  /** The update validator: rejects before anything is recorded in history. */
-  private validate(input: CompleteTaskInput): void {
+  /**
+   * The update validator: rejects before anything is recorded in history. A task this procedure
+   * does not know (yet) is let through: a worker that died during a step (local activities) had
+   * written the task's row, which the decision names, in a workflow task that never completed,
+   * and the procedure opens the same task again (same id) when it runs the step anew — it may not
+   * even have its handlers yet when the decision arrives. `complete` waits for the task until the
+   * procedure has nothing in flight, and checks again (refusing it then, as here).
+   */
+  private validate(input: CompleteTaskInput, opts: { unknownMayOpen?: boolean } = {}): void {
     const task = this.tasks.get(input.taskId);
+    if (!task && opts.unknownMayOpen) return;
     if (task?.decidedBy && !task.paused) {
       reject('TASK_ALREADY_DECIDED', `Task ${input.taskId} is already decided: ${task.decidedBy.decision}`, {
         decision: task.decidedBy.decision,
@@ -106,6 +116,11 @@ export class TaskRuntime {
    * with the state after the procedure has acted on it (the tasks it opened included).
    */
   private async complete(input: CompleteTaskInput): Promise<CompleteTaskResult> {
+    if (!this.tasks.has(input.taskId)) {
+      // Let through by the validator: the step that opens it runs again, or the task is not ours.
+      await condition(afterOneDrain(() => this.tasks.has(input.taskId) || activitiesInFlight() === 0));
+      this.validate(input);
+    }
     const task = this.tasks.get(input.taskId)!;
     const before = new Set(this.openTasks().map((t) => t.taskId));
     task.decidedBy = input;
