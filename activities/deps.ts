@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Prisma } from '../generated/prisma/client';
 import type { WorkingCalendar } from '../domain/calendar';
+import { WORKFLOW_NOW_FIELD } from '../workflows/workflow-clock';
 
 export interface CalendarPolicyInput {
   countMakeupWorkdays?: boolean;
@@ -24,14 +26,23 @@ export interface ActivityDeps {
   cyberspaceReportTo?: string;
 }
 
+/** The workflow's clock a local activity was asked at (see domain/workflow-clock.ts). */
+const workflowClock = new AsyncLocalStorage<number>();
+
 /**
  * "Now" for an activity is when the server scheduled its current attempt: the same clock the
  * workflow's timers run on (which the time-skipping test server moves), and in production a
- * moment before the wall clock. Outside an activity it is the wall clock.
+ * moment before the wall clock. A local activity's attempts are scheduled by the worker, so its
+ * now is the workflow's clock when it asked, plus the time its retries took. Outside an activity
+ * it is the wall clock.
  */
 export function activityNow(): Date {
   try {
-    return new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+    const info = Context.current().info;
+    const askedAtMs = workflowClock.getStore();
+    if (info.isLocal && askedAtMs !== undefined)
+      return new Date(askedAtMs + Math.max(0, info.currentAttemptScheduledTimestampMs - info.scheduledTimestampMs));
+    return new Date(info.currentAttemptScheduledTimestampMs);
   } catch {
     return new Date();
   }
@@ -59,13 +70,25 @@ export function notFoundIsFinal(err: unknown): unknown {
 
 type AsyncFunction = (...args: never[]) => Promise<unknown>;
 
-/** Wraps every activity of a set with `notFoundIsFinal`; names and types are unchanged. */
+/** The workflow's clock a local activity's input carries, taken off the input. */
+function takeWorkflowClock(args: never[]): { args: never[]; askedAtMs?: number } {
+  const [first, ...rest] = args as unknown[];
+  if (!first || typeof first !== 'object' || !(WORKFLOW_NOW_FIELD in first)) return { args };
+  const { [WORKFLOW_NOW_FIELD]: askedAtMs, ...input } = first as Record<string, unknown>;
+  return { args: [input, ...rest] as never[], askedAtMs: typeof askedAtMs === 'number' ? askedAtMs : undefined };
+}
+
+/**
+ * Wraps every activity of a set with `notFoundIsFinal`; names and types are unchanged. A local
+ * activity runs on the workflow's clock it was asked at (see `activityNow`).
+ */
 export function withFinalNotFound<T extends Record<string, AsyncFunction>>(activities: T): T {
   const wrapped: Record<string, AsyncFunction> = {};
   for (const [name, run] of Object.entries(activities))
-    wrapped[name] = async (...args) => {
+    wrapped[name] = async (...given) => {
+      const { args, askedAtMs } = takeWorkflowClock(given);
       try {
-        return await run(...args);
+        return askedAtMs === undefined ? await run(...args) : await workflowClock.run(askedAtMs, () => run(...args));
       } catch (err) {
         throw notFoundIsFinal(err);
       }

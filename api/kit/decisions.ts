@@ -256,16 +256,10 @@ async function storeAnswer(
   taskId: string,
   result: CompleteTaskResult | undefined,
 ): Promise<Record<string, unknown>> {
-  const task = await deps.db.task.findUniqueOrThrow({
-    where: { id: taskId },
-    select: { ...taskSummary, applicationId: true },
-  });
-  const { applicationId, ...summary } = task;
-  const application = applicationId
-    ? await deps.db.application.findUnique({
-        where: { id: applicationId },
-        select: { applicationNo: true, status: true },
-      })
+  // One read: the summary carries the application's number and status already.
+  const summary = await deps.db.task.findUniqueOrThrow({ where: { id: taskId }, select: taskSummary });
+  const application = summary.application
+    ? { applicationNo: summary.application.applicationNo, status: summary.application.status }
     : null;
   const answer = {
     task: summary,
@@ -277,10 +271,12 @@ async function storeAnswer(
   const body = JSON.parse(JSON.stringify(answer)) as Record<string, unknown>;
   // Only the decision that closed the task has a lasting answer (a 补正 request keeps it open).
   if (summary.status === 'DONE') {
-    await deps.db.task.updateMany({
+    const stored = await deps.db.task.updateMany({
       where: { id: taskId, decisionAnswer: { equals: Prisma.DbNull } },
       data: { decisionAnswer: body as Prisma.InputJsonObject },
     });
+    if (stored.count === 1) return body;
+    // Another request stored its answer first: that one stands.
     const kept = await deps.db.task.findUniqueOrThrow({ where: { id: taskId }, select: { decisionAnswer: true } });
     return kept.decisionAnswer as Record<string, unknown>;
   }

@@ -1,12 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { WorkingCalendar, chineseWorkdayYears, deriveProvisionalYear } from '../../domain/calendar';
 import type { Db } from '../../lib/db';
 import { conditionalShareWorkflow, ConditionalShareInput } from '../../workflows/conditional-share';
 import { calendarChangedSignal, withdrawUpdate } from '../../workflows/messages';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
-import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory, settled } from '../support/procedures';
 
 describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -77,6 +78,33 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
       'EXPIRED',
     ]);
     await recordHistory('conditional-share-approved-expired', app.handle);
+  });
+
+  it('an approved share waiting for its expiry has at most 80 history events: one marker per local activity, an upsert only for what changed (issue 14)', async () => {
+    const app = await start(['GAJ-001']);
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'APPROVE');
+    await h.decide(app.workflowId, 'AGREEMENT_CONFIRM', 'gaj.reviewer', 'CONFIRM');
+    await h.decide(app.workflowId, 'AGREEMENT_CONFIRM', 'rsj.staff', 'CONFIRM');
+    await eventually(
+      async () => (await db.accessGrant.findFirst({ where: { applicationId: app.id, status: 'ACTIVE' } })) ?? undefined,
+      'the grant in use',
+    );
+    await settled(env.client, app.workflowId);
+    const events = (await app.handle.fetchHistory()).events ?? [];
+    const { EventType } = temporal.api.enums.v1;
+    const count = (type: number) => events.filter((e) => e.eventType === type).length;
+    // Waiting for the expiry reminder: no timer has fired yet, the reminder's timer is the last one started.
+    expect(count(EventType.EVENT_TYPE_TIMER_FIRED)).toBe(0);
+    expect(count(EventType.EVENT_TYPE_TIMER_STARTED) - count(EventType.EVENT_TYPE_TIMER_CANCELED)).toBe(1);
+    // Before the kit ran its steps as local activities: 172 events (21 activities, 13 upserts, 26 workflow
+    // tasks); now the policy is the one activity, every other one a marker, a workflow task per decision.
+    expect(
+      events
+        .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name),
+    ).toEqual(['loadPolicy']);
+    expect(events.length).toBeLessThanOrEqual(80);
   });
 
   it('refused by the provider: reasons are mandatory, the authority reviews the refusal and upholds it, and only then is the applicant told', async () => {

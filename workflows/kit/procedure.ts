@@ -11,7 +11,7 @@ import { acts } from './activities';
 import { MovableDeadline } from './deadline';
 import { reject } from './reject';
 import { settle } from './settle';
-import { withCarriedProcedure } from './search';
+import { upsertChanged, withCarriedProcedure } from './search';
 
 export { acts } from './activities';
 
@@ -43,7 +43,7 @@ export async function recordStage(
   message: string,
   extra: StageExtra = {},
 ): Promise<void> {
-  upsertSearchAttributes(withCarriedProcedure([{ key: SA.Stage, value: stage }]));
+  upsertChanged(withCarriedProcedure([{ key: SA.Stage, value: stage }]));
   lastStatus = status;
   setCurrentDetails(`**${procedureName} ${app.applicationNo}** — stage \`${stage}\`: ${message}`);
   await acts.setApplicationStatus({
@@ -134,11 +134,11 @@ export async function endWithdrawn(w: {
  *
  * The history of the term stays bounded by construction, so there is no continue-as-new and no
  * child per term: whatever its length (up to maxUsePeriodDays, three years), the term costs the
- * same events — two waits on `MovableDeadline` (a timer each) and seven activities, 58 events
- * measured — because nothing recurs while the grant is in use (no reports, one reminder) and the
- * procedure takes no Update any more (its tasks are decided, withdrawal is over; a refused Update
- * leaves no event). Only a calendarChanged signal adds to it, 12 events each (the reminder is
- * counted again; the expiry, in calendar days, stays), and calendars change about once a year.
+ * same events — two waits on `MovableDeadline` (a timer each) and seven local activities, 23
+ * events measured — because nothing recurs while the grant is in use (no reports, one reminder)
+ * and the procedure takes no Update any more (its tasks are decided, withdrawal is over; a refused
+ * Update leaves no event). Only a calendarChanged signal adds to it, 7 events each (the reminder
+ * is counted again; the expiry, in calendar days, stays), and calendars change about once a year.
  * test/workflows/long-terms.test.ts counts the events of a three-year term on the time-skipping
  * server.
  */

@@ -10,7 +10,7 @@
 import { condition } from '@temporalio/workflow';
 import { activitiesInFlight } from './activities';
 
-function afterOneDrain(predicate: () => boolean): () => boolean {
+export function afterOneDrain(predicate: () => boolean): () => boolean {
   let asked = false;
   return () => {
     if (!asked) {

@@ -5,20 +5,20 @@
  * threshold — and never an approval by silence. A calendar change or a pause (补正) moves the
  * deadline; the timer follows.
  */
-import { condition, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { CalendarPolicyInput } from '../../activities/deps';
 import type { OpenTaskInput, TaskTiming } from '../../activities/inbox';
 import type { ProcedurePolicy } from '../../domain/policy';
 import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
 import { SA } from '../search-attributes';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { acts } from './activities';
+import { acts, activitiesInFlight, LOCAL_ACTIVITIES_PATCH } from './activities';
 import { listenForCalendarChanges } from './calendar';
 import { MovableDeadline } from './deadline';
 import { currentStatus } from './procedure';
 import { reject } from './reject';
-import { withCarriedProcedure } from './search';
-import { settle } from './settle';
+import { upsertChanged, withCarriedProcedure } from './search';
+import { afterOneDrain, settle } from './settle';
 
 export type TaskSpec = Omit<OpenTaskInput, 'taskId' | 'workflowId' | 'warningWorkingDaysBefore'> & {
   /** Decisions that must carry reasons (Art. 21: a refusal must cite a basis). */
@@ -71,12 +71,22 @@ export class TaskRuntime {
       ...(policy.drillWorkingDay ? { drillWorkingDay: policy.drillWorkingDay } : {}),
     };
     listenForCalendarChanges();
-    setHandler(completeTaskUpdate, (input) => this.complete(input), { validator: (input) => this.validate(input) });
+    setHandler(completeTaskUpdate, (input) => this.complete(input), {
+      validator: (input) => this.validate(input, { unknownMayOpen: true }),
+    });
   }
 
-  /** The update validator: rejects before anything is recorded in history. */
-  private validate(input: CompleteTaskInput): void {
+  /**
+   * The update validator: rejects before anything is recorded in history. A task this procedure
+   * does not know (yet) is let through: a worker that died during a step (local activities) had
+   * written the task's row, which the decision names, in a workflow task that never completed,
+   * and the procedure opens the same task again (same id) when it runs the step anew — it may not
+   * even have its handlers yet when the decision arrives. `complete` waits for the task until the
+   * procedure has nothing in flight, and checks again (refusing it then, as here).
+   */
+  private validate(input: CompleteTaskInput, opts: { unknownMayOpen?: boolean } = {}): void {
     const task = this.tasks.get(input.taskId);
+    if (!task && opts.unknownMayOpen) return;
     if (task?.decidedBy && !task.paused) {
       reject(
         'TASK_ALREADY_DECIDED',
@@ -128,6 +138,11 @@ export class TaskRuntime {
    * with the state after the procedure has acted on it (the tasks it opened included).
    */
   private async complete(input: CompleteTaskInput): Promise<CompleteTaskResult> {
+    if (!this.tasks.has(input.taskId)) {
+      // Let through by the validator: the step that opens it runs again, or the task is not ours.
+      await condition(afterOneDrain(() => this.tasks.has(input.taskId) || activitiesInFlight() === 0));
+      this.validate(input);
+    }
     const task = this.tasks.get(input.taskId)!;
     const before = new Set(this.openTasks().map((t) => t.taskId));
     task.decidedBy = input;
@@ -147,9 +162,13 @@ export class TaskRuntime {
       task.paused = true;
     }
     task.decisions.push(input);
-    this.publish();
+    // Published once the procedure has reacted (the tasks it opens publish the same attributes),
+    // so a step upserts its search attributes once; cases started before publish here too.
+    const publishNow = !patched(LOCAL_ACTIVITIES_PATCH);
+    if (publishNow) this.publish();
     // Taken in: the procedure's own wait consumed it, or nothing waits for it right now.
     await settle(() => task.decisions.length === 0 || !task.awaited);
+    if (!publishNow) this.publish();
     if (pauses) task.decidedBy = undefined;
     const open = this.openTasks();
     return {
@@ -333,7 +352,7 @@ export class TaskRuntime {
       { key: SA.ActingDepts, value: [...new Set(open.map((t) => t.spec.candidateDeptId))].sort() },
     ];
     if (deadlines.length > 0) updates.push({ key: SA.DeadlineAt, value: new Date(Math.min(...deadlines)) });
-    upsertSearchAttributes(withCarriedProcedure(updates));
+    upsertChanged(withCarriedProcedure(updates));
   }
 }
 
