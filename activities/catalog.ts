@@ -89,6 +89,23 @@ export interface Publication {
  * records the version in force. Grants a class change closes and update duties waiting for the
  * entry are returned for the workflow to act on.
  */
+/** A retry of a publication (or retirement) already committed: the version it wrote, nothing new to do. */
+async function publishedBefore(
+  tx: Pick<Db, 'dataResourceVersion'>,
+  draft: { id: string; code: string },
+): Promise<Publication> {
+  const v = await tx.dataResourceVersion.findUniqueOrThrow({ where: { draftId: draft.id } });
+  return {
+    resourceId: v.resourceId,
+    code: draft.code,
+    version: v.version,
+    created: false,
+    changes: v.changes as Publication['changes'],
+    grantsToReview: [],
+    dutyWorkflowIds: [],
+  };
+}
+
 export async function publishDraft(
   db: Db,
   input: { draftId: string; actorUserId: string; at: Date; reasons?: string },
@@ -100,18 +117,7 @@ export async function publishDraft(
     const existing = draft.resourceId
       ? await tx.dataResource.findUnique({ where: { id: draft.resourceId } })
       : await tx.dataResource.findUnique({ where: { code: draft.code } });
-    if (draft.status === 'PUBLISHED') {
-      const v = await tx.dataResourceVersion.findUniqueOrThrow({ where: { draftId: draft.id } });
-      return {
-        resourceId: v.resourceId,
-        code: draft.code,
-        version: v.version,
-        created: false,
-        changes: v.changes as Publication['changes'],
-        grantsToReview: [],
-        dutyWorkflowIds: [],
-      };
-    }
+    if (draft.status === 'PUBLISHED') return publishedBefore(tx, draft);
     const last = existing
       ? await tx.dataResourceVersion.findFirst({ where: { resourceId: existing.id }, orderBy: { version: 'desc' } })
       : null;
@@ -238,18 +244,7 @@ export async function retireEntry(
   return db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM catalog_draft WHERE id = ${input.draftId} FOR UPDATE`;
     const draft = await tx.catalogDraft.findUniqueOrThrow({ where: { id: input.draftId } });
-    if (draft.status === 'PUBLISHED') {
-      const v = await tx.dataResourceVersion.findUniqueOrThrow({ where: { draftId: draft.id } });
-      return {
-        resourceId: v.resourceId,
-        code: draft.code,
-        version: v.version,
-        created: false,
-        changes: v.changes as Publication['changes'],
-        grantsToReview: [],
-        dutyWorkflowIds: [],
-      };
-    }
+    if (draft.status === 'PUBLISHED') return publishedBefore(tx, draft);
     const entry = await tx.dataResource.findUniqueOrThrow({ where: { id: draft.resourceId! } });
     const last = await tx.dataResourceVersion.findFirst({
       where: { resourceId: entry.id },
