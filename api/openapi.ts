@@ -19,8 +19,12 @@ export interface OperationDoc {
    * (COMMON_ERRORS); each becomes part of the documented response of its HTTP status.
    */
   errors?: ErrorCode[];
-  /** The body of the operation's success answers (2xx other than 202). */
+  /** The body of the operation's success answers (200/201; 202 too unless `bodies` names it). */
   response?: z.ZodType;
+  /** A success status whose body differs from `response` (202 DECISION_PENDING, 200 of a repeat). */
+  bodies?: Partial<Record<'200' | '201' | '202', z.ZodType>>;
+  /** A file download: the media types its 200 answers with instead of a JSON body. */
+  files?: string[];
 }
 
 /** What any operation can answer: bad input at the boundary, an overloaded or failing server. */
@@ -86,11 +90,18 @@ export function openApiDocument(): Record<string, unknown> {
       }
     }
     const responses: Record<string, unknown> = {};
-    const success = op.response ? { content: { 'application/json': { schema: jsonSchema(op.response) } } } : {};
     const documentedStatuses = Object.entries(op.responses ?? {});
-    if (!documentedStatuses.some(([status]) => status.startsWith('2'))) documentedStatuses.unshift(['200', 'OK']);
+    if (!documentedStatuses.some(([status]) => /^[23]/.test(status))) documentedStatuses.unshift(['200', 'OK']);
     for (const [status, description] of documentedStatuses) {
-      if (status.startsWith('2')) responses[status] = status === '202' ? { description } : { description, ...success };
+      if (!status.startsWith('2')) continue;
+      const schema = op.bodies?.[status as '200' | '201' | '202'] ?? op.response;
+      const content = {
+        ...(schema && status !== '204' ? { 'application/json': { schema: jsonSchema(schema) } } : {}),
+        ...(status === '200'
+          ? Object.fromEntries((op.files ?? []).map((type) => [type, { schema: { type: 'string', format: 'binary' } }]))
+          : {}),
+      };
+      responses[status] = Object.keys(content).length > 0 ? { description, content } : { description };
     }
     const byStatus = new Map<string, ErrorCode[]>();
     for (const code of operationErrors(op)) {
@@ -116,10 +127,9 @@ export function openApiDocument(): Record<string, unknown> {
     }
     // Statuses a router documents without naming their codes (yet).
     for (const [status, description] of Object.entries(op.responses ?? {})) {
-      responses[status] ??= {
-        description,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
+      responses[status] ??= status.startsWith('3')
+        ? { description }
+        : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
