@@ -21,8 +21,11 @@ export interface OperationDoc {
   errors?: ErrorCode[];
   /** The body of the operation's success answers (200/201; 202 too unless `bodies` names it). */
   response?: z.ZodType;
-  /** A success status whose body differs from `response` (202 DECISION_PENDING, 200 of a repeat). */
-  bodies?: Partial<Record<'200' | '201' | '202', z.ZodType>>;
+  /**
+   * A status whose body differs from `response` (202 DECISION_PENDING), or an error status that
+   * can also answer with a body other than the Error (503 of /healthz: which dependency is down).
+   */
+  bodies?: Partial<Record<string, z.ZodType>>;
   /** A file download: the media types its 200 answers with instead of a JSON body. */
   files?: string[];
 }
@@ -94,7 +97,7 @@ export function openApiDocument(): Record<string, unknown> {
     if (!documentedStatuses.some(([status]) => /^[23]/.test(status))) documentedStatuses.unshift(['200', 'OK']);
     for (const [status, description] of documentedStatuses) {
       if (!status.startsWith('2')) continue;
-      const schema = op.bodies?.[status as '200' | '201' | '202'] ?? op.response;
+      const schema = op.bodies?.[status] ?? op.response;
       const content = {
         ...(schema && status !== '204' ? { 'application/json': { schema: jsonSchema(schema) } } : {}),
         ...(status === '200'
@@ -110,19 +113,17 @@ export function openApiDocument(): Record<string, unknown> {
     }
     for (const [status, codes] of [...byStatus].sort(([a], [b]) => a.localeCompare(b))) {
       const description = op.responses?.[status] ?? STATUS_TEXT[status] ?? 'Error';
+      const error = {
+        allOf: [
+          { $ref: '#/components/schemas/Error' },
+          { properties: { error: { properties: { code: { enum: codes } } } } },
+        ],
+      };
+      const other = op.bodies?.[status];
       responses[status] = {
         description: `${description} (${codes.join(', ')})`,
         'x-error-codes': codes,
-        content: {
-          'application/json': {
-            schema: {
-              allOf: [
-                { $ref: '#/components/schemas/Error' },
-                { properties: { error: { properties: { code: { enum: codes } } } } },
-              ],
-            },
-          },
-        },
+        content: { 'application/json': { schema: other ? { anyOf: [error, jsonSchema(other)] } : error } },
       };
     }
     // Statuses a router documents without naming their codes (yet).

@@ -34,6 +34,7 @@ export function healthRouter(deps: ApiDeps): Router {
     tags: ['ops'],
     auth: 'none',
     response: healthSchema,
+    bodies: { 503: healthSchema },
     responses: { 200: 'All dependencies ok', 503: 'A dependency is down' },
   });
   const router = Router();

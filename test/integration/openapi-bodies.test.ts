@@ -4,7 +4,8 @@
  * answer's status is one the operation documents and its JSON body validates (ajv, JSON Schema
  * 2020-12) against the schema documented for that status; a file download answers one of its
  * documented media types. The cases are rows like the ones the procedures write (as in
- * access-matrix.test.ts); no workflow runs. test/unit/openapi-bodies.test.ts checks that every
+ * access-matrix.test.ts); no workflow runs, and the writes checked
+ * (claiming a task, a use report, a token) need none. test/unit/openapi-bodies.test.ts checks that every
  * operation documents its bodies.
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
@@ -45,6 +46,7 @@ describe('real answers match the bodies documented in /openapi.json', () => {
     publicIncidentNo: '',
     objectionNo: '',
     workflowId: '',
+    authorizationId: '',
   };
 
   async function token(login: string): Promise<string> {
@@ -145,7 +147,21 @@ describe('real answers match the bodies documented in /openapi.json', () => {
 
     // A conditional open application of 张伟.
     const openRes = await testResource(db, 'wjw', 'CONDITIONAL');
-    ids.openNo = (await openApplication(db, 'pa-zhang', [openRes.code])).applicationNo;
+    const open = await openApplication(db, 'pa-zhang', [openRes.code]);
+    ids.openNo = open.applicationNo;
+    ids.authorizationId = (
+      await db.authorization.create({
+        data: {
+          id: newId(),
+          applicationId: open.id,
+          operatorId: 'pa-zhang',
+          resourceIds: [openRes.id],
+          scope: '便民就医查询',
+          startsAt: new Date(),
+          endsAt: new Date(Date.now() + 86400_000 * 200),
+        },
+      })
+    ).id;
 
     // An objection of 张伟 with a piece of evidence, and the provider's task on it.
     const objRes = await testResource(db, 'zrzyj');
@@ -277,6 +293,13 @@ describe('real answers match the bodies documented in /openapi.json', () => {
     await answers('get', '/api/open/applications', '/api/open/applications?limit=5', 'citizen.zhang');
     await answers('get', '/api/open/authorizations', '/api/open/authorizations?limit=5', 'dsj.reviewer');
     await answers('get', '/api/authorizations/register', '/api/authorizations/register?limit=5');
+    // A write answered 201, and its repeat 200, each with its documented body.
+    const report = { period: '2026-Q4', summary: '本季度用于便民就医查询，未发生安全事件' };
+    const url = `/api/open/authorizations/${ids.authorizationId}/use-reports`;
+    const first = await answers('post', '/api/open/authorizations/{id}/use-reports', url, 'citizen.zhang', report);
+    const again = await answers('post', '/api/open/authorizations/{id}/use-reports', url, 'citizen.zhang', report);
+    expect([first.status, again.status, again.body.id]).toEqual([201, 200, first.body.id]);
+    await answers('post', '/api/dev/tokens', '/api/dev/tokens', undefined, { login: 'citizen.zhang' });
   });
 
   it('tenders: public detail and the authority’s, list, opened bids', async () => {
