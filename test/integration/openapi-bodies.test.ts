@@ -47,6 +47,7 @@ describe('real answers match the bodies documented in /openapi.json', () => {
     objectionNo: '',
     workflowId: '',
     authorizationId: '',
+    draftNo: '',
   };
 
   async function token(login: string): Promise<string> {
@@ -212,6 +213,30 @@ describe('real answers match the bodies documented in /openapi.json', () => {
       await db.securityIncident.findUniqueOrThrow({ where: { id: publicIncident.input.incidentId } })
     ).incidentNo;
 
+    // A catalog draft of 市人社局 under review, with its review step.
+    ids.draftNo = `ML-B-${uniqueSuffix()}`;
+    const draft = await db.catalogDraft.create({
+      data: {
+        id: newId(),
+        draftNo: ids.draftNo,
+        workflowId: `catalog-review/${ids.draftNo}`,
+        departmentId: 'rsj',
+        code: `RSJ-B-${uniqueSuffix().toUpperCase()}`,
+        name: '测试目录条目',
+        description: '文档校验测试用目录草稿',
+        fields: ['姓名'],
+        shareClass: 'UNCONDITIONAL',
+        openClass: 'NOT_OPEN',
+        openLegalBasis: '《中华人民共和国个人信息保护法》第十三条',
+        updateFrequency: '每月',
+        sourceSystem: '社保业务系统',
+        createdById: 'u-rsj.staff',
+        idempotencyKey: ids.draftNo,
+        requestHash: 'test',
+      },
+    });
+    await task(draft.workflowId, 'CATALOG_REVIEW', 'dsj', 'AUTHORITY_REVIEWER');
+
     // A tender in evaluation with an opened bid.
     const tender = await draftTender(db);
     ids.tenderNo = tender.tenderNo;
@@ -269,7 +294,10 @@ describe('real answers match the bodies documented in /openapi.json', () => {
     await answers('get', '/api/catalog', '/api/catalog?limit=5', 'rsj.staff');
     await answers('get', '/api/open/catalog', '/api/open/catalog?limit=5');
     await answers('get', '/api/open/catalog/lists', '/api/open/catalog/lists');
-    await answers('get', '/api/catalog/drafts', '/api/catalog/drafts', 'rsj.staff');
+    const drafts = await answers('get', '/api/catalog/drafts', '/api/catalog/drafts', 'rsj.staff');
+    expect(drafts.body.items.map((d: { draftNo: string }) => d.draftNo)).toContain(ids.draftNo);
+    const draft = await answers('get', '/api/catalog/drafts/{no}', `/api/catalog/drafts/${ids.draftNo}`, 'rsj.staff');
+    expect(draft.body.steps).toHaveLength(1);
     await answers('get', '/api/departments', '/api/departments', 'rsj.staff');
     await answers('get', '/api/catalog/entries/{code}/history', '/api/catalog/entries/GAJ-001/history', 'gaj.staff');
   });
