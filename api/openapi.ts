@@ -19,8 +19,15 @@ export interface OperationDoc {
    * (COMMON_ERRORS); each becomes part of the documented response of its HTTP status.
    */
   errors?: ErrorCode[];
-  /** The body of the operation's success answers (2xx other than 202). */
+  /** The body of the operation's success answers (200/201; 202 too unless `bodies` names it). */
   response?: z.ZodType;
+  /**
+   * A status whose body differs from `response` (202 DECISION_PENDING), or an error status that
+   * can also answer with a body other than the Error (503 of /healthz: which dependency is down).
+   */
+  bodies?: Partial<Record<string, z.ZodType>>;
+  /** A file download: the media types its 200 answers with instead of a JSON body. */
+  files?: string[];
 }
 
 /** What any operation can answer: bad input at the boundary, an overloaded or failing server. */
@@ -86,11 +93,18 @@ export function openApiDocument(): Record<string, unknown> {
       }
     }
     const responses: Record<string, unknown> = {};
-    const success = op.response ? { content: { 'application/json': { schema: jsonSchema(op.response) } } } : {};
     const documentedStatuses = Object.entries(op.responses ?? {});
-    if (!documentedStatuses.some(([status]) => status.startsWith('2'))) documentedStatuses.unshift(['200', 'OK']);
+    if (!documentedStatuses.some(([status]) => /^[23]/.test(status))) documentedStatuses.unshift(['200', 'OK']);
     for (const [status, description] of documentedStatuses) {
-      if (status.startsWith('2')) responses[status] = status === '202' ? { description } : { description, ...success };
+      if (!status.startsWith('2')) continue;
+      const schema = op.bodies?.[status] ?? op.response;
+      const content = {
+        ...(schema && status !== '204' ? { 'application/json': { schema: jsonSchema(schema) } } : {}),
+        ...(status === '200'
+          ? Object.fromEntries((op.files ?? []).map((type) => [type, { schema: { type: 'string', format: 'binary' } }]))
+          : {}),
+      };
+      responses[status] = Object.keys(content).length > 0 ? { description, content } : { description };
     }
     const byStatus = new Map<string, ErrorCode[]>();
     for (const code of operationErrors(op)) {
@@ -99,27 +113,24 @@ export function openApiDocument(): Record<string, unknown> {
     }
     for (const [status, codes] of [...byStatus].sort(([a], [b]) => a.localeCompare(b))) {
       const description = op.responses?.[status] ?? STATUS_TEXT[status] ?? 'Error';
+      const error = {
+        allOf: [
+          { $ref: '#/components/schemas/Error' },
+          { properties: { error: { properties: { code: { enum: codes } } } } },
+        ],
+      };
+      const other = op.bodies?.[status];
       responses[status] = {
         description: `${description} (${codes.join(', ')})`,
         'x-error-codes': codes,
-        content: {
-          'application/json': {
-            schema: {
-              allOf: [
-                { $ref: '#/components/schemas/Error' },
-                { properties: { error: { properties: { code: { enum: codes } } } } },
-              ],
-            },
-          },
-        },
+        content: { 'application/json': { schema: other ? { anyOf: [error, jsonSchema(other)] } : error } },
       };
     }
     // Statuses a router documents without naming their codes (yet).
     for (const [status, description] of Object.entries(op.responses ?? {})) {
-      responses[status] ??= {
-        description,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
+      responses[status] ??= status.startsWith('3')
+        ? { description }
+        : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,

@@ -9,6 +9,7 @@
  * is refused. Nothing answered as an error is applied later: a rejection releases the claim.
  */
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
 import { Prisma, type Task } from '../../generated/prisma/client';
 import { completeTaskUpdate, type CompleteTaskResult, type TaskActor } from '../../workflows/messages';
 import type { Principal } from '../auth';
@@ -68,6 +69,57 @@ export const taskSummary = {
     },
   },
 } satisfies Prisma.TaskSelect;
+
+/** The documented shape of a `taskSummary` row as JSON. */
+export const taskSummarySchema = z
+  .object({
+    id: z.string(),
+    procedure: z.string(),
+    step: z.string(),
+    title: z.string(),
+    status: z.string(),
+    dueAt: z.string().nullable(),
+    overdue: z.boolean(),
+    allowedDecisions: z.array(z.string()),
+    claimedById: z.string().nullable(),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+    decision: z.string().nullable(),
+    candidateDeptId: z.string(),
+    candidateRole: z.string(),
+    application: z
+      .object({
+        applicationNo: z.string(),
+        procedure: z.string(),
+        status: z.string(),
+        purpose: z.string(),
+        applicantDept: z.object({ id: z.string(), name: z.string() }),
+      })
+      .nullable(),
+  })
+  .loose();
+
+/** The bodies of DecisionOutcome: 200 the state after the procedure acted, 202 the pending decision. */
+export const decisionAnswerSchema = z.object({
+  task: taskSummarySchema,
+  stage: z.string().nullable(),
+  status: z.string().nullable(),
+  application: z.object({ applicationNo: z.string(), status: z.string() }).nullable(),
+  openedTasks: z.array(
+    z.object({
+      taskId: z.string(),
+      step: z.string(),
+      candidateDeptId: z.string(),
+      candidateRole: z.string(),
+      dueAtMs: z.number().nullable(),
+    }),
+  ),
+});
+export const decisionPendingSchema = z.object({
+  code: z.literal('DECISION_PENDING'),
+  message: z.string(),
+  task: taskSummarySchema,
+});
 
 type Deps = Pick<ApiDeps, 'db' | 'config' | 'temporal'>;
 

@@ -249,6 +249,20 @@ export const applicationDetailSchema = z
   })
   .loose();
 
+/** What a supervisor reads of an application (metadataView): no content, only its course. */
+export const applicationMetadataSchema = z.object({
+  applicationNo: z.string(),
+  procedure: z.string(),
+  status: z.string(),
+  applicantDept: z.object({ id: z.string(), name: z.string() }).loose().nullable(),
+  submittedAt: z.string(),
+  decidedAt: z.string().nullable(),
+  resources: z.array(z.object({ code: z.string(), name: z.string(), providerId: z.string() })),
+  tasks: z.array(z.object({ id: z.string(), step: z.string(), status: z.string() }).loose()),
+  timeline: z.array(z.object({ kind: z.string(), at: z.string() })),
+  view: z.literal('metadata'),
+});
+
 /** Errors a submission can answer with (the workflow's start included). */
 export const SUBMISSION_ERRORS: ErrorCode[] = [
   'FORBIDDEN',
@@ -306,7 +320,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
     tags: ['applications'],
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND'],
-    response: applicationDetailSchema,
+    response: z.union([applicationDetailSchema, applicationMetadataSchema]).describe('Supervisors: the metadata only'),
   });
   documented({
     method: 'post',

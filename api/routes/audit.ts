@@ -51,6 +51,35 @@ const auditQuery = z
   })
   .strict();
 
+const link = z.object({ seq: z.string(), hash: z.string() });
+/** A page of GET /api/audit. */
+const auditPageSchema = z.object({
+  items: z.array(
+    z.object({
+      seq: z.string(),
+      at: z.string(),
+      actor: z.string(),
+      action: z.string(),
+      entityType: z.string(),
+      entityId: z.string(),
+      details: z.unknown(),
+      prevHash: z.string(),
+      hash: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+/** lib/audit-chain.ts VerifyResult. */
+const verifySchema = z.object({
+  ok: z.boolean(),
+  rowsChecked: z.number(),
+  lastGood: link,
+  head: link.nullable(),
+  firstBroken: z
+    .object({ seq: z.string(), kind: z.string(), expected: z.string(), found: z.string(), message: z.string() })
+    .nullable(),
+});
+
 documented({
   method: 'get',
   path: '/api/audit',
@@ -60,6 +89,7 @@ documented({
   auth: 'required',
   query: auditQuery,
   errors: ['FORBIDDEN'],
+  response: auditPageSchema,
   responses: { 200: '{ items, nextCursor }', 403: 'Not an auditor' },
 });
 documented({
@@ -69,6 +99,7 @@ documented({
   tags: ['audit'],
   auth: 'required',
   errors: ['FORBIDDEN'],
+  response: verifySchema,
   responses: { 200: '{ ok, rowsChecked, lastGood, head, firstBroken }', 403: 'Not an auditor' },
 });
 

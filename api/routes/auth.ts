@@ -29,6 +29,17 @@ const callbackQuery = z.looseObject({
   error_description: z.string().max(2048).optional(),
 });
 
+/** The answer of GET /api/auth/session. */
+const sessionSchema = z.object({
+  user: z.object({
+    login: z.string(),
+    displayName: z.string(),
+    departmentId: z.string().nullable(),
+    roles: z.array(z.string()),
+  }),
+  credential: z.object({ source: z.enum(['app', 'oidc']), expiresAt: z.string() }),
+});
+
 export function authRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
@@ -67,6 +78,7 @@ export function authRouter(deps: ApiDeps): Router {
     summary: 'The signed-in user and when the credential expires',
     tags: ['auth'],
     auth: 'required',
+    response: sessionSchema,
     responses: { 200: 'The principal', 401: 'Not signed in' },
   });
   documented({

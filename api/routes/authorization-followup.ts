@@ -46,6 +46,35 @@ const reportSelect = {
   useReportId: true,
 } satisfies Prisma.AuthorizationReportSelect;
 
+/** One report duty as reportSelect reads it. */
+const reportSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    periodNo: z.number(),
+    periodStart: z.string(),
+    periodEnd: z.string(),
+    dueAt: z.string(),
+    status: z.string(),
+    submittedAt: z.string().nullable(),
+    late: z.boolean(),
+  })
+  .loose();
+/** An authorisation as view() answers it: the row, its operator, resources, tender and report duties. */
+const authorizationSchema = z
+  .object({
+    id: z.string(),
+    authorizationNo: z.string().nullable(),
+    status: z.string(),
+    scope: z.string(),
+    feeCap: z.number().nullable(),
+    operator: z.object({ id: z.string(), name: z.string(), unifiedCreditCode: z.string().nullable() }).nullable(),
+    resources: z.array(z.object({ code: z.string(), name: z.string() })),
+    tender: z.object({ tenderNo: z.string(), title: z.string() }).nullable(),
+    reports: z.array(reportSchema),
+  })
+  .loose();
+
 export function authorizationsRouter(deps: ApiDeps): Router {
   const { db } = deps;
   const tag = ['authorizations'];
@@ -58,7 +87,19 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'optional',
     query: registerQuery,
-    response: pageSchema(z.object({ authorizationNo: z.string(), operator: z.string(), status: z.string() }).loose()),
+    response: pageSchema(
+      z
+        .object({
+          authorizationNo: z.string(),
+          operator: z.string(),
+          scope: z.string(),
+          status: z.string(),
+          startsAt: z.string(),
+          endsAt: z.string(),
+          resources: z.array(z.object({ code: z.string(), name: z.string() })),
+        })
+        .loose(),
+    ),
   });
   documented({
     method: 'get',
@@ -70,9 +111,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     auth: 'required',
     query: listQuery,
     errors: ['FORBIDDEN'],
-    response: pageSchema(
-      z.object({ authorizationNo: z.string(), status: z.string(), reports: z.array(z.unknown()) }).loose(),
-    ),
+    response: pageSchema(authorizationSchema),
   });
   documented({
     method: 'get',
@@ -81,6 +120,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: authorizationSchema,
   });
   documented({
     method: 'post',
@@ -90,6 +130,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: reportBody,
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'SERVICE_UNAVAILABLE', 'WORKFLOW_TIMEOUT'],
+    response: z.object({ reportId: z.string(), late: z.boolean() }),
     responses: { 200: 'Filed', 403: 'Not the operator', 409: 'Not open or already filed' },
   });
   for (const action of ['suspend', 'reinstate', 'revoke']) {
@@ -101,6 +142,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
       auth: 'required',
       body: changeBody,
       errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'SERVICE_UNAVAILABLE', 'WORKFLOW_TIMEOUT', 'REASONS_REQUIRED'],
+      response: authorizationSchema,
     });
   }
   const router = Router();

@@ -117,6 +117,49 @@ function outOfRange<T>(field: string, compute: () => T): T {
   }
 }
 
+const dayKind = z.enum(['WORKDAY', 'WEEKEND', 'HOLIDAY', 'MAKEUP_WORKDAY']);
+const yearStatus = z.enum(['OFFICIAL', 'PROVISIONAL']);
+/** The answer of GET /api/calendar/deadline. */
+const deadlineSchema = z.object({
+  from: z.string(),
+  receivedDate: z.string(),
+  workingDays: z.number(),
+  warningWorkingDaysBefore: z.number(),
+  dueDate: z.string(),
+  deadlineAt: z.string(),
+  deadlineAtShanghai: z.string(),
+  warningAt: z.string(),
+  warningAtShanghai: z.string(),
+  provisional: z.boolean(),
+  provisionalYears: z.array(z.number()),
+});
+const daysSchema = z.object({
+  items: z.array(z.object({ date: z.string(), kind: dayKind, name: z.string().optional(), provisional: z.boolean() })),
+});
+const yearsSchema = z.object({
+  items: z.array(
+    z.object({
+      year: z.number(),
+      status: yearStatus,
+      source: z.string(),
+      loadedAt: z.string(),
+      loadedBy: z.string(),
+      holidays: z.number(),
+      makeupWorkdays: z.number(),
+    }),
+  ),
+});
+const loadedSchema = z.object({
+  year: z.number(),
+  status: yearStatus,
+  source: z.string(),
+  loadedAt: z.string(),
+  holidays: z.number(),
+  makeupWorkdays: z.number(),
+  previous: z.object({ status: yearStatus, source: z.string(), loadedAt: z.string(), loadedBy: z.string() }).nullable(),
+  procedures: z.object({ notified: z.number(), error: z.string().optional() }),
+});
+
 export function calendarRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
@@ -124,6 +167,7 @@ export function calendarRouter(deps: ApiDeps): Router {
     tags: ['calendar'],
     auth: 'required',
     query: deadlineQuery,
+    response: deadlineSchema,
     summary:
       'Deadline of "within N working days from <from>": 24:00 Asia/Shanghai of the N-th working day after the receipt day, with warning time and provisional flag',
   });
@@ -133,6 +177,7 @@ export function calendarRouter(deps: ApiDeps): Router {
     tags: ['calendar'],
     auth: 'required',
     query: daysQuery,
+    response: daysSchema,
     summary:
       'Days from..to (at most 366) with kind (WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY), holiday name and provisional flag',
   });
@@ -141,6 +186,7 @@ export function calendarRouter(deps: ApiDeps): Router {
     path: '/api/calendar/years',
     tags: ['calendar'],
     auth: 'required',
+    response: yearsSchema,
     summary: 'Calendar years stored, with status (OFFICIAL/PROVISIONAL), source and who loaded them',
   });
   documented({
@@ -150,6 +196,7 @@ export function calendarRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: scheduleBody,
     errors: ['FORBIDDEN', 'INVALID_CALENDAR'],
+    response: loadedSchema,
     summary: "Load a year's holiday schedule (ADMIN); audited; running procedures recompute their open deadlines",
     responses: { 200: 'Loaded', 403: 'Not an ADMIN', 422: 'INVALID_CALENDAR: details list every problem' },
   });

@@ -126,6 +126,133 @@ function assertLegalBasis(e: Parameters<typeof legalBasisProblems>[0]): void {
 /** Today in Asia/Shanghai, YYYY-MM-DD. */
 const shanghaiToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
 
+/** A catalog draft row as JSON (model CatalogDraft, without its request hash and idempotency key). */
+const draftRowSchema = z
+  .object({
+    id: z.string(),
+    draftNo: z.string(),
+    workflowId: z.string(),
+    departmentId: z.string(),
+    kind: z.string(),
+    resourceId: z.string().nullable(),
+    code: z.string(),
+    name: z.string(),
+    description: z.string(),
+    fields: z.array(z.string()),
+    shareClass: z.string(),
+    openClass: z.string(),
+    shareLegalBasis: z.string().nullable(),
+    openLegalBasis: z.string().nullable(),
+    updateFrequency: z.string(),
+    sourceSystem: z.string(),
+    status: z.string(),
+    duplicates: z.array(z.unknown()),
+    returnReasons: z.string().nullable(),
+    round: z.number(),
+  })
+  .loose();
+/** draftView(): the draft with its review steps. */
+const draftSchema = draftRowSchema.extend({
+  steps: z.array(
+    z
+      .object({ id: z.string(), step: z.string(), title: z.string(), status: z.string(), dueAt: z.string().nullable() })
+      .loose(),
+  ),
+});
+const userRef = z.object({ id: z.string(), login: z.string().nullable(), displayName: z.string().nullable() });
+const historySchema = z.object({
+  code: z.string(),
+  version: z.number(),
+  versions: z.array(
+    z.object({
+      version: z.number(),
+      draftNo: z.string().nullable(),
+      publishedAt: z.string(),
+      submittedBy: userRef,
+      publishedBy: userRef,
+      changeNote: z.string().nullable(),
+      changes: z.unknown(),
+      entry: z.unknown().describe('The entry as published in this version'),
+      citedByApplications: z.number(),
+    }),
+  ),
+});
+/** dutyView(): an Art. 18 update duty, its entries and its CATALOG_UPDATE task. */
+const dutySchema = z
+  .object({
+    id: z.string(),
+    dutyNo: z.string(),
+    workflowId: z.string(),
+    departmentId: z.string(),
+    kind: z.string(),
+    description: z.string(),
+    occurredOn: z.string().describe('YYYY-MM-DD'),
+    resourceIds: z.array(z.string()),
+    status: z.string(),
+    recordedAt: z.string(),
+    fulfilledAt: z.string().nullable(),
+    article: z.string(),
+    entries: z.array(z.object({ code: z.string(), version: z.number() })),
+    task: z
+      .object({
+        id: z.string(),
+        status: z.string(),
+        dueAt: z.string().nullable(),
+        warningAt: z.string().nullable(),
+        overdue: z.boolean(),
+        completedAt: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .loose();
+/** projectView(): an Art. 17 information system project and the state of its entries. */
+const projectSchema = z
+  .object({
+    id: z.string(),
+    projectNo: z.string(),
+    departmentId: z.string(),
+    name: z.string(),
+    description: z.string(),
+    status: z.string(),
+    workflowId: z.string(),
+    createdAt: z.string(),
+    article: z.string(),
+    entries: z.array(
+      z.object({ draftNo: z.string(), code: z.string(), status: z.string(), publishedVersion: z.number().nullable() }),
+    ),
+    catalogPublished: z.boolean(),
+    task: z
+      .object({
+        id: z.string(),
+        status: z.string(),
+        decision: z.string().nullable(),
+        reasons: z.string().nullable(),
+        completedAt: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .loose();
+const openListEntry = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    openClass: z.string(),
+    openLegalBasis: z.string().nullable(),
+    version: z.number(),
+    updateFrequency: z.string(),
+  })
+  .loose();
+const openListsSchema = z.object({
+  article: z.literal('第二十五条'),
+  departments: z.array(
+    z.object({
+      department: z.object({ id: z.string(), name: z.string() }),
+      无条件开放清单: z.array(openListEntry),
+      有条件开放清单: z.array(openListEntry),
+    }),
+  ),
+});
+
 export function catalogManagementRouter(deps: ApiDeps): Router {
   const { db } = deps;
   const tags = ['catalog management'];
@@ -148,6 +275,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       'SERVICE_UNAVAILABLE',
       'START_PENDING',
     ],
+    response: draftSchema,
     responses: {
       201: 'Stored (and submitted)',
       200: 'Repeat of an earlier request',
@@ -166,6 +294,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: editBody,
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'LEGAL_BASIS_REQUIRED'],
+    response: draftSchema,
     responses: { 200: 'Edited', 400: 'LEGAL_BASIS_REQUIRED (returned entries)', 409: 'Not editable now' },
   });
   documented({
@@ -175,6 +304,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'LEGAL_BASIS_REQUIRED', 'SERVICE_UNAVAILABLE', 'START_PENDING'],
+    response: draftSchema,
     responses: { 200: 'Submitted', 400: 'LEGAL_BASIS_REQUIRED; nothing changed', 409: 'Not a compiled draft' },
   });
   documented({
@@ -185,6 +315,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     auth: 'required',
     query: draftsQuery,
     errors: ['FORBIDDEN'],
+    response: z.object({ items: z.array(draftRowSchema) }),
   });
   documented({
     method: 'get',
@@ -193,6 +324,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     errors: ['NOT_FOUND'],
+    response: draftSchema,
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -203,6 +335,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: historySchema,
     responses: { 200: 'OK', 404: 'Unknown entry' },
   });
   documented({
@@ -222,6 +355,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       'SERVICE_UNAVAILABLE',
       'START_PENDING',
     ],
+    response: draftSchema,
     responses: {
       201: 'Requested, review opened',
       200: 'Repeat of an earlier request',
@@ -249,6 +383,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       'SERVICE_UNAVAILABLE',
       'START_PENDING',
     ],
+    response: dutySchema,
     responses: {
       201: 'Recorded, duty opened',
       200: 'Repeat of an earlier request',
@@ -265,6 +400,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     errors: ['NOT_FOUND'],
+    response: dutySchema,
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -283,6 +419,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       'SERVICE_UNAVAILABLE',
       'START_PENDING',
     ],
+    response: projectSchema,
     responses: {
       201: 'Registered, approval task opened',
       200: 'Repeat',
@@ -300,6 +437,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags,
     auth: 'required',
     errors: ['NOT_FOUND'],
+    response: projectSchema,
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -310,6 +448,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'optional',
     query: listsQuery,
+    response: openListsSchema,
   });
 
   const router = Router();

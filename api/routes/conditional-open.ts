@@ -68,6 +68,31 @@ const openApplicationSchema = z
   })
   .loose();
 
+/** A use report row (model UseReport) as JSON. */
+const useReportSchema = z.object({
+  id: z.string(),
+  authorizationId: z.string(),
+  period: z.string(),
+  summary: z.string(),
+  securityIncidents: z.string().nullable(),
+  submittedById: z.string(),
+  submittedAt: z.string(),
+});
+/** An authorisation row (model Authorization) as JSON, with its use reports. */
+const authorizationRowSchema = z
+  .object({
+    id: z.string(),
+    authorizationNo: z.string().nullable(),
+    applicationId: z.string().nullable(),
+    operatorId: z.string(),
+    status: z.string(),
+    scope: z.string(),
+    startsAt: z.string(),
+    endsAt: z.string(),
+    useReports: z.array(useReportSchema),
+  })
+  .loose();
+
 const catalogQuery = z
   .object({
     q: z.string().trim().min(1).max(100).optional(),
@@ -180,7 +205,19 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'optional',
     query: catalogQuery,
-    response: pageSchema(z.object({ code: z.string(), name: z.string(), openClass: z.string() }).loose()),
+    response: pageSchema(
+      z
+        .object({
+          code: z.string(),
+          name: z.string(),
+          provider: z.object({ id: z.string(), name: z.string() }),
+          openClass: z.string(),
+          fields: z.array(z.string()),
+          disputed: z.boolean(),
+          access: z.object({ kind: z.enum(['DOWNLOAD', 'APPLY']), href: z.string() }),
+        })
+        .loose(),
+    ),
   });
   documented({
     method: 'get',
@@ -189,6 +226,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'optional',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
+    files: ['text/csv'],
     responses: {
       200: 'CSV data',
       403: 'CONDITIONAL data without an active authorisation',
@@ -203,6 +241,17 @@ export function openDataRouter(deps: ApiDeps): Router {
     auth: 'required',
     query: statsQuery,
     errors: ['FORBIDDEN'],
+    response: z.object({
+      items: z.array(
+        z.object({
+          code: z.string(),
+          name: z.string(),
+          downloads: z.number(),
+          anonymous: z.number(),
+          signedIn: z.number(),
+        }),
+      ),
+    }),
   });
   documented({
     method: 'post',
@@ -278,7 +327,12 @@ export function openDataRouter(deps: ApiDeps): Router {
     query: authorizationsQuery,
     errors: ['FORBIDDEN'],
     response: pageSchema(
-      z.object({ id: z.string(), status: z.string(), applicationNo: z.string().nullable() }).loose(),
+      authorizationRowSchema.extend({
+        applicationNo: z.string().nullable(),
+        operator: z.object({ id: z.string(), name: z.string().optional(), kind: z.string().optional() }),
+        resources: z.array(z.object({ id: z.string(), code: z.string(), name: z.string() })),
+        lastReportAt: z.string().nullable(),
+      }),
     ),
   });
   documented({
@@ -289,6 +343,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: useReportBody,
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+    response: useReportSchema,
     responses: {
       201: 'Recorded',
       200: 'Repeat of an earlier report',
@@ -303,6 +358,7 @@ export function openDataRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: revokeBody,
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'REASONS_REQUIRED', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE'],
+    response: authorizationRowSchema,
     responses: {
       200: 'Revoked',
       409: 'Not active, or ended through its tender',

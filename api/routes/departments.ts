@@ -1,7 +1,12 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { requirePrincipal } from '../auth';
 import { documented } from '../openapi';
+
+const departmentsSchema = z.object({
+  items: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })),
+});
 
 export function departmentsRouter(deps: ApiDeps): Router {
   documented({
@@ -10,6 +15,7 @@ export function departmentsRouter(deps: ApiDeps): Router {
     summary: 'All departments with their kind',
     tags: ['catalog'],
     auth: 'required',
+    response: departmentsSchema,
   });
   const router = Router();
   router.get('/api/departments', async (req, res) => {

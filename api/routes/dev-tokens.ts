@@ -5,6 +5,17 @@ import { AppError, parse } from '../errors';
 import { documented } from '../openapi';
 
 const body = z.object({ login: z.string().min(1).max(100) }).strict();
+const issuedSchema = z.object({
+  token: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.string().describe('The lifetime, as configured (AUTH_TOKEN_TTL, e.g. 12h)'),
+  user: z.object({
+    login: z.string(),
+    displayName: z.string(),
+    roles: z.array(z.string()),
+    departmentId: z.string().nullable(),
+  }),
+});
 
 /** Development only: a token for a seeded login, so the demo and curl examples need no IdP. */
 export function devTokensRouter(deps: ApiDeps): Router {
@@ -16,6 +27,7 @@ export function devTokensRouter(deps: ApiDeps): Router {
     auth: 'none',
     body,
     errors: ['DEV_TOKENS_DISABLED', 'UNKNOWN_LOGIN'],
+    response: issuedSchema,
     responses: { 201: 'Token issued', 403: 'Disabled in production', 404: 'Unknown login' },
   });
   const router = Router();

@@ -22,6 +22,30 @@ const evaluationQuery = z
   })
   .strict();
 
+/** domain/evaluation.ts Evaluation, one per department. */
+const evaluationSchema = z.object({
+  departmentId: z.string(),
+  period: z.object({ label: z.string(), from: z.string(), to: z.string() }),
+  procedures: z.array(z.object({ procedure: z.string(), received: z.number(), handled: z.number() })),
+  steps: z.array(
+    z.object({
+      procedure: z.string(),
+      step: z.string(),
+      handled: z.number(),
+      onTime: z.number(),
+      onTimeRate: z.number().nullable(),
+      medianWorkingDays: z.number().nullable(),
+      p90WorkingDays: z.number().nullable(),
+    }),
+  ),
+  overdue: z.number(),
+  escalated: z.number(),
+  objectionsReceived: z.number(),
+  objectionsCorrected: z.number(),
+  shareRequestsAnswered: z.number(),
+  openDataDownloads: z.number(),
+});
+
 export function evaluationRouter(deps: ApiDeps): Router {
   const { db } = deps;
   const calendars = new CalendarCache({ minCheckIntervalMs: 60_000 });
@@ -34,6 +58,8 @@ export function evaluationRouter(deps: ApiDeps): Router {
     auth: 'required',
     query: evaluationQuery,
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: z.object({ items: z.array(evaluationSchema) }),
+    files: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
     responses: {
       200: 'The figures (one department, or every department for supervisors when none is named)',
       403: "Not a supervisor or reviewer of the data authority, nor the department's head",

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { documented } from '../openapi';
 
@@ -19,6 +20,12 @@ async function check(what: () => Promise<unknown>, timeoutMs = 3000): Promise<{ 
   }
 }
 
+const checkSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
+const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.object({ postgres: checkSchema, temporal: checkSchema }),
+});
+
 export function healthRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
@@ -26,6 +33,8 @@ export function healthRouter(deps: ApiDeps): Router {
     summary: 'Liveness and readiness: Postgres and Temporal',
     tags: ['ops'],
     auth: 'none',
+    response: healthSchema,
+    bodies: { 503: healthSchema },
     responses: { 200: 'All dependencies ok', 503: 'A dependency is down' },
   });
   const router = Router();

@@ -132,6 +132,53 @@ export function checkAttachment(
   };
 }
 
+const attachmentSchema = z.object({
+  id: z.string(),
+  fileName: z.string(),
+  mediaType: z.string(),
+  sizeBytes: z.number(),
+  sha256: z.string(),
+});
+/**
+ * An objection as view() answers it: what everyone who may see it reads, and for its parties
+ * (and reviewers) the facts, evidence and steps besides; `view: 'metadata'` marks a confidential
+ * one shown without its reasons.
+ */
+const objectionSchema = z
+  .object({
+    objectionNo: z.string(),
+    kind: z.string(),
+    confidential: z.boolean(),
+    status: z.string(),
+    scope: z.string().nullable(),
+    resource: z.object({
+      code: z.string(),
+      name: z.string(),
+      version: z.number(),
+      provider: z.object({ id: z.string(), name: z.string() }),
+    }),
+    receivedAt: z.string(),
+    forwardedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    outcome: z.string().nullable(),
+    outcomeReasons: z.string().nullable().optional(),
+    correctedVersion: z.number().nullable(),
+    disputeMark: z.object({ note: z.string(), markedAt: z.string(), clearedAt: z.string().nullable() }).nullable(),
+    view: z.literal('metadata').optional(),
+    recordRef: z.string().nullable().optional(),
+    facts: z.string().optional(),
+    requestedCorrection: z.string().optional(),
+    objector: z.string().nullable().optional(),
+    mine: z.boolean().optional(),
+    attachments: z.array(attachmentSchema.extend({ createdAt: z.string() })).optional(),
+    steps: z
+      .array(
+        z.object({ step: z.string(), title: z.string(), status: z.string(), dueAt: z.string().nullable() }).loose(),
+      )
+      .optional(),
+  })
+  .loose();
+
 function newObjectionNo(): string {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
   return `YY-${day}-${newId().slice(0, 8).toUpperCase()}`;
@@ -154,6 +201,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
       'SERVICE_UNAVAILABLE',
       'START_PENDING',
     ],
+    response: objectionSchema,
     responses: {
       201: 'Filed',
       200: 'Repeat of an earlier filing',
@@ -184,6 +232,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
     tags: ['objections'],
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: objectionSchema,
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
   });
   documented({
@@ -195,6 +244,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
     auth: 'required',
     query: uploadQuery,
     errors: ['UNSUPPORTED_MEDIA_TYPE', 'FORBIDDEN', 'NOT_FOUND', 'OBJECTION_CLOSED', 'PAYLOAD_TOO_LARGE', 'CONFLICT'],
+    response: attachmentSchema,
     responses: { 201: 'Stored', 409: 'Objection closed or too many files', 413: 'Too large', 415: 'Type not accepted' },
   });
   documented({
@@ -204,6 +254,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
     tags: ['objections'],
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+    files: ['application/pdf', 'image/png', 'image/jpeg'],
     responses: { 200: 'The file', 404: 'Unknown or not visible' },
   });
 

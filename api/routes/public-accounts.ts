@@ -59,6 +59,23 @@ const registerBody = z
 
 type RegisterBody = z.infer<typeof registerBody>;
 
+/** The answer of view() below: the account and its applicant. */
+const accountSchema = z.object({
+  login: z.string(),
+  displayName: z.string(),
+  email: z.string().nullable(),
+  accountType: z.string(),
+  roles: z.array(z.string()),
+  applicant: z.object({
+    id: z.string(),
+    kind: z.string(),
+    name: z.string(),
+    unifiedCreditCode: z.string().nullable(),
+    contactEmail: z.string().nullable(),
+    createdAt: z.string(),
+  }),
+});
+
 export function publicAccountsRouter(deps: ApiDeps): Router {
   const { db } = deps;
   documented({
@@ -69,6 +86,7 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
     auth: 'none',
     body: registerBody,
     errors: ['CONFLICT'],
+    response: accountSchema,
     responses: {
       201: 'Registered',
       200: 'Repeat of an earlier registration',
@@ -82,6 +100,7 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
     tags: ['open data'],
     auth: 'required',
     errors: ['FORBIDDEN'],
+    response: accountSchema,
   });
   const router = Router();
 

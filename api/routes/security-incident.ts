@@ -19,7 +19,7 @@ import type { Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
-import { decideTask } from '../kit/decisions';
+import { decideTask, decisionAnswerSchema, decisionPendingSchema } from '../kit/decisions';
 import { startIncident } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
@@ -97,6 +97,47 @@ const isAuthority = (p: Principal) => p.departmentKind === 'AUTHORITY';
 /** Decides suspensions on every resource: a reviewer of the data authority (ACCESS_MATRIX.incidentSuspend `all`). */
 const decidesAll = (p: Principal) => isAuthority(p) && p.roles.includes('AUTHORITY_REVIEWER');
 
+/**
+ * An incident as view() answers it: a public reporter reads its report and outcome only; a
+ * supervisor the procedure's facts (`view: 'metadata'`); the departments concerned the whole case
+ * with the grants they could suspend and its audit trail.
+ */
+const incidentSchema = z
+  .object({
+    incidentNo: z.string(),
+    kind: z.string(),
+    status: z.string(),
+    description: z.string().optional(),
+    occurredAt: z.string().nullable(),
+    reportedAt: z.string(),
+    closedAt: z.string().nullable(),
+    conclusion: z.string().nullable(),
+    resources: z.array(z.object({ code: z.string(), name: z.string(), providerId: z.string() })).optional(),
+    steps: z
+      .array(z.object({ id: z.string(), step: z.string(), title: z.string(), status: z.string() }).loose())
+      .optional(),
+    suspensions: z
+      .array(z.object({ grantId: z.string(), suspendedAt: z.string(), releasedAt: z.string().nullable() }).loose())
+      .optional(),
+    grantsSuspended: z.number().optional(),
+    grants: z
+      .array(
+        z.object({
+          id: z.string(),
+          status: z.string(),
+          granteeDeptId: z.string().nullable(),
+          granteePublicId: z.string().nullable(),
+          resourceCode: z.string(),
+        }),
+      )
+      .optional(),
+    audit: z
+      .array(z.object({ at: z.string(), actor: z.string(), action: z.string(), details: z.unknown() }))
+      .optional(),
+    view: z.literal('metadata').optional(),
+  })
+  .loose();
+
 function newIncidentNo(): string {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).replace(/-/g, '');
   return `AQ-${day}-${newId().slice(0, 8).toUpperCase()}`;
@@ -116,6 +157,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: reportBody,
     errors: ['FORBIDDEN', 'NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'SERVICE_UNAVAILABLE', 'START_PENDING'],
+    response: incidentSchema,
     responses: {
       201: 'Reported',
       200: 'Repeat of an earlier report',
@@ -147,6 +189,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
     tags: ['incidents'],
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: incidentSchema,
   });
   documented({
     method: 'post',
@@ -167,6 +210,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
       'CONFLICT',
       'WORKFLOW_TIMEOUT',
     ],
+    response: z.object({ suspended: z.number(), stage: z.string() }),
     responses: {
       200: '{"suspended": N, "stage": …}',
       403: "FORBIDDEN: neither the authority nor an affected resource's provider",
@@ -199,6 +243,8 @@ export function incidentsRouter(deps: ApiDeps): Router {
       'DECISION_NOT_ALLOWED',
       'REASONS_REQUIRED',
     ],
+    response: decisionAnswerSchema,
+    bodies: { 202: decisionPendingSchema },
     responses: {
       200: 'Decided (the task decision answer)',
       202: 'DECISION_PENDING',

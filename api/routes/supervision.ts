@@ -94,6 +94,45 @@ export function supervisionRouter(deps: ApiDeps): Router {
   // The data authority's supervisors and reviewers (ACCESS_MATRIX.supervision): every department's cases.
   const supervisor = (req: Parameters<typeof authorizeSignedIn>[0]) => authorizeSignedIn(req, 'supervision');
 
+  const casesSchema = z.object({
+    items: z.array(
+      z.object({
+        workflowId: z.string(),
+        caseNo: z.string(),
+        procedure: z.string(),
+        stage: z.string(),
+        openSteps: z.array(z.string()),
+        openStepCount: z.number(),
+        actingDepts: z.array(z.string()),
+        dueAt: z.string().nullable(),
+        overdue: z.boolean(),
+        deadlineProvisional: z.boolean(),
+        temporalUrl: z.string().nullable(),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  });
+  const stepsSchema = z.object({
+    workflowId: z.string(),
+    temporalUrl: z.string().nullable(),
+    steps: z.array(
+      z.object({
+        taskId: z.string(),
+        step: z.string(),
+        status: z.string(),
+        department: z.string(),
+        role: z.string(),
+        openedAt: z.string(),
+        dueAt: z.string().nullable(),
+        workingDays: z.number().nullable(),
+        deadlineProvisional: z.boolean(),
+        completedAt: z.string().nullable(),
+        decision: z.string().nullable(),
+        overdue: z.boolean(),
+        workingDaysLate: z.number(),
+      }),
+    ),
+  });
   documented({
     method: 'get',
     path: '/api/supervision/cases',
@@ -103,6 +142,7 @@ export function supervisionRouter(deps: ApiDeps): Router {
     auth: 'required',
     query: casesQuery,
     errors: ['FORBIDDEN'],
+    response: casesSchema,
     responses: { 200: 'A page of cases and the cursor of the next one', 403: 'Not a supervisor' },
   });
   documented({
@@ -114,6 +154,7 @@ export function supervisionRouter(deps: ApiDeps): Router {
     auth: 'required',
     query: stepsQuery,
     errors: ['FORBIDDEN', 'NOT_FOUND'],
+    response: stepsSchema,
     responses: { 200: 'The steps of the case', 403: 'Not a supervisor', 404: 'No such case' },
   });
 

@@ -11,7 +11,13 @@ import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
-import { decideTask, taskSummary } from '../kit/decisions';
+import {
+  decideTask,
+  decisionAnswerSchema,
+  decisionPendingSchema,
+  taskSummary,
+  taskSummarySchema,
+} from '../kit/decisions';
 import { applicationDetail, applicationDetailSchema } from './applications';
 import { pageQuery, pageSchema, toPage } from '../kit/paging';
 import { InboxFilter, inboxPageSql } from '../kit/inbox-query';
@@ -69,7 +75,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     tags: ['inbox'],
     auth: 'required',
     query: inboxQuery,
-    response: pageSchema(z.object({ id: z.string(), step: z.string(), status: z.string() }).loose()),
+    response: pageSchema(taskSummarySchema),
   });
   documented({
     method: 'get',
@@ -79,11 +85,9 @@ export function tasksRouter(deps: ApiDeps): Router {
     tags: ['inbox'],
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND'],
-    response: z
-      .object({
-        id: z.string(),
-        step: z.string(),
-        application: applicationDetailSchema.optional(),
+    response: taskSummarySchema
+      .extend({
+        application: applicationDetailSchema.nullable().describe('The whole application; null for other cases'),
         objection: z
           .object({
             objectionNo: z.string(),
@@ -91,7 +95,7 @@ export function tasksRouter(deps: ApiDeps): Router {
           })
           .loose()
           .optional(),
-        history: z.array(z.object({ action: z.string() }).loose()),
+        history: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), details: z.unknown() })),
       })
       .loose(),
     responses: { 200: 'OK', 403: 'Not your task', 404: 'Unknown task' },
@@ -103,6 +107,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     tags: ['inbox'],
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND', 'TASK_CLAIMED_BY_OTHER', 'TASK_NOT_OPEN'],
+    response: z.object({ id: z.string(), status: z.literal('CLAIMED'), claimedById: z.string() }),
     responses: { 200: 'Claimed', 409: 'Claimed by someone else or not open' },
   });
   documented({
@@ -112,6 +117,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     tags: ['inbox'],
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+    response: z.object({ id: z.string(), status: z.literal('OPEN') }),
     responses: { 200: 'Unclaimed', 409: 'Not claimed by you' },
   });
   documented({
@@ -133,6 +139,8 @@ export function tasksRouter(deps: ApiDeps): Router {
       'WORKFLOW_TIMEOUT',
       'SERVICE_UNAVAILABLE',
     ],
+    response: decisionAnswerSchema,
+    bodies: { 202: decisionPendingSchema },
     responses: {
       200: 'Decided (a repeat of the same decision gets the same answer)',
       202: 'DECISION_PENDING: recorded, the procedure has not confirmed it yet; it is applied as sent',

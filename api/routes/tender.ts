@@ -37,7 +37,7 @@ import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 import { startTender } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
-import { decideTask } from '../kit/decisions';
+import { decideTask, decisionAnswerSchema, decisionPendingSchema } from '../kit/decisions';
 import { executeBounded } from '../kit/updates';
 import { hashRequest, idempotencyKeySchema } from '../submissions';
 import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
@@ -383,6 +383,129 @@ function newTenderNo(): string {
   return `ZB-${day}-${newId().slice(0, 8).toUpperCase()}`;
 }
 
+/** What overFeeCap adds to a bid receipt. */
+const feeCapCheck = {
+  overFeeCap: z.boolean(),
+  warnings: z.array(z.object({ code: z.literal('OVER_FEE_CAP'), message: z.string() })),
+};
+/**
+ * A tender as tenderView() answers it: the public's fields; for the authority also its objection
+ * count, workflow id and committee draw; bids only once opened, with score and rank once ranked.
+ */
+const tenderSchema = z
+  .object({
+    tenderNo: z.string(),
+    drill: z.boolean(),
+    notice: z.string().optional(),
+    round: z.number(),
+    previousTenderNo: z.string().nullable(),
+    title: z.string(),
+    status: z.string(),
+    resources: z.array(z.object({ code: z.string(), name: z.string(), openClass: z.string() })),
+    scope: z.string(),
+    authorizationModel: z.string(),
+    termMonths: z.number(),
+    feeCap: z.number(),
+    eligibility: z.unknown(),
+    criteria: z.unknown(),
+    createdAt: z.string(),
+    commentEndsAt: z.string().nullable(),
+    announcedAt: z.string().nullable(),
+    announcementVersion: z.number(),
+    bidDeadline: z.string().nullable(),
+    openedAt: z.string().nullable(),
+    publicityEndsAt: z.string().nullable(),
+    proposedWinner: z.string().nullable(),
+    awardedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    outcomeReasons: z.string().nullable(),
+    commentCount: z.number(),
+    objectionCount: z.number().optional(),
+    workflowId: z.string().optional(),
+    committee: z.unknown().optional(),
+    sealed: z.boolean(),
+    bids: z
+      .array(
+        z.object({
+          bidderName: z.string(),
+          price: z.number(),
+          status: z.string(),
+          invalidReason: z.string().nullable(),
+          score: z.number().nullable().optional(),
+          rank: z.number().nullable().optional(),
+        }),
+      )
+      .nullable()
+      .describe('null while sealed (招标投标法 Art. 22)'),
+  })
+  .loose();
+const tenderListItemSchema = z
+  .object({
+    tenderNo: z.string(),
+    round: z.number(),
+    title: z.string(),
+    status: z.string(),
+    termMonths: z.number(),
+    feeCap: z.number(),
+    announcedAt: z.string().nullable(),
+    bidDeadline: z.string().nullable(),
+    publicityEndsAt: z.string().nullable(),
+    awardedAt: z.string().nullable(),
+    drill: z.boolean(),
+    previousTenderNo: z.string().nullable(),
+  })
+  .loose();
+const openedBidsSchema = z.object({
+  tenderNo: z.string(),
+  openedAt: z.string(),
+  items: z.array(
+    z.object({
+      id: z.string(),
+      bidderId: z.string(),
+      bidderName: z.string().optional(),
+      status: z.string(),
+      invalidReason: z.string().nullable(),
+      price: z.number(),
+      version: z.number(),
+      submittedAt: z.string(),
+      contents: z.unknown().describe('The opened bid; null for a withdrawn one'),
+      score: z.number().nullable(),
+      rank: z.number().nullable(),
+    }),
+  ),
+});
+const bidReceiptSchema = z.object({
+  tenderNo: z.string(),
+  submissionId: z.string(),
+  version: z.number(),
+  acceptedAt: z.string(),
+  bidDeadline: z.string(),
+  sealed: z.literal(true),
+  ...feeCapCheck,
+});
+const bidWithdrawnSchema = z.object({
+  tenderNo: z.string(),
+  withdrawn: z.literal(true),
+  withdrawnAt: z.string(),
+  bidDeadline: z.string(),
+});
+const ownBidSchema = z.object({
+  tenderNo: z.string(),
+  version: z.number(),
+  submittedAt: z.string(),
+  status: z.string(),
+  sealed: z.boolean(),
+  overFeeCap: feeCapCheck.overFeeCap.optional(),
+  warnings: feeCapCheck.warnings.optional(),
+});
+const drillPolicySchema = z.object({
+  id: z.string(),
+  drill: z.literal(true),
+  description: z.string(),
+  values: z.record(z.string(), z.unknown()),
+  shortPeriods: z.array(z.string()),
+});
+
 export function tendersRouter(deps: ApiDeps): Router {
   const { db } = deps;
   const tag = ['tenders'];
@@ -409,6 +532,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       'SERVICE_UNAVAILABLE',
       'START_PENDING',
     ],
+    response: tenderSchema,
     responses: {
       201: 'Drafted',
       403: 'Not the data authority',
@@ -423,7 +547,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'optional',
     query: listQuery,
-    response: pageSchema(z.object({ tenderNo: z.string(), title: z.string(), status: z.string() }).loose()),
+    response: pageSchema(tenderListItemSchema),
   });
   documented({
     method: 'get',
@@ -432,6 +556,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'optional',
     errors: ['NOT_FOUND'],
+    response: tenderSchema,
   });
   documented({
     method: 'get',
@@ -440,6 +565,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     errors: ['NOT_FOUND', 'FORBIDDEN', 'BIDS_SEALED'],
+    response: openedBidsSchema,
     responses: { 200: 'OK', 403: 'BIDS_SEALED before opening, or not allowed' },
   });
   documented({
@@ -449,6 +575,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE'],
+    response: tenderSchema.extend({ commentEndsAt: z.string() }),
   });
   documented({
     method: 'post',
@@ -458,6 +585,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: commentBody,
     errors: ['NOT_FOUND', 'CONFLICT'],
+    response: z.object({ id: z.string(), createdAt: z.string() }),
     responses: { 201: 'Received', 409: 'CONFLICT: not in the comment period' },
   });
   documented({
@@ -485,6 +613,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: announceBody,
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE', 'BID_WINDOW_TOO_SHORT'],
+    response: tenderSchema,
     responses: { 200: 'Announced', 422: 'BID_WINDOW_TOO_SHORT' },
   });
   documented({
@@ -507,6 +636,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       'BID_WINDOW_TOO_SHORT',
       'BID_DEADLINE_TOO_EARLY',
     ],
+    response: tenderSchema,
     responses: {
       200: 'Changed',
       409: 'CONFLICT: not in the bid window',
@@ -521,6 +651,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: reasonsBody,
     errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE', 'REASONS_REQUIRED'],
+    response: tenderSchema,
   });
   documented({
     method: 'put',
@@ -537,6 +668,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       'WORKFLOW_TIMEOUT',
       'SERVICE_UNAVAILABLE',
     ],
+    response: bidReceiptSchema,
     responses: {
       200: 'Accepted (receipt only); overFeeCap and warnings when the price exceeds the fee cap (the bid will be invalid at opening)',
       403: 'BIDDER_NOT_ELIGIBLE',
@@ -558,6 +690,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       'WORKFLOW_TIMEOUT',
       'SERVICE_UNAVAILABLE',
     ],
+    response: bidWithdrawnSchema,
     responses: {
       200: 'Withdrawn',
       403: 'BIDDER_NOT_ELIGIBLE',
@@ -572,6 +705,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     errors: ['BIDDER_NOT_ELIGIBLE', 'NOT_FOUND'],
+    response: ownBidSchema,
   });
   documented({
     method: 'post',
@@ -592,6 +726,7 @@ export function tendersRouter(deps: ApiDeps): Router {
       'FORBIDDEN',
       'OBJECTION_CLOSED',
     ],
+    response: z.object({ objectionId: z.string(), tenderNo: z.string(), kind: z.enum(['DOCUMENTS', 'RESULT']) }),
     responses: {
       201: 'Received (kind DOCUMENTS or RESULT)',
       403: 'BIDDER_NOT_ELIGIBLE, or FORBIDDEN (not a bidder, for the result)',
@@ -605,6 +740,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     tags: tag,
     auth: 'required',
     errors: ['BIDDER_NOT_ELIGIBLE', 'NOT_FOUND', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE', 'FORBIDDEN'],
+    response: z.object({ agreementNo: z.string(), confirmed: z.literal(true) }),
   });
   documented({
     method: 'post',
@@ -625,6 +761,12 @@ export function tendersRouter(deps: ApiDeps): Router {
       'DECISION_NOT_ALLOWED',
       'REASONS_REQUIRED',
     ],
+    response: decisionAnswerSchema,
+    bodies: { 202: decisionPendingSchema },
+    responses: {
+      200: 'Scored (the task decision answer)',
+      202: 'DECISION_PENDING: recorded, the procedure has not confirmed it yet',
+    },
   });
 
   documented({
@@ -638,6 +780,7 @@ export function tendersRouter(deps: ApiDeps): Router {
     auth: 'required',
     body: drillPolicyBody,
     errors: ['FORBIDDEN', 'DRILLS_DISABLED', 'CONFLICT'],
+    response: drillPolicySchema,
     responses: {
       200: 'Stored',
       403: 'FORBIDDEN: not an administrator of the data authority',
