@@ -266,8 +266,12 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
       return t.overdue && t;
     }, 'the task to become overdue');
     expect(overdue.status).toBe('OPEN');
-    const desc = await app.handle.describe();
-    expect(desc.typedSearchAttributes.get(SA.Overdue)).toBe(true);
+    // The row is written by a local activity inside the workflow task whose completion upserts the
+    // attribute: the attribute follows the row, it does not precede it.
+    await eventually(
+      async () => (await app.handle.describe()).typedSearchAttributes.get(SA.Overdue) === true,
+      'the Overdue search attribute',
+    );
     const reminders = await db.notification.findMany({
       where: { dedupeKey: { startsWith: `task:${task.id}:overdue:` } },
     });
@@ -331,8 +335,11 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
       return t.dueAt!.getTime() !== task.dueAt!.getTime() && t;
     }, 'the deadline to move');
     expect(moved.dueAt!.getTime()).toBeGreaterThan(task.dueAt!.getTime());
-    const desc = await app.handle.describe();
-    expect(desc.typedSearchAttributes.get(SA.DeadlineAt)?.getTime()).toBe(moved.dueAt!.getTime());
+    await eventually(
+      async () =>
+        (await app.handle.describe()).typedSearchAttributes.get(SA.DeadlineAt)?.getTime() === moved.dueAt!.getTime(),
+      'the DeadlineAt search attribute to move with the row',
+    );
     await app.handle.terminate('test done');
   });
 });

@@ -66,8 +66,11 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
     }, 'the case deadline on the application');
     expect(stored).toMatchObject({ dueAt: caseDue.toISOString(), workingDays: 10, covers: 'OPINIONS_AND_REPORT' });
     // …and supervisors find the case by it (search attribute CaseDeadlineAt).
-    expect((await app.handle.describe()).typedSearchAttributes.get(SA.CaseDeadlineAt)?.getTime()).toBe(
-      caseDue.getTime(),
+    // (The rows are written by local activities inside the workflow task whose completion upserts it.)
+    await eventually(
+      async () =>
+        (await app.handle.describe()).typedSearchAttributes.get(SA.CaseDeadlineAt)?.getTime() === caseDue.getTime(),
+      'the CaseDeadlineAt search attribute',
     );
     expect(new Set(opinions.map((t) => t.workingDays))).toEqual(new Set([7]));
     expect(new Set(opinions.map((t) => t.dueAt?.toISOString()))).toEqual(
@@ -205,7 +208,10 @@ describe('non-government access (Art. 22 ¶3) on the time-skipping server with r
       return t.overdue && t;
     }, 'the provider opinion to become overdue');
     expect(overdue.status).toBe('OPEN');
-    expect((await app.handle.describe()).typedSearchAttributes.get(SA.Overdue)).toBe(true);
+    await eventually(
+      async () => (await app.handle.describe()).typedSearchAttributes.get(SA.Overdue) === true,
+      'the Overdue search attribute',
+    );
     const audit = await db.auditLog.findMany({ where: { entityId: providerTask.id } });
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['TASK_WARNING', 'TASK_OVERDUE', 'TASK_ESCALATED']),

@@ -317,7 +317,10 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     );
     const row = await db.task.findUniqueOrThrow({ where: { id: t.id } });
     expect(row).toMatchObject({ status: 'OPEN', overdue: true });
-    expect((await o.handle.describe()).typedSearchAttributes.get(SA.Overdue)).toBe(true);
+    await eventually(
+      async () => (await o.handle.describe()).typedSearchAttributes.get(SA.Overdue) === true,
+      'the Overdue search attribute',
+    );
     const escalation = await db.notification.findMany({
       where: { dedupeKey: { startsWith: `task:${t.id}:overdue:` } },
     });

@@ -166,7 +166,10 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
       status: 'OPEN',
       overdue: true,
     });
-    expect((await i.handle.describe()).typedSearchAttributes.get(SA.Overdue)).toBe(true);
+    await eventually(
+      async () => (await i.handle.describe()).typedSearchAttributes.get(SA.Overdue) === true,
+      'the Overdue search attribute',
+    );
     const escalation = await db.notification.findMany({
       where: { dedupeKey: { startsWith: `task:${cyberspace.id}:hours:escalation` } },
     });
