@@ -144,6 +144,14 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'bo
   return result.data;
 }
 
+/** The query of an operation that takes none: any parameter is a 400 naming it (never ignored). */
+export const NO_QUERY = z.object({}).strict();
+
+/** Refuses every query parameter of an operation that takes none (400 VALIDATION_FAILED naming it). */
+export function noQuery(query: unknown): void {
+  parse(NO_QUERY, query, 'query');
+}
+
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(
     new AppError('NOT_FOUND', {

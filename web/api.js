@@ -35,6 +35,19 @@ export async function api(method, url, body) {
 }
 
 export const get = (url) => api('GET', url);
+
+/** Every item of a paged list (cursor/limit): follows nextCursor to the last page. */
+export async function getAll(url) {
+  const items = [];
+  const sep = url.includes('?') ? '&' : '?';
+  let cursor = null;
+  do {
+    const page = await get(`${url}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
 export const post = (url, body = {}) => api('POST', url, body);
 
 export async function devLogin(login) {

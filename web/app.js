@@ -1,5 +1,5 @@
 // 政务数据审批系统: the pages, one hash route each (#/inbox, #/tasks/<id>, …), drawn from the JSON API.
-import { api, ApiError, devLogin, get, logout, post, session } from './api.js';
+import { api, ApiError, devLogin, get, getAll, logout, post, session } from './api.js';
 import { barChart } from './charts.js';
 import { clearFieldError, deadline, field, h, showFieldError, timeEl, when } from './dom.js';
 import { label, options } from './labels.js';
@@ -1264,7 +1264,7 @@ let departmentNames = null;
 /** Department names by id (GET /api/departments), loaded once; an unknown id is shown as it is. */
 async function deptNames() {
   if (!departmentNames) {
-    const { items } = await get('/api/departments').catch(() => ({ items: [] }));
+    const items = await getAll('/api/departments').catch(() => []);
     departmentNames = new Map(items.map((d) => [d.id, d.name]));
   }
   return (id) => departmentNames.get(id) ?? id;

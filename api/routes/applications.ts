@@ -14,7 +14,7 @@ import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ErrorCode } from '../../domain/error-codes';
 import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { startApplication } from '../kit/starters';
@@ -494,6 +494,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
 
   router.get('/api/applications/:no', async (req, res) => {
     const a = authorizeSignedIn(req, 'applications');
+    noQuery(req.query);
     const { no } = parse(noParam, req.params, 'params');
     const scope = applicationScope(a);
     const app = await db.application.findFirst({ where: { AND: [{ applicationNo: no }, scope.where] } });

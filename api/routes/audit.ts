@@ -9,7 +9,7 @@ import type { Prisma } from '../../generated/prisma/client';
 import { verifyAuditChain } from '../../lib/audit-chain';
 import { authorizeSignedIn } from '../access';
 import type { ApiDeps } from '../deps';
-import { fieldText, parse } from '../errors';
+import { fieldText, noQuery, parse } from '../errors';
 import { auditRequest } from '../kit/audit';
 import { documented } from '../openapi';
 
@@ -143,6 +143,7 @@ export function auditRouter(deps: ApiDeps): Router {
 
   router.get('/api/audit/verify', async (req, res) => {
     authorizeSignedIn(req, 'audit');
+    noQuery(req.query);
     const result = await verifyAuditChain(db);
     await auditRequest(db, req, {
       action: 'AUDIT_VERIFIED',

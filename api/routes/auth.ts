@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { durationSeconds } from '../../lib/config';
 import { requestCookie, requirePrincipal, SESSION_COOKIE } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 import type { LoginState } from '../oidc';
 
@@ -104,7 +104,8 @@ export function authRouter(deps: ApiDeps): Router {
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
 
   const router = Router();
-  router.get('/api/auth/login', async (_req, res) => {
+  router.get('/api/auth/login', async (req, res) => {
+    noQuery(req.query);
     noStore(res);
     const { url, state } = await oidc().authorizationRequest();
     const sealed = await deps.tokens.seal(STATE_PURPOSE, { ...state }, `${STATE_TTL_SECONDS}s`);
@@ -144,6 +145,7 @@ export function authRouter(deps: ApiDeps): Router {
 
   router.get('/api/auth/session', (req, res) => {
     const p = requirePrincipal(req);
+    noQuery(req.query);
     res.json({
       user: { login: p.login, displayName: p.displayName, departmentId: p.departmentId, roles: p.roles },
       credential: { source: req.credential!.source, expiresAt: new Date(req.credential!.exp * 1000).toISOString() },

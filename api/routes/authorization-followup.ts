@@ -11,7 +11,7 @@ import { changeAuthorizationUpdate, submitUseReportUpdate } from '../../workflow
 import { authorizeSignedIn } from '../access';
 import { requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
@@ -245,6 +245,7 @@ export function authorizationsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/authorizations/:no', async (req, res) => {
+    noQuery(req.query);
     const { auth } = await loadVisible(req);
     res.json(await view(auth.id));
   });

@@ -9,7 +9,7 @@ import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR, isIsoDate, shanghaiDate } from 
 import { CalendarCache, loadCalendarYear, notifyCalendarChanged } from '../../lib/calendar-store';
 import type { ApiDeps } from '../deps';
 import { requirePrincipal, requireRole } from '../auth';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 
 /** Longest statutory period in the regulation is 15 wd; 500 (~2 years) leaves ample room. */
@@ -179,7 +179,7 @@ export function calendarRouter(deps: ApiDeps): Router {
     query: daysQuery,
     response: daysSchema,
     summary:
-      'Days from..to (at most 366) with kind (WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY), holiday name and provisional flag',
+      'Days from..to (at most 366) with kind (WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY), holiday name and provisional flag; the whole range in one answer, not paged',
   });
   documented({
     method: 'get',
@@ -187,7 +187,8 @@ export function calendarRouter(deps: ApiDeps): Router {
     tags: ['calendar'],
     auth: 'required',
     response: yearsSchema,
-    summary: 'Calendar years stored, with status (OFFICIAL/PROVISIONAL), source and who loaded them',
+    summary:
+      'Calendar years stored, with status (OFFICIAL/PROVISIONAL), source and who loaded them; every year in one answer, not paged (at most one per supported year, 1901–2199)',
   });
   documented({
     method: 'put',
@@ -237,6 +238,7 @@ export function calendarRouter(deps: ApiDeps): Router {
 
   router.get('/api/calendar/years', async (req, res) => {
     requirePrincipal(req);
+    noQuery(req.query);
     const [years, counts] = await Promise.all([
       deps.db.calendarYear.findMany({ orderBy: { year: 'asc' } }),
       deps.db.calendarDay.groupBy({ by: ['year', 'kind'], _count: { _all: true } }),

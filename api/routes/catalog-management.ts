@@ -16,7 +16,8 @@ import { refuseRetired } from '../catalog-citations';
 import { requirePrincipal, type Principal } from '../auth';
 import { authorize } from '../access';
 import type { ApiDeps } from '../deps';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
+import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 import { startCatalogProject, startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
 import { documented } from '../openapi';
 import { hashRequest, idempotencyKeySchema, newApplicationNo } from '../submissions';
@@ -61,8 +62,11 @@ const draftsQuery = z
   .object({
     status: z.enum(['DRAFT', 'SUBMITTED', 'RETURNED', 'PUBLISHED', 'WITHDRAWN']).optional(),
     department: text(64).optional(),
+    ...pageQuery,
   })
   .strict();
+/** An entry's published versions, newest first, a page at a time (they grow with every revision). */
+const historyQuery = z.object(pageQuery).strict();
 
 const dutyBody = z
   .object({
@@ -163,7 +167,8 @@ const userRef = z.object({ id: z.string(), login: z.string().nullable(), display
 const historySchema = z.object({
   code: z.string(),
   version: z.number(),
-  versions: z.array(
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
+  items: z.array(
     z.object({
       version: z.number(),
       draftNo: z.string().nullable(),
@@ -310,12 +315,13 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/catalog/drafts',
-    summary: "Catalog drafts: the department's own; the data authority sees every department's",
+    summary:
+      "Catalog drafts, last submitted first, a page at a time (cursor/limit): the department's own; the data authority sees every department's",
     tags,
     auth: 'required',
     query: draftsQuery,
     errors: ['FORBIDDEN'],
-    response: z.object({ items: z.array(draftRowSchema) }),
+    response: pageSchema(draftRowSchema),
   });
   documented({
     method: 'get',
@@ -331,9 +337,10 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     method: 'get',
     path: '/api/catalog/entries/{code}/history',
     summary:
-      'Published versions of an entry: what changed, who submitted and who published each, how many applications cite it',
+      'Published versions of an entry, newest first, a page at a time (cursor/limit; `items`, `nextCursor`, beside the `code` and current `version`): what changed, who submitted and who published each, how many applications cite it',
     tags,
     auth: 'required',
+    query: historyQuery,
     errors: ['FORBIDDEN', 'NOT_FOUND'],
     response: historySchema,
     responses: { 200: 'OK', 404: 'Unknown entry' },
@@ -444,7 +451,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     method: 'get',
     path: '/api/open/catalog/lists',
     summary:
-      "Art. 25: each department's 无条件开放清单 and 有条件开放清单, derived from its published entries; no sign-in needed",
+      "Art. 25: each department's 无条件开放清单 and 有条件开放清单, derived from its published entries; no sign-in needed. The whole published lists in one answer (a publication, filtered by provider), not paged: GET /api/open/catalog pages the same entries",
     tags: ['open data'],
     auth: 'optional',
     query: listsQuery,
@@ -694,20 +701,23 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const q = parse(draftsQuery, req.query, 'query');
     if (!isAuthority(p) && !p.departmentId)
       throw new AppError('FORBIDDEN', { zh: '目录草稿仅供部门使用', en: 'Catalog drafts are for departments' });
+    const where: Prisma.CatalogDraftWhereInput = {
+      ...(isAuthority(p) ? (q.department ? { departmentId: q.department } : {}) : { departmentId: p.departmentId! }),
+      ...(q.status ? { status: q.status } : {}),
+    };
+    await checkCursor(q, (id) => db.catalogDraft.count({ where: { AND: [where, { id }] } }));
     const rows = await db.catalogDraft.findMany({
-      where: {
-        ...(isAuthority(p) ? (q.department ? { departmentId: q.department } : {}) : { departmentId: p.departmentId! }),
-        ...(q.status ? { status: q.status } : {}),
-      },
-      orderBy: { submittedAt: 'desc' },
-      take: 200,
+      where,
+      orderBy: [{ submittedAt: 'desc' }, { id: 'desc' }],
+      ...pageArgs(q),
       omit: { requestHash: true, idempotencyKey: true },
     });
-    res.json({ items: rows });
+    res.json(toPage(q, rows));
   });
 
   router.get('/api/catalog/drafts/:no', async (req, res) => {
     const p = requirePrincipal(req);
+    noQuery(req.query);
     const { no } = parse(noParam, req.params, 'params');
     res.json(await draftView(p, no));
   });
@@ -716,12 +726,19 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     // The internal catalogue's history (every share and open class): department accounts only.
     authorize(req, 'catalogHistory');
     const { code } = parse(codeParam, req.params, 'params');
+    const q = parse(historyQuery, req.query, 'query');
     const entry = await db.dataResource.findUnique({ where: { code } });
     if (!entry) throw new AppError('NOT_FOUND', { zh: `目录条目 ${code} 不存在`, en: `No catalog entry ${code}` });
-    const versions = await db.dataResourceVersion.findMany({
-      where: { resourceId: entry.id },
-      orderBy: { version: 'desc' },
-    });
+    await checkCursor(q, (id) => db.dataResourceVersion.count({ where: { resourceId: entry.id, id } }));
+    const page = toPage(
+      q,
+      await db.dataResourceVersion.findMany({
+        where: { resourceId: entry.id },
+        orderBy: [{ version: 'desc' }, { id: 'desc' }],
+        ...pageArgs(q),
+      }),
+    );
+    const versions = page.items;
     const users = await db.user.findMany({
       where: { id: { in: versions.flatMap((v) => [v.submittedById, v.publishedById]) } },
       select: { id: true, login: true, displayName: true },
@@ -729,7 +746,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     // Applications cite the version in force when they were submitted (application_resource.resource_version).
     const cited = await db.applicationResource.groupBy({
       by: ['resourceVersion'],
-      where: { resourceId: entry.id },
+      where: { resourceId: entry.id, resourceVersion: { in: versions.map((v) => v.version) } },
       _count: { _all: true },
     });
     const citedBy = (version: number) => cited.find((c) => c.resourceVersion === version)?._count._all ?? 0;
@@ -741,7 +758,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     res.json({
       code,
       version: entry.version,
-      versions: versions.map((v) => ({
+      items: versions.map((v) => ({
         version: v.version,
         draftNo: drafts.find((d) => d.id === v.draftId)?.draftNo ?? null,
         publishedAt: v.publishedAt,
@@ -752,6 +769,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
         entry: v.snapshot,
         citedByApplications: citedBy(v.version),
       })),
+      nextCursor: page.nextCursor,
     });
   });
 
@@ -978,6 +996,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
 
   router.get('/api/catalog/update-duties/:no', async (req, res) => {
     const p = requirePrincipal(req);
+    noQuery(req.query);
     const { no } = parse(noParam, req.params, 'params');
     res.json(await dutyView(p, no));
   });
@@ -1087,6 +1106,7 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
 
   router.get('/api/catalog/projects/:no', async (req, res) => {
     const p = requirePrincipal(req);
+    noQuery(req.query);
     const { no } = parse(noParam, req.params, 'params');
     res.json(await projectView(p, no));
   });

@@ -19,7 +19,7 @@ import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { auditExport } from '../kit/audit';
 import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
@@ -236,7 +236,8 @@ export function openDataRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/open/downloads/stats',
-    summary: 'Download statistics per resource (data authority)',
+    summary:
+      'Download statistics per resource (data authority); the whole answer, not paged (one figure per open resource, for a period)',
     tags: ['open data'],
     auth: 'required',
     query: statsQuery,
@@ -416,6 +417,7 @@ export function openDataRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/open/resources/:code/download', async (req, res) => {
+    noQuery(req.query);
     const { code } = parse(codeParam, req.params, 'params');
     const resource = await db.dataResource.findUnique({
       where: { code },
@@ -748,6 +750,7 @@ export function openDataRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/open/applications/:no', async (req, res) => {
+    noQuery(req.query);
     const { app } = await ownApplication(req);
     res.json(await view(app.id));
   });

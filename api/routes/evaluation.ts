@@ -53,7 +53,7 @@ export function evaluationRouter(deps: ApiDeps): Router {
     method: 'get',
     path: '/api/evaluation',
     summary:
-      'Department evaluation for a month or a year (Art. 6): cases received and handled, on-time rate and handling time per step, overdue and escalated steps, objections, share answers, downloads. JSON, CSV or XLSX',
+      'Department evaluation for a month or a year (Art. 6): cases received and handled, on-time rate and handling time per step, overdue and escalated steps, objections, share answers, downloads. JSON, CSV or XLSX; a report, whole in one answer (one item per department), not paged',
     tags: ['supervision'],
     auth: 'required',
     query: evaluationQuery,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
+import { noQuery } from '../errors';
 import { documented } from '../openapi';
 
 async function check(what: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok: boolean; error?: string }> {
@@ -38,7 +39,8 @@ export function healthRouter(deps: ApiDeps): Router {
     responses: { 200: 'All dependencies ok', 503: 'A dependency is down' },
   });
   const router = Router();
-  router.get('/healthz', async (_req, res) => {
+  router.get('/healthz', async (req, res) => {
+    noQuery(req.query);
     const [postgres, temporal] = await Promise.all([
       check(() => deps.db.$queryRaw`SELECT 1`),
       check(async () => {

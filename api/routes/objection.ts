@@ -14,7 +14,7 @@ import { newId } from '../../lib/ids';
 import { Access, authorizeSignedIn, objectionScope } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 import { startObjection } from '../kit/starters';
@@ -475,6 +475,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
 
   router.get('/api/objections/:no', async (req, res) => {
     const a = authorizeSignedIn(req, 'objections');
+    noQuery(req.query);
     const { no } = parse(noParam, req.params, 'params');
     const v = await view(a, no);
     // A party's view holds the objector's facts and record reference (personal data: the Why of #12).
@@ -550,6 +551,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
 
   router.get('/api/objections/:no/attachments/:id', async (req, res) => {
     authorizeSignedIn(req, 'objectionEvidence');
+    noQuery(req.query);
     const { no, id } = parse(attachmentParams, req.params, 'params');
     const o = await load(authorizeSignedIn(req, 'objections'), no);
     const a = o.evidence ? await db.attachment.findFirst({ where: { id, objectionId: o.id } }) : null;

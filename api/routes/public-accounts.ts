@@ -11,7 +11,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 
@@ -209,6 +209,7 @@ export function publicAccountsRouter(deps: ApiDeps): Router {
 
   router.get('/api/public/me', async (req, res) => {
     const p = requireRole(req, 'PUBLIC_APPLICANT');
+    noQuery(req.query);
     if (!p.publicApplicantId)
       throw new AppError('FORBIDDEN', { zh: '该账户不是公众申请人账户', en: 'This account is not a public applicant' });
     const account = await view(p.userId);

@@ -17,7 +17,7 @@ import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages'
 import { Access, authorizeSignedIn, incidentScope } from '../access';
 import type { Principal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 import { decideTask, decisionAnswerSchema, decisionPendingSchema } from '../kit/decisions';
 import { startIncident } from '../kit/starters';
@@ -468,6 +468,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
 
   router.get('/api/incidents/:no', async (req, res) => {
     const a = authorizeSignedIn(req, 'incidents');
+    noQuery(req.query);
     const { no } = parse(noParam, req.params, 'params');
     res.json(await view(a, no));
   });

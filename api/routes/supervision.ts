@@ -149,7 +149,7 @@ export function supervisionRouter(deps: ApiDeps): Router {
     method: 'get',
     path: '/api/supervision/steps',
     summary:
-      "One case's steps with deadlines and working days late (SUPERVISOR, AUTHORITY_REVIEWER of the data authority)",
+      "One case's steps with deadlines and working days late (SUPERVISOR, AUTHORITY_REVIEWER of the data authority); the whole answer, not paged (the steps of one procedure)",
     tags: ['supervision'],
     auth: 'required',
     query: stepsQuery,

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Task } from '../../generated/prisma/client';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 import {
   decideTask,
@@ -247,6 +247,7 @@ export function tasksRouter(deps: ApiDeps): Router {
   }
 
   router.get('/api/tasks/:id', async (req, res) => {
+    noQuery(req.query);
     const { task } = await loadTask(req);
     const [full, audit, subject] = await Promise.all([
       db.task.findUniqueOrThrow({

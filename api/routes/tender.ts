@@ -33,7 +33,7 @@ import { authorizeSignedIn } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { refuseRetired } from '../catalog-citations';
-import { AppError, fieldText, parse } from '../errors';
+import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 import { startTender } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
@@ -192,6 +192,8 @@ function drillPolicyProblems(values: Record<string, unknown>): string[] {
   return problems;
 }
 const commentsQuery = z.object({ ...pageQuery }).strict();
+/** A tender's bids, in the order they came in, a page at a time. */
+const bidsQuery = z.object(pageQuery).strict();
 
 /** What the public sees of a tender: everything but drafts. */
 const PUBLIC_STATUSES = ['COMMENT', 'ANNOUNCED', 'EVALUATION', 'PUBLICITY', 'AWARDED', 'FAILED', 'CANCELLED'] as const;
@@ -458,6 +460,7 @@ const tenderListItemSchema = z
 const openedBidsSchema = z.object({
   tenderNo: z.string(),
   openedAt: z.string(),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
   items: z.array(
     z.object({
       id: z.string(),
@@ -561,9 +564,11 @@ export function tendersRouter(deps: ApiDeps): Router {
   documented({
     method: 'get',
     path: '/api/tenders/{no}/bids',
-    summary: 'Opened bids with their contents, for the authority and the committee',
+    summary:
+      'Opened bids with their contents, for the authority and the committee, in the order they came in, a page at a time (cursor/limit; `items`, `nextCursor`, beside `tenderNo` and `openedAt`)',
     tags: tag,
     auth: 'required',
+    query: bidsQuery,
     errors: ['NOT_FOUND', 'FORBIDDEN', 'BIDS_SEALED'],
     response: openedBidsSchema,
     responses: { 200: 'OK', 403: 'BIDS_SEALED before opening, or not allowed' },
@@ -1099,12 +1104,14 @@ export function tendersRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/tenders/:no', async (req, res) => {
+    noQuery(req.query);
     const tender = await loadTender(req);
     res.json(await tenderView(tender.id, req.principal));
   });
 
   router.get('/api/tenders/:no/bids', async (req, res) => {
     const p = requirePrincipal(req);
+    const q = parse(bidsQuery, req.query, 'query');
     const tender = await loadTender(req);
     const member = await db.tenderEvaluator.findUnique({
       where: { tenderId_userId: { tenderId: tender.id, userId: p.userId } },
@@ -1119,7 +1126,16 @@ export function tendersRouter(deps: ApiDeps): Router {
         zh: `招标 ${tender.tenderNo} 的投标文件在开标（${tender.bidDeadline?.toISOString() ?? '投标截止时间'}）前保密`,
         en: `Bids of tender ${tender.tenderNo} are sealed until opening at ${tender.bidDeadline?.toISOString() ?? 'the bid deadline'}`,
       });
-    const bids = await db.bid.findMany({ where: { tenderId: tender.id }, orderBy: { submittedAt: 'asc' } });
+    await checkCursor(q, (id) => db.bid.count({ where: { tenderId: tender.id, id } }));
+    const page = toPage(
+      q,
+      await db.bid.findMany({
+        where: { tenderId: tender.id },
+        orderBy: [{ submittedAt: 'asc' }, { id: 'asc' }],
+        ...pageArgs(q),
+      }),
+    );
+    const bids = page.items;
     const names = new Map(
       (await db.publicApplicant.findMany({ where: { id: { in: bids.map((b) => b.bidderId) } } })).map((x) => [
         x.id,
@@ -1143,6 +1159,7 @@ export function tendersRouter(deps: ApiDeps): Router {
         score: b.score === null ? null : Number(b.score),
         rank: b.rank,
       })),
+      nextCursor: page.nextCursor,
     });
   });
 
@@ -1335,6 +1352,7 @@ export function tendersRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/tenders/:no/bid', async (req, res) => {
+    noQuery(req.query);
     const { actor } = await requireLegalPerson(req, db);
     const tender = await loadTender(req);
     const bid = await db.bid.findUnique({

@@ -887,6 +887,54 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     expect(pairs - allowed).toBeGreaterThan(probes.length);
   }, 300_000);
 
+  it('refuses an unknown query parameter on every GET operation: 400 naming it, never a 200 that ignores it (issue 13 point 12)', async () => {
+    /**
+     * The sign-in callback is the one GET that ignores parameters it does not know: the identity
+     * provider may add its own to the redirect (iss, session_state), and a client "MUST ignore
+     * unrecognized response parameters" (RFC 6749 §4.1.2).
+     */
+    const IGNORES_UNKNOWN = new Set(['GET /api/auth/callback']);
+    const unexpected: string[] = [];
+    const refused = new Set<string>();
+    const reads = probes.filter((p) => p.kind === 'list' || !p.method || p.method === 'get');
+    for (const probe of reads) {
+      const key = matrixOperations().get(probe.op)!;
+      const url = `${probe.url}${probe.url.includes('?') ? '&' : '?'}colour=red`;
+      await Promise.all(
+        callers.map(async (c) => {
+          const res = await call(c, 'get', url);
+          const code = res.body?.error?.code as unknown;
+          const who = `${c.login} GET ${url}`;
+          const granted =
+            probe.kind === 'list' ? grantsOf(key, c.principal).length > 0 : reaching(key, c, probe.facts).length > 0;
+          if (IGNORES_UNKNOWN.has(probe.op)) {
+            if (res.status === 400)
+              unexpected.push(`${who}: 400, the callback must ignore parameters it does not know`);
+            return;
+          }
+          const named =
+            res.status === 400 &&
+            code === 'VALIDATION_FAILED' &&
+            String(res.body.error.message).includes('colour') &&
+            String(res.body.error.messageEn).includes('colour');
+          if (named) {
+            if (granted) refused.add(probe.op);
+          } else if (granted || !deniedAnswer(res.status, code))
+            unexpected.push(`${who}: ${res.status} ${code ?? ''}, expected 400 VALIDATION_FAILED naming colour`);
+        }),
+      );
+    }
+    expect(unexpected).toEqual([]);
+    // Every GET operation (but the callback) was refused for at least one caller it lets in.
+    const doc = (await request(app).get('/openapi.json').expect(200)).body as { paths: Record<string, object> };
+    const gets = Object.entries(doc.paths)
+      .filter(([, ops]) => 'get' in ops)
+      .map(([p]) => `GET ${p}`)
+      .filter((op) => !IGNORES_UNKNOWN.has(op));
+    expect(gets.length).toBeGreaterThan(40);
+    expect([...refused].sort()).toEqual(gets.sort());
+  }, 300_000);
+
   it('keeps the personal data of a privacy objection and an incident from those who do not handle them', async () => {
     const privacy = probes.find(
       (p) => p.op === 'GET /api/objections/{no}' && p.kind === 'detail' && p.evidence?.name === 'showsId',

@@ -2,8 +2,10 @@ import request from 'supertest';
 import type { Db } from '../../lib/db';
 import { resources } from '../../prisma/seed-data';
 import { seed } from '../../prisma/seed';
-import { testApp, testDb } from '../support/env';
-import { allPages } from '../support/pages';
+import { newId } from '../../lib/ids';
+import { testApp, testDb, uniqueSuffix } from '../support/env';
+import { testResource } from '../support/objections';
+import { allPages, expectCursorPaging } from '../support/pages';
 
 describe('API foundation (real Postgres and Temporal)', () => {
   let db: Db;
@@ -74,6 +76,82 @@ describe('API foundation (real Postgres and Temporal)', () => {
   it('lists departments for any signed-in user', async () => {
     const res = await request(app).get('/api/departments').auth(staffToken, { type: 'bearer' }).expect(200);
     expect(res.body.items.filter((d: { kind: string }) => d.kind === 'GOVERNMENT').length).toBeGreaterThanOrEqual(6);
+  });
+
+  describe('the lists that answered in full page with cursor/limit like every list (issue 13 point 12)', () => {
+    const get = (token: string, path: string) => (query: string) =>
+      request(app)
+        .get(`${path}${query ? `?${query}` : ''}`)
+        .auth(token, { type: 'bearer' });
+    let reviewerToken: string;
+    beforeAll(async () => {
+      reviewerToken = (await request(app).post('/api/dev/tokens').send({ login: 'dsj.reviewer' }).expect(201)).body
+        .token;
+    });
+
+    it('GET /api/departments', async () => {
+      await expectCursorPaging(get(staffToken, '/api/departments'), 'id');
+      const all = await allPages<{ id: string }>(get(staffToken, '/api/departments'));
+      expect(all.map((d) => d.id)).toEqual(expect.arrayContaining(['gaj', 'dsj', 'rsj']));
+    });
+
+    it('GET /api/catalog/drafts (a department’s, as the data authority reads them)', async () => {
+      const department = `t-${uniqueSuffix()}`;
+      await db.department.create({ data: { id: department, name: `测试部门 ${department}`, kind: 'GOVERNMENT' } });
+      for (let i = 0; i < 5; i++) {
+        const no = `ML-T-${uniqueSuffix()}`;
+        await db.catalogDraft.create({
+          data: {
+            id: newId(),
+            draftNo: no,
+            workflowId: `catalog-review/${no}`,
+            departmentId: department,
+            code: `T-PAGE-${uniqueSuffix().toUpperCase()}`,
+            name: '分页测试条目',
+            description: '分页测试',
+            fields: ['编号'],
+            shareClass: 'UNCONDITIONAL',
+            openClass: 'UNCONDITIONAL',
+            updateFrequency: '每月',
+            sourceSystem: '测试系统',
+            status: 'DRAFT',
+            createdById: 'u-gaj.staff',
+            idempotencyKey: no,
+            requestHash: 'paging',
+            // Two drafts at the same instant: the id breaks the tie, no row is skipped or repeated.
+            submittedAt: new Date(Date.UTC(2026, 10, 1 + Math.min(i, 3))),
+          },
+        });
+      }
+      const departments = await get(staffToken, '/api/departments')('limit=1');
+      await expectCursorPaging(
+        get(reviewerToken, '/api/catalog/drafts'),
+        'draftNo',
+        `department=${department}`,
+        departments.body.nextCursor,
+      );
+    });
+
+    it('GET /api/catalog/entries/{code}/history (newest version first)', async () => {
+      const resource = await testResource(db, 'gaj');
+      for (let version = 1; version <= 5; version++)
+        await db.dataResourceVersion.create({
+          data: {
+            id: newId(),
+            resourceId: resource.id,
+            version,
+            draftId: `draft-paging-${newId()}`,
+            snapshot: { code: resource.code, version },
+            submittedById: 'u-gaj.staff',
+            publishedById: 'u-dsj.reviewer',
+            publishedAt: new Date(Date.UTC(2026, 10, version)),
+          },
+        });
+      const history = get(staffToken, `/api/catalog/entries/${resource.code}/history`);
+      await expectCursorPaging(history, 'version');
+      const first = await history('limit=2');
+      expect(first.body).toMatchObject({ code: resource.code, items: [{ version: 5 }, { version: 4 }] });
+    });
   });
 
   it('serves the OpenAPI document and the docs page', async () => {

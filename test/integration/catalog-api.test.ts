@@ -139,7 +139,7 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       .get(`/api/catalog/entries/${body.code}/history`)
       .auth(...as('rsj.staff'))
       .expect(200);
-    expect(history.body.versions).toEqual([
+    expect(history.body.items).toEqual([
       expect.objectContaining({
         version: 1,
         draftNo: no,
@@ -310,14 +310,14 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       .get(`/api/catalog/entries/${body.code}/history`)
       .auth(...as('zrzyj.staff'))
       .expect(200);
-    expect(history.body.versions[0]).toMatchObject({
+    expect(history.body.items[0]).toMatchObject({
       version: 2,
       changeNote: '涉及敏感个人信息，调整为不予共享',
       changes: { shareClass: { from: 'UNCONDITIONAL', to: 'NOT_SHARED' } },
       citedByApplications: 0,
     });
     // The application behind the grant was submitted under version 1 and keeps citing it.
-    expect(history.body.versions[1]).toMatchObject({ version: 1, citedByApplications: 1 });
+    expect(history.body.items[1]).toMatchObject({ version: 1, citedByApplications: 1 });
   });
 
   it('retirement (撤销/停用): requested with reasons, returned and resubmitted, approved; the entry leaves both catalogues, new applications get 422 CATALOG_ENTRY_RETIRED, running cases keep the version they cited and their grants are kept or suspended by the provider', async () => {
@@ -405,7 +405,7 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       .get(`/api/catalog/entries/${body.code}/history`)
       .auth(...as('rsj.staff'))
       .expect(200);
-    expect(history.body.versions[0]).toMatchObject({
+    expect(history.body.items[0]).toMatchObject({
       version: 2,
       draftNo: requested.body.draftNo,
       changes: { retired: { from: false, to: true } },
@@ -413,7 +413,7 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       submittedBy: expect.objectContaining({ login: 'zrzyj.staff' }),
       publishedBy: expect.objectContaining({ login: 'dsj.reviewer' }),
     });
-    expect(history.body.versions[1]).toMatchObject({ version: 1, citedByApplications: 1 });
+    expect(history.body.items[1]).toMatchObject({ version: 1, citedByApplications: 1 });
 
     // New applications cannot cite it: 422 with its code, nothing written.
     const apps = await db.application.count();
