@@ -283,9 +283,9 @@ describe('calendar API', () => {
       );
       expect(res.body.error.message).toContain('source');
       // Chinese for the people who load the calendar, English beside it; every problem in both.
-      expect(res.body.error.message).toBe('日历安排有误：source：source 须写明日历安排所依据的通知（另有 3 处问题）');
+      expect(res.body.error.message).toBe('日历安排有误：source：source 须写明日历安排所依据的通知（另有 4 处问题）');
       expect(res.body.error.messageEn).toBe(
-        'Invalid calendar schedule: source: source must name the notice the schedule comes from (and 3 more problem(s))',
+        'Invalid calendar schedule: source: source must name the notice the schedule comes from (and 4 more problem(s))',
       );
       const details = res.body.error.details as Array<{ path: string; message: string; messageEn: string }>;
       expect(details.find((d) => d.path === 'holidays[0].to')).toMatchObject({
