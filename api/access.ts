@@ -49,8 +49,61 @@ export interface Grant {
   view?: View;
 }
 
+/** The Chinese name of each rule's resource, for the refusal people read (the English name stays in messageEn). */
+const RESOURCE_ZH: Record<string, string> = {
+  'Art. 18 update duty': '第十八条目录更新义务',
+  'Art. 25 open lists (无条件/有条件开放清单)': '第二十五条开放清单（无条件/有条件开放清单）',
+  'applications (share, non-government, conditional open)': '申请（共享、非政务、有条件开放）',
+  'audit trail': '审计记录',
+  'authorisation report': '授权报告',
+  bid: '投标',
+  'catalogue draft': '目录草稿',
+  'catalogue draft (Art. 16), Art. 17 project': '目录草稿（第十六条）、第十七条整合项目',
+  'catalogue drafts, Art. 18 update duties, Art. 17 projects': '目录草稿、第十八条更新义务、第十七条整合项目',
+  'catalogue entry history (versions, who changed what)': '目录条目历史（版本及修改人）',
+  'catalogue entry retirement request (撤销/停用)': '目录条目撤销/停用申请',
+  'commercial authorisation': '商业授权',
+  'commercial authorisations': '商业授权',
+  'conditional open application': '有条件开放申请',
+  'department evaluation (Art. 6)': '部门评价（第六条）',
+  departments: '部门',
+  'development token': '开发令牌',
+  'drill policy version': '演练政策版本',
+  health: '健康检查',
+  'inbox tasks': '待办任务',
+  'internal catalogue (all share and open classes)': '内部目录（全部共享与开放类型）',
+  'non-government application': '非政务申请',
+  objection: '异议',
+  'objection evidence': '异议证据',
+  'objection evidence (facts, files, steps)': '异议证据（事实、文件、处理步骤）',
+  objections: '异议',
+  'open catalogue': '开放目录',
+  'open data download': '开放数据下载',
+  'open data download statistics': '开放数据下载统计',
+  'open-use authorisation': '开放利用授权',
+  'open-use authorisations': '开放利用授权',
+  'opened bids': '已开标的投标',
+  'own bid': '本人的投标',
+  'own session': '本人的会话',
+  'public account': '公众账号',
+  'public register of authorisations': '授权公示名录',
+  'running cases and their steps (supervision)': '办理中的案件及其步骤（监督）',
+  'score sheet': '评分表',
+  'security incident': '安全事件',
+  'security incidents': '安全事件',
+  'share application': '共享申请',
+  'sign-in by OpenID Connect': 'OpenID Connect 登录',
+  tender: '招标',
+  'tender comment': '招标意见',
+  'tender comments': '招标意见',
+  tenders: '招标',
+  'working-day calendar': '工作日日历',
+};
+
 export interface AccessRule {
   resource: string;
+  /** The resource in Chinese (RESOURCE_ZH), quoted in a refusal's message. */
+  resourceZh: string;
   action: 'read' | 'act';
   /** "METHOD /openapi/path" of every operation this rule governs */
   operations: string[];
@@ -77,6 +130,7 @@ const g = (who: Who | Who[], scope: Scope, view: View = 'full'): Grant[] =>
 
 const rule = (resource: string, action: 'read' | 'act', operations: string[], ...grants: Grant[][]): AccessRule => ({
   resource,
+  resourceZh: RESOURCE_ZH[resource] ?? resource,
   action,
   operations,
   grants: grants.flat(),
@@ -422,7 +476,7 @@ export function authorize(req: Request, key: AccessKey): Access {
       });
     const rule = ACCESS_MATRIX[key];
     throw new AppError('FORBIDDEN', {
-      zh: `您的角色（${p.roles.join(', ')}）无权${rule.action === 'read' ? '查阅' : '办理'}“${rule.resource}”`,
+      zh: `您的角色（${p.roles.join(', ')}）无权${rule.action === 'read' ? '查阅' : '办理'}“${rule.resourceZh}”`,
       en: `Your roles (${p.roles.join(', ')}) give no ${rule.action} access to ${rule.resource}`,
     });
   }

@@ -56,8 +56,59 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Clock difference tolerated between the identity provider and this server. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
-/** A token refused for a reason that may be told to the caller (never the token itself). */
-export class TokenRejected extends Error {}
+/**
+ * A token refused for a reason that may be told to the caller (never the token itself): `zh` for
+ * the people who use the system, the English (often jose's own words) as the error's message.
+ */
+export class TokenRejected extends Error {
+  constructor(
+    readonly zh: string,
+    en: string,
+  ) {
+    super(en);
+  }
+
+  get text(): ErrorText {
+    return { zh: this.zh, en: this.message };
+  }
+}
+
+/** Chinese for the claims jose checks. */
+const CLAIM_ZH: Record<string, string> = {
+  iss: '签发者（iss）',
+  aud: '受众（aud）',
+  sub: '主体（sub）',
+  exp: '过期时间（exp）',
+  iat: '签发时间（iat）',
+  nbf: '生效时间（nbf）',
+  jti: '令牌编号（jti）',
+};
+
+/** jose's reason in Chinese, by its error code (and, for a claim, the claim and why). */
+function joseReasonZh(err: InstanceType<typeof joseErrors.JOSEError>): string {
+  if (err instanceof joseErrors.JWTExpired) return '令牌已过期';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    const claim = CLAIM_ZH[err.claim] ?? `声明 ${err.claim}`;
+    if (err.reason === 'missing') return `令牌缺少${claim}`;
+    if (err.claim === 'nbf') return '令牌尚未生效';
+    return `令牌的${claim}未通过校验`;
+  }
+  switch (err.code) {
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return '令牌签名校验失败';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return '令牌的签名算法不被接受';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return '找不到与令牌对应的签名密钥';
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return '令牌格式无效';
+    default:
+      return '令牌未通过校验';
+  }
+}
 
 /**
  * The lifetime rules every accepted token follows, on top of jose's checks of `exp` (not past)
@@ -65,16 +116,21 @@ export class TokenRejected extends Error {}
  */
 export function checkLifetime(payload: JWTPayload, maxSeconds: number, nowSeconds = Date.now() / 1000): void {
   const { exp, iat } = payload;
-  if (typeof exp !== 'number' || typeof iat !== 'number') throw new TokenRejected('token must carry exp and iat');
+  if (typeof exp !== 'number' || typeof iat !== 'number')
+    throw new TokenRejected('令牌须带有 exp 和 iat', 'token must carry exp and iat');
   if (exp - iat > maxSeconds)
-    throw new TokenRejected(`token lives ${exp - iat} s, longer than AUTH_MAX_TOKEN_LIFETIME (${maxSeconds} s)`);
-  if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new TokenRejected('token is issued in the future');
+    throw new TokenRejected(
+      `令牌有效期 ${exp - iat} 秒，超过 AUTH_MAX_TOKEN_LIFETIME（${maxSeconds} 秒）`,
+      `token lives ${exp - iat} s, longer than AUTH_MAX_TOKEN_LIFETIME (${maxSeconds} s)`,
+    );
+  if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS)
+    throw new TokenRejected('令牌的签发时间在未来', 'token is issued in the future');
 }
 
 /** jose's reason for a refusal (expired, bad signature, wrong audience, …); anything else is not a refusal. */
 export function rejection(err: unknown): TokenRejected | null {
   if (err instanceof TokenRejected) return err;
-  if (err instanceof joseErrors.JOSEError) return new TokenRejected(err.message);
+  if (err instanceof joseErrors.JOSEError) return new TokenRejected(joseReasonZh(err), err.message);
   return null;
 }
 
@@ -229,7 +285,7 @@ export function authenticate({ db, tokens, oidc }: AuthDeps): RequestHandler {
         verified = fromProvider ? await oidc.verifyAccessToken(token) : await tokens.verify(token);
       } catch (err) {
         const refused = rejection(err);
-        if (refused) throw invalid({ zh: refused.message, en: refused.message });
+        if (refused) throw invalid(refused.text);
         throw err;
       }
       const revoked = await db.revokedToken.findUnique({ where: { jti: verified.jti } });

@@ -50,13 +50,30 @@ function refused(message: ErrorText): AppError {
   return new AppError('SIGN_IN_REFUSED', { zh: `登录被拒绝：${message.zh}`, en: `Sign-in refused: ${message.en}` });
 }
 
+/** The library's reason stays in the English text (and so in the log); the Chinese says what it means. */
 function unavailable(err: unknown): AppError {
   const reason = err instanceof Error ? err.message : String(err);
   return new AppError('IDENTITY_PROVIDER_UNAVAILABLE', {
-    zh: `身份认证服务未响应：${reason}`,
+    zh: /timed? ?out|timeout/i.test(reason) ? '身份认证服务响应超时，请稍后重试' : '身份认证服务暂不可用，请稍后重试',
     en: `The identity provider did not answer: ${reason}`,
   });
 }
+
+/** Chinese for the OAuth 2.0 / OpenID Connect error codes a provider answers (RFC 6749 §4.1.2.1, §5.2; OIDC Core §3.1.2.6). */
+const OP_ERROR_ZH: Record<string, string> = {
+  access_denied: '用户拒绝了授权',
+  invalid_grant: '授权码无效、已使用或已过期',
+  invalid_request: '登录请求有误',
+  invalid_client: '本系统的客户端凭据未被接受',
+  unauthorized_client: '本系统无权使用该登录方式',
+  invalid_scope: '请求的授权范围无效',
+  server_error: '身份认证服务内部错误',
+  temporarily_unavailable: '身份认证服务暂时不可用',
+  login_required: '需要重新登录',
+  consent_required: '需要用户同意授权',
+  interaction_required: '需要用户操作',
+  account_selection_required: '需要选择账号',
+};
 
 /** Role claim values: an array of strings, or one string of values separated by spaces or commas. */
 function claimValues(value: unknown): string[] {
@@ -294,13 +311,16 @@ export class OidcService {
     } catch (err) {
       if (err instanceof oidcErrors.OPError) {
         throw new AppError('SIGN_IN_FAILED', {
-          zh: `身份认证服务拒绝了此次登录：${err.error}`,
+          zh: `身份认证服务拒绝了此次登录：${(err.error && OP_ERROR_ZH[err.error]) || '未说明的原因'}（${err.error}）`,
           en: `The identity provider refused the sign-in: ${err.error}`,
         });
       }
       if (err instanceof oidcErrors.RPError || err instanceof TokenRejected) {
         if (/timed out/.test(err.message)) throw unavailable(err);
-        throw new AppError('SIGN_IN_FAILED', { zh: `登录失败：${err.message}`, en: `Sign-in failed: ${err.message}` });
+        throw new AppError('SIGN_IN_FAILED', {
+          zh: `登录失败：${err instanceof TokenRejected ? err.zh : '身份认证服务的应答未通过校验'}`,
+          en: `Sign-in failed: ${err.message}`,
+        });
       }
       throw unavailable(err);
     }

@@ -4,6 +4,8 @@
  * new version changes, and which changes reach running grants (a class that closes access).
  */
 
+import type { ErrorText } from './error-codes';
+
 export type ShareClass = 'UNCONDITIONAL' | 'CONDITIONAL' | 'NOT_SHARED';
 export type OpenClass = 'UNCONDITIONAL' | 'CONDITIONAL' | 'NOT_OPEN';
 
@@ -20,9 +22,9 @@ export interface EntryContent {
   sourceSystem?: string | null;
 }
 
-export interface LegalBasisProblem {
+/** A missing legal basis: the field concerned and the problem in Chinese (`zh`) and English (`en`). */
+export interface LegalBasisProblem extends ErrorText {
   path: 'shareLegalBasis' | 'openLegalBasis';
-  message: string;
 }
 
 /**
@@ -36,12 +38,14 @@ export function legalBasisProblems(
   if (e.shareClass !== 'UNCONDITIONAL' && !e.shareLegalBasis?.trim())
     problems.push({
       path: 'shareLegalBasis',
-      message: `share class ${e.shareClass} needs a legal basis (Art. 21 ¶2: 有条件共享、不予共享类应当有法律、法规或者国务院政策依据)`,
+      zh: `共享类型 ${e.shareClass} 须有法律、法规或者国务院政策依据（第二十一条第二款：有条件共享、不予共享类应当有法律、法规或者国务院政策依据）`,
+      en: `share class ${e.shareClass} needs a legal basis (Art. 21 ¶2: 有条件共享、不予共享类应当有法律、法规或者国务院政策依据)`,
     });
   if (e.openClass !== 'UNCONDITIONAL' && !e.openLegalBasis?.trim())
     problems.push({
       path: 'openLegalBasis',
-      message: `open class ${e.openClass} needs a legal basis (Art. 24 ¶2: 有条件开放、不予开放类应当有法律、法规或者国务院政策依据)`,
+      zh: `开放类型 ${e.openClass} 须有法律、法规或者国务院政策依据（第二十四条第二款：有条件开放、不予开放类应当有法律、法规或者国务院政策依据）`,
+      en: `open class ${e.openClass} needs a legal basis (Art. 24 ¶2: 有条件开放、不予开放类应当有法律、法规或者国务院政策依据)`,
     });
   return problems;
 }

@@ -80,3 +80,8 @@ export type ErrorMessage = string | ErrorText;
 export function errorText(message: ErrorMessage): ErrorText {
   return typeof message === 'string' ? { zh: message, en: message } : message;
 }
+
+/** Several problems in one text: the Chinese joined with '；', the English with '; '. */
+export function joinTexts(texts: ReadonlyArray<ErrorText>): ErrorText {
+  return { zh: texts.map((t) => t.zh).join('；'), en: texts.map((t) => t.en).join('; ') };
+}

@@ -4,6 +4,10 @@
  * date overrides any of them without a code change, and a procedure keeps the policy that was
  * in force when it started.
  */
+
+import type { ErrorText } from './error-codes';
+import { parsePolicyPeriod, periodMs, policyPeriodProblem } from './tender-rules';
+
 export interface ProcedurePolicy {
   /** Art. 22 ¶2: the provider replies within 10 working days. */
   providerReplyWorkingDays: number;
@@ -208,4 +212,28 @@ export function mergePolicy(versions: Array<Record<string, unknown>>, opts: { dr
     }
   }
   return merged;
+}
+
+/**
+ * What is wrong with a drill policy's values (Chinese and English, each naming its key): unknown
+ * keys, wrong types, numbers that are not positive integers, periods that do not parse.
+ */
+export function drillPolicyProblems(values: Record<string, unknown>): ErrorText[] {
+  const problems: ErrorText[] = [];
+  const TYPE_ZH: Record<string, string> = { string: '字符串', number: '数字', boolean: '布尔值' };
+  for (const [key, v] of Object.entries(values)) {
+    const def = (DEFAULT_POLICY as unknown as Record<string, unknown>)[key];
+    if (def === undefined) problems.push({ zh: `${key}：不是政策参数`, en: `${key}: not a policy value` });
+    else if (typeof v !== typeof def)
+      problems.push({ zh: `${key}：应为${TYPE_ZH[typeof def] ?? typeof def}`, en: `${key}: must be a ${typeof def}` });
+    else if (typeof v === 'number' && !(Number.isInteger(v) && v > 0))
+      problems.push({ zh: `${key}：应为正整数`, en: `${key}: a positive integer` });
+    else if (typeof v === 'string') {
+      const problem = policyPeriodProblem(v);
+      if (problem) problems.push({ zh: `${key}：${problem.zh}`, en: `${key}: ${problem.en}` });
+      else if (DRILL_ONLY_KEYS.includes(key as keyof ProcedurePolicy) && periodMs(parsePolicyPeriod(v)) === null)
+        problems.push({ zh: `${key}：应为固定时长，如 "2 minutes"`, en: `${key}: a fixed length such as "2 minutes"` });
+    }
+  }
+  return problems;
 }

@@ -4,6 +4,8 @@
  * sheets with it and an activity stores what it computes.
  */
 
+import type { ErrorText } from './error-codes';
+
 export type CriterionKind = 'SCORED' | 'PRICE';
 
 export interface TenderCriterion {
@@ -46,43 +48,61 @@ export interface RankedBid extends RankableBid {
 
 export const MAX_SCORE = 100;
 
-/** Problems with a tender's criteria, empty when they are usable. */
-export function criteriaProblems(criteria: TenderCriterion[]): string[] {
-  const problems: string[] = [];
-  if (criteria.length === 0) problems.push('at least one criterion is needed');
+/** Problems with a tender's criteria (Chinese and English), empty when they are usable. */
+export function criteriaProblems(criteria: TenderCriterion[]): ErrorText[] {
+  const problems: ErrorText[] = [];
+  if (criteria.length === 0) problems.push({ zh: '至少需要一项评分标准', en: 'at least one criterion is needed' });
   const keys = new Set<string>();
   for (const c of criteria) {
-    if (keys.has(c.key)) problems.push(`criterion ${c.key} appears twice`);
+    if (keys.has(c.key)) problems.push({ zh: `评分标准 ${c.key} 重复`, en: `criterion ${c.key} appears twice` });
     keys.add(c.key);
-    if (!(c.weight > 0)) problems.push(`criterion ${c.key} needs a positive weight`);
+    if (!(c.weight > 0))
+      problems.push({ zh: `评分标准 ${c.key} 的权重须为正数`, en: `criterion ${c.key} needs a positive weight` });
   }
-  if (criteria.filter((c) => c.kind === 'PRICE').length > 1) problems.push('at most one PRICE criterion');
-  if (!criteria.some((c) => c.kind === 'SCORED')) problems.push('at least one SCORED criterion');
+  if (criteria.filter((c) => c.kind === 'PRICE').length > 1)
+    problems.push({ zh: '价格（PRICE）标准至多一项', en: 'at most one PRICE criterion' });
+  if (!criteria.some((c) => c.kind === 'SCORED'))
+    problems.push({ zh: '至少需要一项评分（SCORED）标准', en: 'at least one SCORED criterion' });
   const sum = criteria.reduce((acc, c) => acc + c.weight, 0);
-  if (Math.abs(sum - 100) > 1e-9) problems.push(`the weights add up to ${sum}, not 100`);
+  if (Math.abs(sum - 100) > 1e-9)
+    problems.push({ zh: `权重合计为 ${sum}，应为 100`, en: `the weights add up to ${sum}, not 100` });
   return problems;
 }
 
 /**
- * Problems with one evaluator's sheet: every valid bid is scored against every SCORED criterion
- * exactly once, with a number from 0 to 100; nothing else is scored.
+ * Problems with one evaluator's sheet (Chinese and English): every valid bid is scored against
+ * every SCORED criterion exactly once, with a number from 0 to 100; nothing else is scored.
  */
-export function scoreSheetProblems(entries: ScoreEntry[], bidIds: string[], criteria: TenderCriterion[]): string[] {
-  const problems: string[] = [];
+export function scoreSheetProblems(entries: ScoreEntry[], bidIds: string[], criteria: TenderCriterion[]): ErrorText[] {
+  const problems: ErrorText[] = [];
   const scored = criteria.filter((c) => c.kind === 'SCORED').map((c) => c.key);
   const seen = new Set<string>();
   for (const e of entries) {
     const key = `${e.bidId}/${e.criterion}`;
-    if (!bidIds.includes(e.bidId)) problems.push(`bid ${e.bidId} is not a valid bid of this tender`);
-    else if (!scored.includes(e.criterion)) problems.push(`${e.criterion} is not a scored criterion`);
-    else if (seen.has(key)) problems.push(`bid ${e.bidId} is scored twice on ${e.criterion}`);
+    if (!bidIds.includes(e.bidId))
+      problems.push({
+        zh: `投标 ${e.bidId} 不是本次招标的有效投标`,
+        en: `bid ${e.bidId} is not a valid bid of this tender`,
+      });
+    else if (!scored.includes(e.criterion))
+      problems.push({ zh: `${e.criterion} 不是评分标准`, en: `${e.criterion} is not a scored criterion` });
+    else if (seen.has(key))
+      problems.push({
+        zh: `投标 ${e.bidId} 的 ${e.criterion} 被评分两次`,
+        en: `bid ${e.bidId} is scored twice on ${e.criterion}`,
+      });
     if (typeof e.score !== 'number' || !Number.isFinite(e.score) || e.score < 0 || e.score > MAX_SCORE) {
-      problems.push(`score of bid ${e.bidId} on ${e.criterion} must be a number from 0 to ${MAX_SCORE}`);
+      problems.push({
+        zh: `投标 ${e.bidId} 的 ${e.criterion} 得分须为 0 至 ${MAX_SCORE} 的数`,
+        en: `score of bid ${e.bidId} on ${e.criterion} must be a number from 0 to ${MAX_SCORE}`,
+      });
     }
     seen.add(key);
   }
   for (const bidId of bidIds) {
-    for (const c of scored) if (!seen.has(`${bidId}/${c}`)) problems.push(`bid ${bidId} is not scored on ${c}`);
+    for (const c of scored)
+      if (!seen.has(`${bidId}/${c}`))
+        problems.push({ zh: `投标 ${bidId} 缺少 ${c} 的评分`, en: `bid ${bidId} is not scored on ${c}` });
   }
   return problems;
 }

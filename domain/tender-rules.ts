@@ -3,6 +3,8 @@
  * validity at opening, recusal of evaluators, and the schedule of the operator's reports.
  */
 
+import type { ErrorText } from './error-codes';
+
 export type PeriodUnit = 'working days' | 'days' | 'hours' | 'minutes' | 'seconds';
 
 export interface PolicyPeriod {
@@ -17,13 +19,26 @@ const UNIT_MS: Record<Exclude<PeriodUnit, 'working days'>, number> = {
   seconds: 1000,
 };
 
+const PERIOD = /^\s*(\d+)\s+(working days?|days?|hours?|minutes?|seconds?)\s*$/i;
+
+const notAPeriod = (text: string): ErrorText => ({
+  zh: `"${text}" 不是政策期限，应形如 "20 days" 或 "3 working days"`,
+  en: `"${text}" is not a policy period like "20 days" or "3 working days"`,
+});
+
+/** What is wrong with a policy period (Chinese and English), null when parsePolicyPeriod accepts it. */
+export function policyPeriodProblem(text: string): ErrorText | null {
+  const m = PERIOD.exec(text);
+  return m && Number(m[1]) > 0 ? null : notAPeriod(text);
+}
+
 /**
  * A policy period such as "20 days", "3 working days" or (for a test policy version) "5 seconds".
  * Calendar units are exact durations: China has no daylight saving time.
  */
 export function parsePolicyPeriod(text: string): PolicyPeriod {
-  const m = /^\s*(\d+)\s+(working days?|days?|hours?|minutes?|seconds?)\s*$/i.exec(text);
-  if (!m || Number(m[1]) <= 0) throw new Error(`"${text}" is not a policy period like "20 days" or "3 working days"`);
+  const m = PERIOD.exec(text);
+  if (!m || Number(m[1]) <= 0) throw new Error(notAPeriod(text).en);
   const raw = m[2].toLowerCase();
   const unit = (raw.startsWith('working') ? 'working days' : raw.endsWith('s') ? raw : `${raw}s`) as PeriodUnit;
   return { amount: Number(m[1]), unit };

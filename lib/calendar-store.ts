@@ -235,10 +235,10 @@ export async function loadCalendarYear(
     throw new AppError(
       'INVALID_CALENDAR',
       {
-        zh: `日历安排有误：${first.path || 'input'}：${first.message}${checked.errors.length > 1 ? `（另有 ${checked.errors.length - 1} 处问题）` : ''}`,
-        en: `Invalid calendar schedule: ${first.path || 'input'}: ${first.message}${more}`,
+        zh: `日历安排有误：${first.path || 'input'}：${first.zh}${checked.errors.length > 1 ? `（另有 ${checked.errors.length - 1} 处问题）` : ''}`,
+        en: `Invalid calendar schedule: ${first.path || 'input'}: ${first.en}${more}`,
       },
-      checked.errors,
+      checked.errors.map(({ zh, en, ...problem }) => ({ ...problem, message: zh, messageEn: en })),
     );
   }
   const y = checked.value;

@@ -64,7 +64,9 @@ async function main(): Promise<void> {
   if (!checked.ok) {
     fail(2, [
       `${NAME}: ${values.file} is not a valid schedule (${checked.errors.length} problem(s)); nothing was loaded`,
-      ...checked.errors.map((e) => `${e.path || 'input'}: ${e.message}`),
+      // One problem a line in Chinese, its English on the line below (indented), so that
+      // `grep '^holidays'` still finds every problem.
+      ...checked.errors.flatMap((e) => [`${e.path || 'input'}: ${e.zh}`, `    ${e.en}`]),
     ]);
   }
 

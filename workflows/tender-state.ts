@@ -700,8 +700,14 @@ export class TenderProcedure {
         const problems = scoreSheetProblems(entries as ScoreEntry[], bidIds, criteria);
         if (problems.length)
           reject('VALIDATION_FAILED', {
-            zh: `评分表有误（payload.scores）：${problems.slice(0, 5).join('; ')}`,
-            en: `payload.scores: ${problems.slice(0, 5).join('; ')}`,
+            zh: `评分表有误（payload.scores）：${problems
+              .slice(0, 5)
+              .map((q) => q.zh)
+              .join('；')}`,
+            en: `payload.scores: ${problems
+              .slice(0, 5)
+              .map((q) => q.en)
+              .join('; ')}`,
           });
       },
     );

@@ -10,9 +10,10 @@ export async function temporalClient(deps: Pick<ApiDeps, 'temporal'>): Promise<C
   return client;
 }
 
+/** The gRPC reason stays in the English text (and so in the log); the Chinese asks for a retry. */
 export function unavailable(err: unknown): AppError {
   return new AppError('SERVICE_UNAVAILABLE', {
-    zh: `工作流服务暂不可用，请重试同一请求（${(err as Error).message.split('\n')[0]}）`,
+    zh: '工作流服务暂不可用，请稍后重试同一请求',
     en: `The workflow service is unavailable; retry the same request (${(err as Error).message.split('\n')[0]})`,
   });
 }

@@ -9,6 +9,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { legalBasisProblems, openListOf } from '../../domain/catalog-rules';
+import { joinTexts } from '../../domain/error-codes';
 import { Prisma } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { detectDuplicates } from '../../activities/catalog';
@@ -120,10 +121,10 @@ function assertLegalBasis(e: Parameters<typeof legalBasisProblems>[0]): void {
     throw new AppError(
       'LEGAL_BASIS_REQUIRED',
       {
-        zh: `缺少法律法规依据，不能提交：${problems.map((p) => p.message).join('; ')}`,
-        en: `Cannot submit without a legal basis: ${problems.map((p) => p.message).join('; ')}`,
+        zh: `缺少法律法规依据，不能提交：${joinTexts(problems).zh}`,
+        en: `Cannot submit without a legal basis: ${joinTexts(problems).en}`,
       },
-      problems.map((p) => ({ path: `body.${p.path}`, message: p.message })),
+      problems.map((p) => ({ path: `body.${p.path}`, message: p.zh })),
     );
 }
 

@@ -11,9 +11,9 @@ import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { Prisma, type Tender } from '../../generated/prisma/client';
-import { DEFAULT_POLICY, isDrillPeriod, mergePolicy, ProcedurePolicy } from '../../domain/policy';
-import { parsePolicyPeriod, periodMs } from '../../domain/tender-rules';
+import { drillPolicyProblems, isDrillPeriod, mergePolicy, ProcedurePolicy } from '../../domain/policy';
 import { criteriaProblems } from '../../domain/tender-ranking';
+import { joinTexts } from '../../domain/error-codes';
 import { committeeSize, committeeSizeProblem, CommitteeDraw, drawCommittee } from '../../domain/committee-draw';
 import type { Db } from '../../lib/db';
 import { newId } from '../../lib/ids';
@@ -171,26 +171,6 @@ const drillPolicyBody = z
   .object({ description: text(500), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) })
   .strict();
 
-/** What is wrong with a drill policy's values: unknown keys, wrong types, periods that do not parse. */
-function drillPolicyProblems(values: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  for (const [key, v] of Object.entries(values)) {
-    const def = (DEFAULT_POLICY as unknown as Record<string, unknown>)[key];
-    if (def === undefined) problems.push(`${key}: not a policy value`);
-    else if (typeof v !== typeof def) problems.push(`${key}: must be a ${typeof def}`);
-    else if (typeof v === 'number' && !(Number.isInteger(v) && v > 0)) problems.push(`${key}: a positive integer`);
-    else if (typeof v === 'string') {
-      try {
-        const period = parsePolicyPeriod(v);
-        if ((key === 'drillMonth' || key === 'drillWorkingDay') && periodMs(period) === null)
-          problems.push(`${key}: a fixed length such as "2 minutes"`);
-      } catch (err) {
-        problems.push(`${key}: ${(err as Error).message}`);
-      }
-    }
-  }
-  return problems;
-}
 const commentsQuery = z.object({ ...pageQuery }).strict();
 /** A tender's bids, in the order they came in, a page at a time. */
 const bidsQuery = z.object(pageQuery).strict();
@@ -810,8 +790,8 @@ export function tendersRouter(deps: ApiDeps): Router {
     if (problems.length)
       throw new AppError(
         'VALIDATION_FAILED',
-        { zh: `请求体有误：values：${problems.join('; ')}`, en: `Invalid body: values: ${problems.join('; ')}` },
-        problems.map((m) => ({ path: 'values', message: m })),
+        { zh: `请求体有误：values：${joinTexts(problems).zh}`, en: `Invalid body: values: ${joinTexts(problems).en}` },
+        problems.map((m) => ({ path: 'values', message: m.zh })),
       );
     const existing = await db.policyVersion.findUnique({ where: { id } });
     if (existing && !existing.drill)
@@ -955,8 +935,11 @@ export function tendersRouter(deps: ApiDeps): Router {
     if (problems.length)
       throw new AppError(
         'VALIDATION_FAILED',
-        { zh: `请求体有误：criteria：${problems.join('; ')}`, en: `Invalid body: criteria: ${problems.join('; ')}` },
-        problems.map((m) => ({ path: 'criteria', message: m })),
+        {
+          zh: `请求体有误：criteria：${joinTexts(problems).zh}`,
+          en: `Invalid body: criteria: ${joinTexts(problems).en}`,
+        },
+        problems.map((m) => ({ path: 'criteria', message: m.zh })),
       );
     const resources = await db.dataResource.findMany({ where: { code: { in: body.resourceCodes } } });
     const missing = body.resourceCodes.filter((c) => !resources.some((r) => r.code === c));

@@ -70,10 +70,12 @@ export function statutoryProblems(
     const makeup = makeups.get(d);
     for (const name of names) {
       const what = `${date} (${name}, ${WHAT[name] ?? name}) is a statutory day off (放假办法 Art. 2)`;
+      const whatZh = `${date}（${name}）是法定假日（放假办法第二条）`;
       errors.push({
         path: makeup === undefined ? 'holidays' : `makeupWorkdays[${makeup}].date`,
         code: 'STATUTORY_HOLIDAY_MISSING',
-        message: makeup === undefined ? `${what} but not listed as a holiday` : `${what}, not a makeup workday`,
+        zh: makeup === undefined ? `${whatZh}，但未列为假日` : `${whatZh}，不能列为调休上班日`,
+        en: makeup === undefined ? `${what} but not listed as a holiday` : `${what}, not a makeup workday`,
         date,
         entitlement: name,
       });
@@ -104,7 +106,10 @@ export function statutoryProblems(
     errors.push({
       path: 'holidays',
       code: 'STATUTORY_HOLIDAY_NOT_COMPENSATED',
-      message:
+      zh:
+        `假期 ${range}（${names.join('、')}）含 ${statutory} 个法定假日，但只有 ${weekdayHolidays} 个周一至周五的假日：` +
+        `落在周末的法定假日须以相邻的工作日补休（放假办法第六条）；缺 ${statutory - weekdayHolidays} 天`,
+      en:
         `the break ${range} (${names.join('、')}) holds ${statutory} statutory day(s) off but only ` +
         `${weekdayHolidays} Monday–Friday holiday(s): a statutory day on a weekend must be compensated ` +
         `by a working day off next to it (放假办法 Art. 6); ${statutory - weekdayHolidays} missing`,

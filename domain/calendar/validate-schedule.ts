@@ -43,10 +43,12 @@ export type ScheduleErrorCode =
   | 'STATUTORY_HOLIDAY_MISSING'
   | 'STATUTORY_HOLIDAY_NOT_COMPENSATED';
 
+/** A problem of a schedule: the field, a stable code, and the problem in Chinese (`zh`) and English (`en`). */
 export interface ScheduleError {
   path: string;
   code: ScheduleErrorCode;
-  message: string;
+  zh: string;
+  en: string;
   /** The day concerned (statutory problems: the first day of the entitlement or break). */
   date?: string;
   /** The festival of 全国年节及纪念日放假办法 concerned, e.g. '春节'. */
@@ -74,6 +76,14 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+const ZH = z.locales.zhCN().localeError;
+
+/** zod's Chinese text of an issue it phrased in English (the schema is parsed with the English locale). */
+function localeText(map: z.core.$ZodErrorMap, issue: z.core.$ZodIssue): string | undefined {
+  const text = map(issue as unknown as z.core.$ZodRawIssue);
+  return typeof text === 'string' ? text : text?.message;
+}
+
 function structuralErrors(issues: ReadonlyArray<z.core.$ZodIssue>): ScheduleError[] {
   const errors: ScheduleError[] = [];
   for (const issue of issues) {
@@ -84,21 +94,39 @@ function structuralErrors(issues: ReadonlyArray<z.core.$ZodIssue>): ScheduleErro
         errors.push({
           path: path === '' ? key : `${path}.${key}`,
           code: 'UNKNOWN_FIELD',
-          message: `Unknown field '${key}'`,
+          zh: `未知字段 '${key}'`,
+          en: `Unknown field '${key}'`,
         });
       }
     } else if (last === 'year' && issue.path.length === 1 && issue.input !== undefined) {
       errors.push({
         path,
         code: 'INVALID_YEAR',
-        message: `year must be an integer between ${MIN_SUPPORTED_YEAR} and ${MAX_SUPPORTED_YEAR}`,
+        zh: `year 应为 ${MIN_SUPPORTED_YEAR} 至 ${MAX_SUPPORTED_YEAR} 之间的整数`,
+        en: `year must be an integer between ${MIN_SUPPORTED_YEAR} and ${MAX_SUPPORTED_YEAR}`,
       });
     } else if (last === 'status' && issue.code === 'invalid_value') {
-      errors.push({ path, code: 'INVALID_STATUS', message: "status must be 'OFFICIAL' or 'PROVISIONAL'" });
+      errors.push({
+        path,
+        code: 'INVALID_STATUS',
+        zh: "status 应为 'OFFICIAL' 或 'PROVISIONAL'",
+        en: "status must be 'OFFICIAL' or 'PROVISIONAL'",
+      });
     } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-      errors.push({ path, code: 'REQUIRED', message: `${path === '' ? 'input' : path} is required` });
+      errors.push({
+        path,
+        code: 'REQUIRED',
+        zh: `缺少 ${path === '' ? 'input' : path}`,
+        en: `${path === '' ? 'input' : path} is required`,
+      });
     } else {
-      errors.push({ path, code: 'INVALID_TYPE', message: `${path === '' ? 'input' : path}: ${issue.message}` });
+      const zh = localeText(ZH, issue) ?? issue.message;
+      errors.push({
+        path,
+        code: 'INVALID_TYPE',
+        zh: `${path === '' ? 'input' : path}：${zh}`,
+        en: `${path === '' ? 'input' : path}: ${issue.message}`,
+      });
     }
   }
   return errors;
@@ -115,7 +143,8 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
     errors.push({
       path: 'source',
       code: 'EMPTY_SOURCE',
-      message: 'source must name the notice the schedule comes from',
+      zh: 'source 须写明日历安排所依据的通知',
+      en: 'source must name the notice the schedule comes from',
     });
   }
 
@@ -123,18 +152,29 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
   const checkDate = (value: string, path: string): number | undefined => {
     const p = tryParseIsoDate(value);
     if (p === undefined) {
-      errors.push({ path, code: 'INVALID_DATE', message: `'${value}' is not a real date in the form YYYY-MM-DD` });
+      errors.push({
+        path,
+        code: 'INVALID_DATE',
+        zh: `'${value}' 不是 YYYY-MM-DD 格式的有效日期`,
+        en: `'${value}' is not a real date in the form YYYY-MM-DD`,
+      });
       return undefined;
     }
     if (p.year !== s.year) {
-      errors.push({ path, code: 'DATE_OUTSIDE_YEAR', message: `${value} is not in ${s.year}` });
+      errors.push({
+        path,
+        code: 'DATE_OUTSIDE_YEAR',
+        zh: `${value} 不在 ${s.year} 年内`,
+        en: `${value} is not in ${s.year}`,
+      });
       return undefined;
     }
     return toEpochDay(value);
   };
 
   const checkName = (name: string, path: string): void => {
-    if (name.trim() === '') errors.push({ path, code: 'EMPTY_NAME', message: 'name must not be empty' });
+    if (name.trim() === '')
+      errors.push({ path, code: 'EMPTY_NAME', zh: 'name 不能为空', en: 'name must not be empty' });
   };
 
   const ranges: Array<{ index: number; from: number; to: number; name: string }> = [];
@@ -147,7 +187,8 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
       errors.push({
         path: `holidays[${i}].to`,
         code: 'RANGE_REVERSED',
-        message: `to (${h.to}) is before from (${h.from})`,
+        zh: `to（${h.to}）早于 from（${h.from}）`,
+        en: `to (${h.to}) is before from (${h.from})`,
       });
       return;
     }
@@ -155,7 +196,8 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
       errors.push({
         path: `holidays[${i}].to`,
         code: 'RANGE_TOO_LONG',
-        message: `${h.from}..${h.to} spans ${to - from + 1} days, more than ${MAX_HOLIDAY_RANGE_DAYS}`,
+        zh: `${h.from}..${h.to} 共 ${to - from + 1} 天，超过 ${MAX_HOLIDAY_RANGE_DAYS} 天`,
+        en: `${h.from}..${h.to} spans ${to - from + 1} days, more than ${MAX_HOLIDAY_RANGE_DAYS}`,
       });
       return;
     }
@@ -171,7 +213,8 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
       errors.push({
         path: `holidays[${second.index}]`,
         code: 'OVERLAPPING_HOLIDAYS',
-        message: `holidays[${second.index}] (${second.name}) overlaps holidays[${first.index}] (${first.name}) on ${fromEpochDay(Math.max(cur.from, prev.from))}`,
+        zh: `holidays[${second.index}]（${second.name}）与 holidays[${first.index}]（${first.name}）在 ${fromEpochDay(Math.max(cur.from, prev.from))} 重叠`,
+        en: `holidays[${second.index}] (${second.name}) overlaps holidays[${first.index}] (${first.name}) on ${fromEpochDay(Math.max(cur.from, prev.from))}`,
       });
     }
   }
@@ -191,7 +234,8 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
       errors.push({
         path,
         code: 'DUPLICATE_DATE',
-        message: `${m.date} is already listed as makeupWorkdays[${earlier}]`,
+        zh: `${m.date} 已列为 makeupWorkdays[${earlier}]`,
+        en: `${m.date} is already listed as makeupWorkdays[${earlier}]`,
       });
       return;
     }
@@ -199,11 +243,21 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
     // A makeup workday (调休上班日) turns a weekend day into a working day; a weekday is a
     // working day already, so listing one is a typing error.
     if (!isWeekendEpochDay(d)) {
-      errors.push({ path, code: 'MAKEUP_NOT_WEEKEND', message: `${m.date} is a weekday, not a Saturday or Sunday` });
+      errors.push({
+        path,
+        code: 'MAKEUP_NOT_WEEKEND',
+        zh: `${m.date} 是工作日，不是星期六或星期日`,
+        en: `${m.date} is a weekday, not a Saturday or Sunday`,
+      });
     }
     const holiday = holidayNames.get(d);
     if (holiday !== undefined) {
-      errors.push({ path, code: 'MAKEUP_IS_HOLIDAY', message: `${m.date} is also a holiday (${holiday})` });
+      errors.push({
+        path,
+        code: 'MAKEUP_IS_HOLIDAY',
+        zh: `${m.date} 同时是假日（${holiday}）`,
+        en: `${m.date} is also a holiday (${holiday})`,
+      });
     }
     makeups.push({ date: m.date, name: m.name });
   });
@@ -212,7 +266,8 @@ export function validateSchedule(input: unknown): ScheduleValidationResult {
     errors.push({
       path: 'makeupWorkdays',
       code: 'TOO_MANY_MAKEUP_WORKDAYS',
-      message:
+      zh: `调休上班日 ${makeups.length} 天，一年不应超过 ${MAX_MAKEUP_WORKDAYS_PER_YEAR} 天（2011 年以来的通知均未超过 12 天）`,
+      en:
         `${makeups.length} makeup workdays, more than ${MAX_MAKEUP_WORKDAYS_PER_YEAR} in a year ` +
         '(no notice since 2011 had more than 12)',
     });

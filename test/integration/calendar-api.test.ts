@@ -282,6 +282,19 @@ describe('calendar API', () => {
         ]),
       );
       expect(res.body.error.message).toContain('source');
+      // Chinese for the people who load the calendar, English beside it; every problem in both.
+      expect(res.body.error.message).toBe('日历安排有误：source：source 须写明日历安排所依据的通知（另有 4 处问题）');
+      expect(res.body.error.messageEn).toBe(
+        'Invalid calendar schedule: source: source must name the notice the schedule comes from (and 4 more problem(s))',
+      );
+      const details = res.body.error.details as Array<{ path: string; message: string; messageEn: string }>;
+      expect(details.find((d) => d.path === 'holidays[0].to')).toMatchObject({
+        message: 'to（2093-03-01）早于 from（2093-03-03）',
+        messageEn: 'to (2093-03-01) is before from (2093-03-03)',
+      });
+      expect(details.find((d) => d.path === 'makeupWorkdays[0].date')?.message).toBe(
+        '2093-03-02 是工作日，不是星期六或星期日',
+      );
       const structural = await put(YEAR, { source: 'x', holidays: 'none', colour: 'red' }).expect(422);
       expect((structural.body.error.details as Array<{ path: string }>).map((d) => d.path)).toEqual(
         expect.arrayContaining(['holidays', 'makeupWorkdays', 'colour']),

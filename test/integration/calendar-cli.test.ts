@@ -88,9 +88,14 @@ describe('npm run calendar:load (child process)', () => {
     expect(lines[0]).toContain('not a valid schedule');
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^holidays\[\d+\]: holidays\[\d+\] \(重叠\) overlaps holidays\[\d+\] \(国庆节\)/),
-        'makeupWorkdays[0].date: 2094-10-11 is a weekday, not a Saturday or Sunday',
-        'makeupWorkdays[1].date: 2095-01-02 is not in 2094',
+        expect.stringMatching(
+          /^holidays\[\d+\]: holidays\[\d+\]（重叠）与 holidays\[\d+\]（国庆节）在 2094-10-0\d 重叠$/,
+        ),
+        expect.stringMatching(/^ {4}holidays\[\d+\] \(重叠\) overlaps holidays\[\d+\] \(国庆节\)/),
+        'makeupWorkdays[0].date: 2094-10-11 是工作日，不是星期六或星期日',
+        '    2094-10-11 is a weekday, not a Saturday or Sunday',
+        'makeupWorkdays[1].date: 2095-01-02 不在 2094 年内',
+        '    2095-01-02 is not in 2094',
       ]),
     );
     expect(run.stdout).toBe('');
@@ -156,8 +161,10 @@ describe('npm run calendar:load (child process)', () => {
     expect(lines[0]).toContain('not a valid schedule');
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^holidays: 2094-01-01 \(元旦, Jan 1\) is a statutory day off/),
-        expect.stringMatching(/^holidays: the break 2094-10-02\.\.2094-10-03 \(国庆节\).*Art\. 6/),
+        'holidays: 2094-01-01（元旦）是法定假日（放假办法第二条），但未列为假日',
+        expect.stringMatching(/^ {4}2094-01-01 \(元旦, Jan 1\) is a statutory day off/),
+        expect.stringMatching(/^holidays: 假期 2094-10-02\.\.2094-10-03（国庆节）.*放假办法第六条/),
+        expect.stringMatching(/^ {4}the break 2094-10-02\.\.2094-10-03 \(国庆节\).*Art\. 6/),
       ]),
     );
     expect(run.stdout).toBe('');

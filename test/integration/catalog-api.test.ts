@@ -193,6 +193,14 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
         .expect(400);
       expect(res.body.error.code).toBe('LEGAL_BASIS_REQUIRED');
       expect(res.body.error.messageEn).toMatch(/Art\. 2[14]/);
+      // The people who compile the catalogue read the problem in Chinese, field by field.
+      expect(res.body.error.message).toMatch(
+        /^缺少法律法规依据，不能提交：(共享|开放)类型 \w+ 须有法律、法规或者国务院政策依据（第二十[一四]条第二款/,
+      );
+      for (const d of res.body.error.details as Array<{ path: string; message: string }>) {
+        expect(d.path).toMatch(/^body\.(share|open)LegalBasis$/);
+        expect(d.message).toMatch(/^(共享|开放)类型 \w+ 须有法律、法规或者国务院政策依据/);
+      }
     }
     expect(await rows()).toEqual(counted);
     // Nor may a non-government unit compile a government catalog entry.
@@ -215,6 +223,11 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       .auth(...as('zrzyj.staff'))
       .expect(400);
     expect(refused.body.error.code).toBe('LEGAL_BASIS_REQUIRED');
+    expect(refused.body.error).toMatchObject({
+      message: expect.stringContaining('开放类型 NOT_OPEN 须有法律、法规或者国务院政策依据'),
+      messageEn: expect.stringContaining('open class NOT_OPEN needs a legal basis (Art. 24 ¶2'),
+      details: [{ path: 'body.openLegalBasis', message: expect.stringMatching(/^开放类型 NOT_OPEN/) }],
+    });
     expect(await db.catalogDraft.findUniqueOrThrow({ where: { id: compiled.body.id } })).toMatchObject({
       status: 'DRAFT',
       workflowStartedAt: null,

@@ -304,36 +304,42 @@ describe('sign-in by OpenID Connect against a real provider', () => {
       expect((await request(app).post('/api/auth/logout').auth(token, { type: 'bearer' })).status).toBe(401);
     });
 
-    const refusals: Array<[string, () => Promise<string>, RegExp]> = [
+    // The English reason (jose's words) and the Chinese one the people who use the system read.
+    const refusals: Array<[string, () => Promise<string>, RegExp, string | RegExp]> = [
       [
         'another audience (a real token of the provider)',
         () => accessToken(`reviewer-${suffix}`, OTHER_AUDIENCE),
         /aud/,
+        '令牌的受众（aud）未通过校验',
       ],
-      ['another issuer', () => craft({ iss: 'https://idp.elsewhere.example' }), /iss/],
-      ['no exp', () => craft({ exp: undefined }), /exp/],
-      ['no iat', () => craft({ iat: undefined }), /iat/],
-      ['no jti', () => craft({ jti: undefined }), /jti/],
-      ['no aud', () => craft({ aud: undefined }), /aud/],
+      ['another issuer', () => craft({ iss: 'https://idp.elsewhere.example' }), /iss/, /签发者（iss）/],
+      ['no exp', () => craft({ exp: undefined }), /exp/, '令牌缺少过期时间（exp）'],
+      ['no iat', () => craft({ iat: undefined }), /iat/, '令牌缺少签发时间（iat）'],
+      ['no jti', () => craft({ jti: undefined }), /jti/, '令牌缺少令牌编号（jti）'],
+      ['no aud', () => craft({ aud: undefined }), /aud/, '令牌缺少受众（aud）'],
       [
         'a lifetime over AUTH_MAX_TOKEN_LIFETIME',
         () => craft({ exp: Math.floor(Date.now() / 1000) + 13 * 3600 }),
         /AUTH_MAX_TOKEN_LIFETIME/,
+        /^令牌有效期 \d+ 秒，超过 AUTH_MAX_TOKEN_LIFETIME（\d+ 秒）$/,
       ],
       [
         'a 100-year exp',
         () => craft({ exp: Math.floor(Date.now() / 1000) + 100 * 365 * 86400 }),
+        /AUTH_MAX_TOKEN_LIFETIME/,
         /AUTH_MAX_TOKEN_LIFETIME/,
       ],
       [
         'expired',
         () => craft({ iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }),
         /exp/,
+        '令牌已过期',
       ],
       [
         'a bad signature (another key under the same key id)',
         async () => craft({}, (await generateKeyPair('RS256')).privateKey),
         /signature/,
+        '令牌签名校验失败',
       ],
       [
         'an algorithm not allowed (HS256)',
@@ -344,16 +350,24 @@ describe('sign-in by OpenID Connect against a real provider', () => {
             .setExpirationTime('5m')
             .sign(new TextEncoder().encode(DEV_SECRET)),
         /alg/i,
+        '令牌的签名算法不被接受',
       ],
     ];
-    it.each(refusals)('refuses a token with %s (401 INVALID_TOKEN), writing nothing', async (_name, make, reason) => {
-      const before = await db.user.count();
-      const res = await session(await make());
-      expect(res.status).toBe(401);
-      expect(res.body.error.code).toBe('INVALID_TOKEN');
-      expect(res.body.error.messageEn).toMatch(reason);
-      expect(await db.user.count()).toBe(before);
-    });
+    it.each(refusals)(
+      'refuses a token with %s (401 INVALID_TOKEN), writing nothing',
+      async (_name, make, reason, zh) => {
+        const before = await db.user.count();
+        const res = await session(await make());
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe('INVALID_TOKEN');
+        expect(res.body.error.messageEn).toMatch(reason);
+        expect(res.body.error.message).toMatch(/^访问令牌无效或已过期：/);
+        const zhReason = res.body.error.message.slice('访问令牌无效或已过期：'.length);
+        if (typeof zh === 'string') expect(zhReason).toBe(zh);
+        else expect(zhReason).toMatch(zh);
+        expect(await db.user.count()).toBe(before);
+      },
+    );
 
     it('a valid crafted token passes, so the refusals above are for the named reason', async () => {
       const res = await session(await craft({}));

@@ -161,7 +161,26 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       plan({ criteria: [{ key: 'plan', name: '方案', weight: 50, kind: 'SCORED' }] }),
     );
     expect(weights.status).toBe(400);
-    expect(weights.body.error.messageEn).toContain('not 100');
+    expect(weights.body.error.messageEn).toBe('Invalid body: criteria: the weights add up to 50, not 100');
+    expect(weights.body.error.message).toBe('请求体有误：criteria：权重合计为 50，应为 100');
+    expect(weights.body.error.details).toEqual([{ path: 'criteria', message: '权重合计为 50，应为 100' }]);
+    const twice = await post(
+      'dsj.reviewer',
+      '/api/tenders',
+      plan({
+        criteria: [
+          { key: 'price', name: '报价', weight: 50, kind: 'PRICE' },
+          { key: 'price', name: '报价', weight: 50, kind: 'PRICE' },
+        ],
+      }),
+    );
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.message).toBe(
+      '请求体有误：criteria：评分标准 price 重复；价格（PRICE）标准至多一项；至少需要一项评分（SCORED）标准',
+    );
+    expect(twice.body.error.messageEn).toBe(
+      'Invalid body: criteria: criterion price appears twice; at most one PRICE criterion; at least one SCORED criterion',
+    );
   });
 
   it('a repeated draft with the same idempotency key returns the same tender and starts one workflow; other content under that key is refused', async () => {
@@ -829,6 +848,10 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('noSuchKey');
+    expect(bad.body.error.message).toBe(
+      '请求体有误：values：tenderMinBidWindow："soon" 不是政策期限，应形如 "20 days" 或 "3 working days"；noSuchKey：不是政策参数',
+    );
+    expect(bad.body.error.messageEn).toContain('noSuchKey: not a policy value');
     // A drill working day has a fixed length.
     const badDay = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
       description: '验收演练',
@@ -836,6 +859,9 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     });
     expect(badDay.status).toBe(400);
     expect(badDay.body.error.message).toContain('drillWorkingDay');
+    expect(badDay.body.error.details).toEqual([
+      { path: 'values', message: 'drillWorkingDay：应为固定时长，如 "2 minutes"' },
+    ]);
     const stored = await put('dsj.admin', `/api/admin/drill-policies/${drillId}`, {
       description: '验收演练',
       values: { ...drillValues, drillWorkingDay: '2 minutes' },

@@ -21,7 +21,13 @@ describe('catalog rules (Art. 17, 21, 24, 25)', () => {
         shareLegalBasis: '  ',
         openLegalBasis: '依据',
       }),
-    ).toEqual([expect.objectContaining({ path: 'shareLegalBasis', message: expect.stringContaining('Art. 21') })]);
+    ).toEqual([
+      {
+        path: 'shareLegalBasis',
+        zh: expect.stringMatching(/^共享类型 NOT_SHARED 须有法律、法规或者国务院政策依据（第二十一条第二款/),
+        en: expect.stringMatching(/^share class NOT_SHARED needs a legal basis \(Art\. 21/),
+      },
+    ]);
   });
 
   it('finds the same data of another department by normalised name or by nearly the same data items', () => {

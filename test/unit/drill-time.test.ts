@@ -1,4 +1,4 @@
-import { mergePolicy } from '../../domain/policy';
+import { drillPolicyProblems, mergePolicy } from '../../domain/policy';
 import { DrillCalendar, drillWorkingDayMs } from '../../domain/drill-time';
 
 describe('working days in a drill (演练)', () => {
@@ -31,5 +31,36 @@ describe('working days in a drill (演练)', () => {
     expect(cal.workingDaysBetween(d.deadlineAt, new Date(d.deadlineAt.getTime() + 5 * 60_000 + 59_000))).toBe(5);
     expect(cal.workingDaysBetween(d.deadlineAt, from)).toBe(-10);
     expect(cal.nextWorkingDayStart(d.deadlineAt.getTime(), 1)).toBe(d.deadlineAt.getTime() + 60_000);
+  });
+});
+
+describe("a drill policy version's values", () => {
+  it('names every bad value in Chinese and English, each with its key', () => {
+    expect(
+      drillPolicyProblems({ drillMonth: '2 minutes', drillWorkingDay: '1 minute', providerReplyWorkingDays: 2 }),
+    ).toEqual([]);
+    expect(
+      drillPolicyProblems({
+        colour: 'red',
+        drillMonth: 5,
+        providerReplyWorkingDays: 0,
+        drillWorkingDay: '3 working days',
+        tenderCommentPeriod: 'soon',
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        { zh: 'colour：不是政策参数', en: 'colour: not a policy value' },
+        { zh: 'drillMonth：应为字符串', en: 'drillMonth: must be a string' },
+        { zh: 'providerReplyWorkingDays：应为正整数', en: 'providerReplyWorkingDays: a positive integer' },
+        {
+          zh: 'drillWorkingDay：应为固定时长，如 "2 minutes"',
+          en: 'drillWorkingDay: a fixed length such as "2 minutes"',
+        },
+        {
+          zh: 'tenderCommentPeriod："soon" 不是政策期限，应形如 "20 days" 或 "3 working days"',
+          en: 'tenderCommentPeriod: "soon" is not a policy period like "20 days" or "3 working days"',
+        },
+      ]),
+    );
   });
 });

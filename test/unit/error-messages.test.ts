@@ -12,7 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { z } from 'zod';
+import { SignJWT } from 'jose';
+import { ACCESS_MATRIX } from '../../api/access';
+import { rejection, TokenService } from '../../api/auth';
 import { AppError, fieldText, parse } from '../../api/errors';
+import { unavailable } from '../../api/kit/temporal';
 
 const ROOT = path.join(__dirname, '..', '..');
 const HAN = /\p{Script=Han}/u;
@@ -184,5 +188,49 @@ describe('error messages for people', () => {
       message: '查询参数有误：query：不允许的字段：colour',
       messageEn: 'Invalid query: query: Unrecognized key: "colour"',
     });
+  });
+});
+
+describe('texts built outside the refusal sites are Chinese too', () => {
+  it('names every access-matrix resource in Chinese for FORBIDDEN', () => {
+    const untranslated = Object.entries(ACCESS_MATRIX)
+      .filter(([, rule]) => !HAN.test(rule.resourceZh))
+      .map(([key, rule]) => `${key}: ${rule.resource}`);
+    expect(untranslated).toEqual([]);
+  });
+
+  it("gives jose's refusals a Chinese reason and keeps jose's words in English", async () => {
+    const secret = 'x'.repeat(32);
+    const tokens = new TokenService(secret, '10m');
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setIssuer('gov-data-approval')
+      .setJti('j')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 300)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 120)
+      .sign(new TextEncoder().encode(secret));
+    const refused = await tokens.verify(expired).then(
+      () => null,
+      (err: unknown) => rejection(err),
+    );
+    expect(refused?.text).toEqual({
+      zh: '令牌已过期',
+      en: expect.stringMatching(/"exp" claim timestamp check failed/),
+    });
+    const forged = await new TokenService('y'.repeat(32), '10m').issue('u');
+    const badSignature = await tokens.verify(forged).then(
+      () => null,
+      (err: unknown) => rejection(err),
+    );
+    expect(badSignature?.zh).toBe('令牌签名校验失败');
+  });
+
+  it('keeps the gRPC reason of an unreachable Temporal out of the Chinese text', () => {
+    const err = unavailable(new Error('14 UNAVAILABLE: No connection established\nmore'));
+    expect(err.message).toBe('工作流服务暂不可用，请稍后重试同一请求');
+    expect(err.messageEn).toBe(
+      'The workflow service is unavailable; retry the same request (14 UNAVAILABLE: No connection established)',
+    );
   });
 });

@@ -3,6 +3,7 @@ import {
   addShanghaiMonths,
   bidInvalidReasons,
   parsePolicyPeriod,
+  policyPeriodProblem,
   periodMs,
   recusals,
   reportSchedule,
@@ -18,14 +19,20 @@ describe('tender criteria and score sheets', () => {
   it('accepts weights that add up to 100 with at least one scored criterion', () => {
     expect(criteriaProblems(criteria)).toEqual([]);
     expect(criteriaProblems([{ key: 'plan', name: '方案', weight: 60, kind: 'SCORED' }])).toEqual([
-      'the weights add up to 60, not 100',
+      { zh: '权重合计为 60，应为 100', en: 'the weights add up to 60, not 100' },
     ]);
-    expect(criteriaProblems([{ key: 'price', name: '报价', weight: 100, kind: 'PRICE' }])).toContain(
-      'at least one SCORED criterion',
-    );
+    expect(criteriaProblems([{ key: 'price', name: '报价', weight: 100, kind: 'PRICE' }])).toContainEqual({
+      zh: '至少需要一项评分（SCORED）标准',
+      en: 'at least one SCORED criterion',
+    });
     expect(
       criteriaProblems([...criteria.slice(0, 2), { key: 'plan', name: 'x', weight: 20, kind: 'SCORED' }]),
-    ).toContain('criterion plan appears twice');
+    ).toContainEqual({ zh: '评分标准 plan 重复', en: 'criterion plan appears twice' });
+    expect(criteriaProblems([]).map((p) => p.zh)).toEqual([
+      '至少需要一项评分标准',
+      '至少需要一项评分（SCORED）标准',
+      '权重合计为 0，应为 100',
+    ]);
   });
 
   it('wants every valid bid scored on every scored criterion exactly once, from 0 to 100', () => {
@@ -34,17 +41,24 @@ describe('tender criteria and score sheets', () => {
       { bidId, criterion: 'security', score: 70 },
     ]);
     expect(scoreSheetProblems(full, ['b1', 'b2'], criteria)).toEqual([]);
-    expect(scoreSheetProblems(full.slice(1), ['b1', 'b2'], criteria)).toEqual(['bid b1 is not scored on plan']);
+    expect(scoreSheetProblems(full.slice(1), ['b1', 'b2'], criteria)).toEqual([
+      { zh: '投标 b1 缺少 plan 的评分', en: 'bid b1 is not scored on plan' },
+    ]);
     expect(scoreSheetProblems([...full, { bidId: 'b1', criterion: 'plan', score: 1 }], ['b1', 'b2'], criteria)).toEqual(
-      ['bid b1 is scored twice on plan'],
+      [{ zh: '投标 b1 的 plan 被评分两次', en: 'bid b1 is scored twice on plan' }],
     );
     expect(
       scoreSheetProblems([...full, { bidId: 'b1', criterion: 'price', score: 1 }], ['b1', 'b2'], criteria),
-    ).toEqual(['price is not a scored criterion']);
+    ).toEqual([{ zh: 'price 不是评分标准', en: 'price is not a scored criterion' }]);
     expect(
       scoreSheetProblems([...full.slice(1), { bidId: 'b1', criterion: 'plan', score: 101 }], ['b1', 'b2'], criteria),
-    ).toEqual(['score of bid b1 on plan must be a number from 0 to 100']);
-    expect(scoreSheetProblems(full, ['b1'], criteria)).toContain('bid b2 is not a valid bid of this tender');
+    ).toEqual([
+      { zh: '投标 b1 的 plan 得分须为 0 至 100 的数', en: 'score of bid b1 on plan must be a number from 0 to 100' },
+    ]);
+    expect(scoreSheetProblems(full, ['b1'], criteria)).toContainEqual({
+      zh: '投标 b2 不是本次招标的有效投标',
+      en: 'bid b2 is not a valid bid of this tender',
+    });
   });
 });
 
@@ -110,6 +124,12 @@ describe('tender rules', () => {
     expect(periodMs(parsePolicyPeriod('3 working days'))).toBeNull();
     expect(() => parsePolicyPeriod('soon')).toThrow(/policy period/);
     expect(() => parsePolicyPeriod('0 days')).toThrow();
+    expect(policyPeriodProblem('3 working days')).toBeNull();
+    expect(policyPeriodProblem('soon')).toEqual({
+      zh: '"soon" 不是政策期限，应形如 "20 days" 或 "3 working days"',
+      en: '"soon" is not a policy period like "20 days" or "3 working days"',
+    });
+    expect(policyPeriodProblem('0 days')).not.toBeNull();
   });
 
   it('invalidates a bid over the fee cap or without a required declaration', () => {

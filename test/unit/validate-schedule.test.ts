@@ -33,7 +33,7 @@ const valid2027 = () => ({
   ],
 });
 
-type Err = { path: string; code: string; message: string };
+type Err = { path: string; code: string; zh: string; en: string };
 function errorsOf(input: unknown): Err[] {
   const r = validateSchedule(input);
   if (r.ok) throw new Error('expected validation to fail');
@@ -74,6 +74,14 @@ describe('validateSchedule', () => {
   it('REQUIRED, INVALID_TYPE, UNKNOWN_FIELD, INVALID_YEAR, INVALID_STATUS', () => {
     expect(codes(errorsOf({ year: 2027, holidays: [], makeupWorkdays: [] }))).toEqual([['source', 'REQUIRED']]);
     expect(codes(errorsOf({ ...valid2027(), holidays: 'none' }))).toEqual([['holidays', 'INVALID_TYPE']]);
+    const [typeError] = errorsOf({ ...valid2027(), holidays: 'none' });
+    expect(typeError.zh).toMatch(/^holidays：.*[\u4e00-\u9fff]/);
+    expect(typeError.zh).not.toMatch(/expected/i);
+    expect(typeError.en).toMatch(/^holidays: Invalid input: expected array/);
+    expect(errorsOf({ year: 2027, holidays: [], makeupWorkdays: [] })[0]).toMatchObject({
+      zh: '缺少 source',
+      en: 'source is required',
+    });
     expect(codes(errorsOf({ ...valid2027(), makeupWorkday: [] }))).toEqual([['makeupWorkday', 'UNKNOWN_FIELD']]);
     const v = valid2027();
     expect(codes(errorsOf({ ...v, holidays: [{ ...v.holidays[0], note: 'x' }] }))).toEqual([
@@ -108,7 +116,8 @@ describe('validateSchedule', () => {
       ['holidays[1].from', 'INVALID_DATE'],
       ['makeupWorkdays[0].date', 'INVALID_DATE'],
     ]);
-    expect(errs[1].message).toContain('2027-02-30');
+    expect(errs[1].en).toContain('2027-02-30');
+    expect(errs[1].zh).toBe("'2027-02-30' 不是 YYYY-MM-DD 格式的有效日期");
   });
 
   it('DATE_OUTSIDE_YEAR', () => {
@@ -120,7 +129,8 @@ describe('validateSchedule', () => {
       ['holidays[0].from', 'DATE_OUTSIDE_YEAR'],
       ['makeupWorkdays[0].date', 'DATE_OUTSIDE_YEAR'],
     ]);
-    expect(errs[0].message).toBe('2026-12-31 is not in 2027');
+    expect(errs[0].en).toBe('2026-12-31 is not in 2027');
+    expect(errs[0].zh).toBe('2026-12-31 不在 2027 年内');
   });
 
   it('RANGE_REVERSED and RANGE_TOO_LONG', () => {
@@ -139,8 +149,9 @@ describe('validateSchedule', () => {
     v.holidays.push({ from: '2027-10-07', to: '2027-10-08', name: '国庆节延长' });
     const errs = errorsOf(v);
     expect(codes(errs)).toEqual([['holidays[7]', 'OVERLAPPING_HOLIDAYS']]);
-    expect(errs[0].message).toContain('holidays[6]');
-    expect(errs[0].message).toContain('2027-10-07');
+    expect(errs[0].en).toContain('holidays[6]');
+    expect(errs[0].en).toContain('2027-10-07');
+    expect(errs[0].zh).toBe('holidays[7]（国庆节延长）与 holidays[6]（国庆节）在 2027-10-07 重叠');
   });
 
   it('DUPLICATE_DATE for a makeup day listed twice', () => {
@@ -158,7 +169,8 @@ describe('validateSchedule', () => {
       ['makeupWorkdays[0].date', 'MAKEUP_NOT_WEEKEND'],
       ['makeupWorkdays[1].date', 'MAKEUP_IS_HOLIDAY'],
     ]);
-    expect(errs[1].message).toContain('国庆节');
+    expect(errs[1].en).toContain('国庆节');
+    expect(errs[1].zh).toContain('国庆节');
   });
 
   it('reports all semantic errors at once', () => {
@@ -179,7 +191,7 @@ describe('validateSchedule: the statutory days of 全国年节及纪念日放假
     holidays: y.holidays.map((h) => ({ from: h.date, to: h.date, name: h.name })),
     makeupWorkdays: y.makeupWorkdays,
   });
-  type Detail = { path: string; code: string; date?: string; entitlement?: string; message: string };
+  type Detail = { path: string; code: string; date?: string; entitlement?: string; zh: string; en: string };
   const summary = (errs: Detail[]) => errs.map((e) => `${e.code} ${e.date} ${e.entitlement}`);
 
   it('refuses 2027 with "holidays": [], listing each missing statutory day and each uncompensated break', () => {
@@ -199,8 +211,10 @@ describe('validateSchedule: the statutory days of 全国年节及纪念日放假
       'STATUTORY_HOLIDAY_NOT_COMPENSATED 2027-10-02 国庆节',
     ]);
     expect(errs.every((e) => e.path === 'holidays')).toBe(true);
-    expect(errs[0].message).toContain('Art. 2');
-    expect(errs[8].message).toMatch(/2027-05-01\.\.2027-05-02.*Art\. 6.*2 missing/);
+    expect(errs[0].en).toContain('Art. 2');
+    expect(errs[0].zh).toContain('放假办法第二条');
+    expect(errs[8].en).toMatch(/2027-05-01\.\.2027-05-02.*Art\. 6.*2 missing/);
+    expect(errs[8].zh).toMatch(/假期 2027-05-01\.\.2027-05-02.*放假办法第六条.*缺 2 天/);
   });
 
   it('accepts the provisional 2027 (and every year to 2199) that deriveProvisionalYear builds', () => {
