@@ -167,10 +167,11 @@ export function inboxActivities(deps: ActivityDeps) {
       : input.hours
         ? hourDeadline(createdAt, input.hours.dueInHours, input.hours.warningHoursBefore)
         : null;
-    return db.task.upsert({
-      where: { taskKey: input.taskKey },
-      update: {},
-      create: {
+    // One INSERT … ON CONFLICT DO NOTHING RETURNING: a retry (the row exists) returns nothing and
+    // reads the row it wrote the first time (an upsert was five statements on every open).
+    const [created] = await db.task.createManyAndReturn({
+      skipDuplicates: true,
+      data: {
         id: input.taskId,
         taskKey: input.taskKey,
         workflowId: input.workflowId,
@@ -190,6 +191,7 @@ export function inboxActivities(deps: ActivityDeps) {
         deadlineFrom,
       },
     });
+    return created ?? db.task.findUniqueOrThrow({ where: { taskKey: input.taskKey } });
   }
 
   return {
@@ -199,26 +201,31 @@ export function inboxActivities(deps: ActivityDeps) {
      * and the outbox rows are keyed by the task), so nothing is lost and nothing doubled.
      */
     async openTask(input: OpenTaskInput): Promise<TaskTiming> {
-      const task = (await db.task.findUnique({ where: { taskKey: input.taskKey } })) ?? (await createTask(input));
-      await audit(`task:${task.id}:created`, 'system', 'TASK_CREATED', task.id, {
-        step: task.step,
-        candidateDeptId: task.candidateDeptId,
-        candidateRole: task.candidateRole,
-        dueAt: task.dueAt,
-      });
-      await notify({
-        eventKey: `task:${task.id}:assigned`,
-        template: 'task-assigned',
-        recipients: await usersWithRole(db, task.candidateDeptId, [task.candidateRole]),
-        data: {
-          procedureName: input.procedureName,
-          taskTitle: task.title,
-          applicationNo: input.applicationNo,
-          dueAt: shanghaiText(task.dueAt),
-          warningAt: shanghaiText(task.warningAt),
-          provisional: task.deadlineProvisional,
-        },
-      });
+      const task = await createTask(input);
+      // Both keyed by the task, so they run side by side: a retry writes whichever is missing.
+      await Promise.all([
+        audit(`task:${task.id}:created`, 'system', 'TASK_CREATED', task.id, {
+          step: task.step,
+          candidateDeptId: task.candidateDeptId,
+          candidateRole: task.candidateRole,
+          dueAt: task.dueAt,
+        }),
+        usersWithRole(db, task.candidateDeptId, [task.candidateRole]).then((recipients) =>
+          notify({
+            eventKey: `task:${task.id}:assigned`,
+            template: 'task-assigned',
+            recipients,
+            data: {
+              procedureName: input.procedureName,
+              taskTitle: task.title,
+              applicationNo: input.applicationNo,
+              dueAt: shanghaiText(task.dueAt),
+              warningAt: shanghaiText(task.warningAt),
+              provisional: task.deadlineProvisional,
+            },
+          }),
+        ),
+      ]);
       return timing(task);
     },
 
@@ -231,24 +238,27 @@ export function inboxActivities(deps: ActivityDeps) {
       actorUserId: string;
     }): Promise<void> {
       const at = now();
-      await db.task.updateMany({
-        where: { id: input.taskId, status: { in: ['OPEN', 'CLAIMED'] } },
-        data: {
-          status: 'DONE',
+      // Side by side: each is idempotent on its own, and a retry completes whichever is missing.
+      await Promise.all([
+        db.task.updateMany({
+          where: { id: input.taskId, status: { in: ['OPEN', 'CLAIMED'] } },
+          data: {
+            status: 'DONE',
+            decision: input.decision,
+            reasons: input.reasons ?? null,
+            comment: input.comment ?? null,
+            completedById: input.actorUserId,
+            completedAt: at,
+            pausedAt: null,
+            pendingDecision: Prisma.DbNull,
+            pendingDecisionAt: null,
+          },
+        }),
+        audit(`task:${input.taskId}:decided`, input.actorUserId, 'TASK_DECIDED', input.taskId, {
           decision: input.decision,
-          reasons: input.reasons ?? null,
-          comment: input.comment ?? null,
-          completedById: input.actorUserId,
-          completedAt: at,
-          pausedAt: null,
-          pendingDecision: Prisma.DbNull,
-          pendingDecisionAt: null,
-        },
-      });
-      await audit(`task:${input.taskId}:decided`, input.actorUserId, 'TASK_DECIDED', input.taskId, {
-        decision: input.decision,
-        reasons: input.reasons,
-      });
+          reasons: input.reasons,
+        }),
+      ]);
     },
 
     /** The deadline from the task's creation, plus every working day the clock was stopped. */

@@ -24,7 +24,7 @@ import { WorkingCalendar, shanghaiDate } from '../domain/calendar';
 import { readCalendarYears, workflowsWithDeadlinesIn } from '../lib/calendar-store';
 import { settingFromEnv } from '../lib/config';
 import { run, Stats, summarise, until } from './lib/load';
-import { startStack, Stack, treeRss } from './lib/stack';
+import { cpuBetween, CpuSample, startStack, Stack, treeRss } from './lib/stack';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -62,6 +62,25 @@ function add(row: Row) {
   rows.push(row);
   const base = row.baseline ? ` (baseline ${row.baseline}: ${fmt(row.baselineValue!)}, ratio ${fmt(row.ratio!)})` : '';
   log(`${row.scenario}: ${row.figure} ${fmt(row.value)} ${row.unit}${base}`);
+}
+/**
+ * Whole-stack CPU per case of a phase beside its bare baseline's (Temporal and this process, which
+ * runs the bare worker), with the split by part in the log: where the time goes.
+ */
+function addCpu(scenario: string, what: string, used: ReturnType<typeof cpuBetween>, bare: ReturnType<typeof cpuBetween>) {
+  const parts = (Object.keys(used) as (keyof CpuSample)[]).filter((k) => k !== ('total' as never));
+  log(`${scenario}: CPU ms per ${what} by part: ${parts.map((k) => `${k} ${fmt(used[k])}`).join(', ')}`);
+  raw[`cpu ${scenario}`] = { used, bare };
+  add({
+    scenario,
+    figure: `CPU per ${what}, whole stack`,
+    value: used.total,
+    baseline: `bare (Temporal + bare worker)`,
+    baselineValue: bare.total,
+    // Oriented like a rate: 1 means as cheap as bare.
+    ratio: bare.total / used.total,
+    unit: 'ms',
+  });
 }
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n >= 100 ? n.toFixed(0) : n.toFixed(2));
 
@@ -206,19 +225,23 @@ async function main() {
 
   // Starts.
   const bareStartAt = new Map<string, number>();
+  const cpuBareStart = stack.cpu();
   const bareStart = await run(CASES, CONCURRENCY, async (i) => {
     const id = `bench-one-${process.pid}-${i}`;
     await client.workflow.start('oneActivity', { taskQueue: 'bench-baseline', workflowId: id, args: [id] });
     bareStartAt.set(id, Date.now());
   });
   await until('bare workflows to run their activity', async () => firstRun.size >= CASES);
+  const bareStartCpu = cpuBetween(cpuBareStart, stack.cpu(), CASES);
   const bareFirst = summarise(
     [...bareStartAt].map(([id, t]) => Math.max(0, firstRun.get(id)! - t)),
     1,
   );
   log('starting procedures over the API');
+  const cpuStarts = stack.cpu();
   const starts = await submitCases(CASES, 'starts');
   const firstTask = await visibleAfter(starts.answered, 'PROVIDER_REPLY');
+  const startCpu = cpuBetween(cpuStarts, stack.cpu(), CASES);
   raw.starts = { bare: bareStart, procedure: starts.stats, firstTask: firstTask.stats, bareFirstActivity: bareFirst };
   add({
     scenario: 'start (conditional share)',
@@ -239,16 +262,20 @@ async function main() {
     ratio: bareFirst.p99Ms > 0 ? firstTask.stats.p99Ms / bareFirst.p99Ms : Number.NaN,
     unit: 'ms',
   });
+  addCpu('start (conditional share)', 'start', startCpu, bareStartCpu);
 
   // Decisions.
   const updIds = Array.from({ length: CASES }, (_, i) => `bench-upd-${process.pid}-${i}`);
   for (const id of updIds) await client.workflow.start('updatable', { taskQueue: 'bench-baseline', workflowId: id });
+  const cpuBareUpdate = stack.cpu();
   const bareUpdate = await run(CASES, CONCURRENCY, async (i) => {
     await client.workflow.getHandle(updIds[i]).executeUpdate(poke, { args: [i] });
   });
+  const bareUpdateCpu = cpuBetween(cpuBareUpdate, stack.cpu(), CASES);
   const replyTasks = firstTask.tasks;
   const numbers = [...starts.answered.keys()];
   const decidedAt = new Map<string, number>();
+  const cpuDecisions = stack.cpu();
   const decisions = await run(
     numbers.length,
     CONCURRENCY,
@@ -266,6 +293,7 @@ async function main() {
     (done) => log(`decisions: ${done}/${numbers.length}`),
   );
   const nextTask = await visibleAfter(decidedAt, 'AUTHORITY_REVIEW');
+  const decisionCpu = cpuBetween(cpuDecisions, stack.cpu(), numbers.length);
   raw.decisions = { bare: bareUpdate, procedure: decisions, nextTask: nextTask.stats };
   add({
     scenario: 'decision (provider agrees)',
@@ -291,6 +319,7 @@ async function main() {
     value: nextTask.stats.p99Ms,
     unit: 'ms',
   });
+  addCpu('decision (provider agrees)', 'decision', decisionCpu, bareUpdateCpu);
   await Promise.all(updIds.map((id) => client.workflow.getHandle(id).executeUpdate(stopUpdatable)));
 
   // History of one case driven to approval, waiting for expiry.

@@ -26,23 +26,63 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   db: Db;
   workerPid: () => number | undefined;
+  /** CPU time used so far (user + system, ms) by each part of the stack, this process included. */
+  cpu: () => CpuSample;
   restartWorker: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
-/** Resident memory of a process and all its descendants (tsx runs node in a child), in bytes. */
-export function treeRss(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (field 3 onwards), or null if gone. */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** A process and all its descendants (tsx runs node in a child; Postgres forks a backend per connection). */
+function processTree(pid: number): number[] {
   const parents = new Map<number, number>();
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      /* gone meanwhile */
-    }
+    const fields = statFields(name);
+    if (fields) parents.set(Number(name), Number(fields[1]));
   }
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) for (const [p, pp] of parents) if (pp === tree[i]) tree.push(p);
+  return tree;
+}
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time of a process tree, user + system, in ms: the live processes' own time plus what their
+ * reaped children used (so Postgres backends that ended are still counted by the postmaster).
+ */
+export function treeCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    const f = statFields(p);
+    // utime stime cutime cstime are fields 14–17 of stat, 11–14 of what follows the name.
+    if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+export type CpuSample = Record<'worker' | 'api' | 'postgres' | 'temporal' | 'mail' | 'bench', number>;
+
+/** CPU used between two samples, per part and in total, divided by `per` (e.g. the number of cases). */
+export function cpuBetween(before: CpuSample, after: CpuSample, per = 1): CpuSample & { total: number } {
+  const parts = Object.keys(before) as (keyof CpuSample)[];
+  const out = Object.fromEntries(parts.map((k) => [k, (after[k] - before[k]) / per])) as CpuSample;
+  return { ...out, total: parts.reduce((sum, k) => sum + out[k], 0) };
+}
+
+/** Resident memory of a process and all its descendants (tsx runs node in a child), in bytes. */
+export function treeRss(pid: number): number {
+  const tree = processTree(pid);
   let total = 0;
   for (const p of tree) {
     try {
@@ -126,6 +166,18 @@ export async function startStack(log: (l: string) => void, extraEnv: NodeJS.Proc
     env,
     db,
     workerPid: () => worker.pid,
+    cpu: () => {
+      const own = process.cpuUsage();
+      const of = (pids: number[]) => pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0);
+      return {
+        worker: worker.pid ? treeCpuMs(worker.pid) : 0,
+        api: api.pid ? treeCpuMs(api.pid) : 0,
+        postgres: of(pg.pids()),
+        temporal: of(temporal.pids()),
+        mail: of(mail.pids()),
+        bench: (own.user + own.system) / 1000,
+      };
+    },
     restartWorker: async () => {
       await stopChild(worker);
       worker = child('worker', 'worker.ts', env, log);
