@@ -1,3 +1,4 @@
+import { insertOnce } from '../lib/db';
 import type { ActivityDeps } from './deps';
 
 export interface AuditEntry {
@@ -13,10 +14,9 @@ export interface AuditEntry {
 export function auditActivities({ db }: ActivityDeps) {
   return {
     async recordAudit(entry: AuditEntry): Promise<void> {
-      await db.auditLog.createMany({
-        data: [{ ...entry, details: (entry.details ?? {}) as object }],
-        skipDuplicates: true,
-      });
+      await insertOnce(() =>
+        db.auditLog.create({ data: { ...entry, details: (entry.details ?? {}) as object }, select: { seq: true } }),
+      );
     },
   };
 }

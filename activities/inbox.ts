@@ -3,9 +3,10 @@
  * retried activity never creates a second task, reminder or escalation mail.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { Prisma, type Procedure, type Role } from '../generated/prisma/client';
+import { Prisma, type Procedure, type Role, type Task } from '../generated/prisma/client';
 import type { DeadlineResult } from '../domain/calendar';
 import { DrillCalendar, drillCalendarFor, TaskCalendar } from '../domain/drill-time';
+import { insertOnce } from '../lib/db';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { escalationRecipients, usersWithRole } from './recipients';
@@ -147,10 +148,12 @@ export function inboxActivities(deps: ActivityDeps) {
     taskId: string,
     details: Record<string, unknown> = {},
   ) {
-    await db.auditLog.createMany({
-      data: [{ auditKey, actor, action, entityType: 'Task', entityId: taskId, details: details as object }],
-      skipDuplicates: true,
-    });
+    await insertOnce(() =>
+      db.auditLog.create({
+        data: { auditKey, actor, action, entityType: 'Task', entityId: taskId, details: details as object },
+        select: { seq: true },
+      }),
+    );
   }
 
   async function createTask(input: OpenTaskInput) {
@@ -167,29 +170,31 @@ export function inboxActivities(deps: ActivityDeps) {
       : input.hours
         ? hourDeadline(createdAt, input.hours.dueInHours, input.hours.warningHoursBefore)
         : null;
-    // One INSERT … ON CONFLICT DO NOTHING RETURNING: a retry (the row exists) returns nothing and
-    // reads the row it wrote the first time (an upsert was five statements on every open).
-    const [created] = await db.task.createManyAndReturn({
-      skipDuplicates: true,
-      data: {
-        id: input.taskId,
-        taskKey: input.taskKey,
-        workflowId: input.workflowId,
-        procedure: input.procedure,
-        step: input.step,
-        title: input.title,
-        applicationId: input.applicationId,
-        subjectRef: input.subjectRef,
-        candidateDeptId: input.candidateDeptId,
-        candidateRole: input.candidateRole,
-        allowedDecisions: input.allowedDecisions,
-        workingDays: input.workingDays,
-        dueAt: d?.deadlineAt ?? null,
-        warningAt: d?.warningAt ?? null,
-        deadlineProvisional: d?.provisional ?? false,
-        createdAt,
-        deadlineFrom,
-      },
+    // One INSERT: a retry (the row exists) reads the row it wrote the first time (an upsert was
+    // five statements on every open).
+    let created: Task | undefined;
+    await insertOnce(async () => {
+      created = await db.task.create({
+        data: {
+          id: input.taskId,
+          taskKey: input.taskKey,
+          workflowId: input.workflowId,
+          procedure: input.procedure,
+          step: input.step,
+          title: input.title,
+          applicationId: input.applicationId,
+          subjectRef: input.subjectRef,
+          candidateDeptId: input.candidateDeptId,
+          candidateRole: input.candidateRole,
+          allowedDecisions: input.allowedDecisions,
+          workingDays: input.workingDays,
+          dueAt: d?.deadlineAt ?? null,
+          warningAt: d?.warningAt ?? null,
+          deadlineProvisional: d?.provisional ?? false,
+          createdAt,
+          deadlineFrom,
+        },
+      });
     });
     return created ?? db.task.findUniqueOrThrow({ where: { taskKey: input.taskKey } });
   }

@@ -1,3 +1,4 @@
+import { insertOnce } from '../lib/db';
 import { newId } from '../lib/ids';
 import type { ActivityDeps } from './deps';
 
@@ -22,17 +23,24 @@ export function notificationActivities({ db }: ActivityDeps) {
     /** Puts mail into the outbox; the dispatcher sends it. A retry enqueues nothing new. */
     async notify(input: NotifyInput): Promise<number> {
       const unique = new Map(input.recipients.map((r) => [r.email.toLowerCase(), r]));
-      const result = await db.notification.createMany({
-        data: [...unique.values()].map((r) => ({
-          id: newId(),
-          dedupeKey: `${input.eventKey}:${r.email.toLowerCase()}`,
-          recipient: r.email,
-          template: input.template,
-          data: { ...input.data, recipientName: r.name } as object,
-        })),
-        skipDuplicates: true,
-      });
-      return result.count;
+      // One insert per recipient (usually one or two), each keyed by event and recipient.
+      const written = await Promise.all(
+        [...unique.values()].map((r) =>
+          insertOnce(() =>
+            db.notification.create({
+              data: {
+                id: newId(),
+                dedupeKey: `${input.eventKey}:${r.email.toLowerCase()}`,
+                recipient: r.email,
+                template: input.template,
+                data: { ...input.data, recipientName: r.name } as object,
+              },
+              select: { id: true },
+            }),
+          ),
+        ),
+      );
+      return written.filter(Boolean).length;
     },
   };
 }
