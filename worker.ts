@@ -58,7 +58,7 @@ async function main() {
   });
   const templates = new MailTemplates();
   const calendarCache = new CalendarCache();
-  const transport = createTransport(requireSetting(config, 'SMTP_URL'), config.SMTP_TIMEOUT_MS);
+  const transport = createTransport(requireSetting(config, 'SMTP_URL'), config.SMTP_TIMEOUT_MS, { pooled: true });
   const connection = await NativeConnection.connect({ address: requireSetting(config, 'TEMPORAL_ADDRESS') });
   const worker = await Worker.create({
     connection,

@@ -56,12 +56,20 @@ export class MailTemplates {
  * in the conversation each fail after `timeoutMs` (SMTP_TIMEOUT_MS unless given) instead of
  * nodemailer's defaults of two minutes to ten minutes. Query parameters of the URL still win.
  */
-export function createTransport(smtpUrl: string, timeoutMs: number = settingFromEnv('SMTP_TIMEOUT_MS')): Transporter {
+export function createTransport(
+  smtpUrl: string,
+  timeoutMs: number = settingFromEnv('SMTP_TIMEOUT_MS'),
+  opts: { pooled?: boolean } = {},
+): Transporter {
   return nodemailer.createTransport({
     url: smtpUrl,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
     dnsTimeout: timeoutMs,
+    // The worker's long-lived transport keeps a few connections open (and closes them on
+    // shutdown): a connection per mail was a TCP and SMTP handshake on every task opened. A
+    // pooled connection the server dropped is replaced; the failed send is retried by the outbox.
+    ...(opts.pooled ? { pool: true, maxConnections: 2, maxMessages: 500 } : {}),
   });
 }
