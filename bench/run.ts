@@ -67,7 +67,12 @@ function add(row: Row) {
  * Whole-stack CPU per case of a phase beside its bare baseline's (Temporal and this process, which
  * runs the bare worker), with the split by part in the log: where the time goes.
  */
-function addCpu(scenario: string, what: string, used: ReturnType<typeof cpuBetween>, bare: ReturnType<typeof cpuBetween>) {
+function addCpu(
+  scenario: string,
+  what: string,
+  used: ReturnType<typeof cpuBetween>,
+  bare: ReturnType<typeof cpuBetween>,
+) {
   const parts = (Object.keys(used) as (keyof CpuSample)[]).filter((k) => k !== ('total' as never));
   log(`${scenario}: CPU ms per ${what} by part: ${parts.map((k) => `${k} ${fmt(used[k])}`).join(', ')}`);
   raw[`cpu ${scenario}`] = { used, bare };
@@ -178,6 +183,14 @@ async function tasksFor(numbers: string[], step: string) {
   return out;
 }
 
+/** Waits until the outbox has sent every mail queued so far: a phase's CPU then includes its mail. */
+async function outboxDrained() {
+  await until(
+    'the outbox to send its mail',
+    async () => (await stack.db.notification.count({ where: { status: 'PENDING' } })) === 0,
+  );
+}
+
 /** Waits until every case has a task of `step`; returns latency from `answered` to its creation. */
 async function visibleAfter(answered: Map<string, number>, step: string) {
   const numbers = [...answered.keys()];
@@ -241,6 +254,7 @@ async function main() {
   const cpuStarts = stack.cpu();
   const starts = await submitCases(CASES, 'starts');
   const firstTask = await visibleAfter(starts.answered, 'PROVIDER_REPLY');
+  await outboxDrained();
   const startCpu = cpuBetween(cpuStarts, stack.cpu(), CASES);
   raw.starts = { bare: bareStart, procedure: starts.stats, firstTask: firstTask.stats, bareFirstActivity: bareFirst };
   add({
@@ -293,6 +307,7 @@ async function main() {
     (done) => log(`decisions: ${done}/${numbers.length}`),
   );
   const nextTask = await visibleAfter(decidedAt, 'AUTHORITY_REVIEW');
+  await outboxDrained();
   const decisionCpu = cpuBetween(cpuDecisions, stack.cpu(), numbers.length);
   raw.decisions = { bare: bareUpdate, procedure: decisions, nextTask: nextTask.stats };
   add({
