@@ -7,6 +7,8 @@
  *   npm run bench -- --quick            # small sizes, for trying it out (about two minutes)
  *   npm run bench -- --inbox=1000,10000 --procedures=1000 --cases=100
  *   npm run bench -- --worker-cache=200  # WORKER_MAX_CACHED_WORKFLOWS of the worker (default: config's)
+ *   npm run bench -- --bundle-at-start   # the worker bundles its workflows at start (default: built
+ *                                        # beforehand and loaded, as the production image does)
  *
  * Prints progress lines and a Markdown table; writes the figures as JSON to
  * bench/results/<timestamp>.json (and bench/results/latest.json).
@@ -209,11 +211,13 @@ async function main() {
     `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`,
   );
   log(`sizes: cases ${CASES}, concurrency ${CONCURRENCY}, procedures ${PROCEDURE_SIZES}, inbox ${INBOX_SIZES}`);
-  stack = await startStack(log, WORKER_CACHE === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: WORKER_CACHE });
+  stack = await startStack(log, WORKER_CACHE === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: WORKER_CACHE }, {
+    bundleAtStart: args.get('bundle-at-start') === 'true',
+  });
   const workerCache = settingFromEnv('WORKER_MAX_CACHED_WORKFLOWS', stack.env);
   log(`worker: WORKER_MAX_CACHED_WORKFLOWS=${workerCache}`);
   const workerRss = () => treeRss(stack.workerPid()!);
-  await new Promise((r) => setTimeout(r, 5000)); // the worker bundles its workflows at start
+  await new Promise((r) => setTimeout(r, 5000)); // the worker loads (or bundles) its workflows at start
   add({ scenario: 'worker memory', figure: 'RSS, 0 open procedures', value: workerRss() / MiB, unit: 'MiB' });
 
   // Baseline worker for bare workflows, in this process, on its own task queue.

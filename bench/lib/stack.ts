@@ -9,6 +9,7 @@ import path from 'node:path';
 import { migrate } from '../../lib/migrator';
 import { createDb, Db } from '../../lib/db';
 import { seed } from '../../prisma/seed';
+import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import {
   DATA_DIR,
   freePort,
@@ -53,6 +54,8 @@ function processTree(pid: number): number[] {
   for (let i = 0; i < tree.length; i++) for (const [p, pp] of parents) if (pp === tree[i]) tree.push(p);
   return tree;
 }
+
+const MiB = 1024 * 1024;
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -116,7 +119,16 @@ async function stopChild(proc: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startStack(log: (l: string) => void, extraEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
+/**
+ * `bundleAtStart`: the worker bundles workflows/ itself at start (as `npm start` does in
+ * development) instead of loading a bundle built beforehand (as the production image does, with
+ * WORKFLOW_BUNDLE_PATH): webpack then stays in the worker's memory.
+ */
+export async function startStack(
+  log: (l: string) => void,
+  extraEnv: NodeJS.ProcessEnv = {},
+  opts: { bundleAtStart?: boolean } = {},
+): Promise<Stack> {
   const dir = path.join(DATA_DIR, `bench-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   const services: Service[] = [];
@@ -157,6 +169,11 @@ export async function startStack(log: (l: string) => void, extraEnv: NodeJS.Proc
     RATE_LIMIT_WRITES_PER_MINUTE: '0',
     ...extraEnv,
   };
+  if (!opts.bundleAtStart && !env.WORKFLOW_BUNDLE_PATH) {
+    const bundle = await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
+    env.WORKFLOW_BUNDLE_PATH = bundle.path;
+    log(`workflow bundle built beforehand, as in production (${(bundle.bytes / MiB).toFixed(1)} MB)`);
+  }
   let worker = child('worker', 'worker.ts', env, log);
   const api = child('api', 'server.ts', env, log);
   await waitForPort(apiPort, 'the API', 120_000);
