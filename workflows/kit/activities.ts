@@ -19,14 +19,6 @@ import { WORKFLOW_NOW_FIELD } from '../workflow-clock';
 export const LOCAL_ACTIVITIES_PATCH = 'kit-local-activities';
 
 /**
- * The policy read at a procedure's start runs local too once this patch is in: the first workflow
- * task then loads the policy and opens the first inbox task by itself, instead of waiting for an
- * activity round trip through the server (and a second workflow task) before anything is written.
- */
-export const LOCAL_POLICY_PATCH = 'kit-local-policy';
-const LOCAL_AT_START: ReadonlySet<string> = new Set<keyof Activities>(['loadPolicy']);
-
-/**
  * Bounded retries: 1,500 tries with the backoff below span about a day, long enough to ride out
  * a Postgres or SMTP outage over a night or a weekend's maintenance window without losing a case,
  * and then the failure reaches the workflow (visible as a failed procedure) instead of being
@@ -52,7 +44,15 @@ const local = proxyLocalActivities<Activities>({
   retry,
 });
 
-/** Database-only activities of the shared steps: what runs local once the patch is in. */
+/**
+ * Database-only activities of the shared steps: what runs local once the patch is in. The policy
+ * (every procedure's first activity) stays an activity, so the first workflow task ends before
+ * anything is written and the procedure has its Update handlers from the second one on. This is
+ * load-bearing: the SDK rejects an Update ("No registered handler") whose handler is not set by the
+ * end of the activation that delivers it, and a decision held while the worker was down arrives with
+ * the first activation of the retried workflow task; with the policy local, the handlers would only
+ * be set in a later activation of that task (test/integration/fault-injection.test.ts, step 5).
+ */
 const LOCAL_ACTIVITIES: ReadonlySet<string> = new Set<keyof Activities>([
   'setApplicationStatus',
   'openTask',
@@ -91,10 +91,7 @@ export const acts: Proxied = new Proxy(proxied, {
       const done = () => {
         inFlight -= 1;
       };
-      const runsLocal = LOCAL_AT_START.has(name)
-        ? patched(LOCAL_POLICY_PATCH)
-        : LOCAL_ACTIVITIES.has(name) && patched(LOCAL_ACTIVITIES_PATCH);
-      if (!runsLocal) return remote(...args).finally(done);
+      if (!LOCAL_ACTIVITIES.has(name) || !patched(LOCAL_ACTIVITIES_PATCH)) return remote(...args).finally(done);
       const [input, ...rest] = args;
       // The workflow's clock goes along: a local activity's own attempt times are the worker's.
       const clocked = input && typeof input === 'object' ? { ...input, [WORKFLOW_NOW_FIELD]: Date.now() } : input;
