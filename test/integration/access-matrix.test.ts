@@ -32,7 +32,7 @@ import { testApp, testDb, uniqueSuffix } from '../support/env';
 import { startOidcProvider, type TestProvider } from '../support/oidc';
 import { incidentRow, objectionRow, testResource } from '../support/objections';
 import { nonGovernmentApplication, openApplication } from '../support/open-data';
-import { draftTender, registeredAuthorization } from '../support/tenders';
+import { draftTender, inEvaluationWithOneBid, registeredAuthorization } from '../support/tenders';
 
 const ID_NUMBER = '371502199001011234';
 const PDF = Buffer.from(`%PDF-1.4\n身份证号 ${ID_NUMBER}\n%%EOF\n`);
@@ -386,34 +386,10 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
     const appointed = ['dsj.evaluator1', 'dsj.evaluator2', 'dsj.evaluator3', 'dsj.evaluator4', 'dsj.evaluator5'];
     const committee = appointed.slice(0, 4);
     const tender = await draftTender(db, { evaluators: appointed.map((login) => ({ login })) });
-    await db.tender.update({
-      where: { id: tender.id },
-      data: { status: 'EVALUATION', announcedAt: new Date(), openedAt: new Date(), bidDeadline: new Date() },
-    });
+    await inEvaluationWithOneBid(db, tender.id);
     await db.tenderEvaluator.update({
       where: { tenderId_userId: { tenderId: tender.id, userId: 'u-dsj.evaluator5' } },
       data: { recused: true, recusalReason: '与投标人存在利害关系' },
-    });
-    const submission = await db.bidSubmission.create({
-      data: {
-        id: newId(),
-        tenderId: tender.id,
-        bidderId: 'pa-hengxin',
-        submittedById: 'u-company.hengxin',
-        body: {},
-        price: 400000,
-        acceptedAt: new Date(),
-      },
-    });
-    await db.bid.create({
-      data: {
-        id: newId(),
-        tenderId: tender.id,
-        bidderId: 'pa-hengxin',
-        sealedBody: {},
-        price: 400000,
-        submissionId: submission.id,
-      },
     });
     const scoreTask = await done(tender.workflowId, 'COMMERCIAL_TENDER', 'dsj', 'EVALUATOR', {
       step: 'SCORE_BIDS',

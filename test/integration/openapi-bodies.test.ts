@@ -16,7 +16,7 @@ import { newId } from '../../lib/ids';
 import { testApp, testDb, uniqueSuffix } from '../support/env';
 import { incidentRow, objectionRow, testResource } from '../support/objections';
 import { openApplication } from '../support/open-data';
-import { draftTender } from '../support/tenders';
+import { draftTender, inEvaluationWithOneBid } from '../support/tenders';
 
 type Schema = Record<string, unknown>;
 type Doc = {
@@ -240,31 +240,7 @@ describe('real answers match the bodies documented in /openapi.json', () => {
     // A tender in evaluation with an opened bid.
     const tender = await draftTender(db);
     ids.tenderNo = tender.tenderNo;
-    await db.tender.update({
-      where: { id: tender.id },
-      data: { status: 'EVALUATION', announcedAt: new Date(), openedAt: new Date(), bidDeadline: new Date() },
-    });
-    const submission = await db.bidSubmission.create({
-      data: {
-        id: newId(),
-        tenderId: tender.id,
-        bidderId: 'pa-hengxin',
-        submittedById: 'u-company.hengxin',
-        body: {},
-        price: 400000,
-        acceptedAt: new Date(),
-      },
-    });
-    await db.bid.create({
-      data: {
-        id: newId(),
-        tenderId: tender.id,
-        bidderId: 'pa-hengxin',
-        sealedBody: {},
-        price: 400000,
-        submissionId: submission.id,
-      },
-    });
+    await inEvaluationWithOneBid(db, tender.id);
   }, 60_000);
 
   afterAll(async () => {

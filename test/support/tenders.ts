@@ -236,3 +236,28 @@ export async function workerUnderPolicy(
     },
   };
 }
+
+/**
+ * Puts a drafted tender straight into evaluation with one opened bid of 恒信 (400,000), as rows:
+ * for tests that read a tender in that state, not the procedure that brings it there.
+ */
+export async function inEvaluationWithOneBid(db: Db, tenderId: string): Promise<void> {
+  await db.tender.update({
+    where: { id: tenderId },
+    data: { status: 'EVALUATION', announcedAt: new Date(), openedAt: new Date(), bidDeadline: new Date() },
+  });
+  const submission = await db.bidSubmission.create({
+    data: {
+      id: newId(),
+      tenderId,
+      bidderId: 'pa-hengxin',
+      submittedById: 'u-company.hengxin',
+      body: {},
+      price: 400000,
+      acceptedAt: new Date(),
+    },
+  });
+  await db.bid.create({
+    data: { id: newId(), tenderId, bidderId: 'pa-hengxin', sealedBody: {}, price: 400000, submissionId: submission.id },
+  });
+}
