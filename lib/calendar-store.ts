@@ -9,7 +9,12 @@
  * Civil dates are stored in `date` columns as the UTC midnight of the Asia/Shanghai civil date
  * ('2026-10-01' ⇄ 2026-10-01T00:00:00Z); no time-zone conversion is involved.
  */
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { AppError } from '../api/errors';
 import {
   CHINESE_WORKDAY_KNOWN_ISSUES,
@@ -22,7 +27,7 @@ import {
   validateSchedule,
 } from '../domain/calendar';
 import type { CalendarPolicy, CalendarYear, IsoDate, NamedDay, YearStatus } from '../domain/calendar';
-import { calendarChangedSignal } from '../workflows/messages';
+import { calendarChangedSignal, calendarChangedUpdate } from '../workflows/messages';
 import type { Db } from './db';
 
 /** A progress or problem line; `warn` for a procedure that was not signalled. */
@@ -317,19 +322,38 @@ export async function workflowsWithDeadlinesIn(db: Db, year: number): Promise<st
   return rows.map((r) => r.workflow_id);
 }
 
-/** Signals sent at once by notifyCalendarChanged unless told otherwise (CALENDAR_NOTIFY_CONCURRENCY). */
-export const DEFAULT_NOTIFY_CONCURRENCY = 32;
+/** Procedures told at once by notifyCalendarChanged unless told otherwise (CALENDAR_NOTIFY_CONCURRENCY). */
+export const DEFAULT_NOTIFY_CONCURRENCY = 4;
+
+/** How long one procedure may take to answer the calendarChanged Update before it gets the signal instead. */
+export const DEFAULT_NOTIFY_ANSWER_TIMEOUT_MS = 15_000;
+
+/** The Update was not answered in time (the abort signal fired, or the RPC gave up). */
+function isTimeout(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const e = err as Error;
+  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || /abort|deadline/i.test(e?.message ?? '');
+}
 
 /**
  * Tells every running procedure with an open deadline whose count touches `year` (rule:
- * workflowsWithDeadlinesIn) that the year may have moved, by signalling calendarChanged
- * {year, loadedAt}, at most `concurrency` signals in flight, with a progress line every tenth
- * (at least every 1,000) procedures. The payload names the calendar version (the load's
- * loadedAt); a procedure that gets the same signal twice recomputes the same deadline again
- * (the recompute activity reads the stored calendar and writes the same row), so sending it
- * again is harmless. A workflow that is gone or already completed is skipped and logged; any
- * other error (e.g. Temporal unreachable) is thrown after the remaining workflows were tried.
- * Returns the number of workflows signalled.
+ * workflowsWithDeadlinesIn) that the year may have moved: calendarChanged {year, loadedAt}, at most
+ * `concurrency` procedures at a time, with a progress line every tenth (at least every 1,000).
+ *
+ * Paced by the answers: each procedure gets the calendarChanged Update, answered once it has
+ * recomputed its deadlines, so at most `concurrency` re-times wait in the task queue ahead of a
+ * reviewer's decision, however many procedures the change reaches (fire-and-forget signals would
+ * queue all of them at once, and decisions would wait behind the lot). The Update id names the
+ * calendar version, so a repeat is applied once. A procedure that cannot take the Update (it has
+ * not registered its handlers yet, or runs older code) or does not answer within `answerTimeoutMs`
+ * gets the signal, which Temporal keeps until the procedure runs; after `concurrency` unanswered
+ * Updates (no worker is polling, or it is far behind) the rest get signals straight away, so a load
+ * waits for answers that do not come at most about twice `answerTimeoutMs`. Recomputing twice is
+ * harmless (the recompute activity reads the stored calendar and writes the same row).
+ *
+ * A workflow that is gone or already completed is skipped and logged; any other error (e.g.
+ * Temporal unreachable) is thrown after the remaining workflows were tried. Returns the number of
+ * workflows told.
  */
 export async function notifyCalendarChanged(
   client: Client,
@@ -337,43 +361,67 @@ export async function notifyCalendarChanged(
   year: number,
   loadedAt: Date | string,
   log: Log = silent,
-  opts: { concurrency?: number } = {},
+  opts: { concurrency?: number; answerTimeoutMs?: number } = {},
 ): Promise<number> {
   const payload = { year, loadedAt: typeof loadedAt === 'string' ? loadedAt : loadedAt.toISOString() };
   const ids = await workflowsWithDeadlinesIn(db, year);
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_NOTIFY_CONCURRENCY);
+  const answerTimeoutMs = opts.answerTimeoutMs ?? DEFAULT_NOTIFY_ANSWER_TIMEOUT_MS;
   const every = Math.max(1, Math.min(1000, Math.ceil(ids.length / 10)));
-  if (ids.length > 0) log(`calendar: ${year} changed: signalling ${ids.length} procedure(s), ${concurrency} at a time`);
+  if (ids.length > 0) log(`calendar: ${year} changed: telling ${ids.length} procedure(s), ${concurrency} at a time`);
   let next = 0;
   let done = 0;
+  let told = 0;
   let signalled = 0;
+  let unanswered = 0;
   let failure: unknown;
+  const updateId = `calendar:${payload.year}:${payload.loadedAt}`;
+  /** The Update if the procedure answers it, else the signal. */
+  const tell = async (id: string) => {
+    const handle = client.workflow.getHandle(id);
+    if (unanswered < concurrency) {
+      try {
+        await client.withAbortSignal(AbortSignal.timeout(answerTimeoutMs), () =>
+          handle.executeUpdate(calendarChangedUpdate, { args: [payload], updateId }),
+        );
+        return;
+      } catch (err) {
+        if (isTimeout(err)) {
+          unanswered++;
+          if (unanswered === concurrency)
+            log(`calendar: ${concurrency} procedure(s) did not answer in time: the rest are signalled`, 'warn');
+        } else if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      }
+    }
+    await handle.signal(calendarChangedSignal, payload);
+    signalled++;
+  };
   const lane = async () => {
     while (next < ids.length) {
       const id = ids[next++];
       try {
-        await client.workflow.getHandle(id).signal(calendarChangedSignal, payload);
-        signalled++;
+        await tell(id);
+        told++;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
-          log(`calendar: workflow ${id} not signalled (not found or already completed: ${err.message})`, 'warn');
+          log(`calendar: workflow ${id} not told (not found or already completed: ${err.message})`, 'warn');
         } else {
-          log(`calendar: workflow ${id} not signalled: ${err instanceof Error ? err.message : String(err)}`, 'warn');
+          log(`calendar: workflow ${id} not told: ${err instanceof Error ? err.message : String(err)}`, 'warn');
           failure ??= err;
         }
       }
       done++;
-      if (done % every === 0 && done < ids.length)
-        log(`calendar: ${year}: ${done}/${ids.length} procedure(s) signalled`);
+      if (done % every === 0 && done < ids.length) log(`calendar: ${year}: ${done}/${ids.length} procedure(s) told`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lane));
-  if (ids.length > 0) log(`calendar: ${year}: ${signalled}/${ids.length} procedure(s) signalled`);
+  if (ids.length > 0)
+    log(`calendar: ${year}: ${told}/${ids.length} procedure(s) told: ${told - signalled} re-timed, ${signalled} signalled`);
   if (failure !== undefined) {
     const reason = failure instanceof Error ? failure.message : String(failure);
-    throw new Error(`calendarChanged reached ${signalled} of ${ids.length} procedure(s); first failure: ${reason}`, {
+    throw new Error(`calendarChanged reached ${told} of ${ids.length} procedure(s); first failure: ${reason}`, {
       cause: failure,
     });
   }
-  return signalled;
+  return told;
 }

@@ -95,8 +95,9 @@ const configSchema = z.object({
   // replayed from history when they next have work, so memory stays bounded however many
   // procedures are open (each cached one costs roughly 0.1–0.2 MiB).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
-  // A calendar load signals the running procedures whose open deadlines it can move: this many at once.
-  CALENDAR_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  // A calendar load tells the running procedures whose open deadlines it can move, this many at a
+  // time, each answering once re-timed: the most re-times a reviewer's decision can queue behind.
+  CALENDAR_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   // Drills (演练): a tender may run under a drill policy version (periods in minutes) only where this is true.
   DRILLS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
 });

@@ -90,7 +90,10 @@ async function main(): Promise<void> {
             loaded.year,
             loaded.loadedAt,
             (line) => process.stderr.write(`${NAME}: ${line}\n`),
-            { concurrency: settingFromEnv('CALENDAR_NOTIFY_CONCURRENCY') },
+            {
+              concurrency: settingFromEnv('CALENDAR_NOTIFY_CONCURRENCY'),
+              answerTimeoutMs: settingFromEnv('UPDATE_TIMEOUT_MS'),
+            },
           );
           procedures = `${n} running procedure(s) notified`;
         } finally {

@@ -10,6 +10,12 @@ export interface CalendarChanged {
   loadedAt: string;
 }
 export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChanged');
+/**
+ * The same news as an Update, answered once the procedure has recomputed its deadlines (and moved
+ * its timers): a sender with a few of them in flight never queues more re-times ahead of a
+ * reviewer's decision than that. The signal stays for procedures that cannot take it yet.
+ */
+export const calendarChangedUpdate = defineUpdate<{ calendarVersion: number }, [CalendarChanged]>('calendarChanged');
 
 export interface TaskActor {
   userId: string;

@@ -289,7 +289,7 @@ export function calendarRouter(deps: ApiDeps): Router {
         loaded.year,
         loaded.loadedAt,
         (line, level) => req.log?.[level ?? 'info'](line),
-        { concurrency: deps.config.CALENDAR_NOTIFY_CONCURRENCY },
+        { concurrency: deps.config.CALENDAR_NOTIFY_CONCURRENCY, answerTimeoutMs: deps.config.UPDATE_TIMEOUT_MS },
       );
       procedures = { notified };
     } catch (err) {

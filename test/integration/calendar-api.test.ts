@@ -35,7 +35,9 @@ describe('calendar API', () => {
     db = testDb();
     await seedCalendar(db);
     await cleanup();
-    ({ app } = testApp(db));
+    // The probe procedures run on queues no worker polls: their calendar Updates are not answered,
+    // and a load falls back to the signal after UPDATE_TIMEOUT_MS.
+    ({ app } = testApp(db, { UPDATE_TIMEOUT_MS: '1000' }));
     staff = (await request(app).post('/api/dev/tokens').send({ login: 'gaj.staff' }).expect(201)).body.token;
     admin = (await request(app).post('/api/dev/tokens').send({ login: 'dsj.admin' }).expect(201)).body.token;
   });

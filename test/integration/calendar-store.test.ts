@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { AppError } from '../../api/errors';
 import {
   CHINESE_WORKDAY_VERSION,
@@ -13,6 +14,7 @@ import {
   shanghaiDate,
   startOfShanghaiDay,
   validateSchedule,
+  WorkingCalendar,
 } from '../../domain/calendar';
 import {
   CalendarCache,
@@ -25,7 +27,11 @@ import {
 } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { connectTemporal, TemporalHandle } from '../../lib/temporal';
-import { testDb } from '../support/env';
+import { createActivities } from '../../activities';
+import { createLogger } from '../../lib/logger';
+import { eventually, testDb } from '../support/env';
+import { silentLogger } from '../support/procedures';
+import { recomputesQuery } from '../support/workflows/calendar-probe';
 
 const TEST_YEARS = [2091, 2092, 2095];
 
@@ -378,6 +384,8 @@ describe('calendar store (real Postgres)', () => {
       });
     }
     const shanghai = (local: string) => new Date(`${local}+08:00`);
+    /** The probes above run on a queue no worker polls: their Updates go unanswered. */
+    const noAnswer = { answerTimeoutMs: 300 };
 
     it('signals each running procedure whose open deadline counts days of the year, once; skips the rest', async () => {
       const inYear = await startProbe(); // two open tasks, one in 2095, one claimed in 2096
@@ -395,14 +403,14 @@ describe('calendar store (real Postgres)', () => {
       expect(await workflowsWithDeadlinesIn(db, 2095)).toEqual([inYear, gone].sort());
       const lines: string[] = [];
       const loadedAt = '2090-11-20T02:00:00.000Z';
-      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l))).toBe(1);
+      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), noAnswer)).toBe(1);
       expect(await signalsOf(inYear)).toEqual([{ year: 2095, loadedAt }]);
       expect(await signalsOf(before)).toEqual([]);
       expect(await signalsOf(done)).toEqual([]);
       expect(lines.join('\n')).toContain(gone);
 
       // A later change (2096) still reaches the procedure whose deadline lies in 2096.
-      expect(await notifyCalendarChanged(client, db, 2096, new Date(loadedAt))).toBe(1);
+      expect(await notifyCalendarChanged(client, db, 2096, new Date(loadedAt), undefined, noAnswer)).toBe(1);
       expect(await signalsOf(inYear)).toHaveLength(2);
       expect(await workflowsWithDeadlinesIn(db, 2097)).toEqual([]);
       await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
@@ -430,15 +438,19 @@ describe('calendar store (real Postgres)', () => {
 
       const loadedAt = '2090-11-21T02:00:00.000Z';
       const lines: string[] = [];
-      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { concurrency: 1 })).toBe(2);
+      expect(
+        await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { ...noAnswer, concurrency: 1 }),
+      ).toBe(2);
       expect(await signalsOf(crossing)).toEqual([{ year: 2095, loadedAt }]);
       expect(await signalsOf(lastDay)).toEqual([{ year: 2095, loadedAt }]);
       expect(await signalsOf(otherYears)).toEqual([]);
       expect(await signalsOf(pausedOrHours)).toEqual([]);
+      // No worker runs the probes: the first Update goes unanswered, and the rest get the signal at once.
       expect(lines).toEqual([
-        'calendar: 2095 changed: signalling 2 procedure(s), 1 at a time',
-        'calendar: 2095: 1/2 procedure(s) signalled',
-        'calendar: 2095: 2/2 procedure(s) signalled',
+        'calendar: 2095 changed: telling 2 procedure(s), 1 at a time',
+        'calendar: 1 procedure(s) did not answer in time: the rest are signalled',
+        'calendar: 2095: 1/2 procedure(s) told',
+        'calendar: 2095: 2/2 procedure(s) told: 0 re-timed, 2 signalled',
       ]);
       await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
     });
@@ -448,13 +460,70 @@ describe('calendar store (real Postgres)', () => {
       for (const id of ids) await task(id, shanghai('2095-04-01T00:00'));
       const loadedAt = '2090-11-22T02:00:00.000Z';
       const lines: string[] = [];
-      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { concurrency: 4 })).toBe(
-        12,
-      );
+      expect(
+        await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { ...noAnswer, concurrency: 4 }),
+      ).toBe(12);
       for (const id of ids) expect(await signalsOf(id)).toEqual([{ year: 2095, loadedAt }]);
-      expect(lines[0]).toBe('calendar: 2095 changed: signalling 12 procedure(s), 4 at a time');
-      expect(lines[lines.length - 1]).toBe('calendar: 2095: 12/12 procedure(s) signalled');
+      expect(lines[0]).toBe('calendar: 2095 changed: telling 12 procedure(s), 4 at a time');
+      expect(lines[lines.length - 1]).toBe('calendar: 2095: 12/12 procedure(s) told: 0 re-timed, 12 signalled');
       await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+    });
+
+    it('a procedure that runs answers the Update once re-timed (paced by the answers); one that does not run gets the signal', async () => {
+      const taskQueue = `calendar-store-test-${randomUUID()}`;
+      const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+      const worker = await Worker.create({
+        connection,
+        taskQueue,
+        workflowBundle: await bundleWorkflowCode({
+          workflowsPath: require.resolve('../support/workflows/calendar-probe'),
+          logger: silentLogger,
+        }),
+        activities: createActivities({
+          db,
+          logger: createLogger('test', 'silent'),
+          calendar: async () => new WorkingCalendar(await readCalendarYears(db)),
+        }),
+      });
+      const running = worker.run();
+      try {
+        const live = `calendar-store-test/live-${randomUUID()}`;
+        const handle = await client.workflow.start('calendarProbe', { taskQueue, workflowId: live });
+        started.push(live);
+        const dead = await startProbe();
+        for (const id of [live, dead]) await task(id, shanghai('2095-04-01T00:00'));
+        const updatesOf = async (id: string) =>
+          (await client.workflow.getHandle(id).fetchHistory()).events
+            ?.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)
+            .filter((name) => name === 'calendarChanged').length ?? 0;
+        // Its handlers are set once its first workflow task has run.
+        await eventually(async () => (await handle.query(recomputesQuery)) === 0, 'the probe to run');
+
+        const loadedAt = '2090-11-23T02:00:00.000Z';
+        const lines: string[] = [];
+        const opts = { answerTimeoutMs: 2000, concurrency: 2 };
+        expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), opts)).toBe(2);
+        // Answered after the recompute: the deadline is moved when the load answers.
+        expect(await handle.query(recomputesQuery)).toBe(1);
+        expect(await updatesOf(live)).toBe(1);
+        expect(await signalsOf(live)).toEqual([]);
+        expect(await signalsOf(dead)).toEqual([{ year: 2095, loadedAt }]);
+        expect(lines[lines.length - 1]).toBe('calendar: 2095: 2/2 procedure(s) told: 1 re-timed, 1 signalled');
+
+        // The same load told again (a retry): the Update id names the version, applied once.
+        expect(await notifyCalendarChanged(client, db, 2095, loadedAt, undefined, opts)).toBe(2);
+        expect(await handle.query(recomputesQuery)).toBe(1);
+        expect(await updatesOf(live)).toBe(1);
+        // A new load is a new version.
+        expect(await notifyCalendarChanged(client, db, 2095, '2090-11-24T02:00:00.000Z', undefined, opts)).toBe(2);
+        expect(await handle.query(recomputesQuery)).toBe(2);
+        expect(await signalsOf(live)).toEqual([]);
+      } finally {
+        await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+        worker.shutdown();
+        await running;
+        await connection.close();
+      }
     });
 
     it('ignores a procedure that has completed in the meantime', async () => {
@@ -462,7 +531,7 @@ describe('calendar store (real Postgres)', () => {
       await task(finished, new Date('2095-09-01T16:00:00Z'));
       await client.workflow.getHandle(finished).terminate('finished');
       const lines: string[] = [];
-      expect(await notifyCalendarChanged(client, db, 2095, new Date(), (l) => lines.push(l))).toBe(0);
+      expect(await notifyCalendarChanged(client, db, 2095, new Date(), (l) => lines.push(l), noAnswer)).toBe(0);
       expect(lines.join('\n')).toContain(finished);
       expect(await signalsOf(finished)).toEqual([]);
     });
