@@ -424,12 +424,19 @@ export function incidentActivities(deps: ActivityDeps) {
       actorUserId: string;
     }): Promise<{ restored: number }> {
       const at = now();
+      const auditKey = `incident:${input.incidentId}:closed`;
+      // The close, the grants it restores and its audit row commit together: a retry after a
+      // crash finds the incident closed and reads what was restored from that row.
       const restoredIds = await db.$transaction(async (tx) => {
         const closed = await tx.securityIncident.updateMany({
           where: { id: input.incidentId, status: { not: 'CLOSED' } },
           data: { status: 'CLOSED', closedAt: at, conclusion: input.conclusion },
         });
-        if (closed.count === 0) return [];
+        if (closed.count === 0) {
+          const row = await tx.auditLog.findUnique({ where: { auditKey }, select: { details: true } });
+          const ids = (row?.details as { restoredGrantIds?: unknown } | null)?.restoredGrantIds;
+          return Array.isArray(ids) ? (ids as string[]) : [];
+        }
         await tx.incidentGrantSuspension.updateMany({
           where: { incidentId: input.incidentId, releasedAt: null },
           data: { releasedAt: at },
@@ -443,14 +450,22 @@ export function incidentActivities(deps: ActivityDeps) {
           where: { id: { in: release }, status: 'SUSPENDED' },
           data: { status: 'ACTIVE' },
         });
+        await tx.auditLog.createMany({
+          data: [
+            {
+              auditKey,
+              actor: input.actorUserId,
+              action: 'INCIDENT_CLOSED',
+              entityType: 'SecurityIncident',
+              entityId: input.incidentId,
+              details: { conclusion: input.conclusion, closedAt: at, restoredGrantIds: release } as object,
+            },
+          ],
+          skipDuplicates: true,
+        });
         return release;
       });
       const i = await load(input.incidentId);
-      await audit(`incident:${i.id}:closed`, input.actorUserId, 'INCIDENT_CLOSED', i.id, {
-        conclusion: i.conclusion,
-        closedAt: i.closedAt,
-        restoredGrantIds: restoredIds,
-      });
       const c = await common(i);
       if ((await db.incidentGrantSuspension.count({ where: { incidentId: i.id } })) > 0) {
         await notify({

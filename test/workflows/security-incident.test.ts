@@ -1,6 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { createActivities } from '../../activities';
 import type { Db } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
 import { completeTaskUpdate } from '../../workflows/messages';
 import { suspendIncidentGrantsUpdate } from '../../workflows/objection-messages';
 import { SA } from '../../workflows/search-attributes';
@@ -122,6 +124,23 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
       'INCIDENT_NOTIFY_USERS',
       'INCIDENT_CLOSED',
     ]);
+    // The close's audit row names the grants it restored. The activity run again (a retry after a
+    // crash that came once its work had committed) answers the same and writes nothing new.
+    const closedAudit = () => db.auditLog.findUniqueOrThrow({ where: { auditKey: `incident:${i.incidentId}:closed` } });
+    const first = await closedAudit();
+    expect([...(first.details as { restoredGrantIds: string[] }).restoredGrantIds].sort()).toEqual(
+      [a.grantId, b.grantId].sort(),
+    );
+    const again = createActivities({ db, logger: createLogger('test', 'silent'), calendar: async () => h.calendar });
+    const reviewer = await db.user.findUniqueOrThrow({ where: { login: 'dsj.reviewer' } });
+    expect(
+      await again.closeIncident({
+        incidentId: i.incidentId,
+        conclusion: '补救措施有效，风险已消除',
+        actorUserId: reviewer.id,
+      }),
+    ).toEqual({ restored: 2 });
+    expect(await closedAudit()).toEqual(first);
     const mail = await renderQueuedMail(db, [`incident:${i.incidentNo}:`]);
     const to = (template: string) => mail.filter((m) => m.template === template).map((m) => m.recipient);
     expect(to('incident-reported')).toEqual(
