@@ -635,7 +635,7 @@ async function calendarRetime(client: Client, authorityTasks: string[], bareUpda
   };
   add({ scenario, figure: `procedures targeted by a change of ${year}`, value: n, unit: 'procedures' });
   // Fewer than targeted when a decision meanwhile closed a task before the API looked.
-  add({ scenario, figure: 'procedures signalled (the PUT answer)', value: notified, unit: `of ${n}` });
+  add({ scenario, figure: 'procedures told (the PUT answer)', value: notified, unit: `of ${n}` });
   add({
     scenario,
     figure: 'rate, load → every deadline moved',
@@ -665,7 +665,7 @@ async function calendarRetime(client: Client, authorityTasks: string[], bareUpda
   );
   add({
     scenario,
-    figure: `procedures signalled by a change of ${other}`,
+    figure: `procedures told of a change of ${other}`,
     value: none.procedures.notified,
     unit: `of ${new Set(open.map((t) => t.workflowId)).size} open (${((performance.now() - t2) / 1000).toFixed(2)} s)`,
   });

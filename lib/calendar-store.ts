@@ -416,7 +416,9 @@ export async function notifyCalendarChanged(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lane));
   if (ids.length > 0)
-    log(`calendar: ${year}: ${told}/${ids.length} procedure(s) told: ${told - signalled} re-timed, ${signalled} signalled`);
+    log(
+      `calendar: ${year}: ${told}/${ids.length} procedure(s) told: ${told - signalled} re-timed, ${signalled} signalled`,
+    );
   if (failure !== undefined) {
     const reason = failure instanceof Error ? failure.message : String(failure);
     throw new Error(`calendarChanged reached ${told} of ${ids.length} procedure(s); first failure: ${reason}`, {
