@@ -712,6 +712,10 @@ async function afterWorkerRestart(client: Client, workerRss: () => number, worke
     orderBy: { createdAt: 'desc' },
     take: CASES,
   });
+  if (replies.length === 0) {
+    log(`${scenario}: no provider reply left open to decide (run with --procedures above --cases)`);
+    return;
+  }
   await decide(
     scenario,
     'gaj.reviewer',
