@@ -380,7 +380,9 @@ describe('the audit trail', () => {
 
     it('records an open data download as an export, before answering', async () => {
       const resource = await db.dataResource.findFirstOrThrow({
-        where: { openClass: 'UNCONDITIONAL', catalog: { status: 'PUBLISHED' } },
+        // Not retired: other files retire entries in the shared database, and a retired open entry has no download.
+        where: { openClass: 'UNCONDITIONAL', retiredAt: null, catalog: { status: 'PUBLISHED' } },
+        orderBy: { code: 'asc' },
       });
       const download = await request(app).get(`/api/open/resources/${encodeURIComponent(resource.code)}/download`);
       expect(download.status).toBe(200);
