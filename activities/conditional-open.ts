@@ -7,6 +7,7 @@
 import { addDays } from 'date-fns';
 import { ApplicationFailure } from '@temporalio/activity';
 import { newId } from '../lib/ids';
+import { auditOnce } from './audit';
 import { activityNow, ActivityDeps, type CalendarPolicyInput } from './deps';
 import { shanghaiText } from './inbox';
 import { notificationActivities, Recipient } from './notifications';
@@ -216,18 +217,13 @@ export function openDataActivities(deps: ActivityDeps) {
           });
         }
       }
-      await db.auditLog.createMany({
-        data: [
-          {
-            auditKey: `agreement:${a.id}:answer`,
-            actor: input.actorUserId,
-            action: input.accept ? 'OPEN_AGREEMENT_ACCEPTED' : 'OPEN_AGREEMENT_NOT_ACCEPTED',
-            entityType: 'Agreement',
-            entityId: a.id,
-            details: { reason: input.reason ?? null },
-          },
-        ],
-        skipDuplicates: true,
+      await auditOnce(db, {
+        auditKey: `agreement:${a.id}:answer`,
+        actor: input.actorUserId,
+        action: input.accept ? 'OPEN_AGREEMENT_ACCEPTED' : 'OPEN_AGREEMENT_NOT_ACCEPTED',
+        entityType: 'Agreement',
+        entityId: a.id,
+        details: { reason: input.reason ?? null },
       });
     },
 

@@ -6,6 +6,7 @@
 import { previousMonth, parsePeriod } from '../domain/evaluation';
 import { CalendarCache } from '../lib/calendar-store';
 import { evaluateDepartment } from '../lib/evaluation';
+import { auditOnce } from './audit';
 import type { ActivityDeps } from './deps';
 import { notificationActivities } from './notifications';
 
@@ -48,18 +49,13 @@ export function evaluationActivities(deps: ActivityDeps) {
           data: { ...e, steps, departmentName: d.name, periodLabel: period.label },
         });
       }
-      await db.auditLog.createMany({
-        data: [
-          {
-            auditKey: `evaluation-report:${period.label}`,
-            actor: 'system',
-            action: 'EVALUATION_REPORTED',
-            entityType: 'Evaluation',
-            entityId: period.label,
-            details: { departments: departments.length },
-          },
-        ],
-        skipDuplicates: true,
+      await auditOnce(db, {
+        auditKey: `evaluation-report:${period.label}`,
+        actor: 'system',
+        action: 'EVALUATION_REPORTED',
+        entityType: 'Evaluation',
+        entityId: period.label,
+        details: { departments: departments.length },
       });
       return { period: period.label, mails };
     },

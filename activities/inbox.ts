@@ -7,6 +7,7 @@ import { Prisma, type Procedure, type Role, type Task } from '../generated/prism
 import type { DeadlineResult } from '../domain/calendar';
 import { DrillCalendar, drillCalendarFor, TaskCalendar } from '../domain/drill-time';
 import { insertOnce } from '../lib/db';
+import { auditOnce } from './audit';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { escalationRecipients, usersWithRole } from './recipients';
@@ -148,12 +149,7 @@ export function inboxActivities(deps: ActivityDeps) {
     taskId: string,
     details: Record<string, unknown> = {},
   ) {
-    await insertOnce(() =>
-      db.auditLog.create({
-        data: { auditKey, actor, action, entityType: 'Task', entityId: taskId, details: details as object },
-        select: { seq: true },
-      }),
-    );
+    await auditOnce(db, { auditKey, actor, action, entityType: 'Task', entityId: taskId, details });
   }
 
   async function createTask(input: OpenTaskInput) {

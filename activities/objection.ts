@@ -8,6 +8,7 @@ import type { ObjectionKind, ObjectionScope, ObjectionStatus } from '../generate
 import type { Db } from '../lib/db';
 import { newId } from '../lib/ids';
 import type { ObjectionOutcome } from '../workflows/objection-messages';
+import { auditOnce } from './audit';
 import { activityNow, ActivityDeps } from './deps';
 import { notificationActivities, Recipient } from './notifications';
 import { shanghaiText } from './inbox';
@@ -87,10 +88,7 @@ export function objectionActivities(deps: ActivityDeps) {
     objectionId: string,
     details: Record<string, unknown> = {},
   ) {
-    await db.auditLog.createMany({
-      data: [{ auditKey, actor, action, entityType: 'Objection', entityId: objectionId, details: details as object }],
-      skipDuplicates: true,
-    });
+    await auditOnce(db, { auditKey, actor, action, entityType: 'Objection', entityId: objectionId, details });
   }
 
   /** Moves the status forward only from the listed states, so a retry or a late step never moves it back. */

@@ -4,6 +4,7 @@
  * the incident's inbox tasks, and the audit trail. Idempotent like every activity.
  */
 import type { IncidentKind } from '../generated/prisma/client';
+import { auditOnce } from './audit';
 import { activityNow, ActivityDeps } from './deps';
 import type { Recipient } from './notifications';
 import { shanghaiText } from './inbox';
@@ -50,12 +51,7 @@ export function incidentActivities(deps: ActivityDeps) {
     incidentId: string,
     details: Record<string, unknown> = {},
   ) {
-    await db.auditLog.createMany({
-      data: [
-        { auditKey, actor, action, entityType: 'SecurityIncident', entityId: incidentId, details: details as object },
-      ],
-      skipDuplicates: true,
-    });
+    await auditOnce(db, { auditKey, actor, action, entityType: 'SecurityIncident', entityId: incidentId, details });
   }
 
   async function common(i: Awaited<ReturnType<typeof load>>) {
@@ -351,18 +347,13 @@ export function incidentActivities(deps: ActivityDeps) {
         await db.task.update({ where: { id: task.id }, data: { overdue: true } });
       const action = { WARNING: 'TASK_WARNING', OVERDUE: 'TASK_OVERDUE', ESCALATION: 'TASK_ESCALATED' }[input.alert];
       const overdueHours = Math.max(0, Math.floor((now().getTime() - task.dueAt.getTime()) / HOUR_MS));
-      await db.auditLog.createMany({
-        data: [
-          {
-            auditKey: `task:${task.id}:hours:${input.alert}`,
-            actor: 'system',
-            action,
-            entityType: 'Task',
-            entityId: task.id,
-            details: { dueAt: task.dueAt, overdueHours },
-          },
-        ],
-        skipDuplicates: true,
+      await auditOnce(db, {
+        auditKey: `task:${task.id}:hours:${input.alert}`,
+        actor: 'system',
+        action,
+        entityType: 'Task',
+        entityId: task.id,
+        details: { dueAt: task.dueAt, overdueHours },
       });
       const assignees = await usersWithRole(db, task.candidateDeptId, [task.candidateRole]);
       const data = { taskTitle: task.title, applicationNo: input.incidentNo, dueAt: shanghaiText(task.dueAt) };

@@ -23,6 +23,7 @@ import {
 } from '../domain/tender-rules';
 import { mergePolicy, ProcedurePolicy } from '../domain/policy';
 import { newId } from '../lib/ids';
+import { auditOnce } from './audit';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { shanghaiText } from './inbox';
 import { notificationActivities, Recipient } from './notifications';
@@ -152,10 +153,7 @@ export function tenderActivities(deps: ActivityDeps) {
     entityId: string,
     details: Record<string, unknown> = {},
   ) {
-    await db.auditLog.createMany({
-      data: [{ auditKey, actor, action, entityType, entityId, details: details as object }],
-      skipDuplicates: true,
-    });
+    await auditOnce(db, { auditKey, actor, action, entityType, entityId, details });
   }
 
   async function applicants(ids: string[]): Promise<Recipient[]> {
