@@ -460,7 +460,7 @@ describe('kill -9 of the worker and the API during a conditional share and a non
     });
     expect(rows.map((r) => r.dedupeKey).sort()).toEqual([...expectedKeys].sort());
 
-    // At MailDev: every mail arrived; a mail in a sending slot at a kill may arrive twice.
+    // At MailDev: every mail arrived; a mail in a sending slot at a kill may arrive again.
     const ids = new Set(rows.map((r) => outboxMessageId(r.id, FROM)));
     const delivered = await poll(
       async () => {
@@ -476,7 +476,9 @@ describe('kill -9 of the worker and the API during a conditional share and a non
     );
     const duplicates = [...delivered.values()].reduce((n, c) => n + c - 1, 0);
     console.info(`fault injection: ${ids.size} mails, ${duplicates} delivered twice after ${workerKills} worker kills`);
-    expect([...delivered.values()].every((c) => c <= 2)).toBe(true);
+    // Each extra delivery of a mail needs a kill while it was in a sending slot; a mail re-sent after
+    // one kill can be in a slot again at the next (seen: a mail delivered three times after 4 kills).
+    expect([...delivered.values()].every((c) => c <= 1 + workerKills)).toBe(true);
     expect(duplicates).toBeLessThanOrEqual(SLOTS * workerKills);
   });
 });
