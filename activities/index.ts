@@ -1,5 +1,6 @@
 import { applicationActivities } from './applications';
 import { auditActivities } from './audit';
+import { calendarActivities } from './calendar';
 import { type ActivityDeps, withFinalNotFound } from './deps';
 import { grantActivities } from './grants';
 import { inboxActivities } from './inbox';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...openDataActivities(deps),
     ...evaluationActivities(deps),
     ...catalogActivities(deps),
+    ...calendarActivities(deps),
   });
 }
 

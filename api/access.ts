@@ -150,6 +150,12 @@ export const ACCESS_MATRIX = {
     g(signedIn, 'all'),
   ),
   calendarLoad: rule('working-day calendar', 'act', ['PUT /api/admin/calendar/years/{year}'], g(role('ADMIN'), 'all')),
+  calendarRollout: rule(
+    'working-day calendar',
+    'read',
+    ['GET /api/admin/calendar/years/{year}/rollout'],
+    g(role('ADMIN'), 'all'),
+  ),
   catalog: rule('internal catalogue (all share and open classes)', 'read', ['GET /api/catalog'], g(staff, 'all')),
   catalogHistory: rule(
     'catalogue entry history (versions, who changed what)',

@@ -309,15 +309,17 @@ export async function loadCalendarYear(
  * hour limit (no working days) and paused tasks (补正: the clock stands still; resuming counts the
  * deadline again on the calendar of that moment).
  *
- * Returns the distinct workflow ids, sorted. One query over the task table.
+ * Returns the distinct workflow ids, sorted (by the database's collation), only those after
+ * `after` when given: where an interrupted notification resumes. One query over the task table.
  */
-export async function workflowsWithDeadlinesIn(db: Db, year: number): Promise<string[]> {
+export async function workflowsWithDeadlinesIn(db: Db, year: number, after?: string): Promise<string[]> {
   const from = startOfShanghaiDay(`${String(year).padStart(4, '0')}-01-01`);
   const until = startOfShanghaiDay(`${String(year + 1).padStart(4, '0')}-01-01`);
   const rows = await db.$queryRaw<Array<{ workflow_id: string }>>`
     SELECT DISTINCT workflow_id FROM task
      WHERE status IN ('OPEN', 'CLAIMED') AND paused_at IS NULL AND working_days IS NOT NULL
        AND due_at > ${from} AND coalesce(deadline_from, created_at) < ${until}
+       AND (${after ?? null}::text IS NULL OR workflow_id > ${after ?? null}::text)
      ORDER BY workflow_id`;
   return rows.map((r) => r.workflow_id);
 }
@@ -328,11 +330,45 @@ export const DEFAULT_NOTIFY_CONCURRENCY = 4;
 /** How long one procedure may take to answer the calendarChanged Update before it gets the signal instead. */
 export const DEFAULT_NOTIFY_ANSWER_TIMEOUT_MS = 15_000;
 
-/** The Update was not answered in time (the abort signal fired, or the RPC gave up). */
-function isTimeout(err: unknown): boolean {
+/** A call was not answered in time (its abort signal fired, or the RPC gave up). */
+export function isTimeout(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const e = err as Error;
   return e?.name === 'AbortError' || e?.name === 'TimeoutError' || /abort|deadline/i.test(e?.message ?? '');
+}
+
+/**
+ * How far a notification has come, counted over the procedures up to and including `after` (in
+ * the order workflowsWithDeadlinesIn returns them): every one of them was told or is gone. A
+ * notification given this as `resume` goes on after `after` and adds to the counts.
+ */
+export interface CalendarNotifyProgress {
+  /** The last procedure of the finished prefix; absent before the first. */
+  after?: string;
+  /** Procedures that answered the Update (their deadlines are recomputed). */
+  retimed: number;
+  /** Procedures that got the signal instead (they recompute when they next run). */
+  signalled: number;
+  /** Procedures gone or completed meanwhile: nothing to tell. */
+  gone: number;
+}
+
+export interface CalendarNotifyReport extends CalendarNotifyProgress {
+  /** Procedures this run looked at (after `resume.after`, when resumed). */
+  targeted: number;
+  /** retimed + signalled, over the whole notification (resumed runs included). */
+  told: number;
+}
+
+export interface CalendarNotifyOptions {
+  concurrency?: number;
+  answerTimeoutMs?: number;
+  /** Go on from an interrupted notification (see CalendarNotifyProgress). */
+  resume?: CalendarNotifyProgress;
+  /** Called after each procedure, with the progress a resume would start from and how many are left after it. */
+  onProgress?: (progress: CalendarNotifyProgress, remaining: number) => void;
+  /** Stops handing out procedures once aborted (those in flight finish); the report says how far it came. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -352,8 +388,9 @@ function isTimeout(err: unknown): boolean {
  * harmless (the recompute activity reads the stored calendar and writes the same row).
  *
  * A workflow that is gone or already completed is skipped and logged; any other error (e.g.
- * Temporal unreachable) is thrown after the remaining workflows were tried. Returns the number of
- * workflows told.
+ * Temporal unreachable) is thrown after the remaining workflows were tried — the progress reported
+ * stops before the first such procedure, so a resume tells it again. Normally run by the
+ * calendar rollout workflow (lib/calendar-rollout.ts), which resumes it after a crash.
  */
 export async function notifyCalendarChanged(
   client: Client,
@@ -361,30 +398,48 @@ export async function notifyCalendarChanged(
   year: number,
   loadedAt: Date | string,
   log: Log = silent,
-  opts: { concurrency?: number; answerTimeoutMs?: number } = {},
-): Promise<number> {
+  opts: CalendarNotifyOptions = {},
+): Promise<CalendarNotifyReport> {
   const payload = { year, loadedAt: typeof loadedAt === 'string' ? loadedAt : loadedAt.toISOString() };
-  const ids = await workflowsWithDeadlinesIn(db, year);
+  const ids = await workflowsWithDeadlinesIn(db, year, opts.resume?.after);
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_NOTIFY_CONCURRENCY);
   const answerTimeoutMs = opts.answerTimeoutMs ?? DEFAULT_NOTIFY_ANSWER_TIMEOUT_MS;
   const every = Math.max(1, Math.min(1000, Math.ceil(ids.length / 10)));
-  if (ids.length > 0) log(`calendar: ${year} changed: telling ${ids.length} procedure(s), ${concurrency} at a time`);
+  const resumed = opts.resume?.after !== undefined ? ` (resumed after ${opts.resume.after})` : '';
+  if (ids.length > 0)
+    log(`calendar: ${year} changed: telling ${ids.length} procedure(s), ${concurrency} at a time${resumed}`);
+  type Outcome = 'retimed' | 'signalled' | 'gone' | 'failed';
+  const outcomes: Array<Outcome | undefined> = new Array(ids.length);
+  const progress: CalendarNotifyProgress = {
+    ...(opts.resume?.after !== undefined ? { after: opts.resume.after } : {}),
+    retimed: opts.resume?.retimed ?? 0,
+    signalled: opts.resume?.signalled ?? 0,
+    gone: opts.resume?.gone ?? 0,
+  };
+  let prefix = 0;
+  /** Moves the finished prefix on over the procedures done since, stopping at a failure. */
+  const advance = () => {
+    for (let o = outcomes[prefix]; o !== undefined && o !== 'failed'; o = outcomes[++prefix]) {
+      progress[o]++;
+      progress.after = ids[prefix];
+    }
+    opts.onProgress?.({ ...progress }, ids.length - prefix);
+  };
   let next = 0;
   let done = 0;
-  let told = 0;
-  let signalled = 0;
   let unanswered = 0;
   let failure: unknown;
   const updateId = `calendar:${payload.year}:${payload.loadedAt}`;
   /** The Update if the procedure answers it, else the signal. */
-  const tell = async (id: string) => {
+  const tell = async (id: string): Promise<Outcome> => {
     const handle = client.workflow.getHandle(id);
     if (unanswered < concurrency) {
       try {
-        await client.withAbortSignal(AbortSignal.timeout(answerTimeoutMs), () =>
+        // A deadline, not an abort signal: the worker's own connection (the rollout's activity) honours only that.
+        await client.withDeadline(Date.now() + answerTimeoutMs, () =>
           handle.executeUpdate(calendarChangedUpdate, { args: [payload], updateId }),
         );
-        return;
+        return 'retimed';
       } catch (err) {
         if (isTimeout(err)) {
           unanswered++;
@@ -394,36 +449,47 @@ export async function notifyCalendarChanged(
       }
     }
     await handle.signal(calendarChangedSignal, payload);
-    signalled++;
+    return 'signalled';
   };
   const lane = async () => {
-    while (next < ids.length) {
-      const id = ids[next++];
+    while (next < ids.length && !opts.signal?.aborted) {
+      const i = next++;
+      const id = ids[i];
       try {
-        await tell(id);
-        told++;
+        outcomes[i] = await tell(id);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
           log(`calendar: workflow ${id} not told (not found or already completed: ${err.message})`, 'warn');
+          outcomes[i] = 'gone';
         } else {
           log(`calendar: workflow ${id} not told: ${err instanceof Error ? err.message : String(err)}`, 'warn');
+          outcomes[i] = 'failed';
           failure ??= err;
         }
       }
+      advance();
       done++;
       if (done % every === 0 && done < ids.length) log(`calendar: ${year}: ${done}/${ids.length} procedure(s) told`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lane));
+  const count = (o: Outcome) => outcomes.filter((x) => x === o).length;
+  const [retimed, signalled] = [count('retimed'), count('signalled')];
   if (ids.length > 0)
     log(
-      `calendar: ${year}: ${told}/${ids.length} procedure(s) told: ${told - signalled} re-timed, ${signalled} signalled`,
+      `calendar: ${year}: ${retimed + signalled}/${ids.length} procedure(s) told: ${retimed} re-timed, ${signalled} signalled`,
     );
   if (failure !== undefined) {
     const reason = failure instanceof Error ? failure.message : String(failure);
-    throw new Error(`calendarChanged reached ${told} of ${ids.length} procedure(s); first failure: ${reason}`, {
-      cause: failure,
-    });
+    throw new Error(
+      `calendarChanged reached ${retimed + signalled} of ${ids.length} procedure(s); first failure: ${reason}`,
+      { cause: failure },
+    );
   }
-  return told;
+  return {
+    targeted: ids.length,
+    ...progress,
+    // Over the whole notification: a resumed run's counts include the runs before it.
+    told: progress.retimed + progress.signalled,
+  };
 }

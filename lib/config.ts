@@ -98,6 +98,9 @@ const configSchema = z.object({
   // A calendar load tells the running procedures whose open deadlines it can move, this many at a
   // time, each answering once re-timed: the most re-times a reviewer's decision can queue behind.
   CALENDAR_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  // How long a calendar load's request waits for its rollout (the procedures told) before it answers
+  // that the rollout is still running (GET …/rollout follows it); 0 answers at once.
+  CALENDAR_ANSWER_WAIT_MS: z.coerce.number().int().min(0).default(10000),
   // Drills (演练): a tender may run under a drill policy version (periods in minutes) only where this is true.
   DRILLS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
 });

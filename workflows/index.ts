@@ -11,3 +11,4 @@ export { evaluationReportWorkflow } from './evaluation-report';
 export { catalogReviewWorkflow } from './catalog-review';
 export { catalogUpdateDutyWorkflow } from './catalog-update-duty';
 export { catalogProjectWorkflow } from './catalog-project';
+export { calendarRolloutWorkflow } from './calendar-rollout';

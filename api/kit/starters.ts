@@ -26,6 +26,8 @@ import { unconditionalShareWorkflow } from '../../workflows/unconditional-share'
 import { AppError } from '../errors';
 import { startProcedure, withinStartBound, type ProcedureStart, type StartDeps } from './start';
 import { resendPendingDecisions } from './decisions';
+import { temporalClient } from './temporal';
+import { ensureCalendarRollouts, rolloutSettings } from '../../lib/calendar-rollout';
 
 /** Every procedure a submission starts. */
 export type StartedProcedure = Procedure;
@@ -564,7 +566,10 @@ export async function reconcileStarts(deps: StartDeps, opts: ReconcileOptions = 
   return confirmed;
 }
 
-/** Runs the reconciler every `everyMs` (default a minute); a run never overlaps the previous one and never throws. */
+/**
+ * Runs the reconciler every `everyMs` (default a minute): unstarted cases, unconfirmed decisions,
+ * unstarted calendar rollouts. A run never overlaps the previous one and never throws.
+ */
 export function startReconciler(
   deps: StartDeps,
   logger: Logger,
@@ -583,6 +588,8 @@ export function startReconciler(
         if (applied.length)
           logger.warn({ tasks: applied }, 'applied pending decisions that were not confirmed in time');
       })
+      // A calendar load whose rollout never started (the API died right after the load).
+      .then(async () => ensureCalendarRollouts(await temporalClient(deps), deps.db, rolloutSettings(deps.config)))
       .catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'start reconciler: run failed; will retry'))
       .finally(() => {
         running = false;

@@ -6,10 +6,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR, isIsoDate, shanghaiDate } from '../../domain/calendar';
-import { CalendarCache, loadCalendarYear, notifyCalendarChanged } from '../../lib/calendar-store';
+import {
+  calendarRolloutStatus,
+  type RolloutStatus,
+  rolloutSettings,
+  rolloutWorkflowId,
+  startCalendarRollout,
+} from '../../lib/calendar-rollout';
+import { CalendarCache, loadCalendarYear } from '../../lib/calendar-store';
 import type { ApiDeps } from '../deps';
 import { requirePrincipal, requireRole } from '../auth';
 import { AppError, fieldText, noQuery, parse } from '../errors';
+import { temporalClient, unavailable } from '../kit/temporal';
 import { documented } from '../openapi';
 
 /** Longest statutory period in the regulation is 15 wd; 500 (~2 years) leaves ample room. */
@@ -149,6 +157,18 @@ const yearsSchema = z.object({
     }),
   ),
 });
+/** How far the load's rollout (the running procedures told to recompute their deadlines) has come. */
+const rolloutSchema = z.object({
+  rollout: z.string().nullable().describe('Workflow id of the rollout (Temporal UI); null if it could not be started'),
+  state: z.enum(['DONE', 'RUNNING', 'FAILED']),
+  targeted: z.number().nullable().describe('Procedures the change can move; null until the rollout has looked'),
+  notified: z.number().describe('Told so far: re-timed (answered) or signalled'),
+  retimed: z.number(),
+  signalled: z.number(),
+  gone: z.number().describe('Completed or gone meanwhile'),
+  error: z.string().optional(),
+});
+const rolloutAnswerSchema = z.object({ year: z.number(), loadedAt: z.string(), procedures: rolloutSchema });
 const loadedSchema = z.object({
   year: z.number(),
   status: yearStatus,
@@ -157,7 +177,7 @@ const loadedSchema = z.object({
   holidays: z.number(),
   makeupWorkdays: z.number(),
   previous: z.object({ status: yearStatus, source: z.string(), loadedAt: z.string(), loadedBy: z.string() }).nullable(),
-  procedures: z.object({ notified: z.number(), error: z.string().optional() }),
+  procedures: rolloutSchema,
 });
 
 export function calendarRouter(deps: ApiDeps): Router {
@@ -198,8 +218,24 @@ export function calendarRouter(deps: ApiDeps): Router {
     body: scheduleBody,
     errors: ['FORBIDDEN', 'INVALID_CALENDAR'],
     response: loadedSchema,
-    summary: "Load a year's holiday schedule (ADMIN); audited; running procedures recompute their open deadlines",
+    summary:
+      "Load a year's holiday schedule (ADMIN); audited; a rollout workflow tells the running procedures to recompute their open deadlines. Answers when the rollout is done or after CALENDAR_ANSWER_WAIT_MS with state RUNNING",
     responses: { 200: 'Loaded', 403: 'Not an ADMIN', 422: 'INVALID_CALENDAR: details list every problem' },
+  });
+  documented({
+    method: 'get',
+    path: '/api/admin/calendar/years/{year}/rollout',
+    tags: ['calendar', 'admin'],
+    auth: 'required',
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE'],
+    response: rolloutAnswerSchema,
+    summary: "Where the rollout of the year's loaded version stands (ADMIN): running procedures told so far",
+    responses: {
+      200: 'The rollout',
+      403: 'Not an ADMIN',
+      404: 'NOT_FOUND: the year was never loaded, or only seeded',
+      503: 'SERVICE_UNAVAILABLE: Temporal cannot be reached; retry',
+    },
   });
 
   const cache = new CalendarCache();
@@ -279,24 +315,23 @@ export function calendarRouter(deps: ApiDeps): Router {
     const loaded = await loadCalendarYear(deps.db, input, admin.login, { via: 'api' });
     req.log?.info({ year: loaded.year, status: loaded.status, actor: admin.login }, 'calendar year loaded');
 
-    // The load stands whatever happens next; the answer says whether the procedures were told.
-    let procedures: { notified: number; error?: string };
+    // The load stands whatever happens next; the answer says how far the procedures were told.
+    let procedures: z.infer<typeof rolloutSchema>;
     try {
       const { client } = await deps.temporal();
-      const notified = await notifyCalendarChanged(
-        client,
-        deps.db,
-        loaded.year,
-        loaded.loadedAt,
-        (line, level) => req.log?.[level ?? 'info'](line),
-        { concurrency: deps.config.CALENDAR_NOTIFY_CONCURRENCY, answerTimeoutMs: deps.config.UPDATE_TIMEOUT_MS },
+      const workflowId = await startCalendarRollout(client, loaded.year, loaded.loadedAt, rolloutSettings(deps.config));
+      procedures = answer(
+        workflowId,
+        await calendarRolloutStatus(client, workflowId, deps.config.CALENDAR_ANSWER_WAIT_MS),
       );
-      procedures = { notified };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      req.log?.warn({ err, year: loaded.year }, 'calendar loaded but running procedures were not (all) notified');
+      req.log?.warn(
+        { err, year: loaded.year },
+        'calendar loaded but its rollout to the running procedures did not start',
+      );
       procedures = {
-        notified: 0,
+        ...notStarted,
         error: `Running procedures were not (all) told to recompute their deadlines: ${message}. Load the year again to retry.`,
       };
     }
@@ -312,5 +347,45 @@ export function calendarRouter(deps: ApiDeps): Router {
     });
   });
 
+  router.get('/api/admin/calendar/years/:year/rollout', async (req, res) => {
+    requireRole(req, 'ADMIN');
+    noQuery(req.query);
+    const { year } = parse(yearParam, req.params, 'params');
+    const row = await deps.db.calendarYear.findUnique({ where: { year } });
+    if (!row || row.loadedBy === 'seed')
+      throw new AppError('NOT_FOUND', {
+        zh: `${year} 年的日历未曾由管理员加载，没有变更通知`,
+        en: `The calendar of ${year} was never loaded by an administrator: there is no rollout`,
+      });
+    const workflowId = rolloutWorkflowId(year, row.loadedAt);
+    const status = await calendarRolloutStatus(await temporalClient(deps), workflowId).catch((err: unknown) => {
+      throw unavailable(err);
+    });
+    res.json({ year, loadedAt: row.loadedAt.toISOString(), procedures: answer(workflowId, status) });
+  });
+
   return router;
 }
+
+/** A rollout as the API answers it; one that does not exist (yet) is left to the API's reconciler. */
+function answer(workflowId: string, status: RolloutStatus | null): z.infer<typeof rolloutSchema> {
+  if (!status)
+    return {
+      ...notStarted,
+      rollout: workflowId,
+      state: 'RUNNING',
+      error: 'Not started yet: the API starts it within a minute (its reconciler).',
+    };
+  const { workflowId: rollout, ...rest } = status;
+  return { rollout, ...rest };
+}
+
+const notStarted = {
+  rollout: null,
+  state: 'FAILED' as const,
+  targeted: null,
+  notified: 0,
+  retimed: 0,
+  signalled: 0,
+  gone: 0,
+};

@@ -552,6 +552,12 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       detail('GET /api/calendar/days', '/api/calendar/days?from=2026-10-01&to=2026-10-08', any),
       detail('GET /api/calendar/years', '/api/calendar/years', any),
       act('PUT /api/admin/calendar/years/{year}', '/api/admin/calendar/years/2099', any),
+      // Past the check, a year no administrator loaded has no rollout.
+      {
+        ...detail('GET /api/admin/calendar/years/{year}/rollout', '/api/admin/calendar/years/2099/rollout', any),
+        granted: [404],
+        passed: ['NOT_FOUND'],
+      },
       act('POST /api/applications', '/api/applications', any),
       {
         kind: 'list',

@@ -6,10 +6,13 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { deriveProvisionalYear } from '../../domain/calendar';
-import { seedCalendar } from '../../lib/calendar-store';
+import { ensureCalendarRollouts, rolloutWorkflowId, startCalendarRollout } from '../../lib/calendar-rollout';
+import { loadCalendarYear, seedCalendar } from '../../lib/calendar-store';
 import { connectTemporal } from '../../lib/temporal';
 import type { Db } from '../../lib/db';
-import { testApp, testDb } from '../support/env';
+import { eventually, testApp, testDb } from '../support/env';
+import { recordHistory } from '../support/procedures';
+import { startTestWorker, type TestWorker } from '../support/worker';
 
 const YEAR = 2093;
 
@@ -18,6 +21,7 @@ describe('calendar API', () => {
   let app: ReturnType<typeof testApp>['app'];
   let staff: string;
   let admin: string;
+  let worker: TestWorker;
 
   const get = (path: string, query: Record<string, string | number> = {}, token: string | null = staff) => {
     const r = request(app).get(path).query(query);
@@ -35,14 +39,17 @@ describe('calendar API', () => {
     db = testDb();
     await seedCalendar(db);
     await cleanup();
-    // The probe procedures run on queues no worker polls: their calendar Updates are not answered,
-    // and a load falls back to the signal after UPDATE_TIMEOUT_MS.
-    ({ app } = testApp(db, { UPDATE_TIMEOUT_MS: '1000' }));
+    // The worker runs the loads' rollouts. The probe procedures run on queues no worker polls:
+    // their calendar Updates are not answered, and a rollout falls back to the signal after
+    // UPDATE_TIMEOUT_MS.
+    worker = await startTestWorker(db);
+    ({ app } = testApp(db, { UPDATE_TIMEOUT_MS: '1000', TEMPORAL_TASK_QUEUE: worker.taskQueue }));
     staff = (await request(app).post('/api/dev/tokens').send({ login: 'gaj.staff' }).expect(201)).body.token;
     admin = (await request(app).post('/api/dev/tokens').send({ login: 'dsj.admin' }).expect(201)).body.token;
   });
   afterAll(async () => {
     await cleanup();
+    await worker?.stop();
     await db.$disconnect();
   });
 
@@ -330,7 +337,16 @@ describe('calendar API', () => {
         holidays: noticeHolidays,
         makeupWorkdays: 1,
         previous: null,
-        procedures: { notified: 0 },
+        // No procedure has a deadline in 2093: the rollout finds nothing to tell.
+        procedures: {
+          rollout: `calendar-rollout:${YEAR}:${res.body.loadedAt}`,
+          state: 'DONE',
+          targeted: 0,
+          notified: 0,
+          retimed: 0,
+          signalled: 0,
+          gone: 0,
+        },
       });
 
       const days = await get('/api/calendar/days', { from: '2093-03-02', to: '2093-03-08' }).expect(200);
@@ -380,7 +396,7 @@ describe('calendar API', () => {
         status: 'PROVISIONAL',
         makeupWorkdays: 0,
         previous: { status: 'OFFICIAL', source: '测试通知 2093', loadedBy: 'dsj.admin', loadedAt: res.body.loadedAt },
-        procedures: { notified: 0 },
+        procedures: { rollout: `calendar-rollout:${YEAR}:${reload.body.loadedAt}`, state: 'DONE', notified: 0 },
       });
       // Without the makeup Saturday: Thu 5, Fri 6, Mon 9; provisional again by the operator's choice.
       expect((await deadline2093()).body).toMatchObject({
@@ -458,9 +474,57 @@ describe('calendar API', () => {
 
         // The same with the statutory days kept is loaded and does reach the procedure.
         const ok = await put(YEAR, notice).expect(200);
-        expect(ok.body.procedures.notified).toBeGreaterThanOrEqual(1);
+        expect(ok.body.procedures).toMatchObject({ state: 'DONE', notified: 1, signalled: 1, targeted: 1 });
         expect(await signals()).toBe(1);
         expect(await signals(otherYear)).toBe(0);
+
+        // Answered before the rollout is done (CALENDAR_ANSWER_WAIT_MS=0): it goes on, and the
+        // admin follows it; starting the same version's rollout again finds it, not a second run.
+        const { app: atOnce } = testApp(db, {
+          UPDATE_TIMEOUT_MS: '1000',
+          TEMPORAL_TASK_QUEUE: worker.taskQueue,
+          CALENDAR_ANSWER_WAIT_MS: '0',
+        });
+        const running = await put(YEAR, { ...notice, source: '测试通知 2093 (再次)' }, admin, atOnce).expect(200);
+        const rollout = `calendar-rollout:${YEAR}:${running.body.loadedAt}`;
+        expect(running.body.procedures).toMatchObject({ rollout, state: 'RUNNING' });
+        const followed = await eventually(async () => {
+          const r = await request(app)
+            .get(`/api/admin/calendar/years/${YEAR}/rollout`)
+            .auth(admin, { type: 'bearer' })
+            .expect(200);
+          return r.body.procedures.state === 'DONE' && r.body;
+        }, 'the rollout to finish');
+        expect(followed).toEqual({
+          year: YEAR,
+          loadedAt: running.body.loadedAt,
+          procedures: { rollout, state: 'DONE', targeted: 1, notified: 1, retimed: 0, signalled: 1, gone: 0 },
+        });
+        expect(await signals()).toBe(2);
+        await recordHistory('calendar-rollout-signalled', temporal.client.workflow.getHandle(rollout));
+        const { runId } = await temporal.client.workflow.getHandle(rollout).describe();
+        const settings = { taskQueue: worker.taskQueue, concurrency: 4, answerTimeoutMs: 1000 };
+        expect(await startCalendarRollout(temporal.client, YEAR, running.body.loadedAt, settings)).toBe(rollout);
+        expect(await temporal.client.workflow.getHandle(rollout).describe()).toMatchObject({
+          runId,
+          status: { name: 'COMPLETED' },
+        });
+        expect(await signals()).toBe(2);
+
+        // The API died between the load and the rollout's start: the reconciler starts it.
+        const crashed = await loadCalendarYear(
+          db,
+          { ...notice, year: YEAR, source: '测试通知 2093 (崩溃)' },
+          'dsj.admin',
+        );
+        const lost = await request(app)
+          .get(`/api/admin/calendar/years/${YEAR}/rollout`)
+          .auth(admin, { type: 'bearer' })
+          .expect(200);
+        expect(lost.body.procedures).toMatchObject({ state: 'RUNNING', error: expect.stringContaining('Not started') });
+        const ensured = await ensureCalendarRollouts(temporal.client, db, settings, { olderThanMs: 0, years: [YEAR] });
+        expect(ensured).toContain(rolloutWorkflowId(YEAR, crashed.loadedAt));
+        await eventually(async () => (await signals()) === 3, 'the reconciled rollout to tell the procedure');
       } finally {
         await db.task.deleteMany({
           where: { taskKey: { in: [workflowId, otherYear].map((id) => `calendar-api-test:${id}`) } },
@@ -478,12 +542,37 @@ describe('calendar API', () => {
     it('keeps the load and says so when Temporal cannot be reached', async () => {
       const { app: noTemporal } = testApp(db, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
       const res = await put(YEAR, notice, admin, noTemporal).expect(200);
-      expect(res.body.procedures).toEqual({ notified: 0, error: expect.stringContaining('not (all) told') });
+      expect(res.body.procedures).toEqual({
+        rollout: null,
+        state: 'FAILED',
+        targeted: null,
+        notified: 0,
+        retimed: 0,
+        signalled: 0,
+        gone: 0,
+        error: expect.stringContaining('not (all) told'),
+      });
+      // Nor can anyone follow a rollout then: 503, retry later.
+      const follow = await request(noTemporal)
+        .get(`/api/admin/calendar/years/${YEAR}/rollout`)
+        .auth(admin, { type: 'bearer' })
+        .expect(503);
+      expect(follow.body.error.code).toBe('SERVICE_UNAVAILABLE');
       expect(await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } })).toMatchObject({
         status: 'OFFICIAL',
         source: '测试通知 2093',
       });
     });
+  });
+
+  it('GET …/rollout: ADMIN only; 404 for a year only seeded, never loaded by an administrator', async () => {
+    const forbidden = await get('/api/admin/calendar/years/2026/rollout').expect(403);
+    expect(forbidden.body.error.code).toBe('FORBIDDEN');
+    const seeded = await get('/api/admin/calendar/years/2030/rollout', {}, admin).expect(404);
+    expect(seeded.body.error).toMatchObject({ code: 'NOT_FOUND', messageEn: expect.stringContaining('2030') });
+    expect((await get('/api/admin/calendar/years/20x0/rollout', {}, admin).expect(400)).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 
   it('documents the calendar endpoints in the OpenAPI document', async () => {
@@ -494,6 +583,7 @@ describe('calendar API', () => {
         '/api/calendar/days',
         '/api/calendar/years',
         '/api/admin/calendar/years/{year}',
+        '/api/admin/calendar/years/{year}/rollout',
       ]),
     );
   });

@@ -10,6 +10,8 @@ import { deriveProvisionalYear, validateSchedule } from '../../domain/calendar';
 import { readCalendarYears, seedCalendar } from '../../lib/calendar-store';
 import type { Db } from '../../lib/db';
 import { testDb } from '../support/env';
+import { startTestWorker } from '../support/worker';
+import { connectTemporal } from '../../lib/temporal';
 
 const YEAR = 2094;
 const ROOT = path.join(__dirname, '..', '..');
@@ -172,16 +174,50 @@ describe('npm run calendar:load (child process)', () => {
   });
 
   it('with TEMPORAL_ADDRESS, notifies the running procedures and says how many; a reload names what it replaced', async () => {
-    const run = await runCli(['--file', file('ok2.json', { ...notice, source: 'CLI test notice 2094 (修订)' })], {
-      ...env(),
-      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-    });
+    // The worker runs the load's rollout; the command follows it to the end.
+    const worker = await startTestWorker(db);
+    let run: Run;
+    try {
+      run = await runCli(['--file', file('ok2.json', { ...notice, source: 'CLI test notice 2094 (修订)' })], {
+        ...env(),
+        TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+        TEMPORAL_TASK_QUEUE: worker.taskQueue,
+      });
+    } finally {
+      await worker.stop();
+    }
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('replaced OFFICIAL (CLI test notice 2094)');
-    expect(run.stdout).toMatch(/; \d+ running procedure\(s\) notified/);
+    expect(run.stdout).toMatch(
+      /; \d+ running procedure\(s\) notified \(\d+ re-timed, \d+ signalled\) by rollout calendar-rollout:2094:/,
+    );
+    expect(run.stderr).toMatch(/rollout calendar-rollout:2094:\S+ started on task queue api-/);
+
     expect((await db.calendarYear.findUniqueOrThrow({ where: { year: YEAR } })).source).toBe(
       'CLI test notice 2094 (修订)',
     );
+
+    // With --no-wait and no worker on the queue, it leaves the rollout to the worker and says so.
+    const queue = `calendar-cli-nobody-${Date.now()}`;
+    const left = await runCli(
+      ['--no-wait', '--file', file('ok3.json', { ...notice, source: 'CLI test notice 2094 (三)' })],
+      {
+        ...env(),
+        TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+        TEMPORAL_TASK_QUEUE: queue,
+      },
+    );
+    expect(left.code).toBe(0);
+    expect(left.stdout).toMatch(
+      /; rollout calendar-rollout:2094:\S+ running \(0 procedure\(s\) notified so far\); not waited for/,
+    );
+    const id = /rollout (calendar-rollout:2094:\S+) running/.exec(left.stdout)![1];
+    const temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');
+    try {
+      await temporal.client.workflow.getHandle(id).terminate('test over');
+    } finally {
+      await temporal.connection.close();
+    }
   });
 
   it('the example file in calendars/ is a valid schedule and says it is no official notice', () => {

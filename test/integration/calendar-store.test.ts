@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { AppError } from '../../api/errors';
 import {
@@ -18,6 +19,7 @@ import {
 } from '../../domain/calendar';
 import {
   CalendarCache,
+  type CalendarNotifyProgress,
   insertMissingCalendarYears,
   loadCalendarYear,
   notifyCalendarChanged,
@@ -403,14 +405,14 @@ describe('calendar store (real Postgres)', () => {
       expect(await workflowsWithDeadlinesIn(db, 2095)).toEqual([inYear, gone].sort());
       const lines: string[] = [];
       const loadedAt = '2090-11-20T02:00:00.000Z';
-      expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), noAnswer)).toBe(1);
+      expect((await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), noAnswer)).told).toBe(1);
       expect(await signalsOf(inYear)).toEqual([{ year: 2095, loadedAt }]);
       expect(await signalsOf(before)).toEqual([]);
       expect(await signalsOf(done)).toEqual([]);
       expect(lines.join('\n')).toContain(gone);
 
       // A later change (2096) still reaches the procedure whose deadline lies in 2096.
-      expect(await notifyCalendarChanged(client, db, 2096, new Date(loadedAt), undefined, noAnswer)).toBe(1);
+      expect((await notifyCalendarChanged(client, db, 2096, new Date(loadedAt), undefined, noAnswer)).told).toBe(1);
       expect(await signalsOf(inYear)).toHaveLength(2);
       expect(await workflowsWithDeadlinesIn(db, 2097)).toEqual([]);
       await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
@@ -439,7 +441,8 @@ describe('calendar store (real Postgres)', () => {
       const loadedAt = '2090-11-21T02:00:00.000Z';
       const lines: string[] = [];
       expect(
-        await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { ...noAnswer, concurrency: 1 }),
+        (await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { ...noAnswer, concurrency: 1 }))
+          .told,
       ).toBe(2);
       expect(await signalsOf(crossing)).toEqual([{ year: 2095, loadedAt }]);
       expect(await signalsOf(lastDay)).toEqual([{ year: 2095, loadedAt }]);
@@ -461,7 +464,8 @@ describe('calendar store (real Postgres)', () => {
       const loadedAt = '2090-11-22T02:00:00.000Z';
       const lines: string[] = [];
       expect(
-        await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { ...noAnswer, concurrency: 4 }),
+        (await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), { ...noAnswer, concurrency: 4 }))
+          .told,
       ).toBe(12);
       for (const id of ids) expect(await signalsOf(id)).toEqual([{ year: 2095, loadedAt }]);
       expect(lines[0]).toBe('calendar: 2095 changed: telling 12 procedure(s), 4 at a time');
@@ -502,7 +506,7 @@ describe('calendar store (real Postgres)', () => {
         const loadedAt = '2090-11-23T02:00:00.000Z';
         const lines: string[] = [];
         const opts = { answerTimeoutMs: 2000, concurrency: 2 };
-        expect(await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), opts)).toBe(2);
+        expect((await notifyCalendarChanged(client, db, 2095, loadedAt, (l) => lines.push(l), opts)).told).toBe(2);
         // Answered after the recompute: the deadline is moved when the load answers.
         expect(await handle.query(recomputesQuery)).toBe(1);
         expect(await updatesOf(live)).toBe(1);
@@ -511,11 +515,13 @@ describe('calendar store (real Postgres)', () => {
         expect(lines[lines.length - 1]).toBe('calendar: 2095: 2/2 procedure(s) told: 1 re-timed, 1 signalled');
 
         // The same load told again (a retry): the Update id names the version, applied once.
-        expect(await notifyCalendarChanged(client, db, 2095, loadedAt, undefined, opts)).toBe(2);
+        expect((await notifyCalendarChanged(client, db, 2095, loadedAt, undefined, opts)).told).toBe(2);
         expect(await handle.query(recomputesQuery)).toBe(1);
         expect(await updatesOf(live)).toBe(1);
         // A new load is a new version.
-        expect(await notifyCalendarChanged(client, db, 2095, '2090-11-24T02:00:00.000Z', undefined, opts)).toBe(2);
+        expect((await notifyCalendarChanged(client, db, 2095, '2090-11-24T02:00:00.000Z', undefined, opts)).told).toBe(
+          2,
+        );
         expect(await handle.query(recomputesQuery)).toBe(2);
         expect(await signalsOf(live)).toEqual([]);
       } finally {
@@ -531,9 +537,61 @@ describe('calendar store (real Postgres)', () => {
       await task(finished, new Date('2095-09-01T16:00:00Z'));
       await client.workflow.getHandle(finished).terminate('finished');
       const lines: string[] = [];
-      expect(await notifyCalendarChanged(client, db, 2095, new Date(), (l) => lines.push(l), noAnswer)).toBe(0);
+      expect((await notifyCalendarChanged(client, db, 2095, new Date(), (l) => lines.push(l), noAnswer)).told).toBe(0);
       expect(lines.join('\n')).toContain(finished);
       expect(await signalsOf(finished)).toEqual([]);
+    });
+
+    /** Probes with an open deadline in 2095, in the order a notification takes them (the database's). */
+    async function probesIn2095(count: number): Promise<string[]> {
+      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+      const probes = await Promise.all(Array.from({ length: count }, () => startProbe()));
+      for (const id of probes) await task(id, shanghai('2095-05-01T00:00'));
+      const order = await workflowsWithDeadlinesIn(db, 2095);
+      expect([...order].sort()).toEqual([...probes].sort());
+      return order;
+    }
+
+    it('resumes after the procedures an interrupted notification had finished, and counts on from them', async () => {
+      const order = await probesIn2095(4);
+      const loadedAt = '2090-11-25T02:00:00.000Z';
+      const beats: Array<[CalendarNotifyProgress, number]> = [];
+      const report = await notifyCalendarChanged(client, db, 2095, loadedAt, undefined, {
+        ...noAnswer,
+        concurrency: 1,
+        // An earlier run had told the first two: one re-timed, one signalled.
+        resume: { after: order[1], retimed: 1, signalled: 1, gone: 0 },
+        onProgress: (p, remaining) => beats.push([p, remaining]),
+      });
+      expect(await signalsOf(order[0])).toEqual([]);
+      expect(await signalsOf(order[1])).toEqual([]);
+      expect(await signalsOf(order[2])).toEqual([{ year: 2095, loadedAt }]);
+      expect(await signalsOf(order[3])).toEqual([{ year: 2095, loadedAt }]);
+      expect(report).toEqual({ targeted: 2, after: order[3], retimed: 1, signalled: 3, gone: 0, told: 4 });
+      expect(beats).toEqual([
+        [{ after: order[2], retimed: 1, signalled: 2, gone: 0 }, 1],
+        [{ after: order[3], retimed: 1, signalled: 3, gone: 0 }, 0],
+      ]);
+      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
+    });
+
+    it("the rollout's activity goes on from its attempt's heartbeat, and beats where a retry would resume", async () => {
+      const order = await probesIn2095(3);
+      const loadedAt = '2090-11-26T02:00:00.000Z';
+      // The attempt before had told the first procedure when its worker died.
+      const env = new MockActivityEnvironment(
+        { heartbeatDetails: { after: order[0], retimed: 0, signalled: 1, gone: 0, remaining: 2 } },
+        { client },
+      );
+      const beats: unknown[] = [];
+      env.on('heartbeat', (d: unknown) => beats.push(d));
+      const { tellCalendarChange } = createActivities({ db, logger: createLogger('test', 'silent') });
+      const report = await env.run(tellCalendarChange, { year: 2095, loadedAt, concurrency: 1, answerTimeoutMs: 300 });
+      expect(report).toEqual({ targeted: 3, after: order[2], retimed: 0, signalled: 3, gone: 0, told: 3 });
+      expect(await signalsOf(order[0])).toEqual([]);
+      for (const id of order.slice(1)) expect(await signalsOf(id)).toEqual([{ year: 2095, loadedAt }]);
+      expect(beats[beats.length - 1]).toEqual({ after: order[2], retimed: 0, signalled: 3, gone: 0, remaining: 0 });
+      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-store-test:' } } });
     });
   });
 });
