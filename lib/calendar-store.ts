@@ -9,12 +9,7 @@
  * Civil dates are stored in `date` columns as the UTC midnight of the Asia/Shanghai civil date
  * ('2026-10-01' ⇄ 2026-10-01T00:00:00Z); no time-zone conversion is involved.
  */
-import {
-  Client,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppError } from '../api/errors';
 import {
   CHINESE_WORKDAY_KNOWN_ISSUES,
@@ -29,6 +24,7 @@ import {
 import type { CalendarPolicy, CalendarYear, IsoDate, NamedDay, YearStatus } from '../domain/calendar';
 import { calendarChangedSignal, calendarChangedUpdate } from '../workflows/messages';
 import type { Db } from './db';
+import { isCallTimeout } from './temporal';
 
 /** A progress or problem line; `warn` for a procedure that was not signalled. */
 type Log = (line: string, level?: 'info' | 'warn') => void;
@@ -330,13 +326,6 @@ export const DEFAULT_NOTIFY_CONCURRENCY = 4;
 /** How long one procedure may take to answer the calendarChanged Update before it gets the signal instead. */
 export const DEFAULT_NOTIFY_ANSWER_TIMEOUT_MS = 15_000;
 
-/** A call was not answered in time (its abort signal fired, or the RPC gave up). */
-export function isTimeout(err: unknown): boolean {
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  const e = err as Error;
-  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || /abort|deadline/i.test(e?.message ?? '');
-}
-
 /**
  * How far a notification has come, counted over the procedures up to and including `after` (in
  * the order workflowsWithDeadlinesIn returns them): every one of them was told or is gone. A
@@ -441,7 +430,7 @@ export async function notifyCalendarChanged(
         );
         return 'retimed';
       } catch (err) {
-        if (isTimeout(err)) {
+        if (isCallTimeout(err)) {
           unanswered++;
           if (unanswered === concurrency)
             log(`calendar: ${concurrency} procedure(s) did not answer in time: the rest are signalled`, 'warn');

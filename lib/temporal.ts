@@ -1,10 +1,20 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes';
 
 export interface TemporalHandle {
   client: Client;
   connection: Connection;
+}
+
+/**
+ * A Temporal call that was not answered in time: its abort signal fired or its deadline passed
+ * (the gRPC error, or the SDK's Update error wrapping it, whose text varies by connection).
+ */
+export function isCallTimeout(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const e = err as Error | undefined;
+  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || /abort|deadline/i.test(e?.message ?? '');
 }
 
 export async function connectTemporal(address: string, namespace: string): Promise<TemporalHandle> {

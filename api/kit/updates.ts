@@ -6,6 +6,7 @@ import { Client, WorkflowUpdateFailedError, WorkflowNotFoundError } from '@tempo
 import { ApplicationFailure } from '@temporalio/common';
 import { isErrorCode } from '../../domain/error-codes';
 import { AppError } from '../errors';
+import { isCallTimeout } from '../../lib/temporal';
 import { unavailable } from './temporal';
 
 /** Runs an Update with a deadline and maps the workflow's typed rejections to API errors. */
@@ -33,11 +34,7 @@ export async function executeBounded<T>(
     }
     if (err instanceof WorkflowNotFoundError)
       throw new AppError('CONFLICT', { zh: '该办理程序已经结束', en: 'The procedure has already ended' });
-    if (
-      (err as Error).name === 'AbortError' ||
-      (err as Error).name === 'TimeoutError' ||
-      /abort|deadline/i.test((err as Error).message)
-    ) {
+    if (isCallTimeout(err)) {
       throw new AppError('WORKFLOW_TIMEOUT', {
         zh: `办理程序未在 ${timeoutMs} 毫秒内响应；重试同一请求是安全的`,
         en: `The procedure did not answer within ${timeoutMs} ms; retrying the same request is safe`,
