@@ -21,15 +21,20 @@ export interface CalendarRolloutInput {
 }
 
 /**
- * A day at most, beating at least every two minutes (each procedure answers in answerTimeoutMs
- * or is signalled); retried as the kit's activities are, for about a day.
+ * The activity beats after each procedure, and one procedure takes at most answerTimeoutMs (then
+ * it is signalled): a worker that died mid-rollout is noticed after three of those (at least 30 s),
+ * and the next attempt goes on from the last beat. A day at most; retried as the kit's activities
+ * are, for about a day.
  */
-const { tellCalendarChange } = proxyActivities<Pick<Activities, 'tellCalendarChange'>>({
-  startToCloseTimeout: '1 day',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 1500 },
-});
+export function heartbeatTimeoutMs(input: Pick<CalendarRolloutInput, 'answerTimeoutMs'>): number {
+  return Math.max(30_000, 3 * input.answerTimeoutMs);
+}
 
 export async function calendarRolloutWorkflow(input: CalendarRolloutInput): Promise<CalendarNotifyReport> {
+  const { tellCalendarChange } = proxyActivities<Pick<Activities, 'tellCalendarChange'>>({
+    startToCloseTimeout: '1 day',
+    heartbeatTimeout: heartbeatTimeoutMs(input),
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 1500 },
+  });
   return tellCalendarChange(input);
 }
