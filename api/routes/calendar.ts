@@ -317,23 +317,33 @@ export function calendarRouter(deps: ApiDeps): Router {
 
     // The load stands whatever happens next; the answer says how far the procedures were told.
     let procedures: z.infer<typeof rolloutSchema>;
+    let started: string | undefined;
     try {
       const { client } = await deps.temporal();
-      const workflowId = await startCalendarRollout(client, loaded.year, loaded.loadedAt, rolloutSettings(deps.config));
-      procedures = answer(
-        workflowId,
-        await calendarRolloutStatus(client, workflowId, deps.config.CALENDAR_ANSWER_WAIT_MS),
-      );
+      started = await startCalendarRollout(client, loaded.year, loaded.loadedAt, rolloutSettings(deps.config));
+      procedures = answer(started, await calendarRolloutStatus(client, started, deps.config.CALENDAR_ANSWER_WAIT_MS));
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      req.log?.warn(
-        { err, year: loaded.year },
-        'calendar loaded but its rollout to the running procedures did not start',
-      );
-      procedures = {
-        ...notStarted,
-        error: `Running procedures were not (all) told to recompute their deadlines: ${message}. Load the year again to retry.`,
-      };
+      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      if (started) {
+        // Started, but its state could not be read: it runs all the same.
+        procedures = {
+          ...notStarted,
+          rollout: started,
+          state: 'RUNNING',
+          error: `The rollout was started but its state could not be read: ${message}. GET /api/admin/calendar/years/${loaded.year}/rollout follows it.`,
+        };
+      } else {
+        req.log?.warn(
+          { err, year: loaded.year },
+          'calendar loaded but its rollout to the running procedures did not start',
+        );
+        procedures = {
+          ...notStarted,
+          error:
+            `Running procedures were not (all) told to recompute their deadlines: ${message}. The API starts the ` +
+            'rollout within a minute once Temporal answers (its reconciler); loading the year again retries at once.',
+        };
+      }
     }
     res.json({
       year: loaded.year,
