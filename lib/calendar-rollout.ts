@@ -50,6 +50,9 @@ export interface RolloutStatus {
   error?: string;
 }
 
+/** The counts of a rollout that has told nobody yet (or whose counts are lost). */
+export const NO_COUNTS = { targeted: null, notified: 0, retimed: 0, signalled: 0, gone: 0 } as const;
+
 /** Starts the rollout of a loaded year, or finds it started (even finished) already; returns its id. */
 export async function startCalendarRollout(
   client: Client,
@@ -139,11 +142,7 @@ export async function calendarRolloutStatus(
   return {
     workflowId,
     state: 'FAILED',
-    targeted: null,
-    notified: 0,
-    retimed: 0,
-    signalled: 0,
-    gone: 0,
+    ...NO_COUNTS,
     error: `the rollout ended ${status}; load the year again to retry`,
   };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR, isIsoDate, shanghaiDate } from '../../domain/calendar';
 import {
   calendarRolloutStatus,
+  NO_COUNTS,
   type RolloutStatus,
   rolloutSettings,
   rolloutWorkflowId,
@@ -390,12 +391,4 @@ function answer(workflowId: string, status: RolloutStatus | null): z.infer<typeo
   return { rollout, ...rest };
 }
 
-const notStarted = {
-  rollout: null,
-  state: 'FAILED' as const,
-  targeted: null,
-  notified: 0,
-  retimed: 0,
-  signalled: 0,
-  gone: 0,
-};
+const notStarted = { rollout: null, state: 'FAILED' as const, ...NO_COUNTS };

@@ -11,6 +11,7 @@ import { loadCalendarYear, seedCalendar } from '../../lib/calendar-store';
 import { connectTemporal } from '../../lib/temporal';
 import type { Db } from '../../lib/db';
 import { eventually, testApp, testDb } from '../support/env';
+import { openDeadlineTask, startUnpolledProbe } from '../support/calendar-probes';
 import { recordHistory } from '../support/procedures';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
@@ -426,26 +427,8 @@ describe('calendar API', () => {
           [workflowId, new Date('2093-06-30T16:00:00Z'), null],
           [otherYear, new Date('2094-01-19T16:00:00Z'), new Date('2094-01-04T02:00:00Z')],
         ] as const) {
-          await temporal.client.workflow.start('calendarSignalProbe', {
-            taskQueue: `calendar-api-test-no-worker-${randomUUID()}`,
-            workflowId: id,
-          });
-          await db.task.create({
-            data: {
-              id: `calendar-api-test-${randomUUID()}`,
-              taskKey: `calendar-api-test:${id}`,
-              workflowId: id,
-              procedure: 'OBJECTION',
-              step: 'TEST',
-              status: 'OPEN',
-              candidateDeptId: 'gaj',
-              candidateRole: 'PROVIDER_REVIEWER',
-              title: 'calendar API test task',
-              workingDays: 10,
-              dueAt,
-              deadlineFrom,
-            },
-          });
+          await startUnpolledProbe(temporal.client, id);
+          await openDeadlineTask(db, 'calendar-api-test', id, dueAt, { deadlineFrom });
         }
         const signals = async (id = workflowId) => {
           const history = await temporal.client.workflow.getHandle(id).fetchHistory();
@@ -527,7 +510,7 @@ describe('calendar API', () => {
         await eventually(async () => (await signals()) === 3, 'the reconciled rollout to tell the procedure');
       } finally {
         await db.task.deleteMany({
-          where: { taskKey: { in: [workflowId, otherYear].map((id) => `calendar-api-test:${id}`) } },
+          where: { taskKey: { startsWith: 'calendar-api-test:' } },
         });
         for (const id of [workflowId, otherYear])
           await temporal.client.workflow

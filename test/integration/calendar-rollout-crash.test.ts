@@ -17,6 +17,7 @@ import { connectTemporal, type TemporalHandle } from '../../lib/temporal';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import { heartbeatTimeoutMs } from '../../workflows/calendar-rollout';
 import { testDb, uniqueSuffix } from '../support/env';
+import { openDeadlineTask, startUnpolledProbe } from '../support/calendar-probes';
 import { recordHistory } from '../support/procedures';
 import { type AppProcess, poll, startAppProcess, workerReady } from '../support/processes';
 
@@ -75,26 +76,10 @@ describe('kill -9 of the worker during a calendar rollout', () => {
     // waits ANSWER_TIMEOUT_MS and the procedure is then signalled.
     for (let i = 0; i < 3; i++) {
       const id = `rollout-crash-test/${randomUUID()}`;
-      await temporal.client.workflow.start('calendarSignalProbe', {
-        taskQueue: `rollout-crash-no-worker-${randomUUID()}`,
-        workflowId: id,
-      });
+      await startUnpolledProbe(temporal.client, id);
       probes.push(id);
-      await db.task.create({
-        data: {
-          id: `rollout-crash-test-${randomUUID()}`,
-          taskKey: `rollout-crash-test:${id}`,
-          workflowId: id,
-          procedure: 'OBJECTION',
-          step: 'TEST',
-          status: 'OPEN',
-          candidateDeptId: 'gaj',
-          candidateRole: 'PROVIDER_REVIEWER',
-          title: 'rollout crash test task',
-          workingDays: 10,
-          dueAt: startOfShanghaiDay('2088-05-01'),
-          deadlineFrom: startOfShanghaiDay('2088-04-15'),
-        },
+      await openDeadlineTask(db, 'rollout-crash-test', id, startOfShanghaiDay('2088-05-01'), {
+        deadlineFrom: startOfShanghaiDay('2088-04-15'),
       });
     }
     const signals = async (id: string) =>

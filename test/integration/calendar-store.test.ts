@@ -31,6 +31,7 @@ import type { Db } from '../../lib/db';
 import { connectTemporal, TemporalHandle } from '../../lib/temporal';
 import { createActivities } from '../../activities';
 import { createLogger } from '../../lib/logger';
+import { openDeadlineTask, startUnpolledProbe } from '../support/calendar-probes';
 import { eventually, testDb } from '../support/env';
 import { silentLogger } from '../support/procedures';
 import { recomputesQuery } from '../support/workflows/calendar-probe';
@@ -344,10 +345,7 @@ describe('calendar store (real Postgres)', () => {
     /** A running workflow nobody executes (no worker on its queue): it still records signals. */
     async function startProbe(): Promise<string> {
       const id = `calendar-store-test/${randomUUID()}`;
-      await client.workflow.start('calendarSignalProbe', {
-        taskQueue: `calendar-test-no-worker-${randomUUID()}`,
-        workflowId: id,
-      });
+      await startUnpolledProbe(client, id);
       started.push(id);
       return id;
     }
@@ -358,33 +356,19 @@ describe('calendar store (real Postgres)', () => {
         .filter((a) => a?.signalName === 'calendarChanged')
         .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0].data!).toString('utf8')));
     }
-    let n = 0;
     /** An inbox row of a working-day deadline counted from `from` (default: created now) to `dueAt`. */
-    async function task(
+    const task = (
       workflowId: string,
       dueAt: Date | null,
       status: 'OPEN' | 'CLAIMED' | 'DONE' = 'OPEN',
       more: { from?: Date; workingDays?: number | null; pausedAt?: Date } = {},
-    ) {
-      n++;
-      await db.task.create({
-        data: {
-          id: `calendar-store-test-${randomUUID()}`,
-          taskKey: `calendar-store-test:${workflowId}:${n}`,
-          workflowId,
-          procedure: 'OBJECTION',
-          step: 'TEST',
-          status,
-          candidateDeptId: 'gaj',
-          candidateRole: 'PROVIDER_REVIEWER',
-          title: 'calendar test task',
-          dueAt,
-          workingDays: more.workingDays === undefined ? 10 : more.workingDays,
-          deadlineFrom: more.from ?? null,
-          pausedAt: more.pausedAt ?? null,
-        },
+    ) =>
+      openDeadlineTask(db, 'calendar-store-test', workflowId, dueAt, {
+        status,
+        deadlineFrom: more.from,
+        workingDays: more.workingDays,
+        pausedAt: more.pausedAt,
       });
-    }
     const shanghai = (local: string) => new Date(`${local}+08:00`);
     /** The probes above run on a queue no worker polls: their Updates go unanswered. */
     const noAnswer = { answerTimeoutMs: 300 };
