@@ -8,7 +8,7 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { CalendarRolloutBeat } from '../activities/calendar';
 import type { CalendarRolloutInput, calendarRolloutWorkflow } from '../workflows/calendar-rollout';
-import type { CalendarNotifyReport } from './calendar-store';
+import type { CalendarNotifyProgress, CalendarNotifyReport } from './calendar-store';
 import type { AppConfig } from './config';
 import type { Db } from './db';
 
@@ -83,16 +83,13 @@ export async function startCalendarRollout(
   return workflowId;
 }
 
+/** A rollout's counts from a notification's progress (its report, or a heartbeat of it). */
+function counts(p: CalendarNotifyProgress, targeted: number | null) {
+  return { targeted, notified: p.retimed + p.signalled, retimed: p.retimed, signalled: p.signalled, gone: p.gone };
+}
+
 function finished(workflowId: string, r: CalendarNotifyReport): RolloutStatus {
-  return {
-    workflowId,
-    state: 'DONE',
-    targeted: r.targeted,
-    notified: r.told,
-    retimed: r.retimed,
-    signalled: r.signalled,
-    gone: r.gone,
-  };
+  return { workflowId, state: 'DONE', ...counts(r, r.targeted) };
 }
 
 /**
@@ -131,11 +128,7 @@ export async function calendarRolloutStatus(
     return {
       workflowId,
       state: 'RUNNING',
-      targeted: beat ? beat.retimed + beat.signalled + beat.gone + beat.remaining : null,
-      notified: beat ? beat.retimed + beat.signalled : 0,
-      retimed: beat?.retimed ?? 0,
-      signalled: beat?.signalled ?? 0,
-      gone: beat?.gone ?? 0,
+      ...(beat ? counts(beat, beat.retimed + beat.signalled + beat.gone + beat.remaining) : NO_COUNTS),
       ...(last ? { error: `last attempt failed: ${last}` } : {}),
     };
   }
