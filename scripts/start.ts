@@ -22,6 +22,7 @@ import {
   startMailDev,
   startTemporalDevServer,
 } from './lib/services';
+import { appProcessEnv } from './lib/process-env';
 import { supervise, Supervised } from './lib/supervise';
 
 const log = (line: string) => console.log(`[start] ${line}`);
@@ -90,7 +91,7 @@ async function main() {
     console.error(`[start] ${oneLine(err)}`);
     void stopAll(1);
   });
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
+  const env: NodeJS.ProcessEnv = appProcessEnv({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' });
 
   const port = env.PORT ?? '3000';
   await assertPortFree(Number(port), 'the API', 'PORT');

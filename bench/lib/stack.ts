@@ -10,6 +10,7 @@ import { migrate } from '../../lib/migrator';
 import { createDb, Db } from '../../lib/db';
 import { seed } from '../../prisma/seed';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
+import { appProcessEnv } from '../../scripts/lib/process-env';
 import {
   DATA_DIR,
   freePort,
@@ -156,7 +157,8 @@ export async function startStack(
   await owner.$disconnect();
   // The bench itself inserts synthetic inbox rows and runs ANALYZE: as the owner.
   const db = createDb(pg.ownerUrl);
-  const env: NodeJS.ProcessEnv = {
+  // As npm start runs them (scripts/lib/process-env.ts).
+  const env: NodeJS.ProcessEnv = appProcessEnv({
     ...process.env,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
@@ -168,7 +170,7 @@ export async function startStack(
     RATE_LIMIT_TOKENS_PER_MINUTE: '0',
     RATE_LIMIT_WRITES_PER_MINUTE: '0',
     ...extraEnv,
-  };
+  });
   if (!opts.bundleAtStart && !env.WORKFLOW_BUNDLE_PATH) {
     const bundle = await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
     env.WORKFLOW_BUNDLE_PATH = bundle.path;

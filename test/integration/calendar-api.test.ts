@@ -522,6 +522,49 @@ describe('calendar API', () => {
       }
     });
 
+    it('a rollout started whose state cannot be read is answered RUNNING with its id, and runs all the same', async () => {
+      const real = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');
+      // The start reaches Temporal; every read of the rollout after it fails, as on a dropped connection.
+      const lost = new Error('14 UNAVAILABLE: connection dropped after the start');
+      const unreadable = { result: () => Promise.reject(lost), describe: () => Promise.reject(lost) };
+      const workflow = new Proxy(real.client.workflow, {
+        get: (target, name) =>
+          name === 'getHandle' ? () => unreadable : (Reflect.get(target, name) as unknown as object),
+      });
+      const client = new Proxy(real.client, {
+        get: (target, name) => (name === 'workflow' ? workflow : (Reflect.get(target, name) as unknown as object)),
+      });
+      try {
+        const { app: flaky } = testApp(
+          db,
+          { UPDATE_TIMEOUT_MS: '1000', TEMPORAL_TASK_QUEUE: worker.taskQueue },
+          { temporal: async () => ({ client, connection: real.connection }) },
+        );
+        const res = await put(YEAR, { ...notice, source: '测试通知 2093（读不到）' }, admin, flaky).expect(200);
+        const rollout = rolloutWorkflowId(YEAR, res.body.loadedAt);
+        expect(res.body.procedures).toEqual({
+          rollout,
+          state: 'RUNNING',
+          targeted: null,
+          notified: 0,
+          retimed: 0,
+          signalled: 0,
+          gone: 0,
+          error: expect.stringContaining(`could not be read: ${lost.message}`),
+        });
+        expect(res.body.procedures.error).toContain(`GET /api/admin/calendar/years/${YEAR}/rollout`);
+        // It was started for real: the API with a sound connection follows it to its end.
+        const done = await eventually(async () => {
+          const r = await get(`/api/admin/calendar/years/${YEAR}/rollout`, {}, admin).expect(200);
+          return r.body.procedures.state === 'DONE' && r.body;
+        }, 'the rollout whose state could not be read to finish');
+        expect(done.procedures.rollout).toBe(rollout);
+      } finally {
+        await real.connection.close();
+        await cleanup();
+      }
+    });
+
     it('keeps the load and says so when Temporal cannot be reached', async () => {
       const { app: noTemporal } = testApp(db, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
       const res = await put(YEAR, notice, admin, noTemporal).expect(200);

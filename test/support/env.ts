@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TokenService } from '../../api/auth';
 import { OidcService } from '../../api/oidc';
 import { createApp } from '../../api/app';
+import type { ApiDeps } from '../../api/deps';
 import { loadConfig } from '../../lib/config';
 import { createDb, Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
@@ -19,7 +20,12 @@ export function uniqueSuffix(): string {
   return randomUUID().slice(0, 8);
 }
 
-export function testApp(db: Db, overrides: Record<string, string> = {}) {
+/** The API on the test database; `parts.temporal` replaces its Temporal connection (a test's own). */
+export function testApp(
+  db: Db,
+  overrides: Record<string, string> = {},
+  parts: { temporal?: ApiDeps['temporal'] } = {},
+) {
   const config = loadConfig({
     ...process.env,
     AUTH_TOKEN_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
@@ -29,7 +35,7 @@ export function testApp(db: Db, overrides: Record<string, string> = {}) {
     ...overrides,
   });
   const tokens = new TokenService(config.AUTH_TOKEN_SECRET!, config.AUTH_TOKEN_TTL, config.maxTokenLifetimeSeconds);
-  const temporal = lazyTemporal(config.TEMPORAL_ADDRESS ?? '127.0.0.1:1', config.TEMPORAL_NAMESPACE);
+  const temporal = parts.temporal ?? lazyTemporal(config.TEMPORAL_ADDRESS ?? '127.0.0.1:1', config.TEMPORAL_NAMESPACE);
   const logger = createLogger('test', 'silent');
   const oidc = config.OIDC_ISSUER ? new OidcService(config, db, logger) : null;
   const app = createApp({ config, db, logger, tokens, oidc, temporal });

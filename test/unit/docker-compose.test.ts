@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS } from '../../lib/config';
 import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../../scripts/build-workflow-bundle';
+import { MALLOC_ARENA_MAX_DEFAULT } from '../../scripts/lib/process-env';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -299,6 +300,16 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^\/?dist\/?$/m);
     // The worker keeps the image's value: compose does not override it.
     expect(Object.keys(environment(service(raw, SERVICE.worker)))).not.toContain('WORKFLOW_BUNDLE_PATH');
+  });
+
+  it("starts the image's processes with the malloc arenas npm start gives them", () => {
+    const runtime = dockerfileStages(readFileSync(DOCKERFILE, 'utf8')).at(-1)!;
+    const env = Object.fromEntries(
+      runtime
+        .filter((i) => i.keyword === 'ENV')
+        .flatMap((i) => i.args.split(/\s+/).map((pair) => pair.split('=') as [string, string])),
+    );
+    expect(env.MALLOC_ARENA_MAX).toBe(MALLOC_ARENA_MAX_DEFAULT);
   });
 
   it('publishes the API on ${PORT:-3000}', () => {

@@ -7,7 +7,7 @@ import request from 'supertest';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { executeBounded } from '../../api/kit/updates';
 import { AppError, errorHandler } from '../../api/errors';
@@ -94,6 +94,23 @@ describe('executeBounded maps what the workflow answered', () => {
     } as unknown as Client;
     const err = await executeBounded(slow, 50, () => new Promise(() => undefined)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'WORKFLOW_TIMEOUT', status: 503 });
+  });
+
+  it("the SDK's own Update timeout error is WORKFLOW_TIMEOUT too, whatever its text says", async () => {
+    // Its message names neither an abort nor a deadline, so only its class tells it apart.
+    const timedOut = () =>
+      Promise.reject(
+        new WorkflowUpdateRPCTimeoutOrCancelledError('Timed out or cancelled waiting for Workflow Update', {
+          cause: new Error('14 UNAVAILABLE: connection closed'),
+        }),
+      );
+    const err = await executeBounded(client, 1000, timedOut).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'WORKFLOW_TIMEOUT', status: 503 });
+    // Anything else unexpected from Temporal stays SERVICE_UNAVAILABLE.
+    const other = await executeBounded(client, 1000, () => Promise.reject(new Error('14 UNAVAILABLE'))).catch(
+      (e: unknown) => e,
+    );
+    expect(other).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 });
 
