@@ -37,8 +37,11 @@ export function rolloutSettings(
 /** Where a rollout stands, as the API answers it. */
 export interface RolloutStatus {
   workflowId: string;
-  /** DONE: every procedure told; RUNNING: on its way (or waiting for a worker); FAILED: gave up. */
-  state: 'DONE' | 'RUNNING' | 'FAILED';
+  /**
+   * DONE: every procedure told; RUNNING: on its way (or waiting for a worker); CANCELLED: a newer
+   * load of the year replaced this version, and its own rollout tells the procedures; FAILED: gave up.
+   */
+  state: 'DONE' | 'RUNNING' | 'CANCELLED' | 'FAILED';
   /** Procedures the change can move; unknown until the rollout's first heartbeat. */
   targeted: number | null;
   /** Told so far: answered the Update (re-timed) or got the signal. */
@@ -53,12 +56,18 @@ export interface RolloutStatus {
 /** The counts of a rollout that has told nobody yet (or whose counts are lost). */
 export const NO_COUNTS = { targeted: null, notified: 0, retimed: 0, signalled: 0, gone: 0 } as const;
 
-/** Starts the rollout of a loaded year, or finds it started (even finished) already; returns its id. */
+/**
+ * Starts the rollout of a loaded year, or finds it started (even finished) already; returns its id.
+ * `replacing` names the version this load replaced: its rollout, if still running, is cancelled,
+ * since every procedure recomputes against the calendar as loaded now and this rollout tells them
+ * all. Best effort: an older rollout left running only repeats work.
+ */
 export async function startCalendarRollout(
   client: Client,
   year: number,
   loadedAt: Date | string,
   settings: RolloutSettings,
+  replacing?: Date | string | null,
 ): Promise<string> {
   const workflowId = rolloutWorkflowId(year, loadedAt);
   const input: CalendarRolloutInput = {
@@ -79,6 +88,14 @@ export async function startCalendarRollout(
   } catch (err) {
     // Finished already: this version of the year was carried out before.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  const older = replacing ? rolloutWorkflowId(year, replacing) : null;
+  if (older && older !== workflowId) {
+    await client.workflow
+      .getHandle(older)
+      .cancel()
+      // Ended already, or never started (a seeded version): nothing to stop.
+      .catch(() => undefined);
   }
   return workflowId;
 }
@@ -130,6 +147,14 @@ export async function calendarRolloutStatus(
       state: 'RUNNING',
       ...(beat ? counts(beat, beat.retimed + beat.signalled + beat.gone + beat.remaining) : NO_COUNTS),
       ...(last ? { error: `last attempt failed: ${last}` } : {}),
+    };
+  }
+  if (status === 'CANCELLED') {
+    return {
+      workflowId,
+      state: 'CANCELLED',
+      ...NO_COUNTS,
+      error: "cancelled: a newer load of the year replaced this version; that load's rollout tells the procedures",
     };
   }
   return {

@@ -6,7 +6,8 @@
  * their open deadlines (lib/calendar-rollout.ts; the worker runs it) and follows it until it is
  * done, a progress line on stderr every few seconds — or, with --no-wait, leaves it running
  * (interrupting the command leaves it running too; the Temporal UI and
- * GET /api/admin/calendar/years/{year}/rollout show it).
+ * GET /api/admin/calendar/years/{year}/rollout show it). A load cancels the rollout of the version
+ * it replaced if that one is still running: its follower ends, saying so, with exit code 0.
  * Environment: DATABASE_URL (required); TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and
  * TEMPORAL_TASK_QUEUE (optional — without TEMPORAL_ADDRESS the procedures are not notified and the
  * summary says so); CALENDAR_NOTIFY_CONCURRENCY and UPDATE_TIMEOUT_MS (the rollout's pace).
@@ -101,7 +102,13 @@ async function main(): Promise<void> {
             CALENDAR_NOTIFY_CONCURRENCY: settingFromEnv('CALENDAR_NOTIFY_CONCURRENCY'),
             UPDATE_TIMEOUT_MS: settingFromEnv('UPDATE_TIMEOUT_MS'),
           });
-          const id = await startCalendarRollout(temporal.client, loaded.year, loaded.loadedAt, settings);
+          const id = await startCalendarRollout(
+            temporal.client,
+            loaded.year,
+            loaded.loadedAt,
+            settings,
+            loaded.previous?.loadedAt,
+          );
           process.stderr.write(`${NAME}: rollout ${id} started on task queue ${settings.taskQueue}\n`);
           for (;;) {
             const status = await calendarRolloutStatus(temporal.client, id, values['no-wait'] ? 0 : PROGRESS_EVERY_MS);
@@ -113,6 +120,11 @@ async function main(): Promise<void> {
               break;
             }
             if (status.state === 'FAILED') throw new Error(status.error ?? `rollout ${id} failed`);
+            if (status.state === 'CANCELLED') {
+              // A newer load of the year took over while this one was under way.
+              procedures = `rollout ${id} ${status.error ?? 'cancelled'}`;
+              break;
+            }
             const told = `${status.notified}${status.targeted === null ? '' : `/${status.targeted}`}`;
             if (values['no-wait']) {
               procedures = `rollout ${id} running (${told} procedure(s) notified so far); not waited for`;

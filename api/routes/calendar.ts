@@ -161,7 +161,9 @@ const yearsSchema = z.object({
 /** How far the load's rollout (the running procedures told to recompute their deadlines) has come. */
 const rolloutSchema = z.object({
   rollout: z.string().nullable().describe('Workflow id of the rollout (Temporal UI); null if it could not be started'),
-  state: z.enum(['DONE', 'RUNNING', 'FAILED']),
+  state: z
+    .enum(['DONE', 'RUNNING', 'CANCELLED', 'FAILED'])
+    .describe("CANCELLED: a newer load of the year replaced this version; that load's rollout tells the procedures"),
   targeted: z.number().nullable().describe('Procedures the change can move; null until the rollout has looked'),
   notified: z.number().describe('Told so far: re-timed (answered) or signalled'),
   retimed: z.number(),
@@ -321,7 +323,13 @@ export function calendarRouter(deps: ApiDeps): Router {
     let started: string | undefined;
     try {
       const { client } = await deps.temporal();
-      started = await startCalendarRollout(client, loaded.year, loaded.loadedAt, rolloutSettings(deps.config));
+      started = await startCalendarRollout(
+        client,
+        loaded.year,
+        loaded.loadedAt,
+        rolloutSettings(deps.config),
+        loaded.previous?.loadedAt,
+      );
       procedures = answer(started, await calendarRolloutStatus(client, started, deps.config.CALENDAR_ANSWER_WAIT_MS));
     } catch (err) {
       const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -6,7 +6,12 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { deriveProvisionalYear } from '../../domain/calendar';
-import { ensureCalendarRollouts, rolloutWorkflowId, startCalendarRollout } from '../../lib/calendar-rollout';
+import {
+  calendarRolloutStatus,
+  ensureCalendarRollouts,
+  rolloutWorkflowId,
+  startCalendarRollout,
+} from '../../lib/calendar-rollout';
 import { loadCalendarYear, seedCalendar } from '../../lib/calendar-store';
 import { connectTemporal } from '../../lib/temporal';
 import type { Db } from '../../lib/db';
@@ -561,6 +566,48 @@ describe('calendar API', () => {
         expect(done.procedures.rollout).toBe(rollout);
       } finally {
         await real.connection.close();
+        await cleanup();
+      }
+    });
+
+    it('a newer load cancels the rollout of the version it replaced, if that one still runs', async () => {
+      const temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');
+      const probe = `calendar-api-test-probe-${randomUUID()}`;
+      try {
+        // The first load's rollout waits 20 s for the probe's answer (it never comes), so it still
+        // runs when the second load arrives.
+        await startUnpolledProbe(temporal.client, probe);
+        await openDeadlineTask(db, 'calendar-api-test', probe, new Date('2093-06-30T16:00:00Z'));
+        const { app: patient } = testApp(db, {
+          UPDATE_TIMEOUT_MS: '20000',
+          TEMPORAL_TASK_QUEUE: worker.taskQueue,
+          CALENDAR_ANSWER_WAIT_MS: '0',
+        });
+        const first = await put(YEAR, { ...notice, source: '测试通知 2093（初版）' }, admin, patient).expect(200);
+        const older = rolloutWorkflowId(YEAR, first.body.loadedAt);
+        expect(first.body.procedures).toMatchObject({ rollout: older, state: 'RUNNING' });
+
+        const second = await put(YEAR, { ...notice, source: '测试通知 2093（更正）' }).expect(200);
+        expect(second.body.previous.loadedAt).toBe(first.body.loadedAt);
+        expect(second.body.procedures).toMatchObject({ state: 'DONE', targeted: 1, signalled: 1 });
+        const cancelled = await eventually(async () => {
+          const status = await calendarRolloutStatus(temporal.client, older);
+          return status?.state === 'CANCELLED' && status;
+        }, 'the replaced rollout to be cancelled');
+        expect(cancelled.error).toContain('newer load');
+        // The year's rollout is the second one's; loading a year again never cancels its own.
+        const now = await get(`/api/admin/calendar/years/${YEAR}/rollout`, {}, admin).expect(200);
+        expect(now.body.procedures).toMatchObject({
+          rollout: rolloutWorkflowId(YEAR, second.body.loadedAt),
+          state: 'DONE',
+        });
+      } finally {
+        await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-api-test:' } } });
+        await temporal.client.workflow
+          .getHandle(probe)
+          .terminate('test over')
+          .catch(() => undefined);
+        await temporal.connection.close();
         await cleanup();
       }
     });

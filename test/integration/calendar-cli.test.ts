@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deriveProvisionalYear, validateSchedule } from '../../domain/calendar';
-import { readCalendarYears, seedCalendar } from '../../lib/calendar-store';
+import { rolloutSettings, startCalendarRollout } from '../../lib/calendar-rollout';
+import { loadCalendarYear, readCalendarYears, seedCalendar } from '../../lib/calendar-store';
+import { openDeadlineTask, startUnpolledProbe } from '../support/calendar-probes';
 import type { Db } from '../../lib/db';
 import { testDb } from '../support/env';
 import { startTestWorker } from '../support/worker';
@@ -23,7 +25,11 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  onStderr: (text: string) => void = () => undefined,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: undefined, ...env };
     for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
@@ -35,6 +41,7 @@ function runCli(args: string[], env: Record<string, string | undefined>): Promis
     });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
+      onStderr(stderr);
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -217,6 +224,54 @@ describe('npm run calendar:load (child process)', () => {
       await temporal.client.workflow.getHandle(id).terminate('test over');
     } finally {
       await temporal.connection.close();
+    }
+  });
+
+  it('a followed rollout that a newer load of the year cancels ends the command with exit 0, saying so', async () => {
+    const worker = await startTestWorker(db);
+    const temporal = await connectTemporal(process.env.TEMPORAL_ADDRESS!, 'default');
+    const probe = `calendar-cli-test-probe-${Date.now()}`;
+    try {
+      // The command's rollout waits 12 s for the probe's answer (it never comes): still running
+      // when the second load, an administrator's meanwhile, replaces the version.
+      await startUnpolledProbe(temporal.client, probe);
+      await openDeadlineTask(db, 'calendar-cli-test', probe, new Date('2094-06-30T16:00:00Z'));
+      let started: () => void = () => undefined;
+      const rolloutStarted = new Promise<void>((resolve) => (started = resolve));
+      const run = runCli(
+        ['--file', file('first.json', { ...notice, source: 'CLI test notice 2094 (初版)' })],
+        {
+          ...env(),
+          TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+          TEMPORAL_TASK_QUEUE: worker.taskQueue,
+          UPDATE_TIMEOUT_MS: '12000',
+        },
+        (text) => /rollout calendar-rollout:2094:\S+ started/.test(text) && started(),
+      );
+      await rolloutStarted;
+      const second = await loadCalendarYear(db, { ...notice, source: 'CLI test notice 2094 (更正)' }, 'dsj.admin');
+      await startCalendarRollout(
+        temporal.client,
+        YEAR,
+        second.loadedAt,
+        rolloutSettings({
+          TEMPORAL_TASK_QUEUE: worker.taskQueue,
+          CALENDAR_NOTIFY_CONCURRENCY: 4,
+          UPDATE_TIMEOUT_MS: 1000,
+        }),
+        second.previous?.loadedAt,
+      );
+      const done = await run;
+      expect(done.code).toBe(0);
+      expect(done.stdout).toMatch(/; rollout calendar-rollout:2094:\S+ cancelled: a newer load of the year replaced/);
+    } finally {
+      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-cli-test:' } } });
+      await temporal.client.workflow
+        .getHandle(probe)
+        .terminate('test over')
+        .catch(() => undefined);
+      await temporal.connection.close();
+      await worker.stop();
     }
   });
 
