@@ -69,6 +69,47 @@ export async function submitOnce(s: Submission): Promise<{ applicationId: string
   return { applicationId: id, created: true };
 }
 
+/** A row created once per client idempotency key, with the hash of the request that made it. */
+export interface KeyedCreate<Row extends { requestHash: string | null }> {
+  /** hashRequest of this request. */
+  requestHash: string;
+  /** The row the client's key names, if there is one. */
+  find(): Promise<Row | null>;
+  /** The 409 IDEMPOTENCY_KEY_REUSED naming the row made earlier from other content. */
+  reused(row: Row): AppError;
+  /** Checks the request and writes the row (and its audit row) in one transaction. */
+  create(): Promise<void>;
+  /** A unique value other than the key was taken meanwhile (e.g. a second open draft of a code). */
+  taken?: () => AppError;
+}
+
+/**
+ * Creates a keyed row once: a repeat of the request (the same key and content) answers with the
+ * row made before, also when two of them race each other through the checks and the insert; the
+ * same key with other content is a 409, and nothing is written. Returns the earlier row, or null if
+ * this request created one; the caller (re)starts its procedure either way, since a crash may have
+ * stopped the first request between its write and the start.
+ */
+export async function createOnce<Row extends { requestHash: string | null }>(k: KeyedCreate<Row>): Promise<Row | null> {
+  const earlier = (row: Row) => {
+    if (row.requestHash !== k.requestHash) throw k.reused(row);
+    return row;
+  };
+  const previous = await k.find();
+  if (previous) return earlier(previous);
+  try {
+    await k.create();
+    return null;
+  } catch (err) {
+    // A twin of this request got in first (its row is why this one failed: the key taken, or a
+    // check that now sees the twin's row): answered as a repeat.
+    const winner = await k.find();
+    if (winner) return earlier(winner);
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw k.taken?.() ?? err;
+    throw err;
+  }
+}
+
 const WHAT_ZH: Record<string, string> = { 'data resource': '数据资源', 'open data resource': '开放数据资源' };
 
 /**

@@ -10,7 +10,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { legalBasisProblems, openListOf } from '../../domain/catalog-rules';
 import { joinTexts } from '../../domain/error-codes';
-import { Prisma } from '../../generated/prisma/client';
+import { Prisma, type CatalogDraft } from '../../generated/prisma/client';
 import { newId } from '../../lib/ids';
 import { detectDuplicates } from '../../activities/catalog';
 import { refuseRetired } from '../catalog-citations';
@@ -21,7 +21,7 @@ import { AppError, fieldText, noQuery, parse } from '../errors';
 import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 import { startCatalogProject, startCatalogReview, startCatalogUpdateDuty } from '../kit/starters';
 import { documented } from '../openapi';
-import { hashRequest, idempotencyKeySchema, newApplicationNo } from '../submissions';
+import { createOnce, hashRequest, idempotencyKeySchema, newApplicationNo } from '../submissions';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const shareClass = z.enum(['UNCONDITIONAL', 'CONDITIONAL', 'NOT_SHARED']);
@@ -495,111 +495,110 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       },
     });
 
+  const draftOfKey = (departmentId: string, idempotencyKey: string) =>
+    db.catalogDraft.findUnique({ where: { departmentId_idempotencyKey: { departmentId, idempotencyKey } } });
+  const draftKeyReused = (d: { draftNo: string }) =>
+    new AppError('IDEMPOTENCY_KEY_REUSED', {
+      zh: `该幂等键已用于目录草稿 ${d.draftNo}，但请求内容不同`,
+      en: `Idempotency key was already used for catalog draft ${d.draftNo} with different content`,
+    });
+  /** Another draft of the code got in first (the open-draft index), after the check before the write. */
+  const draftUnderWay = (code: string) =>
+    new AppError('CATALOG_DRAFT_OPEN', {
+      zh: `目录条目 ${code} 已有正在办理的草稿或申请`,
+      en: `Entry ${code} already has a draft under way`,
+    });
+
   router.post('/api/catalog/drafts', async (req, res) => {
     const p = requirePrincipal(req);
     const departmentId = requireStaff(p);
     const body = parse(draftBody, req.body, 'body');
-    const requestHash = hashRequest(body);
-    const previous = await db.catalogDraft.findUnique({
-      where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
-    });
-    if (previous) {
-      if (previous.requestHash !== requestHash)
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
-          zh: `该幂等键已用于目录草稿 ${previous.draftNo}，但请求内容不同`,
-          en: `Idempotency key was already used for catalog draft ${previous.draftNo} with different content`,
-        });
-      if (previous.status !== 'DRAFT') await startCatalogReview(deps, previous.id);
-      return res.status(200).json(await draftView(p, previous.draftNo));
-    }
-    if (body.submit) assertLegalBasis(body);
-    const entry = await db.dataResource.findUnique({ where: { code: body.code } });
-    if (entry && entry.providerId !== departmentId)
-      throw new AppError('CONFLICT', {
-        zh: `编码 ${body.code} 是其他部门（${entry.providerId}）的目录条目`,
-        en: `Code ${body.code} is an entry of another department (${entry.providerId})`,
-      });
-    if (entry) refuseRetired([entry]);
-    const open = await openDraftOf(body.code);
-    if (open)
-      throw new AppError(
-        'CATALOG_DRAFT_OPEN',
-        {
-          zh: `目录条目 ${body.code} 已有正在办理的草稿 ${open.draftNo}`,
-          en: `Entry ${body.code} already has draft ${open.draftNo} under way`,
-        },
-        {
-          draftNo: open.draftNo,
-        },
-      );
-    let dutyId: string | null = null;
-    if (body.dutyNo) {
-      const duty = await db.catalogUpdateDuty.findUnique({ where: { dutyNo: body.dutyNo } });
-      if (!duty || duty.departmentId !== departmentId)
-        throw new AppError('NOT_FOUND', {
-          zh: `本部门不存在更新任务 ${body.dutyNo}`,
-          en: `No update duty ${body.dutyNo} of your department`,
-        });
-      dutyId = duty.id;
-    }
     const draftNo = newApplicationNo('ML');
     const id = newId();
-    const content = {
-      code: body.code,
-      name: body.name,
-      description: body.description,
-      fields: body.fields,
-      shareClass: body.shareClass,
-      openClass: body.openClass,
-      shareLegalBasis: body.shareLegalBasis ?? null,
-      openLegalBasis: body.openLegalBasis ?? null,
-      updateFrequency: body.updateFrequency,
-      sourceSystem: body.sourceSystem,
-      changeNote: body.changeNote ?? null,
-    };
-    const duplicates = body.submit ? await detectDuplicates(db, { ...content, departmentId }) : [];
-    try {
-      await db.$transaction([
-        db.catalogDraft.create({
-          data: {
-            id,
-            draftNo,
-            workflowId: `catalog-review/${draftNo}`,
-            departmentId,
-            resourceId: entry?.id ?? null,
-            ...content,
-            dutyId,
-            status: body.submit ? 'SUBMITTED' : 'DRAFT',
-            duplicates: duplicates as object[],
-            createdById: p.userId,
-            idempotencyKey: body.idempotencyKey,
-            requestHash,
-          },
-        }),
-        db.auditLog.create({
-          data: {
-            auditKey: `catalog-draft:${id}:compiled`,
-            actor: p.userId,
-            action: body.submit ? 'CATALOG_DRAFT_SUBMITTED' : 'CATALOG_DRAFT_COMPILED',
-            entityType: 'CatalogDraft',
-            entityId: id,
-            details: { draftNo, code: body.code, revises: entry?.version ?? null, duplicates } as object,
-          },
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.catalogDraft.findUnique({
-          where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
-        });
-        if (winner && winner.requestHash === requestHash)
-          return res.status(200).json(await draftView(p, winner.draftNo));
-        throw new AppError('CATALOG_DRAFT_OPEN', {
-          zh: `目录条目 ${body.code} 已有正在办理的草稿`,
-          en: `Entry ${body.code} already has a draft under way`,
-        });
-      }
-      throw err;
+    const requestHash = hashRequest(body);
+    const previous = await createOnce<CatalogDraft>({
+      requestHash,
+      find: () => draftOfKey(departmentId, body.idempotencyKey),
+      reused: draftKeyReused,
+      taken: () => draftUnderWay(body.code),
+      create: async () => {
+        if (body.submit) assertLegalBasis(body);
+        const entry = await db.dataResource.findUnique({ where: { code: body.code } });
+        if (entry && entry.providerId !== departmentId)
+          throw new AppError('CONFLICT', {
+            zh: `编码 ${body.code} 是其他部门（${entry.providerId}）的目录条目`,
+            en: `Code ${body.code} is an entry of another department (${entry.providerId})`,
+          });
+        if (entry) refuseRetired([entry]);
+        const open = await openDraftOf(body.code);
+        if (open)
+          throw new AppError(
+            'CATALOG_DRAFT_OPEN',
+            {
+              zh: `目录条目 ${body.code} 已有正在办理的草稿 ${open.draftNo}`,
+              en: `Entry ${body.code} already has draft ${open.draftNo} under way`,
+            },
+            {
+              draftNo: open.draftNo,
+            },
+          );
+        let dutyId: string | null = null;
+        if (body.dutyNo) {
+          const duty = await db.catalogUpdateDuty.findUnique({ where: { dutyNo: body.dutyNo } });
+          if (!duty || duty.departmentId !== departmentId)
+            throw new AppError('NOT_FOUND', {
+              zh: `本部门不存在更新任务 ${body.dutyNo}`,
+              en: `No update duty ${body.dutyNo} of your department`,
+            });
+          dutyId = duty.id;
+        }
+        const content = {
+          code: body.code,
+          name: body.name,
+          description: body.description,
+          fields: body.fields,
+          shareClass: body.shareClass,
+          openClass: body.openClass,
+          shareLegalBasis: body.shareLegalBasis ?? null,
+          openLegalBasis: body.openLegalBasis ?? null,
+          updateFrequency: body.updateFrequency,
+          sourceSystem: body.sourceSystem,
+          changeNote: body.changeNote ?? null,
+        };
+        const duplicates = body.submit ? await detectDuplicates(db, { ...content, departmentId }) : [];
+        await db.$transaction([
+          db.catalogDraft.create({
+            data: {
+              id,
+              draftNo,
+              workflowId: `catalog-review/${draftNo}`,
+              departmentId,
+              resourceId: entry?.id ?? null,
+              ...content,
+              dutyId,
+              status: body.submit ? 'SUBMITTED' : 'DRAFT',
+              duplicates: duplicates as object[],
+              createdById: p.userId,
+              idempotencyKey: body.idempotencyKey,
+              requestHash,
+            },
+          }),
+          db.auditLog.create({
+            data: {
+              auditKey: `catalog-draft:${id}:compiled`,
+              actor: p.userId,
+              action: body.submit ? 'CATALOG_DRAFT_SUBMITTED' : 'CATALOG_DRAFT_COMPILED',
+              entityType: 'CatalogDraft',
+              entityId: id,
+              details: { draftNo, code: body.code, revises: entry?.version ?? null, duplicates } as object,
+            },
+          }),
+        ]);
+      },
+    });
+    if (previous) {
+      if (previous.status !== 'DRAFT') await startCatalogReview(deps, previous.id);
+      return res.status(200).json(await draftView(p, previous.draftNo));
     }
     if (body.submit) await startCatalogReview(deps, id);
     res.status(201).json(await draftView(p, draftNo));
@@ -786,90 +785,71 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
         en: `No catalog entry ${code} of your department`,
       });
     const body = parse(retireBody, req.body, 'body');
-    const requestHash = hashRequest({ ...body, code });
-    const previous = await db.catalogDraft.findUnique({
-      where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
-    });
-    if (previous) {
-      if (previous.requestHash !== requestHash)
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
-          zh: `幂等键已用于内容不同的目录申请 ${previous.draftNo}`,
-          en: `Idempotency key was already used for catalog draft ${previous.draftNo} with different content`,
-        });
-      await startCatalogReview(deps, previous.id);
-      return res.status(200).json(await draftView(p, previous.draftNo));
-    }
-    refuseRetired([entry]);
-    const open = await openDraftOf(code);
-    if (open)
-      throw new AppError(
-        'CATALOG_DRAFT_OPEN',
-        {
-          zh: `目录条目 ${code} 已有办理中的草稿或申请 ${open.draftNo}`,
-          en: `Entry ${code} already has draft ${open.draftNo} under way`,
-        },
-        { draftNo: open.draftNo },
-      );
-    const last = await db.dataResourceVersion.findFirst({
-      where: { resourceId: entry.id },
-      orderBy: { version: 'desc' },
-    });
     const draftNo = newApplicationNo('ML');
     const id = newId();
-    try {
-      await db.$transaction([
-        db.catalogDraft.create({
-          data: {
-            id,
-            draftNo,
-            workflowId: `catalog-review/${draftNo}`,
-            departmentId,
-            kind: 'RETIREMENT',
-            resourceId: entry.id,
-            code,
-            name: entry.name,
-            description: entry.description,
-            fields: entry.fields,
-            shareClass: entry.shareClass,
-            openClass: entry.openClass,
-            shareLegalBasis: entry.shareLegalBasis,
-            openLegalBasis: entry.openLegalBasis,
-            updateFrequency: entry.updateFrequency,
-            sourceSystem: (last?.snapshot as { sourceSystem?: string } | null)?.sourceSystem ?? '—',
-            changeNote: body.reasons,
-            status: 'SUBMITTED',
-            createdById: p.userId,
-            idempotencyKey: body.idempotencyKey,
-            requestHash,
-          },
-        }),
-        db.auditLog.create({
-          data: {
-            auditKey: `catalog-draft:${id}:retirement-requested`,
-            actor: p.userId,
-            action: 'CATALOG_RETIREMENT_REQUESTED',
-            entityType: 'CatalogDraft',
-            entityId: id,
-            details: { draftNo, code, version: entry.version, reasons: body.reasons },
-          },
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.catalogDraft.findUnique({
-          where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
+    const requestHash = hashRequest({ ...body, code });
+    const previous = await createOnce<CatalogDraft>({
+      requestHash,
+      find: () => draftOfKey(departmentId, body.idempotencyKey),
+      reused: draftKeyReused,
+      taken: () => draftUnderWay(code),
+      create: async () => {
+        refuseRetired([entry]);
+        const open = await openDraftOf(code);
+        if (open)
+          throw new AppError(
+            'CATALOG_DRAFT_OPEN',
+            {
+              zh: `目录条目 ${code} 已有办理中的草稿或申请 ${open.draftNo}`,
+              en: `Entry ${code} already has draft ${open.draftNo} under way`,
+            },
+            { draftNo: open.draftNo },
+          );
+        const last = await db.dataResourceVersion.findFirst({
+          where: { resourceId: entry.id },
+          orderBy: { version: 'desc' },
         });
-        if (winner && winner.requestHash === requestHash)
-          return res.status(200).json(await draftView(p, winner.draftNo));
-        throw new AppError('CATALOG_DRAFT_OPEN', {
-          zh: `目录条目 ${code} 已有办理中的草稿或申请`,
-          en: `Entry ${code} already has a draft under way`,
-        });
-      }
-      throw err;
-    }
-    await startCatalogReview(deps, id);
-    res.status(201).json(await draftView(p, draftNo));
+        await db.$transaction([
+          db.catalogDraft.create({
+            data: {
+              id,
+              draftNo,
+              workflowId: `catalog-review/${draftNo}`,
+              departmentId,
+              kind: 'RETIREMENT',
+              resourceId: entry.id,
+              code,
+              name: entry.name,
+              description: entry.description,
+              fields: entry.fields,
+              shareClass: entry.shareClass,
+              openClass: entry.openClass,
+              shareLegalBasis: entry.shareLegalBasis,
+              openLegalBasis: entry.openLegalBasis,
+              updateFrequency: entry.updateFrequency,
+              sourceSystem: (last?.snapshot as { sourceSystem?: string } | null)?.sourceSystem ?? '—',
+              changeNote: body.reasons,
+              status: 'SUBMITTED',
+              createdById: p.userId,
+              idempotencyKey: body.idempotencyKey,
+              requestHash,
+            },
+          }),
+          db.auditLog.create({
+            data: {
+              auditKey: `catalog-draft:${id}:retirement-requested`,
+              actor: p.userId,
+              action: 'CATALOG_RETIREMENT_REQUESTED',
+              entityType: 'CatalogDraft',
+              entityId: id,
+              details: { draftNo, code, version: entry.version, reasons: body.reasons },
+            },
+          }),
+        ]);
+      },
+    });
+    await startCatalogReview(deps, previous?.id ?? id);
+    res.status(previous ? 200 : 201).json(await draftView(p, previous?.draftNo ?? draftNo));
   });
 
   router.post('/api/catalog/update-duties', async (req, res) => {
@@ -896,79 +876,71 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
         zh: '部门只能登记本部门目录条目的情形',
         en: 'A department records situations of its own entries only',
       });
-    const requestHash = hashRequest({ ...body, departmentId });
-    const previous = await db.catalogUpdateDuty.findUnique({
-      where: { recordedById_idempotencyKey: { recordedById: p.userId, idempotencyKey: body.idempotencyKey } },
-    });
-    if (previous) {
-      if (previous.requestHash !== requestHash)
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
-          zh: `该幂等键已用于更新任务 ${previous.dutyNo}，但请求内容不同`,
-          en: `Idempotency key was already used for update duty ${previous.dutyNo} with different content`,
-        });
-      await startCatalogUpdateDuty(deps, previous.id);
-      return res.status(200).json(await dutyView(p, previous.dutyNo));
-    }
-    if (body.occurredOn > shanghaiToday())
-      throw new AppError('PROCEDURE_NOT_ALLOWED', {
-        zh: `发生日期 ${body.occurredOn} 晚于今天：请在情形发生后再登记`,
-        en: `occurredOn ${body.occurredOn} is in the future: record a situation once it occurred`,
-      });
-    const codes = [...new Set(body.resourceCodes)];
-    const entries = await db.dataResource.findMany({ where: { code: { in: codes } } });
-    const unknown = codes.filter((c) => !entries.some((e) => e.code === c));
-    if (unknown.length)
-      throw new AppError('NOT_FOUND', {
-        zh: `目录条目不存在：${unknown.join(', ')}`,
-        en: `Unknown catalog entries: ${unknown.join(', ')}`,
-      });
-    const foreign = entries.filter((e) => e.providerId !== departmentId);
-    if (foreign.length)
-      throw new AppError('PROCEDURE_NOT_ALLOWED', {
-        zh: `目录条目 ${foreign.map((e) => e.code).join(', ')} 不在 ${departmentId} 的目录中`,
-        en: `Entries ${foreign.map((e) => e.code).join(', ')} are not in the catalog of ${departmentId}`,
-      });
     const dutyNo = newApplicationNo('GX18');
     const id = newId();
-    try {
-      await db.$transaction([
-        db.catalogUpdateDuty.create({
-          data: {
-            id,
-            dutyNo,
-            workflowId: `catalog-update/${dutyNo}`,
-            departmentId,
-            kind: body.kind,
-            description: body.description,
-            occurredOn: new Date(`${body.occurredOn}T00:00:00Z`),
-            resourceIds: codes.map((c) => entries.find((e) => e.code === c)!.id),
-            recordedById: p.userId,
-            idempotencyKey: body.idempotencyKey,
-            requestHash,
-          },
-        }),
-        db.auditLog.create({
-          data: {
-            auditKey: `catalog-duty:${id}:recorded`,
-            actor: p.userId,
-            action: 'CATALOG_CHANGE_RECORDED',
-            entityType: 'CatalogUpdateDuty',
-            entityId: id,
-            details: { dutyNo, kind: body.kind, occurredOn: body.occurredOn, resourceCodes: codes },
-          },
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.catalogUpdateDuty.findUniqueOrThrow({
+    const requestHash = hashRequest({ ...body, departmentId });
+    const previous = await createOnce({
+      requestHash,
+      find: () =>
+        db.catalogUpdateDuty.findUnique({
           where: { recordedById_idempotencyKey: { recordedById: p.userId, idempotencyKey: body.idempotencyKey } },
-        });
-        return res.status(200).json(await dutyView(p, winner.dutyNo));
-      }
-      throw err;
-    }
-    await startCatalogUpdateDuty(deps, id);
-    res.status(201).json(await dutyView(p, dutyNo));
+        }),
+      reused: (d) =>
+        new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于更新任务 ${d.dutyNo}，但请求内容不同`,
+          en: `Idempotency key was already used for update duty ${d.dutyNo} with different content`,
+        }),
+      create: async () => {
+        if (body.occurredOn > shanghaiToday())
+          throw new AppError('PROCEDURE_NOT_ALLOWED', {
+            zh: `发生日期 ${body.occurredOn} 晚于今天：请在情形发生后再登记`,
+            en: `occurredOn ${body.occurredOn} is in the future: record a situation once it occurred`,
+          });
+        const codes = [...new Set(body.resourceCodes)];
+        const entries = await db.dataResource.findMany({ where: { code: { in: codes } } });
+        const unknown = codes.filter((c) => !entries.some((e) => e.code === c));
+        if (unknown.length)
+          throw new AppError('NOT_FOUND', {
+            zh: `目录条目不存在：${unknown.join(', ')}`,
+            en: `Unknown catalog entries: ${unknown.join(', ')}`,
+          });
+        const foreign = entries.filter((e) => e.providerId !== departmentId);
+        if (foreign.length)
+          throw new AppError('PROCEDURE_NOT_ALLOWED', {
+            zh: `目录条目 ${foreign.map((e) => e.code).join(', ')} 不在 ${departmentId} 的目录中`,
+            en: `Entries ${foreign.map((e) => e.code).join(', ')} are not in the catalog of ${departmentId}`,
+          });
+        await db.$transaction([
+          db.catalogUpdateDuty.create({
+            data: {
+              id,
+              dutyNo,
+              workflowId: `catalog-update/${dutyNo}`,
+              departmentId,
+              kind: body.kind,
+              description: body.description,
+              occurredOn: new Date(`${body.occurredOn}T00:00:00Z`),
+              resourceIds: codes.map((c) => entries.find((e) => e.code === c)!.id),
+              recordedById: p.userId,
+              idempotencyKey: body.idempotencyKey,
+              requestHash,
+            },
+          }),
+          db.auditLog.create({
+            data: {
+              auditKey: `catalog-duty:${id}:recorded`,
+              actor: p.userId,
+              action: 'CATALOG_CHANGE_RECORDED',
+              entityType: 'CatalogUpdateDuty',
+              entityId: id,
+              details: { dutyNo, kind: body.kind, occurredOn: body.occurredOn, resourceCodes: codes },
+            },
+          }),
+        ]);
+      },
+    });
+    await startCatalogUpdateDuty(deps, previous?.id ?? id);
+    res.status(previous ? 200 : 201).json(await dutyView(p, previous?.dutyNo ?? dutyNo));
   });
 
   async function dutyView(p: Principal, dutyNo: string) {
@@ -1031,78 +1003,70 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     const p = requirePrincipal(req);
     const departmentId = requireStaff(p);
     const body = parse(projectBody, req.body, 'body');
-    const requestHash = hashRequest(body);
-    const previous = await db.infoSystemProject.findUnique({
-      where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
-    });
-    if (previous) {
-      if (previous.requestHash !== requestHash)
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
-          zh: `该幂等键已用于项目 ${previous.projectNo}`,
-          en: `Idempotency key was already used for project ${previous.projectNo}`,
-        });
-      await startCatalogProject(deps, previous.id);
-      return res.status(200).json(await projectView(p, previous.projectNo));
-    }
-    const nos = [...new Set(body.draftNos)];
-    const drafts = await db.catalogDraft.findMany({ where: { draftNo: { in: nos } } });
-    const unknown = nos.filter((n) => !drafts.some((d) => d.draftNo === n));
-    if (unknown.length)
-      throw new AppError('NOT_FOUND', {
-        zh: `目录草稿不存在：${unknown.join(', ')}`,
-        en: `Unknown catalog drafts: ${unknown.join(', ')}`,
-      });
-    if (drafts.some((d) => d.departmentId !== departmentId))
-      throw new AppError('PROCEDURE_NOT_ALLOWED', {
-        zh: '项目的目录条目须为本部门的草稿',
-        en: "A project's entries are its own department's drafts",
-      });
-    const retirements = drafts.filter((d) => d.kind === 'RETIREMENT');
-    if (retirements.length)
-      throw new AppError('PROCEDURE_NOT_ALLOWED', {
-        zh: `停用申请不是项目的目录条目：${retirements.map((d) => d.draftNo).join('、')}`,
-        en: `Retirement requests are not catalog entries of a project: ${retirements.map((d) => d.draftNo).join(', ')}`,
-      });
     const projectNo = newApplicationNo('XM');
     const id = newId();
-    try {
-      await db.$transaction([
-        db.infoSystemProject.create({
-          data: {
-            id,
-            projectNo,
-            workflowId: `catalog-project/${projectNo}`,
-            departmentId,
-            name: body.name,
-            description: body.description,
-            draftIds: drafts.map((d) => d.id),
-            registeredById: p.userId,
-            idempotencyKey: body.idempotencyKey,
-            requestHash,
-          },
-        }),
-        db.auditLog.create({
-          data: {
-            auditKey: `project:${id}:registered`,
-            actor: p.userId,
-            action: 'INFO_SYSTEM_PROJECT_REGISTERED',
-            entityType: 'InfoSystemProject',
-            entityId: id,
-            details: { projectNo, drafts: nos },
-          },
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await db.infoSystemProject.findUniqueOrThrow({
+    const nos = [...new Set(body.draftNos)];
+    const requestHash = hashRequest(body);
+    const previous = await createOnce({
+      requestHash,
+      find: () =>
+        db.infoSystemProject.findUnique({
           where: { departmentId_idempotencyKey: { departmentId, idempotencyKey: body.idempotencyKey } },
-        });
-        return res.status(200).json(await projectView(p, winner.projectNo));
-      }
-      throw err;
-    }
-    await startCatalogProject(deps, id);
-    res.status(201).json(await projectView(p, projectNo));
+        }),
+      reused: (pr) =>
+        new AppError('IDEMPOTENCY_KEY_REUSED', {
+          zh: `该幂等键已用于项目 ${pr.projectNo}，但请求内容不同`,
+          en: `Idempotency key was already used for project ${pr.projectNo} with different content`,
+        }),
+      create: async () => {
+        const drafts = await db.catalogDraft.findMany({ where: { draftNo: { in: nos } } });
+        const unknown = nos.filter((n) => !drafts.some((d) => d.draftNo === n));
+        if (unknown.length)
+          throw new AppError('NOT_FOUND', {
+            zh: `目录草稿不存在：${unknown.join(', ')}`,
+            en: `Unknown catalog drafts: ${unknown.join(', ')}`,
+          });
+        if (drafts.some((d) => d.departmentId !== departmentId))
+          throw new AppError('PROCEDURE_NOT_ALLOWED', {
+            zh: '项目的目录条目须为本部门的草稿',
+            en: "A project's entries are its own department's drafts",
+          });
+        const retirements = drafts.filter((d) => d.kind === 'RETIREMENT');
+        if (retirements.length)
+          throw new AppError('PROCEDURE_NOT_ALLOWED', {
+            zh: `停用申请不是项目的目录条目：${retirements.map((d) => d.draftNo).join('、')}`,
+            en: `Retirement requests are not catalog entries of a project: ${retirements.map((d) => d.draftNo).join(', ')}`,
+          });
+        await db.$transaction([
+          db.infoSystemProject.create({
+            data: {
+              id,
+              projectNo,
+              workflowId: `catalog-project/${projectNo}`,
+              departmentId,
+              name: body.name,
+              description: body.description,
+              draftIds: drafts.map((d) => d.id),
+              registeredById: p.userId,
+              idempotencyKey: body.idempotencyKey,
+              requestHash,
+            },
+          }),
+          db.auditLog.create({
+            data: {
+              auditKey: `project:${id}:registered`,
+              actor: p.userId,
+              action: 'INFO_SYSTEM_PROJECT_REGISTERED',
+              entityType: 'InfoSystemProject',
+              entityId: id,
+              details: { projectNo, drafts: nos },
+            },
+          }),
+        ]);
+      },
+    });
+    await startCatalogProject(deps, previous?.id ?? id);
+    res.status(previous ? 200 : 201).json(await projectView(p, previous?.projectNo ?? projectNo));
   });
 
   router.get('/api/catalog/projects/:no', async (req, res) => {

@@ -434,8 +434,16 @@ describe('one start-once mechanism for every procedure (real Postgres, Temporal 
   );
 
   // One per way a router resumes a repeated submission: submitOnce (applications), the tender's
-  // draft resume, the objection's and the incident's own.
-  it.each(['CONDITIONAL_SHARE', 'COMMERCIAL_TENDER', 'OBJECTION', 'SECURITY_INCIDENT'] as StartedProcedure[])(
+  // draft resume, the objection's and the incident's own, and createOnce (the catalog's three).
+  it.each([
+    'CONDITIONAL_SHARE',
+    'COMMERCIAL_TENDER',
+    'OBJECTION',
+    'SECURITY_INCIDENT',
+    'CATALOG_REVIEW',
+    'CATALOG_UPDATE',
+    'CATALOG_PROJECT',
+  ] as StartedProcedure[])(
     '%s: a repeat of the same request with the same idempotency key finishes a pending start',
     async (procedure) => {
       const p = PROCEDURES[procedure];
@@ -450,6 +458,38 @@ describe('one start-once mechanism for every procedure (real Postgres, Temporal 
       await expectStarted(workflowId);
       expect((await p.stored(caseNo))!.workflowStartedAt).toBeInstanceOf(Date);
       expect(await reconcileStarts(realDeps(), { caseNos: [caseNo], olderThanMs: 0 })).toEqual([]);
+    },
+  );
+
+  it.each(['CATALOG_REVIEW', 'CATALOG_UPDATE', 'CATALOG_PROJECT'] as StartedProcedure[])(
+    '%s: racing repeats of a request make one case; its key with other content is 409 and writes nothing',
+    async (procedure) => {
+      const p = PROCEDURES[procedure];
+      const body = await p.body();
+      const post = async (b: Record<string, unknown>) =>
+        request(real.app)
+          .post(p.url)
+          .auth(await token(p.login), { type: 'bearer' })
+          .send(b);
+      const answers = await Promise.all([post(body), post(body), post(body)]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 201]);
+      const caseNo = answers.find((a) => a.status === 201)!.body[p.caseNoField] as string;
+      expect(answers.map((a) => a.body[p.caseNoField])).toEqual([caseNo, caseNo, caseNo]);
+      const row = await p.stored(caseNo);
+      workflowIds.push(row!.workflowId);
+      await expectStarted(row!.workflowId);
+
+      // The same key again, with other content, racing a repeat: the repeat answers the case, the
+      // other is refused, naming the case the key made.
+      const other = { ...body, description: `${String(body.description)}（改）` };
+      const [reused, repeat] = await Promise.all([post(other), post(body)]);
+      expect(reused.status).toBe(409);
+      expect(reused.body.error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message: expect.stringContaining(caseNo),
+      });
+      expect(repeat.status).toBe(200);
+      expect(repeat.body[p.caseNoField]).toBe(caseNo);
     },
   );
 
