@@ -750,6 +750,20 @@ function table(): string {
   return lines.join('\n');
 }
 
+// Ctrl-C or a kill stops the stack it started (worker, API, Postgres, Temporal, MailDev) instead
+// of leaving them running; a second signal exits at once.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    interrupted = true;
+    console.error(`bench: ${signal}: stopping the stack (again to exit at once)`);
+    void (stack?.stop() ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
 main()
   .then(async () => {
     await stack.stop();
