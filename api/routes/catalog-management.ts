@@ -495,6 +495,30 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       },
     });
 
+  /** A new draft (or retirement request), reviewed by its own workflow, and its audit row, in one transaction. */
+  const writeDraft = (
+    p: Principal,
+    draft: Omit<Prisma.CatalogDraftUncheckedCreateInput, 'workflowId' | 'createdById'> & {
+      id: string;
+      draftNo: string;
+    },
+    audit: { event: string; action: string; details: Record<string, unknown> },
+  ) =>
+    db.$transaction([
+      db.catalogDraft.create({
+        data: { ...draft, workflowId: `catalog-review/${draft.draftNo}`, createdById: p.userId },
+      }),
+      db.auditLog.create({
+        data: {
+          auditKey: `catalog-draft:${draft.id}:${audit.event}`,
+          actor: p.userId,
+          action: audit.action,
+          entityType: 'CatalogDraft',
+          entityId: draft.id,
+          details: audit.details as object,
+        },
+      }),
+    ]);
   const draftOfKey = (departmentId: string, idempotencyKey: string) =>
     db.catalogDraft.findUnique({ where: { departmentId_idempotencyKey: { departmentId, idempotencyKey } } });
   const draftKeyReused = (d: { draftNo: string }) =>
@@ -566,34 +590,26 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
           changeNote: body.changeNote ?? null,
         };
         const duplicates = body.submit ? await detectDuplicates(db, { ...content, departmentId }) : [];
-        await db.$transaction([
-          db.catalogDraft.create({
-            data: {
-              id,
-              draftNo,
-              workflowId: `catalog-review/${draftNo}`,
-              departmentId,
-              resourceId: entry?.id ?? null,
-              ...content,
-              dutyId,
-              status: body.submit ? 'SUBMITTED' : 'DRAFT',
-              duplicates: duplicates as object[],
-              createdById: p.userId,
-              idempotencyKey: body.idempotencyKey,
-              requestHash,
-            },
-          }),
-          db.auditLog.create({
-            data: {
-              auditKey: `catalog-draft:${id}:compiled`,
-              actor: p.userId,
-              action: body.submit ? 'CATALOG_DRAFT_SUBMITTED' : 'CATALOG_DRAFT_COMPILED',
-              entityType: 'CatalogDraft',
-              entityId: id,
-              details: { draftNo, code: body.code, revises: entry?.version ?? null, duplicates } as object,
-            },
-          }),
-        ]);
+        await writeDraft(
+          p,
+          {
+            id,
+            draftNo,
+            departmentId,
+            resourceId: entry?.id ?? null,
+            ...content,
+            dutyId,
+            status: body.submit ? 'SUBMITTED' : 'DRAFT',
+            duplicates: duplicates as object[],
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+          },
+          {
+            event: 'compiled',
+            action: body.submit ? 'CATALOG_DRAFT_SUBMITTED' : 'CATALOG_DRAFT_COMPILED',
+            details: { draftNo, code: body.code, revises: entry?.version ?? null, duplicates },
+          },
+        );
       },
     });
     if (previous) {
@@ -809,43 +825,35 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
           where: { resourceId: entry.id },
           orderBy: { version: 'desc' },
         });
-        await db.$transaction([
-          db.catalogDraft.create({
-            data: {
-              id,
-              draftNo,
-              workflowId: `catalog-review/${draftNo}`,
-              departmentId,
-              kind: 'RETIREMENT',
-              resourceId: entry.id,
-              code,
-              name: entry.name,
-              description: entry.description,
-              fields: entry.fields,
-              shareClass: entry.shareClass,
-              openClass: entry.openClass,
-              shareLegalBasis: entry.shareLegalBasis,
-              openLegalBasis: entry.openLegalBasis,
-              updateFrequency: entry.updateFrequency,
-              sourceSystem: (last?.snapshot as { sourceSystem?: string } | null)?.sourceSystem ?? '—',
-              changeNote: body.reasons,
-              status: 'SUBMITTED',
-              createdById: p.userId,
-              idempotencyKey: body.idempotencyKey,
-              requestHash,
-            },
-          }),
-          db.auditLog.create({
-            data: {
-              auditKey: `catalog-draft:${id}:retirement-requested`,
-              actor: p.userId,
-              action: 'CATALOG_RETIREMENT_REQUESTED',
-              entityType: 'CatalogDraft',
-              entityId: id,
-              details: { draftNo, code, version: entry.version, reasons: body.reasons },
-            },
-          }),
-        ]);
+        await writeDraft(
+          p,
+          {
+            id,
+            draftNo,
+            departmentId,
+            kind: 'RETIREMENT',
+            resourceId: entry.id,
+            code,
+            name: entry.name,
+            description: entry.description,
+            fields: entry.fields,
+            shareClass: entry.shareClass,
+            openClass: entry.openClass,
+            shareLegalBasis: entry.shareLegalBasis,
+            openLegalBasis: entry.openLegalBasis,
+            updateFrequency: entry.updateFrequency,
+            sourceSystem: (last?.snapshot as { sourceSystem?: string } | null)?.sourceSystem ?? '—',
+            changeNote: body.reasons,
+            status: 'SUBMITTED',
+            idempotencyKey: body.idempotencyKey,
+            requestHash,
+          },
+          {
+            event: 'retirement-requested',
+            action: 'CATALOG_RETIREMENT_REQUESTED',
+            details: { draftNo, code, version: entry.version, reasons: body.reasons },
+          },
+        );
       },
     });
     await startCatalogReview(deps, previous?.id ?? id);

@@ -16,7 +16,7 @@ import { loadCalendarYear, seedCalendar } from '../../lib/calendar-store';
 import { connectTemporal } from '../../lib/temporal';
 import type { Db } from '../../lib/db';
 import { eventually, testApp, testDb } from '../support/env';
-import { openDeadlineTask, startUnpolledProbe } from '../support/calendar-probes';
+import { openDeadlineTask, removeProbes, startUnpolledProbe } from '../support/calendar-probes';
 import { recordHistory } from '../support/procedures';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
@@ -514,14 +514,7 @@ describe('calendar API', () => {
         expect(ensured).toContain(rolloutWorkflowId(YEAR, crashed.loadedAt));
         await eventually(async () => (await signals()) === 3, 'the reconciled rollout to tell the procedure');
       } finally {
-        await db.task.deleteMany({
-          where: { taskKey: { startsWith: 'calendar-api-test:' } },
-        });
-        for (const id of [workflowId, otherYear])
-          await temporal.client.workflow
-            .getHandle(id)
-            .terminate('test over')
-            .catch(() => undefined);
+        await removeProbes(temporal.client, db, 'calendar-api-test', [workflowId, otherYear]);
         await temporal.connection.close();
         await cleanup();
       }
@@ -602,11 +595,7 @@ describe('calendar API', () => {
           state: 'DONE',
         });
       } finally {
-        await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-api-test:' } } });
-        await temporal.client.workflow
-          .getHandle(probe)
-          .terminate('test over')
-          .catch(() => undefined);
+        await removeProbes(temporal.client, db, 'calendar-api-test', [probe]);
         await temporal.connection.close();
         await cleanup();
       }

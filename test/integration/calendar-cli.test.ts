@@ -9,7 +9,7 @@ import path from 'node:path';
 import { deriveProvisionalYear, validateSchedule } from '../../domain/calendar';
 import { rolloutSettings, startCalendarRollout } from '../../lib/calendar-rollout';
 import { loadCalendarYear, readCalendarYears, seedCalendar } from '../../lib/calendar-store';
-import { openDeadlineTask, startUnpolledProbe } from '../support/calendar-probes';
+import { openDeadlineTask, removeProbes, startUnpolledProbe } from '../support/calendar-probes';
 import type { Db } from '../../lib/db';
 import { testDb } from '../support/env';
 import { startTestWorker } from '../support/worker';
@@ -265,11 +265,7 @@ describe('npm run calendar:load (child process)', () => {
       expect(done.code).toBe(0);
       expect(done.stdout).toMatch(/; rollout calendar-rollout:2094:\S+ cancelled: a newer load of the year replaced/);
     } finally {
-      await db.task.deleteMany({ where: { taskKey: { startsWith: 'calendar-cli-test:' } } });
-      await temporal.client.workflow
-        .getHandle(probe)
-        .terminate('test over')
-        .catch(() => undefined);
+      await removeProbes(temporal.client, db, 'calendar-cli-test', [probe]);
       await temporal.connection.close();
       await worker.stop();
     }

@@ -14,6 +14,16 @@ export async function startUnpolledProbe(client: Client, workflowId: string): Pr
   });
 }
 
+/** A test's probes and their inbox rows (keys `<keyPrefix>:…`) removed again; a probe already gone is fine. */
+export async function removeProbes(client: Client, db: Db, keyPrefix: string, workflowIds: string[]): Promise<void> {
+  await db.task.deleteMany({ where: { taskKey: { startsWith: `${keyPrefix}:` } } });
+  for (const id of workflowIds)
+    await client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
+}
+
 /** An inbox row `<keyPrefix>:<workflowId>:<uuid>` counting working days from `deadlineFrom` (or its creation) to `dueAt`. */
 export async function openDeadlineTask(
   db: Db,
