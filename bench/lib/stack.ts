@@ -99,6 +99,15 @@ export function treeRss(pid: number): number {
   return total;
 }
 
+/** Rejects once the signal is aborted (never, without one). */
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return;
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+}
+
 function child(name: string, script: string, env: NodeJS.ProcessEnv, log: (l: string) => void): ChildProcess {
   const proc = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [script], {
     cwd: ROOT,
@@ -120,43 +129,88 @@ async function stopChild(proc: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** What a start has brought up so far. */
+interface Started {
+  services: Service[];
+  children: ChildProcess[];
+  dbs: Db[];
+}
+
 /**
  * `bundleAtStart`: the worker bundles workflows/ itself at start (as `npm start` does in
  * development) instead of loading a bundle built beforehand (as the production image does, with
- * WORKFLOW_BUNDLE_PATH): webpack then stays in the worker's memory.
+ * WORKFLOW_BUNDLE_PATH): webpack then stays in the worker's memory. `signal`: aborting it ends the
+ * start with its reason; then, as on any failure of the start, whatever had come up is stopped.
  */
 export async function startStack(
   log: (l: string) => void,
   extraEnv: NodeJS.ProcessEnv = {},
-  opts: { bundleAtStart?: boolean } = {},
+  opts: { bundleAtStart?: boolean; signal?: AbortSignal } = {},
 ): Promise<Stack> {
   const dir = path.join(DATA_DIR, `bench-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
-  const services: Service[] = [];
+  // What has started so far, stopped again if the start fails or is interrupted (opts.signal).
+  const started: Started = { services: [], children: [], dbs: [] };
+  try {
+    return await startIn(dir, started, log, extraEnv, opts);
+  } catch (err) {
+    await Promise.all(started.children.map(stopChild));
+    await Promise.all(started.dbs.map((d) => d.$disconnect().catch(() => undefined)));
+    for (const s of [...started.services].reverse()) await s.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function startIn(
+  dir: string,
+  started: Started,
+  log: (l: string) => void,
+  extraEnv: NodeJS.ProcessEnv,
+  opts: { bundleAtStart?: boolean; signal?: AbortSignal },
+): Promise<Stack> {
+  const { services } = started;
+  const interrupted = () => opts.signal?.throwIfAborted();
   const [pgPort, temporalPort, smtpPort, webPort, apiPort] = await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
   );
   const quietLog = () => undefined;
-  const [pg, temporal, mail] = await Promise.all([
-    startEmbeddedPostgres({
-      dir: path.join(dir, 'postgres'),
-      port: pgPort,
-      database: 'govdata_bench',
-      log: quietLog,
-      quiet: true,
-    }),
-    startTemporalDevServer({ port: temporalPort, log: quietLog, quiet: true }),
-    startMailDev({ smtpPort, webPort, log: quietLog, quiet: true }),
+  // Each one that comes up is known before any failure is thrown, so none is left running.
+  const up = <T extends Service>(s: Promise<T>): Promise<T> =>
+    s.then((service) => {
+      services.push(service);
+      return service;
+    });
+  const settled = await Promise.allSettled([
+    up(
+      startEmbeddedPostgres({
+        dir: path.join(dir, 'postgres'),
+        port: pgPort,
+        database: 'govdata_bench',
+        log: quietLog,
+        quiet: true,
+      }),
+    ),
+    up(startTemporalDevServer({ port: temporalPort, log: quietLog, quiet: true })),
+    up(startMailDev({ smtpPort, webPort, log: quietLog, quiet: true })),
   ]);
-  services.push(pg, temporal, mail);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const value = <T>(r: PromiseSettledResult<T>): T => (r as PromiseFulfilledResult<T>).value;
+  const [pg, temporal, mail] = [value(settled[0]), value(settled[1]), value(settled[2])];
+  interrupted();
   log(`services up: Postgres :${pgPort}, Temporal :${temporalPort}, MailDev :${smtpPort}`);
   // As npm start does: migrations and seed as the schema owner, the worker and the API as the app role.
   await migrate(pg.ownerUrl);
   const owner = createDb(pg.ownerUrl);
-  await seed(owner, () => undefined);
-  await owner.$disconnect();
+  try {
+    await seed(owner, () => undefined);
+  } finally {
+    await owner.$disconnect();
+  }
+  interrupted();
   // The bench itself inserts synthetic inbox rows and runs ANALYZE: as the owner.
   const db = createDb(pg.ownerUrl);
+  started.dbs.push(db);
   // As npm start runs them (scripts/lib/process-env.ts).
   const env: NodeJS.ProcessEnv = appProcessEnv({
     ...process.env,
@@ -175,10 +229,12 @@ export async function startStack(
     const bundle = await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
     env.WORKFLOW_BUNDLE_PATH = bundle.path;
     log(`workflow bundle built beforehand, as in production (${(bundle.bytes / MiB).toFixed(1)} MB)`);
+    interrupted();
   }
   let worker = child('worker', 'worker.ts', env, log);
   const api = child('api', 'server.ts', env, log);
-  await waitForPort(apiPort, 'the API', 120_000);
+  started.children.push(worker, api);
+  await Promise.race([waitForPort(apiPort, 'the API', 120_000), aborted(opts.signal)]);
   log(`worker and API started (API :${apiPort})`);
   return {
     api: `http://127.0.0.1:${apiPort}`,
