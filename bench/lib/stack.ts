@@ -17,9 +17,8 @@ import {
   localSecret,
   ROOT,
   Service,
-  startEmbeddedPostgres,
-  startMailDev,
-  startTemporalDevServer,
+  startLocalServices,
+  stopChild,
   waitForPort,
 } from '../../scripts/lib/services';
 
@@ -120,14 +119,8 @@ function child(name: string, script: string, env: NodeJS.ProcessEnv, log: (l: st
   return proc;
 }
 
-async function stopChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
+/** The worker and the API get as long to stop as `npm start` gives them. */
+const CHILD_STOP_MS = 15_000;
 
 /** What a start has brought up so far. */
 interface Started {
@@ -154,12 +147,17 @@ export async function startStack(
   try {
     return await startIn(dir, started, log, extraEnv, opts);
   } catch (err) {
-    await Promise.all(started.children.map(stopChild));
-    await Promise.all(started.dbs.map((d) => d.$disconnect().catch(() => undefined)));
-    for (const s of [...started.services].reverse()) await s.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await stopStarted(started, dir);
     throw err;
   }
+}
+
+/** Stops what a start brought up, the worker and the API first, and removes its directory. */
+async function stopStarted(started: Started, dir: string): Promise<void> {
+  await Promise.all(started.children.map((c) => stopChild(c, CHILD_STOP_MS)));
+  await Promise.all(started.dbs.map((d) => d.$disconnect().catch(() => undefined)));
+  for (const s of [...started.services].reverse()) await s.stop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function startIn(
@@ -169,36 +167,16 @@ async function startIn(
   extraEnv: NodeJS.ProcessEnv,
   opts: { bundleAtStart?: boolean; signal?: AbortSignal },
 ): Promise<Stack> {
-  const { services } = started;
   const interrupted = () => opts.signal?.throwIfAborted();
-  const [pgPort, temporalPort, smtpPort, webPort, apiPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  );
-  const quietLog = () => undefined;
-  // Each one that comes up is known before any failure is thrown, so none is left running.
-  const up = <T extends Service>(s: Promise<T>): Promise<T> =>
-    s.then((service) => {
-      services.push(service);
-      return service;
-    });
-  const settled = await Promise.allSettled([
-    up(
-      startEmbeddedPostgres({
-        dir: path.join(dir, 'postgres'),
-        port: pgPort,
-        database: 'govdata_bench',
-        log: quietLog,
-        quiet: true,
-      }),
-    ),
-    up(startTemporalDevServer({ port: temporalPort, log: quietLog, quiet: true })),
-    up(startMailDev({ smtpPort, webPort, log: quietLog, quiet: true })),
-  ]);
-  for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  const value = <T>(r: PromiseSettledResult<T>): T => (r as PromiseFulfilledResult<T>).value;
-  const [pg, temporal, mail] = [value(settled[0]), value(settled[1]), value(settled[2])];
+  const { pg, temporal, mail, all } = await startLocalServices({
+    dir: path.join(dir, 'postgres'),
+    database: 'govdata_bench',
+    log: () => undefined,
+  });
+  started.services.push(...all);
+  const apiPort = await freePort();
   interrupted();
-  log(`services up: Postgres :${pgPort}, Temporal :${temporalPort}, MailDev :${smtpPort}`);
+  log(`services up: Postgres ${pg.url.replace(/^.*@/, '')}, Temporal ${temporal.url}, MailDev ${mail.url}`);
   // As npm start does: migrations and seed as the schema owner, the worker and the API as the app role.
   await migrate(pg.ownerUrl);
   const owner = createDb(pg.ownerUrl);
@@ -254,14 +232,11 @@ async function startIn(
       };
     },
     restartWorker: async () => {
-      await stopChild(worker);
-      worker = child('worker', 'worker.ts', env, log);
+      await stopChild(worker, CHILD_STOP_MS);
+      const restarted = child('worker', 'worker.ts', env, log);
+      started.children.splice(started.children.indexOf(worker), 1, restarted);
+      worker = restarted;
     },
-    stop: async () => {
-      await Promise.all([stopChild(worker), stopChild(api)]);
-      await db.$disconnect();
-      for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopStarted(started, dir),
   };
 }

