@@ -1,7 +1,7 @@
 // 政务数据审批系统: the pages, one hash route each (#/inbox, #/tasks/<id>, …), drawn from the JSON API.
 import { api, ApiError, devLogin, get, getAll, logout, post, session } from './api.js';
 import { barChart } from './charts.js';
-import { clearFieldError, deadline, field, h, showFieldError, timeEl, when } from './dom.js';
+import { clearFieldError, deadline, field, h, showFieldError, table, timeEl, when } from './dom.js';
 import { label, options } from './labels.js';
 
 const main = document.getElementById('main');
@@ -255,20 +255,11 @@ async function inboxPage() {
     '待办任务',
     filters,
     status,
-    h(
-      'table',
-      {},
-      h('caption', {}, `共 ${items.length} 项，办理期限为北京时间（Asia/Shanghai）`),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['案件编号', '事项', '任务', '环节', '办理期限', '状态', '操作'].map((c) => h('th', { scope: 'col' }, c)),
-        ),
-      ),
-      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7 }, '暂无任务'))),
+    table(
+      `共 ${items.length} 项，办理期限为北京时间（Asia/Shanghai）`,
+      ['案件编号', '事项', '任务', '环节', '办理期限', '状态', '操作'],
+      rows,
+      { empty: '暂无任务' },
     ),
   );
 }
@@ -295,32 +286,18 @@ function timeline(events) {
 }
 
 function resourcesTable(resources) {
-  return h(
-    'table',
-    {},
-    h('caption', {}, '申请的数据资源'),
-    h(
-      'thead',
-      {},
+  return table(
+    '申请的数据资源',
+    ['编码', '名称', '共享类别', '开放类别', '共享依据'],
+    resources.map((r) =>
       h(
         'tr',
         {},
-        ['编码', '名称', '共享类别', '开放类别', '共享依据'].map((c) => h('th', { scope: 'col' }, c)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      resources.map((r) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, r.code),
-          h('td', {}, r.name ?? '', r.disputeMarks?.length ? h('span', { class: 'badge disputed' }, '存在异议') : null),
-          h('td', {}, label('shareClass', r.shareClass)),
-          h('td', {}, label('openClass', r.openClass)),
-          h('td', {}, r.shareLegalBasis ?? '—'),
-        ),
+        h('td', {}, r.code),
+        h('td', {}, r.name ?? '', r.disputeMarks?.length ? h('span', { class: 'badge disputed' }, '存在异议') : null),
+        h('td', {}, label('shareClass', r.shareClass)),
+        h('td', {}, label('openClass', r.openClass)),
+        h('td', {}, r.shareLegalBasis ?? '—'),
       ),
     ),
   );
@@ -650,21 +627,9 @@ async function catalogPage() {
         }
       },
     },
-    h(
-      'table',
-      { 'aria-describedby': 'resources-error' },
-      h('caption', {}, '政务信息资源目录（勾选要申请的资源）'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['选择', '编码', '名称', '提供部门', '共享类别', '共享依据'].map((c) => h('th', { scope: 'col' }, c)),
-        ),
-      ),
-      h('tbody', {}, rows),
-    ),
+    table('政务信息资源目录（勾选要申请的资源）', ['选择', '编码', '名称', '提供部门', '共享类别', '共享依据'], rows, {
+      attrs: { 'aria-describedby': 'resources-error' },
+    }),
     resourcesError,
     h('h2', {}, '申请信息'),
     Object.values(fields).map((f) => f.wrap),
@@ -683,36 +648,21 @@ async function applicationsPage() {
   }
   page(
     '我的申请',
-    h(
-      'table',
-      {},
-      h('caption', {}, '本部门提交的共享申请'),
-      h(
-        'thead',
-        {},
+    table(
+      '本部门提交的共享申请',
+      ['申请编号', '事项', '状态', '用途', '提交时间'],
+      items.map((a) =>
         h(
           'tr',
           {},
-          ['申请编号', '事项', '状态', '用途', '提交时间'].map((c) => h('th', { scope: 'col' }, c)),
+          h('td', {}, h('a', { href: `#/applications/${encodeURIComponent(a.applicationNo)}` }, a.applicationNo)),
+          h('td', {}, label('procedure', a.procedure)),
+          h('td', {}, label('status', a.status)),
+          h('td', {}, a.purpose),
+          h('td', {}, timeEl(a.submittedAt)),
         ),
       ),
-      h(
-        'tbody',
-        {},
-        items.length
-          ? items.map((a) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, h('a', { href: `#/applications/${encodeURIComponent(a.applicationNo)}` }, a.applicationNo)),
-                h('td', {}, label('procedure', a.procedure)),
-                h('td', {}, label('status', a.status)),
-                h('td', {}, a.purpose),
-                h('td', {}, timeEl(a.submittedAt)),
-              ),
-            )
-          : h('tr', {}, h('td', { colspan: 5 }, '暂无申请')),
-      ),
+      { empty: '暂无申请' },
     ),
   );
 }
@@ -836,60 +786,42 @@ async function openCatalogPage() {
   page(
     '开放数据目录',
     search,
-    h(
-      'table',
-      {},
-      h('caption', {}, `共 ${items.length} 条；标有“存在异议”的数据正在核实`),
-      h(
-        'thead',
-        {},
+    table(
+      `共 ${items.length} 条；标有“存在异议”的数据正在核实`,
+      ['编码', '名称', '提供部门', '开放类别', '获取', '异议'],
+      items.map((r) =>
         h(
           'tr',
-          {},
-          ['编码', '名称', '提供部门', '开放类别', '获取', '异议'].map((c) => h('th', { scope: 'col' }, c)),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        items.map((r) =>
+          { 'data-code': r.code },
+          h('td', {}, r.code),
           h(
-            'tr',
-            { 'data-code': r.code },
-            h('td', {}, r.code),
-            h(
-              'td',
-              {},
-              r.name,
-              r.disputed
-                ? h(
-                    'span',
-                    { class: 'badge disputed', title: r.disputeMarks.map((m) => m.note).join('；') },
-                    '存在异议',
-                  )
-                : null,
-            ),
-            h('td', {}, r.provider?.name ?? ''),
-            h(
-              'td',
-              {},
-              label('openClass', r.openClass),
-              r.openLegalBasis ? h('div', { class: 'muted' }, r.openLegalBasis) : null,
-            ),
-            h(
-              'td',
-              {},
-              r.access?.kind === 'DOWNLOAD'
-                ? h('a', { href: r.access.href }, `下载 ${r.code}`)
-                : has('PUBLIC_APPLICANT')
-                  ? h('a', { href: `#/open-applications?resource=${encodeURIComponent(r.code)}` }, `申请 ${r.code}`)
-                  : '需申请',
-            ),
-            h(
-              'td',
-              {},
-              h('a', { href: `#/objections/new?resource=${encodeURIComponent(r.code)}` }, `对 ${r.code} 提出异议`),
-            ),
+            'td',
+            {},
+            r.name,
+            r.disputed
+              ? h('span', { class: 'badge disputed', title: r.disputeMarks.map((m) => m.note).join('；') }, '存在异议')
+              : null,
+          ),
+          h('td', {}, r.provider?.name ?? ''),
+          h(
+            'td',
+            {},
+            label('openClass', r.openClass),
+            r.openLegalBasis ? h('div', { class: 'muted' }, r.openLegalBasis) : null,
+          ),
+          h(
+            'td',
+            {},
+            r.access?.kind === 'DOWNLOAD'
+              ? h('a', { href: r.access.href }, `下载 ${r.code}`)
+              : has('PUBLIC_APPLICANT')
+                ? h('a', { href: `#/open-applications?resource=${encodeURIComponent(r.code)}` }, `申请 ${r.code}`)
+                : '需申请',
+          ),
+          h(
+            'td',
+            {},
+            h('a', { href: `#/objections/new?resource=${encodeURIComponent(r.code)}` }, `对 ${r.code} 提出异议`),
           ),
         ),
       ),
@@ -907,36 +839,21 @@ async function objectionsPage() {
   page(
     '数据异议',
     h('p', {}, h('a', { class: 'button', href: '#/objections/new' }, '提出异议')),
-    h(
-      'table',
-      {},
-      h('caption', {}, '我提出的异议'),
-      h(
-        'thead',
-        {},
+    table(
+      '我提出的异议',
+      ['异议编号', '数据资源', '类型', '状态', '提交时间'],
+      items.map((o) =>
         h(
           'tr',
           {},
-          ['异议编号', '数据资源', '类型', '状态', '提交时间'].map((c) => h('th', { scope: 'col' }, c)),
+          h('td', {}, o.objectionNo),
+          h('td', {}, o.resource?.code ?? o.resourceCode ?? ''),
+          h('td', {}, label('objectionKind', o.kind)),
+          h('td', { class: 'objection-status' }, label('objectionStatus', o.status)),
+          h('td', {}, timeEl(o.createdAt ?? o.receivedAt)),
         ),
       ),
-      h(
-        'tbody',
-        {},
-        items.length
-          ? items.map((o) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, o.objectionNo),
-                h('td', {}, o.resource?.code ?? o.resourceCode ?? ''),
-                h('td', {}, label('objectionKind', o.kind)),
-                h('td', { class: 'objection-status' }, label('objectionStatus', o.status)),
-                h('td', {}, timeEl(o.createdAt ?? o.receivedAt)),
-              ),
-            )
-          : h('tr', {}, h('td', { colspan: 5 }, '暂无异议')),
-      ),
+      { empty: '暂无异议' },
     ),
   );
 }
@@ -1088,34 +1005,19 @@ async function openApplicationsPage() {
   page(
     '有条件开放申请',
     status,
-    h(
-      'table',
-      {},
-      h('caption', {}, '我的申请'),
-      h(
-        'thead',
-        {},
+    table(
+      '我的申请',
+      ['申请编号', '状态', '提交时间'],
+      items.map((a) =>
         h(
           'tr',
           {},
-          ['申请编号', '状态', '提交时间'].map((c) => h('th', { scope: 'col' }, c)),
+          h('td', {}, a.applicationNo),
+          h('td', {}, label('status', a.status)),
+          h('td', {}, timeEl(a.submittedAt)),
         ),
       ),
-      h(
-        'tbody',
-        {},
-        items.length
-          ? items.map((a) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, a.applicationNo),
-                h('td', {}, label('status', a.status)),
-                h('td', {}, timeEl(a.submittedAt)),
-              ),
-            )
-          : h('tr', {}, h('td', { colspan: 3 }, '暂无申请')),
-      ),
+      { empty: '暂无申请' },
     ),
     form,
   );
@@ -1168,32 +1070,18 @@ async function supervisionPage() {
     try {
       const { steps } = await get(`/api/supervision/steps?workflowId=${encodeURIComponent(c.workflowId)}`);
       stepsBox.replaceChildren(
-        h(
-          'table',
-          {},
-          h('caption', {}, `案件 ${c.caseNo} 的各环节`),
-          h(
-            'thead',
-            {},
+        table(
+          `案件 ${c.caseNo} 的各环节`,
+          ['环节', '办理部门', '期限', '办结时间', '逾期工作日'],
+          steps.map((s) =>
             h(
               'tr',
-              {},
-              ['环节', '办理部门', '期限', '办结时间', '逾期工作日'].map((x) => h('th', { scope: 'col' }, x)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            steps.map((s) =>
-              h(
-                'tr',
-                { class: rowClass(s) },
-                h('td', {}, label('step', s.step)),
-                h('td', {}, dept(s.department ?? '')),
-                h('td', {}, timeEl(s.dueAt, { isDeadline: true }), ...deadlineMarks(s)),
-                h('td', {}, timeEl(s.completedAt)),
-                h('td', {}, String(s.workingDaysLate ?? 0)),
-              ),
+              { class: rowClass(s) },
+              h('td', {}, label('step', s.step)),
+              h('td', {}, dept(s.department ?? '')),
+              h('td', {}, timeEl(s.dueAt, { isDeadline: true }), ...deadlineMarks(s)),
+              h('td', {}, timeEl(s.completedAt)),
+              h('td', {}, String(s.workingDaysLate ?? 0)),
             ),
           ),
         ),
@@ -1209,52 +1097,37 @@ async function supervisionPage() {
       '超期案件数（按办理部门）',
       [...byDept].sort((a, b) => b[1] - a[1]).map(([d, n]) => ({ label: dept(d), value: n, late: true })),
     ),
-    h(
-      'table',
-      {},
-      h('caption', {}, `在办案件 ${items.length} 件，超期在前；期限为北京时间`),
-      h(
-        'thead',
-        {},
+    table(
+      `在办案件 ${items.length} 件，超期在前；期限为北京时间`,
+      ['案件编号', '事项', '阶段', '办理部门', '最早期限', '流程'],
+      items.map((c) =>
         h(
           'tr',
-          {},
-          ['案件编号', '事项', '阶段', '办理部门', '最早期限', '流程'].map((x) => h('th', { scope: 'col' }, x)),
+          { class: c.overdue ? 'overdue' : undefined, 'data-case': c.caseNo },
+          h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => showSteps(c) }, c.caseNo)),
+          h('td', {}, label('procedure', c.procedure)),
+          h('td', {}, label('status', c.stage) === c.stage ? label('step', c.stage) : label('status', c.stage)),
+          h('td', {}, c.actingDepts.map(dept).join('、')),
+          h('td', {}, timeEl(c.dueAt, { isDeadline: true }), ...deadlineMarks(c)),
+          h(
+            'td',
+            {},
+            c.temporalUrl
+              ? h(
+                  'a',
+                  {
+                    href: c.temporalUrl,
+                    target: '_blank',
+                    rel: 'noopener',
+                    'aria-label': `在 Temporal 中查看 ${c.caseNo}`,
+                  },
+                  'Temporal 流程',
+                )
+              : '—',
+          ),
         ),
       ),
-      h(
-        'tbody',
-        {},
-        items.length
-          ? items.map((c) =>
-              h(
-                'tr',
-                { class: c.overdue ? 'overdue' : undefined, 'data-case': c.caseNo },
-                h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => showSteps(c) }, c.caseNo)),
-                h('td', {}, label('procedure', c.procedure)),
-                h('td', {}, label('status', c.stage) === c.stage ? label('step', c.stage) : label('status', c.stage)),
-                h('td', {}, c.actingDepts.map(dept).join('、')),
-                h('td', {}, timeEl(c.dueAt, { isDeadline: true }), ...deadlineMarks(c)),
-                h(
-                  'td',
-                  {},
-                  c.temporalUrl
-                    ? h(
-                        'a',
-                        {
-                          href: c.temporalUrl,
-                          target: '_blank',
-                          rel: 'noopener',
-                          'aria-label': `在 Temporal 中查看 ${c.caseNo}`,
-                        },
-                        'Temporal 流程',
-                      )
-                    : '—',
-                ),
-              ),
-            )
-          : h('tr', {}, h('td', { colspan: 6 }, '暂无在办案件')),
-      ),
+      { empty: '暂无在办案件' },
     ),
     stepsBox,
   );
@@ -1340,41 +1213,25 @@ async function evaluationPage() {
       months.map((p, i) => ({ label: p, value: onTimeRate(history[i]) })),
       { format: pct, max: 1 },
     ),
-    h(
-      'table',
-      {},
-      h('caption', {}, `${period} 各部门评价指标`),
-      h(
-        'thead',
-        {},
-        h(
+    table(
+      `${period} 各部门评价指标`,
+      ['部门', '受理', '办结', '按时办结率', '超期', '督办', '异议（收到/更正）', '共享答复', '开放下载'],
+      current.map((e) => {
+        const rate = onTimeRate([e]);
+        return h(
           'tr',
           {},
-          ['部门', '受理', '办结', '按时办结率', '超期', '督办', '异议（收到/更正）', '共享答复', '开放下载'].map((c) =>
-            h('th', { scope: 'col' }, c),
-          ),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        current.map((e) => {
-          const rate = onTimeRate([e]);
-          return h(
-            'tr',
-            {},
-            h('td', {}, name(e.departmentId)),
-            h('td', {}, String(e.procedures.reduce((n, p) => n + p.received, 0))),
-            h('td', {}, String(e.procedures.reduce((n, p) => n + p.handled, 0))),
-            h('td', {}, rate === null ? '—' : pct(rate)),
-            h('td', {}, String(e.overdue)),
-            h('td', {}, String(e.escalated)),
-            h('td', {}, `${e.objectionsReceived}/${e.objectionsCorrected}`),
-            h('td', {}, String(e.shareRequestsAnswered)),
-            h('td', {}, String(e.openDataDownloads)),
-          );
-        }),
-      ),
+          h('td', {}, name(e.departmentId)),
+          h('td', {}, String(e.procedures.reduce((n, p) => n + p.received, 0))),
+          h('td', {}, String(e.procedures.reduce((n, p) => n + p.handled, 0))),
+          h('td', {}, rate === null ? '—' : pct(rate)),
+          h('td', {}, String(e.overdue)),
+          h('td', {}, String(e.escalated)),
+          h('td', {}, `${e.objectionsReceived}/${e.objectionsCorrected}`),
+          h('td', {}, String(e.shareRequestsAnswered)),
+          h('td', {}, String(e.openDataDownloads)),
+        );
+      }),
     ),
   );
 }

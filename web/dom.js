@@ -20,6 +20,29 @@ function append(el, children) {
   }
 }
 
+/**
+ * A table with a caption and a header row; without rows it shows `empty` (if given) in one cell
+ * across all columns. `attrs` go on the table element.
+ */
+export function table(caption, columns, rows, { empty, attrs = {} } = {}) {
+  const none = empty !== undefined && (rows?.length ?? 0) === 0;
+  return h(
+    'table',
+    attrs,
+    h('caption', {}, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h('tbody', {}, none ? h('tr', {}, h('td', { colspan: columns.length }, empty)) : rows),
+  );
+}
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 export function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG_NS, tag);
