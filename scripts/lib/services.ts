@@ -6,7 +6,16 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -118,7 +127,12 @@ export function listensOn(pid: number, port: number): boolean | undefined {
  * `PortTakenError` when a port was taken) instead of polling on; on a timeout the child is
  * stopped, so a failed start leaves nothing running.
  */
-export async function waitForChild(child: ChildProcess, what: string, ports: number[], timeoutMs: number): Promise<void> {
+export async function waitForChild(
+  child: ChildProcess,
+  what: string,
+  ports: number[],
+  timeoutMs: number,
+): Promise<void> {
   const lines = lastLines(child);
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) => {

@@ -35,10 +35,14 @@ async function holdPort(): Promise<{ port: number; release: () => Promise<void> 
 
 /** Runs test/support/postgres-owner.ts; resolves with its output and exit code once it has exited. */
 function postgresOwner(dir: string, mode: string, onLine?: (line: string, pid: number) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'postgres-owner.ts'), dir, mode], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'postgres-owner.ts'), dir, mode],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     for (const line of d.toString().split('\n').filter(Boolean)) onLine?.(line, child.pid!);
@@ -61,7 +65,9 @@ describe('a port taken before the service binds it', () => {
     expect(ensureTemporalCli(log)).toBeDefined();
     const held = await holdPort();
     try {
-      const mail = await startMailDev({ smtpPort: await freePort(), webPort: held.port, log, quiet: true }).catch((e: Error) => e);
+      const mail = await startMailDev({ smtpPort: await freePort(), webPort: held.port, log, quiet: true }).catch(
+        (e: Error) => e,
+      );
       expect(mail).toBeInstanceOf(PortTakenError);
       expect((mail as Error).message).toBe(`MailDev: port ${held.port} is already in use`);
       const temporal = await startTemporalDevServer({ port: held.port, log, quiet: true }).catch((e: Error) => e);

@@ -59,7 +59,10 @@ export default async function globalSetup(): Promise<void> {
   });
   services.push(...all);
   // Ctrl-C or a kill during the run: the services stop and the data goes, as in the teardown.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => void globalTeardown().finally(() => process.exit(code)));
   }
   writeFileSync(path.join(dir, 'pids.json'), JSON.stringify(services.flatMap((svc) => svc.pids())));
