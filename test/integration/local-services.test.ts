@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ensureTemporalCli,
+  ephemeralPortsFrom,
+  FREE_PORTS_FROM,
   freePort,
   isAlive,
   onFreePorts,
@@ -61,6 +63,15 @@ function nodeChild(port?: number) {
 }
 
 describe('a port taken before the service binds it', () => {
+  it('freePort picks below the ephemeral range, where outgoing connections and binds to port 0 take none', async () => {
+    const below = Math.min(ephemeralPortsFrom(), 32_768);
+    for (let i = 0; i < 20; i++) {
+      const port = await freePort();
+      expect(port).toBeGreaterThanOrEqual(FREE_PORTS_FROM);
+      expect(port).toBeLessThan(below);
+    }
+  });
+
   it('MailDev and the Temporal dev server fail at once with a PortTakenError naming the port', async () => {
     expect(ensureTemporalCli(log)).toBeDefined();
     const held = await holdPort();
