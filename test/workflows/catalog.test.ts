@@ -63,7 +63,13 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     ]);
     expect(await draft(d.draftId)).toMatchObject({ status: 'RETURNED', returnReasons: '有条件共享类缺少法律依据' });
     const mail = await eventually(
-      () => db.notification.findFirst({ where: { dedupeKey: { startsWith: `catalog:${d.draftNo}:returned:1:` } } }),
+      () =>
+        db.notification.findFirst({
+          where: {
+            dedupeKey: { startsWith: `catalog:${d.draftNo}:returned:1:` },
+            recipient: 'zrzyj.staff@liaocheng.example',
+          },
+        }),
       'the return mail',
     );
     expect(mail).toMatchObject({ template: 'catalog-returned', recipient: 'zrzyj.staff@liaocheng.example' });
@@ -160,7 +166,14 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     expect(await db.dataResource.findUnique({ where: { code: d.code } })).toBeNull();
     expect(await db.task.count({ where: { workflowId: d.workflowId, step: 'CATALOG_REVIEW' } })).toBe(0);
     const mail = await eventually(
-      () => db.notification.findFirst({ where: { dedupeKey: { startsWith: `catalog:${d.draftNo}:integrated:1:` } } }),
+      // Other suites may add staff to the department: this one's mail is looked up by its recipient.
+      () =>
+        db.notification.findFirst({
+          where: {
+            dedupeKey: { startsWith: `catalog:${d.draftNo}:integrated:1:` },
+            recipient: 'rsj.staff@liaocheng.example',
+          },
+        }),
       'the integration mail',
     );
     expect(mail).toMatchObject({ template: 'catalog-integrated', recipient: 'rsj.staff@liaocheng.example' });
@@ -275,7 +288,13 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     expect(await handle.result()).toEqual({ outcome: 'PUBLISHED', version: 2, rounds: 1 });
     expect((await db.accessGrant.findUniqueOrThrow({ where: { id: g.grantId } })).status).toBe('SUSPENDED');
     const mail = await eventually(
-      () => db.notification.findFirst({ where: { dedupeKey: { startsWith: `catalog:${input.draftNo}:retired:` } } }),
+      () =>
+        db.notification.findFirst({
+          where: {
+            dedupeKey: { startsWith: `catalog:${input.draftNo}:retired:` },
+            recipient: 'scjgj.staff@liaocheng.example',
+          },
+        }),
       'the retirement mail',
     );
     expect(mail).toMatchObject({ template: 'catalog-retired', recipient: 'scjgj.staff@liaocheng.example' });
@@ -326,7 +345,10 @@ describe('catalog procedures (Art. 16–18) on the time-skipping server with rea
     const mail = await eventually(
       () =>
         db.notification.findFirst({
-          where: { dedupeKey: { startsWith: `catalog-project:${project.input.projectNo}:approved:` } },
+          where: {
+            dedupeKey: { startsWith: `catalog-project:${project.input.projectNo}:approved:` },
+            recipient: 'rsj.staff@liaocheng.example',
+          },
         }),
       'the approval mail',
     );
