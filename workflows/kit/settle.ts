@@ -9,17 +9,9 @@
  */
 import { condition } from '@temporalio/workflow';
 import { activitiesInFlight } from './activities';
+import { afterOneDrain } from './drain';
 
-export function afterOneDrain(predicate: () => boolean): () => boolean {
-  let asked = false;
-  return () => {
-    if (!asked) {
-      asked = true;
-      return false;
-    }
-    return predicate();
-  };
-}
+export { afterOneDrain } from './drain';
 
 /** Waits until the procedure has reacted to the handler's change and has nothing in flight. */
 export async function settle(alsoWaitFor: () => boolean = () => true): Promise<void> {
