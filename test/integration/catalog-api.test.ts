@@ -548,7 +548,12 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
       120_000,
     );
     return eventually(
-      async () => (await receivedMail()).find((m) => m.to.some((t) => t.address === to) && m.subject.includes(subject)),
+      // By its event key: other suites' mail to the same person may have the same subject.
+      async () =>
+        (await receivedMail()).find(
+          (m) =>
+            m.headers['x-event-key'] === dedupeKey && m.to.some((t) => t.address === to) && m.subject.includes(subject),
+        ),
       `the mail ${dedupeKey} in MailDev`,
     );
   }
