@@ -12,30 +12,11 @@
  * started before keep their activities (`patched(LOCAL_ACTIVITIES_PATCH)`): the recorded history
  * decides during replay, new commands go local.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-} from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { WORKFLOW_NOW_FIELD } from '../workflow-clock';
-import { CARRIED_WRITE_FAILED, type CarriedCall } from './carried';
-import { afterOneDrain } from './drain';
 
 export const LOCAL_ACTIVITIES_PATCH = 'kit-local-activities';
-
-/**
- * Writes nobody reads the answer of (a decision recorded, a stage recorded) wait and go along
- * with the procedure's next local activity, as one `applyWrites` local activity that runs them in
- * order and then the call that carries them: a decision that records itself, enters the next
- * stage and opens the next task is one local activity and two workflow activations instead of
- * three and four. Cases started before keep one activity per write.
- */
-export const CARRIED_WRITES_PATCH = 'kit-carried-writes';
 
 /**
  * Bounded retries: 1,500 tries with the backoff below span about a day, long enough to ride out
@@ -91,18 +72,8 @@ const LOCAL_ACTIVITIES: ReadonlySet<string> = new Set<keyof Activities>([
   'endGrants',
 ]);
 
-/** The writes that wait for a carrier: they return nothing the procedure uses. */
-const CARRIED_WRITES: ReadonlySet<string> = new Set<keyof Activities>(['recordTaskDecision', 'setApplicationStatus']);
-
 // Module state is per workflow execution: the SDK gives every workflow its own module cache.
 let inFlight = 0;
-/** Writes asked for and not yet sent, in the order they were asked. */
-let queued: CarriedCall[] = [];
-/** The batch in flight that carries writes: every later call waits for it, to keep their order. */
-let writing: Promise<unknown> | undefined;
-/** A batch of writes that failed: the procedure fails with it at its next call or at its end. */
-let failedWrites: { error: unknown } | undefined;
-let flushWaiting = false;
 
 export function activitiesInFlight(): number {
   return inFlight;
@@ -111,113 +82,20 @@ export function activitiesInFlight(): number {
 type Proxied = typeof proxied;
 type Run = (...args: unknown[]) => Promise<unknown>;
 
-/**
- * Sends the queued writes, with `then` after them if given. The batch itself is never cancelled:
- * a withdrawal must not lose a decision already answered; the caller's wait for `then` still is.
- */
-function sendQueued(then?: CarriedCall): Promise<unknown> {
-  const writes = queued;
-  queued = [];
-  // The carrier's own part counts until the batch is done, even once its caller stopped waiting.
-  const carried = writes.length + (then ? 1 : 0);
-  if (then) inFlight += 1;
-  const batch = CancellationScope.nonCancellable(() => local.applyWrites({ writes, then }));
-  const settled = batch.then(
-    () => undefined,
-    (error: unknown) => {
-      if (!then || lostWrite(error)) failedWrites ??= { error };
-    },
-  );
-  writing = settled;
-  void settled.finally(() => {
-    inFlight -= carried;
-    if (writing === settled) writing = undefined;
-  });
-  if (!then) return settled;
-  return Promise.race([batch, CancellationScope.current().cancelRequested]);
-}
-
-/** The batch failed in one of its writes, not in its carrier (whose caller gets its failure). */
-function lostWrite(error: unknown): boolean {
-  const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  return cause instanceof ApplicationFailure && cause.type === CARRIED_WRITE_FAILED;
-}
-
-/**
- * Queued writes that no call carries go on their own once the procedure has run as far as it can
- * (two drains: the coroutines the same pass woke have had their turn to ask for something).
- */
-function flushSoon(): void {
-  if (flushWaiting) return;
-  flushWaiting = true;
-  void CancellationScope.nonCancellable(async () => {
-    await condition(afterOneDrain(() => true));
-    await condition(afterOneDrain(() => true));
-    while (writing) await writing;
-    flushWaiting = false;
-    if (queued.length > 0) await sendQueued();
-  });
-}
-
-/** The end of a procedure: every queued write is sent, and a failed one fails the procedure. */
-export async function writesDone(): Promise<void> {
-  for (;;) {
-    if (writing) await writing;
-    else if (queued.length > 0) await sendQueued();
-    else break;
-  }
-  if (failedWrites) throw failedWrites.error;
-}
-
-/** A procedure whose queued writes are all sent before it ends (what the worker registers). */
-export function sendingWrites<A extends unknown[], R>(
-  workflow: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  const wrapped = async (...args: A): Promise<R> => {
-    try {
-      return await workflow(...args);
-    } finally {
-      await writesDone();
-    }
-  };
-  Object.defineProperty(wrapped, 'name', { value: workflow.name });
-  return wrapped;
-}
-
-async function call(name: string, args: unknown[]): Promise<unknown> {
-  while (writing) await writing;
-  if (failedWrites) throw failedWrites.error;
-  const remote = proxied[name as keyof Proxied] as unknown as Run;
-  if (!LOCAL_ACTIVITIES.has(name) || !patched(LOCAL_ACTIVITIES_PATCH)) {
-    if (queued.length > 0) await writesDone();
-    return remote(...args);
-  }
-  const [input, ...rest] = args;
-  // The workflow's clock goes along: a local activity's own attempt times are the worker's.
-  const clocked = input && typeof input === 'object' ? { ...input, [WORKFLOW_NOW_FIELD]: Date.now() } : input;
-  if (CARRIED_WRITES.has(name) && patched(CARRIED_WRITES_PATCH)) {
-    queued.push({ name, args: [clocked, ...rest] });
-    inFlight += 1;
-    flushSoon();
-    return undefined;
-  }
-  if (queued.length > 0) {
-    // A cancelled caller's call never starts; the writes before it still go.
-    if (!CancellationScope.current().consideredCancelled) return sendQueued({ name, args: [clocked, ...rest] });
-    void sendQueued();
-  }
-  return (local[name as keyof Proxied] as unknown as Run)(clocked, ...rest);
-}
-
 export const acts: Proxied = new Proxy(proxied, {
   get(target, name: string | symbol) {
     const remote = target[name as keyof Proxied] as unknown as Run;
     if (typeof name !== 'string' || typeof remote !== 'function') return remote;
     return (...args: unknown[]) => {
       inFlight += 1;
-      return call(name, args).finally(() => {
+      const done = () => {
         inFlight -= 1;
-      });
+      };
+      if (!LOCAL_ACTIVITIES.has(name) || !patched(LOCAL_ACTIVITIES_PATCH)) return remote(...args).finally(done);
+      const [input, ...rest] = args;
+      // The workflow's clock goes along: a local activity's own attempt times are the worker's.
+      const clocked = input && typeof input === 'object' ? { ...input, [WORKFLOW_NOW_FIELD]: Date.now() } : input;
+      return (local[name as keyof Proxied] as unknown as Run)(clocked, ...rest).finally(done);
     };
   },
 });

@@ -9,9 +9,17 @@
  */
 import { condition } from '@temporalio/workflow';
 import { activitiesInFlight } from './activities';
-import { afterOneDrain } from './drain';
 
-export { afterOneDrain } from './drain';
+export function afterOneDrain(predicate: () => boolean): () => boolean {
+  let asked = false;
+  return () => {
+    if (!asked) {
+      asked = true;
+      return false;
+    }
+    return predicate();
+  };
+}
 
 /** Waits until the procedure has reacted to the handler's change and has nothing in flight. */
 export async function settle(alsoWaitFor: () => boolean = () => true): Promise<void> {
