@@ -2,9 +2,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { addDays } from 'date-fns';
 import type { ApplicationStatus, Role } from '../generated/prisma/client';
-import { mergePolicy, ProcedurePolicy } from '../domain/policy';
+import type { ProcedurePolicy } from '../domain/policy';
 import { shanghaiDate, startOfShanghaiDay } from '../domain/calendar';
 import { newId } from '../lib/ids';
+import { policyInForce } from '../lib/policies';
 import { activityNow, ActivityDeps, NOT_FOUND_FAILURE, type CalendarPolicyInput } from './deps';
 import { notificationActivities } from './notifications';
 import { usersWithRole } from './recipients';
@@ -44,13 +45,8 @@ export function applicationActivities(deps: ActivityDeps) {
 
   return {
     /** The policy in force at the procedure's start; the workflow keeps it to the end. */
-    async loadPolicy(input: { atMs: number }): Promise<ProcedurePolicy> {
-      // A drill policy is never in force for real cases (a drill names its own: loadDrillPolicy).
-      const versions = await db.policyVersion.findMany({
-        where: { effectiveFrom: { lte: new Date(input.atMs) }, drill: false },
-        orderBy: { effectiveFrom: 'asc' },
-      });
-      return mergePolicy(versions.map((v) => v.values as Record<string, unknown>));
+    loadPolicy(input: { atMs: number }): Promise<ProcedurePolicy> {
+      return policyInForce(db, input.atMs);
     },
 
     /**

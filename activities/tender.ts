@@ -21,8 +21,9 @@ import {
   reportSchedule,
   TenderEligibility,
 } from '../domain/tender-rules';
-import { mergePolicy, ProcedurePolicy } from '../domain/policy';
+import type { ProcedurePolicy } from '../domain/policy';
 import { newId } from '../lib/ids';
+import { policyInForce } from '../lib/policies';
 import { auditOnce } from './audit';
 import { activityNow, ActivityDeps, CalendarPolicyInput } from './deps';
 import { shanghaiText } from './inbox';
@@ -199,16 +200,7 @@ export function tenderActivities(deps: ActivityDeps) {
           `${input.policyVersionId} is not a drill policy version`,
           'INVALID_POLICY',
         );
-      const versions = await db.policyVersion.findMany({
-        where: { effectiveFrom: { lte: now() }, drill: false },
-        orderBy: { effectiveFrom: 'asc' },
-      });
-      return mergePolicy(
-        [...versions.map((v) => v.values as Record<string, unknown>), drill.values as Record<string, unknown>],
-        {
-          drill: true,
-        },
-      );
+      return policyInForce(db, now().getTime(), drill);
     },
 
     /** The end of a policy period ("20 days", "3 working days", …) counted from an instant. */

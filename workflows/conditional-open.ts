@@ -17,6 +17,12 @@ import { reject } from './kit/reject';
 import { answered } from './kit/settle';
 
 export interface ConditionalOpenInput {
+  /**
+   * The policy in force at the start, read by the API when it starts the case: the procedure then
+   * sets its handlers and opens its first task in its first workflow task. Cases started without
+   * it (before, or by hand) load it as their first activity.
+   */
+  policy?: ProcedurePolicy;
   applicationId: string;
   applicationNo: string;
   applicantPublicId: string;
@@ -48,7 +54,7 @@ export async function conditionalOpenWorkflow(
 ): Promise<{ outcome: ConditionalOpenOutcome }> {
   const wfId = workflowInfo().workflowId;
   let stage: ConditionalOpenStage = 'PROVIDER_DECISION';
-  const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
+  const policy: ProcedurePolicy = input.policy ?? (await acts.loadPolicy({ atMs: Date.now() }));
   const tasks = new TaskRuntime(policy, () => stage);
 
   let agreement: { agreementId: string; agreementNo: string; terms: string } | undefined;

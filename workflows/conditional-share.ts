@@ -21,6 +21,12 @@ import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrant
 import type { StatusChange } from '../activities/applications';
 
 export interface ConditionalShareInput {
+  /**
+   * The policy in force at the start, read by the API when it starts the case: the procedure then
+   * sets its handlers and opens its first task in its first workflow task. Cases started without
+   * it (before, or by hand) load it as their first activity.
+   */
+  policy?: ProcedurePolicy;
   applicationId: string;
   applicationNo: string;
   applicantDeptId: string;
@@ -55,7 +61,7 @@ export async function conditionalShareWorkflow(
 ): Promise<{ outcome: ConditionalShareOutcome }> {
   const wfId = workflowInfo().workflowId;
   let stage: Stage = 'PROVIDER_REVIEW';
-  const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
+  const policy: ProcedurePolicy = input.policy ?? (await acts.loadPolicy({ atMs: Date.now() }));
   const tasks = new TaskRuntime(policy, () => stage);
   const main = new CancellationScope();
 

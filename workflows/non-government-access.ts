@@ -25,6 +25,12 @@ import { acceptWithdrawal, acts, endWithdrawn, recordStage, StageExtra, useGrant
 import type { StatusChange } from '../activities/applications';
 
 export interface NonGovernmentAccessInput {
+  /**
+   * The policy in force at the start, read by the API when it starts the case: the procedure then
+   * sets its handlers and opens its first task in its first workflow task. Cases started without
+   * it (before, or by hand) load it as their first activity.
+   */
+  policy?: ProcedurePolicy;
   applicationId: string;
   applicationNo: string;
   applicantDeptId: string;
@@ -60,7 +66,7 @@ export async function nonGovernmentAccessWorkflow(
 ): Promise<{ outcome: NonGovernmentOutcome }> {
   const wfId = workflowInfo().workflowId;
   let stage: NonGovernmentStage = 'OPINIONS';
-  const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: Date.now() });
+  const policy: ProcedurePolicy = input.policy ?? (await acts.loadPolicy({ atMs: Date.now() }));
   const tasks = new TaskRuntime(policy, () => stage);
   const main = new CancellationScope();
   // The authority gives its own opinion; a resource it provides itself needs no second task.

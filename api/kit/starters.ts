@@ -14,6 +14,7 @@ import type { Prisma, Procedure } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
 import type { Logger } from '../../lib/logger';
 import { conditionalOpenWorkflow } from '../../workflows/conditional-open';
+import { policyInForce } from '../../lib/policies';
 import { conditionalShareWorkflow } from '../../workflows/conditional-share';
 import { nonGovernmentAccessWorkflow } from '../../workflows/non-government-access';
 import { catalogReviewWorkflow } from '../../workflows/catalog-review';
@@ -139,6 +140,7 @@ const conditionalShare = applicationStarter('CONDITIONAL_SHARE', async (deps, ap
     ...applicationStart(deps, app),
     workflow: conditionalShareWorkflow,
     input: {
+      policy: await policyInForce(deps.db, Date.now()),
       applicationId: app.id,
       applicationNo: app.applicationNo,
       applicantDeptId: app.applicantDeptId!,
@@ -156,6 +158,7 @@ const nonGovernmentAccess = applicationStarter('NON_GOVERNMENT_ACCESS', async (d
     ...applicationStart(deps, app),
     workflow: nonGovernmentAccessWorkflow,
     input: {
+      policy: await policyInForce(deps.db, Date.now()),
       applicationId: app.id,
       applicationNo: app.applicationNo,
       applicantDeptId: app.applicantDeptId!,
@@ -176,6 +179,7 @@ const conditionalOpen = applicationStarter('CONDITIONAL_OPEN', async (deps, app)
     applicantDept: undefined,
     summary: `CONDITIONAL_OPEN ${app.applicationNo} → ${providerDeptsOf(app).join(', ')}`,
     input: {
+      policy: await policyInForce(deps.db, Date.now()),
       applicationId: app.id,
       applicationNo: app.applicationNo,
       applicantPublicId: app.applicantPublicId!,

@@ -11,11 +11,12 @@ import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { Prisma, type Tender } from '../../generated/prisma/client';
-import { drillPolicyProblems, isDrillPeriod, mergePolicy, ProcedurePolicy } from '../../domain/policy';
+import { drillPolicyProblems, isDrillPeriod, ProcedurePolicy } from '../../domain/policy';
 import { criteriaProblems } from '../../domain/tender-ranking';
 import { joinTexts } from '../../domain/error-codes';
 import { committeeSize, committeeSizeProblem, CommitteeDraw, drawCommittee } from '../../domain/committee-draw';
 import type { Db } from '../../lib/db';
+import { policyInForce } from '../../lib/policies';
 import { newId } from '../../lib/ids';
 import type { TaskActor } from '../../workflows/messages';
 import {
@@ -220,14 +221,8 @@ export const staffActor = (p: Principal): TaskActor => ({
 });
 
 export async function policyNow(db: Db, drillPolicyId?: string): Promise<ProcedurePolicy> {
-  const versions = await db.policyVersion.findMany({
-    where: { effectiveFrom: { lte: new Date() }, drill: false },
-    orderBy: { effectiveFrom: 'asc' },
-  });
-  const values = versions.map((v) => v.values as Record<string, unknown>);
-  if (!drillPolicyId) return mergePolicy(values);
-  const drill = await db.policyVersion.findUniqueOrThrow({ where: { id: drillPolicyId } });
-  return mergePolicy([...values, drill.values as Record<string, unknown>], { drill: true });
+  const drill = drillPolicyId ? await db.policyVersion.findUniqueOrThrow({ where: { id: drillPolicyId } }) : undefined;
+  return policyInForce(db, Date.now(), drill);
 }
 
 /** Flagged at submission: a price over the cap makes the bid invalid at opening (domain/tender-rules bidInvalidReasons). */

@@ -14,6 +14,8 @@ import { dispatchOutboxOnce } from '../../lib/outbox';
 import { deriveProvisionalYear, shanghaiDate } from '../../domain/calendar';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
 import { startTestWorker, TestWorker } from '../support/worker';
+import { temporalClient } from '../../api/kit/temporal';
+import { activityNames } from '../support/procedures';
 
 describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal, SMTP)', () => {
   let db: Db;
@@ -107,6 +109,9 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect(task.allowedDecisions).toEqual(['AGREE', 'REFUSE', 'REQUEST_SUPPLEMENT']);
     expect(task.dueAt).toBeTruthy();
     expect(task.application.applicantDept.id).toBe('rsj');
+    // Started with the policy in force in its input: the procedure loads no policy as an activity.
+    const history = await (await temporalClient(api)).workflow.getHandle(`conditional-share/${no}`).fetchHistory();
+    expect(activityNames(history.events ?? [])).not.toContain('loadPolicy');
 
     // A reviewer of another department neither sees the task nor may open it.
     const foreign = await get('wjw.reviewer', '/api/inbox?limit=100');

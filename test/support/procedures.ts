@@ -313,6 +313,24 @@ export async function rejection(p: Promise<unknown>): Promise<string | undefined
   return undefined;
 }
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The activity an event schedules: an activity task, or a local activity's marker (its `data` detail is JSON). */
+export function activityName(e: HistoryEvent): string | undefined {
+  const { EventType } = temporal.api.enums.v1;
+  if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    return e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined;
+  const marker = e.markerRecordedEventAttributes;
+  const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+  if (!data) return undefined;
+  return (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type;
+}
+
+/** The activities of a history in order, remote and local. */
+export function activityNames(events: HistoryEvent[]): string[] {
+  return events.map(activityName).filter((n): n is string => n !== undefined);
+}
+
 /** `npm run record:histories` keeps finished procedures' histories as replay fixtures (see replay.test.ts). */
 export async function recordHistory(
   name: string,

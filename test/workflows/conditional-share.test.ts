@@ -3,11 +3,19 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { WorkingCalendar, chineseWorkdayYears, deriveProvisionalYear } from '../../domain/calendar';
 import type { Db } from '../../lib/db';
+import { policyInForce } from '../../lib/policies';
 import { conditionalShareWorkflow, ConditionalShareInput } from '../../workflows/conditional-share';
 import { calendarChangedSignal, withdrawUpdate } from '../../workflows/messages';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
-import { ProcedureHarness, procedureSuite, recordHistory, settled } from '../support/procedures';
+import {
+  activityName,
+  activityNames,
+  ProcedureHarness,
+  procedureSuite,
+  recordHistory,
+  settled,
+} from '../support/procedures';
 
 describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -16,9 +24,10 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
   let h: ProcedureHarness;
   beforeEach(() => ({ env, db, h } = suite));
 
-  async function start(resourceCodes = ['GAJ-001'], applicant = 'rsj') {
+  async function start(resourceCodes = ['GAJ-001'], applicant = 'rsj', extra: Partial<ConditionalShareInput> = {}) {
     const app = await h.application('CONDITIONAL_SHARE', applicant, resourceCodes);
     const input: ConditionalShareInput = {
+      ...extra,
       applicationId: app.id,
       applicationNo: app.applicationNo,
       applicantDeptId: applicant,
@@ -105,6 +114,29 @@ describe('conditional share procedure (Art. 22 ¶2) on the time-skipping server 
         .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name),
     ).toEqual(['loadPolicy']);
     expect(events.length).toBeLessThanOrEqual(80);
+  });
+
+  it('a policy sent with the input (as the API starts cases): no policy activity, and the first task is opened in the first workflow task', async () => {
+    const app = await start(['GAJ-001'], 'rsj', { policy: await policyInForce(db, Date.now()) });
+    const task = await h.openTask(app.workflowId, 'PROVIDER_REPLY', 'gaj');
+    expect(task.dueAt).not.toBeNull();
+    const { EventType } = temporal.api.enums.v1;
+    const events = (await app.handle.fetchHistory()).events ?? [];
+    const firstDone = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    const secondStarted = events.findIndex(
+      (e, i) => i > firstDone && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    );
+    // No policy activity: the stage is recorded and the task opened as local activities, whose markers
+    // the first workflow task records.
+    expect(activityNames(events)).not.toContain('loadPolicy');
+    const opened = events.findIndex((e) => activityName(e) === 'openTask');
+    expect(opened).toBeGreaterThan(firstDone);
+    if (secondStarted !== -1) expect(opened).toBeLessThan(secondStarted);
+    await h.decide(app.workflowId, 'PROVIDER_REPLY', 'gaj.reviewer', 'AGREE');
+    await h.decide(app.workflowId, 'AUTHORITY_REVIEW', 'dsj.reviewer', 'REFUSE', { reasons: '不符合共享条件' });
+    expect(await app.handle.result()).toEqual({ outcome: 'REFUSED' });
+    expect(activityNames((await app.handle.fetchHistory()).events ?? [])).not.toContain('loadPolicy');
+    await recordHistory('conditional-share-policy-given', app.handle);
   });
 
   it('refused by the provider: reasons are mandatory, the authority reviews the refusal and upholds it, and only then is the applicant told', async () => {

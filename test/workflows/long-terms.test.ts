@@ -10,10 +10,9 @@ import type { Db } from '../../lib/db';
 import { conditionalShareWorkflow, ConditionalShareInput } from '../../workflows/conditional-share';
 import { calendarChangedSignal } from '../../workflows/messages';
 import { eventually } from '../support/env';
-import { ProcedureHarness, procedureSuite, recordHistory, settled } from '../support/procedures';
+import { activityName, ProcedureHarness, procedureSuite, recordHistory, settled } from '../support/procedures';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const { EventType } = temporal.api.enums.v1;
 
 /**
  * The bound this file proves for a grant term of any length (up to maxUsePeriodDays) with two
@@ -67,15 +66,6 @@ describe('grant terms on the time-skipping server: the history of a term does no
     const from = events.findIndex((e) => activityName(e) === 'activateGrants');
     expect(from).toBeGreaterThan(0);
     return events.slice(from);
-  }
-  /** The activity an event schedules: an activity task, or a local activity's marker (its `data` detail is JSON). */
-  function activityName(e: HistoryEvent): string | undefined {
-    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      return e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined;
-    const marker = e.markerRecordedEventAttributes;
-    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
-    if (!data) return undefined;
-    return (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type;
   }
   const activities = (events: HistoryEvent[], name: string) => events.filter((e) => activityName(e) === name);
 

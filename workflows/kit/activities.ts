@@ -52,6 +52,8 @@ const local = proxyLocalActivities<Activities>({
  * end of the activation that delivers it, and a decision held while the worker was down arrives with
  * the first activation of the retried workflow task; with the policy local, the handlers would only
  * be set in a later activation of that task (test/integration/fault-injection.test.ts, step 5).
+ * Where the API sends the policy with the input (the share, non-government access and open-data
+ * procedures), there is no policy activity: the handlers are set in the first activation.
  */
 const LOCAL_ACTIVITIES: ReadonlySet<string> = new Set<keyof Activities>([
   'setApplicationStatus',
