@@ -12,6 +12,7 @@ import {
   tokenRateLimit,
   writeRateLimit,
 } from './kit/limits';
+import { jsonBodies } from './kit/body-type';
 import { pathHygiene, textHygiene } from './kit/text-hygiene';
 import { openApiDocument } from './openapi';
 import { calendarRouter } from './routes/calendar';
@@ -24,7 +25,7 @@ import { authRouter } from './routes/auth';
 import { devTokensRouter } from './routes/dev-tokens';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/security-incident';
-import { objectionsRouter } from './routes/objection';
+import { ATTACHMENT_UPLOAD_PATH, objectionsRouter } from './routes/objection';
 import { nonGovernmentApplicationsRouter } from './routes/non-government-access';
 import { openDataRouter } from './routes/conditional-open';
 import { publicAccountsRouter } from './routes/public-accounts';
@@ -60,6 +61,8 @@ export function createApp(deps: ApiDeps): Express {
   // Before anything reads the path: a malformed escape is INVALID_PATH, not the router's URIError.
   app.use(pathHygiene());
   app.use(express.json({ limit: '1mb' }));
+  // A body that is not JSON is 415 naming its type, not a missing field (the upload excepted).
+  app.use(jsonBodies([ATTACHMENT_UPLOAD_PATH]));
   // One text check for every endpoint, before any handler can store what it refuses.
   app.use(textHygiene());
   app.use(healthRouter(deps));

@@ -184,6 +184,9 @@ function newObjectionNo(): string {
   return `YY-${day}-${newId().slice(0, 8).toUpperCase()}`;
 }
 
+/** The evidence upload takes the file itself as the body (not JSON): see api/kit/body-type.ts. */
+export const ATTACHMENT_UPLOAD_PATH = /^\/api\/objections\/[^/]+\/attachments\/?$/;
+
 export function objectionsRouter(deps: ApiDeps): Router {
   const { db } = deps;
   documented({

@@ -292,6 +292,61 @@ describe('API boundary (real Postgres)', () => {
     });
   });
 
+  describe('a body that is not JSON: 415 naming its type, nothing written', () => {
+    const submission = (key: string) =>
+      JSON.stringify({
+        idempotencyKey: key,
+        resourceCodes: ['GAJ-001'],
+        purpose: '核验社会保险待遇领取人员户籍状态',
+        legalDuty: '《社会保险法》第八十一条',
+        fieldsRequested: ['姓名'],
+        usePeriodDays: 90,
+        accessMode: 'INTERFACE',
+      });
+
+    it.each([
+      // curl -d without -H sends this type: the body was read as none, and refused for its first field.
+      ['form-encoded (curl -d)', 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded'],
+      ['text/plain', 'text/plain; charset=utf-8', 'text/plain'],
+      ['a JSON-like type express does not parse', 'application/merge-patch+json', 'application/merge-patch+json'],
+    ])('%s', async (_name, type, named) => {
+      const key = `boundary-${uniqueSuffix()}`;
+      const res = await request(app)
+        .post('/api/applications')
+        .auth(await token('rsj.staff'), { type: 'bearer' })
+        .set('content-type', type)
+        .send(submission(key))
+        .expect(415);
+      expect(res.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', details: { contentType: named } });
+      expect(res.body.error.messageEn).toContain(`got ${named}`);
+      expect(res.body.error.message).toContain('Content-Type: application/json');
+      expect(await db.application.count({ where: { idempotencyKey: key } })).toBe(0);
+    });
+
+    it('a body without a Content-Type', async () => {
+      const res = await request(app)
+        .post('/api/dev/tokens')
+        .set('content-type', '')
+        .send(Buffer.from('{"login":"gaj.staff"}'))
+        .expect(415);
+      expect(res.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', details: { contentType: null } });
+      expect(res.body.error.messageEn).toMatch(/got a body without a Content-Type$/);
+    });
+
+    it('an empty body of any type is no body: the handler answers as without one', async () => {
+      const res = await request(app).post('/api/dev/tokens').set('content-type', 'text/plain').send('').expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('JSON with a charset passes', async () => {
+      await request(app)
+        .post('/api/dev/tokens')
+        .set('content-type', 'application/json; charset=utf-8')
+        .send('{"login":"gaj.staff"}')
+        .expect(201);
+    });
+  });
+
   describe('error texts: message in Chinese, messageEn in English, the code unchanged', () => {
     const HAN = /\p{Script=Han}/u;
     const texts = (res: request.Response) => {
