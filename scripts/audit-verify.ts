@@ -6,6 +6,7 @@
  */
 import { verifyAuditChain } from '../lib/audit-chain';
 import { createDb } from '../lib/db';
+import { oneLine } from '../lib/one-line';
 
 const NAME = 'audit:verify';
 
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: Error) => {
-    console.error(`${NAME}: ${err.message.split('\n')[0]}`);
+    console.error(`${NAME}: ${oneLine(err)}`);
     process.exit(2);
   },
 );

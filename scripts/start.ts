@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { migrate } from '../lib/migrator';
 import { createDb } from '../lib/db';
+import { oneLine } from '../lib/one-line';
 import { seed } from '../prisma/seed';
 import {
   assertPortFree,
@@ -67,12 +68,6 @@ function runChild(name: string, script: string, env: NodeJS.ProcessEnv) {
       log,
     }),
   );
-}
-
-/** One line for any failure: the first line of the message, no stack trace. */
-function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
 }
 
 async function main() {

@@ -25,12 +25,14 @@ import { signedIn } from '../support/http';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-function runVerifyScript(): Promise<{ code: number; stdout: string; stderr: string }> {
+function runVerifyScript(
+  databaseUrl = process.env.DATABASE_URL,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       path.join(ROOT, 'node_modules', '.bin', 'tsx'),
       [path.join(ROOT, 'scripts', 'audit-verify.ts')],
-      { env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL }, cwd: ROOT },
+      { env: { ...process.env, DATABASE_URL: databaseUrl }, cwd: ROOT },
       (err, stdout, stderr) =>
         resolve({
           code: err ? ((err as { code?: number }).code ?? 1) : 0,
@@ -192,6 +194,15 @@ describe('the audit trail', () => {
         code: 0,
         stdout: expect.stringMatching(/^audit:verify: OK, \d+ rows, head \d+ [0-9a-f]{64}/),
       });
+    });
+
+    it('names the reason when it cannot run: exit code 2 and the database it could not reach', async () => {
+      // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+      const script = await runVerifyScript('postgresql://nobody:nothing@127.0.0.1:1/govdata');
+      expect(script.code).toBe(2);
+      expect(script.stdout).toBe('');
+      expect(script.stderr.trim()).toMatch(/^audit:verify: P\d{4}: .*Can't reach database server at 127\.0\.0\.1:1/);
+      expect(script.stderr.trim().split('\n')).toHaveLength(1);
     });
 
     it('reports the first broken link after tampering by the superuser, via the endpoint and the script', async () => {
