@@ -16,6 +16,7 @@ import type Mail from 'nodemailer/lib/mailer';
 import type { Db } from './db';
 import type { Logger } from './logger';
 import type { MailTemplates } from './mailer';
+import { oneLine } from './one-line';
 
 const MAX_BACKOFF_MS = 15 * 60_000;
 
@@ -167,25 +168,54 @@ export async function dispatchOutboxOnce(opts: OutboxOptions): Promise<number> {
   return sent;
 }
 
+/** The longest wait between two failed rounds (the database or the mail server unreachable). */
+export const ROUND_BACKOFF_MAX_MS = 30_000;
+
 /**
- * Polls until stopped; returns a stop function that waits for the current round. A full round is
- * followed by the next at once (a backlog drains at full speed), otherwise it waits `intervalMs`.
+ * The wait before the next round: none after a full round (a backlog drains at full speed),
+ * `intervalMs` after a shorter one, and after failed rounds in a row `intervalMs` doubling per
+ * failure up to ROUND_BACKOFF_MAX_MS, so an outage is retried without flooding the log.
+ */
+export function nextRoundDelay(r: {
+  sent: number;
+  batchSize: number;
+  intervalMs: number;
+  failedRounds: number;
+}): number {
+  if (r.failedRounds > 0) return Math.min(ROUND_BACKOFF_MAX_MS, r.intervalMs * 2 ** (r.failedRounds - 1));
+  return r.sent >= r.batchSize ? 0 : r.intervalMs;
+}
+
+/**
+ * Polls until stopped; returns a stop function that waits for the current round. A round that
+ * fails (the database down) is logged once with its error, the further failures in a row as one
+ * line each with the reason and the wait, and the first round that works again says how many
+ * failed before it.
  */
 export function startOutboxDispatcher(opts: OutboxOptions & { intervalMs?: number }): () => Promise<void> {
   let stopped = false;
   let current: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  let failedRounds = 0;
   const batchSize = opts.batchSize ?? OUTBOX_DEFAULTS.batchSize;
+  const intervalMs = opts.intervalMs ?? 1000;
   const tick = () => {
     if (stopped) return;
     let sent = 0;
     current = dispatchOutboxOnce(opts)
       .then((n) => {
         sent = n;
+        if (failedRounds > 0) opts.logger.info({ failedRounds }, 'outbox rounds work again');
+        failedRounds = 0;
       })
-      .catch((err) => opts.logger.error({ err }, 'outbox round failed'))
+      .catch((err: unknown) => {
+        failedRounds += 1;
+        const retryInMs = nextRoundDelay({ sent, batchSize, intervalMs, failedRounds });
+        if (failedRounds === 1) opts.logger.error({ err, retryInMs }, 'outbox round failed');
+        else opts.logger.error({ failedRounds, retryInMs, reason: oneLine(err) }, 'outbox round failed again');
+      })
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, sent >= batchSize ? 0 : (opts.intervalMs ?? 1000));
+        if (!stopped) timer = setTimeout(tick, nextRoundDelay({ sent, batchSize, intervalMs, failedRounds }));
       });
   };
   tick();
