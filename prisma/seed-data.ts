@@ -60,14 +60,14 @@ export const publicApplicants: SeedPublicApplicant[] = [
     id: 'pa-hengxin',
     kind: 'LEGAL_PERSON',
     name: '聊城恒信数据科技有限公司',
-    unifiedCreditCode: '91371500MA3C000001',
+    unifiedCreditCode: '91371500MA3C00001J',
     contactEmail: `bid@hengxin.${MAIL_DOMAIN}`,
   },
   {
     id: 'pa-lcu',
     kind: 'UNIVERSITY',
     name: '聊城大学',
-    unifiedCreditCode: '12370000495570001X',
+    unifiedCreditCode: '12370000495570001Y',
     contactEmail: `research@lcu.${MAIL_DOMAIN}`,
   },
   // Two more legal persons, so a commercial tender can reach three bidders (招标投标法 Art. 28).
@@ -75,14 +75,14 @@ export const publicApplicants: SeedPublicApplicant[] = [
     id: 'pa-huarui',
     kind: 'LEGAL_PERSON',
     name: '聊城华睿信息技术有限公司',
-    unifiedCreditCode: '91371500MA3C000002',
+    unifiedCreditCode: '91371500MA3C00002M',
     contactEmail: `bid@huarui.${MAIL_DOMAIN}`,
   },
   {
     id: 'pa-zhiyun',
     kind: 'LEGAL_PERSON',
     name: '山东智云大数据有限公司',
-    unifiedCreditCode: '91371500MA3C000003',
+    unifiedCreditCode: '91371500MA3C00003Q',
     contactEmail: `bid@zhiyun.${MAIL_DOMAIN}`,
   },
 ];

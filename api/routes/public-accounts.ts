@@ -13,10 +13,8 @@ import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, fieldText, noQuery, parse } from '../errors';
 import { auditPersonalDataRead } from '../kit/audit';
+import { creditCodeField } from '../kit/credit-code';
 import { documented } from '../openapi';
-
-/** 统一社会信用代码 (GB 32100-2015): 18 characters, no I, O, S, V or Z. */
-const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 
 const registerBody = z
   .object({
@@ -34,12 +32,7 @@ const registerBody = z
     kind: z.enum(['CITIZEN', 'LEGAL_PERSON', 'OTHER_ORGANIZATION', 'UNIVERSITY', 'RESEARCH_INSTITUTE']),
     /** Legal name of the person or organisation. */
     name: z.string().trim().min(2).max(200),
-    unifiedCreditCode: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(CREDIT_CODE, fieldText('须为 18 位统一社会信用代码', 'must be an 18-character 统一社会信用代码'))
-      .optional(),
+    unifiedCreditCode: creditCodeField.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {

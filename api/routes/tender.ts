@@ -36,6 +36,7 @@ import type { ApiDeps } from '../deps';
 import { refuseRetired } from '../catalog-citations';
 import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
+import { creditCodeField } from '../kit/credit-code';
 import { startTender } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { decideTask, decisionAnswerSchema, decisionPendingSchema } from '../kit/decisions';
@@ -62,7 +63,7 @@ const criterionSchema = z
 
 /** An evaluator's declared affiliations (unified credit codes): at the opening a member affiliated with a bidder stands aside. */
 const affiliationSchema = z
-  .object({ login: text(100), declaredAffiliations: z.array(text(64)).max(50).default([]) })
+  .object({ login: text(100), declaredAffiliations: z.array(creditCodeField).max(50).default([]) })
   .strict();
 
 /**

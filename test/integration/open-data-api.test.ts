@@ -242,11 +242,22 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
             .expect(400)
         ).body.error.code,
       ).toBe('VALIDATION_FAILED');
+      // One character mistyped: the shape holds, the check character (GB 32100-2015) does not.
+      const typo = await request(app)
+        .post('/api/public/accounts')
+        .send({ ...org, unifiedCreditCode: '91371500MA3C00021M' })
+        .expect(400);
+      expect(typo.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ path: 'unifiedCreditCode', message: expect.stringContaining('校验码') }],
+      });
+      expect(typo.body.error.messageEn).toContain('the check character (the 18th) does not match the first 17');
+      expect(await db.user.count({ where: { login } })).toBe(0);
       const taken = await request(app)
         .post('/api/public/accounts')
-        .send({ ...org, unifiedCreditCode: '91371500MA3C000001' })
+        .send({ ...org, unifiedCreditCode: '91371500MA3C00001J' })
         .expect(409);
-      expect(taken.body.error.message).toContain('91371500MA3C000001');
+      expect(taken.body.error.message).toContain('91371500MA3C00001J');
     });
   });
 

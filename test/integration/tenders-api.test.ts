@@ -727,6 +727,20 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
       reason: '技术复杂',
       members: [...EVALUATORS.slice(0, 4), 'dsj.evaluator1'].map((login) => ({ login })),
     });
+    // A declared affiliation with one character mistyped would match no bidder at the opening.
+    const typo = await post(
+      'dsj.reviewer',
+      '/api/tenders',
+      plan({
+        committee: { method: 'DRAW', affiliations: [{ login: pool[1], declaredAffiliations: ['91371500MA3C00021M'] }] },
+      }),
+    );
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'committee.affiliations[0].declaredAffiliations[0]' }],
+    });
+    expect(typo.body.error.messageEn).toContain('the check character (the 18th) does not match');
     expect(await db.tender.count()).toBe(before);
 
     // A draw, one member standing aside: recorded, audited and reproducible from its seed.
@@ -737,7 +751,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
         committee: {
           method: 'DRAW',
           recusals: [{ login: pool[0], reason: '近三年曾在投标意向单位任职' }],
-          affiliations: [{ login: pool[1], declaredAffiliations: ['91371500MA3C000000'] }],
+          affiliations: [{ login: pool[1], declaredAffiliations: ['91371500MA3C00000F'] }],
         },
       }),
     );
@@ -765,7 +779,7 @@ describe('commercial tender over HTTP (real Postgres, Temporal, SMTP)', () => {
     );
     // The declared affiliation stays with its member if drawn, for the recusal at the opening.
     const declared = stored.evaluators.find((e) => e.userId === `u-${pool[1]}`);
-    if (declared) expect(declared.declaredAffiliations).toEqual(['91371500MA3C000000']);
+    if (declared) expect(declared.declaredAffiliations).toEqual(['91371500MA3C00000F']);
     const audit = await db.auditLog.findUniqueOrThrow({ where: { auditKey: `tender:${stored.id}:committee` } });
     expect(audit).toMatchObject({ action: 'COMMITTEE_DRAWN', actor: 'u-dsj.reviewer' });
     expect((audit.details as { seed: string }).seed).toBe(record.seed);

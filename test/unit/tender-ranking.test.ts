@@ -148,11 +148,11 @@ describe('tender rules', () => {
   it('recuses an evaluator whose declared affiliation is a bidder', () => {
     const out = recusals(
       [
-        { userId: 'e1', declaredAffiliations: ['91371500ma3c000002 '] },
+        { userId: 'e1', declaredAffiliations: ['91371500ma3c00002m '] },
         { userId: 'e2', declaredAffiliations: ['X'] },
       ],
       [
-        { bidderId: 'pa-huarui', creditCode: '91371500MA3C000002' },
+        { bidderId: 'pa-huarui', creditCode: '91371500MA3C00002M' },
         { bidderId: 'pa-zhang', creditCode: null },
       ],
     );

@@ -405,7 +405,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const t = await draftTender(db, {
       evaluators: [
         ...others.map((l) => ({ login: l })),
-        { login: 'dsj.evaluator3', declaredAffiliations: ['91371500MA3C000002'] },
+        { login: 'dsj.evaluator3', declaredAffiliations: ['91371500MA3C00002M'] },
       ],
     });
     const handle = await start(t.input);
@@ -448,7 +448,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
     const t = await draftTender(db, {
       evaluators: members.map((l) => ({
         login: l,
-        declaredAffiliations: l === 'dsj.evaluator3' ? ['91371500MA3C000002'] : [],
+        declaredAffiliations: l === 'dsj.evaluator3' ? ['91371500MA3C00002M'] : [],
       })),
     });
     const affiliated = ['dsj.evaluator3', 'dsj.evaluator6'];
@@ -467,7 +467,7 @@ describe('commercial tender (Art. 27 ¶3) on the time-skipping server with real 
           affiliations: affiliated.map((l) => ({
             userId: `u-${l}`,
             login: l,
-            declaredAffiliations: ['91371500MA3C000002'],
+            declaredAffiliations: ['91371500MA3C00002M'],
           })),
         },
       },
