@@ -144,6 +144,14 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'bo
   return result.data;
 }
 
+/**
+ * A string of digits as a number for a range check after it: more digits than a double holds
+ * exactly count as too big (the range check names the limit), never as Infinity or a rounded value.
+ */
+export function digitsToNumber(digits: string): number {
+  return digits.length > 15 ? Number.MAX_SAFE_INTEGER : Number(digits);
+}
+
 /** The query of an operation that takes none: any parameter is a 400 naming it (never ignored). */
 export const NO_QUERY = z.object({}).strict();
 

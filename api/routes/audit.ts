@@ -9,7 +9,7 @@ import type { Prisma } from '../../generated/prisma/client';
 import { verifyAuditChain } from '../../lib/audit-chain';
 import { authorizeSignedIn } from '../access';
 import type { ApiDeps } from '../deps';
-import { fieldText, noQuery, parse } from '../errors';
+import { digitsToNumber, fieldText, noQuery, parse } from '../errors';
 import { auditRequest } from '../kit/audit';
 import { documented } from '../openapi';
 
@@ -44,8 +44,8 @@ const auditQuery = z
       .describe('nextCursor of the previous page: rows older than it'),
     limit: z
       .string()
-      .regex(/^\d{1,3}$/, fieldText('须为非负整数', 'must be a whole number'))
-      .transform(Number)
+      .regex(/^\d+$/, fieldText('须为正整数（仅数字）', 'must be a positive whole number (digits only)'))
+      .transform(digitsToNumber)
       .pipe(z.number().int().min(1).max(AUDIT_PAGE_MAX))
       .default(50),
   })

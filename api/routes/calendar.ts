@@ -17,7 +17,7 @@ import {
 import { CalendarCache, loadCalendarYear } from '../../lib/calendar-store';
 import type { ApiDeps } from '../deps';
 import { requirePrincipal, requireRole } from '../auth';
-import { AppError, fieldText, noQuery, parse } from '../errors';
+import { AppError, digitsToNumber, fieldText, noQuery, parse } from '../errors';
 import { temporalClient, unavailable } from '../kit/temporal';
 import { documented } from '../openapi';
 
@@ -46,8 +46,10 @@ const instant = z
 const positiveInt = (max: number) =>
   z
     .string()
-    .regex(/^\d{1,6}$/, fieldText('须为非负整数', 'must be a whole number'))
-    .transform(Number)
+    // Digits only (no sign, point or exponent); the size is the number's check, so 99999999 is
+    // "too big", not "not a whole number".
+    .regex(/^\d+$/, fieldText('须为正整数（仅数字）', 'must be a positive whole number (digits only)'))
+    .transform(digitsToNumber)
     .pipe(z.number().int().min(1).max(max));
 
 const deadlineQuery = z

@@ -164,6 +164,19 @@ describe('calendar API', () => {
       expect(res.body.error.message).toContain(field);
     });
 
+    it.each([
+      ['501', /Too big: expected number to be <=500/],
+      ['99999999', /Too big: expected number to be <=500/],
+      ['9'.repeat(400), /Too big: expected number to be <=500/],
+      ['-1', /must be a positive whole number \(digits only\)/],
+      ['1e2', /must be a positive whole number \(digits only\)/],
+      ['0', /Too small: expected number to be >=1/],
+    ])('workingDays=%s names what is wrong with it', async (workingDays, problem) => {
+      const res = await get('/api/calendar/deadline', { from: '2026-09-30T10:00:00+08:00', workingDays }).expect(400);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'workingDays' })]);
+      expect(res.body.error.messageEn).toMatch(problem);
+    });
+
     it('a repeated parameter is rejected, not guessed', async () => {
       const res = await request(app)
         .get('/api/calendar/deadline?from=2026-09-30T02:00:00Z&workingDays=1&workingDays=2')
