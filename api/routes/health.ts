@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
+import { oneLine } from '../../lib/one-line';
 import { noQuery } from '../errors';
 import { documented } from '../openapi';
 
@@ -15,7 +16,8 @@ async function check(what: () => Promise<unknown>, timeoutMs = 3000): Promise<{ 
     ]);
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: (err as Error).message.split('\n')[0] };
+    // A Prisma error starts with a blank line and ends with the reason: its first line said nothing.
+    return { ok: false, error: oneLine(err) };
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Db } from '../../lib/db';
+import { createDb, type Db } from '../../lib/db';
 import { resources } from '../../prisma/seed-data';
 import { seed } from '../../prisma/seed';
 import { newId } from '../../lib/ids';
@@ -30,6 +30,22 @@ describe('API foundation (real Postgres and Temporal)', () => {
     const res = await request(broken).get('/healthz').expect(503);
     expect(res.body.checks.temporal.ok).toBe(false);
     expect(res.body.checks.postgres.ok).toBe(true);
+  });
+
+  it('reports Postgres down (503) naming why, not with an empty error', async () => {
+    // Port 1 on the loopback: the connection is refused at once.
+    const unreachable = createDb('postgresql://nobody:nothing@127.0.0.1:1/govdata');
+    try {
+      const { app: broken } = testApp(unreachable);
+      const res = await request(broken).get('/healthz').expect(503);
+      expect(res.body.checks.temporal.ok).toBe(true);
+      expect(res.body.checks.postgres).toEqual({
+        ok: false,
+        error: expect.stringContaining("Can't reach database server at 127.0.0.1:1"),
+      });
+    } finally {
+      await unreachable.$disconnect();
+    }
   });
 
   it('lists the seeded catalog for a signed-in user, filtered and paged with cursor/limit', async () => {
