@@ -23,6 +23,7 @@ import {
   startMailDev,
   startTemporalDevServer,
 } from './lib/services';
+import { keepRunning } from './lib/keep-running';
 import { appProcessEnv } from './lib/process-env';
 import { supervise, Supervised } from './lib/supervise';
 
@@ -102,27 +103,32 @@ async function main() {
   }
 
   if (!env.DATABASE_URL) {
-    const pg = await startEmbeddedPostgres({
-      dir: path.join(DATA_DIR, 'postgres'),
-      port: envPort('EMBEDDED_PG_PORT', 54320),
-      database: 'govdata',
+    const pg = await keepRunning({
+      label: 'Postgres',
+      start: () =>
+        startEmbeddedPostgres({
+          dir: path.join(DATA_DIR, 'postgres'),
+          port: envPort('EMBEDDED_PG_PORT', 54320),
+          database: 'govdata',
+          log,
+          quiet: true,
+        }),
       log,
-      quiet: true,
     });
     services.push(pg);
     // The API and the worker connect as the app role; migrations and the seed run as the owner.
-    env.DATABASE_URL = pg.appUrl;
-    env.MIGRATION_DATABASE_URL = pg.ownerUrl;
+    env.DATABASE_URL = pg.current().appUrl;
+    env.MIGRATION_DATABASE_URL = pg.current().ownerUrl;
     log(`Postgres (embedded) on 127.0.0.1:${envPort('EMBEDDED_PG_PORT', 54320)}`);
   }
   let temporalUi: string | undefined;
   if (!env.TEMPORAL_ADDRESS) {
     const port = envPort('TEMPORAL_PORT', 7233);
     const uiPort = envPort('TEMPORAL_UI_PORT', 8233);
-    const t = await startTemporalDevServer({
-      port,
-      uiPort,
-      dbFile: path.join(DATA_DIR, 'temporal', 'temporal.db'),
+    const t = await keepRunning({
+      label: 'Temporal',
+      start: () =>
+        startTemporalDevServer({ port, uiPort, dbFile: path.join(DATA_DIR, 'temporal', 'temporal.db'), log }),
       log,
     });
     services.push(t);
@@ -132,15 +138,16 @@ async function main() {
   }
   let mailUi: string | undefined;
   if (!env.SMTP_URL) {
-    const m = await startMailDev({
-      smtpPort: envPort('MAILDEV_SMTP_PORT', 1025),
-      webPort: envPort('MAILDEV_WEB_PORT', 1080),
+    const smtpPort = envPort('MAILDEV_SMTP_PORT', 1025);
+    const webPort = envPort('MAILDEV_WEB_PORT', 1080);
+    const m = await keepRunning({
+      label: 'MailDev',
+      start: () => startMailDev({ smtpPort, webPort, log, quiet: true }),
       log,
-      quiet: true,
     });
     services.push(m);
     env.SMTP_URL = m.url;
-    mailUi = m.webUrl;
+    mailUi = m.current().webUrl;
   }
   env.AUTH_TOKEN_SECRET ||= localSecret('auth-token-secret');
 
@@ -171,7 +178,7 @@ async function main() {
       '',
       '  Demo token (development only):',
       `    curl -s -X POST localhost:${port}/api/dev/tokens -H 'content-type: application/json' -d '{"login":"gaj.staff"}'`,
-      '  Seeded logins are listed in README.md. A crashed worker or API is restarted; Ctrl-C stops everything.',
+      '  Seeded logins are listed in README.md. A crashed service, worker or API is restarted; Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
