@@ -16,6 +16,17 @@ describe('API boundary (real Postgres)', () => {
   const token = async (login: string) =>
     (tokens[login] ??= (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
 
+  const application = (key: string, over: Record<string, unknown>) => ({
+    idempotencyKey: key,
+    resourceCodes: ['GAJ-001'],
+    purpose: '核验社会保险待遇领取人员户籍状态',
+    legalDuty: '《社会保险法》第八十一条',
+    fieldsRequested: ['姓名', '公民身份号码'],
+    usePeriodDays: 90,
+    accessMode: 'INTERFACE',
+    ...over,
+  });
+
   beforeAll(() => {
     db = testDb();
     ({ app } = testApp(db));
@@ -208,17 +219,6 @@ describe('API boundary (real Postgres)', () => {
       expect(res.body.error).toMatchObject({ code: 'INVALID_TEXT', details: [{ path: 'path[2]' }] });
     });
 
-    const application = (key: string, over: Record<string, unknown>) => ({
-      idempotencyKey: key,
-      resourceCodes: ['GAJ-001'],
-      purpose: '核验社会保险待遇领取人员户籍状态',
-      legalDuty: '《社会保险法》第八十一条',
-      fieldsRequested: ['姓名', '公民身份号码'],
-      usePeriodDays: 90,
-      accessMode: 'INTERFACE',
-      ...over,
-    });
-
     it.each([
       ['a NUL in free text', { purpose: 'a\u0000b' }, 'body.purpose'],
       ['a lone surrogate in a string array', { fieldsRequested: ['姓名', '\ud800'] }, 'body.fieldsRequested[1]'],
@@ -293,17 +293,6 @@ describe('API boundary (real Postgres)', () => {
   });
 
   describe('a body that is not JSON: 415 naming its type, nothing written', () => {
-    const submission = (key: string) =>
-      JSON.stringify({
-        idempotencyKey: key,
-        resourceCodes: ['GAJ-001'],
-        purpose: '核验社会保险待遇领取人员户籍状态',
-        legalDuty: '《社会保险法》第八十一条',
-        fieldsRequested: ['姓名'],
-        usePeriodDays: 90,
-        accessMode: 'INTERFACE',
-      });
-
     it.each([
       // curl -d without -H sends this type: the body was read as none, and refused for its first field.
       ['form-encoded (curl -d)', 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded'],
@@ -315,7 +304,7 @@ describe('API boundary (real Postgres)', () => {
         .post('/api/applications')
         .auth(await token('rsj.staff'), { type: 'bearer' })
         .set('content-type', type)
-        .send(submission(key))
+        .send(JSON.stringify(application(key, {})))
         .expect(415);
       expect(res.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', details: { contentType: named } });
       expect(res.body.error.messageEn).toContain(`got ${named}`);

@@ -5,16 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { keepRunning } from '../../scripts/lib/keep-running';
 import type { Service } from '../../scripts/lib/services';
+import { poll } from '../support/processes';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** Waits for `check` to hold (polled every 20 ms, test/support/processes.ts), naming what it waited for. */
+const until = (what: string, check: () => boolean) =>
+  poll(async () => check(), what, { everyMs: 20, timeoutMs: 15_000 });
 
 const alive = (pid: number) => {
   try {
@@ -108,7 +103,7 @@ describe('keepRunning', () => {
     try {
       expect(alive(pid)).toBe(false);
       // Several poll periods later: the stopped service was not taken for a dead one.
-      await sleep(200);
+      await new Promise((r) => setTimeout(r, 200));
       expect(fake.calls()).toBe(1);
       expect(lines).toEqual([]);
     } finally {
