@@ -326,6 +326,29 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Processes (pid and command line) whose parent is `parent`, from /proc; [] where there is none.
+ * The time-skipping test server is spawned by the SDK's core, not by us: this is how a test run
+ * finds it to stop it when it is interrupted before the test's own teardown could.
+ */
+export function childProcesses(parent: number): Array<{ pid: number; command: string }> {
+  if (!existsSync('/proc')) return [];
+  const found: Array<{ pid: number; command: string }> = [];
+  for (const entry of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from its end.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      found.push({ pid: Number(entry), command });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
 /** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the child has exited. */
 export function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
