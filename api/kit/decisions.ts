@@ -33,7 +33,10 @@ interface PendingDecision extends DecisionRequest {
 
 export type DecisionOutcome =
   | { status: 200; body: Record<string, unknown> }
-  | { status: 202; body: { code: 'DECISION_PENDING'; message: string; task: Record<string, unknown> } };
+  | {
+      status: 202;
+      body: { code: 'DECISION_PENDING'; message: string; messageEn: string; task: Record<string, unknown> };
+    };
 
 /** What the inbox and a task's page show of a task (a pending decision included). */
 export const taskSummary = {
@@ -117,7 +120,9 @@ export const decisionAnswerSchema = z.object({
 });
 export const decisionPendingSchema = z.object({
   code: z.literal('DECISION_PENDING'),
+  /** In Chinese, as every error's message; messageEn beside it. */
   message: z.string(),
+  messageEn: z.string(),
   task: taskSummarySchema,
 });
 
@@ -296,7 +301,8 @@ async function pendingAnswer(deps: Deps, taskId: string): Promise<DecisionOutcom
     status: 202,
     body: {
       code: 'DECISION_PENDING',
-      message: `The procedure has not confirmed the decision on task ${taskId} yet; it is recorded and will be applied as sent`,
+      message: `办理程序尚未确认对任务 ${taskId} 的决定；该决定已记录，将按所提交的内容生效`,
+      messageEn: `The procedure has not confirmed the decision on task ${taskId} yet; it is recorded and will be applied as sent`,
       task,
     },
   };

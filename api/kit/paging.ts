@@ -75,7 +75,7 @@ export async function checkCursor(q: PageRequest, exists: (id: string) => Promis
         zh: '游标不属于此列表（或该行已不在筛选结果中）：请从第一页重新开始',
         en: 'cursor names no row of this list: start again from the first page',
       },
-      [{ path: 'cursor', message: 'unknown cursor', code: 'unknown_cursor' }],
+      [{ path: 'cursor', message: '游标不属于此列表', code: 'unknown_cursor' }],
     );
 }
 

@@ -150,7 +150,10 @@ const useReportBody = z
       .trim()
       .regex(
         /^\d{4}(-(Q[1-4]|H[12]|\d{2}))?$/,
-        'a year, half-year, quarter or month such as 2026, 2026-H2, 2026-Q4 or 2026-11',
+        fieldText(
+          '须为年、半年、季度或月份，如 2026、2026-H2、2026-Q4 或 2026-11',
+          'a year, half-year, quarter or month such as 2026, 2026-H2, 2026-Q4 or 2026-11',
+        ),
       ),
     summary: z.string().trim().min(10).max(8000),
     securityIncidents: z.string().trim().max(4000).optional(),

@@ -11,12 +11,17 @@ import { evaluateDepartment, evaluationCsv, evaluationXlsx } from '../../lib/eva
 import { newId } from '../../lib/ids';
 import { authorizeSignedIn } from '../access';
 import type { ApiDeps } from '../deps';
-import { AppError, parse } from '../errors';
+import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 
 const evaluationQuery = z
   .object({
-    period: z.string().regex(/^\d{4}(-(0[1-9]|1[0-2]))?$/, 'period is a month (2026-11) or a year (2026)'),
+    period: z
+      .string()
+      .regex(
+        /^\d{4}(-(0[1-9]|1[0-2]))?$/,
+        fieldText('须为月份（如 2026-11）或年份（如 2026）', 'must be a month (2026-11) or a year (2026)'),
+      ),
     department: z.string().trim().min(1).max(64).optional(),
     format: z.enum(['json', 'csv', 'xlsx']).default('json'),
   })

@@ -60,6 +60,9 @@ describe('deciding inbox tasks exactly once (real Postgres, Temporal dev server,
     const pending = await post('gaj.reviewer', `/api/tasks/${taskId}/complete`, { decision: 'AGREE', comment: '同意' });
     expect(pending.status).toBe(202);
     expect(pending.body.code).toBe('DECISION_PENDING');
+    // Read by a person like every refusal: Chinese, with the English beside it.
+    expect(pending.body.message).toContain(`办理程序尚未确认对任务 ${taskId} 的决定`);
+    expect(pending.body.messageEn).toContain(`The procedure has not confirmed the decision on task ${taskId} yet`);
     expect(pending.body.task.pendingDecision).toMatchObject({ decision: 'AGREE', comment: '同意' });
 
     const shown = await get('gaj.reviewer', `/api/tasks/${taskId}`);

@@ -106,6 +106,66 @@ export function errorSites(file: string, text: string): Site[] {
   return sites;
 }
 
+/** zod checks whose last argument is a custom problem text: `.regex(re, text)`, `.refine(fn, text)`, … */
+const ZOD_TEXT_METHODS = new Set(['regex', 'refine', 'min', 'max', 'length', 'startsWith', 'endsWith', 'includes']);
+
+/** Whether a problem text is written with fieldText(zh, en) (or comes from a variable that is). */
+function isFieldText(e: ts.Expression): boolean {
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) return e.expression.text === 'fieldText';
+  if (ts.isConditionalExpression(e)) return isFieldText(e.whenTrue) && isFieldText(e.whenFalse);
+  return !(ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e));
+}
+
+/**
+ * The problem texts of zod checks and of `ctx.addIssue({ message })` in api/, and the `message`
+ * of the field problems an AppError lists in its details: a person reads them in the answer's
+ * Chinese `message` (and `details[].message`), so a literal must be Chinese (a detail) or go
+ * through fieldText, which keeps the English for messageEn (a zod text).
+ */
+export function fieldTextSites(file: string, text: string): Array<{ file: string; line: number; problem: string }> {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const found: Array<{ file: string; line: number; problem: string }> = [];
+  const at = (n: ts.Node, problem: string) =>
+    found.push({ file, line: sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1, problem });
+  const messageOf = (o: ts.Expression) =>
+    ts.isObjectLiteralExpression(o)
+      ? o.properties.find(
+          (p): p is ts.PropertyAssignment =>
+            ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'message',
+        )?.initializer
+      : undefined;
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      const method = n.expression.name.text;
+      const last = n.arguments[n.arguments.length - 1];
+      if (ZOD_TEXT_METHODS.has(method) && n.arguments.length >= 2 && last) {
+        const message = ts.isObjectLiteralExpression(last) ? messageOf(last) : last;
+        if (message && !isFieldText(message)) at(n, `.${method}(…) text not via fieldText: ${message.getText(sf)}`);
+      }
+      if (method === 'addIssue' && n.arguments[0]) {
+        const message = messageOf(n.arguments[0]);
+        if (message && !isFieldText(message)) at(n, `addIssue message not via fieldText: ${message.getText(sf)}`);
+      }
+    }
+    if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'AppError') {
+      const details = n.arguments?.[2];
+      if (details && ts.isArrayLiteralExpression(details))
+        for (const d of details.elements) {
+          const message = messageOf(d);
+          if (
+            message &&
+            (ts.isStringLiteral(message) || ts.isNoSubstitutionTemplateLiteral(message)) &&
+            !HAN.test(message.text)
+          )
+            at(d, `detail message is not Chinese: ${message.getText(sf)}`);
+        }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 const FILES = [...sourceFiles('api'), ...sourceFiles('lib'), ...sourceFiles('workflows')];
 const SITES = FILES.flatMap((f) => errorSites(f, fs.readFileSync(path.join(ROOT, f), 'utf8')));
 
@@ -120,6 +180,29 @@ describe('error messages for people', () => {
   it('every new AppError(…) and reject(…) passes { zh, en } with Chinese text in zh', () => {
     const bad = SITES.filter((s) => s.problem).map((s) => `${s.file}:${s.line} ${s.kind}: ${s.problem}`);
     expect(bad).toEqual([]);
+  });
+
+  it("every zod problem text of the API goes through fieldText, every detail's message is Chinese", () => {
+    const bad = sourceFiles('api').flatMap((f) =>
+      fieldTextSites(f, fs.readFileSync(path.join(ROOT, f), 'utf8')).map((s) => `${s.file}:${s.line} ${s.problem}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('the zod text check refuses plain strings and English details, and lets fieldText and limits through', () => {
+    const sites = fieldTextSites(
+      'api/example.ts',
+      [
+        "const a = z.string().regex(/^x$/, 'period is a month');",
+        "const b = z.string().regex(/^x$/, fieldText('须为月份', 'must be a month'));",
+        "const c = z.string().refine((v) => v !== '', { message: 'must not be empty' });",
+        'const d = z.string().max(10);',
+        "const e = z.string().superRefine((v, ctx) => ctx.addIssue({ code: 'custom', message: `bad ${v}` }));",
+        "throw new AppError('VALIDATION_FAILED', { zh: '游标有误', en: 'bad cursor' }, [{ path: 'cursor', message: 'unknown cursor' }]);",
+        "throw new AppError('VALIDATION_FAILED', { zh: '游标有误', en: 'bad cursor' }, [{ path: 'cursor', message: '游标不属于此列表' }]);",
+      ].join('\n'),
+    );
+    expect(sites.map((s) => s.line)).toEqual([1, 3, 5, 6]);
   });
 
   it('the check refuses a plain string, an English zh and a variable', () => {
