@@ -29,6 +29,7 @@ import { startProcedure, withinStartBound, type ProcedureStart, type StartDeps }
 import { resendPendingDecisions } from './decisions';
 import { temporalClient } from './temporal';
 import { ensureCalendarRollouts, rolloutSettings } from '../../lib/calendar-rollout';
+import { oneLine } from '../../lib/one-line';
 
 /** Every procedure a submission starts. */
 export type StartedProcedure = Procedure;
@@ -521,7 +522,7 @@ export interface ReconcileOptions {
 }
 
 const isTemporalDown = (err: unknown) => err instanceof AppError && ERROR_STATUS[err.code] === 503;
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+const messageOf = (err: unknown) => oneLine(err);
 
 async function workflowExists(deps: StartDeps, c: StoredCase): Promise<boolean> {
   return withinStartBound(deps, c.caseNo, async (client) => {

