@@ -626,10 +626,11 @@ export async function startEmbeddedPostgres(opts: {
     throw err;
   }
   // An owner that exits without stopping Postgres (a crash, a forgotten stop) still stops it:
-  // SIGINT is Postgres' fast shutdown, which needs nothing more from this process.
-  const pids = postmasterPid();
+  // SIGINT is Postgres' fast shutdown, which needs nothing more from this process. The pid is read
+  // at exit: a Postgres that died and was started again (scripts/lib/keep-running.ts) has a new one,
+  // and the old one may belong to another process by then.
   const onExit = () => {
-    for (const pid of pids) {
+    for (const pid of postmasterPid()) {
       try {
         process.kill(pid, 'SIGINT');
       } catch {

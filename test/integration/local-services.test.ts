@@ -23,6 +23,7 @@ import {
   startTemporalDevServer,
   waitForChild,
 } from '../../scripts/lib/services';
+import { poll } from '../support/processes';
 
 const ROOT = path.join(__dirname, '..', '..');
 const log = () => undefined;
@@ -189,6 +190,15 @@ describe('embedded Postgres and the process that owns it', () => {
     const said = JSON.parse(out.trim().split('\n').pop()!) as { portTaken: boolean; message: string };
     expect(said.message).toMatch(/Postgres exited during start-up:[\s\S]*Address already in use/);
     expect(said.portTaken).toBe(true);
+  });
+
+  it('an owner that exits without stopping Postgres still stops it', async () => {
+    const { out, code } = await postgresOwner(path.join(dir, 'pg'), 'exit-unstopped');
+    expect(code).toBe(0);
+    const postmaster = Number(/^up (\d+)$/m.exec(out)?.[1]);
+    expect(postmaster).toBeGreaterThan(0);
+    // SIGINT is Postgres' fast shutdown: it ends on its own, without the owner.
+    await poll(async () => !isAlive(postmaster), 'the postmaster to stop after its owner exited', { everyMs: 100 });
   });
 
   it('SIGTERM is left to the owner: its own orderly stop runs to the end (no exit hook cuts it short)', async () => {

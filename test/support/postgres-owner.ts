@@ -5,6 +5,8 @@
  *    (as an owner stopping a worker and an API first would), prints `stopping`, stops Postgres,
  *    prints `stopped` and exits 0. Printing `stopped` proves nothing exited the process early.
  *  - taken-port: starts Postgres on a port this process holds and prints what the start threw.
+ *  - exit-unstopped: starts Postgres, prints `up <postmaster pid>` and exits without stopping it
+ *    (an owner that forgot to, or crashed through process.exit): its exit hook must stop Postgres.
  */
 import net from 'node:net';
 import { freePort, PortTakenError, startEmbeddedPostgres } from '../../scripts/lib/services';
@@ -25,6 +27,10 @@ async function main(dir: string, mode: string): Promise<void> {
     process.exit(0);
   }
   const pg = await startEmbeddedPostgres({ dir, port: await freePort(), database: 'owner_test', log, quiet: true });
+  if (mode === 'exit-unstopped') {
+    console.log(`up ${pg.pids().join(' ')}`);
+    process.exit(0);
+  }
   process.on('SIGTERM', () => {
     setTimeout(() => {
       console.log('stopping');
