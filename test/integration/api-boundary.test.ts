@@ -5,6 +5,7 @@
  */
 import request from 'supertest';
 import type { Db } from '../../lib/db';
+import { shareSubmission } from '../support/applications';
 import { testApp, testDb, uniqueSuffix } from '../support/env';
 
 const PROD = { NODE_ENV: 'production' };
@@ -16,16 +17,7 @@ describe('API boundary (real Postgres)', () => {
   const token = async (login: string) =>
     (tokens[login] ??= (await request(app).post('/api/dev/tokens').send({ login }).expect(201)).body.token);
 
-  const application = (key: string, over: Record<string, unknown>) => ({
-    idempotencyKey: key,
-    resourceCodes: ['GAJ-001'],
-    purpose: '核验社会保险待遇领取人员户籍状态',
-    legalDuty: '《社会保险法》第八十一条',
-    fieldsRequested: ['姓名', '公民身份号码'],
-    usePeriodDays: 90,
-    accessMode: 'INTERFACE',
-    ...over,
-  });
+  const application = shareSubmission;
 
   beforeAll(() => {
     db = testDb();

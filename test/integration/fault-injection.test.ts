@@ -29,6 +29,7 @@ import { outboxMessageId } from '../../lib/outbox';
 import { connectTemporal } from '../../lib/temporal';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import { freePort } from '../../scripts/lib/services';
+import { shareSubmission } from '../support/applications';
 import { receivedMail, testDb, uniqueSuffix } from '../support/env';
 import {
   type Answer,
@@ -131,15 +132,7 @@ describe('kill -9 of the worker and the API during a conditional share and a non
   it('every case continues after each kill with no task, grant, agreement, audit row or mail lost or doubled', async () => {
     const http = apiClient(baseUrl);
     const suffix = uniqueSuffix();
-    const shareBody = {
-      idempotencyKey: `fault-gx-${suffix}`,
-      resourceCodes: ['GAJ-001'],
-      purpose: '核验社会保险待遇领取人员户籍状态',
-      legalDuty: '《社会保险法》第八十一条',
-      fieldsRequested: ['姓名', '公民身份号码'],
-      usePeriodDays: 90,
-      accessMode: 'INTERFACE',
-    };
+    const shareBody = shareSubmission(`fault-gx-${suffix}`);
     const ngBody = {
       idempotencyKey: `fault-fz-${suffix}`,
       resourceCodes: ['GAJ-001', 'SCJG-001'],

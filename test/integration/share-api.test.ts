@@ -12,6 +12,7 @@ import { createLogger } from '../../lib/logger';
 import { createTransport, MailTemplates } from '../../lib/mailer';
 import { dispatchOutboxOnce } from '../../lib/outbox';
 import { deriveProvisionalYear, shanghaiDate } from '../../domain/calendar';
+import { shareSubmission } from '../support/applications';
 import { eventually, receivedMail, testApp, testDb, uniqueSuffix } from '../support/env';
 import { startTestWorker, TestWorker } from '../support/worker';
 import { temporalClient } from '../../api/kit/temporal';
@@ -68,16 +69,7 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     transport.close();
   }
 
-  const submission = (overrides: object = {}) => ({
-    idempotencyKey: `key-${uniqueSuffix()}`,
-    resourceCodes: ['GAJ-001'],
-    purpose: '核验社会保险待遇领取人员户籍状态',
-    legalDuty: '《社会保险法》第八十一条',
-    fieldsRequested: ['姓名', '公民身份号码'],
-    usePeriodDays: 90,
-    accessMode: 'INTERFACE',
-    ...overrides,
-  });
+  const submission = (overrides: Record<string, unknown> = {}) => shareSubmission(`key-${uniqueSuffix()}`, overrides);
 
   beforeAll(async () => {
     db = testDb();
