@@ -136,8 +136,36 @@ export function validationError(where: 'body' | 'query' | 'params', error: z.Zod
   );
 }
 
+/**
+ * A query parameter given more than once (`limit=2&limit=3`) arrives as an array, which no list
+ * takes: refused naming the parameter, rather than as "expected number, received NaN".
+ */
+function repeatedParameters(query: unknown): AppError | undefined {
+  if (!query || typeof query !== 'object') return undefined;
+  const repeated = Object.entries(query).filter(([, v]) => Array.isArray(v));
+  if (repeated.length === 0) return undefined;
+  const problems = repeated.map(([key, v]) => ({
+    path: key,
+    message: `只能给出一次（收到 ${(v as unknown[]).length} 个值）`,
+    code: 'repeated',
+  }));
+  const [key, values] = repeated[0];
+  return new AppError(
+    'VALIDATION_FAILED',
+    {
+      zh: `${WHERE_ZH.query}有误：${problems[0].path}：${problems[0].message}`,
+      en: `Invalid query: ${key}: given more than once (${(values as unknown[]).length} values)`,
+    },
+    problems,
+  );
+}
+
 /** Parses request input with a zod schema or throws a 400 naming the first bad field. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'params'): z.infer<T> {
+  if (where === 'query') {
+    const repeated = repeatedParameters(value);
+    if (repeated) throw repeated;
+  }
   // The input stays on the issues so that englishText can phrase "received …" as zod did.
   const result = schema.safeParse(value ?? {}, { reportInput: true });
   if (!result.success) throw validationError(where, result.error);

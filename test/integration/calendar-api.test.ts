@@ -182,7 +182,12 @@ describe('calendar API', () => {
         .get('/api/calendar/deadline?from=2026-09-30T02:00:00Z&workingDays=1&workingDays=2')
         .auth(staff, { type: 'bearer' })
         .expect(400);
-      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: '查询参数有误：workingDays：只能给出一次（收到 2 个值）',
+        messageEn: 'Invalid query: workingDays: given more than once (2 values)',
+        details: [{ path: 'workingDays', code: 'repeated' }],
+      });
     });
 
     it('needs a signed-in user', async () => {
