@@ -6,7 +6,7 @@
  * worker and the API reconnect by themselves. stop() stops the service and cancels any restart.
  */
 import { oneLine } from '../../lib/one-line';
-import type { Service } from './services';
+import { isAlive, type Service } from './services';
 import { formatDelay, nextDelay } from './supervise';
 
 export interface KeepRunningOptions<S extends Service> {
@@ -27,16 +27,6 @@ export interface Kept<S extends Service> extends Service {
   current(): S;
   /** Times the service was started, the first start included. */
   readonly starts: number;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to another user (Postgres runs as postgres).
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Starts the service and keeps it running until stop(). */
@@ -83,7 +73,7 @@ export async function keepRunning<S extends Service>(opts: KeepRunningOptions<S>
   const watch = () => {
     if (stopped || restarting) return;
     const pids = service.pids();
-    if (pids.length > 0 && pids.some(alive)) {
+    if (pids.length > 0 && pids.some(isAlive)) {
       schedule(pollMs, watch);
       return;
     }
