@@ -71,6 +71,8 @@ const configSchema = z.object({
   CYBERSPACE_REPORT_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
   UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
   START_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  // How long a submission's answer waits for the procedure's first step (its inbox tasks opened); 0 = not at all.
+  START_ANSWER_WAIT_MS: z.coerce.number().int().min(0).default(5000),
   // How often the API's reconciler starts stored cases with no workflow and resends pending decisions.
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60000),
   // API boundary (api/app.ts): requests per minute and client before a 429 RATE_LIMITED; 0 = no limit.

@@ -68,6 +68,19 @@ export interface CompleteTaskResult {
 /** Completes the open human task; the validator rejects anything that is not allowed now. */
 export const completeTaskUpdate = defineUpdate<CompleteTaskResult, [CompleteTaskInput]>('completeTask');
 
+/** Where a procedure stands once it has carried its current step through: its open tasks. */
+export interface StepResult {
+  stage: string;
+  status?: string;
+  openTasks: TaskRef[];
+}
+
+/**
+ * Answers once the procedure has nothing in flight: sent right after a start, so a submission is
+ * answered with the first step done (its inbox tasks open), the way a decision is answered.
+ */
+export const stepDoneUpdate = defineUpdate<StepResult, []>('stepDone');
+
 export interface WithdrawInput {
   actor: TaskActor;
   reason?: string;

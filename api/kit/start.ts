@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
+import { stepDoneUpdate } from '../../workflows/messages';
 import { SA } from '../../workflows/search-attributes';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
@@ -109,4 +110,24 @@ export async function startProcedure<I>(deps: StartDeps, p: ProcedureStart<I>): 
       if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
     }
   });
+}
+
+/**
+ * Waits, at most START_ANSWER_WAIT_MS, until a procedure just started has carried out its first
+ * step (its first inbox tasks are open), so the submission's answer shows them; the same Update id
+ * for every call, so a repeated submission is answered from the stored result. Never fails: a
+ * worker that is down or slow only means the answer shows the case before its first step.
+ */
+export async function afterFirstStep(deps: StartDeps, workflowId: string): Promise<void> {
+  const waitMs = deps.config.START_ANSWER_WAIT_MS;
+  if (waitMs === 0) return;
+  const signal = AbortSignal.timeout(waitMs);
+  try {
+    const client = await beforeAbort(temporalClient(deps), signal);
+    await client.withAbortSignal(signal, () =>
+      client.workflow.getHandle(workflowId).executeUpdate(stepDoneUpdate, { updateId: 'first-step' }),
+    );
+  } catch {
+    // Not confirmed in time, or the procedure already ended: the answer shows the case as stored.
+  }
 }

@@ -25,7 +25,7 @@ import { securityIncidentWorkflow } from '../../workflows/security-incident';
 import { commercialTenderWorkflow } from '../../workflows/tender';
 import { unconditionalShareWorkflow } from '../../workflows/unconditional-share';
 import { AppError } from '../errors';
-import { startProcedure, withinStartBound, type ProcedureStart, type StartDeps } from './start';
+import { afterFirstStep, startProcedure, withinStartBound, type ProcedureStart, type StartDeps } from './start';
 import { resendPendingDecisions } from './decisions';
 import { temporalClient } from './temporal';
 import { ensureCalendarRollouts, rolloutSettings } from '../../lib/calendar-rollout';
@@ -491,13 +491,15 @@ export const STARTERS: Record<StartedProcedure, Starter> = {
 // --- What the routers call: each starts a stored case, or does nothing if its start is confirmed.
 
 export async function startApplication(deps: StartDeps, applicationId: string): Promise<void> {
-  const { procedure } = await deps.db.application.findUniqueOrThrow({
+  const { procedure, workflowId } = await deps.db.application.findUniqueOrThrow({
     where: { id: applicationId },
-    select: { procedure: true },
+    select: { procedure: true, workflowId: true },
   });
   if (procedure === 'CATALOG_REVIEW' || procedure === 'CATALOG_UPDATE' || procedure === 'CATALOG_PROJECT')
     throw new Error(`Application ${applicationId} has no procedure to start`);
   await STARTERS[procedure].start(deps, applicationId);
+  // The unconditional share opens no inbox task: it grants at once.
+  if (procedure !== 'UNCONDITIONAL_SHARE') await afterFirstStep(deps, workflowId);
 }
 
 export const startTender = (deps: StartDeps, tenderId: string) => STARTERS.COMMERCIAL_TENDER.start(deps, tenderId);

@@ -290,7 +290,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
     response: applicationDetailSchema,
     errors: [...SUBMISSION_ERRORS, 'RESOURCE_CLASS_MISMATCH'],
     responses: {
-      201: 'Submitted',
+      201: 'Submitted; answered once the first step is done (its inbox tasks listed), or after START_ANSWER_WAIT_MS',
       200: 'Repeat of an earlier submission',
       409: 'Idempotency key reused with other content',
       422: 'A resource code unknown (UNKNOWN_RESOURCE, details.codes), or a resource that cannot be applied for',

@@ -278,7 +278,7 @@ export function openDataRouter(deps: ApiDeps): Router {
       'SERVICE_UNAVAILABLE',
     ],
     responses: {
-      201: 'Submitted',
+      201: 'Submitted; answered once the first step is done, or after START_ANSWER_WAIT_MS',
       200: 'Repeat of an earlier submission',
       403: 'Not a public applicant',
       409: 'Idempotency key reused with other content',

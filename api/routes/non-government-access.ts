@@ -82,7 +82,7 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
     response: applicationDetailSchema,
     errors: SUBMISSION_ERRORS,
     responses: {
-      201: 'Submitted (the same answer as GET /api/applications/{no}, case deadline included)',
+      201: 'Submitted (the same answer as GET /api/applications/{no}, case deadline included); answered once the first step is done, or after START_ANSWER_WAIT_MS',
       200: 'Repeat of an earlier submission',
       409: 'Idempotency key reused with other content',
       422: 'Not a non-government unit, a resource code unknown (UNKNOWN_RESOURCE, details.codes), or a resource that cannot be provided',

@@ -83,6 +83,9 @@ describe('non-government access API (Art. 22 ¶3) with real Postgres, Temporal a
       scenario: body.scenario,
       securityMeasures: body.securityMeasures,
     });
+    // Answered once the first step is done: its inbox tasks are open already.
+    expect(submitted.body.tasks.length).toBeGreaterThan(0);
+    expect(submitted.body.tasks.every((t: { status: string }) => t.status === 'OPEN')).toBe(true);
     // A retried submission is the same application; the same key with other content is refused.
     expect(
       (

@@ -368,6 +368,9 @@ describe('open data for the public (Art. 23–27) with real Postgres, Temporal a
         fieldOfUse: 'SOCIAL_SERVICE',
         scenario: body.scenario,
       });
+      // Answered once the first step is done: the provider's review is open already.
+      expect(submitted.body.tasks.length).toBeGreaterThan(0);
+      expect(submitted.body.tasks.every((t: { status: string }) => t.status === 'OPEN')).toBe(true);
       expect(
         (
           await request(app)

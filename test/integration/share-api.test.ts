@@ -88,11 +88,24 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
     expect(submitted.status).toBe(201);
     const no: string = submitted.body.applicationNo;
     expect(submitted.body.procedure).toBe('CONDITIONAL_SHARE');
+    // Answered once the first step is done: the provider's task is open, with its deadline.
+    expect(submitted.body.status).toBe('PROVIDER_REVIEW');
+    expect(submitted.body.tasks).toEqual([
+      expect.objectContaining({
+        step: 'PROVIDER_REPLY',
+        status: 'OPEN',
+        candidateDeptId: 'gaj',
+        dueAt: expect.any(String),
+      }),
+    ]);
 
     // Repeating the submission returns the same application and starts nothing new.
     const repeat = await post('rsj.staff', '/api/applications', body);
     expect(repeat.status).toBe(200);
     expect(repeat.body.applicationNo).toBe(no);
+    expect(repeat.body.tasks.map((t: { id: string }) => t.id)).toEqual(
+      submitted.body.tasks.map((t: { id: string }) => t.id),
+    );
     const reused = await post('rsj.staff', '/api/applications', { ...body, purpose: '另一个用途说明' });
     expect(reused.status).toBe(409);
     expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
@@ -377,7 +390,8 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
       }),
     });
     try {
-      const slowApp = testApp(db, { TEMPORAL_TASK_QUEUE: slow.taskQueue }).app;
+      // The answer does not wait for the first step: its activity is held until after the decision is sent.
+      const slowApp = testApp(db, { TEMPORAL_TASK_QUEUE: slow.taskQueue, START_ANSWER_WAIT_MS: '0' }).app;
       const submitted = await request(slowApp)
         .post('/api/applications')
         .auth(await as('ybj.staff'), { type: 'bearer' })
@@ -529,6 +543,31 @@ describe('share applications, inbox and tasks over HTTP (real Postgres, Temporal
       await reconcileStarts({ db, config: api.config, temporal: api.temporal }, { caseNos: [applicationNo] }),
     ).not.toContain(applicationNo);
     await post('wjw.staff', `/api/applications/${applicationNo}/withdraw`, {});
+  });
+
+  it('a submission is answered within START_ANSWER_WAIT_MS when no worker runs its procedure, before its first step', async () => {
+    const idle = testApp(db, { TEMPORAL_TASK_QUEUE: `no-worker-${uniqueSuffix()}`, START_ANSWER_WAIT_MS: '1500' });
+    try {
+      const token = (await request(idle.app).post('/api/dev/tokens').send({ login: 'rsj.staff' }).expect(201)).body
+        .token;
+      const sentAt = Date.now();
+      const submitted = await request(idle.app)
+        .post('/api/applications')
+        .auth(token, { type: 'bearer' })
+        .send(submission());
+      expect(submitted.status).toBe(201);
+      // The wait ran out: the case is stored and started, its first step not done yet.
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1500);
+      expect(submitted.body.status).toBe('SUBMITTED');
+      expect(submitted.body.tasks).toEqual([]);
+      const started = await db.application.findUniqueOrThrow({
+        where: { applicationNo: submitted.body.applicationNo },
+      });
+      expect(started.workflowStartedAt).not.toBeNull();
+      await (await temporalClient(idle)).workflow.getHandle(started.workflowId).terminate('test: no worker runs it');
+    } finally {
+      await (await idle.temporal()).connection.close();
+    }
   });
 
   it("hides another department's application", async () => {

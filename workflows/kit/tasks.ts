@@ -9,7 +9,7 @@ import { condition, patched, setHandler, uuid4, workflowInfo } from '@temporalio
 import type { CalendarPolicyInput } from '../../activities/deps';
 import type { OpenTaskInput, TaskTiming } from '../../activities/inbox';
 import type { ProcedurePolicy } from '../../domain/policy';
-import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, TaskRef } from '../messages';
+import { completeTaskUpdate, CompleteTaskInput, CompleteTaskResult, stepDoneUpdate, TaskRef } from '../messages';
 import { SA } from '../search-attributes';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { acts, activitiesInFlight, LOCAL_ACTIVITIES_PATCH } from './activities';
@@ -73,6 +73,10 @@ export class TaskRuntime {
     listenForCalendarChanges();
     setHandler(completeTaskUpdate, (input) => this.complete(input), {
       validator: (input) => this.validate(input, { unknownMayOpen: true }),
+    });
+    setHandler(stepDoneUpdate, async () => {
+      await settle();
+      return { stage: this.stage(), status: currentStatus(), openTasks: this.openTasks().map(taskRef) };
     });
   }
 
