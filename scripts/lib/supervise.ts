@@ -4,7 +4,7 @@
  * back to 1 s once a run lasted a minute), so a worker or API that crashes heals itself while
  * Postgres, Temporal and MailDev keep running. stop() ends the child (SIGTERM, then SIGKILL
  * after a timeout) and no restart ever happens after it was called, not even one already
- * scheduled.
+ * scheduled. A detached child's whole process group ends with it (see endGroup).
  */
 import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
 
@@ -54,6 +54,20 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null, error?
   return signal !== null ? `exited on ${signal}` : `exited with code ${code ?? 'unknown'}`;
 }
 
+/**
+ * Kills what is left of a detached child's process group once the child has exited: a launcher
+ * killed outright (`tsx` on SIGKILL, a crash) cannot pass the signal on, and the process it ran
+ * would go on as an orphan — a second worker polling the queue, or an API holding the port the
+ * restarted one needs. Nothing is left after an orderly exit, so this does nothing then.
+ */
+function endGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is empty.
+  }
+}
+
 /** The next delay after `current`, doubling up to `max`. */
 export function nextDelay(current: number, max: number): number {
   return Math.min(current * 2, max);
@@ -91,6 +105,7 @@ export function supervise(opts: SuperviseOptions): Supervised {
         if (ended) return;
         ended = true;
         if (child === c) child = undefined;
+        if (opts.detached && c.pid !== undefined) endGroup(c.pid);
         resolve();
         if (stopped) return;
         if (Date.now() - startedAt >= resetAfter) delay = initialDelay;

@@ -153,6 +153,50 @@ describe('supervise', () => {
     expect(missing[1]).toMatch(/restarting in 0\.1s$/);
   });
 
+  it('a launcher killed outright takes the process it ran with it (no orphan), and is restarted', async () => {
+    // The child stands for tsx: it runs the real program as a child of its own and is SIGKILLed.
+    const pids = path.join(dir, 'grandchildren');
+    const code = `
+      const { spawn } = require('node:child_process');
+      const gc = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
+      require('node:fs').appendFileSync(${JSON.stringify(pids)}, gc.pid + '\\n');
+      setInterval(() => undefined, 1000);`;
+    const lines: string[] = [];
+    const child = supervise({
+      name: 'worker',
+      command: process.execPath,
+      args: ['-e', code],
+      stdio: 'ignore',
+      detached: true,
+      log: (l) => lines.push(l),
+      initialDelayMs: 200,
+    });
+    const running = (pid: number) => {
+      try {
+        // A zombie (not reaped yet where pid 1 does not reap) is no longer running.
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await until('the first run to start its program', () => startsOf(pids).length === 1);
+      const [first] = startsOf(pids);
+      expect(running(first)).toBe(true);
+      process.kill(child.pid()!, 'SIGKILL');
+      await until('the restart to start its program', () => startsOf(pids).length === 2);
+      expect(lines).toEqual(['worker exited on SIGKILL; restarting in 0.2s']);
+      await until('the first program to be gone', () => !running(first));
+      const [, second] = startsOf(pids);
+      await child.stop();
+      // An orderly stop ends the program too, though the stand-in passes no signal on.
+      await until('the second program to be gone', () => !running(second));
+    } finally {
+      await child.stop();
+      for (const pid of startsOf(pids)) if (running(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('back-off arithmetic: 1 s doubling to 30 s', () => {
     const delays = [1_000];
     while (delays.length < 8) delays.push(nextDelay(delays[delays.length - 1], 30_000));
