@@ -164,6 +164,50 @@ describe('security incident procedure (Art. 32 ¶2) on the time-skipping server 
     );
   });
 
+  it('survives a worker restart before every step: grants suspended once, each measure recorded once, closed and restored once', async () => {
+    await h.restartWorker([]);
+    const resource = await testResource(db, 'gaj', 'NOT_OPEN');
+    const a = await activeGrant(db, resource.id, 'rsj');
+    const i = await report([resource.id], true);
+    const steps: Array<[string, string, string, string]> = [
+      ['REPORT_CYBERSPACE', 'gaj.staff', 'REPORTED', '已报告网信部门，回执号 WX-2026-0107'],
+      ['REMEDIATE', 'gaj.staff', 'REMEDIATED', '已封禁异常账号'],
+      ['NOTIFY_USERS', 'gaj.staff', 'USERS_NOTIFIED', '已短信告知受影响的群众'],
+      ['CLOSE_INCIDENT', 'dsj.reviewer', 'CLOSE', '补救措施有效'],
+    ];
+    for (const [step, login, decision, reasons] of steps) {
+      await h.openTask(i.workflowId, step);
+      await h.restartWorker([i.workflowId]);
+      await h.decide(i.workflowId, step, login, decision, { reasons });
+    }
+    expect(await i.handle.result()).toEqual({ outcome: 'CLOSED', suspendedGrants: true });
+    const tasks = await db.task.findMany({ where: { workflowId: i.workflowId } });
+    expect(tasks.map((t) => [t.step, t.status]).sort()).toEqual(steps.map(([step]) => [step, 'DONE']).sort());
+    expect(await grantStatus(a.grantId)).toBe('ACTIVE');
+    expect(await incident(i.incidentId)).toMatchObject({ status: 'CLOSED', conclusion: '补救措施有效' });
+    const audit = (
+      await db.auditLog.findMany({
+        where: { entityType: 'SecurityIncident', entityId: i.incidentId },
+        orderBy: { id: 'asc' },
+      })
+    ).map((x) => x.action);
+    expect([...audit].sort()).toEqual(
+      [
+        'INCIDENT_REPORTED',
+        'INCIDENT_GRANTS_SUSPENDED',
+        'INCIDENT_USERS_NOTICE_SENT',
+        'INCIDENT_REPORT_CYBERSPACE',
+        'INCIDENT_REMEDIATE',
+        'INCIDENT_NOTIFY_USERS',
+        'INCIDENT_CLOSED',
+      ].sort(),
+    );
+    const mail = await renderQueuedMail(db, [`incident:${i.incidentNo}:`]);
+    const to = (template: string) => mail.filter((m) => m.template === template).map((m) => m.recipient);
+    expect(to('incident-grants-suspended')).toEqual(['rsj.staff@liaocheng.example']);
+    expect(to('incident-grants-restored')).toEqual(['rsj.staff@liaocheng.example']);
+  });
+
   it('hour deadlines missed: the 1-hour report goes overdue and is escalated, the 4-hour remediation is warned then overdue, nothing is done by silence', async () => {
     const resource = await testResource(db, 'ybj', 'NOT_OPEN');
     const i = await report([resource.id], false, 'ybj');
