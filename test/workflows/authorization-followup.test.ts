@@ -143,6 +143,47 @@ describe('follow-up of an authorisation awarded by tender (Art. 27 ¶4) on the t
     ).toBe(0);
   });
 
+  it('survives a worker restart before every step: the report is submitted and reviewed, the authorisation suspended and revoked once', async () => {
+    // Every worker after this one has no workflow cache: the follow-up and its report children
+    // never sit on a stopped worker's sticky queue (see restartWorker).
+    await h.restartWorker([]);
+    const a = await start(12);
+    await env.sleep('93 days');
+    const r1 = await reportOpens(a.authorization.id, 1);
+    const report = env.client.workflow.getHandle(r1.workflowId!);
+    await h.restartWorker([a.handle.workflowId, report.workflowId]);
+    await report.executeUpdate(submitUseReportUpdate, {
+      args: [{ actor: await publicActor(db, BIDDERS.hengxin), summary: '本期将授权数据提供给未经约定的第三方使用' }],
+    });
+    await h.restartWorker([a.handle.workflowId, report.workflowId]);
+    await decideTask(db, env.client, report.workflowId, 'REVIEW_USE_REPORT', 'dsj.reviewer', 'SUSPEND', {
+      reasons: '超出授权范围向第三方提供数据',
+    });
+    await eventually(
+      async () => (await authorization(a.authorization.id)).status === 'SUSPENDED',
+      'the authorisation suspended',
+    );
+    await h.restartWorker([a.handle.workflowId, report.workflowId]);
+    const { status } = await a.handle.executeUpdate(changeAuthorizationUpdate, {
+      args: [{ actor: await staffActor(db, 'dsj.reviewer'), action: 'REVOKE', reasons: '整改期满仍未纠正' }],
+    });
+    expect(status).toBe('REVOKED');
+    expect(await a.handle.result()).toEqual({ outcome: 'REVOKED' });
+    const changes = await db.auditLog.findMany({
+      where: { entityType: 'Authorization', entityId: a.authorization.id, action: { startsWith: 'AUTHORIZATION_' } },
+      orderBy: { id: 'asc' },
+    });
+    expect(changes.map((c) => c.action)).toEqual(['AUTHORIZATION_SUSPENDED', 'AUTHORIZATION_REVOKED']);
+    const reviews = await db.task.findMany({
+      where: { workflowId: { startsWith: a.authorization.workflowId! }, step: 'REVIEW_USE_REPORT' },
+    });
+    expect(reviews.map((t) => t.status)).toEqual(['DONE']);
+    const remaining = await db.authorizationReport.findMany({
+      where: { authorizationId: a.authorization.id, kind: 'PERIODIC', periodNo: { gt: 1 } },
+    });
+    expect(remaining.map((r) => r.status)).toEqual(['WAIVED', 'WAIVED', 'WAIVED']);
+  });
+
   it('expiry at the end of the term: the authorisation ends by itself, the last report is still owed, and the authority re-tenders', async () => {
     const a = await start(3);
     await env.sleep('93 days');
