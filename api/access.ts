@@ -169,7 +169,9 @@ export const ACCESS_MATRIX = {
     [
       'GET /api/catalog/drafts',
       'GET /api/catalog/drafts/{no}',
+      'GET /api/catalog/update-duties',
       'GET /api/catalog/update-duties/{no}',
+      'GET /api/catalog/projects',
       'GET /api/catalog/projects/{no}',
     ],
     g(staff, 'ownDepartment'),

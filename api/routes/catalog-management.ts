@@ -66,6 +66,17 @@ const draftsQuery = z
     ...pageQuery,
   })
   .strict();
+/** Update duties (Art. 18) and information system projects (Art. 17), a page at a time. */
+const dutiesQuery = z
+  .object({ status: z.enum(['OPEN', 'FULFILLED']).optional(), department: text(64).optional(), ...pageQuery })
+  .strict();
+const projectsQuery = z
+  .object({
+    status: z.enum(['REGISTERED', 'APPROVED', 'RETURNED']).optional(),
+    department: text(64).optional(),
+    ...pageQuery,
+  })
+  .strict();
 /** An entry's published versions, newest first, a page at a time (they grow with every revision). */
 const historyQuery = z.object(pageQuery).strict();
 
@@ -238,6 +249,10 @@ const projectSchema = z
       .nullable(),
   })
   .loose();
+/** A row of the update-duty list: the duty and its inbox task's deadline. */
+const dutyRowSchema = dutySchema.omit({ article: true, entries: true });
+/** A row of the project list: the project and its approval task. */
+const projectRowSchema = projectSchema.omit({ article: true, entries: true, catalogPublished: true });
 const openListEntry = z
   .object({
     code: z.string(),
@@ -403,6 +418,17 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
   });
   documented({
     method: 'get',
+    path: '/api/catalog/update-duties',
+    summary:
+      "Catalog update duties (Art. 18), last recorded first, each with its task's deadline, a page at a time (cursor/limit): the department's own; the data authority sees every department's",
+    tags,
+    auth: 'required',
+    query: dutiesQuery,
+    errors: ['FORBIDDEN'],
+    response: pageSchema(dutyRowSchema),
+  });
+  documented({
+    method: 'get',
     path: '/api/catalog/update-duties/{no}',
     summary: 'One update duty with its deadline and the versions published for it',
     tags,
@@ -437,6 +463,17 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
       422: 'A draft of another department, or a retirement request',
       503: 'START_PENDING: stored, the start of its approval procedure not yet confirmed',
     },
+  });
+  documented({
+    method: 'get',
+    path: '/api/catalog/projects',
+    summary:
+      "Information system projects (Art. 17), last registered first, each with its approval task, a page at a time (cursor/limit): the department's own; the data authority sees every department's",
+    tags,
+    auth: 'required',
+    query: projectsQuery,
+    errors: ['FORBIDDEN'],
+    response: pageSchema(projectRowSchema),
   });
   documented({
     method: 'get',
@@ -712,13 +749,22 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     res.json(await draftView(p, no));
   });
 
+  /**
+   * Which departments' rows a catalog list shows: the data authority's reviewers every one (or the
+   * one it asks for), anyone else their own department's; a caller with no department none.
+   */
+  function listScope(p: Principal, department: string | undefined, what: { zh: string; en: string }) {
+    if (isAuthority(p)) return department ? { departmentId: department } : {};
+    if (!p.departmentId)
+      throw new AppError('FORBIDDEN', { zh: `${what.zh}仅供部门使用`, en: `${what.en} are for departments` });
+    return { departmentId: p.departmentId };
+  }
+
   router.get('/api/catalog/drafts', async (req, res) => {
     const p = requirePrincipal(req);
     const q = parse(draftsQuery, req.query, 'query');
-    if (!isAuthority(p) && !p.departmentId)
-      throw new AppError('FORBIDDEN', { zh: '目录草稿仅供部门使用', en: 'Catalog drafts are for departments' });
     const where: Prisma.CatalogDraftWhereInput = {
-      ...(isAuthority(p) ? (q.department ? { departmentId: q.department } : {}) : { departmentId: p.departmentId! }),
+      ...listScope(p, q.department, { zh: '目录草稿', en: 'Catalog drafts' }),
       ...(q.status ? { status: q.status } : {}),
     };
     await checkCursor(q, (id) => db.catalogDraft.count({ where: { AND: [where, { id }] } }));
@@ -975,6 +1021,53 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     };
   }
 
+  router.get('/api/catalog/update-duties', async (req, res) => {
+    const p = requirePrincipal(req);
+    const q = parse(dutiesQuery, req.query, 'query');
+    const where: Prisma.CatalogUpdateDutyWhereInput = {
+      ...listScope(p, q.department, { zh: '目录更新任务', en: 'Catalog update duties' }),
+      ...(q.status ? { status: q.status } : {}),
+    };
+    await checkCursor(q, (id) => db.catalogUpdateDuty.count({ where: { AND: [where, { id }] } }));
+    const rows = await db.catalogUpdateDuty.findMany({
+      where,
+      orderBy: [{ recordedAt: 'desc' }, { id: 'desc' }],
+      ...pageArgs(q),
+      omit: { requestHash: true, idempotencyKey: true },
+    });
+    const tasks = await stepTasks(
+      rows.map((d) => d.workflowId),
+      'CATALOG_UPDATE',
+    );
+    res.json(
+      toPage(q, rows, (d) => ({
+        ...d,
+        occurredOn: d.occurredOn.toISOString().slice(0, 10),
+        task: tasks.get(d.workflowId) ?? null,
+      })),
+    );
+  });
+
+  /** The task of `step` of each workflow, one query for a page of rows. */
+  async function stepTasks(workflowIds: string[], step: string) {
+    const rows = await db.task.findMany({
+      where: { workflowId: { in: workflowIds }, step },
+      orderBy: { createdAt: 'asc' },
+      select: {
+        id: true,
+        workflowId: true,
+        status: true,
+        dueAt: true,
+        warningAt: true,
+        overdue: true,
+        decision: true,
+        reasons: true,
+        completedAt: true,
+      },
+    });
+    return new Map(rows.map(({ workflowId, ...t }) => [workflowId, t]));
+  }
+
   router.get('/api/catalog/update-duties/:no', async (req, res) => {
     const p = requirePrincipal(req);
     noQuery(req.query);
@@ -1075,6 +1168,27 @@ export function catalogManagementRouter(deps: ApiDeps): Router {
     });
     await startCatalogProject(deps, previous?.id ?? id);
     res.status(previous ? 200 : 201).json(await projectView(p, previous?.projectNo ?? projectNo));
+  });
+
+  router.get('/api/catalog/projects', async (req, res) => {
+    const p = requirePrincipal(req);
+    const q = parse(projectsQuery, req.query, 'query');
+    const where: Prisma.InfoSystemProjectWhereInput = {
+      ...listScope(p, q.department, { zh: '信息化项目', en: 'Information system projects' }),
+      ...(q.status ? { status: q.status } : {}),
+    };
+    await checkCursor(q, (id) => db.infoSystemProject.count({ where: { AND: [where, { id }] } }));
+    const rows = await db.infoSystemProject.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      ...pageArgs(q),
+      omit: { requestHash: true, idempotencyKey: true, draftIds: true },
+    });
+    const tasks = await stepTasks(
+      rows.map((pr) => pr.workflowId),
+      'PROJECT_APPROVAL',
+    );
+    res.json(toPage(q, rows, (pr) => ({ ...pr, task: tasks.get(pr.workflowId) ?? null })));
   });
 
   router.get('/api/catalog/projects/:no', async (req, res) => {

@@ -714,6 +714,120 @@ describe('catalog management API (Art. 16–18, 21, 24–25) with real Postgres,
     expect(duty.body).toMatchObject({ status: 'FULFILLED', entries: [{ code: body.code, version: 2 }] });
   });
 
+  it('update duties and projects are listed a page at a time, newest first: a department its own, the authority every one or one department, by status', async () => {
+    const body = entry();
+    await publish(body);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const recordDuty = async (description: string) =>
+      (
+        await request(app)
+          .post('/api/catalog/update-duties')
+          .auth(...as('zrzyj.staff'))
+          .send({
+            idempotencyKey: `duty-${uniqueSuffix()}`,
+            kind: 'SYSTEM_UPDATED',
+            description,
+            occurredOn: today,
+            resourceCodes: [body.code],
+          })
+          .expect(201)
+      ).body as { dutyNo: string; workflowId: string };
+    const first = await recordDuty('不动产登记系统升级（一）');
+    const second = await recordDuty('不动产登记系统升级（二）');
+    workflowIds.push(first.workflowId, second.workflowId);
+    const gajDraft = await request(app)
+      .post('/api/catalog/drafts')
+      .auth(...as('gaj.staff'))
+      .send(entry())
+      .expect(201);
+    workflowIds.push(gajDraft.body.workflowId);
+    const project = await request(app)
+      .post('/api/catalog/projects')
+      .auth(...as('gaj.staff'))
+      .send({
+        idempotencyKey: `prj-${uniqueSuffix()}`,
+        name: '治安管理系统改造',
+        description: '新增户籍核验模块',
+        draftNos: [gajDraft.body.draftNo],
+      })
+      .expect(201);
+    workflowIds.push(project.body.workflowId);
+    const list = async (login: string, url: string) =>
+      (
+        await request(app)
+          .get(url)
+          .auth(...as(login))
+          .expect(200)
+      ).body as { items: Array<Record<string, unknown>>; nextCursor: string | null };
+    const numbers = (page: { items: Array<Record<string, unknown>> }, key: string) => page.items.map((r) => r[key]);
+
+    // The department's own, the newest first, each with its task's deadline; nothing internal.
+    const own = await list('zrzyj.staff', '/api/catalog/update-duties?limit=100');
+    expect(own.items.every((d) => d.departmentId === 'zrzyj')).toBe(true);
+    const ownNos = numbers(own, 'dutyNo');
+    expect(ownNos.indexOf(second.dutyNo)).toBeGreaterThanOrEqual(0);
+    expect(ownNos.indexOf(second.dutyNo)).toBeLessThan(ownNos.indexOf(first.dutyNo));
+    const row = own.items.find((d) => d.dutyNo === first.dutyNo)!;
+    expect(row).toMatchObject({
+      status: 'OPEN',
+      occurredOn: today,
+      task: { status: 'OPEN', dueAt: expect.any(String) },
+    });
+    expect(row).not.toHaveProperty('requestHash');
+    expect(row).not.toHaveProperty('idempotencyKey');
+    // A page at a time.
+    const page1 = await list('zrzyj.staff', '/api/catalog/update-duties?limit=1');
+    expect(page1.items).toHaveLength(1);
+    const page2 = await list('zrzyj.staff', `/api/catalog/update-duties?limit=1&cursor=${page1.nextCursor}`);
+    expect(page2.items).toHaveLength(1);
+    expect(page2.items[0].dutyNo).not.toBe(page1.items[0].dutyNo);
+    // Another department sees none of them, also when it asks for that department.
+    expect(numbers(await list('gaj.staff', '/api/catalog/update-duties?limit=100'), 'dutyNo')).not.toContain(
+      first.dutyNo,
+    );
+    expect(
+      numbers(await list('gaj.staff', '/api/catalog/update-duties?department=zrzyj&limit=100'), 'dutyNo'),
+    ).not.toContain(first.dutyNo);
+    // The authority sees them, and only the status it asks for.
+    expect(
+      numbers(await list('dsj.reviewer', '/api/catalog/update-duties?department=zrzyj&limit=100'), 'dutyNo'),
+    ).toEqual(expect.arrayContaining([first.dutyNo, second.dutyNo]));
+    expect(
+      numbers(await list('dsj.reviewer', '/api/catalog/update-duties?status=FULFILLED&limit=100'), 'dutyNo'),
+    ).not.toContain(first.dutyNo);
+
+    // Projects: the department's own; the authority's by department and status, with the approval task.
+    const gajProjects = await list('gaj.staff', '/api/catalog/projects?limit=100');
+    expect(gajProjects.items.every((x) => x.departmentId === 'gaj')).toBe(true);
+    expect(numbers(gajProjects, 'projectNo')).toContain(project.body.projectNo);
+    expect(numbers(await list('zrzyj.staff', '/api/catalog/projects?limit=100'), 'projectNo')).not.toContain(
+      project.body.projectNo,
+    );
+    const registered = await eventually(async () => {
+      const page = await list('dsj.reviewer', '/api/catalog/projects?department=gaj&status=REGISTERED&limit=100');
+      const p = page.items.find((x) => x.projectNo === project.body.projectNo);
+      return p?.task ? p : undefined;
+    }, 'the project listed with its approval task');
+    expect(registered.task).toMatchObject({ status: 'OPEN', decision: null });
+    expect(registered).not.toHaveProperty('draftIds');
+    expect(
+      numbers(await list('dsj.reviewer', '/api/catalog/projects?status=APPROVED&limit=100'), 'projectNo'),
+    ).not.toContain(project.body.projectNo);
+
+    // Bad filters are refused naming them; a caller with no department has no such list.
+    const bad = await request(app)
+      .get('/api/catalog/projects?status=DONE')
+      .auth(...as('dsj.reviewer'))
+      .expect(400);
+    expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('status') });
+    const citizen = (await request(app).post('/api/dev/tokens').send({ login: 'citizen.zhang' }).expect(201)).body
+      .token;
+    for (const url of ['/api/catalog/update-duties', '/api/catalog/projects']) {
+      const refused = await request(app).get(url).auth(citizen, { type: 'bearer' }).expect(403);
+      expect(refused.body.error.code).toBe('FORBIDDEN');
+    }
+  });
+
   it('seeded entries are published version 1 through the publication path, and seeding again changes nothing', async () => {
     const versions = await db.dataResourceVersion.findMany({
       where: { draftId: { in: seedResources.map((r) => `draft-seed-${r.code}`) } },
