@@ -114,18 +114,27 @@ export async function startProcedure<I>(deps: StartDeps, p: ProcedureStart<I>): 
 
 /**
  * Waits, at most START_ANSWER_WAIT_MS, until a procedure just started has carried out its first
- * step (its first inbox tasks are open), so the submission's answer shows them; the same Update id
- * for every call, so a repeated submission is answered from the stored result. Never fails: a
- * worker that is down or slow only means the answer shows the case before its first step.
+ * step (its first inbox tasks are open), or `procedureEnds`: until it has ended (one with no human
+ * step), so the submission's answer shows them; the same Update id for every call, so a repeated
+ * submission is answered from the stored result. Never fails: a worker that is down or slow only
+ * means the answer shows the case before its first step.
  */
-export async function afterFirstStep(deps: StartDeps, workflowId: string): Promise<void> {
+export async function afterFirstStep(
+  deps: StartDeps,
+  workflowId: string,
+  opts: { procedureEnds?: boolean } = {},
+): Promise<void> {
   const waitMs = deps.config.START_ANSWER_WAIT_MS;
   if (waitMs === 0) return;
   const signal = AbortSignal.timeout(waitMs);
   try {
     const client = await beforeAbort(temporalClient(deps), signal);
+    const handle = client.workflow.getHandle(workflowId);
     await client.withAbortSignal(signal, () =>
-      client.workflow.getHandle(workflowId).executeUpdate(stepDoneUpdate, { updateId: 'first-step' }),
+      beforeAbort(
+        opts.procedureEnds ? handle.result() : handle.executeUpdate(stepDoneUpdate, { updateId: 'first-step' }),
+        signal,
+      ),
     );
   } catch {
     // Not confirmed in time, or the procedure already ended: the answer shows the case as stored.

@@ -498,8 +498,8 @@ export async function startApplication(deps: StartDeps, applicationId: string): 
   if (procedure === 'CATALOG_REVIEW' || procedure === 'CATALOG_UPDATE' || procedure === 'CATALOG_PROJECT')
     throw new Error(`Application ${applicationId} has no procedure to start`);
   await STARTERS[procedure].start(deps, applicationId);
-  // The unconditional share opens no inbox task: it grants at once.
-  if (procedure !== 'UNCONDITIONAL_SHARE') await afterFirstStep(deps, workflowId);
+  // The unconditional share opens no inbox task: it grants at once, so its answer waits for the end.
+  await afterFirstStep(deps, workflowId, { procedureEnds: procedure === 'UNCONDITIONAL_SHARE' });
 }
 
 export const startTender = (deps: StartDeps, tenderId: string) => STARTERS.COMMERCIAL_TENDER.start(deps, tenderId);
