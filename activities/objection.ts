@@ -308,7 +308,9 @@ export function objectionActivities(deps: ActivityDeps) {
           outcomeText:
             o.outcome === 'CORRECTED'
               ? `已更正（目录条目版本 ${o.correctedVersion ?? o.resource.version}）`
-              : '不予更正',
+              : o.outcome === 'WITHDRAWN'
+                ? '已由您撤回'
+                : '不予更正',
           reasons: o.outcomeReasons ?? input.reasons,
           comment: input.comment ?? '',
           closedAt: shanghaiText(o.closedAt),

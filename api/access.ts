@@ -315,6 +315,7 @@ export const ACCESS_MATRIX = {
   ),
   objectionFile: rule('objection', 'act', ['POST /api/objections'], g(signedIn, 'all')),
   objectionAttach: rule('objection evidence', 'act', ['POST /api/objections/{no}/attachments'], g(signedIn, 'own')),
+  objectionWithdraw: rule('objection withdrawal', 'act', ['POST /api/objections/{no}/withdraw'], g(signedIn, 'own')),
   incidents: rule(
     'security incidents',
     'read',

@@ -16,9 +16,25 @@ export interface ObjectionInput {
   authorityDeptId: string;
   /** Art. 33: every deadline but the provider's counts from this instant (epoch ms). */
   receivedAtMs: number;
+  /** Who filed it: the one who may withdraw it (absent in cases started before withdrawal existed). */
+  objectorUserId?: string;
 }
 
-export type ObjectionOutcome = 'CORRECTED' | 'REJECTED';
+export type ObjectionOutcome = 'CORRECTED' | 'REJECTED' | 'WITHDRAWN';
+
+export interface WithdrawObjectionInput {
+  actor: TaskActor;
+  reason?: string;
+}
+
+/**
+ * The objector withdraws the objection while nothing has been decided on it yet: open tasks are
+ * cancelled, the dispute mark is cleared and the objection closes as WITHDRAWN; answered once closed.
+ */
+export const withdrawObjectionUpdate = defineUpdate<
+  { stage: string; outcome: ObjectionOutcome },
+  [WithdrawObjectionInput]
+>('withdrawObjection');
 
 export interface SecurityIncidentInput {
   incidentId: string;

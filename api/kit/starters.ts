@@ -277,6 +277,7 @@ const objection: Starter = {
         providerDeptId: o.resource.providerId,
         authorityDeptId: await authorityDeptId(deps.db),
         receivedAtMs: o.receivedAt.getTime(),
+        objectorUserId: o.objectorUserId,
       },
     });
     await deps.db.objection.updateMany({

@@ -18,6 +18,9 @@ import { AppError, fieldText, noQuery, parse } from '../errors';
 import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
 import { startObjection } from '../kit/starters';
+import { temporalClient } from '../kit/temporal';
+import { executeBounded } from '../kit/updates';
+import { withdrawObjectionUpdate } from '../../workflows/objection-messages';
 import { idempotencyKeySchema } from '../submissions';
 import { checkCursor, pageArgs, pageQuery, pageSchema, toPage } from '../kit/paging';
 
@@ -54,6 +57,8 @@ const fileBody = z
     attachments: z.array(inlineAttachment).max(ATTACHMENTS_PER_OBJECTION).default([]),
   })
   .strict();
+
+const withdrawBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
 
 const listQuery = z
   .object({
@@ -237,6 +242,18 @@ export function objectionsRouter(deps: ApiDeps): Router {
     errors: ['FORBIDDEN', 'NOT_FOUND'],
     response: objectionSchema,
     responses: { 200: 'OK', 404: 'Unknown or not visible' },
+  });
+  documented({
+    method: 'post',
+    path: '/api/objections/{no}/withdraw',
+    summary:
+      'Withdraw an objection before a decision on the correction is taken; the objector only: its open tasks are cancelled, the dispute mark cleared, it closes as WITHDRAWN',
+    tags: ['objections'],
+    auth: 'required',
+    body: withdrawBody,
+    errors: ['FORBIDDEN', 'NOT_FOUND', 'OBJECTION_CLOSED', 'CONFLICT', 'WORKFLOW_TIMEOUT', 'SERVICE_UNAVAILABLE'],
+    response: objectionSchema,
+    responses: { 200: 'Withdrawn', 409: 'Decided or closed already' },
   });
   documented({
     method: 'post',
@@ -474,6 +491,30 @@ export function objectionsRouter(deps: ApiDeps): Router {
       },
     });
     res.json(toPage(q, rows, ({ id: _id, objectorUserId, ...r }) => ({ ...r, mine: objectorUserId === p.userId })));
+  });
+
+  router.post('/api/objections/:no/withdraw', async (req, res) => {
+    const { p } = authorizeSignedIn(req, 'objectionWithdraw');
+    const { no } = parse(noParam, req.params, 'params');
+    const a = authorizeSignedIn(req, 'objections');
+    const o = await load(a, no);
+    if (o.objectorUserId !== p.userId)
+      throw new AppError('FORBIDDEN', { zh: '只有异议提出人可以撤回异议', en: 'Only the objector may withdraw it' });
+    const body = parse(withdrawBody, req.body, 'body');
+    if (o.status === 'CLOSED')
+      throw new AppError('OBJECTION_CLOSED', { zh: `异议 ${no} 已办结`, en: `Objection ${no} is closed` });
+    await executeBounded(await temporalClient(deps), deps.config.UPDATE_TIMEOUT_MS, (c) =>
+      c.workflow.getHandle(o.workflowId).executeUpdate(withdrawObjectionUpdate, {
+        args: [
+          {
+            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            reason: body.reason,
+          },
+        ],
+        updateId: `${o.id}:withdraw`,
+      }),
+    );
+    res.json(await view(a, no));
   });
 
   router.get('/api/objections/:no', async (req, res) => {

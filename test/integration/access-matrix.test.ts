@@ -677,6 +677,7 @@ describe('access matrix: every role × every endpoint (issue 12 point 2)', () =>
       detail('GET /api/objections/{no}', `/api/objections/${privacy.input.objectionNo}`, privacyFacts, showsId),
       detail('GET /api/objections/{no}', `/api/objections/${secret.input.objectionNo}`, secretFacts, hasFacts),
       detail('GET /api/objections/{no}', `/api/objections/${ordinary.input.objectionNo}`, ordinaryFacts, hasFacts),
+      act('POST /api/objections/{no}/withdraw', `/api/objections/${privacy.input.objectionNo}/withdraw`, privacyFacts),
       act(
         'POST /api/objections/{no}/attachments',
         `/api/objections/${privacy.input.objectionNo}/attachments`,

@@ -444,6 +444,43 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     await eventually(async () => (await catalogEntry(resource)).version === 2 && true, 'the corrected entry');
   });
 
+  it('the objector withdraws before a decision: 200 CLOSED/WITHDRAWN, the mark is gone, the open task cancelled; nobody else may, and a closed one is 409', async () => {
+    const resource = await testResource(db, 'zrzyj', 'UNCONDITIONAL');
+    const filed = await request(app)
+      .post('/api/objections')
+      .auth(...as('citizen.zhang'))
+      .send(objection(resource))
+      .expect(201);
+    const no: string = filed.body.objectionNo;
+    expect((await complete('dsj.reviewer', no, 'MARK_DISPUTED', 'MARK')).status).toBe(200);
+    await eventually(async () => (await catalogEntry(resource)).disputed, 'the mark');
+    const withdraw = (login: string, body: object = { reason: '已自行核实，数据无误' }) =>
+      request(app)
+        .post(`/api/objections/${no}/withdraw`)
+        .auth(...as(login))
+        .send(body);
+    // Others may read it (an ERROR objection is not confidential) but are not its objector; a bad body is named.
+    for (const login of ['company.hengxin', 'dsj.reviewer']) {
+      const refused = await withdraw(login);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.code).toBe('FORBIDDEN');
+    }
+    const bad = await withdraw('citizen.zhang', { reason: 'x', extra: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+    expect((await db.objection.findUniqueOrThrow({ where: { objectionNo: no } })).status).not.toBe('CLOSED');
+
+    const done = await withdraw('citizen.zhang');
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ objectionNo: no, status: 'CLOSED', outcome: 'WITHDRAWN' });
+    expect((await catalogEntry(resource)).disputed).toBe(false);
+    const scope = await db.task.findFirstOrThrow({ where: { workflowId: `objection/${no}`, step: 'DETERMINE_SCOPE' } });
+    expect(scope.status).toBe('CANCELLED');
+    const again = await withdraw('citizen.zhang');
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('OBJECTION_CLOSED');
+  });
+
   it("provider scope, refused: the mark shows the provider's decision before the objector is informed", async () => {
     const resource = await testResource(db, 'zrzyj', 'UNCONDITIONAL');
     const filed = await request(app)

@@ -88,13 +88,14 @@ export async function objectionRow(
   const kind = opts.kind ?? 'ERROR';
   const id = newId();
   const workflowId = `objection/${objectionNo}`;
+  const objectorUserId = await userId(db, opts.objectorLogin);
   await db.objection.create({
     data: {
       id,
       objectionNo,
       workflowId,
       resourceId: opts.resource.id,
-      objectorUserId: await userId(db, opts.objectorLogin),
+      objectorUserId,
       kind,
       facts: '第3行地址与实际不符',
       requestedCorrection: '将地址更正为东昌府区柳园南路1号',
@@ -113,6 +114,7 @@ export async function objectionRow(
       providerDeptId: opts.resource.providerId,
       authorityDeptId: 'dsj',
       receivedAtMs: opts.receivedAtMs,
+      objectorUserId,
     },
   };
 }

@@ -5,7 +5,8 @@ import { objectionWorkflow } from '../../workflows/objection';
 import { SA } from '../../workflows/search-attributes';
 import { eventually } from '../support/env';
 import { activeGrant, objectionRow, renderQueuedMail, testResource, TestResource } from '../support/objections';
-import { ProcedureHarness, procedureSuite, recordHistory } from '../support/procedures';
+import { ProcedureHarness, procedureSuite, recordHistory, rejection } from '../support/procedures';
+import { withdrawObjectionUpdate } from '../../workflows/objection-messages';
 
 describe('objection procedure (Art. 33) on the time-skipping server with real activities', () => {
   const suite = procedureSuite();
@@ -256,6 +257,48 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
       'objection-decision',
       'objection-outcome',
     ]);
+  });
+
+  it('withdrawn by the objector before a decision: the open task is cancelled, the mark cleared, the objector told; only the objector may, and not once decided', async () => {
+    const resource = await testResource(db, 'rsj');
+    const o = await file(resource);
+    await h.decide(o.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await eventually(async () => (await activeMarks(resource.id)).length === 1, 'the dispute mark');
+    const scope = await h.openTask(o.workflowId, 'DETERMINE_SCOPE');
+    const withdraw = async (login: string) =>
+      o.handle.executeUpdate(withdrawObjectionUpdate, {
+        args: [{ actor: await h.actor(login), reason: '已自行核实，数据无误' }],
+      });
+    expect(await rejection(withdraw('company.hengxin'))).toBe('FORBIDDEN');
+    expect(await withdraw('citizen.zhang')).toEqual({ stage: 'CLOSED', outcome: 'WITHDRAWN' });
+    expect(await o.handle.result()).toEqual({ outcome: 'WITHDRAWN' });
+    await recordHistory('objection-withdrawn', o.handle);
+    expect((await db.task.findUniqueOrThrow({ where: { id: scope.id } })).status).toBe('CANCELLED');
+    expect(await activeMarks(resource.id)).toHaveLength(0);
+    expect(await objection(o.objectionId)).toMatchObject({
+      status: 'CLOSED',
+      outcome: 'WITHDRAWN',
+      outcomeReasons: '已自行核实，数据无误',
+    });
+    expect(await mailsTo(o.objectionNo, 'citizen.zhang@liaocheng.example')).toEqual([
+      'objection-received',
+      'objection-outcome',
+    ]);
+    const [outcome] = await renderQueuedMail(db, [`objection:${o.objectionNo}:outcome`]);
+    expect(outcome.text).toContain('已由您撤回');
+
+    // Once the correction is decided, the objection runs its course.
+    const decided = await file(await testResource(db, 'gaj'));
+    await h.decide(decided.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
+    await h.decide(decided.workflowId, 'DETERMINE_SCOPE', 'dsj.reviewer', 'OWN_SCOPE');
+    await h.decide(decided.workflowId, 'AUTHORITY_DECISION', 'dsj.reviewer', 'CORRECT', { reasons: '地址录入有误' });
+    expect(
+      await rejection(
+        decided.handle.executeUpdate(withdrawObjectionUpdate, { args: [{ actor: await h.actor('citizen.zhang') }] }),
+      ),
+    ).toBe('CONFLICT');
+    await h.decide(decided.workflowId, 'CORRECTION', 'dsj.reviewer', 'CORRECTED');
+    expect(await decided.handle.result()).toEqual({ outcome: 'CORRECTED' });
   });
 
   it("provider scope, rejected: the objector is told the provider's reasons, nothing is corrected", async () => {
