@@ -836,12 +836,24 @@ async function objectionsPage() {
   } catch (err) {
     return page('数据异议', alertBox(err));
   }
+  const status = h('div', { role: 'status' });
+  // Until a decision on the correction is taken the objector may withdraw it; the API says when it is too late.
+  const withdrawable = (o) => ['SUBMITTED', 'ACCEPTED', 'MARKED', 'FORWARDED'].includes(o.status);
+  const withdraw = async (o) => {
+    try {
+      await post(`/api/objections/${encodeURIComponent(o.objectionNo)}/withdraw`, {});
+      await objectionsPage();
+    } catch (err) {
+      status.replaceChildren(alertBox(err));
+    }
+  };
   page(
     '数据异议',
     h('p', {}, h('a', { class: 'button', href: '#/objections/new' }, '提出异议')),
+    status,
     table(
       '我提出的异议',
-      ['异议编号', '数据资源', '类型', '状态', '提交时间'],
+      ['异议编号', '数据资源', '类型', '状态', '提交时间', '操作'],
       items.map((o) =>
         h(
           'tr',
@@ -849,8 +861,19 @@ async function objectionsPage() {
           h('td', {}, o.objectionNo),
           h('td', {}, o.resource?.code ?? o.resourceCode ?? ''),
           h('td', {}, label('objectionKind', o.kind)),
-          h('td', { class: 'objection-status' }, label('objectionStatus', o.status)),
+          h(
+            'td',
+            { class: 'objection-status' },
+            o.outcome === 'WITHDRAWN' ? '已撤回' : label('objectionStatus', o.status),
+          ),
           h('td', {}, timeEl(o.createdAt ?? o.receivedAt)),
+          h(
+            'td',
+            {},
+            withdrawable(o)
+              ? h('button', { type: 'button', onclick: () => withdraw(o) }, `撤回异议 ${o.objectionNo}`)
+              : '',
+          ),
         ),
       ),
       { empty: '暂无异议' },

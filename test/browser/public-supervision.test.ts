@@ -18,7 +18,7 @@ describe('web app: public objections and supervision in Chromium', () => {
     await web?.close();
   });
 
-  it('citizen.zhang files an objection from the open catalogue and sees the dispute mark', async () => {
+  it('citizen.zhang files an objection from the open catalogue, sees the dispute mark, then withdraws it', async () => {
     const resource = await testResource(web.db, 'zrzyj', 'UNCONDITIONAL');
     const citizen = await web.signIn('citizen.zhang');
     const row = citizen.locator(`tr[data-code="${resource.code}"]`);
@@ -53,8 +53,20 @@ describe('web app: public objections and supervision in Chromium', () => {
     await screenshot(citizen, 'objection-03-dispute-mark');
     expect(await web.db.disputeMark.count({ where: { resourceId: resource.id, clearedAt: null } })).toBe(1);
     await citizen.getByRole('link', { name: '数据异议' }).click();
-    await citizen.getByRole('row').filter({ hasText: objectionNo }).waitFor();
+    const mine = citizen.getByRole('row').filter({ hasText: objectionNo });
+    await mine.waitFor();
     await screenshot(citizen, 'objection-04-mine');
+
+    // Before a decision on the correction the citizen may withdraw it: closed, the mark gone.
+    await mine.getByRole('button', { name: `撤回异议 ${objectionNo}` }).click();
+    await mine.locator('.objection-status', { hasText: '已撤回' }).waitFor();
+    expect(await mine.getByRole('button').count()).toBe(0);
+    await screenshot(citizen, 'objection-05-withdrawn');
+    expect(await web.db.objection.findUniqueOrThrow({ where: { objectionNo } })).toMatchObject({
+      status: 'CLOSED',
+      outcome: 'WITHDRAWN',
+    });
+    expect(await web.db.disputeMark.count({ where: { resourceId: resource.id, clearedAt: null } })).toBe(0);
     expect(web.pageErrors).toEqual([]);
     expect(web.foreignRequests).toEqual([]);
   });
