@@ -410,7 +410,8 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
     expect(await db.objection.count({ where: { resourceId: resource.id } })).toBe(before);
   });
 
-  it("the authority's own scope (case 一): the mark shows the decision at once, the correction task is the authority's", async () => {
+  /** citizen.zhang objects to a fresh entry of 市自然资源局 and the authority marks it disputed. */
+  async function markedObjection() {
     const resource = await testResource(db, 'zrzyj', 'UNCONDITIONAL');
     const filed = await request(app)
       .post('/api/objections')
@@ -419,6 +420,11 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
       .expect(201);
     const no: string = filed.body.objectionNo;
     expect((await complete('dsj.reviewer', no, 'MARK_DISPUTED', 'MARK')).status).toBe(200);
+    return { resource, no };
+  }
+
+  it("the authority's own scope (case 一): the mark shows the decision at once, the correction task is the authority's", async () => {
+    const { resource, no } = await markedObjection();
     expect((await complete('dsj.reviewer', no, 'DETERMINE_SCOPE', 'OWN_SCOPE')).status).toBe(200);
     await eventually(
       async () => (await catalogEntry(resource)).disputeMarks[0]?.note.includes('正在核实处理'),
@@ -445,14 +451,7 @@ describe('objections and incidents API (Art. 32–33) with real Postgres, Tempor
   });
 
   it('the objector withdraws before a decision: 200 CLOSED/WITHDRAWN, the mark is gone, the open task cancelled; nobody else may, and a closed one is 409', async () => {
-    const resource = await testResource(db, 'zrzyj', 'UNCONDITIONAL');
-    const filed = await request(app)
-      .post('/api/objections')
-      .auth(...as('citizen.zhang'))
-      .send(objection(resource))
-      .expect(201);
-    const no: string = filed.body.objectionNo;
-    expect((await complete('dsj.reviewer', no, 'MARK_DISPUTED', 'MARK')).status).toBe(200);
+    const { resource, no } = await markedObjection();
     await eventually(async () => (await catalogEntry(resource)).disputed, 'the mark');
     const withdraw = (login: string, body: object = { reason: '已自行核实，数据无误' }) =>
       request(app)
