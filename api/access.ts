@@ -76,6 +76,7 @@ const RESOURCE_ZH: Record<string, string> = {
   objection: '异议',
   'objection evidence': '异议证据',
   'objection evidence (facts, files, steps)': '异议证据（事实、文件、处理步骤）',
+  'objection withdrawal': '撤回异议',
   objections: '异议',
   'open catalogue': '开放目录',
   'open data download': '开放数据下载',

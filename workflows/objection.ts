@@ -25,6 +25,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedurePolicy } from '../domain/policy';
+import { activitiesInFlight } from './kit/activities';
 import { reject } from './kit/reject';
 import { settle } from './kit/settle';
 import { TaskRuntime, TaskSpec } from './kit/tasks';
@@ -45,9 +46,52 @@ const WITHDRAWN_TEXT = '异议提出人撤回异议';
 export async function objectionWorkflow(input: ObjectionInput): Promise<{ outcome: ObjectionOutcome }> {
   const wfId = workflowInfo().workflowId;
   let stage: ObjectionStage = 'RECEIVED';
+  // Registered before the first await: a withdrawal sent the moment the objection is filed is
+  // taken in, not refused for want of a handler at the end of the first activation.
+  const main = new CancellationScope();
+  let decided = false;
+  let withdrawing = false;
+  let withdrawal: { reason?: string } | undefined;
+  // A decision being recorded on one of its tasks counts as taken (none before the tasks exist).
+  let deciding = (): boolean => false;
+  setHandler(
+    withdrawObjectionUpdate,
+    async (w) => {
+      withdrawing = true;
+      // Cancelled only between activities (while it waits for a person or a timer): an activity
+      // cut off mid-way could still commit after the clean-up, e.g. a dispute mark placed late.
+      await condition(() => activitiesInFlight() === 0);
+      if (decided || !WITHDRAWABLE.includes(stage)) {
+        withdrawing = false;
+        refuseWithdrawal();
+      }
+      withdrawal = { reason: w.reason };
+      main.cancel();
+      await settle(() => stage === 'CLOSED');
+      return { stage, outcome: 'WITHDRAWN' as const };
+    },
+    {
+      validator: (w) => {
+        if (input.objectorUserId !== undefined && w.actor.userId !== input.objectorUserId)
+          reject('FORBIDDEN', {
+            zh: `只有异议提出人可以撤回异议 ${input.objectionNo}`,
+            en: `Only the objector may withdraw objection ${input.objectionNo}`,
+          });
+        if (withdrawing || decided || deciding() || !WITHDRAWABLE.includes(stage)) refuseWithdrawal();
+      },
+    },
+  );
+  function refuseWithdrawal(): never {
+    return reject('CONFLICT', {
+      zh: `异议 ${input.objectionNo} 已作出处理决定或已结束（阶段 ${stage}），不能再撤回`,
+      en: `Objection ${input.objectionNo} is decided or closed (stage ${stage}) and can no longer be withdrawn`,
+    });
+  }
+
   // The policy in force when the objection was received, kept to the end.
   const policy: ProcedurePolicy = await acts.loadPolicy({ atMs: input.receivedAtMs });
   const tasks = new TaskRuntime(policy, () => stage);
+  deciding = () => tasks.openTasks().some((t) => t.decidedBy !== undefined);
   const ref = `${input.resourceCode}（${input.objectionNo}）`;
 
   const enter = (next: ObjectionStage, message: string) => {
@@ -72,35 +116,6 @@ export async function objectionWorkflow(input: ObjectionInput): Promise<{ outcom
   }
   const authority = { candidateDeptId: input.authorityDeptId, candidateRole: 'AUTHORITY_REVIEWER' } as const;
   const decisionSpec = { allowedDecisions: ['CORRECT', 'REJECT'], reasonsRequiredFor: ['CORRECT', 'REJECT'] };
-
-  const main = new CancellationScope();
-  let decided = false;
-  let withdrawal: { reason?: string } | undefined;
-  setHandler(
-    withdrawObjectionUpdate,
-    async (w) => {
-      withdrawal = { reason: w.reason };
-      main.cancel();
-      await settle(() => stage === 'CLOSED');
-      return { stage, outcome: 'WITHDRAWN' as const };
-    },
-    {
-      validator: (w) => {
-        if (input.objectorUserId !== undefined && w.actor.userId !== input.objectorUserId)
-          reject('FORBIDDEN', {
-            zh: `只有异议提出人可以撤回异议 ${input.objectionNo}`,
-            en: `Only the objector may withdraw objection ${input.objectionNo}`,
-          });
-        // A decision being recorded on one of its tasks counts as taken.
-        const deciding = tasks.openTasks().some((t) => t.decidedBy !== undefined);
-        if (withdrawal || decided || deciding || !WITHDRAWABLE.includes(stage))
-          reject('CONFLICT', {
-            zh: `异议 ${input.objectionNo} 已作出处理决定或已结束（阶段 ${stage}），不能再撤回`,
-            en: `Objection ${input.objectionNo} is decided or closed (stage ${stage}) and can no longer be withdrawn`,
-          });
-      },
-    },
-  );
 
   async function procedure(): Promise<ObjectionOutcome> {
     await acts.acceptObjection({ objectionId: input.objectionId });

@@ -287,6 +287,17 @@ describe('objection procedure (Art. 33) on the time-skipping server with real ac
     const [outcome] = await renderQueuedMail(db, [`objection:${o.objectionNo}:outcome`]);
     expect(outcome.text).toContain('已由您撤回');
 
+    // Withdrawn the moment it is filed (the Update may reach the procedure's first activation).
+    const hasty = await file(await testResource(db, 'rsj'));
+    expect(
+      await hasty.handle.executeUpdate(withdrawObjectionUpdate, { args: [{ actor: await h.actor('citizen.zhang') }] }),
+    ).toEqual({ stage: 'CLOSED', outcome: 'WITHDRAWN' });
+    expect(await hasty.handle.result()).toEqual({ outcome: 'WITHDRAWN' });
+    expect(await objection(hasty.objectionId)).toMatchObject({ status: 'CLOSED', outcome: 'WITHDRAWN' });
+    expect(await db.task.count({ where: { workflowId: hasty.workflowId, status: { in: ['OPEN', 'CLAIMED'] } } })).toBe(
+      0,
+    );
+
     // Once the correction is decided, the objection runs its course.
     const decided = await file(await testResource(db, 'gaj'));
     await h.decide(decided.workflowId, 'MARK_DISPUTED', 'dsj.reviewer', 'MARK');
