@@ -14,6 +14,7 @@ import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import type { ErrorCode } from '../../domain/error-codes';
 import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
+import { actorOf } from '../kit/decisions';
 import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
 import { temporalClient } from '../kit/temporal';
@@ -531,7 +532,7 @@ export function applicationsRouter(deps: ApiDeps): Router {
       c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {
         args: [
           {
-            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            actor: actorOf(p),
             reason: body.reason,
           },
         ],

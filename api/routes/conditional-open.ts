@@ -19,6 +19,7 @@ import { answerOpenAgreementUpdate, revokeOpenAuthorizationUpdate } from '../../
 import { Principal, requirePrincipal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { citedVersionSchema, citedVersions, refuseRetired } from '../catalog-citations';
+import { actorOf } from '../kit/decisions';
 import { AppError, fieldText, noQuery, parse } from '../errors';
 import { auditExport } from '../kit/audit';
 import { documented } from '../openapi';
@@ -910,7 +911,7 @@ export function openDataRouter(deps: ApiDeps): Router {
         args: [
           {
             reasons: body.reasons,
-            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            actor: actorOf(p),
           },
         ],
         updateId: `${id}:revoke`,

@@ -12,6 +12,7 @@ import { withdrawUpdate } from '../../workflows/messages';
 import { Principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { refuseRetired } from '../catalog-citations';
+import { actorOf } from '../kit/decisions';
 import { AppError, fieldText, parse } from '../errors';
 import { documented } from '../openapi';
 import { startApplication } from '../kit/starters';
@@ -189,7 +190,7 @@ export function nonGovernmentApplicationsRouter(deps: ApiDeps): Router {
       c.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, {
         args: [
           {
-            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            actor: actorOf(p),
             reason: body.reason,
           },
         ],

@@ -14,6 +14,7 @@ import { newId } from '../../lib/ids';
 import { Access, authorizeSignedIn, objectionScope } from '../access';
 import { Principal, requirePrincipal } from '../auth';
 import type { ApiDeps } from '../deps';
+import { actorOf } from '../kit/decisions';
 import { AppError, fieldText, noQuery, parse } from '../errors';
 import { auditPersonalDataRead } from '../kit/audit';
 import { documented } from '../openapi';
@@ -507,7 +508,7 @@ export function objectionsRouter(deps: ApiDeps): Router {
       c.workflow.getHandle(o.workflowId).executeUpdate(withdrawObjectionUpdate, {
         args: [
           {
-            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            actor: actorOf(p),
             reason: body.reason,
           },
         ],

@@ -19,7 +19,7 @@ import type { Principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError, fieldText, noQuery, parse } from '../errors';
 import { documented } from '../openapi';
-import { decideTask, decisionAnswerSchema, decisionPendingSchema } from '../kit/decisions';
+import { actorOf, decideTask, decisionAnswerSchema, decisionPendingSchema } from '../kit/decisions';
 import { startIncident } from '../kit/starters';
 import { temporalClient } from '../kit/temporal';
 import { executeBounded } from '../kit/updates';
@@ -528,7 +528,7 @@ export function incidentsRouter(deps: ApiDeps): Router {
       c.workflow.getHandle(i.workflowId).executeUpdate(suspendIncidentGrantsUpdate, {
         args: [
           {
-            actor: { userId: p.userId, login: p.login, departmentId: p.departmentId, roles: p.roles },
+            actor: actorOf(p),
             reason: body.reason,
             grantIds: body.grantIds,
           },
